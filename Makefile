@@ -1,0 +1,35 @@
+# Landpark — the two commands a new user runs: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8501
+DEMO   ?= demo
+
+.PHONY: run test bench demo clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall only when the package definition changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+$(DEMO)/project.gpkg: | $(VENV)/.installed
+	$(BIN)/landpark demo $(DEMO)
+
+demo: $(DEMO)/project.gpkg
+
+run: $(VENV)/.installed $(DEMO)/project.gpkg
+	$(BIN)/landpark app $(DEMO) --port $(PORT)
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	$(BIN)/landpark bench --json
+
+clean:
+	rm -rf $(VENV) $(DEMO) .pytest_cache

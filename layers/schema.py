@@ -1,0 +1,171 @@
+"""Layer kinds of DESIGN.md and their fields: names, types, required-ness, allowed values.
+
+The schema is data, not code paths: readers, validation and the project store all
+consult it, so a new field is added here once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+FieldType = Literal["str", "float", "int", "date", "bool"]
+GeometryKind = Literal["polygon", "line", "point", "point_or_none"]
+
+SUPPLY_STATUSES = ("unsupplied", "supplied", "built", "idle")
+LINE_LEVELS = ("red", "blue")
+PARK_KINDS = ("comprehensive", "specialty", "cluster_zone")
+CONSTRAINT_KINDS = ("urban_boundary", "permanent_farmland", "ecological_redline")
+LAND_USE_CATEGORIES = ("industrial", "m0", "warehouse", "residential", "commercial", "public", "other")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One attribute of a layer kind."""
+
+    name: str
+    type: FieldType = "str"
+    required: bool = False
+    choices: tuple[str, ...] | None = None
+    label_zh: str = ""
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """A layer kind: its geometry, id field and attributes."""
+
+    kind: str
+    label_zh: str
+    geometry: GeometryKind
+    id_field: str | None
+    fields: tuple[FieldSpec, ...] = field(default_factory=tuple)
+    evaluation_unit: bool = False
+
+    @property
+    def field_names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    def get(self, name: str) -> FieldSpec | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+    @property
+    def required(self) -> list[str]:
+        return [f.name for f in self.fields if f.required]
+
+
+F = FieldSpec
+
+LAYERS: dict[str, LayerSpec] = {
+    s.kind: s
+    for s in [
+        LayerSpec(
+            "protection_lines", "工业用地保护线", "polygon", "line_id",
+            (
+                F("line_id", required=True, label_zh="控制线编号"),
+                F("name", label_zh="名称"),
+                F("level", required=True, choices=LINE_LEVELS, label_zh="级别"),
+                F("min_industrial_share", "float", label_zh="工业用地占比下限"),
+            ),
+            evaluation_unit=True,
+        ),
+        LayerSpec(
+            "parks", "产业园区", "polygon", "park_id",
+            (
+                F("park_id", required=True, label_zh="园区编号"),
+                F("name", required=True, label_zh="园区名称"),
+                F("kind", choices=PARK_KINDS, label_zh="园区类型"),
+                F("level", label_zh="园区级别"),
+                F("leading_industries", label_zh="主导产业"),
+            ),
+            evaluation_unit=True,
+        ),
+        LayerSpec(
+            "micro_parks", "小微产业创新园", "polygon", "park_id",
+            (
+                F("park_id", required=True, label_zh="园区编号"),
+                F("name", required=True, label_zh="园区名称"),
+                F("leading_industries", label_zh="主导产业"),
+                F("floor_area_m2", "float", label_zh="建筑面积", unit="m²"),
+                F("occupancy_rate", "float", label_zh="入驻率"),
+                F("status", label_zh="状态"),
+            ),
+            evaluation_unit=True,
+        ),
+        LayerSpec(
+            "future_communities", "未来工业社区", "polygon", "community_id",
+            (
+                F("community_id", required=True, label_zh="社区编号"),
+                F("name", required=True, label_zh="社区名称"),
+                F("leading_industries", label_zh="主导产业"),
+                F("status", label_zh="状态"),
+            ),
+            evaluation_unit=True,
+        ),
+        LayerSpec(
+            "parcels", "宗地", "polygon", "parcel_id",
+            (
+                F("parcel_id", required=True, label_zh="宗地编号"),
+                F("land_use", required=True, label_zh="地类编码"),
+                F("land_use_category", choices=LAND_USE_CATEGORIES, label_zh="用地类别"),
+                F("supply_status", required=True, choices=SUPPLY_STATUSES, label_zh="供地状态"),
+                F("approval_id", label_zh="批次号"),
+                F("supply_date", "date", label_zh="供地日期"),
+                F("agreed_start_date", "date", label_zh="约定开工日期"),
+                F("floor_area_m2", "float", label_zh="建筑面积", unit="m²"),
+                F("footprint_m2", "float", label_zh="建筑基底面积", unit="m²"),
+                F("owner_uscc", label_zh="权利人统一社会信用代码"),
+            ),
+        ),
+        LayerSpec(
+            "land_approvals", "建设用地批次", "polygon", "approval_id",
+            (
+                F("approval_id", required=True, label_zh="批次号"),
+                F("approved_date", "date", required=True, label_zh="批准日期"),
+                F("approved_area_mu", "float", label_zh="批准面积", unit="亩"),
+            ),
+        ),
+        LayerSpec(
+            "enterprises", "企业", "point_or_none", "uscc",
+            (
+                F("uscc", required=True, label_zh="统一社会信用代码"),
+                F("name", label_zh="企业名称"),
+                F("industry", label_zh="行业"),
+                F("above_scale", "bool", label_zh="规上企业"),
+                F("year", "int", label_zh="年度"),
+                F("tax_10k_yuan", "float", label_zh="实缴税金", unit="万元"),
+                F("value_added_10k_yuan", "float", label_zh="工业增加值", unit="万元"),
+                F("output_10k_yuan", "float", label_zh="工业总产值", unit="万元"),
+                F("revenue_10k_yuan", "float", label_zh="主营业务收入", unit="万元"),
+                F("energy_tce", "float", label_zh="综合能耗", unit="吨标煤"),
+                F("emissions", "float", label_zh="主要污染物排放量", unit="吨"),
+                F("electricity_kwh", "float", label_zh="用电量", unit="kWh"),
+                F("rd_10k_yuan", "float", label_zh="R&D经费支出", unit="万元"),
+                F("employees", "float", label_zh="年平均职工人数", unit="人"),
+                F("land_area_mu", "float", label_zh="用地面积", unit="亩"),
+                F("leased_in_mu", "float", label_zh="租入面积", unit="亩"),
+                F("leased_out_mu", "float", label_zh="出租面积", unit="亩"),
+                F("production_start_date", "date", label_zh="投产日期"),
+                F("listed", "bool", label_zh="上市企业"),
+            ),
+        ),
+        LayerSpec(
+            "constraints", "三区三线", "polygon", None,
+            (F("kind", required=True, choices=CONSTRAINT_KINDS, label_zh="控制线类型"), F("name", label_zh="名称")),
+        ),
+        LayerSpec(
+            "roads", "道路", "line", "road_id",
+            (F("road_id", required=True, label_zh="道路编号"), F("road_class", label_zh="道路等级"), F("name", label_zh="名称")),
+        ),
+    ]
+}
+
+EVALUATION_UNIT_KINDS = [k for k, s in LAYERS.items() if s.evaluation_unit]
+
+
+def layer_spec(kind: str) -> LayerSpec:
+    """Return the spec of `kind`, or raise a ValueError listing the valid kinds."""
+    try:
+        return LAYERS[kind]
+    except KeyError:
+        raise ValueError(f"unknown layer kind {kind!r}; valid kinds: {', '.join(LAYERS)}") from None
