@@ -180,6 +180,87 @@ def import_cmd(source: Annotated[str, typer.Argument(help="file, folder or zip t
         print(f"{t('imported', lang)}: {layer_label(kind, lang)} ({kind}) → {into} ({report.feature_count})")
 
 
+def _evaluate(directory: Path, json_out: bool):
+    from analysis.inputs import load_inputs
+    from analysis.score import evaluate
+    from layers.project import Project
+
+    try:
+        project = Project.open(directory)
+        progress(f"reading {directory}…")
+        inputs = load_inputs(project)
+        return evaluate(inputs, progress=progress)
+    except InputError as exc:
+        fail(exc, json_out)
+
+
+@app.command()
+def score(directory: Annotated[Path, typer.Argument(help="project folder")],
+          json_out: JsonOpt = False,
+          out: Annotated[Optional[Path], typer.Option("--out", help="folder for exported files")] = None,
+          formats: Annotated[str, typer.Option("--format", help="comma list of xlsx,pdf,gpkg,html,json")] = "json",
+          lang: LangOpt = "zh") -> None:
+    """Evaluate every protection line, park, micro park and future community."""
+    from analysis.score import to_json
+
+    start = time.perf_counter()
+    ev = _evaluate(directory, json_out)
+    document = to_json(ev)
+    progress(f"scored {len(document['units'])} units and {len(document['enterprises'])} enterprises "
+             f"in {time.perf_counter() - start:.1f} s")
+    if out is not None:
+        wanted = [f.strip() for f in formats.split(",") if f.strip()]
+        unknown = [f for f in wanted if f != "json"]
+        if unknown:
+            fail(InputError(f"--format {','.join(unknown)}: only json export is available in this version"), json_out)
+        from layers.project import atomic_path
+
+        out.mkdir(parents=True, exist_ok=True)
+        with atomic_path(out / "score.json") as tmp:
+            tmp.write_text(json.dumps(document, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+        progress(f"wrote {out / 'score.json'}")
+    if json_out:
+        emit_json(document)
+    else:
+        print(format_ranking(document, lang))
+
+
+def format_ranking(document: dict, lang: str = "zh") -> str:
+    """Units by kind and rank, with the headline indicators."""
+    head = f"{'rank':>4} {'grade':<5} {'score':>6}  {'unit_id':<12} {'area_mu':>9} {'tax/mu':>8} {'supply':>7} {'built':>6} {'idle':>6}  name"
+    lines = []
+    units = sorted(document["units"], key=lambda u: (u["unit_kind"], u["rank"] if u["rank"] is not None else 1e9))
+    kind = None
+    fmt = lambda v, p="{:.2f}": "—" if v is None else p.format(v)
+    for u in units:
+        if u["unit_kind"] != kind:
+            kind = u["unit_kind"]
+            lines += ["", f"{layer_label(kind, lang)} ({kind})", head]
+        lines.append(f"{fmt(u['rank'], '{:.0f}'):>4} {u['grade'] or '—':<5} {fmt(u['score'], '{:.1f}'):>6}  {u['unit_id']:<12} "
+                     f"{fmt(u['area_mu'], '{:.1f}'):>9} {fmt(u['tax_per_mu']):>8} {fmt(u['supply_ratio'], '{:.1%}'):>7} "
+                     f"{fmt(u['built_ratio'], '{:.0%}'):>6} {fmt(u['idle_ratio'], '{:.1%}'):>6}  {u['name']}")
+    lines.append(f"\nwarnings: {len(document['warnings'])}")
+    return "\n".join(lines).strip()
+
+
+@app.command()
+def explain(directory: Annotated[Path, typer.Argument(help="project folder")],
+            unit_id: Annotated[str, typer.Argument(help="unit id (line_id, park_id or community_id)")],
+            json_out: JsonOpt = False) -> None:
+    """Show, for one unit, every indicator's formula, inputs, members, weights and benchmarks."""
+    from analysis.explain import explain_unit, format_explanation
+
+    ev = _evaluate(directory, json_out)
+    try:
+        doc = explain_unit(ev, unit_id)
+    except InputError as exc:
+        fail(exc, json_out)
+    if json_out:
+        emit_json(doc)
+    else:
+        print(format_explanation(doc))
+
+
 @app.command("app")
 def app_cmd(directory: Annotated[Optional[str], typer.Argument(help="project folder or PostgreSQL URL (default: the demo)")] = None,
             port: Annotated[int, typer.Option("--port", help="local port")] = 8501) -> None:

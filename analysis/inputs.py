@@ -1,0 +1,92 @@
+"""The layers an evaluation needs, read once from a project and prepared (areas in mu).
+
+Units of the four evaluation-unit kinds are stacked into one frame with `unit_id`,
+`unit_kind` and `name`, so every indicator is computed once for all of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from layers.project import Project
+from layers.schema import EVALUATION_UNIT_KINDS, LAYERS
+from spatial.area import MU_M2, ellipsoidal_area_m2
+
+
+@dataclass
+class EvaluationInputs:
+    """Everything `score` reads: units, parcels, enterprises, approvals, config and data issues."""
+
+    units: gpd.GeoDataFrame
+    parcels: gpd.GeoDataFrame
+    enterprises: pd.DataFrame
+    approvals: gpd.GeoDataFrame | None
+    config: dict[str, Any]
+    data_issues: pd.DataFrame = field(default_factory=pd.DataFrame)
+    crs: Any = None
+
+
+def stack_units(layers: dict[str, gpd.GeoDataFrame], crs) -> gpd.GeoDataFrame:
+    """One frame of all evaluation units: unit_id, unit_kind, name, level, leading_industries, geometry, area_mu."""
+    parts = []
+    for kind in EVALUATION_UNIT_KINDS:
+        frame = layers.get(kind)
+        if frame is None or len(frame) == 0:
+            continue
+        id_field = LAYERS[kind].id_field
+        part = pd.DataFrame({
+            "unit_id": frame[id_field].astype(str).to_numpy(),
+            "unit_kind": kind,
+            "name": frame["name"].astype(str).to_numpy() if "name" in frame else frame[id_field].astype(str).to_numpy(),
+            "level": frame["level"].to_numpy() if "level" in frame else None,
+            "leading_industries": frame["leading_industries"].to_numpy() if "leading_industries" in frame else None,
+            "min_industrial_share": frame["min_industrial_share"].to_numpy() if "min_industrial_share" in frame else np.nan,
+        })
+        part["geometry"] = frame.geometry.to_numpy()
+        parts.append(part)
+    if not parts:
+        return gpd.GeoDataFrame({"unit_id": [], "unit_kind": [], "name": [], "area_mu": []}, geometry=[], crs=crs)
+    units = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=crs)
+    units["area_mu"] = ellipsoidal_area_m2(units.geometry.to_numpy(), crs) / MU_M2
+    return units
+
+
+def prepare_parcels(parcels: gpd.GeoDataFrame, config: dict[str, Any]) -> gpd.GeoDataFrame:
+    """Add area_mu (ellipsoidal), planar-to-ellipsoidal scale, and the industrial flag from the toml."""
+    parcels = parcels.copy()
+    geoms = parcels.geometry.to_numpy()
+    ell = ellipsoidal_area_m2(geoms, parcels.crs)
+    planar = shapely.area(geoms)
+    parcels["area_mu"] = ell / MU_M2
+    # Ellipsoidal ÷ planar area is constant to ~1e-9 across one parcel, so a clipped piece's
+    # ellipsoidal area is its planar area times its parcel's scale.
+    parcels["_scale"] = np.divide(ell, planar, out=np.ones_like(ell), where=planar > 0)
+    land = config.get("land_use", {})
+    categories = set(land.get("industrial_categories", ["industrial", "m0"]))
+    if land.get("include_warehouse"):
+        categories.add("warehouse")
+    cat = parcels.get("land_use_category", pd.Series(index=parcels.index, dtype=object))
+    parcels["is_industrial"] = cat.isin(categories).to_numpy()
+    parcels["is_m0"] = (cat == "m0").to_numpy()
+    return parcels
+
+
+def load_inputs(project: Project) -> EvaluationInputs:
+    """Read the project's layers needed by the evaluation."""
+    config = project.config
+    names = set(project.layer_names())
+    layers = {k: project.read_layer(k) for k in EVALUATION_UNIT_KINDS if k in names}
+    crs = project.crs
+    units = stack_units(layers, crs)
+    parcels = prepare_parcels(project.read_layer("parcels"), config) if "parcels" in names else \
+        gpd.GeoDataFrame({"parcel_id": []}, geometry=[], crs=crs)
+    enterprises = project.read_layer("enterprises") if "enterprises" in names else pd.DataFrame({"uscc": []})
+    approvals = project.read_layer("land_approvals") if "land_approvals" in names else None
+    return EvaluationInputs(units=units, parcels=parcels, enterprises=enterprises, approvals=approvals,
+                            config=config, data_issues=project.data_issues(), crs=crs)

@@ -1,0 +1,87 @@
+"""Member enterprises of each unit and the unit's per-mu output (亩均) over its members.
+
+A firm is a member of a unit when at least `member_min_share` of its owned parcel area lies
+inside the unit; a firm with no parcels is a member where its point lies.
+tax_per_mu = Σ member tax ÷ Σ member land area (the land area used in the 亩均 evaluation).
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from analysis.units import UnitOverlay
+from spatial.overlay import intersection_pairs
+
+PER_MU = {"tax_per_mu": "tax_10k_yuan", "value_added_per_mu": "value_added_10k_yuan", "output_per_mu": "output_10k_yuan"}
+
+
+def unit_members(parcels: gpd.GeoDataFrame, units: gpd.GeoDataFrame, ov: UnitOverlay,
+                 enterprises: pd.DataFrame, min_share: float) -> pd.DataFrame:
+    """Rows (unit_pos, uscc, share_inside, basis) — one per membership."""
+    owners = parcels["owner_uscc"].astype("string").to_numpy() if "owner_uscc" in parcels else np.full(len(parcels), None)
+    piece_owner = owners[ov.parcel_pos]
+    has_owner = pd.notna(piece_owner)
+    pieces = pd.DataFrame({"unit_pos": ov.unit_pos[has_owner], "uscc": piece_owner[has_owner], "inside": ov.area_mu[has_owner]})
+    owned_total = pd.Series(parcels["area_mu"].to_numpy(), index=owners).groupby(level=0).sum() if len(parcels) else pd.Series(dtype=float)
+    inside = pieces.groupby(["unit_pos", "uscc"], as_index=False)["inside"].sum()
+    inside["share_inside"] = inside["inside"] / inside["uscc"].map(owned_total).to_numpy()
+    by_parcels = inside[inside["share_inside"] >= min_share - 1e-12].assign(basis="parcels")[["unit_pos", "uscc", "share_inside", "basis"]]
+    rows = [by_parcels]
+    if isinstance(enterprises, gpd.GeoDataFrame) and len(enterprises):
+        no_parcels = ~enterprises["uscc"].astype("string").isin(owned_total.index)
+        geoms = enterprises.geometry.to_numpy()
+        usable = no_parcels.to_numpy() & pd.notna(geoms)
+        usable[usable] = ~gpd.GeoSeries(geoms[usable]).is_empty.to_numpy()
+        if usable.any():
+            pos = np.flatnonzero(usable)
+            ei, ui = intersection_pairs(geoms[pos], units.geometry.to_numpy(), predicate="within")
+            rows.append(pd.DataFrame({"unit_pos": ui, "uscc": enterprises["uscc"].astype(str).to_numpy()[pos[ei]],
+                                      "share_inside": 1.0, "basis": "point"}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def per_mu_output(members: pd.DataFrame, firms: pd.DataFrame, n_units: int) -> pd.DataFrame:
+    """Σ member output ÷ Σ member land area per unit, member counts and class counts.
+
+    `firms`: the enterprise evaluation table indexed by uscc, with land_mu, money columns and `class`.
+    """
+    out = pd.DataFrame(index=range(n_units))
+    joined = members.join(firms, on="uscc", how="left")
+    land = joined["land_mu"].to_numpy(dtype=float)
+    usable_land = np.isfinite(land) & (land > 0)
+    out["member_count"] = np.bincount(members["unit_pos"], minlength=n_units)
+    for key, column in PER_MU.items():
+        value = pd.to_numeric(joined.get(column), errors="coerce").to_numpy(dtype=float) if column in joined else np.full(len(joined), np.nan)
+        ok = usable_land & np.isfinite(value)
+        num = np.bincount(joined["unit_pos"], weights=np.where(ok, value, 0.0), minlength=n_units)
+        den = np.bincount(joined["unit_pos"], weights=np.where(ok, land, 0.0), minlength=n_units)
+        out[key] = np.divide(num, den, out=np.full(n_units, np.nan), where=den > 0)
+        if key == "tax_per_mu":
+            out["member_tax_10k_yuan"] = num
+            out["member_land_mu"] = den
+    classes = joined.get("class", pd.Series(index=joined.index, dtype=object)).to_numpy()
+    for c in ("A", "B", "C", "D"):
+        out[f"class_{c}"] = np.bincount(joined["unit_pos"], weights=(classes == c).astype(float), minlength=n_units).astype(int)
+    return out
+
+
+def low_efficiency_mu(parcels: gpd.GeoDataFrame, ov: UnitOverlay, members: pd.DataFrame, firms: pd.DataFrame,
+                      low_far: np.ndarray, n_units: int) -> np.ndarray:
+    """Land of D-class members plus built industrial parcels below the FAR threshold, counted once per parcel."""
+    classes = firms.get("class", pd.Series(dtype=object))
+    d_firms = pd.Index(firms.index[classes == "D"])
+    owners = parcels["owner_uscc"].astype("string").to_numpy() if "owner_uscc" in parcels else np.full(len(parcels), None)
+    piece_owner = pd.Index(owners[ov.parcel_pos])
+    member_keys = pd.MultiIndex.from_arrays([members["unit_pos"].to_numpy(), members["uscc"].astype(str).to_numpy()])
+    piece_keys = pd.MultiIndex.from_arrays([ov.unit_pos, piece_owner.astype(object)])
+    owner_is_d = piece_owner.isin(d_firms)
+    piece_member = piece_keys.isin(member_keys)
+    flagged = (owner_is_d & piece_member) | low_far[ov.parcel_pos]
+    total = np.bincount(ov.unit_pos, weights=np.where(flagged, ov.area_mu, 0.0), minlength=n_units)
+    point_d = members[(members["basis"] == "point") & members["uscc"].isin(d_firms)]
+    if len(point_d):
+        land = point_d["uscc"].map(firms["land_mu"]).fillna(0.0).to_numpy(dtype=float)
+        total += np.bincount(point_d["unit_pos"], weights=land, minlength=n_units)
+    return total

@@ -1,0 +1,210 @@
+"""`landpark score`: every evaluation unit's indicators, composite score, rank and grade.
+
+One function, `evaluate(inputs)`, runs the whole chain; the CLI, the app and the exports
+only call it and read its `Evaluation`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from analysis.compliance import encroachments, line_compliance
+from analysis.composite import CompositeSpec, breakdown, grades, normalise, ranks, scores, sensitivity
+from analysis.enterprise import EnterpriseEvaluation, evaluate_enterprises
+from analysis.inputs import EvaluationInputs
+from analysis.members import PER_MU, low_efficiency_mu, per_mu_output, unit_members
+from analysis.supply import batch_supply, cohort_supply
+from analysis.units import SUPPLIED_STATUSES, land_indicators, overlay_units, parcel_flags
+from layers.problems import Problem
+from spatial.area import MU_M2
+
+MONEY_COLUMNS = ["tax_10k_yuan", "value_added_10k_yuan", "output_10k_yuan", "revenue_10k_yuan"]
+
+
+@dataclass
+class Evaluation:
+    """Result of one evaluation run: per-unit table, members, firms, district figures, warnings."""
+
+    units: pd.DataFrame
+    members: pd.DataFrame
+    enterprises: EnterpriseEvaluation
+    firms: pd.DataFrame
+    district: dict[str, Any]
+    cohorts: pd.DataFrame
+    batches: pd.DataFrame
+    encroachments: pd.DataFrame
+    parcel_flags: pd.DataFrame
+    norm: pd.DataFrame
+    spec: CompositeSpec
+    config: dict[str, Any]
+    warnings: list[dict] = field(default_factory=list)
+
+
+def evaluate(inputs: EvaluationInputs, *, weights: list[float] | None = None,
+             progress: Callable[[str], None] | None = None) -> Evaluation:
+    """Compute every unit's indicators and composite score from the project's layers."""
+    say = progress or (lambda _m: None)
+    config = inputs.config
+    units, parcels = inputs.units.reset_index(drop=True), inputs.parcels.reset_index(drop=True)
+    n = len(units)
+    say(f"overlaying {len(parcels)} parcels with {n} units…")
+    ov = overlay_units(parcels, units)
+    land = land_indicators(parcels, units, ov, config)
+    flags = parcel_flags(parcels, config)
+
+    say(f"evaluating {len(inputs.enterprises)} enterprises…")
+    owner_mu = parcels.groupby(parcels["owner_uscc"].astype("string"))["area_mu"].sum() if "owner_uscc" in parcels and len(parcels) else None
+    ent_eval = evaluate_enterprises(pd.DataFrame(inputs.enterprises.drop(columns="geometry", errors="ignore")),
+                                    config.get("enterprise", {}), parcel_owner_mu=owner_mu,
+                                    evaluation_date=config.get("project", {}).get("evaluation_date"))
+    firms = _firm_table(ent_eval, inputs.enterprises)
+
+    members = unit_members(parcels, units, ov, inputs.enterprises, float(config.get("units", {}).get("member_min_share", 0.5)))
+    output = per_mu_output(members, firms, n)
+    low_eff = low_efficiency_mu(parcels, ov, members, firms, flags["low_far"].to_numpy(), n)
+
+    table = pd.concat([units[["unit_id", "unit_kind", "name", "level", "leading_industries"]], land, output,
+                       line_compliance(units, land, config)], axis=1)
+    table["low_efficiency_mu"] = low_eff
+    enc = encroachments(units, parcels, ov, config)
+    enc_sum = enc.groupby("unit_id")["area_mu"].agg(["sum", "count"]) if len(enc) else pd.DataFrame(columns=["sum", "count"])
+    table["encroachment_mu"] = table["unit_id"].map(enc_sum["sum"]).fillna(0.0).to_numpy(dtype=float)
+    table["encroachment_count"] = table["unit_id"].map(enc_sum["count"]).fillna(0).astype(int).to_numpy()
+
+    district = district_figures(parcels, firms, flags, config)
+    spec = CompositeSpec.from_config(config)
+    if weights is not None:
+        spec = spec.with_weights(weights)
+    bench = {k: district.get(k) for k in spec.indicators}
+    norm = normalise(table, table["unit_kind"], bench, spec)
+    table["score"] = scores(norm, spec.weights)
+    table["rank"] = ranks(table["score"], table["unit_kind"])
+    table["grade"] = grades(table["score"], spec.grade_thresholds)
+    table = pd.concat([table, sensitivity(norm, table["unit_kind"], spec)], axis=1)
+
+    batches = batch_supply(inputs.approvals, parcels) if inputs.approvals is not None and len(inputs.approvals) else pd.DataFrame()
+    cohorts = cohort_supply(batches, config) if len(batches) else pd.DataFrame()
+    if len(cohorts):
+        district["rolling_supply_ratio"] = float(cohorts["rolling_ratio"].iloc[-1])
+        district["supply_floor"] = float(config.get("supply", {}).get("floor_ratio", 0.60))
+
+    warnings = [_issue_dict(r) for r in inputs.data_issues.to_dict("records")] + [p.to_dict() for p in ent_eval.warnings]
+    warnings += _unit_warnings(table, norm, spec)
+    return Evaluation(table, members, ent_eval, firms, district, cohorts, batches, enc, flags, norm, spec, config, warnings)
+
+
+def _firm_table(ent_eval: EnterpriseEvaluation, enterprises: pd.DataFrame) -> pd.DataFrame:
+    """Evaluation table indexed by credit code, with the raw money columns beside it."""
+    table = ent_eval.table.copy()
+    table["uscc"] = table["uscc"].astype(str)
+    raw = pd.DataFrame(enterprises.drop(columns="geometry", errors="ignore"))
+    raw["uscc"] = raw["uscc"].astype(str)
+    extra = [c for c in MONEY_COLUMNS if c in raw.columns and c not in table.columns]
+    if extra:
+        table = table.merge(raw[["uscc", *extra]].drop_duplicates("uscc"), on="uscc", how="left")
+    return table.drop_duplicates("uscc").set_index("uscc")
+
+
+def district_figures(parcels: pd.DataFrame, firms: pd.DataFrame, flags: pd.DataFrame, config: dict) -> dict[str, Any]:
+    """District totals and the benchmarks the composite score compares units against."""
+    out: dict[str, Any] = {"region": config.get("project", {}).get("region"), "year": config.get("project", {}).get("year")}
+    land = firms["land_mu"].to_numpy(dtype=float)
+    for key, column in PER_MU.items():
+        if column in firms:
+            v = pd.to_numeric(firms[column], errors="coerce").to_numpy(dtype=float)
+            ok = np.isfinite(v) & np.isfinite(land) & (land > 0)
+            out[key] = float(v[ok].sum() / land[ok].sum()) if ok.any() else None
+    a = parcels["area_mu"].to_numpy(dtype=float)
+    status = parcels["supply_status"].to_numpy()
+    supplied = a[np.isin(status, SUPPLIED_STATUSES)].sum()
+    approved = supplied + a[status == "unsupplied"].sum()
+    out["parcels_mu"] = float(a.sum())
+    out["industrial_land_mu"] = float(a[parcels["is_industrial"].to_numpy()].sum())
+    out["supplied_mu"], out["approved_mu"] = float(supplied), float(approved)
+    out["unsupplied_mu"] = float(approved - supplied)
+    out["supply_ratio"] = float(supplied / approved) if approved > 0 else None
+    out["built_ratio"] = float(a[status == "built"].sum() / supplied) if supplied > 0 else None
+    out["idle_ratio"] = float(a[status == "idle"].sum() / supplied) if supplied > 0 else None
+    out["industrial_share"] = out["industrial_land_mu"] / out["parcels_mu"] if out["parcels_mu"] > 0 else None
+    built_ind = parcels["is_industrial"].to_numpy() & (status == "built")
+    floor = pd.to_numeric(parcels.get("floor_area_m2"), errors="coerce").to_numpy(dtype=float) if "floor_area_m2" in parcels else np.full(len(a), np.nan)
+    ok = built_ind & np.isfinite(floor)
+    out["far_industrial"] = float(floor[ok].sum() / (a[ok].sum() * MU_M2)) if ok.any() else None
+    out["idle_by_date_count"] = int(flags["idle_by_date"].sum())
+    out["low_far_mu"] = float(a[flags["low_far"].to_numpy()].sum())
+    return out
+
+
+def _issue_dict(row: dict) -> dict:
+    return {k: ("" if v is None or (isinstance(v, float) and math.isnan(v)) else v) for k, v in row.items()}
+
+
+def _unit_warnings(table: pd.DataFrame, norm: pd.DataFrame, spec: CompositeSpec) -> list[dict]:
+    """Name units whose score leaves out an indicator for lack of data."""
+    out = []
+    missing = norm.isna()
+    for pos in np.flatnonzero(missing.any(axis=1).to_numpy()):
+        names = [c for c in spec.indicators if missing.iloc[pos][c]]
+        row = table.iloc[pos]
+        out.append(Problem("warning", "indicator_missing",
+                           f"score leaves out {', '.join(names)} (no data in this unit); the other weights are rescaled",
+                           layer=str(row["unit_kind"]), feature=str(row["unit_id"])).to_dict())
+    return out
+
+
+UNIT_KEYS = ["unit_id", "unit_kind", "name", "level", "leading_industries", "area_mu", "industrial_land_mu",
+             "industrial_share", "m0_mu", "m0_share", "min_industrial_share", "industrial_share_ok", "m0_share_ok",
+             "approved_mu", "supplied_mu", "unsupplied_mu", "built_mu", "supply_ratio", "built_ratio", "idle_mu",
+             "idle_ratio", "idle_by_date_mu", "idle_by_date_count", "far_industrial", "building_coverage",
+             "low_far_mu", "tax_per_mu", "value_added_per_mu", "output_per_mu", "member_count",
+             "member_tax_10k_yuan", "member_land_mu", "low_efficiency_mu", "encroachment_mu", "encroachment_count",
+             "parcel_count", "score", "rank", "grade", "rank_best", "rank_worst"]
+
+
+def to_json(ev: Evaluation) -> dict[str, Any]:
+    """The `score --json` document of DESIGN.md (ratios as fractions, areas in mu, money in 万元)."""
+    units = []
+    for pos, row in ev.units.reset_index(drop=True).iterrows():
+        d = {k: _clean(row.get(k)) for k in UNIT_KEYS}
+        d["class_counts"] = {c: int(row[f"class_{c}"]) for c in "ABCD"}
+        d["score_breakdown"] = breakdown(row, ev.norm.iloc[pos], {k: ev.district.get(k) for k in ev.spec.indicators}, ev.spec)
+        units.append(d)
+    cols = ["uscc", "name", "group", "land_mu", "land_source", "score", "rank", "class", "scored", "reason_not_scored"]
+    ent_table = ev.enterprises.table
+    enterprises = [{k: _clean(r.get(k)) for k in cols if k in ent_table.columns} for r in ent_table.to_dict("records")]
+    return {
+        "units": units,
+        "enterprises": enterprises,
+        "district": {k: _clean(v) for k, v in ev.district.items()},
+        "supply_cohorts": [{k: _clean(v) for k, v in r.items()} for r in ev.cohorts.to_dict("records")],
+        "encroachments": [{k: _clean(v) for k, v in r.items()} for r in ev.encroachments.to_dict("records")],
+        "method": {"composite": {"indicators": list(ev.spec.indicators), "weights": list(ev.spec.weights),
+                                 "directions": list(ev.spec.directions), "normalisations": list(ev.spec.normalisations),
+                                 "cap": ev.spec.cap, "grade_thresholds": list(ev.spec.grade_thresholds),
+                                 "benchmarks": {k: _clean(ev.district.get(k)) for k in ev.spec.indicators}},
+                   "enterprise_benchmarks": ev.enterprises.benchmarks},
+        "warnings": ev.warnings,
+    }
+
+
+def _clean(v):
+    """JSON-safe scalars: NaN/NA → None, numpy → Python."""
+    if v is None or v is pd.NA:
+        return None
+    if isinstance(v, (np.bool_, bool)):
+        return bool(v)
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        return None if not np.isfinite(v) else float(v)
+    try:
+        if pd.isna(v):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return v

@@ -1,0 +1,125 @@
+"""Per-unit land indicators: parcels clipped to each evaluation unit, areas ellipsoidal in mu.
+
+Definitions (README "Unit indicators"):
+  industrial_land_mu = clipped area of industrial parcels (categories from the toml);
+  supplied_mu = status supplied + built + idle; unsupplied_mu = status unsupplied (批而未供);
+  approved_mu = supplied_mu + unsupplied_mu; supply_ratio = supplied / approved;
+  built_ratio = built / supplied (土地建成率); idle_ratio = idle / supplied (土地闲置率);
+  far_industrial = floor area / land area of built industrial parcels (工业用地综合容积率);
+  building_coverage = footprint / land area of the same parcels (建筑系数).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from spatial.area import MU_M2
+from spatial.overlay import intersection_area_pairs
+
+SUPPLIED_STATUSES = ("supplied", "built", "idle")
+
+
+@dataclass
+class UnitOverlay:
+    """Every (parcel, unit) piece with its clipped ellipsoidal area in mu and share of the parcel."""
+
+    parcel_pos: np.ndarray
+    unit_pos: np.ndarray
+    area_mu: np.ndarray
+    share: np.ndarray  # clipped area / parcel area
+
+
+def overlay_units(parcels: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> UnitOverlay:
+    """Clip parcels to units (STRtree + contains_properly pre-filter) and convert areas to ellipsoidal mu."""
+    pi, ui, planar = intersection_area_pairs(parcels.geometry.to_numpy(), units.geometry.to_numpy())
+    scale = parcels["_scale"].to_numpy()[pi] if "_scale" in parcels else np.ones(len(pi))
+    area_mu = planar * scale / MU_M2
+    parcel_mu = parcels["area_mu"].to_numpy()[pi]
+    share = np.divide(area_mu, parcel_mu, out=np.zeros_like(area_mu), where=parcel_mu > 0)
+    return UnitOverlay(pi, ui, area_mu, np.minimum(share, 1.0))
+
+
+def _sum_by_unit(ov: UnitOverlay, values: np.ndarray, n_units: int) -> np.ndarray:
+    return np.bincount(ov.unit_pos, weights=values, minlength=n_units)
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    out = np.full(len(num), np.nan)
+    np.divide(num, den, out=out, where=den > 0)
+    return out
+
+
+def idle_by_date(parcels: pd.DataFrame, evaluation_date: str, idle_after_days: int) -> np.ndarray:
+    """Supplied parcels not started a full period after their agreed start date (闲置土地处置办法 art. 2)."""
+    status = parcels["supply_status"].to_numpy()
+    start = pd.to_datetime(parcels.get("agreed_start_date"), errors="coerce")
+    if start is None:
+        return np.zeros(len(parcels), dtype=bool)
+    limit = pd.Timestamp(evaluation_date) - pd.Timedelta(days=int(idle_after_days))
+    late = (start.notna() & (start <= limit)).to_numpy()
+    return (status == "supplied") & late
+
+
+def land_indicators(parcels: gpd.GeoDataFrame, units: gpd.GeoDataFrame, ov: UnitOverlay,
+                    config: dict) -> pd.DataFrame:
+    """Land-use, supply and intensity indicators per unit (index aligned with `units`)."""
+    n = len(units)
+    p = parcels.iloc[ov.parcel_pos]
+    a = ov.area_mu
+    status = p["supply_status"].to_numpy()
+    industrial = p["is_industrial"].to_numpy()
+    m0 = p["is_m0"].to_numpy()
+    supplied = np.isin(status, SUPPLIED_STATUSES)
+    out = pd.DataFrame(index=units.index)
+    out["area_mu"] = units["area_mu"].to_numpy()
+    out["parcel_count"] = np.bincount(ov.unit_pos, minlength=n)
+    out["industrial_land_mu"] = _sum_by_unit(ov, a * industrial, n)
+    out["m0_mu"] = _sum_by_unit(ov, a * m0, n)
+    out["industrial_share"] = _ratio(out["industrial_land_mu"].to_numpy(), out["area_mu"].to_numpy())
+    out["supplied_mu"] = _sum_by_unit(ov, a * supplied, n)
+    out["unsupplied_mu"] = _sum_by_unit(ov, a * (status == "unsupplied"), n)
+    out["approved_mu"] = out["supplied_mu"] + out["unsupplied_mu"]
+    out["built_mu"] = _sum_by_unit(ov, a * (status == "built"), n)
+    out["idle_mu"] = _sum_by_unit(ov, a * (status == "idle"), n)
+    out["supply_ratio"] = _ratio(out["supplied_mu"].to_numpy(), out["approved_mu"].to_numpy())
+    out["built_ratio"] = _ratio(out["built_mu"].to_numpy(), out["supplied_mu"].to_numpy())
+    out["idle_ratio"] = _ratio(out["idle_mu"].to_numpy(), out["supplied_mu"].to_numpy())
+    project = config.get("project", {})
+    supply_cfg = config.get("supply", {})
+    late = idle_by_date(p, project.get("evaluation_date", f"{project.get('year', 2025)}-12-31"),
+                        supply_cfg.get("idle_after_days", 365))
+    out["idle_by_date_mu"] = _sum_by_unit(ov, a * late, n)
+    out["idle_by_date_count"] = np.bincount(ov.unit_pos, weights=late.astype(float), minlength=n).astype(int)
+    # Intensity of built industrial land: floor area and footprint apportioned by the clipped share.
+    built_ind = industrial & (status == "built")
+    floor = pd.to_numeric(p.get("floor_area_m2"), errors="coerce").to_numpy(dtype=float) if "floor_area_m2" in p else np.full(len(p), np.nan)
+    foot = pd.to_numeric(p.get("footprint_m2"), errors="coerce").to_numpy(dtype=float) if "footprint_m2" in p else np.full(len(p), np.nan)
+    has_floor = built_ind & np.isfinite(floor)
+    has_foot = built_ind & np.isfinite(foot)
+    land_m2 = a * MU_M2
+    out["far_industrial"] = _ratio(_sum_by_unit(ov, np.where(has_floor, floor * ov.share, 0.0), n),
+                                   _sum_by_unit(ov, np.where(has_floor, land_m2, 0.0), n))
+    out["building_coverage"] = _ratio(_sum_by_unit(ov, np.where(has_foot, foot * ov.share, 0.0), n),
+                                      _sum_by_unit(ov, np.where(has_foot, land_m2, 0.0), n))
+    threshold = float(config.get("intensity", {}).get("low_far_threshold", 1.0))
+    parcel_far = np.divide(floor, p["area_mu"].to_numpy() * MU_M2, out=np.full(len(p), np.nan),
+                           where=p["area_mu"].to_numpy() > 0)
+    low_far = has_floor & (parcel_far < threshold)
+    out["low_far_mu"] = _sum_by_unit(ov, a * low_far, n)
+    return out
+
+
+def parcel_flags(parcels: gpd.GeoDataFrame, config: dict) -> pd.DataFrame:
+    """Per-parcel flags used by several indicators: idle by date, low FAR (built industrial)."""
+    project = config.get("project", {})
+    late = idle_by_date(parcels, project.get("evaluation_date", f"{project.get('year', 2025)}-12-31"),
+                        config.get("supply", {}).get("idle_after_days", 365))
+    floor = pd.to_numeric(parcels.get("floor_area_m2"), errors="coerce") if "floor_area_m2" in parcels else pd.Series(np.nan, index=parcels.index)
+    far = floor / (parcels["area_mu"] * MU_M2)
+    threshold = float(config.get("intensity", {}).get("low_far_threshold", 1.0))
+    low = parcels["is_industrial"] & (parcels["supply_status"] == "built") & (far < threshold)
+    return pd.DataFrame({"idle_by_date": late, "far": far.to_numpy(), "low_far": low.to_numpy()}, index=parcels.index)
