@@ -17,7 +17,7 @@ from layers.i18n import layer_label, t
 from layers.problems import InputError, LandparkError
 from layers.schema import LAYERS
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Landpark: industrial land and park analysis (亩均评价, 供地, 保护线, 选址).")
 
 KindOpt = Annotated[Optional[str], typer.Option("--kind", help=f"layer kind: {', '.join(LAYERS)}")]

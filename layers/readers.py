@@ -1,0 +1,648 @@
+"""Read any supported source into a raw frame, with its CRS and text encoding decided and reported.
+
+Formats: zipped or plain Shapefile, GeoPackage, GeoJSON, FileGDB (folder or zipped), CSV,
+Excel .xlsx and GeoParquet. Columns stay as in the source (mapping to canonical names happens
+downstream), geometry stays in the source CRS, and every failure is an InputError naming the
+file, the layer and the problem.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import tempfile
+import warnings
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from layers.archive import extract_zip, find_datasets, sidecar
+from layers.encoding import (
+    EncodingDetection,
+    dbf_decodes_as,
+    detect_bytes_encoding,
+    detect_dbf_content_encoding,
+    detect_dbf_encoding,
+    normalise_codec,
+)
+from layers.problems import InputError, ProblemList
+from spatial.crs import CRSDetection, CRSError, detect_crs
+
+__all__ = ["SourceRead", "SourceCRSError", "read_source", "SUPPORTED_FORMATS"]
+
+SUPPORTED_FORMATS = (
+    "zipped or plain Shapefile (.zip, .shp with .shx and .dbf), GeoPackage (.gpkg), GeoJSON "
+    "(.geojson, .json), FileGDB (.gdb folder or zipped), CSV (.csv), Excel (.xlsx), GeoParquet (.parquet)"
+)
+
+# Column names (compared case-insensitively, spaces trimmed) that carry geometry in a table.
+WKT_COLUMNS = ("wkt", "geometry", "geom", "shape", "the_geom")
+COORDINATE_COLUMNS = (
+    (("lon", "lng", "longitude", "经度"), ("lat", "latitude", "纬度")),
+    (("x",), ("y",)),
+)
+_OGR_FORMATS = {".gpkg": "GeoPackage", ".gdb": "FileGDB", ".geojson": "GeoJSON", ".json": "GeoJSON"}
+_SELF_DESCRIBED_TEXT = "text in this format is always UTF-8"
+_LISTED_ROWS = 10  # how many row numbers a message shows before "…"
+_HEX = re.compile(r"^(?:[0-9A-Fa-f]{2})+$")
+_GEOMETRY_FAMILIES = {0: "point", 4: "point", 1: "line", 2: "line", 5: "line", 3: "polygon", 6: "polygon",
+                      7: "geometry collection"}
+
+
+@dataclass
+class SourceRead:
+    """What a reader found in one source: the raw frame, its CRS and encoding, and the problems met."""
+
+    frame: gpd.GeoDataFrame | pd.DataFrame  # raw columns as in the source; geometry in the SOURCE crs
+    crs: CRSDetection | None  # None for a table without geometry
+    encoding: EncodingDetection | None
+    source: str  # the path as the user gave it
+    layer: str  # layer / sheet name actually read
+    layers_available: list[str] = field(default_factory=list)
+    problems: ProblemList = field(default_factory=ProblemList)
+
+
+class SourceCRSError(InputError, CRSError):
+    """The CRS of a source cannot be decided or contradicts its coordinates (both an InputError and a CRSError)."""
+
+
+@dataclass
+class _Context:
+    """Where a read happens, for messages: the path the user gave and the dataset inside it."""
+
+    source: str
+    label: str  # "parcels.zip [宗地数据/宗地.shp]" or just the source
+    problems: ProblemList = field(default_factory=ProblemList)
+
+    def add(self, severity: str, code: str, message: str, layer: str = "", **where: Any) -> None:
+        self.problems.add(severity, code, message, source=self.source, layer=layer, **where)
+
+
+def read_source(
+    path: str | Path,
+    *,
+    layer: str | None = None,
+    encoding: str | None = None,
+    crs: str | int | None = None,
+) -> SourceRead:
+    """Read `path` (any supported format, zipped or not) with its CRS and text encoding decided.
+
+    `layer` picks a layer, sheet or dataset inside a zip (by file stem); `encoding` overrides
+    encoding detection for shapefiles and CSV; `crs` overrides CRS detection. Raises InputError
+    (SourceCRSError for CRS refusals) whose message names the file, the layer and the problem.
+    """
+    source = str(path)
+    p = Path(path)
+    if encoding is not None and normalise_codec(encoding) is None:
+        raise InputError(f"{source}: unknown encoding {encoding!r}; use e.g. gbk, gb18030 or utf-8")
+    if not p.exists():
+        raise InputError(f"{source}: no such file or folder")
+    ctx = _Context(source, source)
+    if p.is_dir() and p.suffix.lower() != ".gdb":
+        return _read_collection(p, ctx, layer, encoding, crs, what="folder")
+    if p.suffix.lower() == ".zip":
+        with tempfile.TemporaryDirectory(prefix="landpark-zip-") as tmp:
+            extract_zip(p, Path(tmp))
+            return _read_collection(Path(tmp), ctx, layer, encoding, crs, what="zip archive")
+    return _read_dataset(p, ctx, layer, encoding, crs)
+
+
+# ----------------------------------------------------------------------------------------------
+# collections (zip archives, folders)
+
+
+def _read_collection(folder: Path, ctx: _Context, layer: str | None, encoding: str | None,
+                     crs: str | int | None, *, what: str) -> SourceRead:
+    """Pick the dataset inside an unpacked zip or a folder, by `layer` when there are several."""
+    datasets = find_datasets(folder, label=ctx.source)
+    if not datasets:
+        held = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+        shown = ", ".join(held[:_LISTED_ROWS]) + (" …" if len(held) > _LISTED_ROWS else "")
+        raise InputError(
+            f"{ctx.source}: no dataset found in the {what}; expected one of {SUPPORTED_FORMATS}; "
+            f"it holds: {shown or 'nothing'}"
+        )
+    names = [d.relative_to(folder).as_posix() for d in datasets]
+    inner_layer = layer
+    chosen = datasets[0]
+    if len(datasets) > 1:
+        listing = ", ".join(names)
+        if layer is None:
+            raise InputError(
+                f"{ctx.source}: the {what} holds {len(datasets)} datasets ({listing}); choose one with "
+                f"layer=<name> (--layer), e.g. layer={datasets[0].stem!r}"
+            )
+        matches = [d for d, n in zip(datasets, names) if layer in (d.stem, d.name, n)]
+        if not matches:
+            raise InputError(f"{ctx.source}: no dataset named {layer!r} in the {what}; it holds: {listing}")
+        if len(matches) > 1:
+            raise InputError(
+                f"{ctx.source}: {layer!r} names {len(matches)} datasets in the {what} "
+                f"({', '.join(m.relative_to(folder).as_posix() for m in matches)}); give the path inside it instead"
+            )
+        chosen, inner_layer = matches[0], None
+    inner = chosen.relative_to(folder).as_posix()
+    inner_ctx = _Context(ctx.source, f"{ctx.source} [{inner}]", ctx.problems)
+    if len(datasets) > 1:
+        inner_ctx.add("warning", "several_datasets",
+                      f"the {what} holds {len(datasets)} datasets ({', '.join(names)}); read {inner}",
+                      layer=chosen.stem)
+    read = _read_dataset(chosen, inner_ctx, inner_layer, encoding, crs)
+    if len(datasets) > 1:
+        read.layers_available = [d.stem for d in datasets]
+    return read
+
+
+def _read_dataset(p: Path, ctx: _Context, layer: str | None, encoding: str | None,
+                  crs: str | int | None) -> SourceRead:
+    suffix = p.suffix.lower()
+    if suffix == ".shp":
+        return _read_shapefile(p, ctx, layer, encoding, crs)
+    if suffix in _OGR_FORMATS:
+        return _read_ogr(p, ctx, layer, encoding, crs)
+    if suffix == ".csv":
+        return _read_csv(p, ctx, layer, encoding, crs)
+    if suffix == ".xlsx":
+        return _read_excel(p, ctx, layer, encoding, crs)
+    if suffix == ".parquet":
+        return _read_parquet(p, ctx, layer, encoding, crs)
+    if suffix in (".shx", ".dbf", ".prj", ".cpg"):
+        raise InputError(f"{ctx.label}: this is one part of a shapefile; give the .shp file or a zip of all its parts")
+    if suffix == ".xls":
+        raise InputError(f"{ctx.label}: old Excel .xls files are not read; save the sheet as .xlsx")
+    raise InputError(f"{ctx.label}: unsupported format {suffix or '(no extension)'!r}; supported: {SUPPORTED_FORMATS}")
+
+
+# ----------------------------------------------------------------------------------------------
+# vector formats through GDAL (pyogrio)
+
+
+def _read_shapefile(p: Path, ctx: _Context, layer: str | None, encoding: str | None,
+                    crs: str | int | None) -> SourceRead:
+    lacking = [p.stem + s for s in (".shx", ".dbf") if sidecar(p, s) is None]
+    if lacking:
+        raise InputError(
+            f"{ctx.label}: incomplete shapefile: {' and '.join(lacking)} missing beside {p.name} "
+            "(a shapefile needs its .shp, .shx and .dbf files together)"
+        )
+    if layer is not None and layer != p.stem:
+        raise InputError(f"{ctx.label}: a shapefile has one layer, {p.stem!r}; there is no layer {layer!r}")
+    name = p.stem
+    dbf = sidecar(p, ".dbf")
+    assert dbf is not None
+    detected = _checked_dbf_encoding(dbf, ctx, name, encoding)
+    prj = sidecar(p, ".prj")
+    wkt = _read_prj(prj) if prj is not None else None
+    if prj is None:
+        ctx.add("info", "no_prj", f"{p.name} has no .prj file: the CRS comes from --crs or the coordinates", layer=name)
+    frame = _ogr_read(p, ctx, name, detected.encoding, single_layer=True,
+                      header_only_broken=lambda: dbf_decodes_as(dbf, "utf-8"))
+    return _finish_vector(frame, ctx, name, [name], detected, crs, wkt=wkt, embedded=None)
+
+
+def _checked_dbf_encoding(dbf: Path, ctx: _Context, layer: str, encoding: str | None) -> EncodingDetection:
+    """Detect the DBF encoding and, when a .cpg or LDID declared it, check the bytes agree."""
+    detected = detect_dbf_encoding(dbf, user_encoding=encoding)
+    cpg = sidecar(dbf, ".cpg")
+    if cpg is not None and detected.method not in ("cpg", "user"):
+        content = cpg.read_bytes()[:40].decode("ascii", errors="replace").strip()
+        ctx.add("warning", "unknown_cpg", f"{cpg.name} names an unknown code page {content!r}; "
+                f"the text was decoded as {detected.encoding} ({detected.method})", layer=layer)
+    if detected.method in ("cpg", "ldid") and not dbf_decodes_as(dbf, detected.encoding):
+        declared = "the .cpg file" if detected.method == "cpg" else "the DBF language driver byte (LDID)"
+        content = detect_dbf_content_encoding(dbf)
+        if content.method in ("utf8_strict", "gb18030_strict") and content.encoding != detected.encoding:
+            ctx.add("warning", "encoding_mismatch",
+                    f"{declared} says {detected.encoding} but the attribute text is not valid "
+                    f"{detected.encoding}; it is valid {content.encoding}, which was used "
+                    f"(pass encoding= to choose otherwise)", layer=layer)
+            return content
+        ctx.add("warning", "encoding_mismatch",
+                f"{declared} says {detected.encoding} but some attribute text is not valid "
+                f"{detected.encoding}; those characters may be wrong (pass encoding= to choose)", layer=layer)
+    if detected.method == "charset_normalizer":
+        ctx.add("warning", "encoding_guessed",
+                f"the attribute text is neither UTF-8 nor GB18030; guessed {detected.encoding} by "
+                "statistics (pass encoding= if names look wrong)", layer=layer)
+    return detected
+
+
+def _read_prj(prj: Path) -> str:
+    data = prj.read_bytes()
+    for codec in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def _read_ogr(p: Path, ctx: _Context, layer: str | None, encoding: str | None,
+              crs: str | int | None) -> SourceRead:
+    """GeoPackage, FileGDB, GeoJSON: choose the layer, read it, decide the CRS from the embedded one."""
+    fmt = _OGR_FORMATS[p.suffix.lower()]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            listed = pyogrio.list_layers(p)
+    except (RuntimeError, OSError, ValueError) as exc:
+        raise InputError(f"{ctx.label}: cannot open as {fmt}: {_gdal_message(exc)}") from None
+    names = [str(n) for n, _ in listed]
+    if not names:
+        raise InputError(f"{ctx.label}: the {fmt} holds no layers")
+    if layer is None:
+        spatial = [str(n) for n, g in listed if g is not None]
+        chosen = (spatial or names)[0]
+        if len(names) > 1:
+            ctx.add("warning", "several_layers",
+                    f"the {fmt} holds {len(names)} layers ({', '.join(names)}); read {chosen!r} "
+                    "(choose another with layer=)", layer=chosen)
+    elif layer in names:
+        chosen = layer
+    else:
+        raise InputError(f"{ctx.label}: no layer {layer!r}; its layers are: {', '.join(names)}")
+    if encoding is not None:
+        ctx.add("info", "encoding_ignored", f"encoding={encoding!r} ignored: {_SELF_DESCRIBED_TEXT} ({fmt})",
+                layer=chosen)
+    frame = _ogr_read(p, ctx, chosen, None, single_layer=len(names) == 1)
+    if not isinstance(frame, gpd.GeoDataFrame):
+        return _finish_table(frame, ctx, chosen, names, None, crs)
+    return _finish_vector(frame, ctx, chosen, names, None, crs, wkt=None, embedded=frame.crs)
+
+
+def _ogr_read(p: Path, ctx: _Context, layer: str, encoding: str | None, *, single_layer: bool,
+              header_only_broken: Callable[[], bool] | None = None) -> gpd.GeoDataFrame | pd.DataFrame:
+    """Read one layer with pyogrio; GDAL warnings become problems, GDAL errors InputErrors.
+
+    GDAL does not recode UTF-8, so a DBF field name cut inside a character (10-byte limit)
+    reaches Python broken. When `header_only_broken()` confirms the records themselves are
+    valid UTF-8, the read is retried naming the codec "UTF8", which routes the text through
+    iconv and drops the incomplete bytes.
+    """
+    kwargs: dict[str, Any] = {"engine": "pyogrio"}
+    if not single_layer:
+        kwargs["layer"] = layer
+    if encoding is not None:
+        kwargs["encoding"] = encoding
+    try:
+        try:
+            frame, caught = _pyogrio_read(p, kwargs)
+        except UnicodeDecodeError as exc:
+            utf8 = encoding is not None and normalise_codec(encoding) == "utf-8"
+            if not (utf8 and header_only_broken is not None and header_only_broken()):
+                raise InputError(
+                    f"{ctx.label}, layer {layer!r}: text cannot be decoded as {encoding or 'UTF-8'} "
+                    f"({exc.reason} at byte {exc.start}); pass encoding= (e.g. gbk, gb18030 or utf-8)"
+                ) from None
+            frame, caught = _pyogrio_read(p, {**kwargs, "encoding": "UTF8"})
+            ctx.add("warning", "text_cut_in_character",
+                    "some field names end inside a character (DBF field names hold at most 10 bytes); "
+                    "the incomplete bytes were dropped", layer=layer)
+    except InputError:
+        raise
+    except (RuntimeError, OSError, ValueError) as exc:
+        raise InputError(f"{ctx.label}, layer {layer!r}: cannot read: {_gdal_message(exc)}") from None
+    _gdal_warnings(caught, ctx, layer)
+    return frame
+
+
+def _pyogrio_read(p: Path, kwargs: dict[str, Any]) -> tuple[gpd.GeoDataFrame | pd.DataFrame, list]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        frame = gpd.read_file(p, **kwargs)
+    return frame, list(caught)
+
+
+def _gdal_warnings(caught: list[warnings.WarningMessage], ctx: _Context, layer: str) -> None:
+    seen: set[str] = set()
+    for w in caught:
+        text = str(w.message).strip()
+        if text and text not in seen and issubclass(w.category, RuntimeWarning):
+            seen.add(text)
+            ctx.add("warning", "gdal_warning", f"GDAL: {text}", layer=layer)
+
+
+def _gdal_message(exc: BaseException) -> str:
+    """The first line of a GDAL/pyogrio error, without the advice GDAL appends."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text.split("; It might help")[0]
+
+
+def _finish_vector(frame: gpd.GeoDataFrame, ctx: _Context, layer: str, layers: list[str],
+                   encoding: EncodingDetection | None, crs: str | int | None, *,
+                   wkt: str | None, embedded: Any) -> SourceRead:
+    """Dates to text, mixed geometry reported, CRS decided and set on the frame."""
+    frame = _dates_to_text(frame, ctx, layer)
+    _report_mixed_geometry(frame.geometry.to_numpy(), ctx, layer)
+    detection = _detect(ctx, layer, wkt=wkt, embedded=embedded, geometries=frame.geometry.to_numpy(), crs=crs)
+    frame = frame.set_crs(detection.crs, allow_override=True)
+    return SourceRead(frame, detection, encoding, ctx.source, layer, layers, ctx.problems)
+
+
+def _detect(ctx: _Context, layer: str, *, wkt: str | None, embedded: Any, geometries: np.ndarray,
+            crs: str | int | None) -> CRSDetection:
+    bounds = shapely.total_bounds(geometries) if len(geometries) else None
+    bounds_tuple = tuple(float(b) for b in bounds) if bounds is not None and np.isfinite(bounds).all() else None
+    try:
+        detection = detect_crs(wkt=wkt, bounds=bounds_tuple, user_crs=crs, embedded=embedded)
+    except CRSError as exc:
+        raise SourceCRSError(f"{ctx.label}, layer {layer!r}: coordinate reference system: {exc}") from None
+    if not detection.is_guess:  # a guess is carried by detection.is_guess/note; validation warns about it
+        where = f"EPSG:{detection.epsg}" if detection.epsg is not None else detection.crs.name
+        ctx.add("info", "crs_detected", f"coordinate reference system {where} ({detection.method}): {detection.note}",
+                layer=layer)
+    return detection
+
+
+def _report_mixed_geometry(geometries: np.ndarray, ctx: _Context, layer: str) -> None:
+    ids = shapely.get_type_id(geometries)
+    families = pd.Series(ids[ids >= 0]).map(_GEOMETRY_FAMILIES).value_counts()
+    if len(families) > 1:
+        counts = ", ".join(f"{n} {kind}" for kind, n in families.items())
+        ctx.add("warning", "mixed_geometry", f"mixed geometry types: {counts}", layer=layer)
+
+
+# ----------------------------------------------------------------------------------------------
+# dates and other values that break JSON downstream
+
+
+def _iso_text(values: pd.Series) -> pd.Series:
+    """Datetimes as ISO text: YYYY-MM-DD when every value is at midnight, else YYYY-MM-DDTHH:MM:SS."""
+    s = pd.to_datetime(values)
+    if s.dt.tz is not None:
+        # FileGDB and others report stored wall-clock times as UTC: keep the clock reading.
+        s = s.dt.tz_convert("UTC").dt.tz_localize(None) if str(s.dt.tz) == "UTC" else s.dt.tz_localize(None)
+    present = s.notna()
+    midnight = bool((s[present] == s[present].dt.normalize()).all())
+    text = s.dt.strftime("%Y-%m-%d" if midnight else "%Y-%m-%dT%H:%M:%S").astype(object)
+    return text.where(present, None)
+
+
+def _dates_to_text(frame: pd.DataFrame, ctx: _Context, layer: str) -> pd.DataFrame:
+    """DATE/datetime columns → ISO strings and Decimals → text, so maps and JSON can carry them."""
+    geometry = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
+    dates: list[str] = []
+    for col in frame.columns:
+        if col == geometry:
+            continue
+        s = frame[col]
+        if pd.api.types.is_datetime64_any_dtype(s.dtype):
+            frame[col] = _iso_text(s)
+            dates.append(str(col))
+        elif s.dtype == object:
+            kind = pd.api.types.infer_dtype(s, skipna=True)
+            if kind in ("date", "datetime", "datetime64"):
+                frame[col] = _iso_text(s)
+                dates.append(str(col))
+            elif kind in ("time", "decimal"):
+                frame[col] = s.map(lambda v: v.isoformat() if isinstance(v, dt.time) else str(v),
+                                   na_action="ignore")
+    if dates:
+        ctx.add("info", "dates_converted", f"date field(s) {', '.join(dates)} converted to ISO 8601 text (YYYY-MM-DD)",
+                layer=layer)
+    return frame
+
+
+# ----------------------------------------------------------------------------------------------
+# tables: CSV, Excel, Parquet without geometry metadata
+
+
+def _single_layer(p: Path, ctx: _Context, layer: str | None, what: str) -> str:
+    if layer is not None and layer != p.stem:
+        raise InputError(f"{ctx.label}: a {what} holds one table, {p.stem!r}; there is no layer {layer!r}")
+    return p.stem
+
+
+def _read_csv(p: Path, ctx: _Context, layer: str | None, encoding: str | None,
+              crs: str | int | None) -> SourceRead:
+    name = _single_layer(p, ctx, layer, "CSV file")
+    raw = p.read_bytes()
+    if encoding is not None:
+        codec = normalise_codec(encoding)
+        if codec is None:
+            raise InputError(f"{ctx.label}: unknown encoding {encoding!r}; use e.g. gbk, gb18030 or utf-8")
+        detected = EncodingDetection(codec, "user")
+    else:
+        detected = detect_bytes_encoding(raw)
+    try:
+        text = raw.decode("utf-8-sig" if detected.encoding == "utf-8" else detected.encoding)
+    except UnicodeDecodeError as exc:
+        if detected.method == "user":
+            raise InputError(f"{ctx.label}: the text is not valid {detected.encoding} ({exc.reason} at byte "
+                             f"{exc.start}); check encoding=") from None
+        text = raw.decode(detected.encoding, errors="replace")
+        ctx.add("warning", "encoding_guessed", f"the text is neither UTF-8 nor GB18030; read as "
+                f"{detected.encoding} with undecodable bytes replaced (pass encoding=)", layer=name)
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=_delimiter(text), dtype=str, keep_default_na=False,
+                            na_values=[""])
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{ctx.label}: the CSV file is empty (no header line)") from None
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise InputError(f"{ctx.label}: malformed CSV: {str(exc).strip().splitlines()[-1]}") from None
+    return _finish_table(frame, ctx, name, [name], detected, crs)
+
+
+def _delimiter(text: str) -> str:
+    """The field separator: whichever of , ; tab | occurs most in the header line (comma on a tie)."""
+    header = text.lstrip("\ufeff").split("\n", 1)[0]
+    counts = {sep: header.count(sep) for sep in (",", "\t", ";", "|")}
+    best = max(counts, key=lambda k: counts[k])
+    return best if counts[best] > counts[","] else ","
+
+
+def _read_excel(p: Path, ctx: _Context, layer: str | None, encoding: str | None,
+                crs: str | int | None) -> SourceRead:
+    try:
+        book = pd.ExcelFile(p, engine="openpyxl")
+    except Exception as exc:  # openpyxl raises zipfile, KeyError and its own errors for broken files
+        raise InputError(f"{ctx.label}: cannot open as an Excel .xlsx workbook: {exc}") from None
+    with book:
+        sheets = [str(s) for s in book.sheet_names]
+        if layer is None:
+            sheet = sheets[0]
+            if len(sheets) > 1:
+                ctx.add("warning", "several_layers", f"the workbook has {len(sheets)} sheets ({', '.join(sheets)}); "
+                        f"read the first, {sheet!r} (choose another with layer=)", layer=sheet)
+        elif layer in sheets:
+            sheet = layer
+        else:
+            raise InputError(f"{ctx.label}: no sheet {layer!r}; its sheets are: {', '.join(sheets)}")
+        grid = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object)
+    if encoding is not None:
+        ctx.add("info", "encoding_ignored", f"encoding={encoding!r} ignored: {_SELF_DESCRIBED_TEXT} (Excel)",
+                layer=sheet)
+    frame = _grid_to_frame(grid, ctx, sheet)
+    return _finish_table(frame, ctx, sheet, sheets, None, crs)
+
+
+def _grid_to_frame(grid: pd.DataFrame, ctx: _Context, sheet: str) -> pd.DataFrame:
+    """Header row found below any title lines; cells as text; trailing empty rows and columns dropped."""
+    if grid.empty:
+        raise InputError(f"{ctx.label}, sheet {sheet!r}: the sheet is empty")
+    filled = grid.notna().sum(axis=1).to_numpy()
+    # Title lines above the header ("2024年亩均效益评价表", one merged cell) hold a single value.
+    header_at = int(np.argmax(filled > 1)) if grid.shape[1] > 1 and (filled > 1).any() else 0
+    if header_at:
+        ctx.add("info", "title_rows_skipped", f"{header_at} title row(s) above the header skipped; "
+                f"the header is spreadsheet row {header_at + 1}", layer=sheet)
+    header = grid.iloc[header_at]
+    body = grid.iloc[header_at + 1:].reset_index(drop=True)
+    keep = header.notna().to_numpy() | body.notna().any(axis=0).to_numpy()
+    body, header = body.loc[:, keep], header[keep]
+    body.columns = _unique_names([_cell_text(v) if pd.notna(v) else f"Unnamed: {i}" for i, v in enumerate(header)])
+    rows_with_data = np.flatnonzero(body.notna().any(axis=1).to_numpy())
+    body = body.iloc[: rows_with_data[-1] + 1 if len(rows_with_data) else 0]
+    dates = [str(c) for c in body.columns if body[c].map(lambda v: isinstance(v, (dt.date, dt.time))).any()]
+    if dates:
+        ctx.add("info", "dates_converted", f"date cell(s) in {', '.join(dates)} converted to ISO 8601 text (YYYY-MM-DD)",
+                layer=sheet)
+    return body.map(_cell_text, na_action="ignore").astype(object).where(body.notna(), None)
+
+
+def _cell_text(value: Any) -> str:
+    """A cell as text: dates ISO (date only at midnight), numbers as Python writes them."""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(timespec="seconds")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+def _unique_names(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        if n in seen:
+            seen[n] += 1
+            out.append(f"{n}.{seen[n]}")
+        else:
+            seen[n] = 0
+            out.append(n)
+    return out
+
+
+def _read_parquet(p: Path, ctx: _Context, layer: str | None, encoding: str | None,
+                  crs: str | int | None) -> SourceRead:
+    name = _single_layer(p, ctx, layer, "Parquet file")
+    try:
+        frame = gpd.read_parquet(p)
+    except ValueError as exc:
+        if "geo" not in str(exc).lower():
+            raise InputError(f"{ctx.label}: cannot read as GeoParquet: {exc}") from None
+        try:
+            table = pd.read_parquet(p)
+        except Exception as exc2:  # pyarrow raises its own error classes
+            raise InputError(f"{ctx.label}: cannot read as Parquet: {exc2}") from None
+        ctx.add("info", "no_geo_metadata", "Parquet file without GeoParquet metadata: read as a table", layer=name)
+        return _finish_table(_dates_to_text(table, ctx, name), ctx, name, [name], None, crs)
+    except Exception as exc:  # pyarrow.ArrowInvalid, OSError
+        raise InputError(f"{ctx.label}: cannot read as GeoParquet: {exc}") from None
+    return _finish_vector(frame, ctx, name, [name], None, crs, wkt=None, embedded=frame.crs)
+
+
+def _finish_table(frame: pd.DataFrame, ctx: _Context, layer: str, layers: list[str],
+                  encoding: EncodingDetection | None, crs: str | int | None) -> SourceRead:
+    """A table: geometry from a WKT column or coordinate columns when present, else a plain table."""
+    frame, geometries = _table_geometry(frame, ctx, layer)
+    if geometries is None:
+        if crs is not None:
+            ctx.add("info", "crs_ignored", f"crs={crs!r} ignored: the table has no geometry columns", layer=layer)
+        return SourceRead(frame, None, encoding, ctx.source, layer, layers, ctx.problems)
+    _report_mixed_geometry(geometries, ctx, layer)
+    detection = _detect(ctx, layer, wkt=None, embedded=None, geometries=geometries, crs=crs)
+    gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometries, index=frame.index, crs=detection.crs))
+    return SourceRead(gdf, detection, encoding, ctx.source, layer, layers, ctx.problems)
+
+
+def _rows(mask: np.ndarray) -> str:
+    """'row 2, row 5, …' for the true positions of `mask` (1-based data rows, as validation counts)."""
+    rows = np.flatnonzero(mask) + 1
+    shown = ", ".join(f"row {r}" for r in rows[:_LISTED_ROWS])
+    return shown + (f", … ({len(rows)} rows)" if len(rows) > _LISTED_ROWS else "")
+
+
+def _column_lookup(frame: pd.DataFrame) -> dict[str, Any]:
+    lookup: dict[str, Any] = {}
+    for col in frame.columns:
+        lookup.setdefault(str(col).strip().lower(), col)
+    return lookup
+
+
+def _as_text_array(values: pd.Series) -> np.ndarray:
+    text = values.astype(object).where(values.notna(), None).to_numpy()
+    present = pd.notna(text)
+    out = np.full(len(text), None, dtype=object)
+    out[present] = np.char.strip(text[present].astype(str)).astype(object)
+    out[present & (out == "")] = None
+    return out
+
+
+def _table_geometry(frame: pd.DataFrame, ctx: _Context, layer: str) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """Geometry of a table's rows from a WKT (or hex WKB) column, else from lon/lat or x/y columns.
+
+    The columns used become the geometry and are dropped from the attributes.
+    """
+    lookup = _column_lookup(frame)
+    for key in WKT_COLUMNS:
+        if key not in lookup:
+            continue
+        col = lookup[key]
+        text = _as_text_array(frame[col])
+        geoms = _parse_wkt(text)
+        given = pd.notna(text)
+        parsed = pd.notna(geoms)
+        if not parsed.any():
+            if given.any():
+                ctx.add("warning", "not_geometry", f"column {col!r} holds no WKT geometry; ignored as geometry",
+                        layer=layer, field=str(col))
+            continue
+        bad = given & ~parsed
+        if bad.any():
+            ctx.add("warning", "invalid_wkt", f"column {col!r}: text that is not WKT in {_rows(bad)}",
+                    layer=layer, field=str(col))
+        if (~given).any():
+            ctx.add("warning", "missing_geometry", f"column {col!r} is empty in {_rows(~given)}",
+                    layer=layer, field=str(col))
+        return frame.drop(columns=[col]), geoms
+    for xs, ys in COORDINATE_COLUMNS:
+        xcol = next((lookup[k] for k in xs if k in lookup), None)
+        ycol = next((lookup[k] for k in ys if k in lookup), None)
+        if xcol is None or ycol is None:
+            continue
+        x = pd.to_numeric(pd.Series(_as_text_array(frame[xcol]), index=frame.index), errors="coerce").to_numpy(float)
+        y = pd.to_numeric(pd.Series(_as_text_array(frame[ycol]), index=frame.index), errors="coerce").to_numpy(float)
+        ok = np.isfinite(x) & np.isfinite(y)
+        if not ok.any():
+            ctx.add("warning", "no_coordinates", f"columns {xcol!r}/{ycol!r} hold no usable numbers; "
+                    "the table is read without geometry", layer=layer)
+            return frame, None
+        if (~ok).any():
+            ctx.add("warning", "missing_geometry", f"no usable coordinates in {xcol!r}/{ycol!r} in {_rows(~ok)}",
+                    layer=layer)
+        geoms = np.full(len(frame), None, dtype=object)
+        geoms[ok] = shapely.points(x[ok], y[ok])
+        return frame.drop(columns=[xcol, ycol]), geoms
+    return frame, None
+
+
+def _parse_wkt(text: np.ndarray) -> np.ndarray:
+    """Geometries from WKT strings (None where unparseable), falling back to hex WKB/EWKB."""
+    geoms = shapely.from_wkt(text, on_invalid="ignore")
+    retry = pd.notna(text) & pd.isna(geoms)
+    if retry.any():
+        hexes = np.array([t if _HEX.match(t) else None for t in text[retry]], dtype=object)
+        if pd.notna(hexes).any():
+            geoms[retry] = shapely.from_wkb(hexes, on_invalid="ignore")
+    return geoms
+

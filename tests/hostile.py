@@ -1,0 +1,336 @@
+"""Builders of hostile source files, as bureaus send them, written into a test's tmp_path.
+
+DBF tables and zip member names are written byte by byte here (not through GDAL), so the
+fixtures are exactly what ArcGIS on a Chinese Windows produces: GBK text, no .cpg, LDID 0,
+member names without the UTF-8 flag. Readers are then checked against the literal values below.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import warnings
+import zipfile
+from pathlib import Path
+from typing import Any, Iterable
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+# Attribute values of the three test parcels; tests compare decoded text against these literals.
+PARCEL_IDS = ("ZD-001", "ZD-002", "ZD-003")
+PARK_NAMES = ("宁波高新区", "鄞州工业园", "东钱湖智造园")
+AREAS_MU = (15.0, 22.5, 7.25)
+SUPPLY_DATES = (dt.date(2021, 3, 15), dt.date(2022, 11, 1), None)
+ENTERPRISE_NAMES = ("宁波甬江科技有限公司", "鄞州精密机械厂", "东钱湖新材料股份有限公司")
+
+# Three 100 m × 100 m squares near Ningbo (about 121.55E 29.87N) in CGCS2000 3-degree
+# Gauss-Krüger CM 120E metres without zone prefix (EPSG:4549); add 40 000 000 for zone 40 (EPSG:4528).
+CM120_BOXES = tuple((649_000.0 + 200 * i, 3_306_000.0, 649_100.0 + 200 * i, 3_306_100.0) for i in range(3))
+ZONE40_PREFIX = 40_000_000.0
+# The same places in longitude/latitude (degrees), for GeoJSON and CSV fixtures.
+LONLAT_POINTS = ((121.551, 29.871), (121.553, 29.872), (121.555, 29.873))
+
+_GCS_CGCS2000 = (
+    'GEOGCS["GCS_China_Geodetic_Coordinate_System_2000",DATUM["D_China_2000",'
+    'SPHEROID["CGCS2000",6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],'
+    'UNIT["Degree",0.0174532925199433]]'
+)
+# .prj texts as ArcGIS writes them (ESRI WKT1, no EPSG code inside).
+PRJ_TEXTS = {
+    "zone40": (
+        'PROJCS["CGCS2000_3_Degree_GK_Zone_40",' + _GCS_CGCS2000 + ',PROJECTION["Gauss_Kruger"],'
+        'PARAMETER["False_Easting",40500000.0],PARAMETER["False_Northing",0.0],'
+        'PARAMETER["Central_Meridian",120.0],PARAMETER["Scale_Factor",1.0],'
+        'PARAMETER["Latitude_Of_Origin",0.0],UNIT["Meter",1.0]]'
+    ),
+    "esri_cm120": (
+        'PROJCS["CGCS2000_3_Degree_GK_CM_120E",' + _GCS_CGCS2000 + ',PROJECTION["Gauss_Kruger"],'
+        'PARAMETER["False_Easting",500000.0],PARAMETER["False_Northing",0.0],'
+        'PARAMETER["Central_Meridian",120.0],PARAMETER["Scale_Factor",1.0],'
+        'PARAMETER["Latitude_Of_Origin",0.0],UNIT["Meter",1.0]]'
+    ),
+}
+
+UTF8_NAME_FLAG = 0x800
+
+# (name, DBF type, length, decimals) of the parcel table; every name fits 10 bytes in GBK.
+PARCEL_FIELDS = (("地块编号", "C", 20, 0), ("园区名称", "C", 40, 0), ("用地面积", "N", 12, 2), ("供地日期", "D", 8, 0))
+
+
+def parcel_records() -> list[tuple]:
+    return list(zip(PARCEL_IDS, PARK_NAMES, AREAS_MU, SUPPLY_DATES))
+
+
+# ------------------------------------------------------------------------------------------
+# DBF and shapefiles
+
+
+def write_dbf(path: Path, fields: Iterable[tuple[str, str, int, int]], records: Iterable[tuple], *,
+              encoding: str = "gbk", ldid: int = 0) -> Path:
+    """Write a dBase III table byte by byte: names and text in `encoding`, LDID in header byte 29.
+
+    Field names are cut to 10 bytes as DBF requires (possibly inside a character, as some
+    writers do).
+    """
+    fields = list(fields)
+    records = list(records)
+    header_length = 32 + 32 * len(fields) + 1
+    record_length = 1 + sum(f[2] for f in fields)
+    today = dt.date(2024, 5, 20)
+    head = bytearray(32)
+    head[0] = 0x03
+    head[1:4] = bytes((today.year - 1900, today.month, today.day))
+    head[4:8] = len(records).to_bytes(4, "little")
+    head[8:10] = header_length.to_bytes(2, "little")
+    head[10:12] = record_length.to_bytes(2, "little")
+    head[29] = ldid
+    out = bytearray(head)
+    for name, kind, length, decimals in fields:
+        desc = bytearray(32)
+        raw = name.encode(encoding)[:10]
+        desc[0:len(raw)] = raw
+        desc[11] = ord(kind)
+        desc[16] = length
+        desc[17] = decimals
+        out += desc
+    out += b"\x0d"
+    for rec in records:
+        out += b" "
+        for (name, kind, length, decimals), value in zip(fields, rec):
+            if value is None:
+                cell = b" " * length
+            elif kind == "C":
+                cell = str(value).encode(encoding)[:length].ljust(length, b" ")
+            elif kind == "N":
+                cell = f"{value:.{decimals}f}".encode("ascii").rjust(length, b" ")
+            elif kind == "D":
+                cell = value.strftime("%Y%m%d").encode("ascii")
+            else:
+                raise ValueError(f"unsupported DBF type {kind}")
+            out += cell
+    out += b"\x1a"
+    Path(path).write_bytes(bytes(out))
+    return Path(path)
+
+
+def write_shapefile(folder: Path, stem: str, boxes: Iterable[tuple[float, float, float, float]], *,
+                    fields: Iterable[tuple[str, str, int, int]] = PARCEL_FIELDS,
+                    records: Iterable[tuple] | None = None, encoding: str = "gbk", ldid: int = 0,
+                    cpg: str | None = None, prj: str | None = None) -> Path:
+    """A polygon shapefile whose .dbf is hand-written (see write_dbf); `cpg`/`prj` are file texts or None."""
+    folder.mkdir(parents=True, exist_ok=True)
+    geoms = [shapely.box(*b) for b in boxes]
+    shp = folder / f"{stem}.shp"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "'crs' was not provided": the .prj is written below
+        gpd.GeoDataFrame({"n": range(len(geoms))}, geometry=geoms).to_file(shp, engine="pyogrio")
+    for suffix in (".cpg", ".prj"):
+        shp.with_suffix(suffix).unlink(missing_ok=True)
+    write_dbf(shp.with_suffix(".dbf"), fields, records if records is not None else parcel_records(),
+              encoding=encoding, ldid=ldid)
+    if cpg is not None:
+        shp.with_suffix(".cpg").write_text(cpg, encoding="ascii")
+    if prj is not None:
+        shp.with_suffix(".prj").write_text(PRJ_TEXTS.get(prj, prj), encoding="ascii")
+    return shp
+
+
+def parcel_boxes(zoned: bool) -> list[tuple[float, float, float, float]]:
+    dx = ZONE40_PREFIX if zoned else 0.0
+    return [(a + dx, b, c + dx, d) for a, b, c, d in CM120_BOXES]
+
+
+# ------------------------------------------------------------------------------------------
+# zip archives with GBK member names
+
+
+def _unflagged_zipinfo(name: str, codec: str) -> zipfile.ZipInfo:
+    """A member whose name is stored as `codec` bytes with the UTF-8 flag unset, as Chinese Windows writes it."""
+
+    class _Info(zipfile.ZipInfo):
+        def _encodeFilenameFlags(self):  # noqa: N802 (zipfile's private hook for name bytes and flags)
+            return self.filename.encode(codec), self.flag_bits & ~UTF8_NAME_FLAG
+
+    return _Info(name)
+
+
+def write_zip(path: Path, members: dict[str, bytes | Path], *, name_codec: str | None = "gbk") -> Path:
+    """A zip of `members` (name → bytes or file). Names are stored as `name_codec` bytes without the
+    UTF-8 flag; name_codec=None lets zipfile store them normally (UTF-8 with the flag when needed)."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, content in members.items():
+            data = content.read_bytes() if isinstance(content, Path) else content
+            info = _unflagged_zipinfo(name, name_codec) if name_codec else zipfile.ZipInfo(name)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, data)
+    return path
+
+
+def shapefile_members(shp: Path, prefix: str) -> dict[str, Path]:
+    """Every file of the shapefile `shp` keyed by its name under `prefix/` inside a zip."""
+    return {f"{prefix}/{p.name}" if prefix else p.name: p for p in sorted(shp.parent.glob(shp.stem + ".*"))}
+
+
+def make_gbk_parcels_zip(tmp_path: Path, prj: str | None = "zone40", with_cpg: bool = False,
+                         folder: str = "宗地数据", *, ldid: int = 0, stem: str = "宗地",
+                         zoned: bool | None = None, omit: Iterable[str] = (), macosx_junk: bool = False) -> Path:
+    """A zip with `folder/stem.shp` etc.: GBK attributes (园区名称 …), member names GBK without UTF-8 flag.
+
+    prj: "zone40" (EPSG:4528 text), "esri_cm120" (EPSG:4549 text) or None (no .prj). Coordinates
+    carry the zone-40 prefix when `zoned` (default: unless prj is "esri_cm120"). `omit` lists
+    suffixes (".dbf", ".shx") left out of the zip.
+    """
+    zoned = (prj != "esri_cm120") if zoned is None else zoned
+    build = tmp_path / f"build-{stem}-{prj}-{with_cpg}-{ldid}"
+    shp = write_shapefile(build, stem, parcel_boxes(zoned), ldid=ldid, cpg="936" if with_cpg else None, prj=prj)
+    members: dict[str, bytes | Path] = {f"{folder}/": b""} if folder else {}
+    members.update({k: v for k, v in shapefile_members(shp, folder).items()
+                    if Path(k).suffix.lower() not in {s.lower() for s in omit}})
+    if macosx_junk:
+        members[f"__MACOSX/{folder}/._{stem}.shp"] = b"\x00\x05\x16\x07junk"
+    name = f"parcels-{prj}-{'cpg' if with_cpg else 'nocpg'}-{ldid}-{'-'.join(omit) or 'all'}.zip"
+    return write_zip(tmp_path / name, members)
+
+
+def make_multi_shapefile_zip(tmp_path: Path) -> Path:
+    """A zip holding two shapefiles, 宗地 and 园区, under one folder."""
+    build = tmp_path / "build-multi"
+    members: dict[str, bytes | Path] = {}
+    for stem in ("宗地", "园区"):
+        shp = write_shapefile(build, stem, parcel_boxes(True), cpg="GBK", prj="zone40")
+        members.update(shapefile_members(shp, "数据"))
+    return write_zip(tmp_path / "multi.zip", members)
+
+
+def make_zip_slip(tmp_path: Path, evil: str = "../../evil.txt") -> Path:
+    """A zip with one harmless member and one whose path escapes the extraction folder."""
+    path = tmp_path / "slip.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("ok/readme.txt", b"fine")
+        zf.writestr(zipfile.ZipInfo(evil), b"owned")
+    return path
+
+
+# ------------------------------------------------------------------------------------------
+# other formats
+
+
+def parcels_frame(crs: int | str | None = 4549, *, zoned: bool = False) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"地块编号": list(PARCEL_IDS), "园区名称": list(PARK_NAMES), "用地面积": list(AREAS_MU)},
+        geometry=[shapely.box(*b) for b in parcel_boxes(zoned)], crs=crs,
+    )
+
+
+def make_gpkg(tmp_path: Path, *, layers: Iterable[str] = ("宗地图层", "园区图层")) -> Path:
+    """A GeoPackage in EPSG:4549 with Chinese layer and field names; the first layer holds the parcels."""
+    path = tmp_path / "宗地.gpkg"
+    for i, name in enumerate(layers):
+        frame = parcels_frame(4549) if i == 0 else parcels_frame(4549).iloc[:1]
+        frame.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+    return path
+
+
+def geojson_text(features: list[dict[str, Any]], crs_name: str | None) -> str:
+    doc: dict[str, Any] = {"type": "FeatureCollection", "features": features}
+    if crs_name is not None:
+        doc["crs"] = {"type": "name", "properties": {"name": crs_name}}
+    return json.dumps(doc, ensure_ascii=False)
+
+
+def _square(lon: float, lat: float, d: float = 0.0005) -> list[list[list[float]]]:
+    return [[[lon, lat], [lon + d, lat], [lon + d, lat + d], [lon, lat + d], [lon, lat]]]
+
+
+def make_geojson(tmp_path: Path, *, crs_name: str | None = "urn:ogc:def:crs:EPSG::4490",
+                 name: str = "园区.geojson") -> Path:
+    """Three square parks near Ningbo in lon/lat; `crs_name` is written as the legacy "crs" member."""
+    features = [
+        {"type": "Feature", "properties": {"园区名称": n, "启用日期": "2020-01-01"},
+         "geometry": {"type": "Polygon", "coordinates": _square(lon, lat)}}
+        for n, (lon, lat) in zip(PARK_NAMES, LONLAT_POINTS)
+    ]
+    path = tmp_path / name
+    path.write_text(geojson_text(features, crs_name), encoding="utf-8")
+    return path
+
+
+def make_mixed_geometry_geojson(tmp_path: Path) -> Path:
+    """Two polygons, one line and one point in one layer (lon/lat, no crs member)."""
+    (lon, lat) = LONLAT_POINTS[0]
+    geoms = [
+        {"type": "Polygon", "coordinates": _square(lon, lat)},
+        {"type": "MultiPolygon", "coordinates": [_square(lon + 0.01, lat)]},
+        {"type": "LineString", "coordinates": [[lon, lat], [lon + 0.001, lat + 0.001]]},
+        {"type": "Point", "coordinates": [lon, lat]},
+    ]
+    features = [{"type": "Feature", "properties": {"编号": str(i)}, "geometry": g} for i, g in enumerate(geoms)]
+    path = tmp_path / "mixed.geojson"
+    path.write_text(geojson_text(features, None), encoding="utf-8")
+    return path
+
+
+def make_filegdb(tmp_path: Path, *, layer: str = "宗地") -> Path:
+    """A FileGDB folder in EPSG:4549 with a date field, written by GDAL's OpenFileGDB driver."""
+    path = tmp_path / "宗地库.gdb"
+    frame = parcels_frame(4549)
+    frame["供地日期"] = pd.to_datetime(["2021-03-15", "2022-11-01", None])
+    frame.to_file(path, driver="OpenFileGDB", layer=layer, engine="pyogrio")
+    return path
+
+
+def make_csv_wkt(tmp_path: Path) -> Path:
+    """A UTF-8 (with BOM, as Excel saves it) CSV with a WKT column of lon/lat polygons."""
+    lines = ["园区名称,面积,WKT"]
+    for n, (lon, lat) in zip(PARK_NAMES, LONLAT_POINTS):
+        ring = ", ".join(f"{x} {y}" for x, y in _square(lon, lat)[0])
+        lines.append(f'{n},"1,234.5","POLYGON (({ring}))"')
+    path = tmp_path / "园区_wkt.csv"
+    path.write_bytes(("\ufeff" + "\n".join(lines) + "\n").encode("utf-8"))
+    return path
+
+
+def make_csv_lonlat_gbk(tmp_path: Path, *, blank_row: bool = False) -> Path:
+    """A GBK CSV of enterprises with 经度/纬度 columns (what Excel "CSV" saves on Chinese Windows)."""
+    lines = ["企业名称,统一社会信用代码,经度,纬度,税收（万元）"]
+    for i, (n, (lon, lat)) in enumerate(zip(ENTERPRISE_NAMES, LONLAT_POINTS)):
+        if blank_row and i == 1:
+            lines.append(f"{n},91330212MA2AB{i:05d},,,—")
+        else:
+            lines.append(f"{n},91330212MA2AB{i:05d},{lon},{lat},{100 + i}")
+    path = tmp_path / "企业.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
+    return path
+
+
+def make_xlsx(tmp_path: Path, *, title_row: bool = False) -> Path:
+    """An Excel workbook: Chinese headers, a "—" and a "1,234.5" text cell in the money column, a date cell,
+    and a second sheet. With `title_row`, a merged title line sits above the header."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "企业数据"
+    if title_row:
+        ws.append(["2024年度工业企业亩均效益评价表"])
+        ws.merge_cells("A1:E1")
+    ws.append(["企业名称", "统一社会信用代码", "税收（万元）", "用地面积（亩）", "填报日期"])
+    ws.append([ENTERPRISE_NAMES[0], "91330212MA2AB00000", 1234.5, 30, dt.datetime(2024, 3, 1)])
+    ws.append([ENTERPRISE_NAMES[1], "91330212MA2AB00001", "—", 12.5, dt.datetime(2024, 3, 2)])
+    ws.append([ENTERPRISE_NAMES[2], "91330212MA2AB00002", "1,234.5", None, None])
+    other = wb.create_sheet("说明")
+    other.append(["数据来源：区经信局"])
+    path = tmp_path / "企业亩均.xlsx"
+    wb.save(path)
+    return path
+
+
+def make_geoparquet(tmp_path: Path) -> Path:
+    """A GeoParquet file of the parcels in EPSG:4549 with a date column."""
+    frame = parcels_frame(4549)
+    frame["供地日期"] = pd.to_datetime(["2021-03-15", "2022-11-01", None])
+    path = tmp_path / "宗地.parquet"
+    frame.to_parquet(path)
+    return path
