@@ -28,8 +28,8 @@ from spatial.validity import explain, geometry_kinds, repair
 
 # Problem codes that make a source unusable as a whole: an import stops on any of them.
 BLOCKING_CODES = frozenset({
-    "read_error", "crs_refused", "missing_required_field", "no_features", "wrong_geometry_type",
-    "ambiguous_land_use_standard", "no_geometry",
+    "read_error", "crs_refused", "missing_field", "no_features", "wrong_geometry_type",
+    "land_use_standard_ambiguous", "no_geometry",
 })
 
 EXPECTED_KINDS = {"polygon": {"polygon"}, "line": {"line"}, "point": {"point"}, "point_or_none": {"point", "missing", "empty"}}

@@ -1,0 +1,384 @@
+"""Source column headers → canonical field names, per layer kind.
+
+Bureau tables name the same field many ways: Chinese headers, pinyin-initial codes
+(ZDDM, DLBM), English, with units in brackets, and DBF field names cut to 10 bytes.
+Matching is forgiving about spelling but strict about units: a header whose unit
+contradicts the field's unit is reported, never mapped silently.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from layers.problems import InputError
+from layers.schema import LAYERS, FieldSpec, layer_spec
+
+MU_M2 = 10000 / 15  # 1 亩 in m², exact (domain.md §0)
+
+# Fields a reader may map beyond layers/schema.py. land_use_name keeps the DLMC text
+# (it disambiguates land-use codes); declared_area_m2 is the area written in the table
+# (ZDMJ), kept to cross-check geometry areas; land_area_m2 receives 用地面积(平方米),
+# which normalize converts to land_area_mu.
+EXTRA_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
+    "parcels": (
+        FieldSpec("land_use_name", label_zh="地类名称"),
+        FieldSpec("declared_area_m2", "float", label_zh="宗地面积", unit="m²"),
+    ),
+    "enterprises": (FieldSpec("land_area_m2", "float", label_zh="用地面积(平方米)", unit="m²"),),
+}
+
+# A field in 亩 whose header says m² is mapped to this sibling field instead.
+M2_SIBLINGS: dict[str, dict[str, str]] = {"enterprises": {"land_area_mu": "land_area_m2"}}
+
+# Fields holding a share (0–1); a "%" header means the values are percentages.
+RATIO_FIELDS = frozenset({"occupancy_rate", "min_industrial_share"})
+
+_ID_ALIASES = ["编号", "id", "bh"]
+_NAME = ["名称", "mc", "name"]
+_LEADING = ["主导产业", "主导行业", "产业定位", "主要产业", "zdcy"]
+_STATUS = ["状态", "建设状态", "运营状态", "zt"]
+_FLOOR_AREA = ["建筑面积", "总建筑面积", "计容建筑面积", "jzmj"]
+
+ALIASES: dict[str, dict[str, list[str]]] = {
+    "protection_lines": {
+        "line_id": ["控制线编号", "保护线编号", "区块线编号", "区块编号", "线编号", "控制线代码", "kzxbh", *_ID_ALIASES],
+        "name": ["控制线名称", "保护线名称", "区块线名称", "区块名称", *_NAME],
+        "level": ["控制线级别", "级别", "线级别", "保护线级别", "区块线级别", "管控级别", "kzxjb", "jb"],
+        "min_industrial_share": ["工业用地占比下限", "工业用地比例下限", "最低工业用地占比", "最低工业用地比例", "工业用地占比"],
+    },
+    "parks": {
+        "park_id": ["园区编号", "园区代码", "开发区代码", "开发区编号", "yqbh", *_ID_ALIASES],
+        "name": ["园区名称", "开发区名称", "yqmc", *_NAME],
+        "kind": ["园区类型", "类型", "yqlx", "lx"],
+        "level": ["园区级别", "级别", "园区等级", "yqjb", "jb"],
+        "leading_industries": _LEADING,
+    },
+    "micro_parks": {
+        "park_id": ["园区编号", "小微园编号", "园区代码", "yqbh", *_ID_ALIASES],
+        "name": ["园区名称", "小微园名称", "小微企业园名称", "yqmc", *_NAME],
+        "leading_industries": _LEADING,
+        "floor_area_m2": _FLOOR_AREA,
+        "occupancy_rate": ["入驻率", "入园率", "企业入驻率", "rzl"],
+        "status": _STATUS,
+    },
+    "future_communities": {
+        "community_id": ["社区编号", "社区代码", "sqbh", *_ID_ALIASES],
+        "name": ["社区名称", "sqmc", *_NAME],
+        "leading_industries": _LEADING,
+        "status": _STATUS,
+    },
+    "parcels": {
+        "parcel_id": ["宗地编号", "宗地号", "宗地代码", "宗地编码", "地块编号", "地块编码", "地块代码", "地块号",
+                      "zddm", "zdh", "zdbh", "dkbh", "dkdm"],
+        "land_use": ["地类编码", "地类代码", "用地代码", "用途代码", "用地分类代码", "土地用途代码", "用地性质代码",
+                     "规划用地代码", "dlbm", "dldm", "yddm", "ytdm"],
+        "land_use_name": ["地类名称", "用地名称", "土地用途", "用途", "用地性质", "地类", "用地类型", "规划用地性质",
+                          "dlmc", "tdyt", "ydxz"],
+        "land_use_category": ["用地类别"],
+        "supply_status": ["供地状态", "供应状态", "土地供应状态", "供地情况", "土地状态", "gdzt"],
+        "approval_id": ["批次号", "批准文号", "批次编号", "批次文号", "用地批次", "农转用批次号", "pch", "pzwh"],
+        "supply_date": ["供地日期", "出让日期", "合同签订日期", "供应日期", "供地时间", "出让时间", "划拨日期",
+                        "签订日期", "gdrq"],
+        "agreed_start_date": ["约定开工日期", "合同约定开工时间", "合同约定开工日期", "约定开工时间", "约定动工日期",
+                              "约定动工时间", "kgrq"],
+        "floor_area_m2": _FLOOR_AREA,
+        "footprint_m2": ["基底面积", "建筑占地面积", "建筑基底面积", "建筑物基底面积", "jdmj"],
+        "owner_uscc": ["权利人统一社会信用代码", "统一社会信用代码", "社会信用代码", "信用代码", "权利人信用代码",
+                       "tyshxydm", "uscc"],
+        "declared_area_m2": ["宗地面积", "土地面积", "地块面积", "出让面积", "供地面积", "zdmj", "tdmj"],
+    },
+    "land_approvals": {
+        "approval_id": ["批次号", "批准文号", "批次编号", "批次文号", "批复文号", "pch", "pzwh"],
+        "approved_date": ["批准日期", "批复日期", "批准时间", "批复时间", "pzrq"],
+        "approved_area_mu": ["批准面积", "批复面积", "批准用地面积", "pzmj"],
+    },
+    "enterprises": {
+        "uscc": ["统一社会信用代码", "社会信用代码", "信用代码", "企业统一社会信用代码", "纳税人识别号", "tyshxydm",
+                 "credit_code"],
+        "name": ["企业名称", "单位名称", "纳税人名称", "公司名称", "qymc", *_NAME],
+        "industry": ["行业", "所属行业", "行业类别", "行业名称", "行业门类", "国民经济行业", "hy", "hylb"],
+        "above_scale": ["是否规上", "规上企业", "企业规模", "是否规上企业", "规上", "规模以上", "sfgs"],
+        "year": ["年度", "年份", "统计年度", "数据年度", "nd", "nf"],
+        "tax_10k_yuan": ["实缴税金", "税收", "入库税收", "税收实绩", "实缴税收", "实缴税费", "税收收入", "纳税额",
+                         "税金", "sjsj", "tax"],
+        "value_added_10k_yuan": ["工业增加值", "增加值", "gyzjz", "value_added"],
+        "output_10k_yuan": ["工业总产值", "产值", "总产值", "gyzcz", "output"],
+        "revenue_10k_yuan": ["营业收入", "主营业务收入", "销售收入", "营收", "yysr", "revenue"],
+        "energy_tce": ["综合能耗", "能耗", "总用能量", "用能量", "综合能源消费量", "zhnh"],
+        "emissions": ["排放量", "主要污染物排放量", "污染物排放量", "排污量", "pfl"],
+        "electricity_kwh": ["用电量", "用电", "总用电量", "ydl"],
+        "rd_10k_yuan": ["R&D经费", "研发经费", "R&D经费支出", "RD经费", "研发投入", "研发费用", "研发经费支出"],
+        "employees": ["年平均职工人数", "从业人员", "职工人数", "从业人员数", "从业人数", "年平均从业人员", "cyry"],
+        "land_area_mu": ["用地面积", "实际用地面积", "占地面积", "土地面积", "ydmj"],
+        "leased_in_mu": ["租入面积", "承租面积", "租用面积", "租用土地面积", "租入土地面积"],
+        "leased_out_mu": ["出租面积", "出租土地面积"],
+        "production_start_date": ["投产日期", "投产时间"],
+        "listed": ["上市企业", "是否上市"],
+    },
+    "constraints": {
+        "kind": ["控制线类型", "类型", "三线类型", "管控类型", "类别", "lx"],
+        "name": _NAME,
+    },
+    "roads": {
+        "road_id": ["道路编号", "道路代码", *_ID_ALIASES],
+        "road_class": ["道路等级", "等级", "道路级别", "公路等级", "道路类型", "dldj"],
+        "name": ["道路名称", *_NAME],
+    },
+}
+
+# Header units: spelling (as _key leaves it) → (dimension, factor to the dimension's base unit).
+UNITS: dict[str, tuple[str, float]] = {
+    "m2": ("area", 1.0), "平方米": ("area", 1.0), "平米": ("area", 1.0), "m^2": ("area", 1.0), "sqm": ("area", 1.0),
+    "亩": ("area", MU_M2), "公顷": ("area", 1e4), "ha": ("area", 1e4), "平方公里": ("area", 1e6), "km2": ("area", 1e6),
+    "元": ("money", 1.0), "千元": ("money", 1e3), "万元": ("money", 1e4), "亿元": ("money", 1e8),
+    "kwh": ("electricity", 1.0), "千瓦时": ("electricity", 1.0), "度": ("electricity", 1.0),
+    "万千瓦时": ("electricity", 1e4), "万度": ("electricity", 1e4), "mwh": ("electricity", 1e3),
+    "亿千瓦时": ("electricity", 1e8),
+    "吨标煤": ("energy", 1.0), "吨标准煤": ("energy", 1.0), "tce": ("energy", 1.0), "万吨标煤": ("energy", 1e4),
+    "万吨标准煤": ("energy", 1e4), "千克标准煤": ("energy", 1e-3), "kgce": ("energy", 1e-3),
+    "吨": ("mass", 1.0), "t": ("mass", 1.0), "千克": ("mass", 1e-3), "kg": ("mass", 1e-3), "万吨": ("mass", 1e4),
+    "人": ("people", 1.0), "万人": ("people", 1e4),
+    "%": ("ratio", 0.01),
+}
+# Spellings of each schema unit, for stripping a unit written inside a value ("35亩").
+UNIT_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "m²": ("m2", "㎡", "m²", "平方米", "平米"),
+    "亩": ("亩",),
+    "万元": ("万元",),
+    "吨标煤": ("吨标煤", "吨标准煤", "tce"),
+    "吨": ("吨", "t"),
+    "kWh": ("kwh", "千瓦时", "度"),
+    "人": ("人",),
+}
+_FIELD_UNIT = {"m²": ("area", 1.0), "亩": ("area", MU_M2), "万元": ("money", 1e4), "吨标煤": ("energy", 1.0),
+               "吨": ("mass", 1.0), "kWh": ("electricity", 1.0), "人": ("people", 1.0)}
+
+_BRACKETS = str.maketrans({"【": "(", "】": ")", "〔": "(", "〕": ")", "[": "(", "]": ")", "{": "(", "}": ")",
+                           "<": "(", ">": ")", "《": "(", "》": ")", "〈": "(", "〉": ")"})
+_DROP = re.compile(r"[\s_\-.·:*#'\"]+")
+_DBF_NAME_BYTES = 10  # a DBF field name holds at most 10 bytes
+
+
+def _key(text: str) -> str:
+    """Comparison key of a header: NFKC, case-folded, brackets unified, spacing and punctuation dropped."""
+    t = unicodedata.normalize("NFKC", str(text)).casefold().translate(_BRACKETS)
+    return _DROP.sub("", t).rstrip("\ufffd?")
+
+
+def fields_of(kind: str) -> tuple[FieldSpec, ...]:
+    """Schema fields of `kind` plus the extra fields a reader may map (EXTRA_FIELDS)."""
+    spec = layer_spec(kind)
+    have = set(spec.field_names)
+    return spec.fields + tuple(f for f in EXTRA_FIELDS.get(kind, ()) if f.name not in have)
+
+
+def _build_index(kind: str) -> dict[str, tuple[str, int]]:
+    """key → (field, preference); preference 0 is the canonical name, then alias order, then the schema label."""
+    index: dict[str, tuple[str, int]] = {}
+    fields = fields_of(kind)
+    names = {f.name for f in fields}
+    table = ALIASES.get(kind, {})
+    unknown = set(table) - names
+    if unknown:
+        raise AssertionError(f"ALIASES[{kind!r}] names unknown field(s) {sorted(unknown)}")
+    for f in fields:
+        candidates = [f.name, *table.get(f.name, []), *([f.label_zh] if f.label_zh else [])]
+        for pref, alias in enumerate(candidates):
+            k = _key(alias)
+            k = re.sub(r"\([^()]*\)$", "", k) or k  # a label such as 用地面积(平方米) indexes its base
+            if k in index and index[k][0] != f.name:
+                if pref == len(candidates) - 1 and alias == f.label_zh:
+                    continue  # a schema label never overrides an explicit alias of another field
+                raise AssertionError(f"alias {alias!r} maps to both {index[k][0]} and {f.name} in {kind}")
+            index.setdefault(k, (f.name, pref))
+    return index
+
+
+_INDEX: dict[str, dict[str, tuple[str, int]]] = {kind: _build_index(kind) for kind in LAYERS}
+
+
+@dataclass(frozen=True)
+class ColumnMatch:
+    """How one source column was matched.
+
+    how: override | canonical | alias | prefix (DBF truncation) | ignored | unmatched |
+    ambiguous | unit_mismatch | duplicate. `scale` multiplies values into the field's unit.
+    """
+
+    column: str
+    field: str | None
+    how: str
+    scale: float = 1.0
+    note: str = ""
+    quality: int = 0  # 4 canonical, 3 alias, 2 alias with unit suffix or cut unit, 1 DBF prefix
+    preference: int = 0
+    unit_assumed: bool = False  # the header's unit was cut off; the field's unit is assumed
+
+    @property
+    def mapped(self) -> bool:
+        return self.field is not None and self.how not in ("ignored", "unmatched", "ambiguous", "unit_mismatch", "duplicate")
+
+
+def _split_unit(key: str) -> tuple[str, str | None, bool]:
+    """Split a key into (base, unit text or None, unit_cut) for 'x(unit)' and truncated 'x(un'."""
+    m = re.fullmatch(r"(.+?)\(([^()]*)\)", key)
+    if m:
+        return m.group(1), m.group(2), False
+    m = re.fullmatch(r"(.+?)\(([^()]*)", key)
+    if m:
+        return m.group(1), m.group(2), True
+    return key, None, False
+
+
+def _unit_of(text: str) -> tuple[str, float] | None:
+    """(dimension, factor) of a unit spelling, ignoring a per-year suffix (万元/年)."""
+    text = re.sub(r"/年$", "", text)
+    return UNITS.get(text)
+
+
+def _field_unit(kind: str, field: str) -> tuple[str, float] | None:
+    if field in RATIO_FIELDS:
+        return ("ratio", 1.0)
+    spec = next((f for f in fields_of(kind) if f.name == field), None)
+    return _FIELD_UNIT.get(spec.unit) if spec and spec.unit else None
+
+
+def _could_be_cut(raw: str, next_char: str) -> bool:
+    """True when `raw` fills a 10-byte DBF name so that `next_char` no longer fitted (GBK or UTF-8)."""
+    raw = raw.strip().rstrip("\ufffd?")
+    for enc in ("gbk", "utf-8"):
+        try:
+            n, extra = len(raw.encode(enc)), len(next_char.encode(enc))
+        except UnicodeEncodeError:
+            continue
+        if n <= _DBF_NAME_BYTES < n + extra:
+            return True
+    return False
+
+
+def _apply_unit(kind: str, column: str, field: str, unit_text: str | None, cut: bool) -> tuple[str, float, str, str]:
+    """Resolve the header unit against the field: (field, scale, note, status ok | assumed | mismatch)."""
+    target = _field_unit(kind, field)
+    if unit_text is None or target is None:
+        if cut and target is not None:
+            return field, 1.0, f"header {column!r} was cut before its unit; assumed the unit of {field}", "assumed"
+        return field, 1.0, "", "ok"
+    if cut:
+        options = {UNITS[u] for u in UNITS if u.startswith(unit_text)} if unit_text else set()
+        same = {o for o in options if o[0] == target[0]}
+        if len(same) == 1:
+            unit = same.pop()
+        else:
+            return field, 1.0, f"header {column!r} was cut inside its unit; assumed the unit of {field}", "assumed"
+    else:
+        unit = _unit_of(unit_text)
+        if unit is None:
+            return field, 1.0, "", "ok"  # bracket text that is not a unit (e.g. 实测, 2023年) is a qualifier
+    if unit[0] != target[0]:
+        return field, 1.0, f"header {column!r} has unit {unit_text!r}, which cannot measure {field}", "mismatch"
+    sibling = M2_SIBLINGS.get(kind, {}).get(field)
+    if sibling and unit == ("area", 1.0):
+        return sibling, 1.0, f"header {column!r} is in m²; mapped to {sibling} (converted to 亩)", "ok"
+    scale = unit[1] / target[1]
+    note = f"values of {column!r} are converted from {unit_text} (× {scale:g})" if scale != 1.0 else ""
+    return field, scale, note, "ok"
+
+
+def match_column(column: str, kind: str) -> ColumnMatch:
+    """Match one header of a `kind` table: canonical name, alias (with unit), or a DBF-truncated prefix."""
+    index = _INDEX[layer_spec(kind).kind]
+    key = _key(column)
+    if not key:
+        return ColumnMatch(column, None, "unmatched", note="empty header")
+    if key in index and index[key][1] == 0:
+        return ColumnMatch(column, index[key][0], "canonical", quality=4)
+    base, unit_text, cut = _split_unit(key)
+    quality = 3 if not cut else 2
+    hit = index.get(key) or index.get(base)
+    if hit is None:  # unit written without brackets: 用地面积亩, 税收万元
+        for spelling in sorted(UNITS, key=len, reverse=True):
+            if key.endswith(spelling) and key[: -len(spelling)] in index:
+                hit, unit_text, cut, quality = index[key[: -len(spelling)]], spelling, False, 2
+                break
+    if hit is not None:
+        field, pref = hit
+        field, scale, note, status = _apply_unit(kind, column, field, unit_text, cut)
+        if status == "mismatch":
+            return ColumnMatch(column, field, "unit_mismatch", note=note)
+        how = "canonical" if pref == 0 else "alias"
+        return ColumnMatch(column, field, how, scale, note, quality, pref, unit_assumed=status == "assumed")
+    # DBF truncation: the header is a proper prefix of an alias and filled the 10-byte name.
+    prefix_of: dict[str, int] = {}
+    for k, (field, pref) in index.items():
+        if len(k) > len(base) and k.startswith(base) and _could_be_cut(column, k[len(base)]):
+            prefix_of[field] = min(pref, prefix_of.get(field, pref))
+    if len(prefix_of) == 1:
+        field, pref = next(iter(prefix_of.items()))
+        note = f"header {column!r} read as a DBF name cut at 10 bytes, matching {field}; a unit in the full name, if any, is lost"
+        return ColumnMatch(column, field, "prefix", 1.0, note, 1, pref, unit_assumed=_field_unit(kind, field) is not None)
+    if len(prefix_of) > 1:
+        return ColumnMatch(column, None, "ambiguous",
+                           note=f"header {column!r} could be a truncation of any of {', '.join(sorted(prefix_of))}")
+    return ColumnMatch(column, None, "unmatched")
+
+
+def match_columns(columns: Iterable[str], kind: str, *, overrides: dict[str, str] | None = None) -> list[ColumnMatch]:
+    """Match every column; when two columns claim one field the better match keeps it.
+
+    Better = override, then canonical > alias > unit-suffix > DBF prefix, then the earlier
+    alias in ALIASES, then the earlier column. Raises InputError for an override naming
+    a field that `kind` does not have.
+    """
+    columns = [str(c) for c in columns]
+    spec = layer_spec(kind)
+    valid = {f.name for f in fields_of(kind)}
+    overrides = dict(overrides or {})
+    for col, field in overrides.items():
+        if field and field not in valid:
+            raise InputError(f"column override {col!r} → {field!r}: layer kind {kind} has no field {field!r}; "
+                             f"valid fields: {', '.join(sorted(valid))}")
+    targets = [f for f in overrides.values() if f]
+    dup = {f for f in targets if targets.count(f) > 1}
+    if dup:
+        raise InputError(f"column overrides map several columns to {', '.join(sorted(dup))} in {spec.kind}")
+    matches: list[ColumnMatch] = []
+    for col in columns:
+        if col in overrides:
+            field = overrides[col]
+            matches.append(ColumnMatch(col, field or None, "override" if field else "ignored", quality=9))
+        else:
+            matches.append(match_column(col, kind))
+    best: dict[str, int] = {}
+    for i, m in enumerate(matches):
+        if not m.mapped:
+            continue
+        j = best.get(m.field)
+        if j is None or (m.quality, -m.preference) > (matches[j].quality, -matches[j].preference):
+            best[m.field] = i
+    out = []
+    for i, m in enumerate(matches):
+        if m.mapped and best[m.field] != i:
+            winner = matches[best[m.field]].column
+            m = ColumnMatch(m.column, m.field, "duplicate",
+                            note=f"column {m.column!r} also matches {m.field}, taken by column {winner!r}")
+        out.append(m)
+    return out
+
+
+def map_columns(columns: list[str], kind: str, *, overrides: dict[str, str] | None = None) -> tuple[dict[str, str], list[str]]:
+    """Return ({source_column: canonical_field}, [unmapped source columns]) for a `kind` table.
+
+    Columns the user ignored through `overrides` ({column: ""}) are in neither.
+    """
+    matches = match_columns(columns, kind, overrides=overrides)
+    mapping = {m.column: m.field for m in matches if m.mapped}
+    unmapped = [m.column for m in matches if not m.mapped and m.how != "ignored"]
+    return mapping, unmapped
+
+
+def unit_spellings(unit: str) -> tuple[str, ...]:
+    """Spellings of a schema unit that may trail a value in a cell ("35亩", "1200㎡")."""
+    return UNIT_SPELLINGS.get(unit, ())

@@ -1,0 +1,317 @@
+"""A raw bureau table → canonical, typed columns of one layer kind, with every problem listed.
+
+Used by validation and import: columns are mapped (layers.aliases), each field is parsed
+by its schema type (layers.values), parcels get land-use categories (layers.landuse) and
+USCCs are checked (layers.uscc). Nothing is dropped silently: unmapped columns, unread
+cells and assumptions each become a Problem naming the source, layer, feature and field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from layers.aliases import MU_M2, RATIO_FIELDS, ColumnMatch, fields_of, match_columns, unit_spellings
+from layers.landuse import STANDARDS, STANDARD_LABELS, categorize, clean_codes, code_category, detect_standard, name_category
+from layers.problems import InputError, ProblemList
+from layers.schema import CONSTRAINT_KINDS, LINE_LEVELS, PARK_KINDS, SUPPLY_STATUSES, FieldSpec, layer_spec
+from layers.uscc import clean_uscc, uscc_problem
+from layers.values import (
+    ValueIssue,
+    parse_bools,
+    parse_choices,
+    parse_constraint_kind,
+    parse_dates,
+    parse_line_level,
+    parse_numbers,
+    parse_park_kind,
+    parse_ratios,
+    parse_supply_status,
+    parse_text,
+)
+
+ROW = "_row"
+USCC_FIELDS = ("uscc", "owner_uscc")
+_CHOICE_PARSERS = {
+    SUPPLY_STATUSES: parse_supply_status,
+    LINE_LEVELS: parse_line_level,
+    CONSTRAINT_KINDS: parse_constraint_kind,
+    PARK_KINDS: parse_park_kind,
+}
+_CODE_LIKE = r"(?:\d{2}(?:\d{2}|H\d)?[AK]?|\d{6}|[RABMWSUHEG](?:\d{0,2}|X))"
+_NULL_DTYPES = {"float": "float64", "int": "Int64", "bool": "boolean"}
+
+
+@dataclass
+class NormalizedTable:
+    """Canonical columns of one layer, how they were found, and what was wrong."""
+
+    frame: pd.DataFrame | gpd.GeoDataFrame  # _row, every field of the kind (typed), geometry untouched
+    mapping: dict[str, str]  # source column → canonical field
+    unmapped: list[str]  # source columns not used
+    land_use_standard: str | None
+    land_use_note: str
+    problems: ProblemList
+    matches: list[ColumnMatch] = field(default_factory=list)
+
+
+def _null_column(spec: FieldSpec, index: pd.Index) -> pd.Series:
+    dtype = _NULL_DTYPES.get(spec.type)
+    if dtype:
+        return pd.Series(pd.array([None] * len(index), dtype=dtype), index=index)
+    return pd.Series([None] * len(index), index=index, dtype=object)
+
+
+def _parse_field(spec: FieldSpec, raw: pd.Series, match: ColumnMatch) -> tuple[pd.Series, list[ValueIssue], list[tuple[Any, str]]]:
+    """Parse one column by its field's type; returns values, value issues and extra (row, message) errors."""
+    extra: list[tuple[Any, str]] = []
+    if spec.name in RATIO_FIELDS:
+        values, issues = parse_ratios(raw, percent_column=match.scale != 1.0)
+    elif spec.choices:
+        parser = _CHOICE_PARSERS.get(spec.choices)
+        values, issues = parser(raw) if parser else parse_choices(raw, spec.choices, spec.name)
+    elif spec.type == "float":
+        values, issues = parse_numbers(raw, units=unit_spellings(spec.unit))
+        values = values * match.scale
+    elif spec.type == "int":
+        values, issues = parse_numbers(raw, units=("年",) if spec.name == "year" else unit_spellings(spec.unit))
+        values = values * match.scale
+        frac = values.notna() & (values != values.round())
+        extra = [(i, f"{raw[i]!r} is not a whole number") for i in values.index[frac]]
+        values = values.where(~frac).round().astype("Int64")
+    elif spec.type == "date":
+        values, issues = parse_dates(raw)
+    elif spec.type == "bool":
+        values, issues = parse_bools(raw)
+    else:
+        values, issues = parse_text(raw)
+        if spec.name in USCC_FIELDS:
+            cleaned = {c: clean_uscc(c) or None for c in pd.unique(values.dropna())}
+            values = _none_for_missing(values.map(cleaned))
+    return values, issues, extra
+
+
+def _none_for_missing(s: pd.Series) -> pd.Series:
+    cells = s.to_numpy(dtype=object, copy=True)
+    cells[s.isna().to_numpy()] = None
+    return pd.Series(cells, index=s.index, dtype=object)
+
+
+def _looks_like_codes(names: pd.Series) -> bool:
+    present = names.dropna().astype(str).str.strip().str.upper()
+    return bool(len(present)) and bool(present.str.fullmatch(_CODE_LIKE).mean() >= 0.9)
+
+
+def normalize_table(
+    frame: pd.DataFrame,
+    kind: str,
+    *,
+    source: str = "",
+    layer: str = "",
+    land_use_standard: str | None = None,
+    overrides: dict[str, str] | None = None,
+) -> NormalizedTable:
+    """Map, parse and check a raw table of layer kind `kind`.
+
+    `frame` may carry a `_row` column with the row numbers the user sees (e.g. sheet rows);
+    otherwise rows are numbered 1, 2, … in order. `land_use_standard` (parcels) skips
+    detection. Raises InputError only for bad arguments; data problems are returned.
+    """
+    spec = layer_spec(kind)
+    if land_use_standard is not None and land_use_standard not in STANDARDS:
+        raise InputError(f"unknown land-use standard {land_use_standard!r}; valid: {', '.join(STANDARDS)}")
+    # Work by position (row i of every array); the caller's index is restored at the end.
+    out_index = frame.index if frame.index.is_unique else pd.RangeIndex(len(frame))
+    frame = frame.reset_index(drop=True)
+    index = frame.index
+    problems = ProblemList()
+    where = {"source": source, "layer": layer}
+    geom_col = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) and frame._geometry_column_name in frame else None
+    positions = [j for j, c in enumerate(frame.columns) if c != geom_col and c != ROW]
+    rows = frame[ROW] if ROW in frame.columns else pd.Series(np.arange(1, len(frame) + 1), index=index)
+    matches = match_columns([str(frame.columns[j]) for j in positions], kind, overrides=overrides)
+    specs = {f.name: f for f in fields_of(kind)}
+    raw_of: dict[str, pd.Series] = {}
+    match_of: dict[str, ColumnMatch] = {}
+    for j, m in zip(positions, matches):
+        if m.mapped:
+            raw_of[m.field] = frame.iloc[:, j]
+            match_of[m.field] = m
+
+    # Column-level findings.
+    for m in matches:
+        if m.how in ("ambiguous", "unit_mismatch", "duplicate"):
+            problems.add("warning", f"column_{m.how}", m.note, **where, field=m.field or "", value=m.column)
+        elif m.mapped and m.note:
+            sev = "warning" if m.unit_assumed else "info"
+            code = "unit_assumed" if m.unit_assumed else ("unit_converted" if m.scale != 1.0 else f"column_{m.how}")
+            problems.add(sev, code, m.note, **where, field=m.field, value=m.column)
+    unmapped = [m.column for m in matches if not m.mapped and m.how != "ignored"]
+    if unmapped:
+        problems.add("warning", "unmapped_columns",
+                     f"{len(unmapped)} column(s) not used for {kind}: {', '.join(unmapped)}", **where, value=unmapped)
+
+    # Parcels whose only land-use column holds codes (用地性质 = M1) use it as land_use.
+    if kind == "parcels" and "land_use" not in raw_of and "land_use_name" in raw_of and _looks_like_codes(raw_of["land_use_name"]):
+        raw_of["land_use"] = raw_of.pop("land_use_name")
+        match_of["land_use"] = match_of.pop("land_use_name")
+        problems.add("info", "column_holds_codes",
+                     f"column {match_of['land_use'].column!r} holds land-use codes; used as land_use", **where,
+                     field="land_use", value=match_of["land_use"].column)
+    raw = {name: col.to_numpy(dtype=object) for name, col in raw_of.items()}
+
+    # Parse the id first so every later problem can name its feature.
+    out: dict[str, pd.Series] = {}
+    pending: list[tuple[str, list[ValueIssue], list[tuple[Any, str]]]] = []
+    order = ([spec.id_field] if spec.id_field in raw_of else []) + [f for f in specs if f in raw_of and f != spec.id_field]
+    for name in order:
+        values, issues, extra = _parse_field(specs[name], raw_of[name], match_of[name])
+        out[name] = values
+        pending.append((name, issues, extra))
+    labels = ("row " + rows.astype(str)).to_numpy(dtype=object)
+    ids = out.get(spec.id_field) if spec.id_field else None
+    if ids is not None:
+        has_id = ids.notna().to_numpy()
+        labels[has_id] = ids.to_numpy(dtype=object)[has_id]
+
+    def at(i: int) -> dict[str, Any]:
+        return {**where, "feature": str(labels[i])}
+
+    required = set(spec.required)
+    unreadable: dict[str, set[int]] = {}  # rows already reported with an error, per field
+    for name, issues, extra in pending:
+        col = match_of[name].column
+        unreadable[name] = {iss.row for iss in issues if iss.severity == "error"} | {i for i, _ in extra}
+        for iss in issues:
+            if name in required and iss.code == "placeholder_missing":
+                continue  # reported below as a missing required value
+            problems.add(iss.severity, iss.code, f"column {col!r}: {iss.message}", **at(iss.row), field=name,
+                         value=raw[name][iss.row])
+        for i, msg in extra:
+            problems.add("error", "not_an_integer", f"column {col!r}: {msg}", **at(i), field=name, value=raw[name][i])
+
+    # Land use (parcels): clean codes, decide the standard, categorise.
+    std, note = land_use_standard, ""
+    if kind == "parcels" and ("land_use" in out or "land_use_name" in out):
+        std, note = _land_use(out, match_of, land_use_standard, problems, where, at)
+
+    # Enterprise land area given in m² → 亩.
+    if "land_area_m2" in out:
+        mu = out.pop("land_area_m2") / MU_M2
+        base = out.get("land_area_mu")
+        out["land_area_mu"] = mu if base is None else base.where(base.notna(), mu)
+        problems.add("info", "unit_converted",
+                     f"land area of column {match_of['land_area_m2'].column!r} converted from m² to 亩 (÷ {MU_M2:.4f})",
+                     **where, field="land_area_mu", value=match_of["land_area_m2"].column)
+
+    # USCC check (a bad code is a warning: the row is still usable).
+    for name in USCC_FIELDS:
+        if name in out:
+            codes = out[name]
+            reasons = {c: uscc_problem(c) for c in pd.unique(codes.dropna())}
+            why = codes.map(reasons).to_numpy(dtype=object)
+            code_arr = codes.to_numpy(dtype=object)
+            for i in np.flatnonzero(pd.notna(why)):
+                hint = "; the cell holds a number, store codes as text" if isinstance(raw[name][i], (int, float)) else ""
+                problems.add("warning", "bad_uscc", f"column {match_of[name].column!r}: {why[i]}{hint}",
+                             **at(i), field=name, value=code_arr[i])
+
+    # Required fields.
+    for name in spec.required:
+        substitute = name == "land_use" and "land_use_name" in out
+        if name not in out and not substitute:
+            problems.add("error", "missing_field",
+                         f"required field {name} ({specs[name].label_zh}) not found among the columns "
+                         f"{', '.join(str(frame.columns[j]) for j in positions) or '(none)'}", **where, field=name)
+            continue
+        present = out[name].notna().to_numpy() if name in out else np.zeros(len(index), dtype=bool)
+        if substitute:
+            present = present | out["land_use_name"].notna().to_numpy()
+        skip = unreadable.get(name, set())
+        for i in np.flatnonzero(~present):
+            if i in skip:
+                continue
+            cell = raw[name][i] if name in raw else None
+            shown = "" if cell is None or pd.isna(cell) else f" ({cell!r})"
+            problems.add("error", "missing_value", f"required {name} ({specs[name].label_zh}) is missing{shown}",
+                         **at(i), field=name, value=cell if shown else None)
+
+    # Assemble: _row, every field of the kind, geometry.
+    columns: dict[str, pd.Series] = {ROW: rows.astype("int64") if rows.notna().all() else rows}
+    for name, f in specs.items():
+        if name == "land_area_m2":
+            continue
+        columns[name] = out[name] if name in out else _null_column(f, index)
+    data = pd.DataFrame(columns, index=index)
+    if geom_col is not None:
+        data[geom_col] = frame[geom_col]
+        data = gpd.GeoDataFrame(data, geometry=geom_col, crs=frame.crs)
+    data.index = out_index
+    field_of = {m.column: name for name, m in match_of.items()}
+    mapping = {m.column: field_of.get(m.column, m.field) for m in matches if m.mapped}
+    return NormalizedTable(data, mapping, unmapped, std, note, problems, matches)
+
+
+def _land_use(
+    out: dict[str, pd.Series],
+    match_of: dict[str, ColumnMatch],
+    given: str | None,
+    problems: ProblemList,
+    where: dict[str, str],
+    at: Callable[[int], dict[str, Any]],
+) -> tuple[str | None, str]:
+    """Fill out['land_use_category'] for parcels; returns (standard, note shown to the user)."""
+    codes = out.get("land_use")
+    names = out.get("land_use_name")
+    if codes is not None:
+        codes, padded = clean_codes(codes)
+        out["land_use"] = codes
+        if padded:
+            ex = ", ".join(f"{a} → {b}" for _, a, b in padded[:3])
+            problems.add("warning", "land_use_code_padded",
+                         f"{len(padded)} land-use code(s) had lost their leading zero (a spreadsheet read them as "
+                         f"numbers) and were restored: {ex}", **where, field="land_use")
+    has_codes = codes is not None and bool(codes.notna().any())
+    if given:
+        std, note = given, f"land-use standard set by the user: {STANDARD_LABELS[given]}"
+    elif has_codes:
+        std, why = detect_standard(codes, names)
+        if std:
+            note = f"land-use standard assumed: {STANDARD_LABELS[std]} — {why}"
+            problems.add("warning", "land_use_standard_assumed", note, **where, field="land_use", value=std)
+        else:
+            note = f"land-use standard could not be decided — {why}"
+            problems.add("error", "land_use_standard_ambiguous",
+                         note + f". Give it explicitly (one of {', '.join(STANDARDS)}).", **where, field="land_use")
+    else:
+        std, note = None, "no land-use codes; categories read from the land-use names"
+        if names is not None:
+            problems.add("warning", "land_use_from_names", note, **where, field="land_use")
+    if not has_codes and names is None:
+        return std, note
+    category = categorize(codes if has_codes else None, std, names)
+    given_cat = out.get("land_use_category")
+    out["land_use_category"] = category if given_cat is None else given_cat.where(given_cat.notna(), category)
+    if not (has_codes and std):
+        return std, note
+    by_code = code_category(codes, std)
+    col = match_of["land_use"].column
+    code_arr, cat_arr = codes.to_numpy(dtype=object), out["land_use_category"].to_numpy(dtype=object)
+    for i in np.flatnonzero((codes.notna() & by_code.isna()).to_numpy()):
+        tail = f"; category {cat_arr[i]} taken from the name" if cat_arr[i] is not None else "; no category"
+        problems.add("warning", "land_use_unknown_code", f"column {col!r}: code {code_arr[i]!r} is not a {std} code{tail}",
+                     **at(i), field="land_use", value=code_arr[i])
+    if names is not None:
+        by_name = name_category(names)
+        clash = by_code.notna() & by_name.notna() & (by_code != by_name) & ~((by_code == "industrial") & (by_name == "m0"))
+        code_cat, name_cat, name_arr = by_code.to_numpy(dtype=object), by_name.to_numpy(dtype=object), names.to_numpy(dtype=object)
+        for i in np.flatnonzero(clash.to_numpy()):
+            problems.add("warning", "land_use_name_mismatch",
+                         f"code {code_arr[i]!r} means {code_cat[i]} in {std} but the name {name_arr[i]!r} says {name_cat[i]}",
+                         **at(i), field="land_use", value=code_arr[i])
+    return std, note

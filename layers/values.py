@@ -1,0 +1,334 @@
+"""Cell-value parsers for bureau tables: numbers, dates, booleans and coded choices.
+
+Each parser returns the normalised Series (same index) and a list of
+`ValueIssue(row, code, message)` so callers can report every bad row at once. Blank
+cells become missing silently (callers decide whether a blank is allowed); placeholder
+text such as "—" or "无" becomes missing with a warning; text that cannot be read is
+an error naming the value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from layers.schema import CONSTRAINT_KINDS, LINE_LEVELS, PARK_KINDS, SUPPLY_STATUSES
+
+MISSING_TOKENS = {"", "—", "–", "-", "/", "无", "N/A", "NA", "null", "None", "nan", "#N/A", "——"}
+_MISSING_KEYS = {unicodedata.normalize("NFKC", t).casefold() for t in MISSING_TOKENS} | {"--", "---", "#n/a", "n.a."}
+
+# Issue code → severity; every code a parser emits is listed here.
+ISSUE_SEVERITY = {
+    "placeholder_missing": "warning",
+    "not_a_number": "error",
+    "not_a_date": "error",
+    "not_a_bool": "error",
+    "unknown_value": "error",
+    "ratio_as_percent": "warning",
+    "ratio_out_of_range": "error",
+}
+
+# Plausible Excel serial dates: 18264 = 1950-01-01, 73051 = 2100-01-01 (Excel 1900 date system).
+EXCEL_SERIAL_RANGE = (18264, 73051)
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+class ValueIssue(NamedTuple):
+    """One cell that was read as missing or could not be read."""
+
+    row: Hashable  # index label of the cell
+    code: str  # key of ISSUE_SEVERITY
+    message: str  # names the value
+
+    @property
+    def severity(self) -> str:
+        return ISSUE_SEVERITY[self.code]
+
+
+_Result = tuple[Any, str | None, str | None]  # (value, issue code, message)
+
+
+def _as_series(s: Any) -> pd.Series:
+    return s if isinstance(s, pd.Series) else pd.Series(list(s) if not isinstance(s, (str, bytes)) else [s], dtype=object)
+
+
+def _text(v: Any) -> str:
+    """Cell text with full-width forms folded and outer spaces removed."""
+    return unicodedata.normalize("NFKC", str(v)).replace("\u2212", "-").strip()
+
+
+def _placeholder(v: Any) -> bool:
+    return isinstance(v, str) and _text(v).casefold() in _MISSING_KEYS
+
+
+def _missing_result(v: Any) -> _Result:
+    return None, "placeholder_missing", f"{v!r} read as missing"
+
+
+def _apply(s: Any, parse: Callable[[Any], _Result], dtype: str | None) -> tuple[pd.Series, list[ValueIssue]]:
+    """Parse each distinct non-null value once, map results back, and list issues in row order."""
+    s = _as_series(s)
+    na = s.isna()
+    results: dict[Any, _Result] = {}
+    for u in pd.unique(s[~na]):
+        if isinstance(u, str) and not u.strip():
+            results[u] = (None, None, None)
+        elif _placeholder(u):
+            results[u] = _missing_result(u)
+        else:
+            results[u] = parse(u)
+    present = s[~na]
+    values = present.map({k: r[0] for k, r in results.items()})
+    cells = np.full(len(s), None, dtype=object)
+    if len(values):
+        cells[(~na).to_numpy()] = values.astype(object).where(values.notna(), None).to_numpy(dtype=object)
+    out = pd.Series(cells, index=s.index, dtype=object)
+    if dtype is not None:
+        out = out.astype(dtype) if dtype != "object" else out
+    codes = present.map({k: r[1] for k, r in results.items()})
+    bad = codes.notna()
+    messages = present[bad].map({k: r[2] for k, r in results.items()})
+    issues = [ValueIssue(i, c, m) for i, c, m in zip(present.index[bad], codes[bad], messages)]
+    return out, issues
+
+
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+
+
+def _number(v: Any, units: tuple[str, ...], percent: bool) -> tuple[float | None, str | None, str | None, bool]:
+    """(value, issue code, message, had_percent_sign) for one cell."""
+    if isinstance(v, (bool, np.bool_)):
+        return None, "not_a_number", f"{v!r} is a yes/no value, not a number", False
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        f = float(v)
+        return (f, None, None, False) if np.isfinite(f) else (None, "not_a_number", f"{v!r} is not a finite number", False)
+    t = _text(v)
+    had_percent = False
+    for unit in sorted(units, key=len, reverse=True):
+        if t.casefold().endswith(unit.casefold()) and len(t) > len(unit):
+            t = t[: -len(unit)].strip()
+            break
+    if t.endswith("%"):
+        if not percent:
+            return None, "not_a_number", f"{v!r} is a percentage in a column that is not a share", False
+        t, had_percent = t[:-1].strip(), True
+    if "," in t:
+        if not _GROUPED.fullmatch(t):
+            return None, "not_a_number", f"{v!r}: the comma is neither a thousands separator nor allowed as a decimal point", False
+        t = t.replace(",", "")
+    if _NUMBER.fullmatch(t):
+        f = float(t)
+        return (f / 100 if had_percent else f), None, None, had_percent
+    if re.fullmatch(r"[+-]?[\d.]+\s*(万|亿|千)\S*", t):
+        return None, "not_a_number", f"{v!r} carries a multiplier or unit; give plain numbers in the column's unit", False
+    return None, "not_a_number", f"{v!r} is not a number", False
+
+
+def parse_numbers(s: Any, *, units: Iterable[str] = (), percent: bool = False) -> tuple[pd.Series, list[ValueIssue]]:
+    """Read numbers: '1,234.5', '1，234.5', ' 12 ', full-width digits → float64.
+
+    `units`: spellings of the column's own unit that may trail a value ('35亩' in an 亩
+    column); any other unit or multiplier ('12.5万') is an error, since it is ambiguous
+    against the column unit. `percent`: accept '85%' as 0.85.
+    """
+    s = _as_series(s)
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        f = s.astype("float64")
+        bad = ~np.isfinite(f) & f.notna()
+        issues = [ValueIssue(i, "not_a_number", f"{v!r} is not a finite number") for i, v in f[bad].items()]
+        return f.where(~bad), issues
+    units = tuple(units)
+    out, issues = _apply(s, lambda v: _number(v, units, percent)[:3], None)
+    return out.astype("float64"), issues
+
+
+def parse_ratios(s: Any, *, percent_column: bool = False) -> tuple[pd.Series, list[ValueIssue]]:
+    """Read shares as fractions 0–1: '85%' → 0.85; a bare 85 → 0.85 with a warning.
+
+    `percent_column`: the header says (%), so every bare number is a percentage.
+    Values that stay outside 0–1 are errors.
+    """
+    s = _as_series(s)
+
+    def one(v: Any) -> _Result:
+        f, code, msg, had = _number(v, (), True)
+        if code:
+            return f, code, msg
+        if percent_column and not had:
+            f = f / 100
+        if 0 <= f <= 1:
+            return f, None, None
+        if not had and not percent_column and 1 < f <= 100:
+            return f / 100, "ratio_as_percent", f"{v!r} read as {f:g} % = {f / 100:g}"
+        return None, "ratio_out_of_range", f"{v!r} is not a share between 0 and 1 (0–100 %)"
+
+    out, issues = _apply(s, one, None)
+    return out.astype("float64"), issues
+
+
+_DATE = re.compile(
+    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?"
+)
+
+
+def _date_from_number(v: float, shown: Any) -> _Result:
+    if not float(v).is_integer() and not (EXCEL_SERIAL_RANGE[0] <= v < EXCEL_SERIAL_RANGE[1]):
+        return None, "not_a_date", f"{shown!r} is not a date"
+    n = int(v)
+    if 19000101 <= n <= 21001231:
+        y, m, d = n // 10000, n // 100 % 100, n % 100
+        try:
+            return dt.date(y, m, d).isoformat(), None, None
+        except ValueError:
+            return None, "not_a_date", f"{shown!r} looks like YYYYMMDD but is not a calendar date"
+    if EXCEL_SERIAL_RANGE[0] <= v < EXCEL_SERIAL_RANGE[1]:
+        return (_EXCEL_EPOCH + dt.timedelta(days=int(v))).isoformat(), None, None
+    if 1900 <= n <= 2100:
+        return None, "not_a_date", f"{shown!r} is a year, not a date"
+    return None, "not_a_date", f"{shown!r} is neither an Excel date serial (1950–2100) nor YYYYMMDD"
+
+
+def _date(v: Any) -> _Result:
+    if isinstance(v, (bool, np.bool_)):
+        return None, "not_a_date", f"{v!r} is not a date"
+    if isinstance(v, (pd.Timestamp, dt.datetime, dt.date, np.datetime64)):
+        return pd.Timestamp(v).date().isoformat(), None, None
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return _date_from_number(float(v), v)
+    t = _text(v)
+    if re.fullmatch(r"\d+(\.\d+)?", t):
+        return _date_from_number(float(t), v)
+    m = _DATE.fullmatch(t)
+    if m:
+        try:
+            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat(), None, None
+        except ValueError:
+            return None, "not_a_date", f"{v!r} is not a calendar date"
+    if re.fullmatch(r"\d{4}\s*[-/.年]\s*\d{1,2}\s*月?", t):
+        return None, "not_a_date", f"{v!r} has no day; give a full date"
+    if re.fullmatch(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{4}", t):
+        return None, "not_a_date", f"{v!r}: day/month order is ambiguous; write YYYY-MM-DD"
+    return None, "not_a_date", f"{v!r} is not a date"
+
+
+def parse_dates(s: Any) -> tuple[pd.Series, list[ValueIssue]]:
+    """Read dates (2023-05-01, 2023/5/1, 2023年5月1日, 20230501, Excel serials, datetimes) → 'YYYY-MM-DD' text."""
+    s = _as_series(s)
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        out = s.dt.strftime("%Y-%m-%d").astype(object)
+        return out.where(s.notna(), None), []
+    return _apply(s, _date, "object")
+
+
+_TRUE = {"是", "y", "yes", "true", "t", "1", "√", "✓", "✔", "规上", "规上企业", "规模以上", "规模以上企业", "上市", "已上市"}
+_FALSE = {"否", "n", "no", "false", "f", "0", "×", "✗", "✘", "规下", "规下企业", "规模以下", "规模以下企业", "未上市",
+          "非上市", "非规上"}
+
+
+def _bool(v: Any) -> _Result:
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v), None, None
+    if isinstance(v, (int, float, np.integer, np.floating)) and float(v) in (0.0, 1.0):
+        return float(v) == 1.0, None, None
+    key = "".join(_text(v).split()).casefold()
+    if key in _TRUE:
+        return True, None, None
+    if key in _FALSE:
+        return False, None, None
+    return None, "not_a_bool", f"{v!r} is not a yes/no value (是/否, Y/N, 1/0, 规上/规下)"
+
+
+def parse_bools(s: Any) -> tuple[pd.Series, list[ValueIssue]]:
+    """Read yes/no cells (是/否, Y/N, 1/0, true/false, 规上/规下) → pandas nullable boolean."""
+    out, issues = _apply(s, _bool, None)
+    return out.astype("boolean"), issues
+
+
+def _choice_key(v: Any) -> str:
+    return "".join(_text(v).split()).casefold()
+
+
+def _choice_parser(table: dict[str, list[str]], choices: tuple[str, ...], what: str) -> Callable[[Any], tuple[pd.Series, list[ValueIssue]]]:
+    """Build a parser mapping the spellings in `table` (and the English choices) to `choices`."""
+    lookup = {_choice_key(c): c for c in choices}
+    for choice, spellings in table.items():
+        assert choice in choices, choice
+        for sp in spellings:
+            assert lookup.get(_choice_key(sp), choice) == choice, sp
+            lookup[_choice_key(sp)] = choice
+    accepted = " / ".join(f"{c} ({'、'.join(table.get(c, [])[:3])})" for c in choices)
+
+    def one(v: Any) -> _Result:
+        hit = lookup.get(_choice_key(v))
+        return (hit, None, None) if hit else (None, "unknown_value", f"{v!r} is not a known {what}; accepted: {accepted}")
+
+    def parse(s: Any) -> tuple[pd.Series, list[ValueIssue]]:
+        return _apply(s, one, "object")
+
+    parse.__doc__ = f"Read {what} values → one of {', '.join(choices)}."
+    return parse
+
+
+SUPPLY_STATUS_SPELLINGS = {
+    "unsupplied": ["批而未供", "未供", "未供应", "未供地", "已批未供", "批而未供地"],
+    "supplied": ["已供未建", "已供应未建设", "已出让未开工", "已供应", "已供", "已出让", "已划拨", "已供未开工", "已供地"],
+    "built": ["已建成", "已建", "建成", "已竣工", "竣工", "已供已建", "已建设"],
+    "idle": ["闲置", "闲置土地", "已认定闲置", "闲置地"],
+}
+LINE_LEVEL_SPELLINGS = {
+    "red": ["一级", "一级线", "红线", "保护红线", "I", "1", "一级控制线", "一级保护线", "一级区块线", "工业保护红线"],
+    "blue": ["二级", "二级线", "蓝线", "控制线", "II", "2", "二级控制线", "二级保护线", "二级区块线"],
+}
+CONSTRAINT_KIND_SPELLINGS = {
+    "urban_boundary": ["城镇开发边界", "开发边界", "城镇开发边界线", "城镇开发边界范围"],
+    "permanent_farmland": ["永久基本农田", "基本农田", "永久基本农田保护区", "永久基本农田保护红线"],
+    "ecological_redline": ["生态保护红线", "生态红线", "生态保护红线区"],
+}
+PARK_KIND_SPELLINGS = {
+    "comprehensive": ["综合园区", "综合型", "综合", "综合型园区", "综合性园区"],
+    "specialty": ["特色园区", "专业园区", "特色", "专业", "特色型", "专业型", "特色产业园区"],
+    "cluster_zone": ["集聚区", "产业集聚区", "产业集聚园区"],
+}
+
+parse_supply_status = _choice_parser(SUPPLY_STATUS_SPELLINGS, SUPPLY_STATUSES, "supply status (供地状态)")
+parse_line_level = _choice_parser(LINE_LEVEL_SPELLINGS, LINE_LEVELS, "protection-line level (控制线级别)")
+parse_constraint_kind = _choice_parser(CONSTRAINT_KIND_SPELLINGS, CONSTRAINT_KINDS, "三区三线 kind (控制线类型)")
+parse_park_kind = _choice_parser(PARK_KIND_SPELLINGS, PARK_KINDS, "park kind (园区类型)")
+
+
+def parse_choices(s: Any, choices: tuple[str, ...], what: str = "value") -> tuple[pd.Series, list[ValueIssue]]:
+    """Read a column whose values must already be one of `choices` (case and width folded)."""
+    return _choice_parser({}, choices, what)(s)
+
+
+def parse_text(s: Any) -> tuple[pd.Series, list[ValueIssue]]:
+    """Read free text: trimmed; placeholders ("—", "无") → missing with a warning; integral floats
+    from spreadsheets shown without '.0' (123.0 → '123')."""
+    s = _as_series(s)
+    if s.dtype == object:
+        is_str = s.map(type).eq(str).to_numpy()
+    else:
+        is_str = np.full(len(s), pd.api.types.is_string_dtype(s.dtype))
+    is_str = is_str & s.notna().to_numpy()
+    text = s[is_str].astype(str).str.strip()
+    short = text.str.len().le(5)  # placeholders are short; fold width only for those
+    token = pd.Series(False, index=text.index)
+    token[short] = text[short].str.normalize("NFKC").str.casefold().isin(_MISSING_KEYS) & text[short].ne("")
+    cells = np.full(len(s), None, dtype=object)
+    keep = text.where(text.ne("") & ~token)
+    cells[is_str] = keep.astype(object).where(keep.notna(), None).to_numpy(dtype=object)
+    others = ~is_str & s.notna().to_numpy()
+    if others.any():
+        other_values, _ = _apply(s[others], lambda v: (str(int(v)) if isinstance(v, (float, np.floating)) and float(v).is_integer()
+                                                       else str(v).strip(), None, None), "object")
+        cells[others] = other_values.to_numpy(dtype=object)
+    issues = [ValueIssue(i, "placeholder_missing", f"{v!r} read as missing") for i, v in s[is_str][token.to_numpy()].items()]
+    return pd.Series(cells, index=s.index, dtype=object), issues
