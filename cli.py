@@ -143,6 +143,8 @@ def format_report(report, lang: str = "zh") -> str:
     if report.mapping:
         lines.append(f"{t('report_mapping', lang)}:")
         lines += [f"  {src} → {dst}" for src, dst in report.mapping.items()]
+    if report.sample:
+        lines.append(f"{t('report_sample', lang)}: " + "; ".join(f"{k}={v}" for k, v in list(report.sample.items())[:8]))
     lines.append(f"{t('report_unmapped', lang)}: {', '.join(report.unmapped) if report.unmapped else t('report_none', lang)}")
     problems = list(report.problems)
     lines.append(f"{t('report_problems', lang)} ({len(problems)}):" if problems else f"{t('report_problems', lang)}: {t('report_none', lang)}")

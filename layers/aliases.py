@@ -382,3 +382,24 @@ def map_columns(columns: list[str], kind: str, *, overrides: dict[str, str] | No
 def unit_spellings(unit: str) -> tuple[str, ...]:
     """Spellings of a schema unit that may trail a value in a cell ("35亩", "1200㎡")."""
     return UNIT_SPELLINGS.get(unit, ())
+
+
+def guess_kind(columns: list[str]) -> tuple[str | None, str]:
+    """The layer kind whose required fields the columns cover best, with the reason; None when none fits.
+
+    Used when `validate` is given no --kind: the guess is always said, never silent.
+    """
+    ranked = []
+    for kind, spec in LAYERS.items():
+        mapping, _ = map_columns(list(columns), kind)
+        mapped = set(mapping.values())
+        required = [f.name for f in spec.fields if f.required]
+        covered = sum(f in mapped for f in required)
+        ranked.append((covered == len(required), covered, len(mapped), kind, mapped))
+    ranked.sort(reverse=True)
+    complete, covered, n_mapped, kind, mapped = ranked[0]
+    if not complete or n_mapped == 0:
+        return None, "no layer kind has all its required fields among the columns"
+    if len(ranked) > 1 and ranked[1][:3] == ranked[0][:3]:
+        return None, f"columns fit {kind} and {ranked[1][3]} equally"
+    return kind, f"columns map to {n_mapped} fields of {kind} ({', '.join(sorted(mapped))})"

@@ -51,6 +51,7 @@ class ValidationReport:
     land_use_standard: str | None = None
     land_use_note: str = ""
     problems: ProblemList = field(default_factory=ProblemList)
+    sample: dict[str, str] = field(default_factory=dict)  # first row's decoded values, to check the encoding by eye
     frame: gpd.GeoDataFrame | pd.DataFrame | None = None  # normalised, in the source CRS, invalid geometry repaired
 
     @property
@@ -80,6 +81,7 @@ class ValidationReport:
             "encoding": None if self.encoding is None else {"encoding": self.encoding.encoding, "method": self.encoding.method},
             "field_mapping": self.mapping,
             "unmapped_columns": self.unmapped,
+            "sample_values": self.sample,
             "land_use_standard": self.land_use_standard,
             "land_use_note": self.land_use_note,
             "ok": self.ok,
@@ -106,6 +108,7 @@ def validate_source(path: str | Path, kind: str, *, layer: str | None = None, en
         report.problems.extend(exc.problems)
         return report
     _absorb_read(report, read)
+    report.sample = _sample_values(read.frame)
     table = normalize_table(read.frame, kind, source=str(path), layer=read.layer,
                             land_use_standard=land_use_standard, overrides=overrides)
     _absorb_table(report, table)
@@ -135,6 +138,19 @@ def _absorb_read(report: ValidationReport, read: SourceRead) -> None:
     if read.crs is not None and read.crs.is_guess:
         report.problems.add("warning", "crs_guessed", f"CRS guessed from coordinates: {read.crs.note}",
                             source=report.source, layer=read.layer)
+
+
+def _sample_values(frame: pd.DataFrame, rows: int = 1) -> dict[str, str]:
+    """The first non-empty text value of each attribute column (decoded), for a human to eyeball."""
+    out = {}
+    for col in frame.columns:
+        if col == getattr(frame, "_geometry_column_name", None) or str(col).startswith("_"):
+            continue
+        values = frame[col].dropna()
+        values = values[values.astype(str).str.strip() != ""]
+        if len(values):
+            out[str(col)] = str(values.iloc[0])[:60]
+    return out
 
 
 def _absorb_table(report: ValidationReport, table: NormalizedTable) -> None:
