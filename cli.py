@@ -182,7 +182,7 @@ def import_cmd(source: Annotated[str, typer.Argument(help="file, folder or zip t
         print(f"{t('imported', lang)}: {layer_label(kind, lang)} ({kind}) → {into} ({report.feature_count})")
 
 
-def _evaluate(directory: Path, json_out: bool):
+def _evaluate(directory: Path, json_out: bool, *, with_inputs: bool = False):
     from analysis.inputs import load_inputs
     from analysis.score import evaluate
     from layers.project import Project
@@ -191,7 +191,8 @@ def _evaluate(directory: Path, json_out: bool):
         project = Project.open(directory)
         progress(f"reading {directory}…")
         inputs = load_inputs(project)
-        return evaluate(inputs, progress=progress)
+        ev = evaluate(inputs, progress=progress)
+        return (ev, inputs) if with_inputs else ev
     except InputError as exc:
         fail(exc, json_out)
 
@@ -201,26 +202,26 @@ def score(directory: Annotated[Path, typer.Argument(help="project folder")],
           json_out: JsonOpt = False,
           out: Annotated[Optional[Path], typer.Option("--out", help="folder for exported files")] = None,
           formats: Annotated[str, typer.Option("--format", help="comma list of xlsx,pdf,gpkg,html,json")] = "json",
+          units: Annotated[Optional[str], typer.Option("--units", help="comma list of unit ids to export (default: all)")] = None,
           lang: LangOpt = "zh") -> None:
     """Evaluate every protection line, park, micro park and future community."""
     from analysis.score import to_json
 
     start = time.perf_counter()
-    ev = _evaluate(directory, json_out)
+    ev, inputs = _evaluate(directory, json_out, with_inputs=True)
     document = to_json(ev)
     progress(f"scored {len(document['units'])} units and {len(document['enterprises'])} enterprises "
              f"in {time.perf_counter() - start:.1f} s")
     if out is not None:
-        wanted = [f.strip() for f in formats.split(",") if f.strip()]
-        unknown = [f for f in wanted if f != "json"]
-        if unknown:
-            fail(InputError(f"--format {','.join(unknown)}: only json export is available in this version"), json_out)
-        from layers.project import atomic_path
+        from analysis.exports.bundle import export_all
 
-        out.mkdir(parents=True, exist_ok=True)
-        with atomic_path(out / "score.json") as tmp:
-            tmp.write_text(json.dumps(document, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-        progress(f"wrote {out / 'score.json'}")
+        unit_ids = [u.strip() for u in units.split(",") if u.strip()] if units else None
+        try:
+            written = export_all(ev, inputs, out, formats.split(","), lang=lang, unit_ids=unit_ids, progress=progress)
+        except LandparkError as exc:
+            fail(exc, json_out)
+        for path in written.values():
+            progress(f"wrote {path}")
     if json_out:
         emit_json(document)
     else:
@@ -261,6 +262,82 @@ def explain(directory: Annotated[Path, typer.Argument(help="project folder")],
         emit_json(doc)
     else:
         print(format_explanation(doc))
+
+
+@app.command()
+def site(directory: Annotated[Path, typer.Argument(help="project folder")],
+         area_mu: Annotated[float, typer.Option("--area-mu", help="area the project needs (亩)")],
+         max_area_mu: Annotated[Optional[float], typer.Option("--max-area-mu", help="largest acceptable site (亩); default area × siting.max_area_factor of landpark.toml")] = None,
+         industry: Annotated[Optional[str], typer.Option("--industry", help="the project's industry, e.g. 高端装备 (matched with the units' 主导产业)")] = None,
+         top: Annotated[Optional[int], typer.Option("--top", help="number of candidates (default siting.top of landpark.toml)")] = None,
+         method: Annotated[Optional[str], typer.Option("--method", help="wsum (weighted sum) or topsis")] = None,
+         include_idle: Annotated[bool, typer.Option("--include-idle", help="also offer idle land (闲置)")] = False,
+         include_low_efficiency: Annotated[bool, typer.Option("--include-low-efficiency", help="also offer D-class firms' land and built industrial land below the FAR threshold (腾笼换鸟)")] = False,
+         allow_outside_lines: Annotated[bool, typer.Option("--allow-outside-lines", help="accept sites outside the industrial protection lines")] = False,
+         max_slope: Annotated[Optional[float], typer.Option("--max-slope", help="largest mean slope (degrees); default siting.max_slope_deg of landpark.toml")] = None,
+         within: Annotated[Optional[Path], typer.Option("--within", help="search area polygon file (GeoJSON, lon/lat)")] = None,
+         weight: Annotated[Optional[list[str]], typer.Option("--weight", help="criterion weight NAME=VALUE, repeatable (e.g. road_access=0.2)")] = None,
+         ahp: Annotated[Optional[bool], typer.Option("--ahp/--no-ahp", help="derive weights by AHP from siting.ahp of landpark.toml (default: its enabled key)")] = None,
+         force_ahp: Annotated[bool, typer.Option("--force-ahp", help="accept an AHP matrix whose consistency ratio exceeds the limit")] = False,
+         out: Annotated[Optional[Path], typer.Option("--out", help="write candidates to FILE.gpkg, .geojson or .csv")] = None,
+         json_out: JsonOpt = False) -> None:
+    """Rank candidate sites for a land request: legal, available, and scored with reasons."""
+    from analysis.siting import RequestError, SiteRequest, SitingData, run_siting, write_candidates
+    from layers.project import Project
+
+    weights = {}
+    for item in weight or []:
+        name, sep, value = item.partition("=")
+        try:
+            weights[name.strip()] = float(value)
+        except ValueError:
+            raise typer.BadParameter(f"{item!r}: use NAME=NUMBER, e.g. road_access=0.2", param_hint="--weight") from None
+        if not sep:
+            raise typer.BadParameter(f"{item!r}: use NAME=NUMBER", param_hint="--weight")
+    if out is not None and out.suffix.lower() not in (".gpkg", ".geojson", ".json", ".csv"):
+        raise typer.BadParameter(f"{out}: use a .gpkg, .geojson or .csv file", param_hint="--out")
+    if within is not None and not within.exists():
+        fail(InputError(f"{within}: no such file (--within)"), json_out)
+    request = SiteRequest(area_mu=area_mu, max_area_mu=max_area_mu, industry=industry, top=top, method=method,
+                          include_idle=include_idle, include_low_efficiency=include_low_efficiency,
+                          allow_outside_lines=allow_outside_lines, max_slope_deg=max_slope,
+                          within=str(within) if within is not None else None, weights=weights or None,
+                          use_ahp=ahp, force_ahp=force_ahp)
+    try:
+        request.validate()
+    except RequestError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    start = time.perf_counter()
+    try:
+        project = Project.open(directory)
+        data = SitingData.from_project(project, progress=progress)
+        loaded = time.perf_counter()
+        result = run_siting(data, request, progress=progress)
+    except RequestError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    except InputError as exc:
+        fail(exc, json_out)
+    progress(f"{len(result.candidates)} candidate sites; project loaded in {loaded - start:.1f} s, "
+             f"query answered in {time.perf_counter() - loaded:.2f} s")
+    if out is not None:
+        write_candidates(result, out)
+        progress(f"wrote {out}")
+    if json_out:
+        emit_json(result.to_json())
+    else:
+        print(result.to_text())
+
+
+
+@app.command()
+def bench(json_out: JsonOpt = False,
+          scales: Annotated[str, typer.Option("--scales", help="comma list of parcel counts")] = "10000,100000,1000000",
+          variants: Annotated[str, typer.Option("--variants", help="simple,complex")] = "simple,complex",
+          repeat: Annotated[int, typer.Option("--repeat", help="timed runs per measurement (median reported)")] = 3) -> None:
+    """Run the benchmarks (overlay kernel vs geopandas and DuckDB, whole score run) and print their JSON."""
+    from benchmarks.run import main as bench_main
+
+    raise typer.Exit(bench_main(["--scales", scales, "--variants", variants, "--repeat", str(repeat)]))
 
 
 @app.command("app")

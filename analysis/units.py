@@ -56,9 +56,9 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 def idle_by_date(parcels: pd.DataFrame, evaluation_date: str, idle_after_days: int) -> np.ndarray:
     """Supplied parcels not started a full period after their agreed start date (闲置土地处置办法 art. 2)."""
     status = parcels["supply_status"].to_numpy()
-    start = pd.to_datetime(parcels.get("agreed_start_date"), errors="coerce")
-    if start is None:
+    if "agreed_start_date" not in parcels:
         return np.zeros(len(parcels), dtype=bool)
+    start = pd.to_datetime(parcels["agreed_start_date"], errors="coerce")
     limit = pd.Timestamp(evaluation_date) - pd.Timedelta(days=int(idle_after_days))
     late = (start.notna() & (start <= limit)).to_numpy()
     return (status == "supplied") & late

@@ -6,15 +6,20 @@ and rounded to 6 decimals (~0.1 m) so a district of 20,000 parcels stays a few M
 
 from __future__ import annotations
 
+import base64
+import os
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import folium
 import geopandas as gpd
 import shapely
-from branca.element import MacroElement, Template
+from branca.element import Element, MacroElement, Template
 
 from layers.i18n import field_label, layer_label, t
 
+LEAFLET_DIRS = (Path("/usr/share/javascript/leaflet"),)
 SUPPLY_COLOURS = {"unsupplied": "#f0a202", "supplied": "#4f9dd9", "built": "#9e9e9e", "idle": "#d7263d"}
 CONSTRAINT_COLOURS = {"urban_boundary": "#6a4c93", "permanent_farmland": "#8ac926", "ecological_redline": "#2a9d8f"}
 LINE_COLOURS = {"red": "#e31a1c", "blue": "#1f78b4"}
@@ -90,6 +95,9 @@ def build_map(layers: dict[str, DisplayLayer], *, lang: str = "zh", basemap: str
               bounds: tuple[float, float, float, float] | None = None, demo: bool = False) -> folium.Map:
     """A folium map with one toggleable group per layer, a layer control and a legend; no basemap by default."""
     fmap = folium.Map(tiles=None, prefer_canvas=True, control_scale=True, zoom_control=True)
+    leaflet = find_leaflet()
+    if leaflet is not None:  # offline: no CDN is reachable from a bureau intranet or from tests
+        inline_leaflet(fmap, leaflet)
     if basemap == "osm":
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap").add_to(fmap)
     elif basemap == "cartodb":
@@ -136,9 +144,38 @@ def _legend(lang: str, demo: bool) -> MacroElement:
     return macro
 
 
+def find_leaflet(folder: Path | None = None) -> Path | None:
+    """A folder holding leaflet.js and leaflet.css: the argument, $LANDPARK_LEAFLET_DIR, then Debian's copy."""
+    env = os.environ.get("LANDPARK_LEAFLET_DIR")
+    for candidate in ([folder] if folder else []) + ([Path(env)] if env else []) + list(LEAFLET_DIRS):
+        if (candidate / "leaflet.js").is_file() and (candidate / "leaflet.css").is_file():
+            return candidate
+    return None
+
+
+def inline_leaflet(fmap: folium.Map, folder: Path) -> None:
+    """Replace folium's CDN links by Leaflet's JS and CSS inlined (images as data URIs)."""
+    fmap.default_js = []
+    fmap.default_css = []
+    css = (folder / "leaflet.css").read_text(encoding="utf-8")
+
+    def data_uri(match: re.Match) -> str:
+        image = folder / match.group(1)
+        if not image.is_file():
+            return match.group(0)
+        return f"url(data:image/png;base64,{base64.b64encode(image.read_bytes()).decode('ascii')})"
+
+    css = re.sub(r"url\((images/[\w.-]+\.png)\)", data_uri, css)
+    js_file = folder / "leaflet.min.js" if (folder / "leaflet.min.js").is_file() else folder / "leaflet.js"
+    js = js_file.read_text(encoding="utf-8").replace("</script", "<\\/script")
+    header = fmap.get_root().header
+    header.add_child(Element(f"<style>{css}</style>"), name="leaflet_css_inline", index=0)
+    header.add_child(Element(f"<script>{js}</script>"), name="leaflet_js_inline", index=0)
+
+
 def lonlat_bounds(frame: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
     """Bounds of a layer in EPSG:4326 (minx, miny, maxx, maxy)."""
     return tuple(float(v) for v in frame.to_crs(4326).total_bounds)
 
 
-__all__ = ["DisplayLayer", "to_display", "build_map", "lonlat_bounds", "SUPPLY_COLOURS"]
+__all__ = ["DisplayLayer", "to_display", "build_map", "lonlat_bounds", "find_leaflet", "inline_leaflet", "SUPPLY_COLOURS"]

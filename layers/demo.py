@@ -11,11 +11,16 @@ local roads and the blocks into parcels by recursive jittered cuts, so parcels t
 M0 (新型产业用地) has no GB/T 21010 code: M0 parcels carry land_use "0601" with
 land_use_category "m0"; about a quarter of the industrial land inside the future industrial
 communities is M0 (roughly 1-3 % of the district's industrial land).
+
+Supply: land approved before 2019 is mostly built; batches 2019-2025 cover the urban fringe and
+are less supplied the newer they are. Some parcels are `supplied` although their agreed start is
+over a year past (idle by date, unlabelled), and six unsupplied edge parcels overlap farmland, so
+checks and siting have something to find. Firms' Σtax / Σland is 25 万元/亩. The numbers here shape
+demo data only; they are not evaluation settings and so are not in landpark.toml.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import zlib
 from dataclasses import dataclass
 
@@ -27,7 +32,6 @@ from affine import Affine
 from pyproj import Proj
 from rasterio import features
 from scipy import ndimage
-from scipy.cluster.vq import kmeans2
 
 __all__ = ["DEMO_CRS", "USCC_CHARSET", "build_demo_layers", "build_demo_dem", "uscc_check_char"]
 
@@ -38,7 +42,6 @@ _USCC_WEIGHTS = np.array([pow(3, i, 31) for i in range(17)])
 _ORG_WEIGHTS = np.array([3, 7, 9, 10, 5, 8, 4, 2])  # GB 11714-1997 organisation code
 _ORIGIN = (645000.0, 3304400.0)  # about lon 121.50 E, lat 29.85 N in EPSG:4549
 _EVALUATION_DATE = np.datetime64("2025-12-31")
-_DAY0 = np.datetime64("1970-01-01")
 
 _SECONDARY_SPACING_M = (800.0, 1150.0)
 _ROAD_HALF_WIDTH_M = {"主干路": 20.0, "次干路": 12.0, "支路": 7.0}
@@ -83,15 +86,15 @@ _ZONE_USES = {  # land-use category mix of the blocks of each zone
               "green": 0.04},
 }
 _PARCEL_MU = {  # median and log-sd of the block's parcel target size (亩); parcels end at 40-100 % of it
-    "industrial": (20.0, 0.7), "m0": (30.0, 0.4), "warehouse": (50.0, 0.4), "residential": (14.0, 0.4),
-    "commercial": (9.0, 0.45), "public": (18.0, 0.5), "micro": (6.0, 0.25),
+    "industrial": (22.0, 0.7), "warehouse": (50.0, 0.4), "residential": (10.0, 0.4),
+    "commercial": (7.0, 0.45), "public": (18.0, 0.5), "micro": (6.0, 0.25),
 }
 _FAR = {  # median floor-area ratio and log-sd of built parcels, coverage range
     "industrial": (1.35, 0.35, 0.30, 0.60), "m0": (3.4, 0.12, 0.30, 0.45), "warehouse": (1.1, 0.25, 0.40, 0.60),
     "residential": (2.2, 0.2, 0.18, 0.30), "commercial": (2.6, 0.35, 0.30, 0.50), "public": (1.2, 0.3, 0.20, 0.40),
     "micro": (2.2, 0.15, 0.40, 0.55),
 }
-_UNSUPPLIED_BY_YEAR = {2019: 0.06, 2020: 0.09, 2021: 0.13, 2022: 0.20, 2023: 0.30, 2024: 0.48, 2025: 0.80}
+_UNSUPPLIED_BY_YEAR = {2019: 0.05, 2020: 0.07, 2021: 0.10, 2022: 0.16, 2023: 0.25, 2024: 0.42, 2025: 0.75}
 
 
 # ---- randomness and frames ------------------------------------------------------------------------
@@ -145,7 +148,8 @@ def _terrain(seed: int) -> _Terrain:
     hills[:, 3] *= rng.uniform(400.0, 500.0) / peak  # highest summit 400-500 m before roughness
     return _Terrain(
         seed=seed, angle=np.radians(rng.uniform(8.0, 18.0)),
-        coast=(9300.0, rng.uniform(350, 650), rng.uniform(0, 2 * np.pi), rng.uniform(120, 260), rng.uniform(0, 2 * np.pi)),
+        coast=(9300.0, rng.uniform(350, 650), rng.uniform(0, 2 * np.pi), rng.uniform(120, 260),
+               rng.uniform(0, 2 * np.pi)),
         river=(rng.uniform(300, 1300), rng.uniform(800, 1300), rng.uniform(0, 2 * np.pi), rng.uniform(200, 420),
                rng.uniform(0, 2 * np.pi)),
         hills=hills)
@@ -340,7 +344,8 @@ def _split(polys: np.ndarray, gap: float, rng: np.random.Generator, jitter_deg: 
 
 
 def _subdivide(polys: np.ndarray, target_m2: np.ndarray, gap: float, rng: np.random.Generator,
-               min_m2: float, rounds: int = 18, jog_share: float = 0.0) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+               min_m2: float, rounds: int = 18, jog_share: float = 0.0
+               ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
     """Cut polygons repeatedly until every piece is at most its target area; drop pieces below `min_m2`."""
     active, parent, target = polys, np.arange(len(polys)), target_m2
     out_geoms, out_parent, cut_lines = [], [], []
@@ -403,15 +408,15 @@ def _largest(geom: shapely.Geometry) -> shapely.Geometry:
 
 
 def _plan(seed: int, t: _Terrain) -> _Plan:
+    """Outline, water, hills, urban edge, arterial/secondary network and the zone of every network face."""
     rng = _rng(seed, "plan")
     coast_v = np.linspace(-12000, 12000, 200)
     land = shapely.Polygon(np.vstack([np.column_stack([t.coast_u(coast_v) - 250.0, coast_v]),
                                       [[-20000, 12000], [-20000, -12000]]]))
     district = _largest(shapely.intersection(_star((-200.0, 0.0), 10300.0, 7700.0, rng), land))
     district = shapely.simplify(district, 10.0)
-    bounds = (-14000.0, -11000.0, 12000.0, 11000.0)
     river = shapely.intersection(_river_polygon(t, (-16000.0, 13000.0)), land.buffer(300.0))
-    hills, foothills, slopes = _contour_polygons(t, [40.0, 25.0, 11.0], bounds)
+    hills, foothills, slopes = _contour_polygons(t, [40.0, 25.0, 11.0], (-14000.0, -11000.0, 12000.0, 11000.0))
     hills = shapely.intersection(hills, district)
     hills_redline = shapely.union_all([p for p in shapely.get_parts(hills) if p.area > 300_000])
     slopes = slopes.buffer(350.0)
@@ -420,8 +425,24 @@ def _plan(seed: int, t: _Terrain) -> _Plan:
     town_centre = np.array([u_town, t.river_v(np.array([u_town]))[0] + 300.0])
     blob = _star((900.0, 0.5 * float(t.river_v(np.array([900.0]))[0])), 8000.0, 5600.0, rng, wobble=0.08)
     blob = _largest(blob.difference(slopes).intersection(district.buffer(-600.0)))
-    blob = shapely.simplify(blob.buffer(400.0).buffer(-400.0), 20.0)
+    urban = shapely.simplify(blob.buffer(400.0).buffer(-400.0), 20.0)
 
+    arterials, arterial_line, secondaries, secondary_line = _road_network(rng, district, urban, town_centre)
+    noded = shapely.union_all(np.concatenate([arterials, secondaries, [shapely.get_exterior_ring(district)]]))
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
+    faces = faces[shapely.within(shapely.point_on_surface(faces), urban)]
+    zone, face_park = _zones(seed, rng, faces, urban, town_centre)
+    return _Plan(district, river, hills_redline, foothills, slopes, urban, arterials, arterial_line, secondaries,
+                 secondary_line, faces, zone, face_park, town_centre)
+
+
+def _road_network(rng: np.random.Generator, district: shapely.Geometry, urban: shapely.Geometry,
+                  town_centre: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Arterials across the district (plus one diagonal), secondaries inside the urban edge, a ring road.
+
+    Returns arterial pieces and the generated line each belongs to, then the same for secondaries
+    (line 0 is the ring road along the urban edge).
+    """
     spacing = rng.uniform(*_SECONDARY_SPACING_M)
     ew_art, ew_sec = _road_family(rng, np.linspace(-5600, 5000, 4) + rng.uniform(-500, 500, 4),
                                   (-14000, 14000), False, spacing)
@@ -440,25 +461,25 @@ def _plan(seed: int, t: _Terrain) -> _Plan:
     trimmed = rng.random(k) < 0.3  # some secondaries end early: T-junctions and dead ends
     a0 = np.where(trimmed, rng.uniform(-9000, 3000, k), -20000.0)
     a1 = np.where(trimmed, a0 + rng.uniform(3000, 9000, k), 20000.0)
-    is_ew = np.arange(k) < n_ew
-    box = np.where(is_ew, shapely.box(a0, -20000.0, a1, 20000.0), shapely.box(-20000.0, a0, 20000.0, a1))
-    sec, sec_line = shapely.get_parts(shapely.intersection(shapely.intersection(sec, box), blob.buffer(5.0)),
+    box = np.where(np.arange(k) < n_ew, shapely.box(a0, -20000.0, a1, 20000.0),
+                   shapely.box(-20000.0, a0, 20000.0, a1))
+    sec, sec_line = shapely.get_parts(shapely.intersection(shapely.intersection(sec, box), urban.buffer(5.0)),
                                       return_index=True)
     long_enough = shapely.length(sec) > 300.0
-    ring = shapely.linestrings(shapely.get_coordinates(shapely.get_exterior_ring(blob)))
+    ring = shapely.linestrings(shapely.get_coordinates(shapely.get_exterior_ring(urban)))
     secondaries = np.concatenate([[ring], sec[long_enough]])
-    secondary_line = np.concatenate([[0], sec_line[long_enough] + 1])  # line 0 is the ring road
+    secondary_line = np.concatenate([[0], sec_line[long_enough] + 1])
+    return arterials, arterial_line, secondaries, secondary_line
 
-    noded = shapely.union_all(np.concatenate([arterials, secondaries, [shapely.get_exterior_ring(district)]]))
-    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
-    faces = faces[shapely.within(shapely.point_on_surface(faces), blob)]
+
+def _zones(seed: int, rng: np.random.Generator, faces: np.ndarray, urban: shapely.Geometry,
+           town_centre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Four parks around seeds near the urban edge, the town centre, industrial clusters, the rest urban."""
     centroids = shapely.get_coordinates(shapely.centroid(faces))
-
-    # parks around seeds near the urban edge; industrial clusters where a smooth field is high
-    bc = np.array(blob.centroid.coords[0])
-    minx, miny, maxx, maxy = blob.bounds
+    bc = np.array(urban.centroid.coords[0])
+    minx, miny, maxx, maxy = urban.bounds
     half = np.array([(maxx - minx) / 2, (maxy - miny) / 2])
-    angles = np.array([0.0, 4.75, 1.45, 3.05]) + rng.uniform(-0.3, 0.3, 4)
+    angles = np.array([0.0, 4.75, 1.45, 3.05]) + rng.uniform(-0.3, 0.3, 4)  # east (coast), south, north, west
     reach = np.array([0.6, 0.55, 0.55, 0.72])
     targets = bc + reach[:, None] * half * np.column_stack([np.cos(angles), np.sin(angles)])
     seeds = centroids[np.argmin(np.hypot(*(centroids[None] - targets[:, None]).transpose(2, 0, 1)), axis=1)]
@@ -477,8 +498,7 @@ def _plan(seed: int, t: _Terrain) -> _Plan:
     zone[dist_town < 1900.0] = "centre"
     zone[(field > 0.55) & (dist_town > 2200.0)] = "cluster"
     zone[face_park >= 0] = "park"
-    return _Plan(district, river, hills_redline, foothills, slopes, blob, arterials, arterial_line, secondaries,
-                 secondary_line, faces, zone, face_park, town_centre)
+    return zone, face_park
 
 
 # ---- blocks, land use, parcels ----------------------------------------------------------------------
@@ -597,7 +617,7 @@ def _parcels(seed: int, plan: _Plan, blocks: _Blocks) -> _Parcels:
     sigma = np.array([_PARCEL_MU[c][1] for c in cat])
     target_mu = np.clip(median * np.exp(sigma * rng.standard_normal(len(cat))), 3.0, 190.0)
     target_mu = np.where(cat == "micro", np.clip(target_mu, 3.0, 9.0), target_mu)
-    geoms, parent, _ = _subdivide(blocks.geoms[built_up], target_mu * MU_M2, 0.0, rng, MU_M2, jog_share=0.1)
+    geoms, parent, _ = _subdivide(blocks.geoms[built_up], target_mu * MU_M2, 0.0, rng, 1.01 * MU_M2, jog_share=0.1)
     corners = shapely.get_num_coordinates(shapely.get_exterior_ring(geoms)) - 1
     geoms, parent = geoms[corners >= 4], parent[corners >= 4]  # corner triangles stay open space
     block = built_up[parent]
@@ -613,10 +633,6 @@ def _parcels(seed: int, plan: _Plan, blocks: _Blocks) -> _Parcels:
 
 
 # ---- land supply ----------------------------------------------------------------------------------
-
-
-def _days(dates: np.ndarray) -> np.ndarray:
-    return dates.astype("datetime64[D]")
 
 
 def _random_dates(rng: np.random.Generator, start: str, end: str, n: int) -> np.ndarray:
@@ -639,42 +655,50 @@ class _Supply:
     footprint_m2: np.ndarray
 
 
-def _supply(seed: int, plan: _Plan, blocks: _Blocks, parcels: _Parcels, new_share: float = 0.40) -> _Supply:
-    """Approval batches 2019-2025 over the urban fringe; supply and building follow the batch's age."""
-    rng = _rng(seed, "supply")
+def _batches(seed: int, plan: _Plan, blocks: _Blocks, new_share: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Approval batches 2019-2025: the outer blocks (plus noise) up to `new_share` of the built-up area,
+    grouped by 1.6 km cells. Returns the batch of each block (-1: approved earlier), batch ids and dates."""
+    rng = _rng(seed, "batches")
     xy = shapely.get_coordinates(shapely.centroid(blocks.geoms))
     area = shapely.area(blocks.geoms)
     reach = np.hypot(*(xy - plan.town_centre).T)
     weight = reach / reach.max() + 0.35 * _lattice_noise(seed + 11, xy[:, 0], xy[:, 1], 1200.0)
-    open_land = (blocks.category != "green") & (blocks.micro < 0) & (blocks.community < 0)
-    weight[~open_land] = -np.inf
+    weight[(blocks.category == "green") | (blocks.micro >= 0) | (blocks.community >= 0)] = -np.inf
     order = np.argsort(-weight, kind="stable")
     chosen = order[np.cumsum(area[order]) <= new_share * area[blocks.category != "green"].sum()]
-    cell = np.floor(xy[chosen] / 1600.0).astype(int)
-    cells, block_batch = np.unique(cell, axis=0, return_inverse=True)
-    years = rng.choice(np.arange(2019, 2026), len(cells), p=[0.12, 0.13, 0.15, 0.16, 0.16, 0.15, 0.13])
-    dates = np.array([_random_dates(rng, f"{y}-01-05", f"{y}-12-20" if y < 2025 else "2025-11-20", 1)[0]
-                      for y in years])
-    order = np.lexsort((cells[:, 1], cells[:, 0], dates))
-    rank = np.empty(len(order), int)
-    rank[order] = np.arange(len(order))
-    dates, years = dates[np.argsort(rank)], years[np.argsort(rank)]
-    block_batch = rank[block_batch.ravel()]
-    seq = np.zeros(len(dates), int)
-    for y in np.unique(years):
-        at = years == y
-        seq[at] = np.arange(1, at.sum() + 1)
-    batch_ids = np.array([f"PC{y}{k:02d}" for y, k in zip(years, seq)], dtype=object)
+    cells, cell_of = np.unique(np.floor(xy[chosen] / 1600.0).astype(int), axis=0, return_inverse=True)
+    # years by cumulative approved area, so each year approves a steady share of the new land
+    cell_area = np.bincount(cell_of.ravel(), weights=area[chosen], minlength=len(cells))
+    shuffle = rng.permutation(len(cells))
+    done = np.empty(len(cells))
+    done[shuffle] = (np.cumsum(cell_area[shuffle]) - cell_area[shuffle] / 2) / cell_area.sum()
+    years = 2019 + np.searchsorted(np.cumsum([0.12, 0.13, 0.15, 0.16, 0.16, 0.15, 0.13]), done)
+    first = np.array([f"{y}-01-05" for y in years], dtype="datetime64[D]")
+    span = np.where(years < 2025, 349, 319)  # to 20 Dec, or 20 Nov in the evaluation year
+    dates = first + rng.integers(0, span).astype("timedelta64[D]")
+    by_date = np.lexsort((cells[:, 1], cells[:, 0], dates))  # number batches in date order
+    label = np.empty(len(cells), int)
+    label[by_date] = np.arange(len(cells))
+    dates, years = dates[by_date], years[by_date]
+    seq = np.arange(len(years)) - np.searchsorted(years, years) + 1
+    block_batch = np.full(len(blocks.geoms), -1)
+    block_batch[chosen] = label[cell_of.ravel()]
+    return block_batch, np.array([f"PC{y}{k:02d}" for y, k in zip(years, seq)], dtype=object), dates
 
+
+def _supply(seed: int, plan: _Plan, blocks: _Blocks, parcels: _Parcels, new_share: float = 0.36) -> _Supply:
+    """Supply status, dates and buildings per parcel: old land is built, new batches supply and build with age."""
+    rng = _rng(seed, "supply")
+    of_block, batch_ids, dates = _batches(seed, plan, blocks, new_share)
+    years = dates.astype("datetime64[Y]").astype(int) + 1970
+    unsupplied_by_year = np.array([_UNSUPPLIED_BY_YEAR[y] for y in range(2019, 2026)])
     n = len(parcels.geoms)
-    of_block = np.full(len(blocks.geoms), -1)
-    of_block[chosen] = block_batch
     batch = of_block[parcels.block]
     new = batch >= 0
     approved = np.where(new, dates[np.maximum(batch, 0)], np.datetime64("NaT", "D"))
     supply = np.where(new, approved + rng.integers(45, 900, n).astype("timedelta64[D]"),
                       _random_dates(rng, "1998-03-01", "2018-12-31", n))
-    p_unsupplied = np.where(new, np.vectorize(_UNSUPPLIED_BY_YEAR.get)(years[np.maximum(batch, 0)]), 0.0)
+    p_unsupplied = np.where(new, unsupplied_by_year[years[np.maximum(batch, 0)] - 2019], 0.0)
     unsupplied = (rng.random(n) < p_unsupplied) | (supply > _EVALUATION_DATE)
     agreed = supply + rng.integers(90, 300, n).astype("timedelta64[D]")
     years_since_start = (_EVALUATION_DATE - agreed).astype(float) / 365.25
@@ -750,114 +774,123 @@ def _names(rng: np.random.Generator, industries: np.ndarray, listed: np.ndarray)
     return names
 
 
-def _enterprises(seed: int, plan: _Plan, blocks: _Blocks, parcels: _Parcels, supply: _Supply,
-                 area_mu: np.ndarray, tax_per_mu: float = 25.0, point_only: int = 5) -> tuple[pd.DataFrame, np.ndarray]:
-    """Firms owning the supplied industrial parcels (some own 2-3 neighbours) plus a few point-only tenants.
-
-    Returns the enterprise table with a local-frame `geometry` column, and the owner index per parcel.
-    Money is drawn lognormal and scaled so the district's Σtax / Σland is `tax_per_mu` 万元/亩.
-    """
-    rng = _rng(seed, "enterprises")
-    cat = parcels.category
-    micro = blocks.micro[parcels.block]
-    ownable = np.isin(cat, ["industrial", "m0", "micro"]) & (supply.status != "unsupplied")
-    idx = np.flatnonzero(ownable)
-    xy = shapely.get_coordinates(shapely.centroid(parcels.geoms))
-    idx = idx[np.lexsort((xy[idx, 0] + 0.37 * xy[idx, 1], parcels.block[idx]))]
+def _ownership(rng: np.random.Generator, parcels: _Parcels, supply: _Supply, micro: np.ndarray) -> np.ndarray:
+    """Owner index per parcel (-1: none): every supplied industrial parcel has one; about a fifth of the
+    owners outside micro parks also hold the next parcel of the same block, at most three in all."""
+    idx = np.flatnonzero(np.isin(parcels.category, ["industrial", "m0", "micro"]) & (supply.status != "unsupplied"))
+    xy = shapely.get_coordinates(shapely.centroid(parcels.geoms[idx]))
+    order = np.lexsort((xy[:, 0] + 0.37 * xy[:, 1], parcels.block[idx]))  # neighbours follow each other
+    idx = idx[order]
     blk, built = parcels.block[idx], supply.status[idx] == "built"
     join = np.r_[False, (blk[1:] == blk[:-1]) & (built[1:] == built[:-1])]
     join &= (rng.random(len(idx)) < 0.2) & (micro[idx] < 0)
     group = np.cumsum(~join) - 1
     pos = np.arange(len(idx)) - np.flatnonzero(~join)[group]
-    join &= pos % 3 != 0  # at most three parcels per firm
-    group = np.cumsum(~join) - 1
-    owner = np.full(len(cat), -1)
-    owner[idx] = group
-    n_own = group[-1] + 1
+    join &= pos % 3 != 0
+    owner = np.full(len(parcels.geoms), -1)
+    owner[idx] = np.cumsum(~join) - 1
+    return owner
 
-    frame = pd.DataFrame({"parcel": idx, "firm": group, "mu": area_mu[idx], "built": built,
-                          "supply": supply.supply_date[idx]})
-    main = frame.loc[frame.groupby("firm")["mu"].idxmax()].set_index("firm")
-    owned_mu = frame.groupby("firm")["mu"].sum().to_numpy()
-    producing = frame.groupby("firm")["built"].any().to_numpy()
-    main_parcel = main["parcel"].to_numpy()
 
-    # point-only firms rent space in micro parks
+def _figures(rng: np.random.Generator, land_mu: np.ndarray, producing: np.ndarray, tax_per_mu: float
+             ) -> dict[str, np.ndarray]:
+    """Annual figures (万元, tce, t, kWh, persons) of each firm, around the 黄岩 2022 benchmarks.
+
+    Revenue grows less than land (big old plots are used loosely) and the tax rate falls with size;
+    the revenue level is solved so that Σtax / Σland = `tax_per_mu`. 规上 = revenue ≥ 2000 万元.
+    """
+    n = len(land_mu)
+    shape = np.where(producing, np.maximum(land_mu, 0.5) ** 0.8 * np.exp(1.1 * rng.standard_normal(n)), 0.0)
+    rate_noise = np.exp(0.3 * rng.standard_normal(n))
+    startup_tax = rng.uniform(0.0, 3.0, n)
+
+    def taxes(level: float) -> tuple[np.ndarray, np.ndarray]:
+        sales = shape * level
+        rate = np.clip(0.1 * (np.maximum(sales, 1.0) / 2000.0) ** -0.15 * rate_noise, 0.02, 0.25)
+        return sales, np.where(producing, sales * rate, startup_tax)
+
+    lo, hi = 1.0, 1e6
+    for _ in range(60):  # bisection on the revenue level
+        level = np.sqrt(lo * hi)
+        lo, hi = (lo, level) if taxes(level)[1].sum() > tax_per_mu * land_mu.sum() else (level, hi)
+    revenue, tax = taxes(level)
+    revenue = np.round(revenue, 1)
+    above = revenue >= 2000.0
+    value_added = np.where(producing, revenue * rng.uniform(0.22, 0.34, n), 0.0)
+    emissions = np.where(above, value_added / (4900.0 * np.exp(0.6 * rng.standard_normal(n))), np.nan)
+    emissions[above & (rng.random(n) < 0.08)] = np.nan  # some 规上 without data: the 黄岩 missing-data rule
+    productivity = 18.0 * np.exp(0.4 * rng.standard_normal(n))  # 万元 value added per employee
+    employees = np.where(producing, value_added / productivity, rng.uniform(3, 15, n))
+    listed = np.zeros(n, bool)
+    top = np.argsort(-revenue, kind="stable")[:20]
+    listed[top[rng.random(20) < 0.6]] = True
+    return {
+        "above_scale": above, "tax_10k_yuan": np.round(tax, 2), "value_added_10k_yuan": np.round(value_added, 1),
+        "output_10k_yuan": np.round(np.where(producing, revenue * rng.uniform(0.95, 1.08, n), 0.0), 1),
+        "revenue_10k_yuan": revenue,
+        "energy_tce": np.round(value_added / (2.7 * np.exp(0.5 * rng.standard_normal(n))), 1),
+        "emissions": np.round(emissions, 3),
+        "electricity_kwh": np.round(tax * 1e4 / (0.235 * np.exp(0.45 * rng.standard_normal(n))), -2),
+        "rd_10k_yuan": np.round(np.where(above, revenue * 0.028 * np.exp(0.6 * rng.standard_normal(n)), np.nan), 1),
+        "employees": np.maximum(np.round(employees), 3.0), "listed": listed,
+    }
+
+
+def _enterprises(seed: int, plan: _Plan, blocks: _Blocks, parcels: _Parcels, supply: _Supply,
+                 area_mu: np.ndarray, tax_per_mu: float = 25.0, point_only: int = 5
+                 ) -> tuple[pd.DataFrame, np.ndarray]:
+    """Firms owning the supplied industrial parcels plus a few point-only tenants of micro parks.
+
+    Returns the enterprise table with a local-frame `geometry` column, and the owner index per parcel.
+    land_area_mu is stated for about one firm in eight (owned minus leased out, or leased in for the
+    tenants); for the rest it is left to be derived from the parcels.
+    """
+    rng = _rng(seed, "enterprises")
+    micro = blocks.micro[parcels.block]
+    owner = _ownership(rng, parcels, supply, micro)
+    idx = np.flatnonzero(owner >= 0)
+    frame = pd.DataFrame({"parcel": idx, "firm": owner[idx], "mu": area_mu[idx],
+                          "built": supply.status[idx] == "built", "supply": supply.supply_date[idx]})
+    by_firm = frame.groupby("firm")
+    main = frame.loc[by_firm["mu"].idxmax()]
+    n_own = len(main)
     host = rng.choice(np.flatnonzero(micro >= 0), point_only, replace=False)
     n = n_own + point_only
     inner = shapely.buffer(parcels.geoms[host], -8.0)
     inner = np.where(shapely.is_empty(inner), parcels.geoms[host], inner)
-    geoms = np.concatenate([shapely.point_on_surface(parcels.geoms[main_parcel]), shapely.point_on_surface(inner)])
-    home = np.concatenate([main_parcel, host])
-    producing = np.r_[producing, np.ones(point_only, bool)]
-    leased_in = np.full(n, np.nan)
-    leased_out = np.full(n, np.nan)
-    land = np.full(n, np.nan)
-    leased_in[n_own:] = np.round(rng.uniform(1.5, 6.0, point_only), 2)
-    land[n_own:] = leased_in[n_own:]
-    filled = np.r_[rng.random(n_own) < 0.12, np.zeros(point_only, bool)]
-    lease_out = filled & (rng.random(n) < 0.35) & (np.r_[owned_mu, np.zeros(point_only)] > 8)
-    owned_full = np.r_[owned_mu, np.zeros(point_only)]
-    leased_out[lease_out] = np.round(owned_full[lease_out] * rng.uniform(0.1, 0.3, lease_out.sum()), 2)
-    land[filled] = np.round(owned_full[filled] - np.nan_to_num(leased_out[filled]), 2)
-    land_used = np.where(np.isnan(land), owned_full, land)
+    geoms = np.concatenate([shapely.point_on_surface(parcels.geoms[main["parcel"]]), shapely.point_on_surface(inner)])
+    home = np.r_[main["parcel"].to_numpy(), host]
+    producing = np.r_[by_firm["built"].any().to_numpy(), np.ones(point_only, bool)]
+
+    owned = np.r_[by_firm["mu"].sum().to_numpy(), np.zeros(point_only)]
+    leased_in, leased_out, land = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
+    leased_in[n_own:] = land[n_own:] = np.round(rng.uniform(1.5, 6.0, point_only), 2)
+    stated = np.r_[rng.random(n_own) < 0.12, np.zeros(point_only, bool)]
+    lease_out = stated & (rng.random(n) < 0.35) & (owned > 8)
+    leased_out[lease_out] = np.round(owned[lease_out] * rng.uniform(0.1, 0.3, int(lease_out.sum())), 2)
+    land[stated] = np.round(owned[stated] - np.nan_to_num(leased_out[stated]), 2)
+    figures = _figures(rng, np.where(np.isnan(land), owned, land), producing, tax_per_mu)
 
     # industry: a park's leading industries, a micro park's theme, or the general mix
-    face = blocks.face[parcels.block[home]]
-    park = plan.face_park[face]
+    park = plan.face_park[blocks.face[parcels.block[home]]]
     industry = rng.choice(_GENERAL_INDUSTRIES, n).astype(object)
     in_park = (park >= 0) & (rng.random(n) < 0.75)
-    for p_i, (_, _, _, leading) in enumerate(_PARKS):
-        at = in_park & (park == p_i)
+    for p, (_, _, _, leading) in enumerate(_PARKS):
+        at = in_park & (park == p)
         industry[at] = rng.choice(leading.split(";"), int(at.sum()))
     theme = micro[home]
-    at = theme >= 0
-    industry[at] = [_MICRO_INDUSTRY[_MICRO_THEMES[t % len(_MICRO_THEMES)]] for t in theme[at]]
+    industry[theme >= 0] = [_MICRO_INDUSTRY[_MICRO_THEMES[k % len(_MICRO_THEMES)]] for k in theme[theme >= 0]]
 
-    # money: revenue per mu heavy-tailed; 规上 = revenue ≥ 2000 万元
-    # revenue grows less than land (big old plots are used more loosely); the tax rate falls with size
-    revenue = np.where(producing, np.maximum(land_used, 0.5) ** 0.8 * np.exp(1.1 * rng.standard_normal(n)), 0.0)
-    rate_noise = np.exp(0.3 * rng.standard_normal(n))
-    idle_tax = rng.uniform(0.0, 3.0, n)
-
-    def taxes(level: float) -> tuple[np.ndarray, np.ndarray]:
-        sales = revenue * level
-        rate = np.clip(0.1 * (np.maximum(sales, 1.0) / 2000.0) ** -0.15 * rate_noise, 0.02, 0.25)
-        return sales, np.where(producing, sales * rate, idle_tax)
-
-    lo, hi = 1.0, 1e6  # find the revenue level giving the district Σtax / Σland
-    for _ in range(60):
-        level = np.sqrt(lo * hi)
-        lo, hi = (lo, level) if taxes(level)[1].sum() > tax_per_mu * land_used.sum() else (level, hi)
-    revenue, tax = taxes(level)
-    above = revenue >= 2000.0
-    value_added = np.where(producing, revenue * rng.uniform(0.22, 0.34, n), 0.0)
-    output = np.where(producing, revenue * rng.uniform(0.95, 1.08, n), 0.0)
-    energy = value_added / (2.7 * np.exp(0.5 * rng.standard_normal(n)))
-    emissions = np.where(above, value_added / (4900.0 * np.exp(0.6 * rng.standard_normal(n))), np.nan)
-    emissions[above & (rng.random(n) < 0.08)] = np.nan  # missing for some 规上: the 黄岩 missing-data rule
-    electricity = tax * 1e4 / (0.235 * np.exp(0.45 * rng.standard_normal(n)))
-    rd = np.where(above, revenue * 0.028 * np.exp(0.6 * rng.standard_normal(n)), np.nan)
-    employees = np.maximum(np.round(np.where(producing, value_added / (18.0 * np.exp(0.4 * rng.standard_normal(n))),
-                                             rng.uniform(3, 15, n))), 3.0)
-    top = np.argsort(-revenue)[:20]
-    listed = np.zeros(n, bool)
-    listed[top[rng.random(20) < 0.6]] = True
-
-    supply_main = np.r_[main["supply"].to_numpy(), _random_dates(rng, "2012-01-01", "2022-12-31", point_only)]
-    start = supply_main + rng.integers(300, 1000, n).astype("timedelta64[D]")
+    supplied = np.r_[main["supply"].to_numpy(), _random_dates(rng, "2012-01-01", "2022-12-31", point_only)]
+    start = supplied + rng.integers(300, 1000, n).astype("timedelta64[D]")
     start = np.minimum(start, _EVALUATION_DATE - rng.integers(20, 200, n).astype("timedelta64[D]"))
     start = np.where(producing, start, np.datetime64("NaT", "D"))
-    registered = np.where(producing, start, supply_main) - np.timedelta64(400, "D")
-    uscc = _usccs(rng, n, registered < np.datetime64("2015-10-01"))
+    registered = np.where(producing, start, supplied) - np.timedelta64(400, "D")
     table = pd.DataFrame({
-        "uscc": uscc, "name": _names(rng, industry, listed), "industry": industry, "above_scale": above,
-        "year": 2025, "tax_10k_yuan": np.round(tax, 2), "value_added_10k_yuan": np.round(value_added, 1),
-        "output_10k_yuan": np.round(output, 1), "revenue_10k_yuan": np.round(revenue, 1),
-        "energy_tce": np.round(energy, 1), "emissions": np.round(emissions, 3),
-        "electricity_kwh": np.round(electricity, -2), "rd_10k_yuan": np.round(rd, 1), "employees": employees,
-        "land_area_mu": land, "leased_in_mu": leased_in, "leased_out_mu": leased_out,
-        "production_start_date": start, "listed": listed, "geometry": geoms,
+        "uscc": _usccs(rng, n, registered < np.datetime64("2015-10-01")),
+        "name": _names(rng, industry, figures["listed"]), "industry": industry, "year": 2025,
+        **figures, "land_area_mu": land, "leased_in_mu": leased_in, "leased_out_mu": leased_out,
+        "production_start_date": start, "geometry": geoms,
     })
     return table, owner
 
@@ -888,20 +921,21 @@ def _close(geoms: np.ndarray, gap: float) -> np.ndarray:
                           join_style="mitre")
 
 
-def _blue_blocks(rng: np.random.Generator, faces: np.ndarray, max_m2: float = 6e6, min_m2: float = 2.5e5
-                 ) -> np.ndarray:
-    """Connected groups of industrial faces; groups above `max_m2` are cut into compact pieces (k-means)."""
+def _blue_blocks(faces: np.ndarray, max_m2: float = 6e6, min_m2: float = 2.5e5) -> np.ndarray:
+    """Connected groups of industrial faces; groups above `max_m2` are cut into slabs across their long axis."""
     out = []
     for part in shapely.get_parts(shapely.union_all(faces)):
-        if part.area <= max_m2:
+        k = int(np.ceil(part.area / (max_m2 * 0.6)))
+        member = faces[shapely.within(shapely.point_on_surface(faces), part)]
+        if part.area <= max_m2 or len(member) <= k:
             out.append(part)
             continue
-        member = faces[shapely.within(shapely.point_on_surface(faces), part)]
         xy = shapely.get_coordinates(shapely.centroid(member))
-        k = int(np.ceil(part.area / (max_m2 * 0.6)))
-        _, label = kmeans2(xy, k, seed=rng, minit="++")
+        xy = xy - xy.mean(0)
+        along = xy @ np.linalg.svd(xy, full_matrices=False)[2][0]
+        slab = np.minimum((np.argsort(np.argsort(along)) * k) // len(member), k - 1)
         for j in range(k):
-            out.extend(shapely.get_parts(shapely.union_all(member[label == j])))
+            out.extend(shapely.get_parts(shapely.union_all(member[slab == j])))
     out = np.array(out)
     return out[shapely.area(out) > min_m2]
 
@@ -915,7 +949,7 @@ def _unit_layers(seed: int, t: _Terrain, plan: _Plan, blocks: _Blocks, parcels: 
     park_layer = _frame({"park_id": [f"YQ{i + 1:02d}" for i in range(len(_PARKS))],
                          "name": [p[0] for p in _PARKS], "kind": [p[1] for p in _PARKS],
                          "level": [p[2] for p in _PARKS], "leading_industries": [p[3] for p in _PARKS]},
-                        t.to_world(shapely.simplify(parks, 2.0)))
+                        t.to_world(shapely.coverage_simplify(parks, 2.0)))
 
     n_micro = int(blocks.micro.max()) + 1
     micro_geoms = blocks.geoms[np.argsort(blocks.micro)[-n_micro:]]
@@ -923,15 +957,16 @@ def _unit_layers(seed: int, t: _Terrain, plan: _Plan, blocks: _Blocks, parcels: 
     inside = of_parcel >= 0
     floor = np.bincount(of_parcel[inside], weights=supply.floor_m2[inside], minlength=n_micro)
     area = np.bincount(of_parcel[inside], weights=shapely.area(parcels.geoms[inside]), minlength=n_micro)
-    built = np.bincount(of_parcel[inside], weights=shapely.area(parcels.geoms[inside]) * (supply.status[inside] == "built"),
-                        minlength=n_micro) / area
+    built_area = shapely.area(parcels.geoms[inside]) * (supply.status[inside] == "built")
+    built = np.bincount(of_parcel[inside], weights=built_area, minlength=n_micro) / area
     themes = [_MICRO_THEMES[i % len(_MICRO_THEMES)] for i in range(n_micro)]
     micro_layer = _frame({
         "park_id": [f"XW{i + 1:02d}" for i in range(n_micro)],
         "name": [f"{places[i % len(places)]}{th}小微企业园" for i, th in enumerate(themes)],
         "leading_industries": [_MICRO_INDUSTRY[th] for th in themes],
         "floor_area_m2": np.round(floor, 0),
-        "occupancy_rate": np.round(np.where(built > 0.6, rng.uniform(0.72, 1.0, n_micro), rng.uniform(0.6, 0.75, n_micro)), 3),
+        "occupancy_rate": np.round(np.where(built > 0.6, rng.uniform(0.72, 1.0, n_micro),
+                                            rng.uniform(0.6, 0.75, n_micro)), 3),
         "status": np.where(built > 0.6, "已投用", "在建"),
     }, t.to_world(micro_geoms))
 
@@ -948,7 +983,13 @@ def _unit_layers(seed: int, t: _Terrain, plan: _Plan, blocks: _Blocks, parcels: 
         "status": rng.choice(["已建成", "建设中", "建设中", "规划中"], n_comm),
     }, t.to_world(comm_geoms))
 
-    # protection lines: network faces that are mostly industrial land, red inside parks, blue elsewhere
+    return {"protection_lines": _protection_lines(t, plan, blocks, parcels, places), "parks": park_layer,
+            "micro_parks": micro_layer, "future_communities": comm_layer}
+
+
+def _protection_lines(t: _Terrain, plan: _Plan, blocks: _Blocks, parcels: _Parcels, places: np.ndarray
+                      ) -> gpd.GeoDataFrame:
+    """Network faces that are mostly industrial land: red (一级) inside the parks, blue (二级) elsewhere."""
     face = blocks.face[parcels.block]
     p_area = shapely.area(parcels.geoms)
     industrial = np.isin(parcels.category, ["industrial", "m0", "micro"])
@@ -963,7 +1004,7 @@ def _unit_layers(seed: int, t: _Terrain, plan: _Plan, blocks: _Blocks, parcels: 
             lines.append(g)
             levels.append("red")
             names.append(f"{park_name}工业区块" + (f"{k + 1}" if len(parts) > 1 else ""))
-    parts = _blue_blocks(rng, plan.faces[(plan.face_park < 0) & (share >= 0.5)])
+    parts = _blue_blocks(plan.faces[(plan.face_park < 0) & (share >= 0.5)])
     for k, g in enumerate(parts):
         lines.append(g)
         levels.append("blue")
@@ -972,10 +1013,8 @@ def _unit_layers(seed: int, t: _Terrain, plan: _Plan, blocks: _Blocks, parcels: 
     line_ids = [f"GY-R{i + 1:02d}" if lv == "red" else f"GY-B{i + 1 - n_red:02d}" for i, lv in enumerate(levels)]
     min_share = np.full(len(lines), np.nan)
     min_share[0] = 0.65  # one block carries its own floor (Guangzhou 2025 uses 65 %)
-    line_layer = _frame({"line_id": line_ids, "name": names, "level": levels, "min_industrial_share": min_share},
-                        t.to_world(shapely.simplify(np.array(lines), 2.0)))
-    return {"protection_lines": line_layer, "parks": park_layer, "micro_parks": micro_layer,
-            "future_communities": comm_layer}
+    return _frame({"line_id": line_ids, "name": names, "level": levels, "min_industrial_share": min_share},
+                  t.to_world(shapely.coverage_simplify(np.array(lines), 2.0)))
 
 
 def _constraints(seed: int, t: _Terrain, plan: _Plan, parcels: _Parcels, supply: _Supply) -> gpd.GeoDataFrame:
@@ -986,12 +1025,12 @@ def _constraints(seed: int, t: _Terrain, plan: _Plan, parcels: _Parcels, supply:
         urban.buffer(150.0), plan.foothills.buffer(100.0), plan.hills_redline.buffer(60.0), plan.river.buffer(80.0),
         shapely.union_all(shapely.buffer(plan.arterials, 30.0, cap_style="flat"))]))
     minx, miny, maxx, maxy = rural.bounds
-    count = int(rural.area / 450_000) + 8
+    count = int(rural.area / 200_000) + 8
     pts = shapely.multipoints(np.column_stack([rng.uniform(minx, maxx, count), rng.uniform(miny, maxy, count)]))
     cells = shapely.get_parts(shapely.voronoi_polygons(pts, extend_to=shapely.box(minx, miny, maxx, maxy)))
     fields = shapely.get_parts(shapely.intersection(cells, rural))
     fields = fields[(shapely.get_type_id(fields) == 3) & (shapely.area(fields) > 40 * MU_M2)]
-    fields = fields[rng.random(len(fields)) < 0.7]  # the rest: villages, woods, ponds
+    fields = fields[rng.random(len(fields)) < 0.75]  # the rest: villages, woods, ponds
     fields = shapely.get_parts(shapely.simplify(shapely.buffer(fields, -15.0, join_style="mitre"), 5.0))
     fields = fields[(shapely.get_type_id(fields) == 3) & (shapely.area(fields) > 30 * MU_M2)]
 

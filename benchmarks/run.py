@@ -1,0 +1,232 @@
+"""`make bench` / `landpark bench --json`: overlay and whole-score benchmarks on synthetic cities.
+
+For every scale and variant, one process builds the city, times the overlay methods
+(`benchmarks.overlay_bench`) and writes the project; then `--repeat` fresh processes each time a
+whole score run on it (`benchmarks.score_bench`). Each process reports its own peak memory. One
+JSON document goes to stdout and to `--out`; progress goes to stderr. Exit 1 if methods disagree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+__all__ = ["DEFAULT_SCALES", "VARIANTS", "GOALS", "machine_info", "bench_case", "goal_checks", "run_benchmarks", "main"]
+
+DEFAULT_SCALES = (10_000, 100_000, 1_000_000)
+VARIANTS = ("simple", "complex")
+ROOT = Path(__file__).resolve().parents[1]
+# Targets of the benchmark issue, checked at the largest scale run.
+GOALS = {"kernel_vs_duckdb_best_max_ratio": 1.0, "geopandas_vs_kernel_min_ratio": 3.0,
+         "score_total_max_s": 15.0, "score_peak_max_mb": 6 * 1024}
+
+
+def say(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def _versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for module in ("numpy", "pandas", "shapely", "geopandas", "pyogrio", "pyproj", "duckdb"):
+        try:
+            out[module] = __import__(module).__version__
+        except Exception:  # noqa: BLE001 - a missing optional package is just reported
+            out[module] = None
+    try:
+        import shapely  # noqa: PLC0415
+        import pyogrio  # noqa: PLC0415
+
+        out["geos"] = shapely.geos_version_string
+        out["gdal"] = pyogrio.__gdal_version_string__
+    except Exception:  # noqa: BLE001
+        pass
+    try:
+        from importlib.metadata import version  # noqa: PLC0415
+
+        out["duckdb_extension_spatial"] = version("duckdb-extension-spatial")
+    except Exception:  # noqa: BLE001
+        out["duckdb_extension_spatial"] = None
+    return out
+
+
+def machine_info() -> dict[str, Any]:
+    """CPU, cores, memory, load and library versions: what the timings depend on."""
+    cpu = next((line.split(":", 1)[1].strip() for line in _read_lines("/proc/cpuinfo") if line.startswith("model name")), None)
+    mem_kb = next((int(line.split()[1]) for line in _read_lines("/proc/meminfo") if line.startswith("MemTotal")), None)
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                                timeout=10).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        commit = None
+    return {"python": platform.python_version(), "platform": platform.platform(), "cpu": cpu,
+            "cores": os.cpu_count(), "memory_gb": round(mem_kb / 1024**2, 1) if mem_kb else None,
+            "load_average_at_start": list(os.getloadavg()), "commit": commit, "versions": _versions()}
+
+
+def _read_lines(path: str) -> list[str]:
+    try:
+        return Path(path).read_text().splitlines()
+    except OSError:
+        return []
+
+
+def _child(module: str, args: list[str]) -> dict[str, Any]:
+    """Run `python -m module args` from the repository root; its stdout is one JSON document."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                          stderr=None, text=True)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        how = f"was killed by {signal.Signals(-proc.returncode).name}" if proc.returncode < 0 else f"exited with {proc.returncode}"
+        return {"error": f"python -m {module} {' '.join(args)} {how} (its stderr is above)", "wall_s": round(wall, 3)}
+    result = json.loads(proc.stdout)
+    result["wall_s"] = round(wall, 3)
+    return result
+
+
+def _score_summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    ok = [r for r in runs if "error" not in r]
+    if not ok:
+        return {"error": runs[0].get("error") if runs else "not run", "runs": runs}
+    summary: dict[str, Any] = {k: ok[0][k] for k in ("units", "parcels", "enterprises", "scored_units")}
+    for key in ("import_s", "read_s", "evaluate_s", "total_s", "process_s"):
+        summary[f"{key[:-2]}_median_s"] = round(statistics.median(r[key] for r in ok), 3)
+    summary["total_runs_s"] = [r["total_s"] for r in ok]
+    summary["peak_rss_mb"] = max(r["peak_rss_mb"] for r in ok)
+    if len(ok) < len(runs):
+        summary["failed_runs"] = [r for r in runs if "error" in r]
+    return summary
+
+
+def bench_case(n_parcels: int, variant: str, repeat: int, workdir: Path, *, profile: int = 0,
+               duckdb: bool = True, geopandas: bool = True, score: bool = True) -> dict[str, Any]:
+    """Overlay methods and `repeat` whole score runs on one synthetic city."""
+    with tempfile.TemporaryDirectory(prefix=f"city{n_parcels}-{variant}-", dir=workdir) as tmp:
+        project = Path(tmp) / "project"
+        args = ["--parcels", str(n_parcels), "--repeat", str(repeat)]
+        args += ["--complex"] if variant == "complex" else []
+        args += ["--project", str(project)] if score else []
+        args += [] if duckdb else ["--no-duckdb"]
+        args += [] if geopandas else ["--no-geopandas"]
+        overlay = _child("benchmarks.overlay_bench", args)
+        result: dict[str, Any] = {"parcels": n_parcels, "variant": variant, "overlay": overlay}
+        if score and "error" not in overlay:
+            runs = []
+            for i in range(repeat):
+                say(f"{n_parcels} {variant}: whole score run {i + 1}/{repeat}")
+                runs.append(_child("benchmarks.score_bench", [str(project)]))
+            summary = _score_summary(runs)
+            if profile:  # an extra run: profiling slows it, so its times stay out of the medians
+                say(f"{n_parcels} {variant}: profiled score run")
+                summary["profile"] = _child("benchmarks.score_bench", [str(project), "--profile", str(profile)]).get("profile")
+            result["score"] = summary
+    return result
+
+
+def goal_checks(case_simple: dict | None, case_complex: dict | None) -> dict[str, Any]:
+    """The issue's targets, checked on the given cases (the largest scale)."""
+    out: dict[str, Any] = {"targets": GOALS}
+    for case in (case_simple, case_complex):
+        if not case or "error" in case.get("overlay", {}):
+            continue
+        methods = case["overlay"]["methods"]
+        kernel = methods["landpark"]["median_s"]
+        checks: dict[str, Any] = {"parcels": case["parcels"], "kernel_s": kernel}
+        duck = methods.get("duckdb", {})
+        if "median_s" in duck:
+            checks["duckdb_best_s"] = duck["median_s"]
+            checks["kernel_at_least_as_fast_as_duckdb"] = kernel <= duck["median_s"] * GOALS["kernel_vs_duckdb_best_max_ratio"]
+        gp = methods.get("geopandas_overlay", {})
+        if "median_s" in gp:
+            checks["geopandas_over_kernel"] = round(gp["median_s"] / kernel, 3)
+            checks["kernel_3x_faster_than_geopandas"] = gp["median_s"] / kernel >= GOALS["geopandas_vs_kernel_min_ratio"]
+        score = case.get("score", {})
+        if "total_median_s" in score:
+            checks["score_total_s"] = score["total_median_s"]
+            checks["score_under_15_s"] = score["total_median_s"] < GOALS["score_total_max_s"]
+            checks["score_peak_rss_mb"] = score["peak_rss_mb"]
+            checks["score_peak_under_6_gb"] = score["peak_rss_mb"] < GOALS["score_peak_max_mb"]
+        checks["methods_agree"] = case["overlay"].get("all_agree")
+        out[case["variant"]] = checks
+    return out
+
+
+def run_benchmarks(scales: list[int], variants: list[str], repeat: int = 3, *, profile: int = 0,
+                   duckdb: bool = True, geopandas: bool = True, score: bool = True,
+                   workdir: Path | None = None) -> dict[str, Any]:
+    """Every (scale, variant) case, machine information and the goal checks, as one JSON-ready dict."""
+    start = time.perf_counter()
+    document: dict[str, Any] = {"machine": machine_info(), "repeat": repeat, "cases": []}
+    for n in scales:
+        for variant in variants:
+            say(f"--- {n} parcels, {variant} ---")
+            document["cases"].append(bench_case(n, variant, repeat, workdir or Path(tempfile.gettempdir()),
+                                                profile=profile, duckdb=duckdb, geopandas=geopandas, score=score))
+    largest = [c for c in document["cases"] if c["parcels"] == max(scales)]
+    by_variant = {c["variant"]: c for c in largest}
+    document["goals"] = goal_checks(by_variant.get("simple"), by_variant.get("complex"))
+    document["all_agree"] = all(c["overlay"].get("all_agree", False) for c in document["cases"])
+    document["machine"]["load_average_at_end"] = list(os.getloadavg())
+    document["elapsed_s"] = round(time.perf_counter() - start, 1)
+    return document
+
+
+def _int_list(text: str) -> list[int]:
+    try:
+        values = [int(v.replace("_", "")) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"expected positive parcel counts, got {text!r}")
+    return values
+
+
+def _variant_list(text: str) -> list[str]:
+    values = [v.strip() for v in text.split(",") if v.strip()]
+    bad = [v for v in values if v not in VARIANTS]
+    if bad or not values:
+        raise argparse.ArgumentTypeError(f"unknown variant(s) {bad or text!r}; choose from {', '.join(VARIANTS)}")
+    return values
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI entry point; prints the JSON document on stdout. Exit 1 when overlay methods disagree."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", type=_int_list, default=list(DEFAULT_SCALES), help="parcel counts, e.g. 10000,100000")
+    parser.add_argument("--variants", type=_variant_list, default=list(VARIANTS), help="simple,complex")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per timing (median reported)")
+    parser.add_argument("--out", default="bench-results/bench.json", help="also write the JSON here ('-': do not)")
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="add one profiled score run per case and list its N slowest project functions")
+    parser.add_argument("--no-duckdb", action="store_true")
+    parser.add_argument("--no-geopandas", action="store_true")
+    parser.add_argument("--no-score", action="store_true", help="overlay benchmarks only")
+    parser.add_argument("--workdir", type=Path, help="where the temporary project folders go (default: system temp)")
+    args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    document = run_benchmarks(args.scales, args.variants, args.repeat, profile=args.profile, duckdb=not args.no_duckdb,
+                              geopandas=not args.no_geopandas, score=not args.no_score, workdir=args.workdir)
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    if args.out not in ("", "-"):
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text + "\n", encoding="utf-8")
+        say(f"wrote {out}")
+    print(text)
+    return 0 if document["all_agree"] else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,132 @@
+"""Smoke test of the benchmarks at tiny scale: the synthetic city is a sound tiling with the
+canonical columns, and the overlay methods the benchmark compares give the same areas."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+
+from benchmarks.overlay_bench import (DuckDBOverlay, DUCKDB_FORMULATIONS, Pairs, compare_pairs,
+                                      geopandas_overlay, landpark_overlay)
+from benchmarks.run import goal_checks
+from benchmarks.synthetic import make_city
+from layers.schema import LAYERS
+
+N = 2000
+
+
+@pytest.fixture(scope="module", params=[False, True], ids=["simple", "complex"])
+def city(request):
+    return make_city(N, complex=request.param, seed=7), request.param
+
+
+def as_dict(pairs: Pairs) -> dict[tuple[int, int], float]:
+    return {(int(p), int(k)): float(a) for p, k, a in zip(pairs.parcel, pairs.park, pairs.area)}
+
+
+def test_city_tiles_without_gaps_or_overlaps(city):
+    layers, complex_ = city
+    parcels = layers["parcels"].geometry.to_numpy()
+    assert len(parcels) == N and shapely.is_valid(parcels).all()
+    # 16-vertex rings (17 coordinates with the closing one) or boxes; units 400 vertices or rectangles.
+    assert set(shapely.get_num_coordinates(parcels)) == ({17} if complex_ else {5})
+    for kind in ("parks", "micro_parks", "future_communities", "protection_lines"):
+        units = layers[kind].geometry.to_numpy()
+        assert shapely.is_valid(units).all()
+        assert set(shapely.get_num_coordinates(units)) == ({401} if complex_ else {5}), kind
+    union = shapely.union_all(parcels)
+    # Exact tiling: the union is one polygon without holes and its area is the sum of the parts.
+    assert union.geom_type == "Polygon" and len(union.interiors) == 0
+    assert union.area == pytest.approx(shapely.area(parcels).sum(), rel=1e-9)
+
+
+def test_city_has_canonical_columns_and_links(city):
+    layers, _ = city
+    for kind, frame in layers.items():
+        missing = set(LAYERS[kind].required) - set(frame.columns)
+        assert not missing, f"{kind} lacks {missing}"
+        ids = frame[LAYERS[kind].id_field]
+        assert ids.is_unique and ids.notna().all(), kind
+        if kind != "enterprises":  # enterprises are a plain table here
+            assert frame.crs == "EPSG:4549", kind
+    parcels, firms = layers["parcels"], layers["enterprises"]
+    assert set(parcels["supply_status"]) <= set(LAYERS["parcels"].get("supply_status").choices)
+    assert set(parcels["land_use_category"]) <= set(LAYERS["parcels"].get("land_use_category").choices)
+    owners = parcels["owner_uscc"].dropna()
+    assert len(owners) > 0 and owners.isin(firms["uscc"]).all()
+    assert firms["uscc"].str.len().eq(18).all() and firms["land_area_mu"].isna().all()
+    approvals = parcels["approval_id"].dropna()
+    assert len(approvals) > 0 and approvals.isin(layers["land_approvals"]["approval_id"]).all()
+
+
+def test_parks_are_fully_covered_by_parcel_pieces(city):
+    """Parcels tile the city, so a park's pieces must add up to the park's own area."""
+    layers, _ = city
+    parks = layers["parks"].geometry.to_numpy()
+    pairs = landpark_overlay(layers["parcels"].geometry.to_numpy(), parks)
+    totals = np.bincount(pairs.park, weights=pairs.area, minlength=len(parks))
+    np.testing.assert_allclose(totals, shapely.area(parks), rtol=1e-9)
+
+
+def test_kernel_and_geopandas_overlay_agree(city):
+    layers, _ = city
+    ours = as_dict(landpark_overlay(layers["parcels"].geometry.to_numpy(), layers["parks"].geometry.to_numpy()))
+    naive = as_dict(geopandas_overlay(layers["parcels"], layers["parks"]))
+    assert len(ours) > 100 and ours.keys() == naive.keys()
+    keys = sorted(ours)
+    np.testing.assert_allclose([naive[k] for k in keys], [ours[k] for k in keys], rtol=1e-6)
+
+
+def test_duckdb_formulations_agree_with_kernel(city):
+    pytest.importorskip("duckdb")
+    pytest.importorskip("duckdb_extension_spatial")
+    layers, _ = city
+    parcels, parks = layers["parcels"].geometry.to_numpy(), layers["parks"].geometry.to_numpy()
+    ours = as_dict(landpark_overlay(parcels, parks))
+    keys = sorted(ours)
+    db = DuckDBOverlay()
+    db.load(parcels, parks)
+    for name in DUCKDB_FORMULATIONS:
+        theirs = as_dict(db.run(name))
+        assert theirs.keys() == ours.keys(), name
+        np.testing.assert_allclose([theirs[k] for k in keys], [ours[k] for k in keys], rtol=1e-6, err_msg=name)
+
+
+def test_compare_pairs_reports_differences():
+    parcel_area = np.array([100.0, 100.0, 100.0])
+    ref = Pairs.of([0, 1, 2], [0, 0, 1], [10.0, 50.0, 100.0])
+    assert compare_pairs(ref, Pairs.of([2, 0, 1], [1, 0, 0], [100.0, 10.0, 50.0]), parcel_area)["agree"]
+    off = compare_pairs(ref, Pairs.of([0, 1, 2], [0, 0, 1], [10.0, 50.001, 100.0]), parcel_area)
+    assert not off["agree"] and off["max_rel_diff"] == pytest.approx(0.001 / 50.001)
+    lost = compare_pairs(ref, Pairs.of([0, 1, 1], [0, 0, 1], [10.0, 50.0, 100.0]), parcel_area)
+    assert (lost["missing_pairs"], lost["extra_pairs"], lost["agree"]) == (1, 1, False)
+    # A touching sliver (below 1e-9 of its parcel) is not a disagreement.
+    assert compare_pairs(ref, Pairs.of([0, 1, 2, 0], [0, 0, 1, 1], [10.0, 50.0, 100.0, 1e-12]), parcel_area)["agree"]
+
+
+def test_goal_checks_judge_the_targets():
+    def case(kernel, duck, gp, total, peak):
+        methods = {"landpark": {"median_s": kernel}, "duckdb": {"median_s": duck}, "geopandas_overlay": {"median_s": gp}}
+        return {"parcels": 1_000_000, "variant": "simple", "overlay": {"methods": methods, "all_agree": True},
+                "score": {"total_median_s": total, "peak_rss_mb": peak}}
+
+    good = goal_checks(case(0.5, 0.6, 1.5, 14.0, 6000), None)["simple"]
+    assert good["kernel_at_least_as_fast_as_duckdb"] and good["kernel_3x_faster_than_geopandas"]
+    assert good["score_under_15_s"] and good["score_peak_under_6_gb"]
+    bad = goal_checks(case(0.7, 0.6, 2.0, 15.0, 6144), None)["simple"]
+    assert not (bad["kernel_at_least_as_fast_as_duckdb"] or bad["kernel_3x_faster_than_geopandas"]
+                or bad["score_under_15_s"] or bad["score_peak_under_6_gb"])
+
+
+def test_synthetic_city_runs_through_a_whole_score(tmp_path):
+    from benchmarks.overlay_bench import write_project
+    from benchmarks.score_bench import score_once
+
+    layers = make_city(600, seed=3)
+    write_project(layers, tmp_path / "city")
+    result = score_once(tmp_path / "city")
+    n_units = sum(len(layers[k]) for k in ("parks", "micro_parks", "future_communities", "protection_lines"))
+    assert (result["parcels"], result["units"], result["enterprises"]) == (600, n_units, len(layers["enterprises"]))
+    assert result["scored_units"] == n_units
+    assert result["total_s"] == pytest.approx(result["read_s"] + result["evaluate_s"], abs=0.002)
