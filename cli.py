@@ -350,7 +350,7 @@ def app_cmd(directory: Annotated[Optional[str], typer.Argument(help="project fol
     script = Path(__file__).resolve().with_name("streamlit_app.py")
     command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
                "--server.address", "localhost", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-               "--client.toolbarMode", "minimal", "--theme.base", "light"]
+               "--client.toolbarMode", "minimal", "--server.enableStaticServing", "true", "--theme.base", "light"]
     progress(f"starting the app on http://localhost:{port} …")
     raise typer.Exit(subprocess.call(command, env=env))
 

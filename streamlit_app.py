@@ -49,6 +49,26 @@ def display_layers(root: str, content_hash: str) -> tuple[dict, tuple, dict]:
     return shown, bounds, counts
 
 
+@st.cache_resource(show_spinner=False)
+def leaflet_urls() -> tuple[str, str] | None:
+    """Serve a local Leaflet (Debian libjs-leaflet or $LANDPARK_LEAFLET_DIR) from Streamlit's static folder,
+    so maps draw with no internet; None falls back to folium's CDN links."""
+    import shutil
+    from pathlib import Path
+
+    from analysis.webmap import find_leaflet
+
+    source = find_leaflet()
+    if source is None:
+        return None
+    static = Path(__file__).resolve().with_name("static")
+    static.mkdir(exist_ok=True)
+    for name in ("leaflet.js", "leaflet.css"):
+        if not (static / name).exists():
+            shutil.copyfile(source / name, static / name)
+    return "/app/static/leaflet.js", "/app/static/leaflet.css"
+
+
 def language() -> str:
     return st.session_state.get("lang", "zh")
 
@@ -72,12 +92,13 @@ def map_page() -> None:
         return
     basemap_labels = {None: t("basemap_none", lang), "osm": "OpenStreetMap", "cartodb": "CartoDB"}
     basemap = st.sidebar.selectbox(t("basemap", lang), list(basemap_labels), format_func=basemap_labels.get)
-    fmap = build_map(layers, lang=lang, basemap=basemap, bounds=bounds, demo=bool(cfg.get("demo")))
+    fmap = build_map(layers, lang=lang, basemap=basemap, bounds=bounds, demo=bool(cfg.get("demo")),
+                     leaflet_urls=leaflet_urls())
     st_folium(fmap, height=720, use_container_width=True, returned_objects=[], key="overview-map")
     with st.sidebar:
         st.subheader(t("layers", lang))
         st.dataframe({t("layers", lang): [layer_label(k, lang) for k in counts],
-                      t("features", lang): list(counts.values())}, hide_index=True, use_container_width=True)
+                      t("features", lang): list(counts.values())}, hide_index=True, width="stretch")
         st.caption(f"{time.perf_counter() - start:.2f} s · {project.root}")
 
 

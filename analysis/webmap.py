@@ -92,12 +92,21 @@ def _style(kind: str):
 
 
 def build_map(layers: dict[str, DisplayLayer], *, lang: str = "zh", basemap: str | None = None,
-              bounds: tuple[float, float, float, float] | None = None, demo: bool = False) -> folium.Map:
-    """A folium map with one toggleable group per layer, a layer control and a legend; no basemap by default."""
+              bounds: tuple[float, float, float, float] | None = None, demo: bool = False,
+              leaflet_urls: tuple[str, str] | None = None) -> folium.Map:
+    """A folium map with one toggleable group per layer, a layer control and a legend; no basemap by default.
+
+    Leaflet comes from `leaflet_urls` (js, css) when given (the app serves its own copy), else is inlined
+    from a local copy when one exists, else from folium's CDN: offline pages must still draw.
+    """
     fmap = folium.Map(tiles=None, prefer_canvas=True, control_scale=True, zoom_control=True)
-    leaflet = find_leaflet()
-    if leaflet is not None:  # offline: no CDN is reachable from a bureau intranet or from tests
-        inline_leaflet(fmap, leaflet)
+    if leaflet_urls is not None:
+        fmap.default_js = [("leaflet", leaflet_urls[0])]
+        fmap.default_css = [("leaflet_css", leaflet_urls[1])]
+    else:
+        leaflet = find_leaflet()
+        if leaflet is not None:
+            inline_leaflet(fmap, leaflet)
     if basemap == "osm":
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap").add_to(fmap)
     elif basemap == "cartodb":
