@@ -339,7 +339,7 @@ def test_html_keeps_cdn_links_and_a_note_without_local_leaflet(small, tmp_path, 
     from analysis.exports.html import export_html
 
     ev, inputs = small
-    monkeypatch.setattr("analysis.exports.html.LEAFLET_DIRS", ())
+    monkeypatch.setattr("analysis.webmap.LEAFLET_DIRS", ())
     monkeypatch.delenv("LANDPARK_LEAFLET_DIR", raising=False)
     page = export_html(ev, inputs, tmp_path / "cdn.html")
     parser = _Rows()
