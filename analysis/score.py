@@ -54,8 +54,8 @@ def evaluate(inputs: EvaluationInputs, *, weights: list[float] | None = None,
     n = len(units)
     say(f"overlaying {len(parcels)} parcels with {n} units…")
     ov = overlay_units(parcels, units)
-    land = land_indicators(parcels, units, ov, config)
     flags = parcel_flags(parcels, config)
+    land = land_indicators(parcels, units, ov, flags)
 
     say(f"evaluating {len(inputs.enterprises)} enterprises…")
     owner_mu = parcels.groupby(parcels["owner_uscc"].astype("string"))["area_mu"].sum() if "owner_uscc" in parcels and len(parcels) else None

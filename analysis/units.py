@@ -65,8 +65,11 @@ def idle_by_date(parcels: pd.DataFrame, evaluation_date: str, idle_after_days: i
 
 
 def land_indicators(parcels: gpd.GeoDataFrame, units: gpd.GeoDataFrame, ov: UnitOverlay,
-                    config: dict) -> pd.DataFrame:
-    """Land-use, supply and intensity indicators per unit (index aligned with `units`)."""
+                    flags: pd.DataFrame) -> pd.DataFrame:
+    """Land-use, supply and intensity indicators per unit (index aligned with `units`).
+
+    `flags` is `parcel_flags(parcels, config)`: per-parcel idle-by-date and low-FAR, computed once.
+    """
     n = len(units)
     p = parcels.iloc[ov.parcel_pos]
     a = ov.area_mu
@@ -88,16 +91,13 @@ def land_indicators(parcels: gpd.GeoDataFrame, units: gpd.GeoDataFrame, ov: Unit
     out["supply_ratio"] = _ratio(out["supplied_mu"].to_numpy(), out["approved_mu"].to_numpy())
     out["built_ratio"] = _ratio(out["built_mu"].to_numpy(), out["supplied_mu"].to_numpy())
     out["idle_ratio"] = _ratio(out["idle_mu"].to_numpy(), out["supplied_mu"].to_numpy())
-    project = config.get("project", {})
-    supply_cfg = config.get("supply", {})
-    late = idle_by_date(p, project.get("evaluation_date", f"{project.get('year', 2025)}-12-31"),
-                        supply_cfg.get("idle_after_days", 365))
+    late = flags["idle_by_date"].to_numpy()[ov.parcel_pos]
     out["idle_by_date_mu"] = _sum_by_unit(ov, a * late, n)
     out["idle_by_date_count"] = np.bincount(ov.unit_pos, weights=late.astype(float), minlength=n).astype(int)
     # Intensity of built industrial land: floor area and footprint apportioned by the clipped share.
     built_ind = industrial & (status == "built")
-    floor = pd.to_numeric(p.get("floor_area_m2"), errors="coerce").to_numpy(dtype=float) if "floor_area_m2" in p else np.full(len(p), np.nan)
-    foot = pd.to_numeric(p.get("footprint_m2"), errors="coerce").to_numpy(dtype=float) if "footprint_m2" in p else np.full(len(p), np.nan)
+    floor = _numeric(p, "floor_area_m2")
+    foot = _numeric(p, "footprint_m2")
     has_floor = built_ind & np.isfinite(floor)
     has_foot = built_ind & np.isfinite(foot)
     land_m2 = a * MU_M2
@@ -105,12 +105,15 @@ def land_indicators(parcels: gpd.GeoDataFrame, units: gpd.GeoDataFrame, ov: Unit
                                    _sum_by_unit(ov, np.where(has_floor, land_m2, 0.0), n))
     out["building_coverage"] = _ratio(_sum_by_unit(ov, np.where(has_foot, foot * ov.share, 0.0), n),
                                       _sum_by_unit(ov, np.where(has_foot, land_m2, 0.0), n))
-    threshold = float(config.get("intensity", {}).get("low_far_threshold", 1.0))
-    parcel_far = np.divide(floor, p["area_mu"].to_numpy() * MU_M2, out=np.full(len(p), np.nan),
-                           where=p["area_mu"].to_numpy() > 0)
-    low_far = has_floor & (parcel_far < threshold)
-    out["low_far_mu"] = _sum_by_unit(ov, a * low_far, n)
+    out["low_far_mu"] = _sum_by_unit(ov, a * flags["low_far"].to_numpy()[ov.parcel_pos], n)
     return out
+
+
+def _numeric(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A column as floats (NaN where absent or not a number)."""
+    if column not in frame:
+        return np.full(len(frame), np.nan)
+    return pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
 
 
 def parcel_flags(parcels: gpd.GeoDataFrame, config: dict) -> pd.DataFrame:
@@ -118,8 +121,8 @@ def parcel_flags(parcels: gpd.GeoDataFrame, config: dict) -> pd.DataFrame:
     project = config.get("project", {})
     late = idle_by_date(parcels, project.get("evaluation_date", f"{project.get('year', 2025)}-12-31"),
                         config.get("supply", {}).get("idle_after_days", 365))
-    floor = pd.to_numeric(parcels.get("floor_area_m2"), errors="coerce") if "floor_area_m2" in parcels else pd.Series(np.nan, index=parcels.index)
-    far = floor / (parcels["area_mu"] * MU_M2)
+    area_m2 = parcels["area_mu"].to_numpy(dtype=float) * MU_M2
+    far = np.divide(_numeric(parcels, "floor_area_m2"), area_m2, out=np.full(len(parcels), np.nan), where=area_m2 > 0)
     threshold = float(config.get("intensity", {}).get("low_far_threshold", 1.0))
-    low = parcels["is_industrial"] & (parcels["supply_status"] == "built") & (far < threshold)
-    return pd.DataFrame({"idle_by_date": late, "far": far.to_numpy(), "low_far": low.to_numpy()}, index=parcels.index)
+    low = parcels["is_industrial"].to_numpy() & (parcels["supply_status"].to_numpy() == "built") & (far < threshold)
+    return pd.DataFrame({"idle_by_date": late, "far": far, "low_far": low}, index=parcels.index)

@@ -22,7 +22,6 @@ import pyogrio
 
 from layers.config import CONFIG_NAME, config_text_with, load_config
 from layers.problems import InputError, Problem
-from layers.schema import LAYERS, layer_spec
 
 GPKG_NAME = "project.gpkg"
 RASTER_DIR = "rasters"
@@ -127,7 +126,7 @@ class Project:
                 _write_frame(tmp, DATA_ISSUES, merged.reindex(columns=ISSUE_COLUMNS), self.crs)
 
     def write_layer(self, kind: str, frame: pd.DataFrame, *, issues: list[Problem] | None = None) -> None:
-        layer_spec(kind) if kind in LAYERS else None
+        """Write one layer and replace its data issues, atomically."""
         self.write_layers({kind: frame}, issues=issues, replace_issues_for=[kind])
 
     def data_issues(self) -> pd.DataFrame:

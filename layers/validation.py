@@ -204,7 +204,6 @@ def _check_geometry(report: ValidationReport, frame: gpd.GeoDataFrame, spec: Lay
     present = ~np.isin(kinds, ["missing", "empty"])
     wrong = present & ~np.isin(kinds, list(expected))
     if wrong.any():
-        found = sorted(set(kinds[wrong]))
         severity = "error" if wrong.sum() == present.sum() else "warning"
         code = "wrong_geometry_type" if severity == "error" else "mixed_geometry_type"
         for label, k in zip(labels[wrong], kinds[wrong]):
@@ -212,7 +211,6 @@ def _check_geometry(report: ValidationReport, frame: gpd.GeoDataFrame, spec: Lay
                                 feature=str(label), **where)
         if severity == "error":
             return frame
-        _ = found
     reasons = explain(geoms)
     invalid = present & (reasons != "")
     if invalid.any():
