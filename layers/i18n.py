@@ -185,6 +185,21 @@ TEXT: dict[str, dict[str, str]] = {
     "col_source": {"zh": "来源", "en": "Source"},
 }
 
+def _merge_sections(core: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """The core table plus each app page's section; a key defined twice is a programming error."""
+    from layers.i18n_pages import common, data, enterprises, map, scores, siting, supply
+
+    merged = dict(core)
+    for section in (common, map, scores, enterprises, supply, siting, data):
+        twice = merged.keys() & section.TEXT.keys()
+        if twice:
+            raise KeyError(f"{section.__name__}: translation keys defined twice: {sorted(twice)}")
+        merged.update(section.TEXT)
+    return merged
+
+
+TEXT = _merge_sections(TEXT)
+
 LAYER_EN = {
     "protection_lines": "Industrial protection lines", "parks": "Industrial parks", "micro_parks": "Micro-enterprise parks",
     "future_communities": "Future industrial communities", "parcels": "Parcels", "land_approvals": "Land approval batches",

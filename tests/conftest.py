@@ -36,3 +36,86 @@ def demo_project(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("demo") / "district"
     return build_demo_project(root)
+
+
+# ---- the app: AppTest per page, and the real app in headless Chromium ---------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(os.environ.get("LANDPARK_SCREENSHOTS", ROOT / "build" / "screenshots"))
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(project_root: Path, *, timeout: float = 90.0):
+    """Start `landpark app PROJECT --port N` and wait for /_stcore/health; returns (process, base URL)."""
+    import subprocess
+    import time
+    import urllib.request
+
+    port = free_port()
+    script = Path(sys.executable).with_name("landpark")
+    command = [str(script)] if script.exists() else [sys.executable, "-c", "from cli import main; main()"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("LANDPARK_PROJECT", None)
+    SCREENSHOTS.parent.mkdir(parents=True, exist_ok=True)
+    log = open(SCREENSHOTS.parent / f"app-{port}.log", "w")
+    proc = subprocess.Popen([*command, "app", str(project_root), "--port", str(port)], cwd=ROOT, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://localhost:{port}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"landpark app exited with {proc.returncode}; see {log.name}")
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                if response.read().strip() == b"ok":
+                    return proc, base
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError(f"landpark app did not answer on {base} within {timeout:.0f} s; see {log.name}")
+
+
+@pytest.fixture(scope="session")
+def app_server(demo_project):
+    """`landpark app` on the session's demo project, on a free local port (read-only use: don't import into it)."""
+    proc, base = start_app(demo_project.root)
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except Exception:
+        proc.kill()
+
+
+@pytest.fixture(scope="session")
+def chromium_browser():
+    """Debian's Chromium driven by Playwright, offline (no background networking)."""
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed (Debian package chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed (pip install -e .[test])")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                     args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium_browser):
+    """A fresh browser tab (1600×1000, downloads allowed); closed after the test."""
+    context = chromium_browser.new_context(viewport={"width": 1600, "height": 1000}, accept_downloads=True,
+                                           locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    yield page
+    context.close()

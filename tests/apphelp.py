@@ -1,0 +1,40 @@
+"""Helpers for app tests: run one page under AppTest, and drive the real app in Chromium."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import SCREENSHOTS
+
+
+def page_app(module: str, *, timeout: float = 180.0, session: dict | None = None):
+    """An AppTest running `ui.<module>.render()` alone (the page as `st.navigation` would run it)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_string(f"from ui import {module}\n{module}.render()\n", default_timeout=timeout)
+    for key, value in (session or {}).items():
+        at.session_state[key] = value
+    return at
+
+
+def wait_for_app(page, *, timeout: float = 90_000) -> None:
+    """Wait until Streamlit has finished running the script (its status widget is gone) and something is drawn."""
+    page.wait_for_selector('[data-testid="stMainBlockContainer"], [data-testid="stAppViewContainer"]', timeout=timeout)
+    page.wait_for_timeout(300)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " && !document.querySelector('[data-testid=\"stSpinner\"]')", timeout=timeout)
+
+
+def open_page(page, base: str, path: str, *, timeout: float = 90_000) -> None:
+    """Open an app page by its url path (map (served at /), scores, enterprises, supply, siting, data) and wait for it."""
+    page.goto(f"{base}/{'' if path == 'map' else path}", wait_until="domcontentloaded")  # the default page is at /
+    wait_for_app(page, timeout=timeout)
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot under build/screenshots (or $LANDPARK_SCREENSHOTS) for review."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -1,0 +1,35 @@
+"""The app's frame: navigation over six pages, each opening without an exception."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.apphelp import open_page, page_app, screenshot, wait_for_app
+
+PAGES = ["map", "scores", "enterprises", "supply", "siting", "data"]
+
+
+def test_main_script_opens_the_map_by_default(demo_project, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("LANDPARK_PROJECT", str(demo_project.root))
+    at = AppTest.from_file("../streamlit_app.py", default_timeout=180).run()
+    assert not at.exception
+    assert at.title[0].value.startswith("总览地图")
+
+
+@pytest.mark.browser
+def test_every_page_opens_in_chromium(app_server, browser_page):
+    page = browser_page
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    titles = {}
+    for path in PAGES:
+        open_page(page, app_server, path)
+        titles[path] = page.locator("h1").first.inner_text(timeout=60_000)
+        assert page.locator('[data-testid="stException"]').count() == 0, f"{path}: exception shown"
+        screenshot(page, f"smoke-{path}")
+    assert titles["map"].startswith("总览地图")
+    assert titles["scores"] == "园区评分" or titles["scores"].startswith("园区评分")
+    assert titles["data"].startswith("数据管理")
+    assert not errors, errors

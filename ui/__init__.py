@@ -1,0 +1,1 @@
+"""The Streamlit app's pages. Each module has one `render()`; logic lives in `analysis` and `layers`."""

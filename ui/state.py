@@ -1,0 +1,138 @@
+"""What every page shares: the language, the open project and its cached analysis.
+
+Analysis results are cached on the project's content hash (size + mtime of its files), so a
+map click or a widget change never recomputes them; an import changes the hash and with it
+the cache key. The caches are plain module-level dictionaries behind a lock (not
+`st.cache_*`) so that a background thread can warm them while the first page draws.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+import streamlit as st
+
+from layers.i18n import t
+from layers.project import Project
+
+T = TypeVar("T")
+PROJECT_KEY = "project_root"  # session key set by the data page to switch project
+LANG_KEY = "lang"
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
+_CACHE: dict[tuple, Any] = {}
+_CACHE_LIMIT = 12
+_LOCKS: dict[tuple, threading.Lock] = {}
+_GLOBAL = threading.Lock()
+
+
+def lang() -> str:
+    """The UI language chosen in the sidebar: "zh" (default) or "en"."""
+    return st.session_state.get(LANG_KEY, "zh")
+
+
+def tr(key: str, **values: Any) -> str:
+    """`layers.i18n.t` in the session's language, with `str.format` values."""
+    text = t(key, lang())
+    return text.format(**values) if values else text
+
+
+def project_location() -> str | None:
+    """The project chosen on the data page, else $LANDPARK_PROJECT, else None (the demo)."""
+    return st.session_state.get(PROJECT_KEY) or os.environ.get("LANDPARK_PROJECT") or None
+
+
+def current_project() -> Project:
+    """The open project; stops the page with a clear message when it cannot be opened."""
+    location = project_location()
+    try:
+        if location and location.startswith("postgresql"):
+            st.error(tr("postgis_unsupported"))
+            st.stop()
+        if location:
+            return Project.open(location)
+        from layers.demo_project import ensure_demo
+
+        with st.spinner(tr("loading_layers")):
+            return ensure_demo()
+    except Exception as exc:  # any failure to open is shown, never a blank page
+        if type(exc).__name__ in ("StopException", "RerunException"):
+            raise
+        st.error(f"{tr('project_error')}: {location or 'demo'} — {exc}")
+        st.stop()
+        raise
+
+
+def cached(name: str, project: Project, compute: Callable[[Project], T]) -> T:
+    """`compute(project)` once per (name, project folder, content hash); concurrent callers wait for one run."""
+    key = (name, str(project.root), project.content_hash())
+    with _GLOBAL:
+        if key in _CACHE:
+            return _CACHE[key]
+        lock = _LOCKS.setdefault(key, threading.Lock())
+    with lock:
+        with _GLOBAL:
+            if key in _CACHE:
+                return _CACHE[key]
+        value = compute(project)
+        with _GLOBAL:
+            _CACHE[key] = value
+            _LOCKS.pop(key, None)
+            while len(_CACHE) > _CACHE_LIMIT:
+                _CACHE.pop(next(iter(_CACHE)))
+    return value
+
+
+def is_cached(name: str, project: Project) -> bool:
+    """Whether `cached(name, project, …)` would answer without computing."""
+    return (name, str(project.root), project.content_hash()) in _CACHE
+
+
+def _evaluate(project: Project):
+    from analysis.inputs import load_inputs
+    from analysis.score import evaluate
+
+    inputs = load_inputs(project)
+    return inputs, evaluate(inputs)
+
+
+def evaluation(project: Project):
+    """(EvaluationInputs, Evaluation) of the project, computed once per content hash."""
+    if is_cached("evaluation", project):
+        return cached("evaluation", project, _evaluate)
+    with st.spinner(tr("evaluating")):
+        return cached("evaluation", project, _evaluate)
+
+
+def warm_up(project: Project) -> None:
+    """Start computing the evaluation in a background thread so the first click finds it ready."""
+    if is_cached("evaluation", project):
+        return
+    threading.Thread(target=lambda: cached("evaluation", project, _evaluate), daemon=True,
+                     name="landpark-warm-up").start()
+
+
+def static_url(source: Path, name: str) -> str:
+    """Copy a local asset into Streamlit's static folder (served at /app/static/) and return its URL."""
+    STATIC_DIR.mkdir(exist_ok=True)
+    target = STATIC_DIR / name
+    if not target.exists() or target.stat().st_size != source.stat().st_size:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(target.suffix + ".tmp")
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, target)
+    return f"/app/static/{name}"
+
+
+def leaflet_urls() -> tuple[str, str] | None:
+    """Local Leaflet (Debian libjs-leaflet or $LANDPARK_LEAFLET_DIR) served by the app, so maps draw
+    with no internet; None falls back to folium's CDN links."""
+    from analysis.webmap import find_leaflet
+
+    source = find_leaflet()
+    if source is None:
+        return None
+    return static_url(source / "leaflet.js", "leaflet.js"), static_url(source / "leaflet.css", "leaflet.css")
