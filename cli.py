@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -352,7 +351,9 @@ def app_cmd(directory: Annotated[Optional[str], typer.Argument(help="project fol
                "--server.address", "localhost", "--server.port", str(port), "--browser.gatherUsageStats", "false",
                "--client.toolbarMode", "minimal", "--server.enableStaticServing", "true", "--theme.base", "light"]
     progress(f"starting the app on http://localhost:{port} …")
-    raise typer.Exit(subprocess.call(command, env=env))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, command, env)  # become Streamlit, so a signal to this process reaches the server
 
 
 def main() -> None:

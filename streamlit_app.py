@@ -24,6 +24,8 @@ PAGES = [  # (module, title key, url path)
 
 def main() -> None:
     st.set_page_config(page_title="Landpark", page_icon="🏭", layout="wide")
+    if LANG_KEY not in st.session_state and st.query_params.get("lang") in ("zh", "en"):
+        st.session_state[LANG_KEY] = st.query_params["lang"]  # ?lang=en opens a page in English
     st.sidebar.radio(tr("language"), ["zh", "en"], key=LANG_KEY, horizontal=True,
                      format_func=lambda v: "中文" if v == "zh" else "English")
     pages = [st.Page(module.render, title=tr(title), url_path=path, default=(path == "map"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -44,10 +45,13 @@ def project_extent(project: Project) -> tuple[float, float, float, float] | None
 
 def import_source(source: str | Path, kind: str, into: str | Path, *, layer: str | None = None,
                   encoding: str | None = None, crs: str | int | None = None,
-                  land_use_standard: str | None = None, overrides: dict[str, str] | None = None) -> ValidationReport:
+                  land_use_standard: str | None = None, overrides: dict[str, str] | None = None,
+                  source_label: str | None = None) -> ValidationReport:
     """Validate `source` as `kind` and write it into the project at `into`.
 
     Nothing is written when the report has blocking problems: an InputError carrying them is raised.
+    `source_label` (e.g. the original name of a file uploaded to a temporary folder) replaces the
+    source path in the data issues recorded.
     """
     into = Path(into)
     existing = (into / "landpark.toml").exists() or (into / "project.gpkg").exists()
@@ -69,6 +73,8 @@ def import_source(source: str | Path, kind: str, into: str | Path, *, layer: str
         if kind == "enterprises":
             frame = _empty_to_none(frame)
     kept: list[Problem] = [p for p in report.problems if p.severity in ("warning", "error")]
+    if source_label:
+        kept = [_relabelled(p, str(source), source_label) for p in kept]
     project.write_layer(kind, frame, issues=[_as_layer_issue(p, kind) for p in kept])
     return report
 
@@ -77,6 +83,10 @@ def _empty_to_none(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     geoms = frame.geometry.to_numpy().copy()
     geoms[shapely.is_empty(geoms)] = None
     return frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
+
+
+def _relabelled(problem: Problem, path: str, label: str) -> Problem:
+    return replace(problem, source=problem.source.replace(path, label), message=problem.message.replace(path, label))
 
 
 def _as_layer_issue(problem: Problem, kind: str) -> Problem:

@@ -33,8 +33,17 @@ def open_page(page, base: str, path: str, *, timeout: float = 90_000) -> None:
 
 
 def screenshot(page, name: str) -> Path:
-    """Save a full-page screenshot under build/screenshots (or $LANDPARK_SCREENSHOTS) for review."""
+    """Save a screenshot of the whole page under build/screenshots (or $LANDPARK_SCREENSHOTS) for review.
+
+    Streamlit scrolls inside its main block, so the viewport is grown to the content's height first.
+    """
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
+    size = page.viewport_size or {"width": 1600, "height": 1000}
+    height = page.evaluate("() => { const m = document.querySelector('[data-testid=\"stMain\"]');"
+                           " return m ? m.scrollHeight : 0; }")
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(int(height or 0) + 40, 6000))})
+    page.wait_for_timeout(400)
     page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(size)
     return path

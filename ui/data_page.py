@@ -1,11 +1,606 @@
-"""The data page (to be built)."""
+"""数据管理: upload a source, see how it reads and the full validation report BEFORE anything is
+written, edit the field mapping, import; the project's data issues; switch between projects.
+
+Computation lives in `layers`: uploads (`layers.uploads`), validation and import
+(`layers.validation.validate_source`, `layers.importer.import_source`: atomic, a failed import
+leaves the project byte-identical), the mapping table and its edits (`layers.mapping_edits`),
+problem tables (`layers.issue_tables`) and project folders (`layers.projects`). An import changes
+the project's content hash, which every page's cache keys on, so they all see the new data.
+"""
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
 import streamlit as st
 
-from ui.state import tr
+from layers.aliases import fields_of, guess_kind
+from layers.i18n import layer_label
+from layers.issue_tables import count_issues, filter_issues, problems_frame, severity_counts
+from layers.landuse import STANDARD_LABELS, STANDARDS
+from layers.mapping_edits import apply_edits, field_options, mapping_rows
+from layers.problems import InputError
+from layers.project import Project
+from layers.schema import LAYERS, layer_spec
+from ui.state import PROJECT_KEY, current_project, lang, tr
+
+DEFAULTS = {"max_upload_mb": 200, "stale_upload_hours": 24, "recent_projects": 8, "table_height": 360}
+ENCODINGS = ("", "gbk", "gb18030", "utf-8", "big5")  # "" = detect
+FILES_KEY = "data_files"
+UPLOAD_STATE = "data_upload_state"
+REPORT_STATE = "data_report_state"
+OVERRIDES_STATE = "data_overrides"
+FLASH_STATE = "data_flash"
+VERSION_STATE = "data_uploader_version"  # bumped after an import: a fresh, empty uploader
+
+
+def _settings(project: Project) -> dict:
+    return {**DEFAULTS, **(project.config.get("app", {}).get("data", {}) or {})}
+
+
+def _t_or(key: str, fallback: str, **values: Any) -> str:
+    """Translation of `key`, or `fallback` when the table has no such key."""
+    text = tr(key, **values)
+    return fallback if text == key else text
+
+
+def code_label(code: str) -> str:
+    return _t_or(f"data_code_{code}", code)
+
+
+def _severity_label(severity: str) -> str:
+    return tr("severity_" + severity)
+
+
+def _files_key() -> str:
+    return f"{FILES_KEY}_{st.session_state.get(VERSION_STATE, 0)}"
+
+
+def _fit(rows: int, limit: int) -> int:
+    """Height of a table showing `rows` rows (header included) up to `limit` pixels, then scrolling."""
+    return min(35 * (rows + 1) + 3, limit)
+
+
+def _field_text(kind: str, name: str) -> str:
+    if not name:
+        return tr("data_unused")
+    spec = next((f for f in fields_of(kind) if f.name == name), None)
+    label = spec.label_zh if spec is not None and lang() == "zh" and spec.label_zh else ""
+    required = spec is not None and spec.required
+    return f"{name} · {label}{' *' if required else ''}" if label else f"{name}{' *' if required else ''}"
+
+
+def _flash(kind: str, text: str) -> None:
+    st.session_state[FLASH_STATE] = (kind, text)
+
+
+def _show_flash() -> None:
+    item = st.session_state.pop(FLASH_STATE, None)
+    if item:
+        getattr(st, item[0])(item[1])
+
+
+# --------------------------------------------------------------------------- header
+
+
+def _summary(project: Project):
+    from layers.projects import project_summary
+
+    return project_summary(project)
+
+
+def _header(project: Project, summary) -> None:
+    bits = [f"{tr('data_path')}：`{summary.root}`"]
+    if summary.region:
+        bits.append(f"{tr('data_region')}：{summary.region}")
+    if summary.year:
+        bits.append(f"{tr('data_year')}：{summary.year}")
+    st.markdown(f"**{tr('data_current')}** · " + " · ".join(bits))
+    if summary.demo:
+        st.caption(tr("data_demo_badge"))
+    a, b, c, d = st.columns(4)
+    a.metric(tr("data_layer_count"), len(summary.layers))
+    b.metric(tr("data_feature_count"), f"{summary.feature_count:,}")
+    c.metric(tr("data_issue_count"), f"{summary.issue_count:,}")
+    d.metric(tr("data_crs"), summary.crs)
+
+
+# --------------------------------------------------------------------------- upload
+
+
+def _uploaded_files() -> list:
+    files = st.session_state.get(_files_key())
+    if files is None:
+        return []
+    return list(files) if isinstance(files, list) else [files]
+
+
+def _saved_upload(files: list, settings: dict):
+    """The Upload of the widget's current files, saved once per set of files; None after a refusal (shown)."""
+    from layers.uploads import UploadError, cleanup_stale_uploads, discard_upload, save_upload
+
+    ids = tuple(getattr(f, "file_id", f.name) for f in files)
+    state = st.session_state.get(UPLOAD_STATE)
+    if state and state["ids"] == ids:
+        upload = state.get("upload")
+    else:
+        if state and state.get("upload") is not None:
+            discard_upload(state["upload"])
+        cleanup_stale_uploads(float(settings["stale_upload_hours"]))
+        upload, error = None, None
+        try:
+            upload = save_upload([(f.name, f.getvalue()) for f in files],
+                                 max_bytes=int(float(settings["max_upload_mb"]) * 2**20))
+        except UploadError as exc:
+            error = _t_or(f"data_err_{exc.key}", str(exc), **exc.values)
+        except InputError as exc:
+            error = f"{tr('data_upload_failed')}：{exc}"
+        state = {"ids": ids, "upload": upload, "error": error, "uid": hashlib.sha1(repr(ids).encode()).hexdigest()[:10]}
+        st.session_state[UPLOAD_STATE] = state
+        st.session_state.pop(REPORT_STATE, None)
+    if state.get("error"):
+        st.error(state["error"])
+        return None, state["uid"]
+    return state["upload"], state["uid"]
+
+
+def _memo(name: str, key: tuple, compute):
+    """`compute()` once per key within the session (the last key only); exceptions are remembered too."""
+    slot = st.session_state.get(name)
+    if slot is not None and slot[0] == key:
+        value, error = slot[1], slot[2]
+    else:
+        value, error = None, None
+        try:
+            value = compute()
+        except InputError as exc:
+            error = exc
+        st.session_state[name] = (key, value, error)
+    if error is not None:
+        raise error
+    return value
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{max(n, 1) / 1024:.0f} KB"
+
+
+def _read_options(upload, uid: str) -> dict | None:
+    """Layer, encoding, CRS override, layer kind and land-use standard; None until a kind is chosen."""
+    from layers.uploads import relabel, source_columns, source_layers
+
+    st.caption(tr("data_uploaded", name=upload.label, size=_size(upload.size_bytes)))
+    try:
+        layers = _memo("data_layers_memo", (uid,), lambda: source_layers(upload.path))
+    except InputError as exc:
+        st.error(f"{tr('data_upload_failed')}：{relabel(str(exc), upload)}")
+        return None
+    c1, c2, c3, c4, c5 = st.columns([1.1, 0.7, 0.9, 1.0, 1.3])
+    with c1:
+        if len(layers) > 1:
+            layer = st.selectbox(tr("data_layer"), layers, key=f"data_layer_{uid}", help=tr("data_layer_help", n=len(layers)))
+        else:
+            layer = None
+            st.text_input(tr("data_layer"), value=layers[0] if layers else "", disabled=True, key=f"data_layer_one_{uid}")
+    with c2:
+        encoding = st.selectbox(tr("data_encoding"), ENCODINGS, key=f"data_encoding_{uid}", help=tr("data_encoding_help"),
+                                format_func=lambda e: tr("data_encoding_auto") if not e else e.upper()) or None
+    with c3:
+        crs = st.text_input(tr("data_crs_input"), key=f"data_crs_{uid}", placeholder=tr("data_crs_placeholder")).strip() or None
+    peek_error = None
+    try:
+        columns = _memo("data_columns_memo", (uid, layer, encoding, crs),
+                        lambda: source_columns(upload.path, layer=layer, encoding=encoding, crs=crs))
+    except InputError as exc:  # the validation report says it again, with every problem, once a kind is chosen
+        columns, peek_error = [], relabel(str(exc), upload)
+    guess, why = guess_kind(columns) if columns else (None, "")
+    kinds = list(LAYERS)
+    with c4:
+        kind = st.selectbox(tr("data_kind"), kinds, index=kinds.index(guess) if guess else None,
+                            key=f"data_kind_{uid}_{layer}", format_func=lambda k: layer_label(k, lang()),
+                            placeholder=tr("data_kind_placeholder"))
+        if guess:
+            st.caption(tr("data_kind_guess", kind=layer_label(guess, lang())))
+        elif columns:
+            st.caption(tr("data_kind_no_guess"))
+    if kind is None:
+        if peek_error:
+            st.error(f"{tr('data_upload_failed')}：{peek_error}")
+        st.info(tr("data_choose_kind"))
+        return None
+    standard = None
+    if kind == "parcels":
+        with c5:
+            standard = st.selectbox(tr("data_land_use_std"), [None, *STANDARDS], key=f"data_std_{uid}",
+                                    format_func=lambda s: tr("data_land_use_auto") if s is None else STANDARD_LABELS[s])
+    return {"layer": layer, "encoding": encoding, "crs": crs, "kind": kind, "land_use_standard": standard,
+            "columns": columns}
+
+
+def _overrides_key(uid: str, opts: dict) -> str:
+    return f"{uid}|{opts['layer']}|{opts['kind']}"
+
+
+def _validate(project: Project, upload, opts: dict, overrides: dict):
+    """The validation report of the upload as the import would see it (project extent, CRS and settings)."""
+    from layers.importer import project_extent
+    from layers.validation import validate_source
+
+    key = (str(upload.path), opts["layer"], opts["kind"], opts["encoding"], opts["crs"], opts["land_use_standard"],
+           tuple(sorted(overrides.items())), str(project.root), project.content_hash())
+
+    def run():
+        with st.spinner(tr("data_validating")):
+            return validate_source(upload.path, opts["kind"], layer=opts["layer"], encoding=opts["encoding"],
+                                   crs=opts["crs"], land_use_standard=opts["land_use_standard"],
+                                   overrides=overrides or None, project_extent=project_extent(project),
+                                   project_crs=project.crs, config=project.config)
+
+    return _memo(REPORT_STATE, key, run)
+
+
+# --------------------------------------------------------------------------- report
+
+
+def _read_result(report, upload) -> None:
+    """CRS, encoding, land-use standard and the first decoded values (plain text, for the eye)."""
+    st.markdown(f"**{tr('data_read_result')}**")
+    lines = []
+    if report.layer:
+        shown = report.layer + (f"（{len(report.layers_available)}）" if len(report.layers_available) > 1 else "")
+        lines.append(f"- {tr('report_layer')}：{shown}")
+    lines.append(f"- {tr('report_features')}：{report.feature_count:,}")
+    if report.crs is not None:
+        epsg = f"EPSG:{report.crs.epsg} " if report.crs.epsg else ""
+        method = _t_or(f"data_crs_m_{report.crs.method}", report.crs.method)
+        guess = tr("report_crs_guess") if report.crs.is_guess else ""
+        lines.append(f"- {tr('data_crs_detected')}：**{epsg}{report.crs.crs.name}**{guess}（{method}）")
+    else:
+        lines.append(f"- {tr('data_crs_detected')}：{tr('data_crs_none')}")
+    if report.encoding is not None:
+        method = _t_or(f"data_enc_m_{report.encoding.method}", report.encoding.method)
+        lines.append(f"- {tr('data_encoding_found')}：**{report.encoding.encoding.upper()}**（{method}）")
+    else:
+        lines.append(f"- {tr('data_encoding_found')}：{tr('data_not_applicable')}")
+    if report.kind == "parcels" and (report.land_use_standard or report.land_use_note):
+        std = STANDARD_LABELS.get(report.land_use_standard or "", tr("report_none"))
+        lines.append(f"- {tr('report_land_use')}：{std}")
+    st.markdown("\n".join(lines))
+    if report.crs is not None and report.crs.is_guess:
+        st.warning(tr("data_crs_is_guess"))
+    if report.crs is not None and report.crs.note:
+        st.caption(report.crs.note)
+    if report.land_use_note:
+        st.caption(report.land_use_note)
+    if report.sample:
+        st.markdown(f"**{tr('data_sample')}**")
+        sample = pd.DataFrame({tr("data_col_column"): list(report.sample),
+                               tr("data_col_sample"): list(report.sample.values())})
+        st.table(sample.set_index(tr("data_col_column")))
+
+
+def _mapping_editor(report, opts: dict, okey: str) -> None:
+    """The field mapping as an editable table; an edit becomes an override and the report is redone."""
+    overrides = dict(st.session_state.get(OVERRIDES_STATE, {}).get(okey, {}))
+    columns = opts["columns"] or [*report.mapping, *[c for c in report.unmapped if c not in report.mapping]]
+    if not columns:
+        return
+    kind = opts["kind"]
+    rows = mapping_rows(columns, kind, report.mapping, overrides=overrides, sample=report.sample)
+    st.markdown(f"**{tr('data_mapping')}**")
+    st.caption(tr("data_mapping_help"))
+    table = rows.assign(how=rows["how"].map(lambda h: _t_or(f"data_how_{h}", h)))
+    digest = hashlib.sha1(repr((okey, sorted(overrides.items()))).encode()).hexdigest()[:10]
+    options = field_options(kind)
+    edited = st.data_editor(
+        table, key=f"data_map_{digest}", hide_index=True, num_rows="fixed", width="stretch",
+        disabled=["column", "sample", "how", "note"],
+        column_order=["column", "sample", "field", "how", "note"],
+        column_config={
+            "column": st.column_config.TextColumn(tr("data_col_column")),
+            "sample": st.column_config.TextColumn(tr("data_col_sample")),
+            "field": st.column_config.SelectboxColumn(tr("data_col_field"), options=options, required=False,
+                                                      format_func=lambda f: _field_text(kind, f or "")),
+            "how": st.column_config.TextColumn(tr("data_col_how")),
+            "note": st.column_config.TextColumn(tr("data_col_note")),
+        })
+    before = dict(zip(rows["column"], rows["field"]))
+    after = {c: (f if isinstance(f, str) else "") for c, f in zip(edited["column"], edited["field"])}
+    if after != before:
+        st.session_state.setdefault(OVERRIDES_STATE, {})[okey] = apply_edits(overrides, before, after)
+        st.rerun()
+    mapped = set(report.mapping.values())
+    missing = [f for f in layer_spec(kind).required if f not in mapped and not (f == "land_use" and "land_use_name" in mapped)]
+    if missing:
+        st.warning(tr("data_mapping_missing", fields=", ".join(_field_text(kind, f) for f in missing)))
+    if overrides:
+        st.caption(tr("data_mapping_edited", n=len(overrides)))
+        if st.button(tr("data_mapping_reset"), key=f"data_map_reset_{digest}"):
+            st.session_state[OVERRIDES_STATE].pop(okey, None)
+            st.rerun()
+
+
+def _by_severity(frame: pd.DataFrame) -> pd.DataFrame:
+    """Errors first, then warnings, then notes; the source order kept within each."""
+    rank = frame["severity"].map({"error": 0, "warning": 1, "info": 2}).fillna(3)
+    return frame.iloc[rank.argsort(kind="stable")]
+
+
+def _issue_table(frame: pd.DataFrame, *, key: str, height: int, show_layer: bool, show_blocking: bool) -> None:
+    """Counts by type (all rows), then filters (severity, type, layer, text) over the full table of problems."""
+    by = ("layer", "severity", "code") if show_layer else ("severity", "code")
+    counts = count_issues(frame, by=by)
+    st.markdown(f"**{tr('data_issue_counts') if show_layer else tr('data_problem_counts')}**")
+    counts_view = pd.DataFrame({
+        **({tr("data_col_layer"): counts["layer"].map(lambda k: layer_label(k, lang()))} if show_layer else {}),
+        tr("data_col_severity"): counts["severity"].map(_severity_label),
+        tr("data_col_code_label"): counts["code"].map(code_label),
+        tr("col_code"): counts["code"],
+        tr("data_col_count"): counts["count"].astype(int),
+    })
+    st.dataframe(counts_view, hide_index=True, width="stretch", height=_fit(len(counts_view), height))
+    cols = st.columns([1, 1.4, 1, 1.2] if show_layer else [1, 1.4, 1.2])
+    severities = [s for s in ("error", "warning", "info") if s in set(frame["severity"])]
+    with cols[0]:
+        pick_sev = st.multiselect(tr("data_filter_severity"), severities, key=f"{key}_sev", format_func=_severity_label,
+                                  placeholder=tr("all"))
+    with cols[1]:
+        pick_code = st.multiselect(tr("data_filter_code"), sorted(set(frame["code"])), key=f"{key}_code",
+                                   format_func=lambda c: f"{code_label(c)} ({c})", placeholder=tr("all"))
+    pick_layer = []
+    if show_layer:
+        with cols[2]:
+            pick_layer = st.multiselect(tr("data_filter_layer"), sorted(set(frame["layer"])), key=f"{key}_layer",
+                                        format_func=lambda k: layer_label(k, lang()), placeholder=tr("all"))
+    with cols[-1]:
+        text = st.text_input(tr("data_filter_text"), key=f"{key}_text")
+    shown = filter_issues(frame, layers=pick_layer, severities=pick_sev, codes=pick_code, text=text)
+    st.markdown(f"**{tr('data_problems_all', shown=len(shown), total=len(frame))}**")
+    view = pd.DataFrame({
+        **({tr("data_col_layer"): shown["layer"].map(lambda k: layer_label(k, lang()))} if show_layer else {}),
+        tr("data_col_severity"): shown["severity"].map(_severity_label),
+        tr("data_col_code_label"): shown["code"].map(code_label),
+        tr("col_feature"): shown["feature"],
+        tr("col_field"): shown["field"],
+        tr("col_message"): shown["message"],
+        tr("col_value"): shown["value"],
+        **({tr("data_col_blocking"): shown["blocking"]} if show_blocking else {}),
+        tr("col_code"): shown["code"],
+        tr("col_source"): shown["source"],
+    })
+    st.dataframe(view, hide_index=True, width="stretch", height=_fit(len(view), height))
+    st.download_button(tr("data_download_csv"), view.to_csv(index=False).encode("utf-8-sig"),
+                       file_name=f"{key}.csv", mime="text/csv", key=f"{key}_csv")
+
+
+def _blocking_list(blocking: pd.DataFrame) -> str:
+    """One line per blocking (code, message), naming the features it concerns (first ten)."""
+    lines = []
+    for (code, message), group in blocking.groupby(["code", "message"], sort=False):
+        features = [f for f in group["feature"] if f]
+        where = ""
+        if features:
+            shown = "、".join(features[:10]) + ("…" if len(features) > 10 else "")
+            where = f" — {tr('data_blocking_features', n=len(features), features=shown)}"
+        lines.append(f"- **{code_label(code)}**（{code}）：{message}{where}")
+    return "\n".join(lines)
+
+
+def _report(report, upload, opts: dict, okey: str, settings: dict) -> None:
+    from layers.uploads import relabel
+
+    st.subheader(tr("data_report_title"))
+    frame = _by_severity(problems_frame(report.problems, relabel=lambda text: relabel(text, upload)))
+    counts = severity_counts(frame)
+    if report.ok:
+        st.success(tr("data_report_ok", n=f"{report.feature_count:,}", errors=counts["error"], warnings=counts["warning"]))
+    else:
+        blocking = frame[frame["blocking"]]
+        st.error(tr("data_report_blocked", n=len(blocking)))
+        st.markdown(f"**{tr('data_blocking_title')}**")
+        st.markdown(_blocking_list(blocking))
+    if report.crs is not None or report.encoding is not None or report.sample:
+        left, right = st.columns([1, 1.5])
+        with left:
+            _read_result(report, upload)
+        with right:
+            _mapping_editor(report, opts, okey)
+    if len(frame):
+        _issue_table(frame, key="data_report", height=int(settings["table_height"]), show_layer=False, show_blocking=True)
+    else:
+        st.info(tr("data_no_problems"))
+
+
+def _import_box(project: Project, upload, opts: dict, overrides: dict, report) -> None:
+    from layers.importer import import_source
+    from layers.uploads import relabel
+
+    st.subheader(tr("data_import_title"))
+    kind = opts["kind"]
+    label = layer_label(kind, lang())
+    st.caption(tr("data_import_into", kind=label, path=str(project.root)))
+    if project.config.get("project", {}).get("demo"):
+        st.info(tr("data_import_demo"))
+    confirmed = True
+    if project.has_layer(kind):
+        import pyogrio
+
+        n = int(pyogrio.read_info(project.gpkg, layer=kind).get("features") or 0)
+        st.warning(tr("data_import_replaces", kind=label, n=f"{n:,}"))
+        confirmed = st.checkbox(tr("data_import_confirm"), key=f"data_confirm_{kind}")
+    if not report.ok:
+        st.caption(tr("data_import_blocked_hint"))
+    clicked = st.button(tr("data_import_button"), type="primary", key="data_import",
+                        disabled=not report.ok or not confirmed)
+    if not clicked:
+        return
+    try:
+        with st.spinner(tr("data_importing")):
+            done = import_source(upload.path, kind, project.root, layer=opts["layer"], encoding=opts["encoding"],
+                                 crs=opts["crs"], land_use_standard=opts["land_use_standard"],
+                                 overrides=overrides or None, source_label=upload.label)
+    except InputError as exc:
+        st.error(f"{tr('data_import_failed')}：{relabel(str(exc), upload)}")
+        return
+    except Exception as exc:  # any other failure: the atomic write left the project as it was
+        st.error(f"{tr('data_import_failed')}：{type(exc).__name__}: {relabel(str(exc), upload)}")
+        return
+    kept = sum(1 for p in done.problems if p.severity in ("warning", "error"))
+    _flash("success", tr("data_imported", kind=label, n=f"{done.feature_count:,}", name=upload.label, issues=kept))
+    st.session_state.pop(REPORT_STATE, None)
+    st.session_state[VERSION_STATE] = st.session_state.get(VERSION_STATE, 0) + 1  # the next run shows an empty uploader
+    st.rerun()
+
+
+def _import_tab(project: Project, settings: dict) -> None:
+    from layers.uploads import UPLOAD_SUFFIXES, discard_upload
+
+    st.file_uploader(tr("data_upload"), type=[s.lstrip(".") for s in UPLOAD_SUFFIXES], accept_multiple_files=True,
+                     key=_files_key(), help=tr("data_upload_help"), max_upload_size=int(float(settings["max_upload_mb"])))
+    files = _uploaded_files()
+    if not files:
+        state = st.session_state.pop(UPLOAD_STATE, None)
+        if state and state.get("upload") is not None:
+            discard_upload(state["upload"])
+        st.info(tr("data_upload_hint"))
+        return
+    upload, uid = _saved_upload(files, settings)
+    if upload is None:
+        return
+    opts = _read_options(upload, uid)
+    if opts is None:
+        return
+    okey = _overrides_key(uid, opts)
+    overrides = dict(st.session_state.get(OVERRIDES_STATE, {}).get(okey, {}))
+    try:
+        report = _validate(project, upload, opts, overrides)
+    except InputError as exc:  # e.g. an override the reader refuses; drop the overrides and say why
+        from layers.uploads import relabel
+
+        st.error(relabel(str(exc), upload))
+        if overrides and st.button(tr("data_mapping_reset"), key="data_map_reset_error"):
+            st.session_state[OVERRIDES_STATE].pop(okey, None)
+            st.rerun()
+        return
+    _report(report, upload, opts, okey, settings)
+    _import_box(project, upload, opts, overrides, report)
+
+
+# --------------------------------------------------------------------------- data issues
+
+
+def _issues_tab(project: Project, settings: dict) -> None:
+    issues = project.data_issues()
+    if not len(issues):
+        st.info(tr("data_issues_none"))
+        return
+    st.caption(tr("data_issues_intro"))
+    counts = severity_counts(issues)
+    cols = st.columns(3)
+    for col, sev in zip(cols, ("error", "warning", "info")):
+        col.metric(_severity_label(sev), f"{counts[sev]:,}")
+    frame = _by_severity(issues.fillna("").astype(str).assign(blocking=False))
+    _issue_table(frame, key="data_issues", height=int(settings["table_height"]), show_layer=True, show_blocking=False)
+
+
+# --------------------------------------------------------------------------- projects
+
+
+def _folder_error(exc) -> str:
+    return _t_or(f"data_proj_err_{exc.key}", str(exc), **exc.values)
+
+
+def _switch_to(current: Project, root: Path, message_key: str, settings: dict) -> None:
+    from layers.projects import remember_project
+
+    limit = int(settings["recent_projects"])
+    remember_project(current.root, limit=limit)
+    remember_project(root, limit=limit)
+    st.session_state[PROJECT_KEY] = str(root)
+    for key in (REPORT_STATE, "data_layers_memo", "data_columns_memo"):
+        st.session_state.pop(key, None)
+    _flash("success", tr(message_key, path=str(root)))
+    st.rerun()
+
+
+def _projects_tab(project: Project, summary, settings: dict) -> None:
+    from layers.projects import ProjectFolderError, check_project_folder, create_empty_project, recent_projects
+
+    st.markdown(f"**{tr('data_layers_table')}**")
+    if len(summary.layers):
+        table = pd.DataFrame({
+            tr("data_col_layer"): summary.layers["layer"].map(lambda k: layer_label(k, lang())),
+            tr("data_col_kind"): summary.layers["layer"],
+            tr("data_col_features"): summary.layers["features"].astype(int),
+            tr("data_col_geometry"): summary.layers["geometry_type"],
+        })
+        st.table(table.set_index(tr("data_col_layer")))
+    else:
+        st.info(tr("no_layers"))
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**{tr('data_open_title')}**")
+        with st.form("data_open_form", border=False):
+            path = st.text_input(tr("data_open_path"), key="data_open_path")
+            if st.form_submit_button(tr("data_open_button")):
+                try:
+                    root = check_project_folder(path)
+                except ProjectFolderError as exc:
+                    st.error(_folder_error(exc))
+                else:
+                    _switch_to(project, root, "data_switched", settings)
+        st.markdown(f"**{tr('data_recent')}**")
+        here = str(project.root.resolve())
+        recent = [p for p in recent_projects(limit=int(settings["recent_projects"])) if p != here]
+        if recent:
+            pick = st.selectbox(tr("data_recent"), recent, key="data_recent_pick", label_visibility="collapsed")
+            if st.button(tr("data_recent_button"), key="data_recent_open"):
+                try:
+                    _switch_to(project, check_project_folder(pick), "data_switched", settings)
+                except ProjectFolderError as exc:
+                    st.error(_folder_error(exc))
+        else:
+            st.caption(tr("data_recent_none"))
+        st.markdown(f"**{tr('data_demo_title')}**")
+        if st.button(tr("data_demo_button"), key="data_demo", disabled=summary.demo):
+            from layers.demo_project import ensure_demo
+
+            with st.spinner(tr("loading_layers")):
+                demo = ensure_demo()
+            _switch_to(project, demo.root.resolve(), "data_switched", settings)
+    with right:
+        st.markdown(f"**{tr('data_create_title')}**")
+        with st.form("data_create_form", border=False):
+            folder = st.text_input(tr("data_create_path"), key="data_create_path")
+            region = st.text_input(tr("data_create_region"), key="data_create_region")
+            crs = st.text_input(tr("data_create_crs"), key="data_create_crs", placeholder="EPSG:4549")
+            if st.form_submit_button(tr("data_create_button")):
+                try:
+                    created = create_empty_project(folder, region=region.strip() or None, crs=crs.strip() or None)
+                except ProjectFolderError as exc:
+                    st.error(_folder_error(exc))
+                else:
+                    _switch_to(project, created.root.resolve(), "data_created", settings)
+
+
+# --------------------------------------------------------------------------- page
 
 
 def render() -> None:
     st.title(tr("page_data"))
+    project = current_project()
+    settings = _settings(project)
+    summary = _summary(project)
+    _header(project, summary)
+    _show_flash()
+    tab_import, tab_issues, tab_projects = st.tabs([
+        tr("data_tab_import"), tr("data_tab_issues", n=f"{summary.issue_count:,}"), tr("data_tab_projects")])
+    with tab_import:
+        _import_tab(project, settings)
+    with tab_issues:
+        _issues_tab(project, settings)
+    with tab_projects:
+        _projects_tab(project, summary, settings)

@@ -1,11 +1,209 @@
-"""The enterprises page (to be built)."""
+"""亩均评价: the enterprise evaluation — score distribution and class counts per group (规上/规下),
+the firm table with filters, the firms left unscored and why, and the method and 基准值 in use.
+
+Tables and counts come from `analysis.firm_table`, the method from `analysis.enterprise_method`;
+the page only lays them out.
+"""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
-from ui.state import tr
+from ui.number_columns import column_config
+from ui.state import cached, current_project, evaluation, lang, tr
+
+DEFAULTS = {"histogram_bins": 30, "histogram_clip_quantile": 0.99, "table_height": 460}
+CLASS_COLOURS = {"A": "#1a9850", "B": "#91cf60", "C": "#fdae61", "D": "#d73027"}
+TABLE_COLUMNS = ["uscc", "name", "industry", "group", "class", "rank", "score", "land_mu", "land_source",
+                 "tax_10k_yuan", "tax_per_mu", "value_added_per_mu", "tax_per_kwh", "class_override", "substituted",
+                 "scored", "reason_not_scored"]
+NUMBER_KINDS = {"tax_per_kwh": "per_mu", "score": "score", "rank": "int"}  # numeric columns the exports treat as text
+
+
+def _settings(project) -> dict:
+    return {**DEFAULTS, **(project.config.get("app", {}).get("enterprises", {}) or {})}
+
+
+def _group_label(group) -> str:
+    return tr(f"enterprises_group_{group}") if group in ("above", "below", "unknown") else str(group)
+
+
+def _histograms(table: pd.DataFrame, settings: dict) -> None:
+    """Score histogram per group, with the lowest score of each class marked."""
+    import altair as alt
+
+    from analysis.firm_table import class_floors, score_histogram
+
+    hist = score_histogram(table, int(settings["histogram_bins"]), float(settings["histogram_clip_quantile"]))
+    floors = class_floors(table)
+    groups = list(dict.fromkeys(hist["group"]))
+    if not groups:
+        st.info(tr("enterprises_no_scores"))
+        return
+    for column, group in zip(st.columns(len(groups)), groups):
+        part = hist[hist["group"] == group]
+        marks = floors[(floors["group"] == group) & (floors["class"] != "A")]
+        marks = marks[marks["score"] <= part["end"].max()]
+        with column:
+            st.markdown(f"**{_group_label(group)}**（{tr('enterprises_n_scored', n=int(part['count'].sum()))}）")
+            bars = alt.Chart(part).mark_bar(color="#4c78a8").encode(
+                x=alt.X("start:Q", bin="binned", title=tr("enterprises_score_axis")), x2="end:Q",
+                y=alt.Y("count:Q", title=tr("enterprises_count_axis")),
+                tooltip=[alt.Tooltip("start:Q", title=tr("enterprises_from"), format=".1f"),
+                         alt.Tooltip("end:Q", title=tr("enterprises_to"), format=".1f"),
+                         alt.Tooltip("count:Q", title=tr("enterprises_count_axis"))])
+            layers = [bars]
+            if len(marks):
+                marks = marks.assign(label=marks["class"].map(lambda c: tr("enterprises_class_floor", c=c)))
+                colours = [CLASS_COLOURS[c] for c in marks["class"]]
+                rules = alt.Chart(marks).mark_rule(strokeDash=[5, 3], strokeWidth=2).encode(
+                    x="score:Q",
+                    color=alt.Color("label:N", title=None, scale=alt.Scale(domain=list(marks["label"]), range=colours),
+                                    legend=alt.Legend(orient="top")),
+                    tooltip=[alt.Tooltip("label:N", title=tr("enterprises_class")),
+                             alt.Tooltip("score:Q", title=tr("enterprises_score_axis"), format=".2f")])
+                layers.append(rules)
+            st.altair_chart(alt.layer(*layers).properties(height=260), width="stretch")
+            clipped = int(part["clipped"].iloc[0])
+            if clipped:
+                st.caption(tr("enterprises_clipped", n=clipped, score=f"{part['end'].max():.1f}"))
+    st.caption(tr("enterprises_hist_note"))
+
+
+def _class_counts(table: pd.DataFrame) -> None:
+    from analysis.firm_table import class_counts
+
+    counts = class_counts(table)
+    counts.index = [_group_label(g) for g in counts.index]
+    counts.columns = [tr("enterprises_unscored") if c == "unscored" else tr("enterprises_total") if c == "total"
+                      else tr("enterprises_class_col", c=c) for c in counts.columns]
+    counts.index.name = tr("enterprises_group")
+    st.dataframe(counts, width="stretch")
+
+
+def _firm_list(table: pd.DataFrame, settings: dict) -> None:
+    """The firm table with filters by group, class, industry, name/credit code and unscored."""
+    from analysis.firm_table import CLASSES, filter_firms
+
+    classes = [c for c in CLASSES if (table["class"] == c).any()]
+    industries = sorted(str(i) for i in table["industry"].dropna().unique())
+    c1, c2, c3 = st.columns([2, 2, 3])
+    groups = c1.multiselect(tr("enterprises_group"), ["above", "below"], key="enterprises_group",
+                            format_func=_group_label, placeholder=tr("all"))
+    chosen = c2.multiselect(tr("enterprises_class"), classes, key="enterprises_class", placeholder=tr("all"))
+    picked = c3.multiselect(tr("enterprises_industry"), industries, key="enterprises_industry", placeholder=tr("all"))
+    c4, c5 = st.columns([3, 2])
+    text = c4.text_input(tr("enterprises_search"), key="enterprises_search", placeholder=tr("enterprises_search_hint"))
+    unscored = c5.checkbox(tr("enterprises_unscored_only"), key="enterprises_unscored")
+    shown = filter_firms(table, groups=groups, classes=chosen, industries=picked, text=text, unscored_only=unscored)
+    shown = shown.sort_values(["group", "rank"], na_position="last", kind="stable")
+    st.caption(tr("enterprises_shown", n=len(shown), total=len(table)))
+    columns = [c for c in TABLE_COLUMNS if c in shown.columns]
+    frame = shown[columns].copy()
+    frame["group"] = frame["group"].map(_group_label)
+    frame["land_source"] = frame["land_source"].map(lambda s: tr(f"enterprises_src_{s}") if isinstance(s, str) else s)
+    st.dataframe(frame, hide_index=True, width="stretch", height=int(settings["table_height"]), key="enterprises_table",
+                 column_config=column_config(columns, lang(), kinds=NUMBER_KINDS,
+                                             labels={"industry": tr("enterprises_industry"),
+                                                     "rank": tr("enterprises_rank")}))
+
+
+def _unscored(table: pd.DataFrame) -> None:
+    missing = table[~table["scored"].astype(bool)]
+    if not len(missing):
+        st.success(tr("enterprises_all_scored", n=len(table)))
+        return
+    st.warning(tr("enterprises_n_unscored", n=len(missing)))
+    frame = missing[["uscc", "name", "industry", "group", "land_mu", "reason_not_scored"]].copy()
+    frame["group"] = frame["group"].map(lambda g: _group_label(g) if isinstance(g, str) else "—")
+    st.dataframe(frame, hide_index=True, width="stretch",
+                 column_config=column_config(frame.columns, lang(), labels={"industry": tr("enterprises_industry")}))
+
+
+def _method(config: dict, benchmarks: dict, table: pd.DataFrame) -> None:
+    """Weights, 基准值, missing-data rules and class rules in use, with their sources."""
+    from analysis.enterprise_method import class_rule, indicator_table, settings_rows
+
+    ent = config.get("enterprise", {}) or {}
+    st.markdown(tr("enterprises_formula"))
+    if ent.get("source"):
+        st.caption(f"{tr('enterprises_source')}：{ent['source']}" if lang() == "zh" else
+                   f"{tr('enterprises_source')}: {ent['source']}")
+    mode = ent.get("benchmark_mode", "fixed")
+    st.markdown(tr(f"enterprises_mode_{mode}", k=ent.get("k", "")) if mode in ("fixed", "mean", "k_mean") else mode)
+    groups = [g for g in ("above", "below") if g in benchmarks or (ent.get(f"{g}_scale"))]
+    for group in groups:
+        rows = indicator_table(ent, benchmarks, group)
+        if lang() != "zh":
+            rows["label"] = rows["indicator"].str.replace("_", " ")
+        rows["missing_rule"] = rows["missing_rule"].map(lambda r: tr(f"enterprises_rule_{r}") if r else "—")
+        shown = rows[["label", "unit", "weight", "weight_share", "benchmark_config", "benchmark_applied", "missing_rule",
+                      "formula"]]
+        st.markdown(f"**{_group_label(group)}** · `{rows['config_key'].iloc[0] if len(rows) else ''}`")
+        labels = {"label": tr("enterprises_indicator"), "unit": tr("enterprises_unit"), "weight": tr("enterprises_weight"),
+                  "weight_share": tr("enterprises_weight_share"), "benchmark_config": tr("enterprises_bench_config"),
+                  "benchmark_applied": tr("enterprises_bench_applied"), "missing_rule": tr("enterprises_missing_rule"),
+                  "formula": tr("enterprises_formula_col")}
+        st.dataframe(shown, hide_index=True, width="stretch", column_config={
+            **{k: st.column_config.TextColumn(v) for k, v in labels.items()},
+            "weight": st.column_config.NumberColumn(labels["weight"], format="%g"),
+            "weight_share": st.column_config.NumberColumn(labels["weight_share"], format="percent"),
+            "benchmark_config": st.column_config.NumberColumn(labels["benchmark_config"], format="%g"),
+            "benchmark_applied": st.column_config.NumberColumn(labels["benchmark_applied"], format="%g")})
+    rule = class_rule(ent)
+    if rule["method"] == "percentile" and len(rule.get("cuts", ())) == 3:
+        a, b, c = (f"{x:.0%}" for x in rule["cuts"])
+        text = tr("enterprises_rule_percentile", a=a, b=b, c=c)
+    elif rule["method"] == "score" and len(rule.get("thresholds", ())) == 3:
+        a, b, c = (f"{x:g}" for x in rule["thresholds"])
+        text = tr("enterprises_rule_score", a=a, b=b, c=c)
+    else:
+        text = str(rule)
+    st.markdown(f"**{tr('enterprises_class_rule')}**：{text}" if lang() == "zh" else
+                f"**{tr('enterprises_class_rule')}**: {text}")
+    extra = []
+    if rule.get("new_firm_years"):
+        extra.append(tr("enterprises_rule_new", years=rule["new_firm_years"]))
+    if rule.get("listed_as_t"):
+        extra.append(tr("enterprises_rule_listed"))
+    overrides = int(table["class_override"].notna().sum()) if "class_override" in table else 0
+    substituted = int(table["substituted"].notna().sum()) if "substituted" in table else 0
+    extra.append(tr("enterprises_applied", overrides=overrides, substituted=substituted))
+    st.caption(" ".join(extra))
+    with st.expander(tr("enterprises_settings")):
+        rows = settings_rows(ent)
+        st.dataframe(rows, hide_index=True, width="stretch", column_config={
+            "key": st.column_config.TextColumn(tr("enterprises_key")),
+            "value": st.column_config.TextColumn(tr("enterprises_value")),
+            "config_key": st.column_config.TextColumn(tr("enterprises_config_key"))})
 
 
 def render() -> None:
+    from analysis.firm_table import firm_table
+
+    project = current_project()
     st.title(tr("page_enterprises"))
+    cfg = project.config.get("project", {})
+    if cfg.get("demo"):
+        st.caption(tr("demo_banner"))
+    inputs, ev = evaluation(project)
+    table = cached("enterprises_firm_table", project, lambda _p: firm_table(ev.firms, inputs.enterprises))
+    if not len(table):
+        st.info(tr("enterprises_none"))
+        return
+    settings = _settings(project)
+    groups = table["group"].value_counts()
+    st.caption(tr("enterprises_intro", region=cfg.get("region", ""), year=cfg.get("year", ""), n=len(table),
+                  above=int(groups.get("above", 0)), below=int(groups.get("below", 0)),
+                  scored=int(table["scored"].sum()), unscored=int((~table["scored"].astype(bool)).sum())))
+    st.subheader(tr("enterprises_distribution"))
+    _histograms(table, settings)
+    st.subheader(tr("enterprises_counts"))
+    _class_counts(table)
+    st.subheader(tr("enterprises_firms"))
+    _firm_list(table, settings)
+    st.subheader(tr("enterprises_unscored_title"))
+    _unscored(table)
+    st.subheader(tr("enterprises_method"))
+    _method(ev.config, ev.enterprises.benchmarks, table)

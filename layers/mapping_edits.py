@@ -1,0 +1,62 @@
+"""The field mapping of a source as an editable table, and the user's edits as `overrides`.
+
+`overrides` is what `validate_source` / `import_source` take (interpreted by
+`layers.aliases.match_columns`): `{source column: canonical field}` forces a mapping (it wins
+over any automatic match of that field, which then counts as a duplicate), and
+`{source column: ""}` ignores a column. Two overrides naming one field are refused there, so
+`apply_edits` keeps at most one column per field: the column the user just assigned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from layers.aliases import fields_of, match_columns
+
+__all__ = ["field_options", "mapping_rows", "apply_edits"]
+
+UNUSED = ""  # the option meaning "do not use this column"
+
+
+def field_options(kind: str) -> list[str]:
+    """The choices of the mapping dropdown: "" (not used), then every field of `kind` in schema order."""
+    return [UNUSED, *[f.name for f in fields_of(kind)]]
+
+
+def mapping_rows(columns: list[str], kind: str, mapping: Mapping[str, str], *,
+                 overrides: Mapping[str, str] | None = None, sample: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """One row per source column: column, sample (first decoded value), field (what the validation
+    mapped it to, "" when unused), how (override, ignored, canonical, alias, prefix, unmatched,
+    ambiguous, duplicate, unit_mismatch) and note.
+
+    `mapping` is the report's final mapping (it includes e.g. a 用地性质 column holding codes used as
+    land_use), so the table shows what an import would write.
+    """
+    overrides = dict(overrides or {})
+    sample = dict(sample or {})
+    matches = {m.column: m for m in match_columns(columns, kind, overrides=overrides)}
+    rows = []
+    for col in columns:
+        m = matches[col]
+        rows.append({"column": col, "sample": sample.get(col, ""), "field": mapping.get(col, UNUSED) or UNUSED,
+                     "how": m.how, "note": m.note})
+    return pd.DataFrame(rows, columns=["column", "sample", "field", "how", "note"])
+
+
+def apply_edits(overrides: Mapping[str, str], before: Mapping[str, str], after: Mapping[str, str]) -> dict[str, str]:
+    """New overrides after the user changed the mapping table from `before` to `after` ({column: field}).
+
+    Every changed column becomes an override (None or "" = do not use it); an earlier override
+    of another column to the same field is dropped, so a field is never claimed twice.
+    """
+    out = dict(overrides)
+    for column, field in after.items():
+        field = field or UNUSED
+        if field == (before.get(column) or UNUSED):
+            continue
+        if field:
+            out = {c: f for c, f in out.items() if f != field or c == column}
+        out[column] = field
+    return out
