@@ -21,10 +21,16 @@ $(DEMO)/project.gpkg: | $(VENV)/.installed
 
 demo: $(DEMO)/project.gpkg
 
-run: $(VENV)/.installed $(DEMO)/project.gpkg
+# Leaflet.draw for the siting page's search-area tool: fetched once from the npm registry, sha512 pinned
+# in ui/assets.py; without it the app still works (upload a search area instead of drawing one).
+DRAW_JS := static/vendor/leaflet-draw/leaflet.draw.js
+$(DRAW_JS): ui/assets.py | $(VENV)/.installed
+	-$(BIN)/python -m ui.assets
+
+run: $(VENV)/.installed $(DEMO)/project.gpkg $(DRAW_JS)
 	$(BIN)/landpark app $(DEMO) --port $(PORT)
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed $(DRAW_JS)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed

@@ -60,7 +60,8 @@ def normalise(values: pd.DataFrame, kinds: pd.Series, benchmarks: dict[str, floa
         if method == "ratio":
             n = v.clip(0, 1) if direction == "benefit" else 1 - v.clip(0, 1)
         elif method == "benchmark":
-            b = float(benchmarks.get(name, np.nan))
+            raw = benchmarks.get(name)
+            b = float(raw) if raw is not None else np.nan  # no district figure (e.g. no enterprises): no score part
             if not np.isfinite(b) or b <= 0:
                 n = pd.Series(np.nan, index=v.index)
             elif direction == "benefit":

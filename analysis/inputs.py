@@ -77,6 +77,14 @@ def prepare_parcels(parcels: gpd.GeoDataFrame, config: dict[str, Any]) -> gpd.Ge
     return parcels
 
 
+def _empty_layer(kind: str, crs) -> gpd.GeoDataFrame:
+    """A layer with no features but every schema column, so the evaluation runs on a partial project."""
+    from layers.schema import LAYERS
+
+    columns = {f.name: pd.Series([], dtype=object) for f in LAYERS[kind].fields}
+    return gpd.GeoDataFrame(columns, geometry=[], crs=crs)
+
+
 def load_inputs(project: Project) -> EvaluationInputs:
     """Read the project's layers needed by the evaluation."""
     config = project.config
@@ -84,8 +92,7 @@ def load_inputs(project: Project) -> EvaluationInputs:
     layers = {k: project.read_layer(k) for k in EVALUATION_UNIT_KINDS if k in names}
     crs = project.crs
     units = stack_units(layers, crs)
-    parcels = prepare_parcels(project.read_layer("parcels"), config) if "parcels" in names else \
-        gpd.GeoDataFrame({"parcel_id": []}, geometry=[], crs=crs)
+    parcels = prepare_parcels(project.read_layer("parcels") if "parcels" in names else _empty_layer("parcels", crs), config)
     enterprises = project.read_layer("enterprises") if "enterprises" in names else pd.DataFrame({"uscc": []})
     approvals = project.read_layer("land_approvals") if "land_approvals" in names else None
     return EvaluationInputs(units=units, parcels=parcels, enterprises=enterprises, approvals=approvals,

@@ -79,7 +79,8 @@ def low_efficiency_mu(parcels: gpd.GeoDataFrame, ov: UnitOverlay, members: pd.Da
     owner_is_d = piece_owner.isin(d_firms)
     piece_member = piece_keys.isin(member_keys)
     flagged = (owner_is_d & piece_member) | low_far[ov.parcel_pos]
-    total = np.bincount(ov.unit_pos, weights=np.where(flagged, ov.area_mu, 0.0), minlength=n_units)
+    # astype: bincount of no pieces (a project without parcels) returns integers
+    total = np.bincount(ov.unit_pos, weights=np.where(flagged, ov.area_mu, 0.0), minlength=n_units).astype(float)
     point_d = members[(members["basis"] == "point") & members["uscc"].isin(d_firms)]
     if len(point_d):
         land = point_d["uscc"].map(firms["land_mu"]).fillna(0.0).to_numpy(dtype=float)

@@ -67,3 +67,20 @@ def test_config_errors_name_the_key():
     with pytest.raises(InputError, match="weights"):
         CompositeSpec.from_config({"composite": {"indicators": ["a", "b"], "weights": [1], "directions": ["benefit", "benefit"],
                                                  "normalisations": ["ratio", "ratio"]}})
+
+
+def test_benchmark_indicator_without_a_district_figure_is_missing_not_an_error():
+    """A project with no enterprises has no district 亩均税收: that indicator is NaN for every unit."""
+    import numpy as np
+    import pandas as pd
+
+    from analysis.composite import CompositeSpec, normalise
+    from layers.config import default_config
+
+    spec = CompositeSpec.from_config(default_config())
+    bench_names = [n for n, m in zip(spec.indicators, spec.normalisations) if m == "benchmark"]
+    values = pd.DataFrame({name: [1.0, 2.0] for name in spec.indicators})
+    norm = normalise(values, pd.Series(["parks", "parks"]), {name: None for name in bench_names}, spec)
+    assert bench_names and all(norm[name].isna().all() for name in bench_names)
+    others = [n for n in spec.indicators if n not in bench_names]
+    assert all(np.isfinite(norm[n]).all() for n in others)

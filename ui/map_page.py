@@ -1,57 +1,374 @@
-"""总览地图: every layer of the project on one folium map, with a layer control and a legend."""
+"""总览地图: every layer of the project on one map; units coloured by any indicator; click a unit
+(or find it by name) to see its scorecard beside the map.
+
+The page only displays and collects input. Layers are prepared once per project content
+(`analysis.maplayers`, cached through `ui.state.cached`) and drawn compactly in the browser; the
+parts that change on an interaction — choropleth fill and legend, the selected unit's outline,
+the firms' classes — travel in streamlit-folium's `feature_group_to_add`, so the map is not
+re-mounted, and `returned_objects` is limited to the clicked feature, so panning never reruns.
+Session keys: `map_unit` holds the selected unit ("kind|id"), `map_colour` the colouring indicator.
+"""
 
 from __future__ import annotations
 
+import html
+import threading
 import time
+from typing import Any
 
+import numpy as np
+import pandas as pd
 import streamlit as st
 
 from layers.i18n import layer_label
 from layers.project import Project
-from ui.state import cached, current_project, lang, leaflet_urls, tr, warm_up
+from ui.state import cached, current_project, evaluation, is_cached, lang, leaflet_urls, tr, warm_up
+
+SELECTED = "map_unit"          # "kind|id" of the unit whose scorecard is shown
+SEARCH = "map_search"          # the search box (kept equal to the selection)
+VIEW = "map_view"              # (centre, zoom) asked by the search box
+LAST_CLICK = "map_last_click"  # the last click seen, so a rerun does not re-apply it
+MAP_KEY = "overview-map"       # st_folium's on_change copies the map's answer here before the rerun
+BASEMAPS = (None, "osm", "cartodb", "tianditu", "amap")
+DEFAULTS = {"classes": 5, "scheme": "quantiles", "fill_opacity": 0.7, "precision_deg": 1e-5, "simplify_m": 1.0,
+            "parcel_limit": 60000, "merged_simplify_m": 5.0, "height_px": 720, "class_wait_s": 2.0}
+_PREWARM = threading.Event()
 
 
-def _display_layers(project: Project) -> tuple[dict, tuple | None, dict]:
-    """Every layer prepared for the map (lon/lat, simplified, rounded)."""
-    from analysis.webmap import lonlat_bounds, to_display
+def settings(config: dict) -> dict[str, Any]:
+    """[app.map] of a project's landpark.toml (as read by `Project.config`) over the defaults.
 
-    shown, counts, bounds = {}, {}, None
-    for kind in project.layer_names():
-        if kind == "data_issues":
+    A value of the wrong type or out of range is replaced by its default and named in `_problems`.
+    """
+    given = config.get("app", {}).get("map", {}) or {}
+    out: dict[str, Any] = dict(DEFAULTS)
+    problems = []
+    for name, default in DEFAULTS.items():
+        if name not in given:
             continue
-        frame = project.read_layer(kind)
-        counts[kind] = len(frame)
-        if hasattr(frame, "geometry"):
-            shown[kind] = to_display(frame, kind)
-            if kind in ("parcels", "constraints") or bounds is None:
-                bounds = lonlat_bounds(frame)
-    return shown, bounds, counts
+        try:
+            value = type(default)(given[name])
+            if isinstance(value, (int, float)) and (value < 0 or (name in ("classes", "height_px") and value < 1)
+                                                    or (name == "precision_deg" and not 0 < value <= 0.01)):
+                raise ValueError("out of range")
+            out[name] = value
+        except (TypeError, ValueError):
+            problems.append(f"{name} = {given[name]!r}")
+    out["_problems"] = problems
+    return out
+
+
+def _map_layers(gcj02: bool):
+    def compute(project: Project):
+        from analysis.maplayers import prepare_map_layers, read_map_frames
+
+        cfg = settings(project.config)
+        return prepare_map_layers(read_map_frames(project), gcj02=gcj02, precision=float(cfg["precision_deg"]),
+                                  simplify_m=float(cfg["simplify_m"]), parcel_limit=int(cfg["parcel_limit"]),
+                                  merged_simplify_m=float(cfg["merged_simplify_m"]))
+    return compute
+
+
+def map_layers(project: Project, *, gcj02: bool = False):
+    """The project's map layers, prepared once per content hash (call it at server start to warm the first map)."""
+    return cached(f"map_layers:{'gcj02' if gcj02 else 'cgcs2000'}", project, _map_layers(gcj02))
+
+
+def _evaluation_if_ready(project: Project, deadline: float):
+    """The evaluation when it is cached or becomes so before `deadline` (time.monotonic; warm-up thread), else None."""
+    while not is_cached("evaluation", project):
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.05)
+    return _evaluation(project)
+
+
+def _evaluation(project: Project):
+    """The evaluation, or None with the error shown (a failing evaluation must not blank the map)."""
+    try:
+        return evaluation(project)[1]
+    except Exception as exc:  # noqa: BLE001 - shown to the user; the map still draws
+        if type(exc).__name__ in ("StopException", "RerunException"):
+            raise
+        st.error(tr("map_eval_failed", error=exc))
+        return None
+
+
+def _prewarm_mapclassify() -> None:
+    """Import mapclassify (~3 s: scipy) in the background once, so the first colouring answers fast."""
+    if _PREWARM.is_set():
+        return
+    _PREWARM.set()
+    threading.Thread(target=lambda: __import__("mapclassify"), daemon=True, name="landpark-mapclassify").start()
+
+
+def _indicator_label(name: str | None) -> str:
+    if name is None:
+        return tr("map_colour_none")
+    from analysis.exports import column_label
+
+    return column_label(name, lang())
+
+
+def _sidebar(cfg: dict) -> tuple[str | None, str | None, str | None, str]:
+    """Basemap, Tianditu key, colouring indicator and scheme chosen in the sidebar."""
+    from analysis.basemaps import basemap_label
+    from analysis.choropleth import SCHEMES
+    from analysis.unitcard import COLOUR_INDICATORS
+
+    with st.sidebar:
+        basemap = st.selectbox(tr("basemap"), BASEMAPS, key="map_basemap", help=tr("map_basemap_help"),
+                               format_func=lambda b: tr("basemap_none") if b is None else basemap_label(b, lang()))
+        key = None
+        if basemap == "tianditu":
+            key = st.text_input(tr("map_tianditu_key"), type="password", key="map_tianditu_key",
+                                help=tr("map_tianditu_key_help")).strip() or None
+            if key is None:
+                st.warning(tr("map_tianditu_missing"))
+        st.subheader(tr("map_colouring"))
+        indicator = st.selectbox(tr("map_colour_by"), (None, *COLOUR_INDICATORS), key="map_colour",
+                                 format_func=_indicator_label, help=tr("map_colour_help"))
+        default_scheme = cfg["scheme"] if cfg["scheme"] in SCHEMES else SCHEMES[0]
+        scheme = st.selectbox(tr("map_scheme"), SCHEMES, index=SCHEMES.index(default_scheme), key="map_scheme",
+                              format_func=lambda s: tr(f"map_scheme_{s}"), disabled=indicator is None)
+    return basemap, key, indicator, scheme
+
+
+def _colouring(ev, indicator: str, scheme: str, cfg: dict) -> tuple[dict, str, str] | None:
+    """Unit key → (colour, value text), the legend HTML and a caption; None with a message when nothing to colour."""
+    from analysis.choropleth import NO_DATA_COLOUR, classify
+    from analysis.exports import COST_INDICATORS, display_value
+    from analysis.webmap import legend_rows_html
+
+    units = ev.units
+    if indicator not in units.columns:
+        st.info(tr("map_classes_empty"))
+        return None
+    directions = dict(zip(ev.spec.indicators, ev.spec.directions))
+    cost = directions.get(indicator, "cost" if indicator in COST_INDICATORS else "benefit") == "cost"
+    classes = classify(units[indicator], scheme=scheme, k=int(cfg["classes"]), reverse=cost)
+    if classes.k == 0:
+        st.info(tr("map_classes_empty"))
+        return None
+    keys = (units["unit_kind"].astype(str) + "|" + units["unit_id"].astype(str)).tolist()
+    texts = [display_value(indicator, v, lang()) for v in units[indicator].tolist()]
+    fill = dict(zip(keys, zip(classes.colour_of(), texts)))
+    rows = [(c, f"{display_value(indicator, lo, lang())} – {display_value(indicator, hi, lang())}（{n}）")
+            for c, lo, hi, n in zip(classes.colours, classes.lower, classes.upper, classes.counts)]
+    if classes.no_data:
+        rows.append((NO_DATA_COLOUR, f"{tr('map_no_data')}（{classes.no_data}）"))
+    label = _indicator_label(indicator)
+    scheme_label = tr(f"map_scheme_{scheme}")
+    legend = legend_rows_html(label, rows, tr("map_legend_note", scheme=scheme_label))
+    caption = tr("map_classes_caption", label=label, scheme=scheme_label, k=classes.k, n=classes.no_data)
+    return fill, legend, caption
+
+
+def _search_options(layers) -> tuple[list, dict]:
+    units = layers.units
+    labels = {None: tr("map_search_none")}
+    labels.update({uk: f"{name}（{uid} · {layer_label(kind, lang())}）"
+                   for uk, name, uid, kind in zip(units["uk"], units["name"], units["unit_id"], units["unit_kind"])})
+    return [None, *units["uk"].tolist()], labels
+
+
+def _on_search(layers, height_px: int) -> None:
+    from analysis.webmap import zoom_for_bounds
+
+    key = st.session_state.get(SEARCH)
+    st.session_state[SELECTED] = key
+    if key is None:
+        return
+    rows = layers.units[layers.units["uk"] == key]
+    bounds = rows[["minx", "miny", "maxx", "maxy"]].to_numpy(dtype=float)[:1]
+    if len(bounds) and np.isfinite(bounds[0]).all():  # a unit without geometry is selected but not zoomed to
+        centre, zoom = zoom_for_bounds(tuple(bounds[0]), width_px=900, height_px=height_px)
+        st.session_state[VIEW] = ([round(float(centre[0]), 6), round(float(centre[1]), 6)], int(zoom))
+
+
+def _clicked_unit(value: dict | None) -> str | None:
+    """The unit key of a click answer from st_folium, when a new unit was clicked."""
+    if not value:
+        return None
+    drawing = value.get("last_active_drawing") or {}
+    uk = (drawing.get("properties") or {}).get("uk")
+    where = value.get("last_object_clicked")
+    stamp = (uk, None if where is None else (round(where.get("lat", 0), 7), round(where.get("lng", 0), 7)))
+    if uk is None or stamp == st.session_state.get(LAST_CLICK):
+        return None
+    st.session_state[LAST_CLICK] = stamp
+    return uk
+
+
+def _last_click_unit() -> str | None:
+    stamp = st.session_state.get(LAST_CLICK)
+    return stamp[0] if stamp else None
 
 
 def render() -> None:
     from streamlit_folium import st_folium
 
-    from analysis.webmap import build_map
+    from analysis.basemaps import basemap_label, needs_gcj02
+    from analysis.maplayers import firm_class_string
+    from analysis.webmap import build_map, overlay_group
 
+    start, started = time.perf_counter(), time.monotonic()
     project = current_project()
-    cfg = project.config["project"]
-    st.title(f"{tr('page_map')} · {cfg.get('region', '')}")
-    if cfg.get("demo"):
+    config = project.config  # parsed once per run (each access reads the toml)
+    cfg = settings(config)
+    pcfg = config["project"]
+    st.title(f"{tr('page_map')} · {pcfg.get('region', '')}")
+    if pcfg.get("demo"):
         st.caption(tr("demo_banner"))
-    start = time.perf_counter()
-    with st.spinner(tr("loading_layers")):
-        layers, bounds, counts = cached("display_layers", project, _display_layers)
+    if cfg["_problems"]:
+        st.warning(tr("map_bad_setting", items="; ".join(cfg["_problems"])))
     warm_up(project)
-    if not layers:
+    basemap, tk, indicator, scheme = _sidebar(cfg)
+    drawn_basemap = None if basemap == "tianditu" and not tk else basemap
+    gcj = needs_gcj02(drawn_basemap)
+    with st.spinner(tr("loading_layers")):
+        layers = map_layers(project, gcj02=gcj)
+    if not layers.layers:
         st.info(tr("no_layers"))
         return
-    basemap_labels = {None: tr("basemap_none"), "osm": "OpenStreetMap", "cartodb": "CartoDB"}
-    basemap = st.sidebar.selectbox(tr("basemap"), list(basemap_labels), format_func=basemap_labels.get)
-    fmap = build_map(layers, lang=lang(), basemap=basemap, bounds=bounds, demo=bool(cfg.get("demo")),
-                     leaflet_urls=leaflet_urls())
-    st_folium(fmap, height=720, use_container_width=True, returned_objects=[], key="overview-map")
+
+    clicked = _clicked_unit(st.session_state.get(MAP_KEY))  # the click that caused this rerun (on_change ran first)
+    if clicked is not None:
+        st.session_state[SELECTED] = clicked
+    selected = st.session_state.get(SELECTED)
+    # a scorecard or a colouring needs the evaluation; else wait for the background run once per session
+    # (firm classes on the first map), never again
+    deadline = started + (0.0 if st.session_state.get("map_waited") else float(cfg["class_wait_s"]))
+    st.session_state["map_waited"] = True
+    ev = _evaluation(project) if indicator or selected else _evaluation_if_ready(project, deadline)
+    colouring = _colouring(ev, indicator, scheme, cfg) if indicator and ev is not None else None
+    firm_classes = firm_class_string(layers.firm_order, ev.firms["class"]) if ev is not None and layers.firm_order else None
+
+    map_col, panel_col = st.columns([5, 3], gap="small")
+    with map_col:
+        fmap = build_map(layers.layers, lang=lang(), basemap=drawn_basemap, tianditu_key=tk, bounds=layers.bounds,
+                         demo=bool(pcfg.get("demo")), leaflet_urls=leaflet_urls())
+        overlay = overlay_group(fill=colouring[0] if colouring else None, legend_html=colouring[1] if colouring else None,
+                                label=_indicator_label(indicator) if indicator else "",
+                                select=selected, firm_classes=firm_classes,
+                                opacity=float(cfg["fill_opacity"]))
+        centre, zoom = st.session_state.get(VIEW) or (None, None)
+        value = st_folium(fmap, height=int(cfg["height_px"]), use_container_width=True, key=MAP_KEY,
+                          returned_objects=["last_active_drawing", "last_object_clicked"],
+                          feature_group_to_add=overlay, center=centre, zoom=zoom)
+        if _clicked_unit(value) is not None:  # a click not seen through on_change: draw its outline too
+            st.session_state[SELECTED] = _last_click_unit()
+            st.rerun()
+        if colouring:
+            st.caption(colouring[2])
+        if gcj:
+            st.caption(tr("map_amap_caption"))
+        elif drawn_basemap:
+            st.caption(tr("map_online_caption", name=basemap_label(drawn_basemap, lang())))
+        if layers.parcels_merged:
+            st.caption(tr("map_parcels_merged", n=layers.counts.get("parcels", 0), limit=int(cfg["parcel_limit"])))
+        if ev is None and layers.firm_order:
+            st.caption(tr("map_classes_pending"))
+
+    with panel_col:
+        options, labels = _search_options(layers)
+        if st.session_state.get(SEARCH) != selected:
+            st.session_state[SEARCH] = selected if selected in labels else None
+        st.selectbox(tr("map_search"), options, key=SEARCH, format_func=lambda k: labels.get(k, str(k)),
+                     help=tr("map_search_help"), on_change=_on_search, args=(layers, int(cfg["height_px"])))
+        if selected and ev is not None:
+            _scorecard(ev, selected)
+        elif not selected:
+            st.info(tr("map_panel_hint"))
+
     with st.sidebar:
-        st.subheader(tr("layers"))
-        st.dataframe({tr("layers"): [layer_label(k, lang()) for k in counts],
-                      tr("features"): list(counts.values())}, hide_index=True, width="stretch")
-        st.caption(f"{time.perf_counter() - start:.2f} s · {project.root}")
+        with st.expander(tr("map_layer_counts")):
+            st.dataframe({tr("layers"): [layer_label(k, lang()) for k in layers.counts],
+                          tr("features"): list(layers.counts.values())}, hide_index=True, width="stretch")
+        st.caption(tr("map_timing", s=time.perf_counter() - start, mb=layers.nbytes / 1e6))
+    _prewarm_mapclassify()
+
+
+def _clear_selection() -> None:
+    st.session_state[SELECTED] = None
+    st.session_state[SEARCH] = None
+
+
+def _scorecard(ev, key: str) -> None:
+    """The selected unit's card: score, grade, rank, key indicators, member classes, and its explanation."""
+    from analysis.exports import column_label, display_value, format_value
+    from analysis.unitcard import unit_card
+
+    kind, _, unit_id = key.partition("|")
+    card = unit_card(ev, kind, unit_id)
+    if card is None:
+        st.warning(tr("map_unit_not_found", key=key))
+        return
+    st.subheader(card.name)
+    st.caption(f"{layer_label(card.unit_kind, lang())} · {card.unit_id}"
+               + (f" · {card.leading_industries}" if card.leading_industries else ""))
+    if card.score is None:
+        st.warning(tr("map_card_no_score"))
+    a, b, c = st.columns(3)
+    a.metric(tr("map_card_score"), format_value(card.score, "score"))
+    b.metric(tr("map_card_grade"), card.grade or "—")
+    c.metric(tr("map_card_rank"), tr("map_rank_of", rank=card.rank if card.rank is not None else "—", n=card.ranked_in_kind))
+    st.caption(tr("exp_rank_range").format(best=format_value(card.rank_best, "int"), worst=format_value(card.rank_worst, "int")))
+    st.markdown(f"**{tr('map_card_indicators')}**")
+    rows = [{tr("exp_indicator"): column_label(r.name, lang()),
+             tr("exp_this_unit"): display_value(r.name, r.value, lang()),
+             tr("exp_kind_median"): display_value(r.name, r.kind_median, lang()),
+             tr("exp_rank_in_kind"): f"{r.rank}/{r.ranked}" if r.rank is not None else "—"} for r in card.indicators]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height=35 * (len(rows) + 1) + 3)
+    total = sum(card.class_counts.values())
+    st.markdown(f"**{tr('map_card_classes', n=total)}**")
+    st.markdown(" ".join(_class_badge(k, v) for k, v in card.class_counts.items()), unsafe_allow_html=True)
+    explain = st.expander(tr("map_card_explain"), key="map_explain", on_change="rerun")
+    if explain.open:  # computed only when opened
+        with explain:
+            _explanation(ev, card)
+    st.button(tr("map_clear_selection"), on_click=_clear_selection, key="map_clear")
+
+
+def _class_badge(cls: str, n: int) -> str:
+    from analysis.webmap import CLASS_COLOURS
+
+    colour = CLASS_COLOURS.get(cls, "#999")
+    text = "#fff" if cls in ("A", "D") else "#111"
+    return (f'<span style="display:inline-block;background:{colour};color:{text};border-radius:3px;'
+            f'padding:1px 7px;margin:0 4px 4px 0;font-size:0.85rem">{cls} {n}</span>')
+
+
+def _explanation(ev, card) -> None:
+    """analysis.explain.explain_unit as tables: indicators with formulas, the score breakdown, inputs, members."""
+    from analysis.exports import column_label, display_value, format_value
+    from analysis.explain import explain_unit
+
+    doc = explain_unit(ev, card.unit_id)
+    if doc["unit_kind"] != card.unit_kind:
+        st.caption(tr("map_card_id_mismatch", id=card.unit_id))
+    lines = [f"- **{column_label(i['indicator'], lang())}** = {display_value(i['indicator'], i['value'], lang())}  \n"
+             f"  <span style='color:#666;font-size:0.85em'>{html.escape(i['formula'])}</span>" for i in doc["indicators"]]
+    st.markdown("\n".join(lines), unsafe_allow_html=True)
+    comp = doc["composite"]
+    st.markdown(f"**{tr('map_card_breakdown')}** — {comp['formula']}")
+    st.dataframe(pd.DataFrame([{tr("exp_indicator"): column_label(b["indicator"], lang()),
+                                tr("exp_value"): display_value(b["indicator"], b["value"], lang()),
+                                tr("exp_benchmark"): display_value(b["indicator"], b["benchmark"], lang()),
+                                tr("map_card_normalised"): format_value(b["normalised"], "far"),
+                                tr("exp_weight"): format_value(b["weight"], "far"),
+                                tr("map_card_contribution"): format_value(b["contribution"], "score")}
+                               for b in comp["breakdown"]]), hide_index=True, width="stretch")
+    st.markdown(f"**{tr('map_card_inputs')}**")
+    st.dataframe(pd.DataFrame([{tr("exp_item"): column_label(k, lang()), tr("exp_value"): display_value(k, v, lang())}
+                               for k, v in doc["inputs"].items()]), hide_index=True, width="stretch")
+    members = pd.DataFrame(doc["members"])
+    st.markdown(f"**{tr('map_card_members', n=len(members))}**")
+    if len(members):
+        shown = members[[c for c in ("uscc", "name", "class", "land_mu", "tax_10k_yuan", "share_inside") if c in members]]
+        st.dataframe(shown.rename(columns={c: column_label(c, lang()) for c in shown.columns}), hide_index=True,
+                     width="stretch", height=240)
+    if doc["encroachments"]:
+        enc = pd.DataFrame(doc["encroachments"])
+        st.markdown(f"**{tr('map_card_encroachments', n=len(enc))}**")
+        st.dataframe(enc, hide_index=True, width="stretch")

@@ -25,6 +25,7 @@ LANG_KEY = "lang"
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 _CACHE: dict[tuple, Any] = {}
 _CACHE_LIMIT = 12
+_FAILED: dict[tuple, Exception] = {}
 _LOCKS: dict[tuple, threading.Lock] = {}
 _GLOBAL = threading.Lock()
 
@@ -77,7 +78,15 @@ def cached(name: str, project: Project, compute: Callable[[Project], T]) -> T:
         with _GLOBAL:
             if key in _CACHE:
                 return _CACHE[key]
-        value = compute(project)
+            if key in _FAILED:  # the same content failed before: say so again, don't recompute
+                raise _FAILED[key]
+        try:
+            value = compute(project)
+        except Exception as exc:
+            with _GLOBAL:
+                _FAILED[key] = exc
+                _LOCKS.pop(key, None)
+            raise
         with _GLOBAL:
             _CACHE[key] = value
             _LOCKS.pop(key, None)
@@ -87,8 +96,9 @@ def cached(name: str, project: Project, compute: Callable[[Project], T]) -> T:
 
 
 def is_cached(name: str, project: Project) -> bool:
-    """Whether `cached(name, project, …)` would answer without computing."""
-    return (name, str(project.root), project.content_hash()) in _CACHE
+    """Whether `cached(name, project, …)` would answer (a value or the earlier error) without computing."""
+    key = (name, str(project.root), project.content_hash())
+    return key in _CACHE or key in _FAILED
 
 
 def _evaluate(project: Project):
@@ -111,8 +121,13 @@ def warm_up(project: Project) -> None:
     """Start computing the evaluation in a background thread so the first click finds it ready."""
     if is_cached("evaluation", project):
         return
-    threading.Thread(target=lambda: cached("evaluation", project, _evaluate), daemon=True,
-                     name="landpark-warm-up").start()
+    def run() -> None:
+        try:
+            cached("evaluation", project, _evaluate)
+        except Exception:  # kept in _FAILED; the page that needs the evaluation shows the error
+            pass
+
+    threading.Thread(target=run, daemon=True, name="landpark-warm-up").start()
 
 
 def static_url(source: Path, name: str) -> str:
@@ -135,4 +150,6 @@ def leaflet_urls() -> tuple[str, str] | None:
     source = find_leaflet()
     if source is None:
         return None
+    for image in sorted((source / "images").glob("*.png")):  # leaflet.css refers to images/… (layer control icon)
+        static_url(image, f"images/{image.name}")
     return static_url(source / "leaflet.js", "leaflet.js"), static_url(source / "leaflet.css", "leaflet.css")

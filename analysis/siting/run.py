@@ -187,15 +187,18 @@ class SitingData:
 
     @classmethod
     def from_project(cls, project: Project, *, prepare: bool = True,
-                     progress: Callable[[str], None] | None = None) -> "SitingData":
+                     progress: Callable[[str], None] | None = None, inputs: EvaluationInputs | None = None,
+                     evaluation: Any = None) -> "SitingData":
         """Read and evaluate a project once: layers, 亩均 evaluation, constraints, roads, DEM.
 
-        With `prepare`, per-parcel measures (zones, slope, roads, units) are computed now, so
-        that each request then takes well under a second on a district.
+        A caller that already holds the project's `load_inputs` and `evaluate` results (the app)
+        passes them, and the project is not evaluated a second time. With `prepare`, per-parcel
+        measures (zones, slope, roads, units) are computed now, so that each request then takes
+        well under a second on a district.
         """
         say = progress or (lambda _m: None)
         say("reading layers…")
-        inputs = load_inputs(project)
+        inputs = inputs if inputs is not None else load_inputs(project)
         names = set(project.layer_names())
         if "parcels" not in names:
             raise InputError(f"{project.root}: layer 'parcels' is not in the project; siting needs parcels")
@@ -208,8 +211,8 @@ class SitingData:
                 dem = read_grid(dem_path)
             except ValueError as exc:
                 raise InputError(f"{dem_path}: {exc}") from None
-        say("evaluating units (亩均, 供地率)…")
-        data = cls.from_inputs(inputs, constraints=constraints, roads=roads, dem=dem, source=str(project.root))
+        say("evaluating units (亩均, 供地率)…" if evaluation is None else "using the evaluation given…")
+        data = cls.from_inputs(inputs, evaluation, constraints=constraints, roads=roads, dem=dem, source=str(project.root))
         if prepare:
             say("measuring the parcels that can become available…")
             data.prepare()

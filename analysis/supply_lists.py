@@ -1,0 +1,135 @@
+"""批而未供 and idle land: the parcels behind the district's supply figures, each with where it lies.
+
+Three lists, disjoint by construction (a parcel has one supply status):
+  unsupplied    status 批而未供 (approved, not supplied); with the years since its batch was approved;
+  idle          status 闲置, as recorded by the bureau;
+  idle_by_date  status 已供未建 but not started a full `[supply] idle_after_days` after the agreed start
+                date (闲置土地处置办法 art. 2): the `idle_by_date` flag of `analysis.units.parcel_flags`.
+Each row names the evaluation unit holding the parcel (the most specific kind holding at least
+`[units] member_min_share` of it, as for enterprise members) and every unit that holds that share.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from analysis.units import overlay_units
+
+__all__ = ["LIST_CATEGORIES", "UNIT_PRIORITY", "evaluation_date", "land_lists", "list_summary"]
+
+LIST_CATEGORIES = ("unsupplied", "idle", "idle_by_date")
+# A parcel's "own" unit is the most specific kind that holds it (as analysis.siting.run.UNIT_PRIORITY).
+UNIT_PRIORITY = ("future_communities", "micro_parks", "parks", "protection_lines")
+LIST_COLUMNS = ["parcel_id", "category", "supply_status", "land_use", "area_mu", "approval_id", "approved_date",
+                "years_since_approval", "supply_date", "agreed_start_date", "days_since_agreed_start",
+                "unit_id", "unit_name", "unit_kind", "units"]
+
+
+def evaluation_date(config: dict[str, Any]) -> pd.Timestamp:
+    """The evaluation date of `[project]`: `evaluation_date`, else 31 December of `year` (as parcel_flags)."""
+    project = config.get("project", {})
+    return pd.Timestamp(project.get("evaluation_date", f"{project.get('year', 2025)}-12-31"))
+
+
+def _dates(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame:
+        return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    return pd.to_datetime(frame[column], errors="coerce")
+
+
+def _iso(dates: pd.Series) -> np.ndarray:
+    return dates.dt.strftime("%Y-%m-%d").astype(object).where(dates.notna(), None).to_numpy()
+
+
+def land_lists(parcels: gpd.GeoDataFrame, units: gpd.GeoDataFrame, flags: pd.DataFrame,
+               approvals: pd.DataFrame | None, config: dict[str, Any]) -> gpd.GeoDataFrame:
+    """Every parcel of the three lists, largest first within each category, geometry in the parcels' CRS.
+
+    `parcels` are prepared (area_mu, _scale; `analysis.inputs.prepare_parcels`), `units` stacked
+    (`analysis.inputs.stack_units`), `flags` = `parcel_flags(parcels, config)` aligned with `parcels`.
+    Dates are ISO strings (None when missing); `years_since_approval` is given for 批而未供 only,
+    `days_since_agreed_start` for parcels with an agreed start date on or before the evaluation date.
+    """
+    parcels = parcels.reset_index(drop=True)
+    status = parcels["supply_status"].astype("string").fillna("").to_numpy(dtype=object)
+    late = flags["idle_by_date"].to_numpy(dtype=bool)
+    category = np.full(len(parcels), None, dtype=object)
+    category[status == "unsupplied"] = "unsupplied"
+    category[status == "idle"] = "idle"
+    category[(category == None) & late] = "idle_by_date"  # noqa: E711 (element-wise)
+    pos = np.flatnonzero(category != None)  # noqa: E711
+    listed = parcels.iloc[pos]
+    when = evaluation_date(config)
+
+    approved = pd.Series(pd.NaT, index=listed.index, dtype="datetime64[ns]")
+    if approvals is not None and len(approvals) and "approval_id" in listed and "approval_id" in approvals:
+        by_id = pd.Series(pd.to_datetime(approvals["approved_date"], errors="coerce").to_numpy(),
+                          index=approvals["approval_id"].astype(str).to_numpy())
+        by_id = by_id[~by_id.index.duplicated()]
+        approved = listed["approval_id"].astype("string").map(by_id)
+        approved = pd.to_datetime(approved, errors="coerce")
+    start = _dates(listed, "agreed_start_date")
+    cat = category[pos]
+    years = ((when - approved).dt.days / 365.25).to_numpy(dtype=float)
+    years = np.where(cat == "unsupplied", years, np.nan)
+    days = (when - start).dt.days.to_numpy(dtype=float)
+    days = np.where(np.isfinite(days) & (days >= 0), days, np.nan)
+
+    unit = _units_of(listed, units, float(config.get("units", {}).get("member_min_share", 0.5)))
+    out = gpd.GeoDataFrame({
+        "parcel_id": listed["parcel_id"].astype(str).to_numpy() if "parcel_id" in listed else pos.astype(str),
+        "category": cat,
+        "supply_status": status[pos],
+        "land_use": listed["land_use"].astype(object).where(listed["land_use"].notna(), None).to_numpy()
+        if "land_use" in listed else None,
+        "area_mu": listed["area_mu"].to_numpy(dtype=float),
+        "approval_id": listed["approval_id"].astype(object).where(listed["approval_id"].notna(), None).to_numpy()
+        if "approval_id" in listed else None,
+        "approved_date": _iso(approved),
+        "years_since_approval": years,
+        "supply_date": _iso(_dates(listed, "supply_date")),
+        "agreed_start_date": _iso(start),
+        "days_since_agreed_start": days,
+        **unit,
+    }, geometry=listed.geometry.to_numpy(), crs=parcels.crs)
+    order = np.lexsort((-out["area_mu"].to_numpy(), [LIST_CATEGORIES.index(c) for c in out["category"]]))
+    return out.iloc[order].reset_index(drop=True)
+
+
+def _units_of(listed: gpd.GeoDataFrame, units: gpd.GeoDataFrame, min_share: float) -> dict[str, np.ndarray]:
+    """For each listed parcel: its own unit (id, name, kind) and the names of every unit holding ≥ min_share."""
+    n = len(listed)
+    unit_id = np.full(n, None, dtype=object)
+    unit_name = np.full(n, None, dtype=object)
+    unit_kind = np.full(n, None, dtype=object)
+    names = np.full(n, "", dtype=object)
+    if n and units is not None and len(units):
+        ov = overlay_units(listed, units.reset_index(drop=True))
+        held = pd.DataFrame({"parcel": ov.parcel_pos, "unit": ov.unit_pos, "share": ov.share})
+        held = held[held["share"].to_numpy() >= min_share]
+        if len(held):
+            kinds = units["unit_kind"].astype(str).to_numpy()
+            held["priority"] = [UNIT_PRIORITY.index(k) if k in UNIT_PRIORITY else len(UNIT_PRIORITY)
+                                for k in kinds[held["unit"].to_numpy()]]
+            held = held.sort_values(["parcel", "priority", "share"], ascending=[True, True, False])
+            uname = units["name"].astype(str).to_numpy()
+            held["name"] = uname[held["unit"].to_numpy()]
+            joined = held.groupby("parcel")["name"].agg("、".join)
+            names[joined.index.to_numpy()] = joined.to_numpy()
+            own = held.drop_duplicates("parcel")
+            p, u = own["parcel"].to_numpy(), own["unit"].to_numpy()
+            unit_id[p] = units["unit_id"].astype(str).to_numpy()[u]
+            unit_name[p] = uname[u]
+            unit_kind[p] = kinds[u]
+    return {"unit_id": unit_id, "unit_name": unit_name, "unit_kind": unit_kind, "units": names}
+
+
+def list_summary(lists: pd.DataFrame) -> pd.DataFrame:
+    """Count and area (亩) of each category of `land_lists`, in LIST_CATEGORIES order (zeros included)."""
+    grouped = lists.groupby("category")["area_mu"].agg(["count", "sum"]).reindex(list(LIST_CATEGORIES))
+    return pd.DataFrame({"category": list(LIST_CATEGORIES), "count": grouped["count"].fillna(0).astype(int).to_numpy(),
+                         "area_mu": grouped["sum"].fillna(0.0).to_numpy(dtype=float)})

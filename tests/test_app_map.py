@@ -1,0 +1,236 @@
+"""The map page (总览地图): AppTest runs of the page script, and the real app in headless Chromium.
+
+Expected scores and ranks come from an evaluation computed here, independently of the app's cache.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.apphelp import open_page, page_app, screenshot, wait_for_app
+
+
+@pytest.fixture(scope="module")
+def evaluated(demo_project):
+    from analysis.inputs import load_inputs
+    from analysis.score import evaluate
+
+    return evaluate(load_inputs(demo_project))
+
+
+@pytest.fixture
+def app(demo_project, monkeypatch):
+    monkeypatch.setenv("LANDPARK_PROJECT", str(demo_project.root))
+    return page_app("map_page")
+
+
+def _expected(ev, kind: str, unit_id: str) -> tuple[str, str, str, str]:
+    """(name, score text, grade, "rank / n") of a unit, from the independent evaluation."""
+    units = ev.units
+    row = units[(units["unit_kind"] == kind) & (units["unit_id"] == unit_id)].iloc[0]
+    peers = units.loc[units["unit_kind"] == kind, "score"].astype(float).to_numpy()
+    peers = peers[np.isfinite(peers)]
+    rank = 1 + int((peers > float(row["score"])).sum())
+    return str(row["name"]), f"{float(row['score']):.1f}", str(row["grade"]), f"{rank} / {len(peers)}"
+
+
+def _metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_map_page_opens_with_its_controls(app):
+    at = app.run()
+    assert not at.exception
+    assert at.title[0].value.startswith("总览地图")
+    keys = {s.key for s in at.selectbox}
+    assert {"map_basemap", "map_colour", "map_scheme", "map_search"} <= keys
+    assert at.selectbox(key="map_basemap").value is None            # offline: no basemap by default
+    assert at.selectbox(key="map_colour").value is None             # no colouring by default
+    assert at.selectbox(key="map_scheme").disabled
+    assert any("点击地图" in i.value for i in at.info)               # the panel says what to do
+    assert not at.metric
+
+
+def test_selected_unit_in_session_shows_its_scorecard(app, evaluated):
+    name, score, grade, rank = _expected(evaluated, "parks", "YQ01")
+    app.session_state["map_unit"] = "parks|YQ01"
+    at = app.run()
+    assert not at.exception
+    assert name in [h.value for h in at.subheader]
+    assert _metrics(at) == {"综合得分": score, "等级": grade, "同类排名": rank}
+    # key indicators with their units
+    table = at.dataframe[0].value
+    labels = table.iloc[:, 0].tolist()
+    assert "亩均税收（万元/亩）" in labels and "供地率" in labels
+    row = evaluated.units[(evaluated.units["unit_kind"] == "parks") & (evaluated.units["unit_id"] == "YQ01")].iloc[0]
+    assert table.iloc[labels.index("亩均税收（万元/亩）"), 1] == f"{row['tax_per_mu']:,.2f}"
+    assert table.iloc[labels.index("供地率"), 1] == f"{row['supply_ratio']:.1%}"
+    ranges = [c.value for c in at.caption if "±10%" in c.value]
+    assert ranges == [f"权重各 ±10% 时排名 {int(row['rank_best'])}–{int(row['rank_worst'])}"]
+    # the explanation is computed only when its expander is opened; its score breakdown adds up to the score
+    assert len(at.dataframe) == 2        # key indicators + the sidebar's layer counts
+    at.session_state["map_explain"] = True
+    at.run()
+    assert not at.exception
+    breakdown = next(d.value for d in at.dataframe if "得分贡献" in d.value.columns)
+    points = breakdown["得分贡献"].replace("—", np.nan).astype(float)
+    assert points.sum() == pytest.approx(float(row["score"]), abs=0.05 * len(points))
+    members = next(d.value for d in at.dataframe if "统一社会信用代码" in d.value.columns)
+    assert len(members) == int(row["member_count"])
+
+
+def test_a_click_on_the_map_selects_the_clicked_unit(app, evaluated):
+    name, score, _grade, rank = _expected(evaluated, "micro_parks", "XW08")
+    at = app.run()
+    # what streamlit-folium's on_change leaves in the session after a click on a unit feature
+    at.session_state["overview-map"] = {"last_active_drawing": {"type": "Feature", "properties": {"uk": "micro_parks|XW08"}},
+                                        "last_object_clicked": {"lat": 29.86, "lng": 121.45}}
+    at.run()
+    assert not at.exception
+    assert at.session_state["map_unit"] == "micro_parks|XW08"
+    assert name in [h.value for h in at.subheader]
+    assert _metrics(at)["综合得分"] == score and _metrics(at)["同类排名"] == rank
+    assert at.selectbox(key="map_search").value == "micro_parks|XW08"   # the search box follows the click
+
+
+def test_search_box_selects_a_unit_and_zooms_to_it(app, evaluated, demo_project):
+    name, score, _grade, _rank = _expected(evaluated, "future_communities", "WL03")
+    at = app.run()
+    at.selectbox(key="map_search").select("future_communities|WL03").run()
+    assert not at.exception
+    assert name in [h.value for h in at.subheader]
+    assert _metrics(at)["综合得分"] == score
+    centre, zoom = at.session_state["map_view"]
+    bounds = demo_project.read_layer("future_communities").to_crs(4326)
+    minx, miny, maxx, maxy = bounds[bounds["community_id"] == "WL03"].total_bounds
+    assert centre == pytest.approx([(miny + maxy) / 2, (minx + maxx) / 2], abs=1e-4)
+    assert 12 <= zoom <= 18
+    at.button(key="map_clear").click().run()
+    assert not at.metric and at.session_state["map_unit"] is None
+
+
+def test_colouring_by_an_indicator_and_scheme(app, evaluated):
+    at = app.run()
+    at.selectbox(key="map_colour").select("tax_per_mu").run()
+    assert not at.exception
+    assert not at.selectbox(key="map_scheme").disabled
+    missing = int(evaluated.units["tax_per_mu"].isna().sum())
+    captions = [c.value for c in at.caption]
+    assert f"着色：亩均税收（万元/亩），分位数分 5 级（级数见 landpark.toml [app.map] classes）；无数据 {missing} 个单元。" in captions
+    at.selectbox(key="map_scheme").select("natural_breaks").run()
+    assert not at.exception
+    assert any(c.value.startswith("着色：亩均税收（万元/亩），自然断点") for c in at.caption)
+
+
+def test_basemaps_amap_shift_and_tianditu_key(app):
+    at = app.run()
+    at.selectbox(key="map_basemap").select("amap").run()
+    assert not at.exception
+    assert any("GCJ-02" in c.value for c in at.caption)
+    at.selectbox(key="map_basemap").select("tianditu").run()
+    assert not at.exception
+    assert any("天地图密钥" in w.value for w in at.warning)        # no key yet: asked for, no tiles
+    at.text_input(key="map_tianditu_key").input("0123456789abcdef").run()
+    assert not at.exception and not at.warning
+    assert any("天地图" in c.value for c in at.caption)
+
+
+# ------------------------------------------------------------------------------------------ Chromium
+
+
+def _folium_frame(page):
+    page.wait_for_selector('iframe[title*="streamlit_folium"]')
+    for _ in range(300):
+        frames = [f for f in page.frames if "streamlit_folium" in f.url]
+        if frames:
+            frame = frames[0]
+            frame.wait_for_function("() => window.map && window.landparkLayers && window.landparkLayers.parks")
+            return frame
+        page.wait_for_timeout(100)
+    raise AssertionError("the map iframe did not appear")
+
+
+INTERIOR_POINT = """(name) => {
+  var target = null;
+  window.landparkLayers.parks.eachLayer(function (l) { if (l.feature.properties.name === name) { target = l; } });
+  if (!target) { return null; }
+  var others = [];
+  ["micro_parks", "future_communities"].forEach(function (k) {
+    if (window.landparkLayers[k]) { window.landparkLayers[k].eachLayer(function (l) { others.push(l); }); } });
+  var b = target.getBounds(), map = window.map;
+  for (var i = 1; i < 30; i++) { for (var j = 1; j < 30; j++) {
+    var ll = L.latLng(b.getSouth() + (b.getNorth() - b.getSouth()) * i / 30, b.getWest() + (b.getEast() - b.getWest()) * j / 30);
+    var p = map.latLngToLayerPoint(ll);
+    if (!target._containsPoint(p) || others.some(function (o) { return o._containsPoint(p); })) { continue; }
+    var c = map.latLngToContainerPoint(ll);
+    return [c.x, c.y]; } }
+  return null; }"""
+
+
+@pytest.mark.browser
+def test_click_a_park_shows_its_scorecard_and_colour_the_units(app_server, browser_page, demo_project, evaluated):
+    from analysis.mapcodec import decode_layer, encode_layer
+    from analysis.webmap import display_geometries
+
+    page = browser_page
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    open_page(page, app_server, "map")
+    frame = _folium_frame(page)
+    counts = frame.evaluate("() => Object.fromEntries(Object.entries(window.landparkLayers)"
+                            ".map(([k, l]) => [k, l.getLayers().length]))")
+    parks = demo_project.read_layer("parks")
+    assert counts["parks"] == len(parks)
+    assert counts["parcels"] == len(demo_project.read_layer("parcels", columns=["parcel_id"]))
+    # the browser's decoder draws what the Python twin decodes
+    expected = decode_layer(encode_layer("parks", display_geometries(parks), parks[["park_id"]]).payload)
+    drawn = frame.evaluate("() => window.landparkLayers.parks.toGeoJSON()")
+    assert [f["geometry"]["coordinates"] for f in drawn["features"]] == \
+        [f["geometry"]["coordinates"] for f in expected["features"]]
+    page.wait_for_timeout(500)
+    screenshot(page, "map-overview")
+
+    name, score, grade, rank = _expected(evaluated, "parks", str(parks["park_id"].iloc[0]))
+    assert name == parks["name"].iloc[0]
+    point = frame.evaluate(INTERIOR_POINT, name)
+    assert point is not None, "no interior pixel of the park is visible"
+    box = page.locator('iframe[title*="streamlit_folium"]').bounding_box()
+    page.mouse.click(box["x"] + point[0], box["y"] + point[1])
+    page.locator("h3", has_text=name).wait_for()
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=\"stMetricValue\"]').length === 3")
+    wait_for_app(page)
+    values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
+    assert values == [score, grade, rank]
+    page.mouse.move(5, 5)
+    frame.wait_for_function("() => (window.feature_group || []).some(g => window.map.hasLayer(g) && g.getLayers().length > 0)")
+    page.wait_for_timeout(300)
+    screenshot(page, "map-panel")
+
+    page.locator(".st-key-map_colour input[role=combobox]").click()
+    page.get_by_role("option", name="综合得分").click()
+    wait_for_app(page)
+    legend = frame.locator(".landpark-choropleth-legend")
+    legend.wait_for()
+    assert "综合得分" in legend.inner_text()
+    classes = frame.evaluate("() => { var c = {}; window.landparkLayers.enterprises.eachLayer(function (l) {"
+                             " var k = l.feature.properties['class']; c[k] = (c[k] || 0) + 1; }); return c; }")
+    expected_classes = evaluated.firms["class"].value_counts().to_dict()
+    assert {k: v for k, v in classes.items() if k in "ABCD"} == {k: int(v) for k, v in expected_classes.items() if k in "ABCD"}
+    frame.get_by_text("企业 (").click()        # show the firms in their classes
+    page.wait_for_timeout(800)
+    screenshot(page, "map-choropleth")
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert not errors, errors
+
+
+def test_bad_map_settings_fall_back_to_defaults_and_are_named():
+    from ui.map_page import DEFAULTS, settings
+
+    cfg = settings({"app": {"map": {"classes": "five", "height_px": 0, "precision_deg": 0, "scheme": "natural_breaks",
+                                    "simplify_m": 2}}})
+    assert cfg["classes"] == DEFAULTS["classes"] and cfg["height_px"] == DEFAULTS["height_px"]
+    assert cfg["precision_deg"] == DEFAULTS["precision_deg"]
+    assert cfg["scheme"] == "natural_breaks" and cfg["simplify_m"] == 2.0
+    assert sorted(cfg["_problems"]) == ["classes = 'five'", "height_px = 0", "precision_deg = 0"]
+    assert settings({})["_problems"] == []
