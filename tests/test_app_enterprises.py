@@ -117,7 +117,7 @@ def test_unscored_firms_are_listed_with_their_reason(demo_project, demo_eval, mo
     firms.loc[chosen, ["scored", "class", "score", "reason_not_scored"]] = [False, None, np.nan, reason]
     firms["scored"] = firms["scored"].astype(bool)
     patched = dataclasses.replace(ev, firms=firms)
-    monkeypatch.setattr(page, "evaluation", lambda _project: (inputs, patched))
+    monkeypatch.setattr(page, "evaluation_or_stop", lambda _project: (inputs, patched))
     monkeypatch.setattr(page, "cached", lambda _name, project, compute: compute(project))
     monkeypatch.setenv("LANDPARK_PROJECT", str(demo_project.root))
     at = page_app("enterprises_page").run()

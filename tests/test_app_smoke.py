@@ -33,3 +33,23 @@ def test_every_page_opens_in_chromium(app_server, browser_page):
     assert titles["scores"] == "园区评分" or titles["scores"].startswith("园区评分")
     assert titles["data"].startswith("数据管理")
     assert not errors, errors
+
+
+@pytest.mark.parametrize("module", ["scores_page", "enterprises_page", "supply_page", "siting_page"])
+def test_a_failing_evaluation_is_a_message_not_a_traceback(module, tmp_path, monkeypatch):
+    import ui.state
+    from layers.demo import build_demo_layers
+    from layers.project import Project
+
+    project = Project.create(tmp_path / module, crs="EPSG:4549")
+    layers = build_demo_layers(3)
+    project.write_layers({"parks": layers["parks"], "parcels": layers["parcels"].head(300)}, issues=[])
+
+    def broken(_project):
+        raise ValueError("landpark.toml [composite]: weights must be numbers")
+
+    monkeypatch.setattr(ui.state, "_evaluate", broken)
+    monkeypatch.setenv("LANDPARK_PROJECT", str(project.root))
+    at = page_app(module).run()
+    assert not at.exception
+    assert any("评价计算失败" in e.value and "weights must be numbers" in e.value for e in at.error)

@@ -22,7 +22,7 @@ import streamlit as st
 
 from layers.i18n import layer_label
 from layers.project import Project
-from ui.state import cached, current_project, evaluation, lang, leaflet_urls, tr
+from ui.state import cached, current_project, evaluation_or_stop, lang, leaflet_urls, tr
 
 RESULT_KEY = "siting_result"
 DRAWN_KEY = "siting_drawn"  # (signature of the last drawings received, their GeoJSON features in lon/lat)
@@ -40,18 +40,6 @@ def _settings(project: Project) -> dict[str, Any]:
     return {**DEFAULTS, **project.config.get("app", {}).get("siting", {})}
 
 
-def _evaluation(project: Project):
-    """The cached evaluation; a failure is shown as a message naming it (never a traceback)."""
-    try:
-        return evaluation(project)
-    except Exception as exc:  # noqa: BLE001 (any analysis failure must reach the user as text)
-        if type(exc).__name__ in ("StopException", "RerunException"):
-            raise
-        st.error(f"{tr('siting_eval_error')}: {type(exc).__name__}: {exc}")
-        st.stop()
-        raise
-
-
 # ---- cached data -----------------------------------------------------------------------------
 
 
@@ -59,7 +47,7 @@ def _siting_data(project: Project):
     """(SitingData, lock) built from the cached evaluation; the lock serialises runs (SitingData caches inside)."""
     from analysis.siting.run import SitingData
 
-    inputs, ev = _evaluation(project)
+    inputs, ev = evaluation_or_stop(project)
     return SitingData.from_project(project, inputs=inputs, evaluation=ev), threading.Lock()
 
 
@@ -83,7 +71,7 @@ def _industries(project: Project) -> list[str]:
     """Distinct leading industries named by the project's units (suggestions for the form)."""
     from analysis.industry_match import split_industries
 
-    inputs, _ev = _evaluation(project)
+    inputs, _ev = evaluation_or_stop(project)
     units = inputs.units
     if "leading_industries" not in units:
         return []

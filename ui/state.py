@@ -117,6 +117,18 @@ def evaluation(project: Project):
         return cached("evaluation", project, _evaluate)
 
 
+def evaluation_or_stop(project: Project):
+    """`evaluation(project)`; a failure is shown as a message naming it and the page stops (never a traceback)."""
+    try:
+        return evaluation(project)
+    except Exception as exc:  # any analysis failure must reach the user as text
+        if type(exc).__name__ in ("StopException", "RerunException"):
+            raise
+        st.error(f"{tr('evaluation_failed')}: {type(exc).__name__}: {exc}")
+        st.stop()
+        raise
+
+
 def warm_up(project: Project) -> None:
     """Start computing the evaluation in a background thread so the first click finds it ready."""
     if is_cached("evaluation", project):

@@ -16,7 +16,7 @@ import streamlit as st
 
 from layers.i18n import layer_label
 from layers.project import Project
-from ui.state import cached, current_project, evaluation, lang, leaflet_urls, tr
+from ui.state import cached, current_project, evaluation_or_stop, lang, leaflet_urls, tr
 
 CATEGORY_COLOURS = {"unsupplied": "#f0a202", "idle": "#d7263d", "idle_by_date": "#7b2cbf"}
 SELECTED_COLOUR = "#00e5ff"
@@ -27,23 +27,11 @@ def _settings(project: Project) -> dict[str, Any]:
     return {**DEFAULTS, **project.config.get("app", {}).get("supply", {})}
 
 
-def _evaluation(project: Project):
-    """The cached evaluation; a failure is shown as a message naming it (never a traceback)."""
-    try:
-        return evaluation(project)
-    except Exception as exc:  # noqa: BLE001 (any analysis failure must reach the user as text)
-        if type(exc).__name__ in ("StopException", "RerunException"):
-            raise
-        st.error(f"{tr('supply_eval_error')}: {type(exc).__name__}: {exc}")
-        st.stop()
-        raise
-
-
 def _lists(project: Project):
     """The 批而未供 / idle / idle-by-date parcels of the project (cached on its content hash)."""
     from analysis.supply_lists import land_lists
 
-    inputs, ev = _evaluation(project)
+    inputs, ev = evaluation_or_stop(project)
     return land_lists(inputs.parcels, inputs.units, ev.parcel_flags, inputs.approvals, inputs.config)
 
 
@@ -302,7 +290,7 @@ def render() -> None:
     if "parcels" not in project.layer_names():
         st.info(tr("supply_no_parcels"))
         return
-    _inputs, ev = _evaluation(project)
+    _inputs, ev = evaluation_or_stop(project)
     settings = _settings(project)
     st.caption(tr("supply_as_of", date=str(cfg.get("evaluation_date", f"{cfg.get('year', '')}-12-31"))))
     _metrics(ev.district)

@@ -8,6 +8,7 @@ TEXT: dict[str, dict[str, str]] = {
     "page_data": {"zh": "数据管理", "en": "Data"},
     "evaluating": {"zh": "正在计算评价（首次打开需数秒，结果按项目内容缓存）…",
                    "en": "Evaluating (a few seconds the first time; cached on the project's content)…"},
+    "evaluation_failed": {"zh": "评价计算失败（请到“数据管理”检查数据）", "en": "The evaluation failed (check the data page)"},
     "loading_layers": {"zh": "正在读取图层…", "en": "Reading layers…"},
     "project_error": {"zh": "无法打开项目", "en": "Cannot open the project"},
     "postgis_unsupported": {"zh": "此版本尚不支持 PostGIS 项目，请指定项目文件夹。",

@@ -1,7 +1,6 @@
 """UI text of the app's siting page (merged into `layers.i18n.TEXT`, the one translation table)."""
 
 TEXT: dict[str, dict[str, str]] = {
-    "siting_eval_error": {"zh": "评价计算失败，无法选址；请在「数据管理」检查数据问题", "en": "The evaluation failed, so siting cannot run; check the data issues on the Data page"},
     "siting_intro": {"zh": "输入项目用地需求，系统在可供土地中生成连片地块组合，先按硬性规则（三区三线、工业用地保护线、坡度、面积）排除，"
                            "再按软性指标加权评分排序。可在地图上绘制或上传选址范围（可选）。",
                      "en": "Enter the project's land request: contiguous sites are grown from available land, screened by "

@@ -1,7 +1,6 @@
 """UI text of the app's supply page (merged into `layers.i18n.TEXT`, the one translation table)."""
 
 TEXT: dict[str, dict[str, str]] = {
-    "supply_eval_error": {"zh": "评价计算失败，请在「数据管理」检查数据问题", "en": "The evaluation failed; check the data issues on the Data page"},
     "supply_as_of": {"zh": "评价基准日：{date}；面积单位：亩（椭球面积）",
                      "en": "As of {date}; areas in mu (ellipsoidal)"},
     "supply_no_parcels": {"zh": "项目中没有宗地图层（parcels），无法进行供地分析。请在「数据管理」导入宗地数据。",
