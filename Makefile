@@ -36,6 +36,7 @@ test: $(VENV)/.installed $(DRAW_JS)
 bench: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
 	$(BIN)/landpark bench --json
+	$(BIN)/python -m benchmarks.app_bench
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache

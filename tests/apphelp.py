@@ -17,13 +17,20 @@ def page_app(module: str, *, timeout: float = 180.0, session: dict | None = None
     return at
 
 
-def wait_for_app(page, *, timeout: float = 90_000) -> None:
-    """Wait until Streamlit has finished running the script (its status widget is gone) and something is drawn."""
+def wait_for_app(page, *, timeout: float = 90_000, quiet_ms: int = 1200) -> None:
+    """Wait until Streamlit has finished running the script: no status widget, spinner or skeleton for
+    `quiet_ms` in a row (the script may start a moment after the page loads, so one idle look is not enough)."""
     page.wait_for_selector('[data-testid="stMainBlockContainer"], [data-testid="stAppViewContainer"]', timeout=timeout)
-    page.wait_for_timeout(300)
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " && !document.querySelector('[data-testid=\"stSpinner\"]')", timeout=timeout)
+        """(quiet) => {
+            const busy = document.querySelector('[data-testid="stStatusWidget"], [data-testid="stSpinner"],'
+                                                + ' [data-testid="stSkeleton"]');
+            const now = performance.now();
+            if (busy) { window.__landparkIdleSince = undefined; return false; }
+            if (window.__landparkIdleSince === undefined) window.__landparkIdleSince = now;
+            return now - window.__landparkIdleSince >= quiet;
+        }""", arg=quiet_ms, timeout=timeout, polling=200)
+    page.evaluate("() => { window.__landparkIdleSince = undefined; }")
 
 
 def open_page(page, base: str, path: str, *, timeout: float = 90_000) -> None:
