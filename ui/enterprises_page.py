@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from ui.number_columns import column_config
-from ui.state import cached, current_project, evaluation_or_stop, lang, tr
+from ui.state import cached, current_project, evaluation_or_stop, page_header, lang, tr
 
 DEFAULTS = {"histogram_bins": 30, "histogram_clip_quantile": 0.99, "table_height": 460}
 CLASS_COLOURS = {"A": "#1a9850", "B": "#91cf60", "C": "#fdae61", "D": "#d73027"}
@@ -183,10 +183,7 @@ def render() -> None:
     from analysis.firm_table import firm_table
 
     project = current_project()
-    st.title(tr("page_enterprises"))
-    cfg = project.config.get("project", {})
-    if cfg.get("demo"):
-        st.caption(tr("demo_banner"))
+    cfg = page_header(project, "page_enterprises")
     inputs, ev = evaluation_or_stop(project)
     table = cached("enterprises_firm_table", project, lambda _p: firm_table(ev.firms, inputs.enterprises))
     if not len(table):

@@ -16,7 +16,6 @@ from typing import Any
 
 import folium
 import geopandas as gpd
-import shapely
 from branca.element import MacroElement, Template
 
 from layers.project import Project
@@ -50,16 +49,15 @@ def context_layers(project: Project) -> tuple[dict, tuple[float, float, float, f
 
 
 def lonlat_geojson(frame: gpd.GeoDataFrame, fields: list[str], *, simplify_m: float = 1.0) -> dict[str, Any]:
-    """`frame`'s `fields` and geometry as a GeoJSON dict in EPSG:4326, simplified (metres) and rounded to 1e-6°."""
-    data = frame[[*fields, frame.geometry.name]].copy()
+    """`frame`'s `fields` and geometry as a GeoJSON dict in EPSG:4326, through the shared display pipeline
+    (`analysis.webmap.display_geometries`: simplified in metres, rounded to 1e-6°)."""
+    from analysis.webmap import display_geometries
+
+    data = frame[[*fields, frame.geometry.name]]
     data = data[~(data.geometry.isna() | data.geometry.is_empty)]
-    if simplify_m and data.crs is not None and data.crs.is_projected:
-        data[data.geometry.name] = data.geometry.simplify(simplify_m, preserve_topology=True)
-    data = data.to_crs(4326)
-    data[data.geometry.name] = shapely.set_precision(data.geometry.to_numpy(), 1e-6)
-    for col in fields:
-        data[col] = data[col].astype(object).where(data[col].notna(), None)
-    return data.__geo_interface__
+    shown = gpd.GeoDataFrame(data[fields].astype(object).where(data[fields].notna(), None),
+                             geometry=display_geometries(data, simplify_m=simplify_m, precision=1e-6), crs=4326)
+    return shown.__geo_interface__
 
 
 def view_for_bounds(bounds: tuple[float, float, float, float], width_px: int, height_px: int, *,

@@ -22,7 +22,7 @@ import streamlit as st
 
 from layers.i18n import layer_label
 from layers.project import Project
-from ui.state import cached, current_project, evaluation, is_cached, lang, leaflet_urls, tr, warm_up
+from ui.state import cached, current_project, page_header, evaluation, is_cached, lang, leaflet_urls, tr, warm_up
 
 SELECTED = "map_unit"          # "kind|id" of the unit whose scorecard is shown
 SEARCH = "map_search"          # the search box (kept equal to the selection)
@@ -216,10 +216,7 @@ def render() -> None:
     project = current_project()
     config = project.config  # parsed once per run (each access reads the toml)
     cfg = settings(config)
-    pcfg = config["project"]
-    st.title(f"{tr('page_map')} · {pcfg.get('region', '')}")
-    if pcfg.get("demo"):
-        st.caption(tr("demo_banner"))
+    pcfg = page_header(project, "page_map", with_region=True)
     if cfg["_problems"]:
         st.warning(tr("map_bad_setting", items="; ".join(cfg["_problems"])))
     warm_up(project)

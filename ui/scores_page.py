@@ -17,7 +17,7 @@ import streamlit as st
 
 from layers.i18n import layer_label
 from ui.number_columns import column_config
-from ui.state import current_project, evaluation_or_stop, lang, tr
+from ui.state import current_project, evaluation_or_stop, page_header, lang, tr
 
 WEIGHT_KEY = "scores_w_{}"
 UNITS_KEY = "scores_units"
@@ -308,10 +308,7 @@ def render() -> None:
     from layers.problems import InputError
 
     project = current_project()
-    st.title(tr("page_scores"))
-    cfg = project.config.get("project", {})
-    if cfg.get("demo"):
-        st.caption(tr("demo_banner"))
+    cfg = page_header(project, "page_scores")
     inputs, default_ev = evaluation_or_stop(project)
     if not len(default_ev.units):
         st.info(tr("no_units"))

@@ -22,7 +22,7 @@ import streamlit as st
 
 from layers.i18n import layer_label
 from layers.project import Project
-from ui.state import cached, current_project, evaluation_or_stop, lang, leaflet_urls, tr
+from ui.state import cached, current_project, evaluation_or_stop, page_header, lang, leaflet_urls, tr
 
 RESULT_KEY = "siting_result"
 DRAWN_KEY = "siting_drawn"  # (signature of the last drawings received, their GeoJSON features in lon/lat)
@@ -557,10 +557,7 @@ def _results(project: Project, stored: dict) -> None:
 
 def render() -> None:
     project = current_project()
-    cfg = project.config["project"]
-    st.title(f"{tr('page_siting')} · {cfg.get('region', '')}")
-    if cfg.get("demo"):
-        st.caption(tr("demo_banner"))
+    page_header(project, "page_siting", with_region=True)
     if "parcels" not in project.layer_names():
         st.info(tr("siting_no_parcels"))
         return

@@ -67,6 +67,15 @@ def current_project() -> Project:
         raise
 
 
+def page_header(project: Project, title_key: str, *, with_region: bool = False) -> dict[str, Any]:
+    """The page title (with the project's region when asked) and the demo banner; returns `[project]` of the toml."""
+    info = project.config.get("project", {})
+    st.title(f"{tr(title_key)} · {info.get('region', '')}" if with_region else tr(title_key))
+    if info.get("demo"):
+        st.caption(tr("demo_banner"))
+    return info
+
+
 def cached(name: str, project: Project, compute: Callable[[Project], T]) -> T:
     """`compute(project)` once per (name, project folder, content hash); concurrent callers wait for one run."""
     key = (name, str(project.root), project.content_hash())

@@ -16,7 +16,7 @@ import streamlit as st
 
 from layers.i18n import layer_label
 from layers.project import Project
-from ui.state import cached, current_project, evaluation_or_stop, lang, leaflet_urls, tr
+from ui.state import cached, current_project, evaluation_or_stop, page_header, lang, leaflet_urls, tr
 
 CATEGORY_COLOURS = {"unsupplied": "#f0a202", "idle": "#d7263d", "idle_by_date": "#7b2cbf"}
 SELECTED_COLOUR = "#00e5ff"
@@ -283,10 +283,7 @@ def _units_section(ev) -> None:
 
 def render() -> None:
     project = current_project()
-    cfg = project.config["project"]
-    st.title(f"{tr('page_supply')} · {cfg.get('region', '')}")
-    if cfg.get("demo"):
-        st.caption(tr("demo_banner"))
+    cfg = page_header(project, "page_supply", with_region=True)
     if "parcels" not in project.layer_names():
         st.info(tr("supply_no_parcels"))
         return
