@@ -25,7 +25,7 @@ demo: $(DEMO)/project.gpkg
 # in ui/assets.py; without it the app still works (upload a search area instead of drawing one).
 DRAW_JS := static/vendor/leaflet-draw/leaflet.draw.js
 $(DRAW_JS): ui/assets.py | $(VENV)/.installed
-	-$(BIN)/python -m ui.assets
+	-$(BIN)/python -m maps.assets
 
 run: $(VENV)/.installed $(DEMO)/project.gpkg $(DRAW_JS)
 	$(BIN)/landpark app $(DEMO) --port $(PORT)

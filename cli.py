@@ -12,7 +12,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from layers.i18n import layer_label, t
+from i18n import layer_label, t
 from layers.problems import InputError, LandparkError
 from layers.schema import LAYERS
 
@@ -212,7 +212,7 @@ def score(directory: Annotated[Path, typer.Argument(help="project folder")],
     progress(f"scored {len(document['units'])} units and {len(document['enterprises'])} enterprises "
              f"in {time.perf_counter() - start:.1f} s")
     if out is not None:
-        from analysis.exports.bundle import export_all
+        from reports.bundle import export_all
 
         unit_ids = [u.strip() for u in units.split(",") if u.strip()] if units else None
         try:

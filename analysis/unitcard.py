@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.exports import COST_INDICATORS, KEY_INDICATORS, composite_directions, is_missing
+from reports import COST_INDICATORS, KEY_INDICATORS, composite_directions, is_missing
 from analysis.score import Evaluation
 
 CARD_INDICATORS = (*KEY_INDICATORS, "output_per_mu", "building_coverage", "area_mu", "industrial_land_mu",

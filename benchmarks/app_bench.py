@@ -3,7 +3,7 @@
 Two fresh processes measure, on the project (the demo district, built into a temporary folder,
 when none is given):
 
-- `layers`: the map pipeline alone — reading the layers, encoding them (`analysis.maplayers`),
+- `layers`: the map pipeline alone — reading the layers, encoding them (`maps.layer_data`),
   building the folium map and turning it into what streamlit-folium sends (cold: empty caches,
   after imports; warm: layers cached, the map rebuilt as on every rerun); the page weight (bytes of
   the component's arguments: map script, HTML, header, dynamic group); colouring (classes +
@@ -66,8 +66,8 @@ def phase_layers(project_dir: str, repeat: int, compare_geojson: bool) -> dict[s
     t0 = time.perf_counter()
     import streamlit_folium  # noqa: F401
 
-    from analysis.maplayers import firm_class_string, prepare_map_layers, read_map_frames
-    from analysis.webmap import build_map, overlay_group
+    from maps.layer_data import firm_class_string, prepare_map_layers, read_map_frames
+    from maps.webmap import build_map, overlay_group
     from layers.project import Project
     out: dict[str, Any] = {"import_s": round(time.perf_counter() - t0, 3)}
 
@@ -109,7 +109,7 @@ def phase_layers(project_dir: str, repeat: int, compare_geojson: bool) -> dict[s
     t = time.perf_counter()
     import mapclassify  # noqa: F401
     out["mapclassify_import_s"] = round(time.perf_counter() - t, 3)
-    from analysis.choropleth import classify
+    from maps.choropleth import classify
     from analysis.explain import explain_unit
     from analysis.unitcard import unit_card
     firm_classes = firm_class_string(layers.firm_order, ev.firms["class"])
@@ -135,7 +135,7 @@ def phase_layers(project_dir: str, repeat: int, compare_geojson: bool) -> dict[s
     out["unit_card_explain_and_map_s"] = _median(click)
     out["page_weight_with_selection_bytes"] = sizes_sel["total"]
     if compare_geojson:
-        from analysis.webmap import to_display
+        from maps.webmap import to_display
         t = time.perf_counter()
         plain = {kind: to_display(frame, kind) for kind, frame in frames.items() if hasattr(frame, "geometry")}
         fmap = build_map(plain, bounds=layers.bounds, demo=True, leaflet_urls=urls)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from spatial.errors import LandparkError
+
 Severity = Literal["error", "warning", "info"]
 
 
@@ -35,14 +37,6 @@ class Problem:
     def __str__(self) -> str:
         where = " / ".join(p for p in (self.source, self.layer, self.feature, self.field) if p)
         return f"[{self.severity}] {where}: {self.message}" if where else f"[{self.severity}] {self.message}"
-
-
-class LandparkError(Exception):
-    """Root of Landpark's errors: carries the problems that caused it."""
-
-    def __init__(self, message: str, problems: list[Problem] | None = None):
-        super().__init__(message)
-        self.problems: list[Problem] = list(problems or [])
 
 
 class InputError(LandparkError, ValueError):

@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 import pyproj
 from pyproj.exceptions import CRSError as _PyprojCRSError
 
+from spatial.errors import LandparkError
+
 __all__ = ["CRSError", "CRSDetection", "detect_crs", "gk_epsg", "DATUMS"]
 
 
-class CRSError(ValueError):
+class CRSError(LandparkError, ValueError):
     """The CRS cannot be determined or contradicts the data; the message says how to fix it."""
 
 

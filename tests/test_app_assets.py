@@ -10,8 +10,8 @@ import tarfile
 
 import pytest
 
-from ui import assets
-from ui.map_overlays import view_for_bounds
+from maps import assets
+from maps.overlays import view_for_bounds
 
 
 def _tarball(files: dict[str, bytes]) -> bytes:
@@ -68,7 +68,7 @@ def test_published_geojson_is_written_once_and_old_versions_pruned(tmp_path, mon
     import time
 
     import ui.state
-    from ui.map_overlays import publish_geojson
+    from maps.overlays import publish_geojson
 
     monkeypatch.setattr(ui.state, "STATIC_DIR", tmp_path)
     data = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"id": "甲"},

@@ -170,8 +170,8 @@ INTERIOR_POINT = """(name) => {
 
 @pytest.mark.browser
 def test_click_a_park_shows_its_scorecard_and_colour_the_units(app_server, browser_page, demo_project, evaluated):
-    from analysis.mapcodec import decode_layer, encode_layer
-    from analysis.webmap import display_geometries
+    from maps.codec import decode_layer, encode_layer
+    from maps.webmap import display_geometries
 
     page = browser_page
     errors: list[str] = []

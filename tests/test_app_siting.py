@@ -204,10 +204,10 @@ def test_siting_in_chromium_shows_numbered_candidates(app_server, browser_page, 
 
 @pytest.mark.browser
 def test_siting_draw_a_search_area_in_chromium(app_server, browser_page, independent):
-    from ui.assets import draw_urls
+    from maps.assets import draw_urls
 
     if draw_urls() is None:
-        pytest.skip("Leaflet.draw is not installed (python -m ui.assets)")
+        pytest.skip("Leaflet.draw is not installed (python -m maps.assets)")
     _data, unrestricted = independent
     page = browser_page
     errors: list[str] = []

@@ -21,12 +21,12 @@ import pandas as pd
 import pytest
 import shapely
 
-from analysis.exports import (FORMATS, MissingFontError, find_cjk_font, indicator_comparison, select_units,
+from reports import (FORMATS, MissingFontError, find_cjk_font, indicator_comparison, select_units,
                               unit_issues)
-from analysis.exports.bundle import export_all, parse_formats
-from analysis.exports.gpkg import read_aliases
-from analysis.exports.html import find_leaflet, score_colour
-from analysis.exports.staticmap import nice_length, polygon_path
+from reports.bundle import export_all, parse_formats
+from reports.gpkg import read_aliases
+from reports.html import find_leaflet, score_colour
+from reports.staticmap import nice_length, polygon_path
 from analysis.inputs import load_inputs
 from analysis.score import evaluate
 from layers.problems import InputError, Problem
@@ -128,7 +128,7 @@ def test_failed_export_leaves_outdir_as_it_was(small, tmp_path, monkeypatch):
     def broken(*_a, **_k):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("analysis.exports.html.export_html", broken)
+    monkeypatch.setattr("reports.html.export_html", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         export_all(ev, inputs, out, ["json", "html"])
     assert sorted(p.name for p in out.iterdir()) == ["notes.txt", "score.json"]
@@ -161,10 +161,10 @@ def test_unit_selection_restricts_every_table(small, tmp_path):
 # --------------------------------------------------------------------------- shared pieces
 
 
-def test_missing_font_error_names_the_debian_package(tmp_path, monkeypatch):
+def test_missing_font_error_says_how_to_get_one(tmp_path, monkeypatch):
     monkeypatch.delenv("LANDPARK_CJK_FONT", raising=False)
-    with pytest.raises(MissingFontError, match="fonts-noto-cjk"):
-        find_cjk_font(dirs=(tmp_path,))
+    with pytest.raises(MissingFontError, match="noto-cjk-sans-otc"):
+        find_cjk_font(dirs=(tmp_path,), packaged=False)
 
 
 def test_indicator_comparison_medians_and_ranks_by_direction():
@@ -336,10 +336,10 @@ def test_html_has_every_unit_and_runs_offline(exported):
 
 
 def test_html_keeps_cdn_links_and_a_note_without_local_leaflet(small, tmp_path, monkeypatch):
-    from analysis.exports.html import export_html
+    from reports.html import export_html
 
     ev, inputs = small
-    monkeypatch.setattr("analysis.webmap.LEAFLET_DIRS", ())
+    monkeypatch.setattr("maps.webmap.LEAFLET_DIRS", ())
     monkeypatch.delenv("LANDPARK_LEAFLET_DIR", raising=False)
     page = export_html(ev, inputs, tmp_path / "cdn.html")
     parser = _Rows()

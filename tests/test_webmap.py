@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 import shapely
 
-from analysis.choropleth import NO_DATA_COLOUR, classify, ramp
-from analysis.mapcodec import decode_layer, encode_column, encode_layer
-from analysis.maplayers import firm_class_string, prepare_map_layers, read_map_frames, unit_key
-from analysis.webmap import build_map, display_geometries, overlay_group, to_display, zoom_for_bounds
+from maps.choropleth import NO_DATA_COLOUR, classify, ramp
+from maps.codec import decode_layer, encode_column, encode_layer
+from maps.layer_data import firm_class_string, prepare_map_layers, read_map_frames, unit_key
+from maps.webmap import build_map, display_geometries, overlay_group, to_display, zoom_for_bounds
 
 # ------------------------------------------------------------------------------- choropleth classes
 
@@ -156,7 +156,7 @@ def test_projected_layers_are_shifted_after_reprojection():
 
 
 def test_basemaps_need_a_key_for_tianditu_and_shift_only_for_amap():
-    from analysis.basemaps import BASEMAPS, needs_gcj02, tile_layers
+    from maps.basemaps import BASEMAPS, needs_gcj02, tile_layers
 
     assert tile_layers(None) == []
     with pytest.raises(ValueError, match="Tianditu"):

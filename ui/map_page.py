@@ -2,7 +2,7 @@
 (or find it by name) to see its scorecard beside the map.
 
 The page only displays and collects input. Layers are prepared once per project content
-(`analysis.maplayers`, cached through `ui.state.cached`) and drawn compactly in the browser; the
+(`maps.layer_data`, cached through `ui.state.cached`) and drawn compactly in the browser; the
 parts that change on an interaction — choropleth fill and legend, the selected unit's outline,
 the firms' classes — travel in streamlit-folium's `feature_group_to_add`, so the map is not
 re-mounted, and `returned_objects` is limited to the clicked feature, so panning never reruns.
@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from layers.i18n import layer_label
+from i18n import layer_label
 from layers.project import Project
 from ui.state import cached, current_project, page_header, evaluation, is_cached, lang, leaflet_urls, tr, warm_up
 
@@ -60,7 +60,7 @@ def settings(config: dict) -> dict[str, Any]:
 
 def _map_layers(gcj02: bool):
     def compute(project: Project):
-        from analysis.maplayers import prepare_map_layers, read_map_frames
+        from maps.layer_data import prepare_map_layers, read_map_frames
 
         cfg = settings(project.config)
         return prepare_map_layers(read_map_frames(project), gcj02=gcj02, precision=float(cfg["precision_deg"]),
@@ -105,15 +105,15 @@ def _prewarm_mapclassify() -> None:
 def _indicator_label(name: str | None) -> str:
     if name is None:
         return tr("map_colour_none")
-    from analysis.exports import column_label
+    from reports import column_label
 
     return column_label(name, lang())
 
 
 def _sidebar(cfg: dict) -> tuple[str | None, str | None, str | None, str]:
     """Basemap, Tianditu key, colouring indicator and scheme chosen in the sidebar."""
-    from analysis.basemaps import basemap_label
-    from analysis.choropleth import SCHEMES
+    from maps.basemaps import basemap_label
+    from maps.choropleth import SCHEMES
     from analysis.unitcard import COLOUR_INDICATORS
 
     with st.sidebar:
@@ -136,9 +136,9 @@ def _sidebar(cfg: dict) -> tuple[str | None, str | None, str | None, str]:
 
 def _colouring(ev, indicator: str, scheme: str, cfg: dict) -> tuple[dict, str, str] | None:
     """Unit key → (colour, value text), the legend HTML and a caption; None with a message when nothing to colour."""
-    from analysis.choropleth import NO_DATA_COLOUR, classify
-    from analysis.exports import COST_INDICATORS, display_value
-    from analysis.webmap import legend_rows_html
+    from maps.choropleth import NO_DATA_COLOUR, classify
+    from reports import COST_INDICATORS, display_value
+    from maps.webmap import legend_rows_html
 
     units = ev.units
     if indicator not in units.columns:
@@ -173,7 +173,7 @@ def _search_options(layers) -> tuple[list, dict]:
 
 
 def _on_search(layers, height_px: int) -> None:
-    from analysis.webmap import zoom_for_bounds
+    from maps.webmap import zoom_for_bounds
 
     key = st.session_state.get(SEARCH)
     st.session_state[SELECTED] = key
@@ -208,9 +208,9 @@ def _last_click_unit() -> str | None:
 def render() -> None:
     from streamlit_folium import st_folium
 
-    from analysis.basemaps import basemap_label, needs_gcj02
-    from analysis.maplayers import firm_class_string
-    from analysis.webmap import build_map, overlay_group
+    from maps.basemaps import basemap_label, needs_gcj02
+    from maps.layer_data import firm_class_string
+    from maps.webmap import build_map, overlay_group
 
     start, started = time.perf_counter(), time.monotonic()
     project = current_project()
@@ -293,7 +293,7 @@ def _clear_selection() -> None:
 
 def _scorecard(ev, key: str) -> None:
     """The selected unit's card: score, grade, rank, key indicators, member classes, and its explanation."""
-    from analysis.exports import column_label, display_value, format_value
+    from reports import column_label, display_value, format_value
     from analysis.unitcard import unit_card
 
     kind, _, unit_id = key.partition("|")
@@ -328,7 +328,7 @@ def _scorecard(ev, key: str) -> None:
 
 
 def _class_badge(cls: str, n: int) -> str:
-    from analysis.webmap import CLASS_COLOURS
+    from maps.webmap import CLASS_COLOURS
 
     colour = CLASS_COLOURS.get(cls, "#999")
     text = "#fff" if cls in ("A", "D") else "#111"
@@ -338,7 +338,7 @@ def _class_badge(cls: str, n: int) -> str:
 
 def _explanation(ev, card) -> None:
     """analysis.explain.explain_unit as tables: indicators with formulas, the score breakdown, inputs, members."""
-    from analysis.exports import column_label, display_value, format_value
+    from reports import column_label, display_value, format_value
     from analysis.explain import explain_unit
 
     doc = explain_unit(ev, card.unit_id)

@@ -1,6 +1,6 @@
 """Column labels and number formats for evaluation tables shown with `st.dataframe`.
 
-Labels come from the one translation table through `analysis.exports.column_label` (the same
+Labels come from the one translation table through `reports.column_label` (the same
 Chinese labels, with units, as the PDF and Excel exports); formats follow the export's number
 kinds (ratios as percentages, areas and money to 0.1, per-mu values to 0.01, counts as integers).
 """
@@ -18,7 +18,7 @@ _FORMATS = {"ratio": "percent", "mu": "%.1f", "money": "%.1f", "per_mu": "%.2f",
 def column_config(columns: Iterable[str], lang: str, *, labels: dict[str, str] | None = None,
                   kinds: dict[str, str] | None = None) -> dict:
     """`st.dataframe` column_config for evaluation columns: translated label and number format."""
-    from analysis.exports import column_kind, column_label
+    from reports import column_kind, column_label
 
     labels, kinds = labels or {}, kinds or {}
     out = {}

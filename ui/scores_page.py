@@ -2,7 +2,7 @@
 updating live; units compared side by side; one unit's scorecard; exports of the selection.
 
 Re-scoring with edited weights is `analysis.rescore.rescored` (no re-evaluation); the scorecard
-is `analysis.explain.explain_unit`; the files are `analysis.exports.bundle.export_all`.
+is `analysis.explain.explain_unit`; the files are `reports.bundle.export_all`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from layers.i18n import layer_label
+from i18n import layer_label
 from ui.number_columns import column_config
 from ui.state import current_project, evaluation_or_stop, page_header, lang, tr
 
@@ -45,7 +45,7 @@ def _settings(project) -> dict:
 def _weight_inputs(spec) -> tuple[list[float], bool]:
     """One number input per composite indicator (defaults from landpark.toml) and a reset button;
     returns the weights in use and whether they differ from the defaults."""
-    from analysis.exports import short_label
+    from reports import short_label
     from analysis.rescore import weights_changed
 
     keys = [WEIGHT_KEY.format(name) for name in spec.indicators]
@@ -83,7 +83,7 @@ def _ranking(units: pd.DataFrame, spec, settings: dict) -> None:
     kinds = list(dict.fromkeys(units["unit_kind"]))
     numeric = ["score", "rank", "rank_best", "rank_worst", *spec.indicators, *EXTRA_COLUMNS]
     numeric = [c for c in dict.fromkeys(numeric) if c in units.columns]
-    from analysis.exports import column_label
+    from reports import column_label
 
     c1, c2, c3 = st.columns([2, 3, 2])
     kind = c1.selectbox(tr("unit_kind"), ["all", *kinds], key="scores_kind",
@@ -123,7 +123,7 @@ def _comparison(units: pd.DataFrame, norm: pd.DataFrame, spec, ids: list[str]) -
     """Selected units side by side (indicators as rows) and their normalised indicators as bars."""
     import altair as alt
 
-    from analysis.exports import column_label, display_value, short_label
+    from reports import column_label, display_value, short_label
 
     label = _unit_label(units)
     pos = [int(units.index[units["unit_id"].astype(str) == uid][0]) for uid in ids]
@@ -171,7 +171,7 @@ def _explained(project, default_ev, uid: str) -> dict:
 
 def _scorecard(project, ev, default_ev, uid: str, changed: bool) -> None:
     """One unit's score, grade, rank, rank range, score breakdown, indicators and members."""
-    from analysis.exports import column_label, display_value
+    from reports import column_label, display_value
     from analysis.rescore import unit_composite
 
     doc = _explained(project, default_ev, uid)
@@ -257,7 +257,7 @@ def _file_name(ev, ids: list[str], fmt: str) -> str:
 
 def _exports(ev, inputs, ids: list[str], changed: bool, version: str) -> None:
     """Generate one export of the selection on demand, then offer it for download."""
-    from analysis.exports.bundle import export_all
+    from reports.bundle import export_all
     from layers.problems import LandparkError
 
     st.subheader(tr("scores_export"))

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from layers.i18n import layer_label
+from i18n import layer_label
 from layers.project import Project
 from ui.state import cached, current_project, evaluation_or_stop, page_header, lang, leaflet_urls, tr
 
@@ -53,7 +53,7 @@ def _siting_data(project: Project):
 
 def _map_layers(project: Project):
     """Context layers for build_map, and the parcels a request can take (批而未供, 闲置) published as static files."""
-    from ui.map_overlays import context_layers, lonlat_geojson, project_stem, publish_geojson
+    from maps.overlays import context_layers, lonlat_geojson, project_stem, publish_geojson
 
     layers, bounds = context_layers(project)
     offered = {}
@@ -205,7 +205,7 @@ def _dynamic_group(project: Project, stored: dict | None, search):
     import geopandas as gpd
     import shapely
 
-    from ui.map_overlays import lonlat_geojson, rank_marker
+    from maps.overlays import lonlat_geojson, rank_marker
 
     group = folium.FeatureGroup(name=tr("siting_candidates"))
     crs = project.crs
@@ -235,8 +235,8 @@ def _view(project: Project, stored: dict | None, settings: dict[str, Any]):
     """Centre and zoom fitting the candidates (and search area) of the last run; None before a run."""
     import geopandas as gpd
 
-    from analysis.webmap import lonlat_bounds
-    from ui.map_overlays import view_for_bounds
+    from maps.webmap import lonlat_bounds
+    from maps.overlays import view_for_bounds
 
     if stored is None:
         return None, None
@@ -255,9 +255,9 @@ def _map(project: Project, stored: dict | None, settings: dict[str, Any]) -> Non
     from streamlit_folium import st_folium
 
     from analysis.siting.search_area import area_from_features
-    from analysis.webmap import SUPPLY_COLOURS, build_map
-    from ui.assets import draw_urls
-    from ui.map_overlays import add_geojson, corner_legend, fold_legend, layer_control_last
+    from maps.webmap import SUPPLY_COLOURS, build_map
+    from maps.assets import draw_urls
+    from maps.overlays import add_geojson, corner_legend, fold_legend, layer_control_last
 
     layers, bounds, offered = cached("siting_map_layers", project, _map_layers)
     fmap = build_map(layers, lang=lang(), bounds=bounds, demo=bool(project.config["project"].get("demo")),

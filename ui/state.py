@@ -16,7 +16,7 @@ from typing import Any, Callable, TypeVar
 
 import streamlit as st
 
-from layers.i18n import t
+from i18n import t
 from layers.project import Project
 
 T = TypeVar("T")
@@ -36,7 +36,7 @@ def lang() -> str:
 
 
 def tr(key: str, **values: Any) -> str:
-    """`layers.i18n.t` in the session's language, with `str.format` values."""
+    """`i18n.t` in the session's language, with `str.format` values."""
     text = t(key, lang())
     return text.format(**values) if values else text
 
@@ -166,7 +166,7 @@ def static_url(source: Path, name: str) -> str:
 def leaflet_urls() -> tuple[str, str] | None:
     """Local Leaflet (Debian libjs-leaflet or $LANDPARK_LEAFLET_DIR) served by the app, so maps draw
     with no internet; None falls back to folium's CDN links."""
-    from analysis.webmap import find_leaflet
+    from maps.webmap import find_leaflet
 
     source = find_leaflet()
     if source is None:

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from layers.i18n import layer_label
+from i18n import layer_label
 from layers.project import Project
 from ui.state import cached, current_project, evaluation_or_stop, page_header, lang, leaflet_urls, tr
 
@@ -37,7 +37,7 @@ def _lists(project: Project):
 
 def _base_map(project: Project):
     """Context layers and every listed parcel by category (lon/lat GeoJSON, published as static files; cached)."""
-    from ui.map_overlays import context_layers, lonlat_geojson, project_stem, publish_geojson
+    from maps.overlays import context_layers, lonlat_geojson, project_stem, publish_geojson
 
     layers, bounds = context_layers(project)
     lists = cached("supply_lists", project, _lists)
@@ -171,7 +171,7 @@ def _list_frame(lists: pd.DataFrame) -> pd.DataFrame:
 def _selection_group(selected: pd.DataFrame):
     import folium
 
-    from ui.map_overlays import lonlat_geojson
+    from maps.overlays import lonlat_geojson
 
     group = folium.FeatureGroup(name=tr("supply_selected"))
     if len(selected):
@@ -187,8 +187,8 @@ def _selection_group(selected: pd.DataFrame):
 def _map(project: Project, selected: pd.DataFrame, settings: dict[str, Any]) -> None:
     from streamlit_folium import st_folium
 
-    from analysis.webmap import build_map, lonlat_bounds
-    from ui.map_overlays import add_geojson, corner_legend, layer_control_last, view_for_bounds
+    from maps.webmap import build_map, lonlat_bounds
+    from maps.overlays import add_geojson, corner_legend, layer_control_last, view_for_bounds
 
     layers, bounds, parcels = cached("supply_base_map", project, _base_map)
     fmap = build_map(layers, lang=lang(), bounds=bounds, demo=bool(project.config["project"].get("demo")),

@@ -36,6 +36,7 @@ from analysis.units import overlay_units
 from layers.problems import InputError
 from layers.project import Project, atomic_path
 from spatial.area import MU_M2, ellipsoidal_area_m2
+from spatial.errors import LandparkError
 from spatial.overlay import nearest_distance
 from spatial.raster import Grid, read_grid, slope_grid, zonal_stats
 
@@ -92,7 +93,7 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-class RequestError(ValueError):
+class RequestError(LandparkError, ValueError):
     """A request parameter out of range or unknown (a usage error: CLI exit 2)."""
 
 

@@ -1,0 +1,226 @@
+"""The one translation table for user-facing text (CLI reports, the app, exports).
+
+Keys are English identifiers; `t(key, lang)` returns the Chinese (default) or English text.
+Layer and field labels come from `layers.schema` so they are written once.
+"""
+
+from __future__ import annotations
+
+from layers.schema import LAYERS
+
+DEFAULT_LANG = "zh"
+
+TEXT: dict[str, dict[str, str]] = {
+    "app_title": {"zh": "Landpark 园区用地分析", "en": "Landpark land & park analysis"},
+    "demo_banner": {"zh": "示范数据（虚构区县，仅供演示）", "en": "Demo data (a fictional district)"},
+    "page_map": {"zh": "总览地图", "en": "Map"},
+    "project": {"zh": "项目", "en": "Project"},
+    "layers": {"zh": "图层", "en": "Layers"},
+    "features": {"zh": "要素数", "en": "Features"},
+    "no_layers": {"zh": "项目中还没有图层。", "en": "The project has no layers yet."},
+    "legend": {"zh": "图例", "en": "Legend"},
+    "language": {"zh": "语言", "en": "Language"},
+    "basemap": {"zh": "底图", "en": "Basemap"},
+    "basemap_none": {"zh": "无底图（离线）", "en": "None (offline)"},
+    "data_issues": {"zh": "数据问题", "en": "Data issues"},
+    # validation report
+    "report_source": {"zh": "数据源", "en": "Source"},
+    "report_layer": {"zh": "图层", "en": "Layer"},
+    "report_kind": {"zh": "图层类型", "en": "Layer kind"},
+    "report_features": {"zh": "要素/行数", "en": "Features/rows"},
+    "report_crs": {"zh": "坐标系", "en": "CRS"},
+    "report_crs_guess": {"zh": "（推测，请核对）", "en": " (a guess: please check)"},
+    "report_encoding": {"zh": "字符编码", "en": "Encoding"},
+    "report_mapping": {"zh": "字段对应", "en": "Field mapping"},
+    "report_sample": {"zh": "首行取值（核对编码）", "en": "First row (check the decoding)"},
+    "report_unmapped": {"zh": "未识别字段", "en": "Unmapped columns"},
+    "report_land_use": {"zh": "用地分类标准", "en": "Land-use standard"},
+    "report_problems": {"zh": "问题", "en": "Problems"},
+    "report_none": {"zh": "无", "en": "none"},
+    "report_ok": {"zh": "可以导入", "en": "can be imported"},
+    "report_blocked": {"zh": "不能导入：存在阻断性错误", "en": "cannot be imported: blocking errors"},
+    "imported": {"zh": "已导入", "en": "Imported"},
+    "severity_error": {"zh": "错误", "en": "error"},
+    "severity_warning": {"zh": "警告", "en": "warning"},
+    "severity_info": {"zh": "提示", "en": "info"},
+    # supply status and levels
+    "unsupplied": {"zh": "批而未供", "en": "Approved, not supplied"},
+    "supplied": {"zh": "已供未建", "en": "Supplied, not built"},
+    "built": {"zh": "已建成", "en": "Built"},
+    "idle": {"zh": "闲置", "en": "Idle"},
+    "red": {"zh": "一级（红线）", "en": "Level 1 (red)"},
+    "blue": {"zh": "二级（蓝线）", "en": "Level 2 (blue)"},
+    "urban_boundary": {"zh": "城镇开发边界", "en": "Urban development boundary"},
+    "permanent_farmland": {"zh": "永久基本农田", "en": "Permanent farmland"},
+    "ecological_redline": {"zh": "生态保护红线", "en": "Ecological red line"},
+    # scorecard exports (analysis/exports): report text
+    "exp_title": {"zh": "{region} {year} 年度工业用地单元综合评价", "en": "{region}: industrial land unit evaluation {year}"},
+    "exp_district_summary": {"zh": "区县概况", "en": "District summary"},
+    "exp_ranking": {"zh": "单元排名", "en": "Unit ranking"},
+    "exp_method": {"zh": "评价方法", "en": "Method"},
+    "exp_weights": {"zh": "综合得分指标与权重", "en": "Composite indicators and weights"},
+    "exp_score_formula": {"zh": "综合得分 = 100 × Σ(权重 × 标准化值) ÷ Σ权重，只计有数据的指标",
+                          "en": "score = 100 × Σ(weight × normalised value) ÷ Σ weight, over indicators with data"},
+    "exp_grade_rule": {"zh": "等级：A ≥ {a}，B ≥ {b}，C ≥ {c}，其余为 D；排名在同类单元内",
+                       "en": "Grades: A ≥ {a}, B ≥ {b}, C ≥ {c}, otherwise D; ranks are within the unit kind"},
+    "exp_norm_benchmark": {"zh": "对标区县整体值（封顶 {cap} 倍）", "en": "vs district value (capped at {cap}×)"},
+    "exp_norm_ratio": {"zh": "比例本身", "en": "the fraction itself"},
+    "exp_norm_minmax": {"zh": "同类单元极差标准化", "en": "min–max within the unit kind"},
+    "exp_benefit": {"zh": "越大越好", "en": "higher is better"},
+    "exp_cost": {"zh": "越小越好", "en": "lower is better"},
+    "exp_year": {"zh": "评价年度", "en": "Evaluation year"},
+    "exp_as_of": {"zh": "评价基准日", "en": "As of"},
+    "exp_enterprise_method": {"zh": "企业亩均评价", "en": "Enterprise per-mu evaluation"},
+    "exp_indicator": {"zh": "指标", "en": "Indicator"},
+    "exp_this_unit": {"zh": "本单元", "en": "This unit"},
+    "exp_kind_median": {"zh": "同类中位数", "en": "Median of kind"},
+    "exp_district_value": {"zh": "区县整体", "en": "District"},
+    "exp_rank_in_kind": {"zh": "同类排名", "en": "Rank in kind"},
+    "exp_weight": {"zh": "权重", "en": "Weight"},
+    "exp_direction": {"zh": "方向", "en": "Direction"},
+    "exp_normalisation": {"zh": "标准化", "en": "Normalisation"},
+    "exp_benchmark": {"zh": "基准值", "en": "Benchmark"},
+    "exp_score_grade": {"zh": "综合得分 {score}　等级 {grade}　同类第 {rank}/{n} 名",
+                        "en": "Score {score}   grade {grade}   rank {rank} of {n} in kind"},
+    "exp_rank_range": {"zh": "权重各 ±10% 时排名 {best}–{worst}", "en": "rank {best}–{worst} with each weight ±10 %"},
+    "exp_member_classes": {"zh": "成员企业分类（{n} 家）", "en": "Member enterprises by class ({n})"},
+    "exp_unit_issues": {"zh": "涉及本单元的数据问题（{n} 条）", "en": "Data issues touching this unit ({n})"},
+    "exp_more_issues": {"zh": "……另有 {n} 条，见 Excel「数据问题」表", "en": "… {n} more: see the Excel sheet “Data issues”"},
+    "exp_none": {"zh": "无", "en": "none"},
+    "exp_unit_boundary": {"zh": "单元边界", "en": "Unit boundary"},
+    "exp_class_firms": {"zh": "{c}类企业", "en": "Class {c} firms"},
+    "exp_north": {"zh": "北", "en": "N"},
+    "exp_page": {"zh": "第 {i} 页，共 {n} 页", "en": "Page {i} of {n}"},
+    "exp_footer": {"zh": "Landpark 生成 {date}", "en": "Generated by Landpark on {date}"},
+    "exp_sheet_summary": {"zh": "汇总", "en": "Summary"},
+    "exp_sheet_enterprises": {"zh": "企业评价", "en": "Enterprises"},
+    "exp_sheet_method": {"zh": "方法", "en": "Method"},
+    "exp_item": {"zh": "项目", "en": "Item"},
+    "exp_formula": {"zh": "公式或取值", "en": "Formula or value"},
+    "exp_value": {"zh": "数值", "en": "Value"},
+    "exp_source": {"zh": "来源", "en": "Source"},
+    "exp_section": {"zh": "类别", "en": "Section"},
+    "exp_unit_formulas": {"zh": "单元指标", "en": "Unit indicators"},
+    "exp_composite": {"zh": "综合得分", "en": "Composite score"},
+    "exp_computed_district": {"zh": "本次评价计算的区县整体值", "en": "district value computed in this evaluation"},
+    "exp_units_in": {"zh": "所在单元", "en": "Units"},
+    "exp_group_above": {"zh": "规上", "en": "above scale"},
+    "exp_group_below": {"zh": "规下", "en": "below scale"},
+    "exp_yes": {"zh": "是", "en": "yes"},
+    "exp_no": {"zh": "否", "en": "no"},
+    "exp_unit_table": {"zh": "单元评价表", "en": "Unit scores"},
+    "exp_offline_note": {"zh": "本机未找到 Leaflet 脚本，地图需联网加载；离线时仅显示下表。",
+                         "en": "No local copy of Leaflet was found: the map needs the internet; offline, only the table below shows."},
+    "exp_units_count": {"zh": "评价单元 {n} 个", "en": "{n} evaluation units"},
+    "exp_part": {"zh": "{label}得分", "en": "{label} points"},
+    "exp_font_missing": {"zh": "未找到中文字体", "en": "no CJK font found"},
+    # scorecard exports: column labels
+    "col_unit_id": {"zh": "单元编号", "en": "Unit id"},
+    "col_unit_kind": {"zh": "单元类型", "en": "Unit kind"},
+    "col_name": {"zh": "名称", "en": "Name"},
+    "col_level": {"zh": "级别", "en": "Level"},
+    "col_leading_industries": {"zh": "主导产业", "en": "Leading industries"},
+    "col_area_mu": {"zh": "单元面积（亩）", "en": "Area (mu)"},
+    "col_parcel_count": {"zh": "宗地数", "en": "Parcels"},
+    "col_industrial_land_mu": {"zh": "工业用地面积（亩）", "en": "Industrial land (mu)"},
+    "col_m0_mu": {"zh": "M0用地面积（亩）", "en": "M0 land (mu)"},
+    "col_industrial_share": {"zh": "工业用地占比", "en": "Industrial share"},
+    "col_supplied_mu": {"zh": "已供面积（亩）", "en": "Supplied (mu)"},
+    "col_unsupplied_mu": {"zh": "批而未供面积（亩）", "en": "Approved, not supplied (mu)"},
+    "col_approved_mu": {"zh": "已批面积（亩）", "en": "Approved (mu)"},
+    "col_built_mu": {"zh": "已建成面积（亩）", "en": "Built (mu)"},
+    "col_idle_mu": {"zh": "闲置土地面积（亩）", "en": "Idle (mu)"},
+    "col_supply_ratio": {"zh": "供地率", "en": "Supply ratio"},
+    "col_built_ratio": {"zh": "土地建成率", "en": "Built ratio"},
+    "col_idle_ratio": {"zh": "土地闲置率", "en": "Idle ratio"},
+    "col_idle_by_date_mu": {"zh": "逾期未动工面积（亩）", "en": "Overdue start (mu)"},
+    "col_idle_by_date_count": {"zh": "逾期未动工宗数", "en": "Overdue start (parcels)"},
+    "col_far_industrial": {"zh": "工业用地容积率", "en": "Industrial FAR"},
+    "col_building_coverage": {"zh": "建筑系数", "en": "Building coverage"},
+    "col_low_far_mu": {"zh": "低容积率用地（亩）", "en": "Low-FAR land (mu)"},
+    "col_member_count": {"zh": "成员企业数", "en": "Member firms"},
+    "col_tax_per_mu": {"zh": "亩均税收（万元/亩）", "en": "Tax per mu (10k yuan)"},
+    "col_value_added_per_mu": {"zh": "亩均增加值（万元/亩）", "en": "Value added per mu (10k yuan)"},
+    "col_output_per_mu": {"zh": "亩均产值（万元/亩）", "en": "Output per mu (10k yuan)"},
+    "col_member_tax_10k_yuan": {"zh": "成员企业税收（万元）", "en": "Member tax (10k yuan)"},
+    "col_member_land_mu": {"zh": "成员企业用地（亩）", "en": "Member land (mu)"},
+    "col_class_A": {"zh": "A类企业数", "en": "Class A firms"},
+    "col_class_B": {"zh": "B类企业数", "en": "Class B firms"},
+    "col_class_C": {"zh": "C类企业数", "en": "Class C firms"},
+    "col_class_D": {"zh": "D类企业数", "en": "Class D firms"},
+    "col_min_industrial_share": {"zh": "工业用地占比下限", "en": "Minimum industrial share"},
+    "col_industrial_share_ok": {"zh": "工业用地占比达标", "en": "Industrial share met"},
+    "col_m0_share": {"zh": "M0占比", "en": "M0 share"},
+    "col_m0_max_share": {"zh": "M0占比上限", "en": "Maximum M0 share"},
+    "col_m0_share_ok": {"zh": "M0占比达标", "en": "M0 share met"},
+    "col_low_efficiency_mu": {"zh": "低效用地面积（亩）", "en": "Low-efficiency land (mu)"},
+    "col_encroachment_mu": {"zh": "红线内非工业用地（亩）", "en": "Non-industrial use in red line (mu)"},
+    "col_encroachment_count": {"zh": "红线内非工业用地宗数", "en": "Non-industrial parcels in red line"},
+    "col_score": {"zh": "综合得分", "en": "Score"},
+    "col_rank": {"zh": "同类排名", "en": "Rank in kind"},
+    "col_grade": {"zh": "等级", "en": "Grade"},
+    "col_rank_best": {"zh": "权重±10%最好排名", "en": "Best rank (weights ±10 %)"},
+    "col_rank_worst": {"zh": "权重±10%最差排名", "en": "Worst rank (weights ±10 %)"},
+    "col_uscc": {"zh": "统一社会信用代码", "en": "Credit code (USCC)"},
+    "col_group": {"zh": "规模", "en": "Group"},
+    "col_land_mu": {"zh": "用地面积（亩）", "en": "Land (mu)"},
+    "col_land_source": {"zh": "用地面积来源", "en": "Land area from"},
+    "col_class": {"zh": "分类", "en": "Class"},
+    "col_class_override": {"zh": "分类调整原因", "en": "Class override"},
+    "col_substituted": {"zh": "缺失值替代指标", "en": "Indicators substituted"},
+    "col_scored": {"zh": "参与评价", "en": "Scored"},
+    "col_reason_not_scored": {"zh": "未评价原因", "en": "Why not scored"},
+    "col_supply_status": {"zh": "供地状态", "en": "Supply status"},
+    "col_parcel_id": {"zh": "宗地编号", "en": "Parcel id"},
+    "col_owner_uscc": {"zh": "权利人信用代码", "en": "Owner USCC"},
+    "col_owner_class": {"zh": "权利人分类", "en": "Owner class"},
+    "col_owner_score": {"zh": "权利人得分", "en": "Owner score"},
+    "col_severity": {"zh": "级别", "en": "Severity"},
+    "col_layer": {"zh": "图层", "en": "Layer"},
+    "col_feature": {"zh": "要素", "en": "Feature"},
+    "col_field": {"zh": "字段", "en": "Field"},
+    "col_code": {"zh": "问题代码", "en": "Code"},
+    "col_message": {"zh": "说明", "en": "Message"},
+    "col_value": {"zh": "取值", "en": "Value"},
+    "col_source": {"zh": "来源", "en": "Source"},
+}
+
+def register_section(name: str, section: dict[str, dict[str, str]]) -> None:
+    """Add one front door's own text (e.g. an app page's) to the table; a key defined twice is a programming error.
+
+    Registering the same section again is a no-op, so a module may be re-imported safely."""
+    twice = {key for key in TEXT.keys() & section.keys() if TEXT[key] is not section[key]}
+    if twice:
+        raise KeyError(f"{name}: translation keys defined twice: {sorted(twice)}")
+    TEXT.update(section)
+
+LAYER_EN = {
+    "protection_lines": "Industrial protection lines", "parks": "Industrial parks", "micro_parks": "Micro-enterprise parks",
+    "future_communities": "Future industrial communities", "parcels": "Parcels", "land_approvals": "Land approval batches",
+    "enterprises": "Enterprises", "constraints": "Three zones, three lines", "roads": "Roads",
+}
+
+
+def t(key: str, lang: str = DEFAULT_LANG) -> str:
+    """Text for `key` in `lang`; an unknown key returns itself so a gap shows, never crashes."""
+    entry = TEXT.get(key)
+    if entry is None:
+        return key
+    return entry.get(lang) or entry.get("en") or key
+
+
+def layer_label(kind: str, lang: str = DEFAULT_LANG) -> str:
+    """Display name of a layer kind."""
+    if lang == "en":
+        return LAYER_EN.get(kind, kind)
+    spec = LAYERS.get(kind)
+    return spec.label_zh if spec else kind
+
+
+def field_label(kind: str, name: str, lang: str = DEFAULT_LANG) -> str:
+    """Display name of a canonical field of a layer kind."""
+    spec = LAYERS.get(kind)
+    f = spec.get(name) if spec else None
+    if lang == "en" or f is None or not f.label_zh:
+        return name
+    return f.label_zh

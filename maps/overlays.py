@@ -1,0 +1,229 @@
+"""Overlays the supply and siting pages add to `maps.webmap.build_map`: highlighted parcels,
+ranked candidates with numbered labels, a search area, a small legend, and the view that fits them.
+
+Display only (no analysis): geometry goes to lon/lat rounded to 1e-6° as in `maps.webmap`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import math
+import os
+import tempfile
+from typing import Any
+
+import folium
+import geopandas as gpd
+from branca.element import MacroElement, Template
+
+from layers.project import Project
+
+__all__ = ["CONTEXT_KINDS", "context_layers", "lonlat_geojson", "view_for_bounds", "rank_marker", "corner_legend",
+           "layer_control_last", "publish_geojson", "StaticGeoJson", "add_geojson",
+           "fold_legend", "project_stem"]
+
+# Layers drawn under the overlays of both pages (parcels are the pages' own overlays).
+CONTEXT_KINDS = ("constraints", "roads", "protection_lines", "parks", "micro_parks", "future_communities")
+
+
+def context_layers(project: Project) -> tuple[dict, tuple[float, float, float, float] | None]:
+    """The context layers of `project` ready for `build_map`, and the district bounds (lon/lat)."""
+    from maps.webmap import lonlat_bounds, to_display
+
+    names = set(project.layer_names())
+    shown, bounds = {}, None
+    for kind in CONTEXT_KINDS:
+        if kind in names:
+            frame = project.read_layer(kind)
+            if len(frame):
+                shown[kind] = to_display(frame, kind)
+    for kind in ("parcels", "constraints", "protection_lines", "parks"):
+        if kind in names:
+            frame = project.read_layer(kind, columns=[]) if kind == "parcels" else project.read_layer(kind)
+            if len(frame):
+                bounds = lonlat_bounds(frame)
+                break
+    return shown, bounds
+
+
+def lonlat_geojson(frame: gpd.GeoDataFrame, fields: list[str], *, simplify_m: float = 1.0) -> dict[str, Any]:
+    """`frame`'s `fields` and geometry as a GeoJSON dict in EPSG:4326, through the shared display pipeline
+    (`maps.webmap.display_geometries`: simplified in metres, rounded to 1e-6°)."""
+    from maps.webmap import display_geometries
+
+    data = frame[[*fields, frame.geometry.name]]
+    data = data[~(data.geometry.isna() | data.geometry.is_empty)]
+    shown = gpd.GeoDataFrame(data[fields].astype(object).where(data[fields].notna(), None),
+                             geometry=display_geometries(data, simplify_m=simplify_m, precision=1e-6), crs=4326)
+    return shown.__geo_interface__
+
+
+def view_for_bounds(bounds: tuple[float, float, float, float], width_px: int, height_px: int, *,
+                    padding_px: int = 40, min_zoom: int = 3, max_zoom: int = 18) -> tuple[tuple[float, float], int]:
+    """((lat, lon) centre, zoom) of a Web Mercator view that shows lon/lat `bounds` in a map of that size.
+
+    At zoom z the world is 256·2^z pixels wide; a span covers its share of that in x (longitude)
+    and in Mercator y, so the largest z at which both shares fit the padded map is the floor of a log2.
+    """
+    minx, miny, maxx, maxy = bounds
+
+    def merc(lat: float) -> float:
+        lat = max(min(lat, 85.0), -85.0)
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    fx = max(maxx - minx, 0.0) / 360.0
+    fy = max(merc(maxy) - merc(miny), 0.0) / (2 * math.pi)
+    room_x, room_y = max(width_px - 2 * padding_px, 1), max(height_px - 2 * padding_px, 1)
+    candidates = [math.log2(room / (256.0 * f)) for room, f in ((room_x, fx), (room_y, fy)) if f > 0]
+    zoom = max_zoom if not candidates else int(math.floor(min(candidates)))
+    centre_y = (merc(miny) + merc(maxy)) / 2
+    centre_lat = math.degrees(2 * math.atan(math.exp(centre_y)) - math.pi / 2)
+    return (centre_lat, (minx + maxx) / 2), max(min_zoom, min(max_zoom, zoom))
+
+
+def rank_marker(lat: float, lon: float, rank: int, tooltip: str, *, colour: str = "#0b3d91") -> folium.Marker:
+    """A round numbered label (the candidate's rank) at (lat, lon)."""
+    icon = folium.DivIcon(
+        html=f'<div class="landpark-rank" style="width:24px;height:24px;border-radius:12px;background:{colour};'
+             f'color:#fff;font:bold 13px/24px sans-serif;text-align:center;border:2px solid #fff;'
+             f'box-shadow:0 0 3px rgba(0,0,0,.6)">{int(rank)}</div>',
+        icon_size=(28, 28), icon_anchor=(14, 14), class_name="landpark-rank-icon")
+    return folium.Marker(location=[lat, lon], icon=icon, tooltip=tooltip)
+
+
+def corner_legend(title: str, rows: list[tuple[str, str, str]], *, element_id: str) -> MacroElement:
+    """A small legend box at the bottom right of the map (the layer control is at the top right).
+
+    Rows are (colour, label, "fill" | "line" | "dot").
+    """
+    swatch = {
+        "fill": "background:{c};opacity:.75",
+        "line": "border:2px solid {c}",
+        "dot": "background:{c};border-radius:6px",
+    }
+    items = "".join(
+        f'<div><span style="display:inline-block;width:14px;height:10px;margin-right:6px;'
+        f'{swatch[kind].format(c=colour)}"></span>{html.escape(label)}</div>' for colour, label, kind in rows)
+    macro = MacroElement()
+    macro._template = Template(f"""{{% macro html(this, kwargs) %}}
+<div id="{element_id}" style="position:absolute;bottom:24px;right:10px;z-index:9999;background:rgba(255,255,255,.92);
+ padding:6px 9px;border:1px solid #bbb;border-radius:4px;font:12px/1.5 sans-serif;max-width:220px">
+<div style="font-weight:bold;margin-bottom:3px">{html.escape(title)}</div>{items}</div>
+{{% endmacro %}}""")
+    return macro
+
+
+def layer_control_last(fmap: folium.Map, *, collapsed: bool | None = None) -> folium.Map:
+    """Move the map's layer control after the groups added since `build_map` (and collapse it on small maps).
+
+    folium writes the control's script where the control sits among the map's children, and it
+    names every overlay group: a group added after it is referenced before its `var` is assigned
+    (Leaflet then fails with "Cannot read properties of undefined (reading 'setZIndex')").
+    """
+    for key, child in list(fmap._children.items()):
+        if isinstance(child, folium.LayerControl):
+            if collapsed is not None:
+                child.options["collapsed"] = collapsed
+            del fmap._children[key]
+            fmap.add_child(child, name=key)
+    return fmap
+
+
+PUBLISHED_DIR = "generated"  # under the app's static folder
+
+
+PUBLISHED_KEEP_S = 86_400  # older versions of a published layer are removed after a day
+
+
+def publish_geojson(data: dict[str, Any], stem: str) -> str | None:
+    """Write `data` once as static/generated/<stem>-<digest>.geojson and return its URL (/app/static/…).
+
+    Big layers then travel once, cached by the browser, instead of inside every rerun's map
+    script (folium inlines GeoJSON, and each rerun re-sends and re-parses it). Versions of the
+    same `stem` (name it per project) older than a day are removed. None when the static folder
+    cannot be written: the caller then inlines the data.
+    """
+    import time
+
+    from ui.state import STATIC_DIR
+
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    name = f"{stem}-{hashlib.sha1(text.encode('utf-8')).hexdigest()[:16]}.geojson"
+    target = STATIC_DIR / PUBLISHED_DIR / name
+    try:
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, target)
+        os.utime(target)
+    except OSError:
+        return None
+    for old in target.parent.glob(f"{stem}-*.geojson"):
+        try:
+            if old != target and old.stat().st_mtime < time.time() - PUBLISHED_KEEP_S:
+                old.unlink()
+        except OSError:
+            pass
+    return f"/app/static/{PUBLISHED_DIR}/{name}"
+
+
+def project_stem(project: Project, kind: str) -> str:
+    """A file stem naming `kind` for one project folder (so pruning never touches another project's files)."""
+    return f"{kind}-{hashlib.sha1(str(project.root).encode('utf-8')).hexdigest()[:8]}"
+
+
+class StaticGeoJson(folium.map.Layer):
+    """A GeoJSON layer the browser fetches from a URL, drawn with one style, with a tooltip of some fields."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = L.geoJson(null, {
+    style: function () { return {{ this.style|tojson }}; },
+    onEachFeature: function (feature, layer) {
+        var p = feature.properties || {}, fields = {{ this.fields|tojson }}, aliases = {{ this.aliases|tojson }};
+        var rows = fields.map(function (f, i) {
+            var v = p[f]; return aliases[i] + "：" + ((v === null || v === undefined) ? "—" : v);
+        });
+        if (rows.length) { layer.bindTooltip(rows.join("<br>"), {sticky: true}); }
+    }
+});
+fetch({{ this.url|tojson }}).then(function (r) { return r.json(); })
+    .then(function (d) { {{ this.get_name() }}.addData(d); });
+{% endmacro %}
+""")
+
+    def __init__(self, url: str, *, name: str, style: dict[str, Any], fields: list[str] | None = None,
+                 aliases: list[str] | None = None, show: bool = True):
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "StaticGeoJson"
+        self.url = url
+        self.style = style
+        self.fields = list(fields or [])
+        self.aliases = list(aliases or self.fields)
+
+
+def add_geojson(target: Any, data: dict[str, Any], url: str | None, *, name: str, style: dict[str, Any],
+                fields: list[str], aliases: list[str], show: bool = True) -> None:
+    """Add a layer to `target` (map): fetched from `url` when published, else inlined (folium.GeoJson)."""
+    if url is not None:
+        StaticGeoJson(url, name=name, style=style, fields=fields, aliases=aliases, show=show).add_to(target)
+        return
+    group = folium.FeatureGroup(name=name, show=show)
+    folium.GeoJson(data, style_function=lambda f: dict(style),
+                   tooltip=folium.GeoJsonTooltip(fields, aliases=aliases) if fields else None).add_to(group)
+    group.add_to(target)
+
+
+def fold_legend(fmap: folium.Map, element_id: str = "landpark-legend") -> None:
+    """Start the map's collapsible legend (`build_map`'s, a <details> box) folded, so it hides no result;
+    one click opens it. Does nothing when the map has no such legend."""
+    macro = MacroElement()
+    selector = json.dumps(f"#{element_id} details")
+    macro._template = Template("{% macro script(this, kwargs) %}\n(function () { var box = document.querySelector("
+                               + selector + '); if (box) { box.removeAttribute("open"); } })();\n{% endmacro %}')
+    macro.add_to(fmap)

@@ -1,0 +1,467 @@
+"""Folium maps of a project's layers, shared by the app and the HTML export.
+
+Display only: geometry is simplified in the metric CRS, converted to lon/lat (CGCS2000 ≈ WGS84 at
+map scale; optionally shifted to GCJ-02 for AMap tiles) and rounded.
+
+Two ways to put a layer on the map:
+- `to_display` → `DisplayLayer`: plain GeoJSON drawn by `folium.GeoJson` (the HTML export);
+- `maps.codec.encode_layer` → `CompactLayer`: quantised, delta-encoded JSON decoded and
+  styled in the browser by a small script (`LandparkScript`), a fifth of the size and no
+  per-feature work in Python — what the app uses for 20,000 parcels.
+`build_map` accepts either kind per layer. `overlay_group` makes the small layer the app swaps
+without re-mounting the map: the choropleth fill and legend, the selected unit's outline and the
+enterprises' A/B/C/D classes once the evaluation is ready.
+"""
+
+from __future__ import annotations
+
+import base64
+import html as _html
+import json
+import math
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import folium
+import geopandas as gpd
+import numpy as np
+import shapely
+from branca.element import Element, MacroElement, Template
+
+from maps.codec import DECODER_JS, CompactLayer
+from i18n import field_label, layer_label, t
+
+LEAFLET_DIRS = (Path("/usr/share/javascript/leaflet"),)
+SUPPLY_COLOURS = {"unsupplied": "#f0a202", "supplied": "#4f9dd9", "built": "#9e9e9e", "idle": "#d7263d"}
+CONSTRAINT_COLOURS = {"urban_boundary": "#6a4c93", "permanent_farmland": "#8ac926", "ecological_redline": "#2a9d8f"}
+LINE_COLOURS = {"red": "#e31a1c", "blue": "#1f78b4"}
+CLASS_COLOURS = {"A": "#1a9850", "B": "#91cf60", "C": "#fdae61", "D": "#d73027"}
+NO_CLASS_COLOUR = "#777777"
+SELECTED_COLOUR = "#00c8ff"
+UNIT_STYLE = {
+    "parks": {"color": "#ff7f00", "weight": 2.5, "fillOpacity": 0.05},
+    "micro_parks": {"color": "#a65628", "weight": 2, "fillOpacity": 0.15},
+    "future_communities": {"color": "#984ea3", "weight": 2, "fillOpacity": 0.12, "dashArray": "6 4"},
+}
+UNIT_KINDS = ("protection_lines", "future_communities", "parks", "micro_parks")  # drawn in this order (small on top)
+MAJOR_ROADS = ("主干路", "快速路", "arterial", "expressway")
+# Layers drawn bottom to top; tooltip fields per layer (canonical names).
+DRAW_ORDER = ["constraints", "land_approvals", "parcels", "roads", "protection_lines", "future_communities",
+              "parks", "micro_parks", "enterprises"]
+TOOLTIP_FIELDS = {
+    "parcels": ["parcel_id", "land_use", "supply_status", "parcel_count"],   # parcel_count: merged parcels
+    "protection_lines": ["line_id", "name", "level"],
+    "parks": ["park_id", "name", "kind", "leading_industries"],
+    "micro_parks": ["park_id", "name", "leading_industries"],
+    "future_communities": ["community_id", "name", "leading_industries"],
+    "land_approvals": ["approval_id", "approved_date"],
+    "constraints": ["kind", "name"],
+    "roads": ["road_class", "name"],
+    "enterprises": ["uscc", "name", "industry"],
+}
+SHOWN_BY_DEFAULT = {"parcels", "protection_lines", "parks", "micro_parks", "future_communities", "roads"}
+STYLE_FIELD = {"parcels": "supply_status", "protection_lines": "level", "constraints": "kind", "roads": "road_class",
+               "enterprises": "class"}
+
+
+@dataclass
+class DisplayLayer:
+    """One layer ready for the web map: GeoJSON text in lon/lat and its feature count."""
+
+    kind: str
+    geojson: str
+    count: int
+    fields: list[str]
+
+
+def display_geometries(frame: gpd.GeoDataFrame, *, simplify_m: float = 1.0, gcj02: bool = False,
+                       precision: float | None = None) -> np.ndarray:
+    """Lon/lat geometries for display: simplified in the metric CRS, reprojected, optionally GCJ-02-shifted
+    (AMap tiles; display only) and snapped to a `precision`-degree grid."""
+    geoms = frame.geometry
+    if simplify_m and frame.crs is not None and frame.crs.is_projected:
+        simple = shapely.simplify(geoms.to_numpy(), simplify_m, preserve_topology=True)
+        geoms = gpd.GeoSeries(simple, crs=frame.crs)
+    out = geoms.to_crs(4326).to_numpy() if frame.crs is not None else geoms.to_numpy()
+    if gcj02:
+        from spatial.gcj02 import geometries_to_gcj02  # noqa: PLC0415
+
+        out = geometries_to_gcj02(out)
+    if precision:
+        out = shapely.set_precision(out, precision)
+    return out
+
+
+def to_display(frame: gpd.GeoDataFrame, kind: str, *, simplify_m: float = 1.0, precision: float = 1e-6,
+               gcj02: bool = False) -> DisplayLayer:
+    """Simplify (in the metric CRS), reproject to EPSG:4326 (GCJ-02 when asked), round to `precision`°
+    and keep tooltip fields only."""
+    fields = [f for f in TOOLTIP_FIELDS.get(kind, []) if f in frame.columns]
+    style_field = {"parcels": "supply_status", "protection_lines": "level", "constraints": "kind"}.get(kind)
+    if style_field and style_field in frame.columns and style_field not in fields:
+        fields.append(style_field)
+    data = frame[fields + [frame.geometry.name]].copy()
+    data = data[~(data.geometry.isna() | data.geometry.is_empty)]
+    geoms = display_geometries(data, simplify_m=0 if kind == "enterprises" else simplify_m, gcj02=gcj02,
+                               precision=precision)
+    data = gpd.GeoDataFrame(data.drop(columns=data.geometry.name), geometry=geoms, crs=4326)
+    for col in fields:
+        data[col] = data[col].astype(object).where(data[col].notna(), None).map(lambda v: None if v is None else str(v))
+    tip = [f for f in TOOLTIP_FIELDS.get(kind, []) if f in fields]
+    return DisplayLayer(kind, data.to_json(drop_id=True, ensure_ascii=False), len(data), tip)
+
+
+def _style(kind: str):
+    if kind == "parcels":
+        return lambda f: {"color": "#555555", "weight": 0.3, "fillOpacity": 0.55,
+                          "fillColor": SUPPLY_COLOURS.get(f["properties"].get("supply_status"), "#cccccc")}
+    if kind == "protection_lines":
+        return lambda f: {"color": LINE_COLOURS.get(f["properties"].get("level"), "#333"), "weight": 3,
+                          "fillOpacity": 0.04, "fillColor": LINE_COLOURS.get(f["properties"].get("level"), "#333")}
+    if kind == "constraints":
+        return lambda f: {"color": CONSTRAINT_COLOURS.get(f["properties"].get("kind"), "#777"), "weight": 1.5,
+                          "fillOpacity": 0.12, "fillColor": CONSTRAINT_COLOURS.get(f["properties"].get("kind"), "#777")}
+    if kind == "roads":
+        return lambda f: {"color": "#444444", "weight": 2.5 if f["properties"].get("road_class") in MAJOR_ROADS else 1.2}
+    if kind == "land_approvals":
+        return lambda f: {"color": "#2b8a3e", "weight": 1, "fillOpacity": 0.0, "dashArray": "3 3"}
+    style = UNIT_STYLE.get(kind, {"color": "#333", "weight": 1})
+    return lambda f: dict(style)
+
+
+def style_spec(kind: str) -> dict:
+    """The browser-side style of a compact layer: base style, and per value of one field the overrides."""
+    if kind == "parcels":
+        return {"base": {"color": "#555555", "weight": 0.3, "fillOpacity": 0.55, "fillColor": "#cccccc"},
+                "field": "supply_status", "values": {k: {"fillColor": c} for k, c in SUPPLY_COLOURS.items()}}
+    if kind == "protection_lines":
+        return {"base": {"color": "#333333", "weight": 3, "fillOpacity": 0.04, "fillColor": "#333333"},
+                "field": "level", "values": {k: {"color": c, "fillColor": c} for k, c in LINE_COLOURS.items()}}
+    if kind == "constraints":
+        return {"base": {"color": "#777777", "weight": 1.5, "fillOpacity": 0.12, "fillColor": "#777777"},
+                "field": "kind", "values": {k: {"color": c, "fillColor": c} for k, c in CONSTRAINT_COLOURS.items()}}
+    if kind == "roads":
+        return {"base": {"color": "#444444", "weight": 1.2}, "field": "road_class",
+                "values": {k: {"weight": 2.5} for k in MAJOR_ROADS}}
+    if kind == "land_approvals":
+        return {"base": {"color": "#2b8a3e", "weight": 1, "fillOpacity": 0.0, "dashArray": "3 3"}}
+    if kind == "enterprises":
+        return {"base": {"radius": 3, "color": "#222222", "weight": 0.4, "fillOpacity": 0.85, "fillColor": NO_CLASS_COLOUR},
+                "field": "class", "values": {k: {"fillColor": c} for k, c in CLASS_COLOURS.items()}}
+    return {"base": dict(UNIT_STYLE.get(kind, {"color": "#333333", "weight": 1}))}
+
+
+def value_labels(lang: str) -> dict[str, str]:
+    """Coded values shown translated in tooltips (supply status, line level, constraint kind, park kind)."""
+    from layers.schema import PARK_KINDS  # noqa: PLC0415
+
+    labels = {c: t(c, lang) for c in [*SUPPLY_COLOURS, *LINE_COLOURS, *CONSTRAINT_COLOURS]}
+    labels.update({k: t(f"map_kind_{k}", lang) for k in PARK_KINDS})
+    return labels
+
+
+class _RawText(Element):
+    """Text added to a figure as is: not compiled as a Jinja template (a megabyte of JSON would take
+    0.3 s to tokenise, and `{#` or `{{` inside data must stay data)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text
+
+    def render(self, **kwargs) -> str:
+        return self._text
+
+
+class _RawScriptMacro(MacroElement):
+    """A MacroElement whose rendered script joins the figure as raw text (see `_RawText`)."""
+
+    def render(self, **kwargs) -> None:
+        script = self._template.module.__dict__.get("script")
+        if script is not None:
+            self.get_root().script.add_child(_RawText(script(self, kwargs)), name=self.get_name())
+        for child in self._children.values():
+            child.render(**kwargs)
+
+
+class LandparkScript(_RawScriptMacro):
+    """Defines the browser helpers once per map: decoding compact layers, drawing and restyling them."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+""" + DECODER_JS + r"""
+function landparkEsc(v) { return String(v).replace(/[&<>"]/g, function (c) {
+  return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]; }); }
+function landparkStyler(st) {
+  return function (f) { var s = Object.assign({}, st.base || {});
+    if (st.field && f && f.properties) { var extra = (st.values || {})[f.properties[st.field]]; if (extra) { Object.assign(s, extra); } }
+    return s; };
+}
+function landparkLayer(d, spec) {
+  var style = landparkStyler(spec.style || {});
+  var opts = {style: style, interactive: spec.interactive !== false};
+  if (d.t === "point") { opts.pointToLayer = function (f, ll) { return L.circleMarker(ll, style(f)); }; }
+  var layer = L.geoJSON(landparkDecode(d), opts);
+  var tip = spec.tip;
+  if (tip && tip.fields.length) {
+    layer.bindTooltip(function (l) { var p = l.feature.properties, rows = "";
+      for (var i = 0; i < tip.fields.length; i++) { var v = p[tip.fields[i]];
+        if (v === null || v === undefined || v === "") { v = "—"; } else if (tip.labels[v] !== undefined) { v = tip.labels[v]; }
+        rows += "<tr><th style='text-align:left;padding-right:6px'>" + landparkEsc(tip.aliases[i]) + "</th><td>" + landparkEsc(v) + "</td></tr>"; }
+      return "<table>" + rows + "</table>"; }, {sticky: true});
+  }
+  if (spec.hover) {
+    layer.on("mouseover", function (e) { e.layer.setStyle(spec.hover); });
+    layer.on("mouseout", function (e) { layer.resetStyle(e.layer); });
+  }
+  window.landparkLayers = window.landparkLayers || {};
+  window.landparkLayers[d.k] = layer;
+  return layer;
+}
+function landparkOverlay(fg, spec) {
+  var layers = window.landparkLayers || {}, legend = null;
+  if (spec.classes) { var firms = layers[spec.classes.kind];
+    if (firms) { firms.eachLayer(function (l) { var c = spec.classes.values.charAt(l.feature.id);
+      l.feature.properties[spec.classes.field] = (c === "-" || c === "") ? null : c; firms.resetStyle(l); }); } }
+  var each = function (visit) { (spec.kinds || []).forEach(function (kind) { var base = layers[kind];
+    if (base) { base.eachLayer(function (l) { visit(l, l.feature.properties); }); } }); };
+  if (spec.fill) { each(function (l, p) { var f = spec.fill[p.uk]; if (!f) { return; }
+    var copy = L.geoJSON(l.toGeoJSON(), {style: {color: "#333333", weight: 1, fillColor: f[0], fillOpacity: spec.opacity || 0.7}});
+    copy.bindTooltip("<b>" + landparkEsc(p.name) + "</b><br>" + landparkEsc(spec.label) + "：" + landparkEsc(f[1]), {sticky: true});
+    copy.addTo(fg); }); }
+  if (spec.select) { each(function (l, p) { if (p.uk !== spec.select) { return; }   // outline above every fill
+    L.geoJSON(l.toGeoJSON(), {style: {color: spec.selectColour, weight: 5, opacity: 0.95, fill: false}, interactive: false}).addTo(fg);
+  }); }
+  if (spec.legend) {
+    legend = L.control({position: "bottomright"});
+    legend.onAdd = function () { var div = L.DomUtil.create("div", "landpark-choropleth-legend");
+      div.innerHTML = spec.legend; L.DomEvent.disableClickPropagation(div); return div; };
+    fg.on("add", function () { legend.addTo(fg._map); });
+    fg.on("remove", function () { legend.remove(); });
+    if (fg._map) { legend.addTo(fg._map); }
+  }
+}
+{% endmacro %}""")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "LandparkScript"
+
+
+class MetricScale(MacroElement):
+    """A metric-only scale bar at the bottom right (folium's shows miles too, under the legend)."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+L.control.scale({imperial: false, position: "bottomright"}).addTo({{ this._parent.get_name() }});
+{% endmacro %}""")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MetricScale"
+
+
+class CompactGeoJson(_RawScriptMacro):
+    """Draws a `CompactLayer` into its parent (a FeatureGroup): decoded and styled in the browser."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = landparkLayer({{ this.payload }}, {{ this.spec }}).addTo({{ this._parent.get_name() }});
+{% endmacro %}""")
+
+    def __init__(self, layer: CompactLayer, *, style: dict, tooltip: dict | None = None, hover: dict | None = None,
+                 interactive: bool = True) -> None:
+        super().__init__()
+        self._name = "CompactGeoJson"
+        self.payload = layer.payload
+        self.spec = json.dumps({"style": style, "tip": tooltip, "hover": hover, "interactive": interactive},
+                               ensure_ascii=False, separators=(",", ":"))
+
+
+class LandparkOverlay(_RawScriptMacro):
+    """Fills units by class colour, outlines the selected unit, sets firm classes; adds/removes its legend."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+landparkOverlay({{ this._parent.get_name() }}, {{ this.spec }});
+{% endmacro %}""")
+
+    def __init__(self, spec: dict) -> None:
+        super().__init__()
+        self._name = "LandparkOverlay"
+        self.spec = json.dumps(spec, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+
+
+def _tooltip_spec(kind: str, columns: list[str], lang: str, labels: dict[str, str]) -> dict | None:
+    fields = [f for f in TOOLTIP_FIELDS.get(kind, []) if f in columns]
+    if kind == "enterprises" and "class" in columns:
+        fields = [f for f in fields if f != "uscc"] + ["class"]
+    if not fields:
+        return None
+    aliases = [t(f"col_{f}", lang) if f in ("class", "parcel_count") else field_label(kind, f, lang) for f in fields]
+    return {"fields": fields, "aliases": aliases, "labels": labels}
+
+
+def build_map(layers: dict[str, DisplayLayer | CompactLayer], *, lang: str = "zh", basemap: str | None = None,
+              bounds: tuple[float, float, float, float] | None = None, demo: bool = False,
+              leaflet_urls: tuple[str, str] | None = None, tianditu_key: str | None = None,
+              value_label_map: dict[str, str] | None = None, legend: bool = True,
+              layer_names: dict[str, str] | None = None) -> folium.Map:
+    """A folium map with one toggleable group per layer, a layer control and a legend; no basemap by default.
+
+    Leaflet comes from `leaflet_urls` (js, css) when given (the app serves its own copy), else is inlined
+    from a local copy when one exists, else from folium's CDN: offline pages must still draw.
+    `basemap` is a key of `maps.basemaps.BASEMAPS` (Tianditu needs `tianditu_key`). Layers may be
+    `DisplayLayer` (GeoJSON) or `CompactLayer` (decoded in the browser); `layer_names` overrides the
+    names shown in the layer control.
+    """
+    from maps.basemaps import tile_layers  # noqa: PLC0415
+
+    fmap = folium.Map(tiles=None, prefer_canvas=True, control_scale=False, zoom_control=True)
+    fmap.add_child(MetricScale(), name="landpark_scale")
+    if leaflet_urls is not None:
+        fmap.default_js = [("leaflet", leaflet_urls[0])]
+        fmap.default_css = [("leaflet_css", leaflet_urls[1])]
+    else:
+        leaflet = find_leaflet()
+        if leaflet is not None:
+            inline_leaflet(fmap, leaflet)
+    for tiles in tile_layers(basemap, tianditu_key=tianditu_key):
+        tiles.add_to(fmap)
+    labels = value_label_map if value_label_map is not None else value_labels(lang)
+    if any(isinstance(v, CompactLayer) for v in layers.values()):
+        fmap.add_child(LandparkScript(), name="landpark_script")
+    for kind in DRAW_ORDER:
+        layer = layers.get(kind)
+        if layer is None or layer.count == 0:
+            continue
+        name = (layer_names or {}).get(kind) or f"{layer_label(kind, lang)} ({layer.count})"
+        group = folium.FeatureGroup(name=name, show=kind in SHOWN_BY_DEFAULT)
+        if isinstance(layer, CompactLayer):
+            hover = {"weight": 3.5, "color": "#000000"} if kind in UNIT_KINDS else None
+            CompactGeoJson(layer, style=style_spec(kind), tooltip=_tooltip_spec(kind, layer.columns, lang, labels),
+                           hover=hover).add_to(group)
+        else:
+            fields = layer.fields
+            tooltip = folium.GeoJsonTooltip(fields=fields, aliases=[field_label(kind, f, lang) for f in fields]) if fields else None
+            if kind == "enterprises":
+                folium.GeoJson(layer.geojson, name=kind, tooltip=tooltip,
+                               marker=folium.CircleMarker(radius=2, color="#222", fill=True, fill_opacity=0.7, weight=0)).add_to(group)
+            else:
+                folium.GeoJson(layer.geojson, name=kind, style_function=_style(kind), tooltip=tooltip,
+                               highlight_function=lambda f: {"weight": 3, "color": "#000"} if kind != "parcels" else {"weight": 1.5}).add_to(group)
+        group.add_to(fmap)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    if legend:
+        fmap.get_root().add_child(_legend(lang, demo, firms="enterprises" in layers))
+    if bounds is not None:
+        fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    return fmap
+
+
+def overlay_group(*, fill: dict[str, tuple[str, str]] | None = None, label: str = "", legend_html: str | None = None,
+                  select: str | None = None, firm_classes: str | None = None, opacity: float = 0.7) -> folium.FeatureGroup:
+    """The small group the app swaps without re-mounting the map (streamlit-folium `feature_group_to_add`).
+
+    `fill` maps a unit key (`kind|id`, the `uk` property of unit features) to (colour, value text);
+    `select` outlines one unit; `firm_classes` is one character per enterprise feature (A–D, "-" none).
+    """
+    group = folium.FeatureGroup(name="landpark-overlay", control=False)
+    spec: dict[str, Any] = {"kinds": list(UNIT_KINDS), "fill": fill or None, "label": label, "legend": legend_html,
+                            "select": select, "selectColour": SELECTED_COLOUR, "opacity": opacity}
+    if firm_classes is not None:
+        spec["classes"] = {"kind": "enterprises", "field": "class", "values": firm_classes}
+    group.add_child(LandparkOverlay(spec), name="landpark_overlay")
+    return group
+
+
+def legend_rows_html(title: str, rows: Sequence[tuple[str, str]], note: str | None = None) -> str:
+    """A legend box body: a title, one swatch + label per row, an optional note (HTML, escaped)."""
+    items = "".join(f'<div><span style="display:inline-block;width:16px;height:11px;margin-right:6px;vertical-align:middle;'
+                    f'background:{c};border:1px solid #888"></span>{_html.escape(label)}</div>' for c, label in rows)
+    foot = f'<div style="color:#555;margin-top:3px">{_html.escape(note)}</div>' if note else ""
+    return (f'<div style="background:rgba(255,255,255,.93);padding:7px 10px;border:1px solid #bbb;border-radius:4px;'
+            f'font:12px/1.5 sans-serif;max-width:260px"><div style="font-weight:bold;margin-bottom:3px">'
+            f'{_html.escape(title)}</div>{items}{foot}</div>')
+
+
+def _legend(lang: str, demo: bool, *, firms: bool = False) -> MacroElement:
+    """A fixed, collapsible legend box drawn in HTML (folium has none for categorical styles)."""
+    rows = [(SUPPLY_COLOURS[s], t(s, lang), "fill") for s in SUPPLY_COLOURS]
+    rows += [(LINE_COLOURS[s], t(s, lang), "line") for s in LINE_COLOURS]
+    rows += [(UNIT_STYLE[k]["color"], layer_label(k, lang), "line") for k in UNIT_STYLE]
+    rows += [(CONSTRAINT_COLOURS[k], t(k, lang), "fill") for k in CONSTRAINT_COLOURS]
+    rows += [("#444444", layer_label("roads", lang), "road")]
+    if firms:
+        rows += [(CLASS_COLOURS[c], t("exp_class_firms", lang).format(c=c), "dot") for c in CLASS_COLOURS]
+    swatch = {"fill": "background:{c};opacity:.7", "line": "border:2px solid {c}",
+              "road": "border-top:2px solid {c};height:0;margin-bottom:3px",
+              "dot": "background:{c};border-radius:50%;width:9px;height:9px;margin-left:2px;margin-right:9px"}
+    items = "".join(
+        f'<div><span style="display:inline-block;width:14px;height:10px;margin-right:6px;'
+        + swatch[kind].format(c=c) + f'"></span>{_html.escape(label)}</div>' for c, label, kind in rows)
+    banner = f'<div style="color:#b00;font-weight:bold;margin-bottom:4px">{t("demo_banner", lang)}</div>' if demo else ""
+    html = f"""{{% macro html(this, kwargs) %}}
+<div id="landpark-legend" style="position:absolute;bottom:24px;left:12px;z-index:9999;background:rgba(255,255,255,.92);
+ padding:6px 10px;border:1px solid #bbb;border-radius:4px;font:12px/1.5 sans-serif;max-height:70%;overflow:auto">
+<details open><summary style="font-weight:bold;cursor:pointer">{t("legend", lang)}</summary>{banner}
+<div style="display:grid;grid-template-columns:auto auto;column-gap:12px">{items}</div></details></div>
+{{% endmacro %}}"""
+    macro = MacroElement()
+    macro._template = Template(html)
+    return macro
+
+
+def find_leaflet(folder: Path | None = None) -> Path | None:
+    """A folder holding leaflet.js and leaflet.css: the argument, $LANDPARK_LEAFLET_DIR, then Debian's copy."""
+    env = os.environ.get("LANDPARK_LEAFLET_DIR")
+    for candidate in ([folder] if folder else []) + ([Path(env)] if env else []) + list(LEAFLET_DIRS):
+        if (candidate / "leaflet.js").is_file() and (candidate / "leaflet.css").is_file():
+            return candidate
+    return None
+
+
+def inline_leaflet(fmap: folium.Map, folder: Path) -> None:
+    """Replace folium's CDN links by Leaflet's JS and CSS inlined (images as data URIs)."""
+    fmap.default_js = []
+    fmap.default_css = []
+    css = (folder / "leaflet.css").read_text(encoding="utf-8")
+
+    def data_uri(match: re.Match) -> str:
+        image = folder / match.group(1)
+        if not image.is_file():
+            return match.group(0)
+        return f"url(data:image/png;base64,{base64.b64encode(image.read_bytes()).decode('ascii')})"
+
+    css = re.sub(r"url\((images/[\w.-]+\.png)\)", data_uri, css)
+    js_file = folder / "leaflet.min.js" if (folder / "leaflet.min.js").is_file() else folder / "leaflet.js"
+    js = js_file.read_text(encoding="utf-8").replace("</script", "<\\/script")
+    header = fmap.get_root().header
+    header.add_child(Element(f"<style>{css}</style>"), name="leaflet_css_inline", index=0)
+    header.add_child(Element(f"<script>{js}</script>"), name="leaflet_js_inline", index=0)
+
+
+def lonlat_bounds(frame: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+    """Bounds of a layer in EPSG:4326 (minx, miny, maxx, maxy)."""
+    return tuple(float(v) for v in frame.to_crs(4326).total_bounds)
+
+
+def zoom_for_bounds(bounds: tuple[float, float, float, float], *, width_px: int = 900, height_px: int = 700,
+                    padding: float = 0.85, min_zoom: int = 3, max_zoom: int = 18) -> tuple[tuple[float, float], int]:
+    """Centre (lat, lon) and the largest Web Mercator zoom at which lon/lat `bounds` fit in the map (tiles of
+    256 px; `padding` leaves a margin)."""
+    minx, miny, maxx, maxy = bounds
+
+    def merc(lat: float) -> float:
+        lat = max(min(lat, 85.0), -85.0)
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    dx = max(maxx - minx, 1e-9)
+    dy = max(merc(maxy) - merc(miny), 1e-12)
+    zx = math.log2(padding * width_px * 360.0 / (256.0 * dx))
+    zy = math.log2(padding * height_px * 2 * math.pi / (256.0 * dy))
+    zoom = int(max(min_zoom, min(max_zoom, math.floor(min(zx, zy)))))
+    return ((miny + maxy) / 2, (minx + maxx) / 2), zoom
+
+
+__all__ = ["CLASS_COLOURS", "CompactGeoJson", "DisplayLayer", "LandparkOverlay", "LandparkScript", "SUPPLY_COLOURS",
+           "UNIT_KINDS", "build_map", "display_geometries", "find_leaflet", "inline_leaflet", "legend_rows_html",
+           "lonlat_bounds", "overlay_group", "style_spec", "to_display", "value_labels", "zoom_for_bounds"]

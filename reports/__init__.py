@@ -1,0 +1,242 @@
+"""Park scorecard exports (PDF, Excel, GeoPackage, HTML, JSON) from one evaluation.
+
+This module holds what every format shares — the key indicators, column labels and number
+kinds, unit selection, per-indicator comparisons, the data issues touching each unit and the
+CJK font — and exposes the export functions lazily (PEP 562), so importing it does not load
+matplotlib, fpdf2 or xlsxwriter until a format needs them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from analysis.explain import FORMULAS
+from analysis.indicators import INDICATORS
+from i18n import TEXT, t
+from layers.problems import InputError, LandparkError
+from layers.schema import LAYERS
+from reports.fonts import CjkFont, MissingFontError, find_cjk_font
+
+FORMATS = ("xlsx", "pdf", "gpkg", "html", "json")
+FILE_STEM = "score"
+
+# The indicators a scorecard shows beside the district median and the unit's rank.
+KEY_INDICATORS = ("tax_per_mu", "value_added_per_mu", "supply_ratio", "built_ratio", "idle_ratio",
+                  "industrial_share", "far_industrial")
+COST_INDICATORS = frozenset({"idle_ratio", "idle_mu", "idle_by_date_mu", "low_efficiency_mu", "encroachment_mu",
+                             "low_far_mu", "unsupplied_mu"})
+
+GRADE_COLOURS = {"A": "#1a9850", "B": "#91cf60", "C": "#fdae61", "D": "#d73027"}
+NO_GRADE_COLOUR = "#bdbdbd"
+
+# Number kind of a column: how it is formatted in every export.
+_KINDS = {
+    "score": "score", "rank": "int", "rank_best": "int", "rank_worst": "int", "far_industrial": "far",
+    "building_coverage": "ratio", "member_tax_10k_yuan": "money", "parcel_count": "int", "member_count": "int",
+    "idle_by_date_count": "int", "encroachment_count": "int", "land_mu": "mu",
+}
+
+
+def column_kind(name: str) -> str:
+    """Number kind of a column: ratio, mu, per_mu, money, far, int, score, bool or text."""
+    if name in _KINDS:
+        return _KINDS[name]
+    if name.startswith("class_") and len(name) == 7:
+        return "int"
+    if name.endswith(("_ratio", "_share")):
+        return "ratio"
+    if name.endswith("_per_mu"):
+        return "per_mu"
+    if name.endswith("_mu"):
+        return "mu"
+    if name.endswith("_10k_yuan"):
+        return "money"
+    if name.endswith("_ok") or name in ("scored", "above_scale", "listed"):
+        return "bool"
+    return "text"
+
+
+def column_label(name: str, lang: str = "zh") -> str:
+    """Display label of an evaluation column (unit or enterprise table)."""
+    if f"col_{name}" in TEXT:
+        return t(f"col_{name}", lang)
+    if name in INDICATORS:
+        d = INDICATORS[name]
+        return d.label_zh + (f"（{d.unit}）" if d.unit else "") if lang == "zh" else name.replace("_", " ")
+    for suffix, key in (("_part", "exp_part"), ("_benchmark", "exp_benchmark"), ("_weight", "exp_weight")):
+        if name.endswith(suffix) and name[: -len(suffix)] in INDICATORS:
+            base = INDICATORS[name[: -len(suffix)]].label_zh if lang == "zh" else name[: -len(suffix)].replace("_", " ")
+            return t(key, lang).format(label=base) if key == "exp_part" else f"{base} {t(key, lang)}"
+    if name in FORMULAS and lang == "zh":
+        return FORMULAS[name][0]
+    for kind in ("enterprises", "parcels"):
+        spec = LAYERS[kind].get(name)
+        if spec is not None and spec.label_zh and lang == "zh":
+            return spec.label_zh + (f"（{spec.unit}）" if spec.unit else "")
+    return name
+
+
+def short_label(name: str, lang: str = "zh") -> str:
+    """Label without its unit in brackets, for tight table cells."""
+    return column_label(name, lang).split("（")[0].split(" (")[0]
+
+
+def is_missing(value: Any) -> bool:
+    """True for None, NA and non-finite floats."""
+    if value is None or value is pd.NA:
+        return True
+    if isinstance(value, (float, np.floating)):
+        return not math.isfinite(float(value))
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def format_value(value: Any, kind: str, lang: str = "zh") -> str:
+    """A value as text for the PDF and HTML; missing values show as an em dash."""
+    if is_missing(value):
+        return "—"
+    if kind == "ratio":
+        return f"{float(value):.1%}"
+    if kind in ("mu", "money"):
+        return f"{float(value):,.1f}"
+    if kind == "per_mu":
+        return f"{float(value):,.2f}"
+    if kind == "far":
+        return f"{float(value):.2f}"
+    if kind == "score":
+        return f"{float(value):.1f}"
+    if kind == "int":
+        return f"{int(value):d}"
+    if kind == "bool":
+        return t("exp_yes" if bool(value) else "exp_no", lang)
+    return str(value)
+
+
+def display_value(name: str, value: Any, lang: str = "zh") -> str:
+    """A value of column `name` as text, translating coded values (line level, group)."""
+    if name == "level" and isinstance(value, str) and value in ("red", "blue"):
+        return t(value, lang)
+    if name == "group" and isinstance(value, str) and value in ("above", "below"):
+        return t(f"exp_group_{value}", lang)
+    return format_value(value, column_kind(name), lang)
+
+
+# --------------------------------------------------------------------------- units
+
+
+def select_units(units: pd.DataFrame, unit_ids: list[str] | None) -> np.ndarray:
+    """Positions of the units to export (all when `unit_ids` is None); unknown ids are an InputError."""
+    ids = units["unit_id"].astype(str).to_numpy()
+    if not unit_ids:
+        return np.arange(len(ids))
+    wanted = [str(u) for u in unit_ids]
+    unknown = [u for u in wanted if u not in set(ids)]
+    if unknown:
+        shown = ", ".join(ids[:20]) + (" …" if len(ids) > 20 else "")
+        raise InputError(f"--units: unknown unit id(s) {', '.join(unknown)}; the project's units are: {shown or 'none'}")
+    return np.flatnonzero(np.isin(ids, wanted))
+
+
+def indicator_comparison(units: pd.DataFrame, indicators: tuple[str, ...] = KEY_INDICATORS,
+                         directions: dict[str, str] | None = None) -> dict[str, pd.DataFrame]:
+    """Per indicator: each unit's value, the median of its kind, its rank in its kind (1 = best) and how many ranked."""
+    directions = directions or {}
+    kinds = units["unit_kind"]
+    out = {}
+    for name in indicators:
+        v = pd.to_numeric(units.get(name), errors="coerce").astype(float) if name in units else pd.Series(np.nan, index=units.index)
+        cost = directions.get(name, "cost" if name in COST_INDICATORS else "benefit") == "cost"
+        out[name] = pd.DataFrame({
+            "value": v,
+            "median": v.groupby(kinds).transform("median"),
+            "rank": v.groupby(kinds).rank(ascending=cost, method="min"),
+            "n": v.notna().groupby(kinds).transform("sum"),
+        }, index=units.index)
+    return out
+
+
+def composite_directions(spec) -> dict[str, str]:
+    """Indicator → benefit/cost, as the composite spec of landpark.toml says."""
+    return dict(zip(spec.indicators, spec.directions))
+
+
+def unit_issues(warnings: list[dict], units: pd.DataFrame, parcels: pd.DataFrame, members: pd.DataFrame) -> list[list[dict]]:
+    """The data issues touching each unit: on the unit itself, on a parcel it overlaps, or on a member firm."""
+    n = len(units)
+    out: list[list[dict]] = [[] for _ in range(n)]
+    if not warnings or n == 0:
+        return out
+    touches = [pd.DataFrame({"unit_pos": np.arange(n), "layer": units["unit_kind"].astype(str).to_numpy(),
+                             "feature": units["unit_id"].astype(str).to_numpy()})]
+    if len(parcels) and "parcel_id" in parcels:
+        tree = shapely.STRtree(parcels.geometry.to_numpy())
+        ui, pi = tree.query(units.geometry.to_numpy(), predicate="intersects")
+        touches.append(pd.DataFrame({"unit_pos": ui, "layer": "parcels",
+                                     "feature": parcels["parcel_id"].astype(str).to_numpy()[pi]}))
+    if len(members):
+        touches.append(pd.DataFrame({"unit_pos": members["unit_pos"].to_numpy(), "layer": "enterprises",
+                                     "feature": members["uscc"].astype(str).to_numpy()}))
+    touch = pd.concat(touches, ignore_index=True).drop_duplicates()
+    issues = pd.DataFrame(warnings)
+    if not {"layer", "feature"} <= set(issues.columns):
+        return out
+    issues["_i"] = np.arange(len(issues))
+    issues["layer"] = issues["layer"].astype(str)
+    issues["feature"] = issues["feature"].astype(str)
+    hits = touch.merge(issues[["layer", "feature", "_i"]], on=["layer", "feature"]).sort_values(["unit_pos", "_i"])
+    for pos, idx in hits.groupby("unit_pos")["_i"]:
+        out[int(pos)] = [warnings[i] for i in idx.to_numpy()]
+    return out
+
+
+def firm_points(enterprises: pd.DataFrame, parcels: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Where to draw each firm (uscc → Point): its own point, else a point on its first owned parcel; and which."""
+    points = pd.Series(dtype=object)
+    if isinstance(enterprises, gpd.GeoDataFrame) and len(enterprises):
+        g = enterprises.geometry
+        ok = g.notna().to_numpy() & ~g.is_empty.to_numpy()
+        points = pd.Series(g.to_numpy()[ok], index=enterprises["uscc"].astype(str).to_numpy()[ok])
+        points = points[~points.index.duplicated()]
+    source = pd.Series("point", index=points.index, dtype=object)
+    if len(parcels) and "owner_uscc" in parcels:
+        owned = parcels[parcels["owner_uscc"].notna()]
+        on_parcel = pd.Series(shapely.point_on_surface(owned.geometry.to_numpy()), index=owned["owner_uscc"].astype(str).to_numpy())
+        on_parcel = on_parcel[~on_parcel.index.duplicated() & ~on_parcel.index.isin(points.index)]
+        points = pd.concat([points, on_parcel])
+        source = pd.concat([source, pd.Series("parcel", index=on_parcel.index, dtype=object)])
+    return points, source
+
+
+def is_demo(config: dict) -> bool:
+    """True when landpark.toml marks the project as the generated demo district."""
+    return bool(config.get("project", {}).get("demo", False))
+
+
+
+
+_LAZY = {"export_all": "bundle", "export_json": "bundle", "parse_formats": "bundle", "export_pdf": "pdf", "export_xlsx": "excel",
+         "export_gpkg": "gpkg", "export_html": "html", "unit_map_png": "staticmap"}
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
+
+__all__ = ["FORMATS", "KEY_INDICATORS", "GRADE_COLOURS", "CjkFont", "MissingFontError", "column_kind", "column_label",
+           "display_value", "find_cjk_font", "format_value", "indicator_comparison", "select_units", "unit_issues",
+           *_LAZY]
