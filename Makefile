@@ -1,11 +1,13 @@
 # Landpark — the two commands a new user runs: `make run` and `make test`.
+# Nothing but Python 3.11, make and the package registries is needed: the CJK font (noto-cjk-sans-otc)
+# and Leaflet (maps/vendor) arrive with the package.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
 DEMO   ?= demo
 
-.PHONY: run test bench demo clean
+.PHONY: run test lint bench demo wheel-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,17 +23,19 @@ $(DEMO)/project.gpkg: | $(VENV)/.installed
 
 demo: $(DEMO)/project.gpkg
 
-# Leaflet.draw for the siting page's search-area tool: fetched once from the npm registry, sha512 pinned
-# in ui/assets.py; without it the app still works (upload a search area instead of drawing one).
-DRAW_JS := static/vendor/leaflet-draw/leaflet.draw.js
-$(DRAW_JS): ui/assets.py | $(VENV)/.installed
-	-$(BIN)/python -m maps.assets
-
-run: $(VENV)/.installed $(DEMO)/project.gpkg $(DRAW_JS)
+run: $(VENV)/.installed $(DEMO)/project.gpkg
 	$(BIN)/landpark app $(DEMO) --port $(PORT)
 
-test: $(VENV)/.installed $(DRAW_JS)
+test: $(VENV)/.installed
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+# Build the wheel, install it into a fresh virtualenv and use it from an empty folder (see .ci/wheel_check).
+wheel-check: $(VENV)/.installed
+	bash .ci/wheel_check
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
@@ -39,4 +43,4 @@ bench: $(VENV)/.installed
 	$(BIN)/python -m benchmarks.app_bench
 
 clean:
-	rm -rf $(VENV) $(DEMO) .pytest_cache
+	rm -rf $(VENV) $(DEMO) .pytest_cache build dist

@@ -346,7 +346,11 @@ def app_cmd(directory: Annotated[Optional[str], typer.Argument(help="project fol
     env = dict(os.environ)
     if directory:
         env["LANDPARK_PROJECT"] = directory if directory.startswith("postgresql") else str(Path(directory).resolve())
-    script = Path(__file__).resolve().with_name("streamlit_app.py")
+    from maps.assets import prepare_app_folder
+
+    folder = prepare_app_folder()  # per-user: Streamlit serves static/ beside the script it runs
+    env["LANDPARK_STATIC_DIR"] = str(folder / "static")
+    script = folder / "streamlit_app.py"
     command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
                "--server.address", "localhost", "--server.port", str(port), "--browser.gatherUsageStats", "false",
                "--client.toolbarMode", "minimal", "--server.enableStaticServing", "true", "--theme.base", "light"]

@@ -147,11 +147,11 @@ def publish_geojson(data: dict[str, Any], stem: str) -> str | None:
     """
     import time
 
-    from ui.state import STATIC_DIR
+    from maps.assets import static_dir
 
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     name = f"{stem}-{hashlib.sha1(text.encode('utf-8')).hexdigest()[:16]}.geojson"
-    target = STATIC_DIR / PUBLISHED_DIR / name
+    target = static_dir() / PUBLISHED_DIR / name
     try:
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)

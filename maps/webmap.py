@@ -34,7 +34,6 @@ from branca.element import Element, MacroElement, Template
 from maps.codec import DECODER_JS, CompactLayer
 from i18n import field_label, layer_label, t
 
-LEAFLET_DIRS = (Path("/usr/share/javascript/leaflet"),)
 SUPPLY_COLOURS = {"unsupplied": "#f0a202", "supplied": "#4f9dd9", "built": "#9e9e9e", "idle": "#d7263d"}
 CONSTRAINT_COLOURS = {"urban_boundary": "#6a4c93", "permanent_farmland": "#8ac926", "ecological_redline": "#2a9d8f"}
 LINE_COLOURS = {"red": "#e31a1c", "blue": "#1f78b4"}
@@ -411,9 +410,11 @@ def _legend(lang: str, demo: bool, *, firms: bool = False) -> MacroElement:
 
 
 def find_leaflet(folder: Path | None = None) -> Path | None:
-    """A folder holding leaflet.js and leaflet.css: the argument, $LANDPARK_LEAFLET_DIR, then Debian's copy."""
+    """A folder holding leaflet.js and leaflet.css: the argument, $LANDPARK_LEAFLET_DIR, then the copy shipped in maps/vendor."""
+    from maps.assets import LEAFLET_DIR
+
     env = os.environ.get("LANDPARK_LEAFLET_DIR")
-    for candidate in ([folder] if folder else []) + ([Path(env)] if env else []) + list(LEAFLET_DIRS):
+    for candidate in ([folder] if folder else []) + ([Path(env)] if env else []) + [LEAFLET_DIR]:
         if (candidate / "leaflet.js").is_file() and (candidate / "leaflet.css").is_file():
             return candidate
     return None

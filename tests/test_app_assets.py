@@ -1,12 +1,9 @@
-"""The app's own front-end assets: Leaflet.draw fetched once, verified, served locally; map view helpers."""
+"""The app's own front-end assets: Leaflet and Leaflet.draw shipped and pinned, served from a per-user folder; map view helpers."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import io
 import json
-import tarfile
 
 import pytest
 
@@ -14,14 +11,38 @@ from maps import assets
 from maps.overlays import view_for_bounds
 
 
-def _tarball(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-        for name, data in files.items():
-            info = tarfile.TarInfo(f"package/dist/{name}")
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
+def test_vendored_leaflet_files_match_their_pinned_sha256():
+    assert assets.verify_vendor() == []
+    # Every file the npm tarballs' dist/ lists is vendored and pinned.
+    pinned = {f"{pkg}/{name}" for pkg, (_, _, files) in assets.NPM_PACKAGES.items() for name in files}
+    assert pinned <= set(assets.VENDOR_SHA256)
+
+
+def test_a_changed_vendored_file_is_reported(tmp_path):
+    for name in assets.VENDOR_SHA256:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes((assets.VENDOR_DIR / name).read_bytes())
+    assert assets.verify_vendor(tmp_path) == []
+    (tmp_path / "leaflet" / "leaflet.js").write_text("// tampered")
+    (tmp_path / "leaflet-draw" / "leaflet.draw.css").unlink()
+    bad = assets.verify_vendor(tmp_path)
+    assert len(bad) == 2 and any("leaflet/leaflet.js: sha256" in b for b in bad) and any("missing" in b for b in bad)
+
+
+def test_the_app_folder_is_per_user_and_holds_launcher_and_static(tmp_path, monkeypatch):
+    monkeypatch.delenv("LANDPARK_RUNTIME_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = assets.app_folder()
+    assert folder.parent == tmp_path / "cache" / "landpark"
+    assert assets.prepare_app_folder(folder) == folder
+    assert "runpy.run_path(streamlit_app.__file__" in (folder / "streamlit_app.py").read_text()
+    js = folder / "static" / "vendor" / "leaflet" / "leaflet.js"
+    assert hashlib.sha256(js.read_bytes()).hexdigest() == assets.VENDOR_SHA256["leaflet/leaflet.js"]
+    before = js.stat().st_mtime_ns
+    assets.prepare_app_folder(folder)  # a second start rewrites nothing
+    assert js.stat().st_mtime_ns == before
+    monkeypatch.setenv("LANDPARK_STATIC_DIR", str(folder / "static"))
+    assert assets.static_dir() == folder / "static"
 
 
 def test_draw_urls_only_when_both_files_are_there(tmp_path):
@@ -31,24 +52,7 @@ def test_draw_urls_only_when_both_files_are_there(tmp_path):
     (tmp_path / "leaflet.draw.css").write_text("/**/")
     js, css = assets.draw_urls(tmp_path)
     assert js == "/app/static/vendor/leaflet-draw/leaflet.draw.js" and css.endswith("/leaflet.draw.css")
-
-
-def test_a_tarball_with_another_checksum_is_refused(tmp_path):
-    fake = _tarball({name: b"x" for name in assets.DRAW_FILES})
-    with pytest.raises(ValueError, match="does not match"):
-        assets.fetch_leaflet_draw(tmp_path / "leaflet-draw", tarball=fake)
-    assert not (tmp_path / "leaflet-draw").exists()
-
-
-def test_a_verified_tarball_is_unpacked_with_its_version(tmp_path, monkeypatch):
-    files = {name: name.encode() for name in assets.DRAW_FILES}
-    data = _tarball(files)
-    digest = "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
-    monkeypatch.setattr(assets, "DRAW_INTEGRITY", digest)
-    folder = assets.fetch_leaflet_draw(tmp_path / "vendor" / "leaflet-draw", tarball=data)
-    assert (folder / "images" / "spritesheet.svg").read_bytes() == b"images/spritesheet.svg"
-    assert json.loads((folder / "VERSION.json").read_text())["integrity"] == digest
-    assert assets.draw_urls(folder) is not None
+    assert assets.draw_urls() == (js, css)  # the shipped copy is always there
 
 
 def test_view_fits_bounds_by_hand():
@@ -67,10 +71,9 @@ def test_published_geojson_is_written_once_and_old_versions_pruned(tmp_path, mon
     import os
     import time
 
-    import ui.state
     from maps.overlays import publish_geojson
 
-    monkeypatch.setattr(ui.state, "STATIC_DIR", tmp_path)
+    monkeypatch.setenv("LANDPARK_STATIC_DIR", str(tmp_path))
     data = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"id": "甲"},
                                                        "geometry": {"type": "Point", "coordinates": [120, 30]}}]}
     url = publish_geojson(data, "layer-abc")

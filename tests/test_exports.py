@@ -330,8 +330,7 @@ def test_html_has_every_unit_and_runs_offline(exported):
     parser.close()
     assert sorted(parser.rows) == sorted(NAMES)
     assert all(name in text for name in NAMES.values())
-    if find_leaflet() is None:
-        pytest.skip("no local Leaflet (Debian libjs-leaflet): the page links the CDN")
+    assert find_leaflet() is not None  # shipped in maps/vendor: never missing
     assert parser.scripts == []  # Leaflet inlined: nothing to fetch
 
 
@@ -339,7 +338,7 @@ def test_html_keeps_cdn_links_and_a_note_without_local_leaflet(small, tmp_path, 
     from reports.html import export_html
 
     ev, inputs = small
-    monkeypatch.setattr("maps.webmap.LEAFLET_DIRS", ())
+    monkeypatch.setattr("maps.assets.LEAFLET_DIR", tmp_path / "no-leaflet")
     monkeypatch.delenv("LANDPARK_LEAFLET_DIR", raising=False)
     page = export_html(ev, inputs, tmp_path / "cdn.html")
     parser = _Rows()
@@ -351,8 +350,6 @@ def test_html_keeps_cdn_links_and_a_note_without_local_leaflet(small, tmp_path, 
 @pytest.mark.browser
 def test_chromium_draws_the_map_offline(exported):
     chromium = shutil.which("chromium") or shutil.which("chromium-browser") or need("chromium")
-    if find_leaflet() is None:
-        pytest.skip("no local Leaflet (Debian libjs-leaflet) to run the map offline")
     dom = run(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
               "--virtual-time-budget=5000", "--dump-dom", exported[0]["html"].as_uri(), timeout=120)
     assert "leaflet-control-layers" in dom  # Leaflet ran and built the layer control

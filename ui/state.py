@@ -9,7 +9,6 @@ the cache key. The caches are plain module-level dictionaries behind a lock (not
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 from pathlib import Path
 from typing import Any, Callable, TypeVar
@@ -22,7 +21,6 @@ from layers.project import Project
 T = TypeVar("T")
 PROJECT_KEY = "project_root"  # session key set by the data page to switch project
 LANG_KEY = "lang"
-STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 _CACHE: dict[tuple, Any] = {}
 _CACHE_LIMIT = 12
 _FAILED: dict[tuple, Exception] = {}
@@ -151,26 +149,8 @@ def warm_up(project: Project) -> None:
     threading.Thread(target=run, daemon=True, name="landpark-warm-up").start()
 
 
-def static_url(source: Path, name: str) -> str:
-    """Copy a local asset into Streamlit's static folder (served at /app/static/) and return its URL."""
-    STATIC_DIR.mkdir(exist_ok=True)
-    target = STATIC_DIR / name
-    if not target.exists() or target.stat().st_size != source.stat().st_size:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(target.suffix + ".tmp")
-        shutil.copyfile(source, tmp)
-        os.replace(tmp, target)
-    return f"/app/static/{name}"
+def leaflet_urls() -> tuple[str, str]:
+    """Leaflet as the app serves it from its static folder (shipped in maps/vendor, copied there by `landpark app`)."""
+    from maps.assets import leaflet_urls as served
 
-
-def leaflet_urls() -> tuple[str, str] | None:
-    """Local Leaflet (Debian libjs-leaflet or $LANDPARK_LEAFLET_DIR) served by the app, so maps draw
-    with no internet; None falls back to folium's CDN links."""
-    from maps.webmap import find_leaflet
-
-    source = find_leaflet()
-    if source is None:
-        return None
-    for image in sorted((source / "images").glob("*.png")):  # leaflet.css refers to images/… (layer control icon)
-        static_url(image, f"images/{image.name}")
-    return static_url(source / "leaflet.js", "leaflet.js"), static_url(source / "leaflet.css", "leaflet.css")
+    return served()
