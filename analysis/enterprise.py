@@ -1,11 +1,12 @@
 """Enterprise 亩均效益 evaluation: land area per firm, weighted benchmark score, rank and class.
 
-score = Σ (indicator / 基准值) × weight per group (规上/规下), as in 黄岩 2022 (domain.md §1.2);
+score = Σ (indicator / 基准值) × weight per group (规上/规下), as in 黄岩 2022 (docs/methods.md §2.2);
 every weight, benchmark, cut-off and rule comes from the `[enterprise]` section of landpark.toml.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,13 +14,12 @@ import numpy as np
 import pandas as pd
 
 from analysis.indicators import INDICATORS, compute_indicators
+from layers.config import enterprise_settings
 from layers.problems import InputError, Problem
+from layers.settings import EnterpriseClasses, EnterpriseSettings
 
 GROUPS: dict[str, str] = {"above": "above_scale", "below": "below_scale"}  # group → config section
 GROUP_LABELS = {"above": "规上", "below": "规下"}
-BENCHMARK_MODES = ("fixed", "mean", "k_mean")
-MISSING_RULES = ("group_mean_score", "zero", "exclude")
-CLASS_METHODS = ("percentile", "score")
 LAYER = "enterprises"
 CONFIG_SOURCE = "landpark.toml"
 # Canonical input columns copied into the result table (every indicator's numerator and denominator).
@@ -56,56 +56,19 @@ class EnterpriseEvaluation:
 
 
 def _config_error(section: str, key: str, message: str) -> InputError:
-    where = f"[{section}] {key}"
+    """A config problem found only with the data (e.g. a group's section absent while its firms are present)."""
+    where = f"{section}.{key}" if key != section.rsplit(".", 1)[-1] else section
     problem = Problem("error", "invalid_config", message, source=CONFIG_SOURCE, layer=f"[{section}]", field=key)
-    return InputError(f"{CONFIG_SOURCE} {where}: {message}", [problem])
+    return InputError(f"{CONFIG_SOURCE}: {where}: {message}", [problem])
 
 
-def _require(section_cfg: dict, section: str, key: str) -> Any:
-    if key not in section_cfg:
-        raise _config_error(section, key, f"missing key {key!r}")
-    return section_cfg[key]
-
-
-def _number_list(values: Any, section: str, key: str, length: int | None = None) -> tuple[float, ...]:
-    try:
-        out = tuple(float(v) for v in values)
-    except (TypeError, ValueError):
-        raise _config_error(section, key, f"expected a list of numbers, got {values!r}") from None
-    if length is not None and len(out) != length:
-        raise _config_error(section, key, f"has {len(out)} values but {length} indicators are listed")
-    return out
-
-
-def _group_config(config: dict, group: str, mode: str) -> GroupConfig | None:
-    """Parse and check one group's section; None when the section is absent."""
-    key = GROUPS[group]
-    section = f"enterprise.{key}"
-    cfg = config.get(key)
-    if cfg is None:
+def _group_config(settings: EnterpriseSettings, group: str) -> GroupConfig | None:
+    """One group's validated settings as the evaluation uses them; None when the section is absent."""
+    typed = settings.group(GROUPS[group])
+    if typed is None:
         return None
-    indicators = tuple(_require(cfg, section, "indicators"))
-    unknown = [i for i in indicators if i not in INDICATORS]
-    if unknown:
-        raise _config_error(section, "indicators", f"unknown indicator(s) {unknown}; known: {', '.join(INDICATORS)}")
-    if not indicators:
-        raise _config_error(section, "indicators", "no indicators listed")
-    weights = _number_list(_require(cfg, section, "weights"), section, "weights", len(indicators))
-    benchmarks = None
-    if mode == "fixed":
-        benchmarks = _number_list(_require(cfg, section, "benchmarks"), section, "benchmarks", len(indicators))
-        bad = [i for i, b in zip(indicators, benchmarks) if not b > 0]
-        if bad:
-            raise _config_error(section, "benchmarks", f"benchmarks must be > 0; not so for {bad}")
-    missing = dict(cfg.get("missing", {}))
-    missing_default = str(_require(cfg, section, "missing_default"))
-    for ind, rule in [*missing.items(), ("missing_default", missing_default)]:
-        if rule not in MISSING_RULES:
-            raise _config_error(section, "missing", f"rule {rule!r} for {ind} is not one of {MISSING_RULES}")
-    stray = [i for i in missing if i not in indicators]
-    if stray:
-        raise _config_error(section, "missing", f"rules given for indicators not in this group: {stray}")
-    return GroupConfig(group, indicators, weights, benchmarks, missing, missing_default)
+    return GroupConfig(group, typed.indicators, typed.weights, typed.benchmarks, dict(typed.missing),
+                       typed.missing_default)
 
 
 # --------------------------------------------------------------------------- inputs
@@ -179,25 +142,16 @@ def _missing_input_fields(indicator: str, frame: pd.DataFrame) -> pd.Series:
     return pd.Series(blame, index=frame.index, dtype=object)
 
 
-def _classify(score: pd.Series, rank: pd.Series, n: int, classes_cfg: dict) -> pd.Series:
-    """A/B/C/D for scored firms of one group, by rank percentile or by score thresholds."""
-    method = _require(classes_cfg, "enterprise.classes", "method")
-    if method == "percentile":
-        cuts = _number_list(_require(classes_cfg, "enterprise.classes", "percentile_cuts"),
-                            "enterprise.classes", "percentile_cuts", 3)
-        if not 0 < cuts[0] <= cuts[1] <= cuts[2] <= 1:
-            raise _config_error("enterprise.classes", "percentile_cuts", f"must rise within (0, 1], got {list(cuts)}")
+def _classify(score: pd.Series, rank: pd.Series, n: int, classes: EnterpriseClasses) -> pd.Series:
+    """A/B/C/D for scored firms of one group, by rank percentile or by score thresholds (validated cut-offs)."""
+    if classes.method == "percentile":
+        cuts = classes.percentile_cuts
         position = rank.to_numpy(dtype="float64") / n
         labels = np.select([position <= cuts[0], position <= cuts[1], position <= cuts[2]], ["A", "B", "C"], "D")
-    elif method == "score":
-        limits = _number_list(_require(classes_cfg, "enterprise.classes", "score_thresholds"),
-                              "enterprise.classes", "score_thresholds", 3)
-        if not limits[0] >= limits[1] >= limits[2]:
-            raise _config_error("enterprise.classes", "score_thresholds", f"must fall (A ≥ B ≥ C), got {list(limits)}")
+    else:
+        limits = classes.score_thresholds
         s = score.to_numpy(dtype="float64")
         labels = np.select([s >= limits[0], s >= limits[1], s >= limits[2]], ["A", "B", "C"], "D")
-    else:
-        raise _config_error("enterprise.classes", "method", f"{method!r} is not one of {CLASS_METHODS}")
     return pd.Series(labels, index=score.index, dtype=object)
 
 
@@ -233,24 +187,22 @@ class _Settings:
     k: float
     cap_multiple: float
     groups: dict[str, GroupConfig | None]
-    classes: dict
+    classes: EnterpriseClasses
     new_firm_years: float
     listed_as_t: bool
 
 
-def _settings(config: dict) -> _Settings:
-    mode = str(_require(config, "enterprise", "benchmark_mode"))
-    if mode not in BENCHMARK_MODES:
-        raise _config_error("enterprise", "benchmark_mode", f"{mode!r} is not one of {BENCHMARK_MODES}")
-    classes = _require(config, "enterprise", "classes")
+def _settings(config: EnterpriseSettings | Mapping[str, Any]) -> _Settings:
+    """The evaluation's view of `[enterprise]`: typed settings as given, or a dict section validated as it stands."""
+    typed = enterprise_settings(config)
     return _Settings(
-        mode=mode,
-        k=float(_require(config, "enterprise", "k")) if mode == "k_mean" else 1.0,
-        cap_multiple=float(config.get("cap_multiple", 0.0)),
-        groups={g: _group_config(config, g, mode) for g in GROUPS},
-        classes=classes,
-        new_firm_years=float(_require(classes, "enterprise.classes", "new_firm_years")),
-        listed_as_t=bool(classes.get("listed_as_t", False)),
+        mode=typed.benchmark_mode,
+        k=typed.k if typed.benchmark_mode == "k_mean" else 1.0,
+        cap_multiple=typed.cap_multiple,
+        groups={g: _group_config(typed, g) for g in GROUPS},
+        classes=typed.classes,
+        new_firm_years=typed.classes.new_firm_years,
+        listed_as_t=typed.classes.listed_as_t,
     )
 
 
@@ -376,7 +328,7 @@ def _class_group(rows: pd.Series, settings: _Settings, is_new: pd.Series | None,
     table.loc[rows, "class_override"] = override
 
 
-def evaluate_enterprises(enterprises: pd.DataFrame, config: dict, *, parcel_owner_mu: pd.Series | None = None,
+def evaluate_enterprises(enterprises: pd.DataFrame, config: EnterpriseSettings | Mapping[str, Any], *, parcel_owner_mu: pd.Series | None = None,
                          evaluation_date: str | None = None) -> EnterpriseEvaluation:
     """Score, rank and class every firm per group (规上/规下) with the `[enterprise]` config.
 
@@ -407,7 +359,6 @@ def evaluate_enterprises(enterprises: pd.DataFrame, config: dict, *, parcel_owne
     table["class_override"] = None
     table["substituted"] = pd.Series("", index=frame.index, dtype=object)
 
-    evaluation_date = evaluation_date or config.get("evaluation_date")
     is_new = _new_firms(frame, evaluation_date, settings.new_firm_years)
     if is_new is None and "production_start_date" in frame.columns and frame["production_start_date"].notna().any():
         warnings.append(Problem("warning", "new_firm_rule_skipped",

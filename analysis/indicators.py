@@ -1,7 +1,7 @@
 """Enterprise 亩均 indicators: each one a ratio of two canonical enterprise columns.
 
 The definitions are data (label, unit, Chinese formula text, numerator, denominator, scale)
-so the scorecard can show exactly how every number was formed (domain.md §1.2).
+so the scorecard can show exactly how every number was formed (docs/methods.md §2.1).
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ only call it and read its `Evaluation`.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -20,6 +21,7 @@ from analysis.inputs import EvaluationInputs
 from analysis.members import PER_MU, low_efficiency_mu, per_mu_output, unit_members
 from analysis.supply import batch_supply, cohort_supply
 from analysis.units import SUPPLIED_STATUSES, land_indicators, overlay_units, parcel_flags
+from layers.config import Config, config_from_dict
 from layers.problems import Problem
 from spatial.area import MU_M2
 
@@ -41,7 +43,7 @@ class Evaluation:
     parcel_flags: pd.DataFrame
     norm: pd.DataFrame
     spec: CompositeSpec
-    config: dict[str, Any]
+    config: Config
     warnings: list[dict] = field(default_factory=list)
 
 
@@ -49,7 +51,7 @@ def evaluate(inputs: EvaluationInputs, *, weights: list[float] | None = None,
              progress: Callable[[str], None] | None = None) -> Evaluation:
     """Compute every unit's indicators and composite score from the project's layers."""
     say = progress or (lambda _m: None)
-    config = inputs.config
+    config = config_from_dict(inputs.config)
     units, parcels = inputs.units.reset_index(drop=True), inputs.parcels.reset_index(drop=True)
     n = len(units)
     say(f"overlaying {len(parcels)} parcels with {n} units…")
@@ -60,11 +62,11 @@ def evaluate(inputs: EvaluationInputs, *, weights: list[float] | None = None,
     say(f"evaluating {len(inputs.enterprises)} enterprises…")
     owner_mu = parcels.groupby(parcels["owner_uscc"].astype("string"))["area_mu"].sum() if "owner_uscc" in parcels and len(parcels) else None
     ent_eval = evaluate_enterprises(pd.DataFrame(inputs.enterprises.drop(columns="geometry", errors="ignore")),
-                                    config.get("enterprise", {}), parcel_owner_mu=owner_mu,
-                                    evaluation_date=config.get("project", {}).get("evaluation_date"))
+                                    config.enterprise, parcel_owner_mu=owner_mu,
+                                    evaluation_date=config.project.evaluation_date.isoformat())
     firms = _firm_table(ent_eval, inputs.enterprises)
 
-    members = unit_members(parcels, units, ov, inputs.enterprises, float(config.get("units", {}).get("member_min_share", 0.5)))
+    members = unit_members(parcels, units, ov, inputs.enterprises, config.units.member_min_share)
     output = per_mu_output(members, firms, n)
     low_eff = low_efficiency_mu(parcels, ov, members, firms, flags["low_far"].to_numpy(), n)
 
@@ -91,7 +93,7 @@ def evaluate(inputs: EvaluationInputs, *, weights: list[float] | None = None,
     cohorts = cohort_supply(batches, config) if len(batches) else pd.DataFrame()
     if len(cohorts):
         district["rolling_supply_ratio"] = float(cohorts["rolling_ratio"].iloc[-1])
-        district["supply_floor"] = float(config.get("supply", {}).get("floor_ratio", 0.60))
+        district["supply_floor"] = config.supply.floor_ratio
 
     warnings = [_issue_dict(r) for r in inputs.data_issues.to_dict("records")] + [p.to_dict() for p in ent_eval.warnings]
     warnings += _unit_warnings(table, norm, spec)
@@ -110,9 +112,11 @@ def _firm_table(ent_eval: EnterpriseEvaluation, enterprises: pd.DataFrame) -> pd
     return table.drop_duplicates("uscc").set_index("uscc")
 
 
-def district_figures(parcels: pd.DataFrame, firms: pd.DataFrame, flags: pd.DataFrame, config: dict) -> dict[str, Any]:
+def district_figures(parcels: pd.DataFrame, firms: pd.DataFrame, flags: pd.DataFrame,
+                     config: Config | Mapping[str, Any]) -> dict[str, Any]:
     """District totals and the benchmarks the composite score compares units against."""
-    out: dict[str, Any] = {"region": config.get("project", {}).get("region"), "year": config.get("project", {}).get("year")}
+    project = config_from_dict(config).project
+    out: dict[str, Any] = {"region": project.region, "year": project.year}
     land = firms["land_mu"].to_numpy(dtype=float)
     for key, column in PER_MU.items():
         if column in firms:
@@ -167,7 +171,7 @@ UNIT_KEYS = ["unit_id", "unit_kind", "name", "level", "leading_industries", "are
 
 
 def to_json(ev: Evaluation) -> dict[str, Any]:
-    """The `score --json` document of DESIGN.md (ratios as fractions, areas in mu, money in 万元)."""
+    """The `score --json` document (docs/methods.md §3.3: ratios as fractions, areas in mu, money in 万元)."""
     units = []
     for pos, row in ev.units.reset_index(drop=True).iterrows():
         d = {k: _clean(row.get(k)) for k in UNIT_KEYS}

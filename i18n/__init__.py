@@ -183,6 +183,26 @@ TEXT: dict[str, dict[str, str]] = {
     "col_message": {"zh": "说明", "en": "Message"},
     "col_value": {"zh": "取值", "en": "Value"},
     "col_source": {"zh": "来源", "en": "Source"},
+    # park kinds (tooltips of maps.webmap and the map page)
+    "map_kind_comprehensive": {"zh": "综合型", "en": "Comprehensive"},
+    "map_kind_specialty": {"zh": "专业型", "en": "Specialty"},
+    "map_kind_cluster_zone": {"zh": "产业集聚区", "en": "Cluster zone"},
+    # siting criteria and hard rules: the one source of their labels (analysis.siting label_zh, the CLI, the app)
+    "siting_crit_industry_match": {"zh": "主导产业匹配", "en": "Industry match"},
+    "siting_crit_unit_performance": {"zh": "所在单元亩均税收", "en": "Unit tax per mu"},
+    "siting_crit_unit_supply": {"zh": "所在单元供地率", "en": "Unit supply ratio"},
+    "siting_crit_road_access": {"zh": "道路通达", "en": "Road access"},
+    "siting_crit_size_fit": {"zh": "面积契合", "en": "Size fit"},
+    "siting_crit_compactness": {"zh": "形状紧凑度", "en": "Compactness"},
+    "siting_crit_slope": {"zh": "平均坡度", "en": "Slope"},
+    "siting_crit_protection_line": {"zh": "工业用地保护线级别", "en": "Protection line level"},
+    "siting_rule_urban_boundary": {"zh": "位于城镇开发边界内", "en": "Inside the urban development boundary"},
+    "siting_rule_permanent_farmland": {"zh": "不占永久基本农田", "en": "No permanent farmland"},
+    "siting_rule_ecological_redline": {"zh": "不占生态保护红线", "en": "No ecological red line"},
+    "siting_rule_protection_line": {"zh": "位于工业用地保护线内", "en": "Inside an industrial protection line"},
+    "siting_rule_search_area": {"zh": "位于指定选址范围内", "en": "Inside the search area"},
+    "siting_rule_slope": {"zh": "坡度不超过上限", "en": "Slope within the limit"},
+    "siting_rule_area": {"zh": "面积满足需求", "en": "Area within the request"},
 }
 
 def register_section(name: str, section: dict[str, dict[str, str]]) -> None:

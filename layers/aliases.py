@@ -15,8 +15,7 @@ from dataclasses import dataclass
 
 from layers.problems import InputError
 from layers.schema import LAYERS, FieldSpec, layer_spec
-
-MU_M2 = 10000 / 15  # 1 亩 in m², exact (domain.md §0)
+from spatial.area import MU_M2  # 1 亩 in m², exact (docs/methods.md §1)
 
 # Fields a reader may map beyond layers/schema.py. land_use_name keeps the DLMC text
 # (it disambiguates land-use codes); declared_area_m2 is the area written in the table

@@ -1,7 +1,7 @@
 """Land-use codes of three Chinese standards → Landpark land-use categories.
 
 The same code means different things across standards (0601 is 工业用地 in GB/T 21010
-but 乡村道路用地 in the 2023 用地用海 classification, domain.md §6.1), so the standard
+but 乡村道路用地 in the 2023 用地用海 classification, docs/methods.md §7), so the standard
 is detected from code shapes and DLMC names with an explanation the user sees, and
 left undecided when the data cannot tell.
 """
@@ -22,7 +22,7 @@ STANDARD_LABELS = {
 }
 
 # Second-level classes per first-level class. GB/T 21010-2017 and the 三调 working
-# classes (05H1, 08H1, 08H2, 0508; A/K suffixes) from memory [U], domain.md §6.1 [C-2nd];
+# classes (05H1, 08H1, 08H2, 0508; A/K suffixes) from memory [U], docs/methods.md §7 [C-2nd];
 # 用地用海 2023 levels 01–12 from memory [U]; 13–24 are checked loosely.
 _GBT21010_CLASSES: dict[str, set[str]] = {
     "01": {"01", "02", "03"}, "02": {"01", "02", "03", "04"}, "03": {f"{i:02d}" for i in range(1, 8)},

@@ -1,4 +1,4 @@
-"""Layer kinds of DESIGN.md and their fields: names, types, required-ness, allowed values.
+"""Layer kinds (docs/methods.md §10) and their fields: names, types, required-ness, allowed values.
 
 The schema is data, not code paths: readers, validation and the project store all
 consult it, so a new field is added here once.

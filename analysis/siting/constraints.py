@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from i18n import t
 from spatial.overlay import intersection_area_pairs
 from spatial.validity import polygonal_parts
 
@@ -26,11 +27,8 @@ RULES = ("urban_boundary", "permanent_farmland", "ecological_redline", "protecti
          "slope", "area")
 # Rules whose measures add up over a site's parcels: a parcel failing one makes any site holding it fail.
 ADDITIVE_RULES = ("urban_boundary", "permanent_farmland", "ecological_redline", "protection_line", "search_area")
-RULE_LABELS_ZH = {
-    "urban_boundary": "位于城镇开发边界内", "permanent_farmland": "不占永久基本农田",
-    "ecological_redline": "不占生态保护红线", "protection_line": "位于工业用地保护线内",
-    "search_area": "位于指定选址范围内", "area": "面积满足需求", "slope": "坡度不超过上限",
-}
+# Labels live once in the translation table (`i18n.TEXT["siting_rule_<name>"]`), shared with the CLI and the app.
+RULE_LABELS_ZH = {name: t(f"siting_rule_{name}", "zh") for name in RULES}
 # Measures (ellipsoidal m²) of a polygon against each zone; NaN when the zone's layer is absent.
 MEASURES = ("area_m2", "urban_m2", "farmland_m2", "ecological_m2", "lines_m2", "red_m2", "search_m2")
 
@@ -79,7 +77,7 @@ class Zones:
         if search is not None:
             zones.search = _dissolve([search])
             if zones.search is None:
-                raise ValueError("the search area (--within) has no polygon with area")
+                raise ValueError("the search area has no polygon with area")
         has_constraints = constraints is not None
         zones.present = {"urban_m2": has_constraints and zones.urban is not None,
                          "farmland_m2": has_constraints, "ecological_m2": has_constraints,
@@ -143,7 +141,7 @@ class RuleCheck:
         value = float(self.value[k]) if np.isfinite(self.value[k]) else None
         passed = bool(self.passed[k]) if (self.applied and measured) else None
         out = {"passed": passed, "applied": self.applied, "value": value, "limit": self.limit, "unit": self.unit,
-               "comparison": self.comparison, "label_zh": RULE_LABELS_ZH[self.name]}
+               "comparison": self.comparison, "label_zh": t(f"siting_rule_{self.name}", "zh")}
         if self.note:
             out["note"] = self.note
         return out

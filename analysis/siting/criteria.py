@@ -20,16 +20,15 @@ from typing import Mapping
 
 import numpy as np
 
+from i18n import t
+
 __all__ = ["CRITERIA", "CRITERION_LABELS_ZH", "Criterion", "benchmark_ratio", "fraction", "distance_decay",
            "road_access", "size_fit", "compactness", "slope_score", "line_score"]
 
 CRITERIA = ("industry_match", "unit_performance", "unit_supply", "road_access", "size_fit", "compactness",
             "slope", "protection_line")
-CRITERION_LABELS_ZH = {
-    "industry_match": "主导产业匹配", "unit_performance": "所在单元亩均税收", "unit_supply": "所在单元供地率",
-    "road_access": "道路通达", "size_fit": "面积契合", "compactness": "形状紧凑度", "slope": "平均坡度",
-    "protection_line": "工业用地保护线级别",
-}
+# Labels live once in the translation table (`i18n.TEXT["siting_crit_<name>"]`), shared with the CLI and the app.
+CRITERION_LABELS_ZH = {name: t(f"siting_crit_{name}", "zh") for name in CRITERIA}
 
 
 @dataclass
@@ -54,7 +53,7 @@ class Criterion:
         raw = self.raw[k]
         out = {"raw": float(raw) if np.isfinite(raw) else None, "unit": self.unit,
                "normalised": round(float(self.norm[k]), 6), "weight": round(weight, 6),
-               "contribution": round(100.0 * weight * float(self.norm[k]), 4), "label_zh": CRITERION_LABELS_ZH[self.name]}
+               "contribution": round(100.0 * weight * float(self.norm[k]), 4), "label_zh": t(f"siting_crit_{self.name}", "zh")}
         if self.detail[k]:
             out["detail"] = self.detail[k]
         return out

@@ -61,7 +61,4 @@ TEXT: dict[str, dict[str, str]] = {
     "map_classes_pending": {"zh": "企业亩均分类仍在计算，企业点暂以灰色显示，下一次操作后按 A/B/C/D 着色。",
                             "en": "Enterprise classes are still being computed: firms show grey until your next action."},
     "map_timing": {"zh": "地图准备 {s:.2f} 秒 · 页面约 {mb:.1f} MB", "en": "Map ready in {s:.2f} s · page ≈ {mb:.1f} MB"},
-    "map_kind_comprehensive": {"zh": "综合型", "en": "Comprehensive"},
-    "map_kind_specialty": {"zh": "专业型", "en": "Specialty"},
-    "map_kind_cluster_zone": {"zh": "产业集聚区", "en": "Cluster zone"},
 }
