@@ -8,14 +8,15 @@ import numpy as np
 import pandas as pd
 
 from analysis.units import UnitOverlay
+from layers.config import config_from_dict
 
 
 def line_compliance(units: gpd.GeoDataFrame, land: pd.DataFrame, config: dict) -> pd.DataFrame:
     """Per protection line: required minimum industrial share (per-line field, else toml), pass/fail, M0 share."""
-    cfg = config.get("units", {})
+    cfg = config_from_dict(config).units
     is_line = (units["unit_kind"] == "protection_lines").to_numpy()
     per_line = pd.to_numeric(units.get("min_industrial_share"), errors="coerce").to_numpy(dtype=float)
-    required = np.where(np.isfinite(per_line), per_line, float(cfg.get("min_industrial_share", 0.60)))
+    required = np.where(np.isfinite(per_line), per_line, cfg.min_industrial_share)
     out = pd.DataFrame(index=units.index)
     out["min_industrial_share"] = np.where(is_line, required, np.nan)
     share = land["industrial_share"].to_numpy()
@@ -24,7 +25,7 @@ def line_compliance(units: gpd.GeoDataFrame, land: pd.DataFrame, config: dict) -
     ind = land["industrial_land_mu"].to_numpy()
     m0_share = np.divide(land["m0_mu"].to_numpy(), ind, out=np.full(len(ind), np.nan), where=ind > 0)
     out["m0_share"] = m0_share
-    cap = float(cfg.get("m0_max_share", 0.20))
+    cap = cfg.m0_max_share
     out["m0_max_share"] = np.where(is_line, cap, np.nan)
     ok = np.where(np.isfinite(m0_share), m0_share <= cap, True)
     out["m0_share_ok"] = pd.array(np.where(is_line, ok, False), dtype="boolean")
@@ -34,7 +35,7 @@ def line_compliance(units: gpd.GeoDataFrame, land: pd.DataFrame, config: dict) -
 
 def encroachments(units: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame, ov: UnitOverlay, config: dict) -> pd.DataFrame:
     """Parcels of non-industrial categories (toml `encroachment_categories`) inside red lines, with clipped areas."""
-    cats = config.get("units", {}).get("encroachment_categories", ["residential", "commercial"])
+    cats = list(config_from_dict(config).units.encroachment_categories)
     kinds = units["unit_kind"].to_numpy()[ov.unit_pos]
     levels = units["level"].to_numpy()[ov.unit_pos]
     category = parcels["land_use_category"].to_numpy()[ov.parcel_pos] if "land_use_category" in parcels else np.full(len(ov.parcel_pos), None)

@@ -7,15 +7,18 @@ named in the breakdown and its weight left out rather than counted as zero).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from layers.problems import InputError
+from layers.config import Config, config_from_dict
+from layers.settings import DIRECTIONS, NORMALISATIONS
 
-NORMALISATIONS = ("benchmark", "ratio", "minmax")
-DIRECTIONS = ("benefit", "cost")
+__all__ = ["DIRECTIONS", "NORMALISATIONS", "CompositeSpec", "breakdown", "grades", "normalise", "ranks", "scores",
+           "sensitivity"]
 
 
 @dataclass(frozen=True)
@@ -31,21 +34,11 @@ class CompositeSpec:
     step: float
 
     @classmethod
-    def from_config(cls, config: dict) -> "CompositeSpec":
-        cfg = config.get("composite", {})
-        ind = tuple(cfg.get("indicators", ()))
-        parts = {k: tuple(cfg.get(k, ())) for k in ("weights", "directions", "normalisations")}
-        for key, values in parts.items():
-            if len(values) != len(ind):
-                raise InputError(f"landpark.toml [composite]: {key} has {len(values)} entries, indicators has {len(ind)}")
-        bad = [d for d in parts["directions"] if d not in DIRECTIONS] + [m for m in parts["normalisations"] if m not in NORMALISATIONS]
-        if bad:
-            raise InputError(f"landpark.toml [composite]: unknown direction/normalisation {bad}; use {DIRECTIONS} and {NORMALISATIONS}")
-        if any(w < 0 for w in parts["weights"]) or sum(parts["weights"]) <= 0:
-            raise InputError("landpark.toml [composite]: weights must be ≥ 0 with a positive sum")
-        return cls(ind, tuple(float(w) for w in parts["weights"]), parts["directions"], parts["normalisations"],
-                   float(cfg.get("cap", 2.0)), tuple(float(x) for x in cfg.get("grade_thresholds", (80, 65, 50))),
-                   float(cfg.get("sensitivity_step", 0.10)))
+    def from_config(cls, config: Config | Mapping[str, Any]) -> "CompositeSpec":
+        """The spec of a validated config (a dict is read over the shipped defaults and validated)."""
+        c = config_from_dict(config).composite
+        return cls(c.indicators, c.weights, c.directions, c.normalisations, c.cap, c.grade_thresholds,
+                   c.sensitivity_step)
 
     def with_weights(self, weights) -> "CompositeSpec":
         return CompositeSpec(self.indicators, tuple(float(w) for w in weights), self.directions, self.normalisations,

@@ -6,6 +6,7 @@ Units of the four evaluation-unit kinds are stacked into one frame with `unit_id
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from layers.config import Config, config_from_dict
 from layers.project import Project
 from layers.schema import EVALUATION_UNIT_KINDS, LAYERS
 from spatial.area import MU_M2, ellipsoidal_area_m2
@@ -27,7 +29,7 @@ class EvaluationInputs:
     parcels: gpd.GeoDataFrame
     enterprises: pd.DataFrame
     approvals: gpd.GeoDataFrame | None
-    config: dict[str, Any]
+    config: Config  # validated landpark.toml (typed sections; `config[...]` gives the tables)
     data_issues: pd.DataFrame = field(default_factory=pd.DataFrame)
     crs: Any = None
 
@@ -57,7 +59,7 @@ def stack_units(layers: dict[str, gpd.GeoDataFrame], crs) -> gpd.GeoDataFrame:
     return units
 
 
-def prepare_parcels(parcels: gpd.GeoDataFrame, config: dict[str, Any]) -> gpd.GeoDataFrame:
+def prepare_parcels(parcels: gpd.GeoDataFrame, config: Config | Mapping[str, Any]) -> gpd.GeoDataFrame:
     """Add area_mu (ellipsoidal), planar-to-ellipsoidal scale, and the industrial flag from the toml."""
     parcels = parcels.copy()
     geoms = parcels.geometry.to_numpy()
@@ -67,9 +69,9 @@ def prepare_parcels(parcels: gpd.GeoDataFrame, config: dict[str, Any]) -> gpd.Ge
     # Ellipsoidal ÷ planar area is constant to ~1e-9 across one parcel, so a clipped piece's
     # ellipsoidal area is its planar area times its parcel's scale.
     parcels["_scale"] = np.divide(ell, planar, out=np.ones_like(ell), where=planar > 0)
-    land = config.get("land_use", {})
-    categories = set(land.get("industrial_categories", ["industrial", "m0"]))
-    if land.get("include_warehouse"):
+    land = config_from_dict(config).land_use
+    categories = set(land.industrial_categories)
+    if land.include_warehouse:
         categories.add("warehouse")
     cat = parcels.get("land_use_category", pd.Series(index=parcels.index, dtype=object))
     parcels["is_industrial"] = cat.isin(categories).to_numpy()

@@ -6,11 +6,15 @@ floor (近5年平均供地率不低于60%) comes from the toml.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from analysis.units import SUPPLIED_STATUSES
+from layers.config import Config, config_from_dict
 from spatial.area import MU_M2, ellipsoidal_area_m2
 from spatial.overlay import intersection_area_pairs
 
@@ -38,10 +42,10 @@ def batch_supply(approvals: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame) -> pd.D
     })
 
 
-def cohort_supply(batches: pd.DataFrame, config: dict) -> pd.DataFrame:
+def cohort_supply(batches: pd.DataFrame, config: Config | Mapping[str, Any]) -> pd.DataFrame:
     """Per approval year: approved, supplied, cohort ratio, and the rolling window ratio ending that year."""
-    window = int(config.get("supply", {}).get("window_years", 5))
-    floor = float(config.get("supply", {}).get("floor_ratio", 0.60))
+    supply = config_from_dict(config).supply
+    window, floor = supply.window_years, supply.floor_ratio
     by_year = batches.dropna(subset=["year"]).groupby("year")[["approved_mu", "supplied_mu"]].sum().sort_index()
     if by_year.empty:
         return pd.DataFrame(columns=["year", "approved_mu", "supplied_mu", "cohort_ratio", "rolling_ratio", "floor", "below_floor"])

@@ -11,6 +11,7 @@ Each row names the evaluation unit holding the parcel (the most specific kind ho
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import geopandas as gpd
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.units import overlay_units
+from layers.config import Config, config_from_dict
 
 __all__ = ["LIST_CATEGORIES", "UNIT_PRIORITY", "evaluation_date", "land_lists", "list_summary"]
 
@@ -29,10 +31,9 @@ LIST_COLUMNS = ["parcel_id", "category", "supply_status", "land_use", "area_mu",
                 "unit_id", "unit_name", "unit_kind", "units"]
 
 
-def evaluation_date(config: dict[str, Any]) -> pd.Timestamp:
-    """The evaluation date of `[project]`: `evaluation_date`, else 31 December of `year` (as parcel_flags)."""
-    project = config.get("project", {})
-    return pd.Timestamp(project.get("evaluation_date", f"{project.get('year', 2025)}-12-31"))
+def evaluation_date(config: Config | Mapping[str, Any]) -> pd.Timestamp:
+    """The evaluation date of `[project]` (validated; the shipped default when a partial dict lacks it)."""
+    return pd.Timestamp(config_from_dict(config).project.evaluation_date)
 
 
 def _dates(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -79,7 +80,7 @@ def land_lists(parcels: gpd.GeoDataFrame, units: gpd.GeoDataFrame, flags: pd.Dat
     days = (when - start).dt.days.to_numpy(dtype=float)
     days = np.where(np.isfinite(days) & (days >= 0), days, np.nan)
 
-    unit = _units_of(listed, units, float(config.get("units", {}).get("member_min_share", 0.5)))
+    unit = _units_of(listed, units, config_from_dict(config).units.member_min_share)
     out = gpd.GeoDataFrame({
         "parcel_id": listed["parcel_id"].astype(str).to_numpy() if "parcel_id" in listed else pos.astype(str),
         "category": cat,

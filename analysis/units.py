@@ -11,12 +11,15 @@ Definitions (README "Unit indicators"):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from layers.config import Config, config_from_dict
 from spatial.area import MU_M2
 from spatial.overlay import intersection_area_pairs
 
@@ -116,13 +119,12 @@ def _numeric(frame: pd.DataFrame, column: str) -> np.ndarray:
     return pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
 
 
-def parcel_flags(parcels: gpd.GeoDataFrame, config: dict) -> pd.DataFrame:
+def parcel_flags(parcels: gpd.GeoDataFrame, config: Config | Mapping[str, Any]) -> pd.DataFrame:
     """Per-parcel flags used by several indicators: idle by date, low FAR (built industrial)."""
-    project = config.get("project", {})
-    late = idle_by_date(parcels, project.get("evaluation_date", f"{project.get('year', 2025)}-12-31"),
-                        config.get("supply", {}).get("idle_after_days", 365))
+    config = config_from_dict(config)
+    late = idle_by_date(parcels, config.project.evaluation_date.isoformat(), config.supply.idle_after_days)
     area_m2 = parcels["area_mu"].to_numpy(dtype=float) * MU_M2
     far = np.divide(_numeric(parcels, "floor_area_m2"), area_m2, out=np.full(len(parcels), np.nan), where=area_m2 > 0)
-    threshold = float(config.get("intensity", {}).get("low_far_threshold", 1.0))
+    threshold = config.intensity.low_far_threshold
     low = parcels["is_industrial"].to_numpy() & (parcels["supply_status"].to_numpy() == "built") & (far < threshold)
     return pd.DataFrame({"idle_by_date": late, "far": far, "low_far": low}, index=parcels.index)

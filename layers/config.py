@@ -1,56 +1,165 @@
-"""The project's `landpark.toml`: every tunable number, read with defaults filled in.
+"""The project's `landpark.toml`: read over the shipped defaults, validated once, as typed settings.
 
 The default file (`landpark.default.toml`, shipped with the package) is both the template
 written into new projects and the fallback for keys a project's file leaves out, so an older
-project keeps working when a new setting is added.
+project keeps working when a new setting is added. `load_config` checks every value before any
+work starts (types and ranges in `layers.settings`); a bad file is an `InputError` naming the
+file, the dotted key, the value and what was expected.
+
+`Config` gives typed sections (`config.enterprise.above_scale.weights`) and, for callers that
+still read tables, the validated merged dict through `config.raw` or `config["section"]`.
 """
 
 from __future__ import annotations
 
 import copy
 import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from layers.problems import InputError
+from layers.problems import InputError, Problem
+from layers.settings import (AppSettings, CompositeSettings, EnterpriseSettings, ImportSettings, IntensitySettings,
+                             LandUseSettings, ProjectSettings, Reader, SitingSettings, SupplySettings, UnitsSettings)
+
+__all__ = ["CONFIG_NAME", "Config", "config_from_dict", "config_text_with", "default_config", "default_config_text",
+           "enterprise_settings", "load_config", "merge"]
 
 CONFIG_NAME = "landpark.toml"
+DEFAULT_NAME = "landpark.default.toml"
+# Tables whose keys are data (indicator or road-class names), not settings: a project's table replaces
+# the default one instead of merging into it, so a rule or class can be removed.
+VALUE_TABLES = frozenset({"enterprise.above_scale.missing", "enterprise.below_scale.missing", "siting.road_class_factors"})
+
+
+@dataclass(frozen=True, eq=False)
+class Config(Mapping):
+    """Every section of landpark.toml, typed and validated; `raw` is the same content as a dict."""
+
+    project: ProjectSettings
+    import_: ImportSettings
+    land_use: LandUseSettings
+    units: UnitsSettings
+    supply: SupplySettings
+    intensity: IntensitySettings
+    enterprise: EnterpriseSettings
+    composite: CompositeSettings
+    siting: SitingSettings
+    app: AppSettings
+    source: str
+    raw: dict[str, Any]
+
+    # read-only dict access to the validated tables, for consumers not yet on attributes
+    def __getitem__(self, key: str) -> Any:
+        return self.raw[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.raw)
+
+    def __len__(self) -> int:
+        return len(self.raw)
 
 
 def default_config_text() -> str:
     """Text of the default `landpark.toml`, comments and sources included."""
-    return resources.files("layers").joinpath("landpark.default.toml").read_text(encoding="utf-8")
+    return resources.files("layers").joinpath(DEFAULT_NAME).read_text(encoding="utf-8")
 
 
-def default_config() -> dict[str, Any]:
-    """The default settings as a dict."""
+@lru_cache(maxsize=1)
+def _default_table() -> dict[str, Any]:
+    """The shipped defaults as parsed (shared: callers copy before changing)."""
     return tomllib.loads(default_config_text())
 
 
-def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """Deep-merge `override` into a copy of `base` (tables merge, values replace)."""
+def default_config() -> Config:
+    """The shipped default settings, validated."""
+    return _validated(_default_table(), DEFAULT_NAME)
+
+
+def merge(base: dict[str, Any], override: Mapping[str, Any], _path: str = "") -> dict[str, Any]:
+    """Deep-merge `override` into a copy of `base` (tables merge, values and VALUE_TABLES replace)."""
     out = copy.deepcopy(base)
     for key, value in override.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = merge(out[key], value)
+        dotted = f"{_path}.{key}" if _path else str(key)
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict) and dotted not in VALUE_TABLES:
+            out[key] = merge(out[key], value, dotted)
         else:
-            out[key] = copy.deepcopy(value)
+            out[key] = copy.deepcopy(dict(value) if isinstance(value, Mapping) else value)
     return out
 
 
-def load_config(path: str | Path) -> dict[str, Any]:
-    """Read a `landpark.toml` (file or project folder) over the defaults; a syntax error names the line."""
+def _over_defaults(data: Mapping[str, Any]) -> dict[str, Any]:
+    """`data` merged over the shipped defaults; a file giving `year` but no `evaluation_date` is evaluated at 31 December of that year."""
+    project = data.get("project")
+    if isinstance(project, Mapping) and "evaluation_date" not in project and isinstance(project.get("year"), int) \
+            and not isinstance(project.get("year"), bool):
+        data = {**data, "project": {**project, "evaluation_date": f"{project['year']:04d}-12-31"}}
+    return merge(_default_table(), data)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    """Parse one toml file; not UTF-8 or not TOML is an InputError naming the file."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        message = f"{path}: the file is not UTF-8 text (byte {exc.start}); save it as UTF-8 (无 BOM 的 UTF-8 编码)"
+        raise InputError(message, [Problem("error", "config_not_utf8", message, source=str(path))]) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: invalid TOML: {exc}") from exc
+
+
+def _validated(merged: dict[str, Any], source: str) -> Config:
+    """Check every section of a merged table and build the typed Config."""
+    root = Reader(merged, "", source)
+    criteria = tuple(_default_table()["siting"]["weights"])
+    project = ProjectSettings.read(p := root.sub("project"))
+    p.finish()
+    sections: dict[str, Any] = {"project": project}
+    for key, kind in (("import", ImportSettings), ("land_use", LandUseSettings), ("units", UnitsSettings),
+                      ("supply", SupplySettings), ("intensity", IntensitySettings), ("composite", CompositeSettings)):
+        reader = root.sub(key)
+        sections[key] = kind.read(reader)
+        reader.finish()
+    sections["enterprise"] = EnterpriseSettings.read(root.sub("enterprise"))
+    sections["siting"] = SitingSettings.read(root.sub("siting"), criteria)
+    sections["app"] = AppSettings.read(root.sub("app"))
+    root.finish()
+    raw = copy.deepcopy(merged)
+    raw["project"]["evaluation_date"] = project.evaluation_date.isoformat()
+    return Config(project=project, import_=sections["import"], land_use=sections["land_use"], units=sections["units"],
+                  supply=sections["supply"], intensity=sections["intensity"], enterprise=sections["enterprise"],
+                  composite=sections["composite"], siting=sections["siting"], app=sections["app"], source=source,
+                  raw=raw)
+
+
+def config_from_dict(data: Mapping[str, Any], source: str = CONFIG_NAME) -> Config:
+    """Settings given as a (partial) dict, merged over the defaults and validated (tests, in-memory projects)."""
+    if isinstance(data, Config):
+        return data
+    return _validated(_over_defaults(data), source)
+
+
+def enterprise_settings(section: Mapping[str, Any] | EnterpriseSettings, source: str = CONFIG_NAME) -> EnterpriseSettings:
+    """An `[enterprise]` section as typed settings; a dict is read as it stands (a group it lacks is not scored)."""
+    if isinstance(section, EnterpriseSettings):
+        return section
+    return EnterpriseSettings.read(Reader(section, "enterprise", source))
+
+
+def load_config(path: str | Path) -> Config:
+    """Read a `landpark.toml` (file or project folder) over the defaults and validate it; errors name file and key."""
     path = Path(path)
     if path.is_dir():
         path = path / CONFIG_NAME
     if not path.exists():
         return default_config()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: invalid TOML: {exc}") from exc
-    return merge(default_config(), data)
+    return _validated(_over_defaults(_read_toml(path)), str(path))
 
 
 def config_text_with(region: str | None = None, year: int | None = None, *, demo: bool = False,

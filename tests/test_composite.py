@@ -64,9 +64,12 @@ def test_sensitivity_range_contains_base_rank_and_detects_a_swap():
 
 
 def test_config_errors_name_the_key():
-    with pytest.raises(InputError, match="weights"):
-        CompositeSpec.from_config({"composite": {"indicators": ["a", "b"], "weights": [1], "directions": ["benefit", "benefit"],
-                                                 "normalisations": ["ratio", "ratio"]}})
+    with pytest.raises(InputError, match="composite.weights"):
+        CompositeSpec.from_config({"composite": {"indicators": ["tax_per_mu", "supply_ratio"], "weights": [1],
+                                                 "directions": ["benefit", "benefit"], "normalisations": ["ratio", "ratio"]}})
+    with pytest.raises(InputError, match="composite.indicators"):
+        CompositeSpec.from_config({"composite": {"indicators": ["a", "b"], "weights": [1, 1],
+                                                 "directions": ["benefit", "benefit"], "normalisations": ["ratio", "ratio"]}})
 
 
 def test_benchmark_indicator_without_a_district_figure_is_missing_not_an_error():

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import math
 import time
-import tomllib
 from pathlib import Path
 
 import geopandas as gpd
@@ -24,7 +23,7 @@ from shapely.geometry import shape
 from analysis.industry_match import IndustryMatcher, split_industries
 from analysis.inputs import prepare_parcels, stack_units
 from analysis.siting import RequestError, SiteRequest, SitingData, read_search_area, run_siting, write_candidates
-from analysis.siting.run import DEFAULTS
+from layers.config import default_config
 from layers.problems import InputError
 from spatial.raster import Grid
 
@@ -375,7 +374,7 @@ def test_outputs_written_as_gpkg_geojson_and_csv(tmp_path):
 
 
 def test_industry_matching_by_suffix_containment_and_synonyms():
-    m = IndustryMatcher(DEFAULTS["industry"]["synonyms"])
+    m = IndustryMatcher([list(g) for g in default_config().siting.industry.synonyms])
     assert split_industries("汽车零部件；智能装备、新材料, 化工") == ["汽车零部件", "智能装备", "新材料", "化工"]
     assert split_industries(None) == []
     assert m.match("智能装备制造业", "汽车零部件;智能装备").how == "equal"
@@ -391,14 +390,16 @@ def test_industry_matching_by_suffix_containment_and_synonyms():
 # ---- configuration ---------------------------------------------------------------------------
 
 
-def test_code_defaults_equal_the_toml_section():
-    default = tomllib.loads((ROOT / "layers" / "landpark.default.toml").read_text(encoding="utf-8"))
-    if "siting" not in default:
-        part = ROOT / "layers" / "siting.default.toml.part"
-        if not part.exists():
-            pytest.skip("no [siting] section shipped yet")
-        default = tomllib.loads(part.read_text(encoding="utf-8"))
-    assert default["siting"] == DEFAULTS
+def test_siting_settings_come_from_the_shipped_toml_with_overrides_read_as_given():
+    from analysis.siting import siting_settings
+
+    shipped = default_config().siting
+    assert siting_settings({}) == shipped
+    tuned = siting_settings({"siting": {"merge_gap_m": 10.0, "weights": {"road_access": 0.3}}})
+    assert tuned.merge_gap_m == 10.0 and tuned.weights["road_access"] == 0.3
+    assert tuned.weights["industry_match"] == shipped.weights["industry_match"]
+    with pytest.raises(InputError, match="siting.weights.beauty"):
+        siting_settings({"siting": {"weights": {"beauty": 1.0}}})
 
 
 # ---- the demo district -------------------------------------------------------------------------

@@ -18,7 +18,8 @@ import pyproj
 import shapely
 from shapely.geometry import shape
 
-from analysis.siting.run import OUTPUT_CRS, read_search_area
+from analysis.siting.files import read_search_area
+from analysis.siting.result import OUTPUT_CRS
 from layers.archive import extract_zip, find_datasets
 from layers.problems import InputError
 from spatial.area import MU_M2, ellipsoidal_area_m2

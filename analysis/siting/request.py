@@ -1,0 +1,56 @@
+"""A siting request (SiteRequest) and its validation (RequestError)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from analysis.siting.criteria import CRITERIA
+from spatial.errors import LandparkError
+
+__all__ = ["RequestError", "SiteRequest"]
+
+
+class RequestError(LandparkError, ValueError):
+    """A request parameter out of range or unknown (a usage error: CLI exit 2)."""
+
+
+
+@dataclass
+class SiteRequest:
+    """A project's land request and the options of `landpark site` (None = the toml default)."""
+
+    area_mu: float
+    max_area_mu: float | None = None
+    industry: str | None = None
+    top: int | None = None
+    method: str | None = None
+    include_idle: bool = False
+    include_low_efficiency: bool = False
+    allow_outside_lines: bool = False
+    max_slope_deg: float | None = None
+    within: Any = None  # shapely geometry in the project CRS, or a file path (GeoJSON etc.)
+    weights: dict[str, float] | None = None
+    use_ahp: bool | None = None
+    force_ahp: bool = False
+
+    def validate(self) -> None:
+        """Refuse impossible parameters with a message naming the field (the front doors name their own options)."""
+        if not (np.isfinite(self.area_mu) and self.area_mu > 0):
+            raise RequestError(f"area_mu must be a positive number of 亩, got {self.area_mu}")
+        if self.max_area_mu is not None and not self.max_area_mu >= self.area_mu:
+            raise RequestError(f"max_area_mu ({self.max_area_mu}) must be ≥ area_mu ({self.area_mu})")
+        if self.top is not None and self.top < 1:
+            raise RequestError(f"top must be ≥ 1, got {self.top}")
+        if self.method is not None and self.method not in ("wsum", "topsis"):
+            raise RequestError(f"method must be wsum or topsis, got {self.method!r}")
+        if self.max_slope_deg is not None and not (0 < self.max_slope_deg <= 90):
+            raise RequestError(f"max_slope_deg must be in (0, 90] degrees, got {self.max_slope_deg}")
+        for name, value in (self.weights or {}).items():
+            if name not in CRITERIA:
+                raise RequestError(f"unknown criterion {name!r} in weights; choose from {', '.join(CRITERIA)}")
+            if not (np.isfinite(value) and value >= 0):
+                raise RequestError(f"weight of {name} must be ≥ 0, got {value}")
+

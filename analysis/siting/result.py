@@ -1,0 +1,81 @@
+"""The answer to a siting request: ranked candidates, exclusions, notices; as JSON, text or a frame."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+__all__ = ["OUTPUT_CRS", "SitingResult"]
+
+OUTPUT_CRS = "EPSG:4490"
+
+
+@dataclass
+class SitingResult:
+    """Ranked candidates with breakdowns and rule checks, exclusion counts, notices and method."""
+
+    request: dict[str, Any]
+    candidates: list[dict[str, Any]]
+    excluded: dict[str, int]
+    summary: dict[str, Any]
+    method: dict[str, Any]
+    notices: list[str]
+    crs: Any
+
+    def to_json(self) -> dict[str, Any]:
+        """The `site --json` document: request, excluded counts, candidates (GeoJSON in EPSG:4490)."""
+        to_out = pyproj.Transformer.from_crs(self.crs, OUTPUT_CRS, always_xy=True)
+        candidates = []
+        for c in self.candidates:
+            geom = shapely.transform(c["geometry"], lambda xy: np.column_stack(to_out.transform(xy[:, 0], xy[:, 1])))
+            candidates.append({**{k: v for k, v in c.items() if k != "geometry"},
+                               "geometry": json.loads(shapely.to_geojson(geom))})
+        return {"request": self.request, "excluded": self.excluded, "summary": self.summary, "method": self.method,
+                "notices": self.notices, "candidates": candidates}
+
+    def to_text(self) -> str:
+        """A plain-text summary for the terminal: ranked sites, exclusions and notices."""
+        r = self.request
+        lines = [f"request: {r['area_mu']:g}–{r['max_area_mu']:g} 亩" + (f", industry {r['industry']}" if r["industry"] else "")
+                 + f", method {r['method']}",
+                 f"available parcels: {self.summary.get('available_parcels', 0)}  sites grown: "
+                 f"{self.summary.get('sites_generated', 0)}  passed the rules: {self.summary.get('sites_passed', 0)}",
+                 "excluded: " + (", ".join(f"{k} {v}" for k, v in self.excluded.items() if v) or "none"), ""]
+        lines.append(f"{'rank':>4} {'score':>6} {'area_mu':>8} {'parcels':>7}  site_id       units")
+        for c in self.candidates:
+            units = ", ".join(f"{u['name']} {u['share']:.0%}" for u in c["units"][:3]) or "—"
+            lines.append(f"{c['rank']:>4} {c['score']:>6.1f} {c['area_mu']:>8.1f} {len(c['parcel_ids']):>7}  "
+                         f"{c['site_id']:<13} {units}")
+            best = sorted(c["criteria"].items(), key=lambda kv: -kv[1]["contribution"])[:3]
+            lines.append("       " + "; ".join(f"{k} {v['contribution']:.1f}" + (f" ({v['detail']})" if v.get("detail") else "")
+                                              for k, v in best))
+        if not self.candidates:
+            lines.append("   no site passes every rule")
+        lines += [f"notice: {n}" for n in self.notices]
+        return "\n".join(lines)
+
+    def to_frame(self) -> gpd.GeoDataFrame:
+        """One row per candidate (project CRS): ids, area, score, each criterion and rule flattened."""
+        rows = []
+        for c in self.candidates:
+            row = {"rank": c["rank"], "site_id": c["site_id"], "area_mu": c["area_mu"], "score": c["score"],
+                   "parcel_ids": ";".join(c["parcel_ids"]), "unit_ids": ";".join(c["unit_ids"]),
+                   "availability": ";".join(f"{k}:{v}" for k, v in c["availability"].items())}
+            for name, crit in c["criteria"].items():
+                row[f"{name}_raw"] = crit["raw"]
+                row[f"{name}_norm"] = crit["normalised"]
+                row[f"{name}_points"] = crit["contribution"]
+            for name, rule in c["rules"].items():
+                row[f"rule_{name}_passed"] = rule["passed"]
+                row[f"rule_{name}_value"] = rule["value"]
+            rows.append(row)
+        frame = pd.DataFrame(rows, columns=["rank", "site_id", "area_mu", "score", "parcel_ids", "unit_ids",
+                                            "availability"] if not rows else None)
+        return gpd.GeoDataFrame(frame, geometry=[c["geometry"] for c in self.candidates], crs=self.crs)

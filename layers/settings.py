@@ -1,0 +1,570 @@
+"""The typed sections of `landpark.toml`: one frozen dataclass per section, each read by a small checker.
+
+`Reader` walks one table of the merged toml; every value is checked for type and range as it is
+read, and keys nobody read are refused, so a typo cannot silently fall back to a default. Every
+error is an `InputError` naming the file, the dotted key, the value and what was expected.
+The numbers themselves live in `landpark.default.toml`; here are only their types and ranges.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Any
+
+from layers.problems import InputError, Problem
+
+__all__ = ["Reader", "ProjectSettings", "ImportSettings", "LandUseSettings", "UnitsSettings", "SupplySettings",
+           "IntensitySettings", "EnterpriseGroup", "EnterpriseClasses", "EnterpriseSettings", "CompositeSettings",
+           "SitingIndustry", "SitingAhp", "SitingSettings", "AppSettings", "COMPOSITE_INDICATORS"]
+
+# Unit indicators a composite score or a siting criterion may use (columns of the unit table that are
+# "higher or lower is better" figures; see analysis.score.UNIT_KEYS).
+COMPOSITE_INDICATORS = ("industrial_share", "m0_share", "supply_ratio", "built_ratio", "idle_ratio", "far_industrial",
+                        "building_coverage", "tax_per_mu", "value_added_per_mu", "output_per_mu")
+BENCHMARK_MODES = ("fixed", "mean", "k_mean")
+MISSING_RULES = ("group_mean_score", "zero", "exclude")
+CLASS_METHODS = ("percentile", "score")
+DIRECTIONS = ("benefit", "cost")
+NORMALISATIONS = ("benchmark", "ratio", "minmax")
+SITING_METHODS = ("wsum", "topsis")
+MAP_SCHEMES = ("quantiles", "natural_breaks", "equal_interval")
+THRESHOLD_COUNT = 3  # A/B/C cut-offs: the fourth class (D) is everything below the last
+
+
+def _show(value: Any) -> str:
+    """A value as the user wrote it (strings quoted, dates ISO)."""
+    return value.isoformat() if isinstance(value, dt.date) else repr(value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _range_text(low: float | None, high: float | None, low_open: bool, high_open: bool) -> str:
+    if low is not None and high is not None:
+        return f" in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+    if low is not None:
+        return f" {'>' if low_open else '≥'} {low:g}"
+    if high is not None:
+        return f" {'<' if high_open else '≤'} {high:g}"
+    return ""
+
+
+def _in_range(value: float, low: float | None, high: float | None, low_open: bool, high_open: bool) -> bool:
+    above = low is None or (value > low if low_open else value >= low)
+    below = high is None or (value < high if high_open else value <= high)
+    return above and below
+
+
+@lru_cache(maxsize=32)
+def _crs_problem(text: str) -> str | None:
+    """Why `text` is not a projected CRS in metres (None when it is one)."""
+    import pyproj
+
+    try:
+        crs = pyproj.CRS.from_user_input(text)
+    except pyproj.exceptions.CRSError:
+        return "not a CRS pyproj knows"
+    if not crs.is_projected:
+        return "a geographic (degree) CRS"
+    units = {axis.unit_name for axis in crs.axis_info}
+    if not units <= {"metre", "meter"}:
+        return f"a CRS in {', '.join(sorted(units))}"
+    return None
+
+
+class Reader:
+    """One table of the toml being read: typed getters that check as they read, then `finish` refuses leftovers."""
+
+    def __init__(self, table: Any, key: str, source: str):
+        self.key, self.source = key, source
+        if not isinstance(table, Mapping):
+            raise self._error(key, table, "a table")
+        self.table = table
+        self.used: set[str] = set()
+
+    def _error(self, dotted: str, value: Any, expected: str) -> InputError:
+        problem = Problem("error", "invalid_config", f"{dotted} = {_show(value)}: expected {expected}",
+                          source=self.source, field=dotted, value=_show(value))
+        return InputError(f"{self.source}: {dotted} = {_show(value)}: expected {expected}", [problem])
+
+    def dotted(self, name: str) -> str:
+        return f"{self.key}.{name}" if self.key else name
+
+    def fail(self, name: str, value: Any, expected: str) -> InputError:
+        """The error for key `name` of this table holding `value` where `expected` was needed."""
+        return self._error(self.dotted(name), value, expected)
+
+    def has(self, name: str) -> bool:
+        return name in self.table
+
+    def value(self, name: str) -> Any:
+        """The raw value of a required key."""
+        self.used.add(name)
+        if name not in self.table:
+            problem = Problem("error", "invalid_config", f"{self.dotted(name)} is missing", source=self.source,
+                              field=self.dotted(name))
+            raise InputError(f"{self.source}: {self.dotted(name)} is missing", [problem])
+        return self.table[name]
+
+    def sub(self, name: str) -> "Reader":
+        """A reader for the nested table `name`."""
+        return Reader(self.value(name), self.dotted(name), self.source)
+
+    def finish(self) -> None:
+        """Refuse keys no getter read (typos would otherwise silently use the default)."""
+        unknown = [k for k in self.table if k not in self.used]
+        if unknown:
+            dotted = self.dotted(str(unknown[0]))
+            known = ", ".join(sorted(self.used))
+            problem = Problem("error", "unknown_config_key", f"unknown key {dotted}", source=self.source, field=dotted)
+            raise InputError(f"{self.source}: unknown key {dotted} (a typo?); known keys here: {known}", [problem])
+
+    # ---- scalars ------------------------------------------------------------------------
+    def check_number(self, dotted: str, value: Any, low: float | None = None, high: float | None = None,
+                     low_open: bool = False, high_open: bool = False) -> float:
+        if not (_is_number(value) and _in_range(float(value), low, high, low_open, high_open)):
+            raise self._error(dotted, value, "a number" + _range_text(low, high, low_open, high_open))
+        return float(value)
+
+    def number(self, name: str, low: float | None = None, high: float | None = None, *, low_open: bool = False,
+               high_open: bool = False) -> float:
+        return self.check_number(self.dotted(name), self.value(name), low, high, low_open, high_open)
+
+    def integer(self, name: str, low: int | None = None, high: int | None = None) -> int:
+        value = self.value(name)
+        if not (isinstance(value, int) and not isinstance(value, bool) and _in_range(value, low, high, False, False)):
+            raise self.fail(name, value, "a whole number" + _range_text(low, high, False, False))
+        return int(value)
+
+    def boolean(self, name: str) -> bool:
+        value = self.value(name)
+        if not isinstance(value, bool):
+            raise self.fail(name, value, "true or false")
+        return value
+
+    def check_text(self, dotted: str, value: Any, choices: tuple[str, ...] | None = None) -> str:
+        if not isinstance(value, str) or (choices is not None and value not in choices):
+            raise self._error(dotted, value, "one of " + ", ".join(map(repr, choices)) if choices else "a text")
+        return value
+
+    def text(self, name: str, choices: tuple[str, ...] | None = None) -> str:
+        return self.check_text(self.dotted(name), self.value(name), choices)
+
+    def date(self, name: str) -> dt.date:
+        value = self.value(name)
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value
+        try:
+            return dt.date.fromisoformat(value) if isinstance(value, str) else _raise()
+        except ValueError:
+            raise self.fail(name, value, 'a date written "YYYY-MM-DD" (e.g. "2025-12-31")') from None
+
+    def crs(self, name: str) -> str:
+        value = self.value(name)
+        why = _crs_problem(value) if isinstance(value, str) else "not a text"
+        if why:
+            raise self.fail(name, value, f"a projected CRS in metres such as \"EPSG:4549\" (this is {why})")
+        return value
+
+    # ---- lists and tables ---------------------------------------------------------------
+    def _list(self, name: str, length: int | None, what: str) -> list:
+        value = self.value(name)
+        if not isinstance(value, list) or (length is not None and len(value) != length):
+            raise self.fail(name, value, f"a list of {length if length is not None else ''} {what}".replace("  ", " "))
+        return value
+
+    def numbers(self, name: str, low: float | None = None, high: float | None = None, *, low_open: bool = False,
+                length: int | None = None, labels: tuple[str, ...] | None = None) -> tuple[float, ...]:
+        """A list of numbers; with `labels` each entry is named `name.label` (its indicator)."""
+        if labels is not None:
+            length = len(labels)
+        values = self._list(name, length, "numbers" + (f" (one per indicator: {', '.join(labels)})" if labels else ""))
+        return tuple(self.check_number(self.dotted(f"{name}.{labels[i]}" if labels else f"{name}[{i}]"), v, low, high,
+                                       low_open) for i, v in enumerate(values))
+
+    def texts(self, name: str, choices: tuple[str, ...] | None = None, *, length: int | None = None,
+              nonempty: bool = False) -> tuple[str, ...]:
+        values = self._list(name, length, "texts")
+        if nonempty and not values:
+            raise self.fail(name, values, "a non-empty list")
+        return tuple(self.check_text(self.dotted(f"{name}[{i}]"), v, choices) for i, v in enumerate(values))
+
+    def ordered(self, name: str, low: float, high: float | None, *, falling: bool, low_open: bool = False) -> tuple[float, ...]:
+        """The A/B/C cut-offs: exactly THRESHOLD_COUNT numbers within [low, high], falling or rising."""
+        values = self._list(name, THRESHOLD_COUNT, "numbers (the A, B and C cut-offs)")
+        out = tuple(self.check_number(self.dotted(f"{name}[{i}]"), v, low, high, low_open) for i, v in enumerate(values))
+        pairs = list(zip(out, out[1:]))
+        if not all(a >= b for a, b in pairs) if falling else not all(a <= b for a, b in pairs):
+            raise self.fail(name, values, f"{THRESHOLD_COUNT} numbers {'falling (A ≥ B ≥ C)' if falling else 'rising'}")
+        return out
+
+    def number_table(self, name: str, low: float | None = None, *, low_open: bool = False) -> Mapping[str, float]:
+        """A table of free keys to numbers (e.g. road class → factor)."""
+        table = self.value(name)
+        if not isinstance(table, Mapping):
+            raise self.fail(name, table, "a table of name = number")
+        return MappingProxyType({str(k): self.check_number(self.dotted(f"{name}.{k}"), v, low, None, low_open)
+                                 for k, v in table.items()})
+
+
+def _raise() -> Any:
+    raise ValueError
+
+
+def _frozen(mapping: Mapping) -> Mapping:
+    return MappingProxyType(dict(mapping))
+
+
+# ---- sections ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProjectSettings:
+    """[project]: district, evaluation year and date, projected CRS, demo flag."""
+
+    region: str
+    year: int
+    evaluation_date: dt.date
+    crs: str
+    demo: bool
+
+    @classmethod
+    def read(cls, r: Reader) -> "ProjectSettings":
+        return cls(r.text("region"), r.integer("year", 1900, 2200), r.date("evaluation_date"), r.crs("crs"),
+                   r.boolean("demo"))
+
+
+@dataclass(frozen=True)
+class ImportSettings:
+    """[import]: tolerances of the import checks."""
+
+    parcel_overlap_tolerance_m2: float
+    outside_extent_buffer_m: float
+    min_parcel_area_m2: float
+
+    @classmethod
+    def read(cls, r: Reader) -> "ImportSettings":
+        return cls(r.number("parcel_overlap_tolerance_m2", 0), r.number("outside_extent_buffer_m", 0),
+                   r.number("min_parcel_area_m2", 0))
+
+
+@dataclass(frozen=True)
+class LandUseSettings:
+    """[land_use]: which categories count as industrial land."""
+
+    industrial_categories: tuple[str, ...]
+    include_warehouse: bool
+
+    @classmethod
+    def read(cls, r: Reader) -> "LandUseSettings":
+        return cls(r.texts("industrial_categories"), r.boolean("include_warehouse"))
+
+
+@dataclass(frozen=True)
+class UnitsSettings:
+    """[units]: protection-line shares, membership share, encroaching categories."""
+
+    min_industrial_share: float
+    m0_max_share: float
+    member_min_share: float
+    encroachment_categories: tuple[str, ...]
+
+    @classmethod
+    def read(cls, r: Reader) -> "UnitsSettings":
+        return cls(r.number("min_industrial_share", 0, 1), r.number("m0_max_share", 0, 1),
+                   r.number("member_min_share", 0, 1, low_open=True), r.texts("encroachment_categories"))
+
+
+@dataclass(frozen=True)
+class SupplySettings:
+    """[supply]: the supply-ratio floor, its rolling window and the idle rule."""
+
+    floor_ratio: float
+    window_years: int
+    idle_after_days: int
+
+    @classmethod
+    def read(cls, r: Reader) -> "SupplySettings":
+        return cls(r.number("floor_ratio", 0, 1), r.integer("window_years", 1), r.integer("idle_after_days", 0))
+
+
+@dataclass(frozen=True)
+class IntensitySettings:
+    """[intensity]: the low-efficiency FAR threshold."""
+
+    low_far_threshold: float
+
+    @classmethod
+    def read(cls, r: Reader) -> "IntensitySettings":
+        return cls(r.number("low_far_threshold", 0, low_open=True))
+
+
+@dataclass(frozen=True)
+class EnterpriseGroup:
+    """[enterprise.above_scale] / [enterprise.below_scale]: indicators, weights, 基准值, missing-data rules."""
+
+    indicators: tuple[str, ...]
+    weights: tuple[float, ...]
+    benchmarks: tuple[float, ...] | None
+    missing: Mapping[str, str]
+    missing_default: str
+
+    def rule(self, indicator: str) -> str:
+        """The missing-data rule of one indicator."""
+        return self.missing.get(indicator, self.missing_default)
+
+    @classmethod
+    def read(cls, r: Reader, benchmark_mode: str) -> "EnterpriseGroup":
+        from analysis.indicators import INDICATORS  # the indicator vocabulary is the analysis's
+
+        indicators = r.texts("indicators", tuple(INDICATORS), nonempty=True)
+        weights = r.numbers("weights", 0, labels=indicators)
+        if sum(weights) <= 0:
+            raise r.fail("weights", list(weights), "weights ≥ 0 with a positive sum")
+        benchmarks = None
+        if benchmark_mode == "fixed" or r.has("benchmarks"):
+            benchmarks = r.numbers("benchmarks", 0, low_open=True, labels=indicators)
+        missing_table = r.value("missing")
+        if not isinstance(missing_table, Mapping):
+            raise r.fail("missing", missing_table, "a table of indicator = rule")
+        missing = {}
+        for name, rule in missing_table.items():
+            if name not in indicators:
+                raise r.fail(f"missing.{name}", rule, f"a rule for one of this group's indicators ({', '.join(indicators)})")
+            missing[name] = r.check_text(r.dotted(f"missing.{name}"), rule, MISSING_RULES)
+        group = cls(indicators, weights, benchmarks if benchmark_mode == "fixed" else None, _frozen(missing),
+                    r.text("missing_default", MISSING_RULES))
+        r.finish()
+        return group
+
+
+@dataclass(frozen=True)
+class EnterpriseClasses:
+    """[enterprise.classes]: A/B/C/D by rank percentile or by score, new-firm and listed-firm rules."""
+
+    method: str
+    percentile_cuts: tuple[float, ...]
+    score_thresholds: tuple[float, ...]
+    new_firm_years: float
+    listed_as_t: bool
+
+    @classmethod
+    def read(cls, r: Reader) -> "EnterpriseClasses":
+        out = cls(r.text("method", CLASS_METHODS), r.ordered("percentile_cuts", 0, 1, falling=False, low_open=True),
+                  _falling(r, "score_thresholds"),
+                  r.number("new_firm_years", 0), r.boolean("listed_as_t") if r.has("listed_as_t") else False)
+        r.finish()
+        return out
+
+
+def _falling(r: Reader, name: str, high: float | None = None) -> tuple[float, ...]:
+    return r.ordered(name, 0, high, falling=True)
+
+
+@dataclass(frozen=True)
+class EnterpriseSettings:
+    """[enterprise]: the 亩均 evaluation (benchmark mode, groups, classes)."""
+
+    source: str
+    benchmark_mode: str
+    k: float
+    cap_multiple: float
+    above_scale: EnterpriseGroup | None
+    below_scale: EnterpriseGroup | None
+    classes: EnterpriseClasses
+
+    def group(self, key: str) -> EnterpriseGroup | None:
+        """A group by its section name (above_scale / below_scale)."""
+        return {"above_scale": self.above_scale, "below_scale": self.below_scale}[key]
+
+    @classmethod
+    def read(cls, r: Reader) -> "EnterpriseSettings":
+        mode = r.text("benchmark_mode", BENCHMARK_MODES)
+        groups = {key: EnterpriseGroup.read(r.sub(key), mode) if r.has(key) else None
+                  for key in ("above_scale", "below_scale")}
+        out = cls(r.text("source") if r.has("source") else "", mode, r.number("k", 0, low_open=True),
+                  r.number("cap_multiple", 0) if r.has("cap_multiple") else 0.0, groups["above_scale"],
+                  groups["below_scale"], EnterpriseClasses.read(r.sub("classes")))
+        r.finish()
+        return out
+
+
+@dataclass(frozen=True)
+class CompositeSettings:
+    """[composite]: the unit composite score (indicators, weights, directions, normalisations, grades)."""
+
+    indicators: tuple[str, ...]
+    weights: tuple[float, ...]
+    directions: tuple[str, ...]
+    normalisations: tuple[str, ...]
+    cap: float
+    grade_thresholds: tuple[float, ...]
+    sensitivity_step: float
+
+    @classmethod
+    def read(cls, r: Reader) -> "CompositeSettings":
+        indicators = r.texts("indicators", COMPOSITE_INDICATORS, nonempty=True)
+        weights = r.numbers("weights", 0, labels=indicators)
+        if sum(weights) <= 0:
+            raise r.fail("weights", list(weights), "weights ≥ 0 with a positive sum")
+        return cls(indicators, weights, r.texts("directions", DIRECTIONS, length=len(indicators)),
+                   r.texts("normalisations", NORMALISATIONS, length=len(indicators)),
+                   r.number("cap", 0, low_open=True), _falling(r, "grade_thresholds", 100.0),
+                   r.number("sensitivity_step", 0, 1, high_open=True))
+
+
+@dataclass(frozen=True)
+class SitingIndustry:
+    """[siting.industry]: how industry names match (containment length, suffixes, synonym groups)."""
+
+    min_contain_chars: int
+    suffixes: tuple[str, ...]
+    synonyms: tuple[tuple[str, ...], ...]
+
+    @classmethod
+    def read(cls, r: Reader) -> "SitingIndustry":
+        groups = r.value("synonyms")
+        if not isinstance(groups, list):
+            raise r.fail("synonyms", groups, "a list of lists of names")
+        synonyms = []
+        for i, group in enumerate(groups):
+            if not isinstance(group, list):
+                raise r.fail(f"synonyms[{i}]", group, "a list of names")
+            synonyms.append(tuple(r.check_text(r.dotted(f"synonyms[{i}][{j}]"), v) for j, v in enumerate(group)))
+        out = cls(r.integer("min_contain_chars", 1), r.texts("suffixes"), tuple(synonyms))
+        r.finish()
+        return out
+
+
+@dataclass(frozen=True)
+class SitingAhp:
+    """[siting.ahp]: optional AHP weights from a pairwise matrix (Saaty)."""
+
+    enabled: bool
+    cr_limit: float
+    criteria: tuple[str, ...]
+    matrix: tuple[tuple[float, ...], ...]
+
+    @classmethod
+    def read(cls, r: Reader, criteria: tuple[str, ...]) -> "SitingAhp":
+        names = r.texts("criteria", criteria, nonempty=True)
+        rows = r.value("matrix")
+        if not (isinstance(rows, list) and len(rows) == len(names) and all(isinstance(x, list) and len(x) == len(names)
+                                                                          for x in rows)):
+            raise r.fail("matrix", rows, f"a {len(names)}×{len(names)} list of rows (one per criterion)")
+        matrix = tuple(tuple(r.check_number(r.dotted(f"matrix[{i}][{j}]"), v, 0, low_open=True) for j, v in enumerate(row))
+                       for i, row in enumerate(rows))
+        out = cls(r.boolean("enabled"), r.number("cr_limit", 0, low_open=True), names, matrix)
+        r.finish()
+        return out
+
+
+@dataclass(frozen=True)
+class SitingSettings:
+    """[siting]: the rules, criteria, weights and defaults of `landpark site`."""
+
+    max_slope_deg: float
+    overlap_tolerance_m2: float
+    boundary_tolerance_m2: float
+    merge_gap_m: float
+    snap_m: float
+    max_area_factor: float
+    max_seeds_per_component: int
+    seed_skip_coverage: int
+    unit_min_share: float
+    unit_list_min_share: float
+    top: int
+    method: str
+    distinct: bool
+    road_distance_max_m: float
+    road_class_factor_default: float
+    road_class_factors: Mapping[str, float]
+    performance_indicator: str
+    performance_cap: float
+    supply_ratio_direction: str
+    compactness_ideal: float
+    line_level_scores: Mapping[str, float]
+    sensitivity_step: float
+    weights: Mapping[str, float]
+    industry: SitingIndustry
+    ahp: SitingAhp
+
+    @classmethod
+    def read(cls, r: Reader, criteria: tuple[str, ...]) -> "SitingSettings":
+        """`criteria` are the criterion names (the keys of the shipped [siting.weights])."""
+        w = r.sub("weights")
+        weights = _frozen({name: w.number(name, 0) for name in criteria})
+        w.finish()
+        levels = r.sub("line_level_scores")
+        line_levels = _frozen({name: levels.number(name, 0, 1) for name in ("red", "blue")})
+        levels.finish()
+        out = cls(
+            r.number("max_slope_deg", 0, 90, low_open=True), r.number("overlap_tolerance_m2", 0),
+            r.number("boundary_tolerance_m2", 0), r.number("merge_gap_m", 0), r.number("snap_m", 0),
+            r.number("max_area_factor", 1), r.integer("max_seeds_per_component", 1), r.integer("seed_skip_coverage", 0),
+            r.number("unit_min_share", 0, 1, low_open=True), r.number("unit_list_min_share", 0, 1),
+            r.integer("top", 1), r.text("method", SITING_METHODS), r.boolean("distinct"),
+            r.number("road_distance_max_m", 0, low_open=True), r.number("road_class_factor_default", 0, low_open=True),
+            r.number_table("road_class_factors", 0, low_open=True), r.text("performance_indicator", COMPOSITE_INDICATORS),
+            r.number("performance_cap", 0, low_open=True), r.text("supply_ratio_direction", DIRECTIONS),
+            r.number("compactness_ideal", 0, 1, low_open=True), line_levels,
+            r.number("sensitivity_step", 0, 1, high_open=True), weights, SitingIndustry.read(r.sub("industry")),
+            SitingAhp.read(r.sub("ahp"), criteria))
+        r.finish()
+        return out
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    """[app.*]: display settings of the app's pages, one mapping per page (checked, never used by analysis)."""
+
+    scores: Mapping[str, Any]
+    enterprises: Mapping[str, Any]
+    data: Mapping[str, Any]
+    map: Mapping[str, Any]
+    supply: Mapping[str, Any]
+    siting: Mapping[str, Any]
+
+    @classmethod
+    def read(cls, r: Reader) -> "AppSettings":
+        pages = {}
+        for page, spec in _APP_SPEC.items():
+            p = r.sub(page)
+            values = {}
+            for name, (kind, low, low_open, high) in spec.items():
+                if kind is int:
+                    values[name] = p.integer(name, low, high)
+                elif kind is str:
+                    values[name] = p.text(name, MAP_SCHEMES)
+                else:
+                    values[name] = p.number(name, low, high, low_open=low_open)
+            p.finish()
+            pages[page] = _frozen(values)
+        r.finish()
+        return cls(**pages)
+
+
+# page → key → (type, low, low exclusive, high); str keys are map colour schemes
+_APP_SPEC: dict[str, dict[str, tuple[type, float | None, bool, float | None]]] = {
+    "scores": {"compare_max_units": (int, 1, False, None), "ranking_height": (int, 1, False, None)},
+    "enterprises": {"histogram_bins": (int, 1, False, None), "histogram_clip_quantile": (float, 0, True, 1),
+                    "table_height": (int, 1, False, None)},
+    "data": {"max_upload_mb": (float, 0, True, None), "stale_upload_hours": (float, 0, False, None),
+             "recent_projects": (int, 0, False, None), "table_height": (int, 1, False, None)},
+    "map": {"classes": (int, 2, False, None), "scheme": (str, None, False, None), "fill_opacity": (float, 0, False, 1),
+            "precision_deg": (float, 0, True, None), "simplify_m": (float, 0, False, None),
+            "parcel_limit": (int, 0, False, None), "merged_simplify_m": (float, 0, False, None),
+            "height_px": (int, 1, False, None), "class_wait_s": (float, 0, False, None)},
+    "supply": {"map_height_px": (int, 1, False, None), "map_width_px": (int, 1, False, None),
+               "selection_zoom_max": (int, 0, False, None), "selection_padding_px": (int, 0, False, None)},
+    "siting": {"default_area_mu": (float, 0, True, None), "map_height_px": (int, 1, False, None),
+               "map_width_px": (int, 1, False, None), "candidate_zoom_max": (int, 0, False, None),
+               "view_padding_px": (int, 0, False, None), "upload_max_mb": (float, 0, True, None),
+               "weight_step": (float, 0, True, None)},
+}
