@@ -1,8 +1,13 @@
 """`landpark` — the batch front door. Every command: --help; exit 0 success, 1 invalid input,
-2 usage error; `--json` prints one JSON document on stdout (progress goes to stderr)."""
+2 usage error; `--json` prints one JSON document on stdout (progress goes to stderr).
+
+Usage errors (unknown choice, unknown unit id, an option that needs another) are raised here as
+`typer.BadParameter` naming the flag and the valid choices; click turns them into exit 2. Errors
+from the analysis carry no flag names: this module words them for the command line."""
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import sys
@@ -25,7 +30,32 @@ EncodingOpt = Annotated[Optional[str], typer.Option("--encoding", help="attribut
 CrsOpt = Annotated[Optional[str], typer.Option("--crs", help="source CRS when it cannot be detected, e.g. EPSG:4549")]
 LandUseOpt = Annotated[Optional[str], typer.Option("--land-use-standard", help="gbt21010, ydyh2023 or gb50137 (default: detected, with a warning)")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON document on stdout")]
-LangOpt = Annotated[str, typer.Option("--lang", help="zh or en")]
+LANGS = ("zh", "en")
+LAND_USE_STANDARDS = ("gbt21010", "ydyh2023", "gb50137")
+SITE_METHODS = ("wsum", "topsis")
+SITE_OUT_SUFFIXES = (".gpkg", ".geojson", ".json", ".csv")
+SHOWN_CHOICES = 20  # valid ids listed in a usage error before "… (N in all)"
+
+
+def choices_text(values: list[str] | tuple[str, ...], limit: int = SHOWN_CHOICES) -> str:
+    """Valid choices as one comma list, truncated after `limit` with the total, so hundreds of ids stay readable."""
+    shown = ", ".join(str(v) for v in list(values)[:limit])
+    return shown + (f", … ({len(values)} in all)" if len(values) > limit else "") if values else "none"
+
+
+def check_choice(value: str | None, choices: tuple[str, ...], flag: str) -> None:
+    """A usage error (exit 2) listing `choices` unless `value` is None or one of them."""
+    if value is not None and value not in choices:
+        raise typer.BadParameter(f"{value!r} is not valid; choose one of: {choices_text(choices)}", param_hint=flag)
+
+
+def _check_lang(value: str) -> str:
+    """Option callback: --lang must be one of LANGS."""
+    check_choice(value, LANGS, "--lang")
+    return value
+
+
+LangOpt = Annotated[str, typer.Option("--lang", help="zh or en", callback=_check_lang)]
 
 
 def progress(message: str) -> None:
@@ -51,13 +81,56 @@ def fail(exc: LandparkError | Exception, as_json: bool) -> None:
 
 
 def check_kind(kind: str | None) -> None:
-    if kind is not None and kind not in LAYERS:
-        raise typer.BadParameter(f"unknown kind {kind!r}; choose one of: {', '.join(LAYERS)}", param_hint="--kind")
+    """--kind must be a layer kind (usage error otherwise)."""
+    check_choice(kind, tuple(LAYERS), "--kind")
 
 
 def check_standard(standard: str | None) -> None:
-    if standard is not None and standard not in ("gbt21010", "ydyh2023", "gb50137"):
-        raise typer.BadParameter("choose gbt21010, ydyh2023 or gb50137", param_hint="--land-use-standard")
+    """--land-use-standard must be one of the three known standards."""
+    check_choice(standard, LAND_USE_STANDARDS, "--land-use-standard")
+
+
+def check_encoding(encoding: str | None) -> None:
+    """--encoding must name a codec Python knows (e.g. gbk, gb18030, utf-8)."""
+    if encoding is None:
+        return
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise typer.BadParameter(f"unknown encoding {encoding!r}; use e.g. gbk, gb18030, utf-8",
+                                 param_hint="--encoding") from None
+
+
+def parse_unit_ids(units: str | None) -> list[str] | None:
+    """The --units comma list (None when not given); an empty list is a usage error."""
+    if units is None:
+        return None
+    ids = [u.strip() for u in units.split(",") if u.strip()]
+    if not ids:
+        raise typer.BadParameter("give one or more unit ids, e.g. --units GY-R01,YQ02", param_hint="--units")
+    return ids
+
+
+def unknown_units_usage(exc, flag: str) -> typer.BadParameter:
+    """A usage error for unit ids the project does not have, listing the valid ids (truncated)."""
+    return typer.BadParameter(f"unknown unit id(s) {', '.join(exc.unknown)}; the project's units are: "
+                              f"{choices_text(exc.valid)}", param_hint=flag)
+
+
+def parse_formats(formats: str | None, out: Path | None) -> list[str]:
+    """The --format list, checked against the export formats; --format without --out is a usage error."""
+    from reports import FORMATS
+
+    if formats is None:
+        return ["json"]
+    if out is None:
+        raise typer.BadParameter("needs --out OUTDIR (the formats are files written there)", param_hint="--format")
+    wanted = [f.strip().lower() for f in formats.split(",") if f.strip()]
+    unknown = [f for f in wanted if f not in FORMATS]
+    if unknown or not wanted:
+        raise typer.BadParameter(f"unknown format(s) {', '.join(unknown) or '(none given)'}; choose one or more of: "
+                                 f"{', '.join(FORMATS)}", param_hint="--format")
+    return wanted
 
 
 @app.command()
@@ -96,6 +169,7 @@ def validate(source: Annotated[str, typer.Argument(help="file, folder or zip to 
 
     check_kind(kind)
     check_standard(land_use_standard)
+    check_encoding(encoding)
     if not Path(source).exists():
         fail(InputError(f"{source}: no such file or folder"), json_out)
     kind = kind or _guess_kind(source, layer, encoding, crs, json_out)
@@ -165,6 +239,7 @@ def import_cmd(source: Annotated[str, typer.Argument(help="file, folder or zip t
 
     check_kind(kind)
     check_standard(land_use_standard)
+    check_encoding(encoding)
     if not Path(source).exists():
         fail(InputError(f"{source}: no such file or folder"), json_out)
     progress(f"importing {source} as {kind} into {into}…")
@@ -200,23 +275,35 @@ def _evaluate(directory: Path, json_out: bool, *, with_inputs: bool = False):
 def score(directory: Annotated[Path, typer.Argument(help="project folder")],
           json_out: JsonOpt = False,
           out: Annotated[Optional[Path], typer.Option("--out", help="folder for exported files")] = None,
-          formats: Annotated[str, typer.Option("--format", help="comma list of xlsx,pdf,gpkg,html,json")] = "json",
-          units: Annotated[Optional[str], typer.Option("--units", help="comma list of unit ids to export (default: all)")] = None,
+          formats: Annotated[Optional[str], typer.Option(
+              "--format", help="comma list of xlsx,pdf,gpkg,html,json (needs --out; default json)")] = None,
+          units: Annotated[Optional[str], typer.Option(
+              "--units", help="comma list of unit ids to show and export (default: all)")] = None,
           lang: LangOpt = "zh") -> None:
     """Evaluate every protection line, park, micro park and future community."""
     from analysis.score import to_json
+    from reports import UnknownUnitsError, select_units
 
+    wanted_formats = parse_formats(formats, out)
+    unit_ids = parse_unit_ids(units)
+    if out is not None and out.exists() and not out.is_dir():
+        raise typer.BadParameter(f"{out} exists and is not a folder", param_hint="--out")
     start = time.perf_counter()
     ev, inputs = _evaluate(directory, json_out, with_inputs=True)
     document = to_json(ev)
     progress(f"scored {len(document['units'])} units and {len(document['enterprises'])} enterprises "
              f"in {time.perf_counter() - start:.1f} s")
+    if unit_ids is not None:
+        try:
+            keep = set(ev.units["unit_id"].astype(str).to_numpy()[select_units(ev.units, unit_ids)])
+        except UnknownUnitsError as exc:
+            raise unknown_units_usage(exc, "--units") from None
+        document["units"] = [u for u in document["units"] if str(u["unit_id"]) in keep]
     if out is not None:
         from reports.bundle import export_all
 
-        unit_ids = [u.strip() for u in units.split(",") if u.strip()] if units else None
         try:
-            written = export_all(ev, inputs, out, formats.split(","), lang=lang, unit_ids=unit_ids, progress=progress)
+            written = export_all(ev, inputs, out, wanted_formats, lang=lang, unit_ids=unit_ids, progress=progress)
         except LandparkError as exc:
             fail(exc, json_out)
         for path in written.values():
@@ -228,19 +315,21 @@ def score(directory: Annotated[Path, typer.Argument(help="project folder")],
 
 
 def format_ranking(document: dict, lang: str = "zh") -> str:
-    """Units by kind and rank, with the headline indicators."""
-    head = f"{'rank':>4} {'grade':<5} {'score':>6}  {'unit_id':<12} {'area_mu':>9} {'tax/mu':>8} {'supply':>7} {'built':>6} {'idle':>6}  name"
+    """Units by kind and rank, with the headline indicators (numbers formatted as in the exports)."""
+    from i18n.numbers import MISSING, format_int, format_mu, format_per_mu, format_ratio, format_score
+
+    head = (f"{'rank':>4} {'grade':<5} {'score':>6}  {'unit_id':<12} {'area_mu':>9} {'tax/mu':>8} {'supply':>7} "
+            f"{'built':>7} {'idle':>6}  name")
     lines = []
     units = sorted(document["units"], key=lambda u: (u["unit_kind"], u["rank"] if u["rank"] is not None else 1e9))
     kind = None
-    fmt = lambda v, p="{:.2f}": "—" if v is None else p.format(v)
     for u in units:
         if u["unit_kind"] != kind:
             kind = u["unit_kind"]
             lines += ["", f"{layer_label(kind, lang)} ({kind})", head]
-        lines.append(f"{fmt(u['rank'], '{:.0f}'):>4} {u['grade'] or '—':<5} {fmt(u['score'], '{:.1f}'):>6}  {u['unit_id']:<12} "
-                     f"{fmt(u['area_mu'], '{:.1f}'):>9} {fmt(u['tax_per_mu']):>8} {fmt(u['supply_ratio'], '{:.1%}'):>7} "
-                     f"{fmt(u['built_ratio'], '{:.0%}'):>6} {fmt(u['idle_ratio'], '{:.1%}'):>6}  {u['name']}")
+        lines.append(f"{format_int(u['rank']):>4} {u['grade'] or MISSING:<5} {format_score(u['score']):>6}  {u['unit_id']:<12} "
+                     f"{format_mu(u['area_mu']):>9} {format_per_mu(u['tax_per_mu']):>8} {format_ratio(u['supply_ratio']):>7} "
+                     f"{format_ratio(u['built_ratio']):>7} {format_ratio(u['idle_ratio']):>6}  {u['name']}")
     lines.append(f"\nwarnings: {len(document['warnings'])}")
     return "\n".join(lines).strip()
 
@@ -251,8 +340,13 @@ def explain(directory: Annotated[Path, typer.Argument(help="project folder")],
             json_out: JsonOpt = False) -> None:
     """Show, for one unit, every indicator's formula, inputs, members, weights and benchmarks."""
     from analysis.explain import explain_unit, format_explanation
+    from reports import UnknownUnitsError, select_units
 
     ev = _evaluate(directory, json_out)
+    try:
+        select_units(ev.units, [unit_id])
+    except UnknownUnitsError as exc:
+        raise unknown_units_usage(exc, "UNIT_ID") from None
     try:
         doc = explain_unit(ev, unit_id)
     except InputError as exc:
@@ -268,7 +362,7 @@ def site(directory: Annotated[Path, typer.Argument(help="project folder")],
          area_mu: Annotated[float, typer.Option("--area-mu", help="area the project needs (亩)")],
          max_area_mu: Annotated[Optional[float], typer.Option("--max-area-mu", help="largest acceptable site (亩); default area × siting.max_area_factor of landpark.toml")] = None,
          industry: Annotated[Optional[str], typer.Option("--industry", help="the project's industry, e.g. 高端装备 (matched with the units' 主导产业)")] = None,
-         top: Annotated[Optional[int], typer.Option("--top", help="number of candidates (default siting.top of landpark.toml)")] = None,
+         top: Annotated[Optional[int], typer.Option("--top", min=1, help="number of candidates (default siting.top of landpark.toml)")] = None,
          method: Annotated[Optional[str], typer.Option("--method", help="wsum (weighted sum) or topsis")] = None,
          include_idle: Annotated[bool, typer.Option("--include-idle", help="also offer idle land (闲置)")] = False,
          include_low_efficiency: Annotated[bool, typer.Option("--include-low-efficiency", help="also offer D-class firms' land and built industrial land below the FAR threshold (腾笼换鸟)")] = False,
@@ -284,6 +378,13 @@ def site(directory: Annotated[Path, typer.Argument(help="project folder")],
     from analysis.siting import RequestError, SiteRequest, SitingData, run_siting, write_candidates
     from layers.project import Project
 
+    check_choice(method, SITE_METHODS, "--method")
+    if area_mu <= 0:
+        raise typer.BadParameter(f"{area_mu:g}: give a positive number of 亩", param_hint="--area-mu")
+    if max_area_mu is not None and max_area_mu < area_mu:
+        raise typer.BadParameter(f"{max_area_mu:g} is smaller than --area-mu {area_mu:g}", param_hint="--max-area-mu")
+    if max_slope is not None and not 0 < max_slope <= 90:
+        raise typer.BadParameter(f"{max_slope:g}: give degrees in (0, 90]", param_hint="--max-slope")
     weights = {}
     for item in weight or []:
         name, sep, value = item.partition("=")
@@ -293,8 +394,8 @@ def site(directory: Annotated[Path, typer.Argument(help="project folder")],
             raise typer.BadParameter(f"{item!r}: use NAME=NUMBER, e.g. road_access=0.2", param_hint="--weight") from None
         if not sep:
             raise typer.BadParameter(f"{item!r}: use NAME=NUMBER", param_hint="--weight")
-    if out is not None and out.suffix.lower() not in (".gpkg", ".geojson", ".json", ".csv"):
-        raise typer.BadParameter(f"{out}: use a .gpkg, .geojson or .csv file", param_hint="--out")
+    if out is not None and out.suffix.lower() not in SITE_OUT_SUFFIXES:
+        raise typer.BadParameter(f"{out}: use a file ending in one of: {', '.join(SITE_OUT_SUFFIXES)}", param_hint="--out")
     if within is not None and not within.exists():
         fail(InputError(f"{within}: no such file (--within)"), json_out)
     request = SiteRequest(area_mu=area_mu, max_area_mu=max_area_mu, industry=industry, top=top, method=method,
@@ -332,9 +433,19 @@ def site(directory: Annotated[Path, typer.Argument(help="project folder")],
 def bench(json_out: JsonOpt = False,
           scales: Annotated[str, typer.Option("--scales", help="comma list of parcel counts")] = "10000,100000,1000000",
           variants: Annotated[str, typer.Option("--variants", help="simple,complex")] = "simple,complex",
-          repeat: Annotated[int, typer.Option("--repeat", help="timed runs per measurement (median reported)")] = 3) -> None:
+          repeat: Annotated[int, typer.Option("--repeat", min=1,
+                                              help="timed runs per measurement (median reported)")] = 3) -> None:
     """Run the benchmarks (overlay kernel vs geopandas and DuckDB, whole score run) and print their JSON."""
+    from benchmarks.run import VARIANTS
     from benchmarks.run import main as bench_main
+
+    items = [s.strip() for s in scales.split(",") if s.strip()]
+    if not items or not all(s.isdigit() and int(s) > 0 for s in items):
+        raise typer.BadParameter(f"{scales!r}: give positive parcel counts, e.g. 10000,100000", param_hint="--scales")
+    bad = [v for v in (x.strip() for x in variants.split(",")) if v not in VARIANTS]
+    if bad or not variants.strip():
+        raise typer.BadParameter(f"unknown variant(s) {', '.join(bad) or '(none given)'}; choose one or more of: "
+                                 f"{', '.join(VARIANTS)}", param_hint="--variants")
 
     raise typer.Exit(bench_main(["--scales", scales, "--variants", variants, "--repeat", str(repeat)]))
 
@@ -346,11 +457,11 @@ def app_cmd(directory: Annotated[Optional[str], typer.Argument(help="project fol
     env = dict(os.environ)
     if directory:
         env["LANDPARK_PROJECT"] = directory if directory.startswith("postgresql") else str(Path(directory).resolve())
-    from maps.assets import prepare_app_folder
+    from maps.assets import LAUNCHER_NAME, prepare_app_folder
 
     folder = prepare_app_folder()  # per-user: Streamlit serves static/ beside the script it runs
     env["LANDPARK_STATIC_DIR"] = str(folder / "static")
-    script = folder / "streamlit_app.py"
+    script = folder / LAUNCHER_NAME
     command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
                "--server.address", "localhost", "--server.port", str(port), "--browser.gatherUsageStats", "false",
                "--client.toolbarMode", "minimal", "--server.enableStaticServing", "true", "--theme.base", "light"]

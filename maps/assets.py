@@ -67,12 +67,13 @@ VENDOR_SHA256 = {
     "leaflet-draw/images/marker-shadow.png": "264f5c640339f042dd729062cfc04c17f8ea0f29882b538e3848ed8f10edb4da",
 }
 
+# Not named streamlit_app.py: Streamlit puts this folder first on sys.path, and the launcher imports that module.
+LAUNCHER_NAME = "landpark_launcher.py"
 LAUNCHER = '''"""Started by `landpark app`: runs the installed Landpark app (this folder only holds static/)."""
+import importlib.util
 import runpy
 
-import streamlit_app
-
-runpy.run_path(streamlit_app.__file__, run_name="__main__")
+runpy.run_path(importlib.util.find_spec("streamlit_app").origin, run_name="__main__")
 '''
 
 
@@ -127,7 +128,7 @@ def prepare_app_folder(folder: Path | None = None) -> Path:
 
     Only files whose content differs are rewritten, so a second start touches nothing."""
     folder = folder or app_folder()
-    files = {folder / "streamlit_app.py": LAUNCHER.encode("utf-8")}
+    files = {folder / LAUNCHER_NAME: LAUNCHER.encode("utf-8")}
     for name in VENDOR_SHA256:
         files[folder / "static" / "vendor" / name] = (VENDOR_DIR / name).read_bytes()
     for target, data in files.items():

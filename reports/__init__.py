@@ -9,7 +9,6 @@ matplotlib, fpdf2 or xlsxwriter until a format needs them.
 from __future__ import annotations
 
 import importlib
-import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ import shapely
 from analysis.explain import FORMULAS
 from analysis.indicators import INDICATORS
 from i18n import TEXT, t
+from i18n.numbers import MISSING, column_kind, format_value, is_missing
 from layers.problems import InputError, LandparkError
 from layers.schema import LAYERS
 from reports.fonts import CjkFont, MissingFontError, find_cjk_font
@@ -38,33 +38,6 @@ COST_INDICATORS = frozenset({"idle_ratio", "idle_mu", "idle_by_date_mu", "low_ef
 
 GRADE_COLOURS = {"A": "#1a9850", "B": "#91cf60", "C": "#fdae61", "D": "#d73027"}
 NO_GRADE_COLOUR = "#bdbdbd"
-
-# Number kind of a column: how it is formatted in every export.
-_KINDS = {
-    "score": "score", "rank": "int", "rank_best": "int", "rank_worst": "int", "far_industrial": "far",
-    "building_coverage": "ratio", "member_tax_10k_yuan": "money", "parcel_count": "int", "member_count": "int",
-    "idle_by_date_count": "int", "encroachment_count": "int", "land_mu": "mu",
-}
-
-
-def column_kind(name: str) -> str:
-    """Number kind of a column: ratio, mu, per_mu, money, far, int, score, bool or text."""
-    if name in _KINDS:
-        return _KINDS[name]
-    if name.startswith("class_") and len(name) == 7:
-        return "int"
-    if name.endswith(("_ratio", "_share")):
-        return "ratio"
-    if name.endswith("_per_mu"):
-        return "per_mu"
-    if name.endswith("_mu"):
-        return "mu"
-    if name.endswith("_10k_yuan"):
-        return "money"
-    if name.endswith("_ok") or name in ("scored", "above_scale", "listed"):
-        return "bool"
-    return "text"
-
 
 def column_label(name: str, lang: str = "zh") -> str:
     """Display label of an evaluation column (unit or enterprise table)."""
@@ -91,39 +64,6 @@ def short_label(name: str, lang: str = "zh") -> str:
     return column_label(name, lang).split("（")[0].split(" (")[0]
 
 
-def is_missing(value: Any) -> bool:
-    """True for None, NA and non-finite floats."""
-    if value is None or value is pd.NA:
-        return True
-    if isinstance(value, (float, np.floating)):
-        return not math.isfinite(float(value))
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def format_value(value: Any, kind: str, lang: str = "zh") -> str:
-    """A value as text for the PDF and HTML; missing values show as an em dash."""
-    if is_missing(value):
-        return "—"
-    if kind == "ratio":
-        return f"{float(value):.1%}"
-    if kind in ("mu", "money"):
-        return f"{float(value):,.1f}"
-    if kind == "per_mu":
-        return f"{float(value):,.2f}"
-    if kind == "far":
-        return f"{float(value):.2f}"
-    if kind == "score":
-        return f"{float(value):.1f}"
-    if kind == "int":
-        return f"{int(value):d}"
-    if kind == "bool":
-        return t("exp_yes" if bool(value) else "exp_no", lang)
-    return str(value)
-
-
 def display_value(name: str, value: Any, lang: str = "zh") -> str:
     """A value of column `name` as text, translating coded values (line level, group)."""
     if name == "level" and isinstance(value, str) and value in ("red", "blue"):
@@ -136,16 +76,26 @@ def display_value(name: str, value: Any, lang: str = "zh") -> str:
 # --------------------------------------------------------------------------- units
 
 
+class UnknownUnitsError(InputError):
+    """Unit ids asked for that the evaluation does not have; carries them and the valid ids for the caller to word."""
+
+    def __init__(self, unknown: list[str], valid: list[str]):
+        self.unknown = list(unknown)
+        self.valid = list(valid)
+        shown = ", ".join(self.valid[:20]) + (f" … ({len(self.valid)} in all)" if len(self.valid) > 20 else "")
+        super().__init__(f"unknown unit id(s) {', '.join(self.unknown)}; the units are: {shown or 'none'}")
+
+
 def select_units(units: pd.DataFrame, unit_ids: list[str] | None) -> np.ndarray:
-    """Positions of the units to export (all when `unit_ids` is None); unknown ids are an InputError."""
+    """Positions of the units to export (all when `unit_ids` is None); unknown ids raise UnknownUnitsError."""
     ids = units["unit_id"].astype(str).to_numpy()
     if not unit_ids:
         return np.arange(len(ids))
     wanted = [str(u) for u in unit_ids]
-    unknown = [u for u in wanted if u not in set(ids)]
+    known = set(ids)
+    unknown = [u for u in wanted if u not in known]
     if unknown:
-        shown = ", ".join(ids[:20]) + (" …" if len(ids) > 20 else "")
-        raise InputError(f"--units: unknown unit id(s) {', '.join(unknown)}; the project's units are: {shown or 'none'}")
+        raise UnknownUnitsError(unknown, ids.tolist())
     return np.flatnonzero(np.isin(ids, wanted))
 
 
@@ -237,6 +187,7 @@ def __getattr__(name: str):
     return getattr(importlib.import_module(f"{__name__}.{module}"), name)
 
 
-__all__ = ["FORMATS", "KEY_INDICATORS", "GRADE_COLOURS", "CjkFont", "MissingFontError", "column_kind", "column_label",
-           "display_value", "find_cjk_font", "format_value", "indicator_comparison", "select_units", "unit_issues",
+__all__ = ["FORMATS", "KEY_INDICATORS", "GRADE_COLOURS", "MISSING", "CjkFont", "MissingFontError", "UnknownUnitsError",
+           "column_kind", "column_label", "display_value", "find_cjk_font", "format_value", "indicator_comparison",
+           "is_missing", "select_units", "unit_issues",
            *_LAZY]

@@ -1,6 +1,6 @@
 """Enterprise 亩均 evaluation checked against hand-computed scores, ranks and classes.
 
-Benchmarks and weights are the 黄岩区 2022 ones quoted in shared/domain.md §1.2.
+Benchmarks and weights are the 黄岩区 2022 ones quoted in docs/methods.md §2.2.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from analysis.enterprise import enterprise_land_mu, evaluate_enterprises
 from analysis.indicators import INDICATORS, compute_indicators
 from layers.problems import InputError
 
-# 黄岩 2022 基准值 (domain.md §1.2): 规上 and 规下
+# 黄岩 2022 基准值 (docs/methods.md §2.2): 规上 and 规下
 TAX_B, VA_B, ENERGY_B, EMIS_B, LABOUR_B, RD_B = 24.097, 136.16, 2.694, 4929.81, 18.14, 0.0302
 SMALL_TAX_B, SMALL_KWH_B = 11.5932, 0.2352
 

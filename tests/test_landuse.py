@@ -1,4 +1,4 @@
-"""Land-use standard detection and categories (domain.md §6.1, engineering.md: 0601 collides)."""
+"""Land-use standard detection and categories (docs/methods.md §7: 0601 collides)."""
 
 import pandas as pd
 import pytest

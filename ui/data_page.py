@@ -19,6 +19,7 @@ import streamlit as st
 
 from layers.aliases import fields_of, guess_kind
 from i18n import layer_label
+from i18n.numbers import format_count
 from layers.issue_tables import count_issues, filter_issues, problems_frame, severity_counts
 from layers.landuse import STANDARD_LABELS, STANDARDS
 from layers.mapping_edits import apply_edits, field_options, mapping_rows
@@ -103,8 +104,8 @@ def _header(project: Project, summary) -> None:
         st.caption(tr("data_demo_badge"))
     a, b, c, d = st.columns(4)
     a.metric(tr("data_layer_count"), len(summary.layers))
-    b.metric(tr("data_feature_count"), f"{summary.feature_count:,}")
-    c.metric(tr("data_issue_count"), f"{summary.issue_count:,}")
+    b.metric(tr("data_feature_count"), format_count(summary.feature_count))
+    c.metric(tr("data_issue_count"), format_count(summary.issue_count))
     d.metric(tr("data_crs"), summary.crs)
 
 
@@ -252,7 +253,7 @@ def _read_result(report, upload) -> None:
     if report.layer:
         shown = report.layer + (f"（{len(report.layers_available)}）" if len(report.layers_available) > 1 else "")
         lines.append(f"- {tr('report_layer')}：{shown}")
-    lines.append(f"- {tr('report_features')}：{report.feature_count:,}")
+    lines.append(f"- {tr('report_features')}：{format_count(report.feature_count)}")
     if report.crs is not None:
         epsg = f"EPSG:{report.crs.epsg} " if report.crs.epsg else ""
         method = _t_or(f"data_crs_m_{report.crs.method}", report.crs.method)
@@ -396,7 +397,7 @@ def _report(report, upload, opts: dict, okey: str, settings: dict) -> None:
     frame = _by_severity(problems_frame(report.problems, relabel=lambda text: relabel(text, upload)))
     counts = severity_counts(frame)
     if report.ok:
-        st.success(tr("data_report_ok", n=f"{report.feature_count:,}", errors=counts["error"], warnings=counts["warning"]))
+        st.success(tr("data_report_ok", n=format_count(report.feature_count), errors=counts["error"], warnings=counts["warning"]))
     else:
         blocking = frame[frame["blocking"]]
         st.error(tr("data_report_blocked", n=len(blocking)))
@@ -429,7 +430,7 @@ def _import_box(project: Project, upload, opts: dict, overrides: dict, report) -
         import pyogrio
 
         n = int(pyogrio.read_info(project.gpkg, layer=kind).get("features") or 0)
-        st.warning(tr("data_import_replaces", kind=label, n=f"{n:,}"))
+        st.warning(tr("data_import_replaces", kind=label, n=format_count(n)))
         confirmed = st.checkbox(tr("data_import_confirm"), key=f"data_confirm_{kind}")
     if not report.ok:
         st.caption(tr("data_import_blocked_hint"))
@@ -449,7 +450,7 @@ def _import_box(project: Project, upload, opts: dict, overrides: dict, report) -
         st.error(f"{tr('data_import_failed')}：{type(exc).__name__}: {relabel(str(exc), upload)}")
         return
     kept = sum(1 for p in done.problems if p.severity in ("warning", "error"))
-    _flash("success", tr("data_imported", kind=label, n=f"{done.feature_count:,}", name=upload.label, issues=kept))
+    _flash("success", tr("data_imported", kind=label, n=format_count(done.feature_count), name=upload.label, issues=kept))
     st.session_state.pop(REPORT_STATE, None)
     st.session_state[VERSION_STATE] = st.session_state.get(VERSION_STATE, 0) + 1  # the next run shows an empty uploader
     st.rerun()
@@ -501,7 +502,7 @@ def _issues_tab(project: Project, settings: dict) -> None:
     counts = severity_counts(issues)
     cols = st.columns(3)
     for col, sev in zip(cols, ("error", "warning", "info")):
-        col.metric(_severity_label(sev), f"{counts[sev]:,}")
+        col.metric(_severity_label(sev), format_count(counts[sev]))
     frame = _by_severity(issues.fillna("").astype(str).assign(blocking=False))
     _issue_table(frame, key="data_issues", height=int(settings["table_height"]), show_layer=True, show_blocking=False)
 
@@ -597,7 +598,7 @@ def render() -> None:
     _header(project, summary)
     _show_flash()
     tab_import, tab_issues, tab_projects = st.tabs([
-        tr("data_tab_import"), tr("data_tab_issues", n=f"{summary.issue_count:,}"), tr("data_tab_projects")])
+        tr("data_tab_import"), tr("data_tab_issues", n=format_count(summary.issue_count)), tr("data_tab_projects")])
     with tab_import:
         _import_tab(project, settings)
     with tab_issues:

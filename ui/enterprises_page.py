@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from i18n.numbers import format_ratio, format_score
 from ui.number_columns import column_config
 from ui.state import cached, current_project, evaluation_or_stop, page_header, lang, tr
 
@@ -67,7 +68,7 @@ def _histograms(table: pd.DataFrame, settings: dict) -> None:
             st.altair_chart(alt.layer(*layers).properties(height=260), width="stretch")
             clipped = int(part["clipped"].iloc[0])
             if clipped:
-                st.caption(tr("enterprises_clipped", n=clipped, score=f"{part['end'].max():.1f}"))
+                st.caption(tr("enterprises_clipped", n=clipped, score=format_score(part['end'].max())))
     st.caption(tr("enterprises_hist_note"))
 
 
@@ -153,7 +154,7 @@ def _method(config: dict, benchmarks: dict, table: pd.DataFrame) -> None:
             "benchmark_applied": st.column_config.NumberColumn(labels["benchmark_applied"], format="%g")})
     rule = class_rule(ent)
     if rule["method"] == "percentile" and len(rule.get("cuts", ())) == 3:
-        a, b, c = (f"{x:.0%}" for x in rule["cuts"])
+        a, b, c = (format_ratio(x, 0) for x in rule["cuts"])
         text = tr("enterprises_rule_percentile", a=a, b=b, c=c)
     elif rule["method"] == "score" and len(rule.get("thresholds", ())) == 3:
         a, b, c = (f"{x:g}" for x in rule["thresholds"])

@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from i18n import layer_label
+from i18n.numbers import MISSING, format_int, format_mu, format_ratio, format_score
 from ui.number_columns import column_config
 from ui.state import current_project, evaluation_or_stop, page_header, lang, tr
 
@@ -70,7 +71,7 @@ def _weight_inputs(spec) -> tuple[list[float], bool]:
                 value = st.number_input(short_label(name, lang()), min_value=0.0, step=step, format=fmt, key=key,
                                         help=tr("scores_weight_default", default=f"{default:g}"))
                 share = value / total if total > 0 else 0.0
-                st.caption(tr("scores_weight_share", share=f"{share:.0%}"))
+                st.caption(tr("scores_weight_share", share=format_ratio(share, 0)))
         st.button(tr("scores_reset"), key="scores_reset", on_click=reset, disabled=not changed)
     return [float(st.session_state[k]) for k in keys], changed
 
@@ -106,7 +107,7 @@ def _ranking(units: pd.DataFrame, spec, settings: dict) -> None:
     table["unit_kind"] = table["unit_kind"].map(lambda k: layer_label(k, lang()))
     st.dataframe(table, hide_index=True, width="stretch", height=int(settings["ranking_height"]),
                  column_config=column_config(columns, lang()), key="scores_table")
-    st.caption(tr("scores_ranking_note", n=len(table), step=f"{spec.step:.0%}"))
+    st.caption(tr("scores_ranking_note", n=len(table), step=format_ratio(spec.step, 0)))
 
 
 # --------------------------------------------------------------------------- comparison and scorecard
@@ -185,13 +186,13 @@ def _scorecard(project, ev, default_ev, uid: str, changed: bool) -> None:
         before = default_ev.units.loc[default_ev.units["unit_id"].astype(str) == uid, "score"].iloc[0]
         if c["score"] is not None and pd.notna(before):
             delta = f"{c['score'] - float(before):+.1f}"
-    m1.metric(tr("scores_score"), "—" if c["score"] is None else f"{c['score']:.1f}", delta=delta,
+    m1.metric(tr("scores_score"), format_score(c["score"]), delta=delta,
               help=tr("scores_delta_help") if changed else None)
     m2.metric(tr("scores_grade"), c["grade"] or "—")
-    m3.metric(tr("scores_rank"), "—" if c["rank"] is None else f"{int(c['rank'])} / {n}")
+    m3.metric(tr("scores_rank"), MISSING if c["rank"] is None else f"{format_int(c['rank'])} / {n}")
     best, worst = c["rank_range_weights_pm"]
-    m4.metric(tr("scores_rank_range", step=f"{ev.spec.step:.0%}"),
-              "—" if best is None else (f"{int(best)}" if best == worst else f"{int(best)}–{int(worst)}"))
+    m4.metric(tr("scores_rank_range", step=format_ratio(ev.spec.step, 0)),
+              MISSING if best is None else (format_int(best) if best == worst else f"{format_int(best)}–{format_int(worst)}"))
     st.markdown(f"**{tr('scores_breakdown')}**")
     rows = []
     for b in c["breakdown"]:
@@ -236,7 +237,7 @@ def _scorecard(project, ev, default_ev, uid: str, changed: bool) -> None:
             st.caption(tr("scores_no_members"))
     if doc["encroachments"]:
         st.warning(tr("scores_encroachments", n=len(doc["encroachments"]),
-                      mu=f"{sum(float(e.get('area_mu') or 0) for e in doc['encroachments']):.1f}"))
+                      mu=format_mu(sum(float(e.get('area_mu') or 0) for e in doc['encroachments']))))
         st.dataframe(pd.DataFrame(doc["encroachments"]), hide_index=True, width="stretch")
 
 

@@ -21,6 +21,8 @@ import pandas as pd
 import streamlit as st
 
 from i18n import layer_label
+from i18n.numbers import (MISSING, format_count, format_far, format_general, format_length, format_mu,
+                          format_per_mu, format_ratio, format_score, is_missing)
 from layers.project import Project
 from ui.state import cached, current_project, evaluation_or_stop, page_header, lang, leaflet_urls, tr
 
@@ -87,22 +89,22 @@ def _sep() -> str:
 
 
 def _measure(value: Any, unit: str) -> str:
-    """A raw criterion or rule value with its unit, as a bureau reads it."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "—"
+    """A raw criterion or rule value with its unit, as a bureau reads it (numbers by `i18n.numbers`)."""
+    if is_missing(value):
+        return MISSING
     if unit in ("share", "ratio"):
-        return f"{value:.1%}"
+        return format_ratio(value)
     if unit == "10k_yuan_per_mu":
-        return f"{value:.2f} {tr('siting_u_10k_per_mu')}"
+        return f"{format_per_mu(value)} {tr('siting_u_10k_per_mu')}"
     if unit == "mu":
-        return f"{value:,.2f} {tr('siting_u_mu')}"
+        return f"{format_mu(value)} {tr('siting_u_mu')}"
     if unit == "m2":
-        return f"{value:,.1f} m²"
+        return f"{format_length(value, 1)} m²"
     if unit == "m":
-        return f"{value:,.0f} m"
+        return f"{format_length(value)} m"
     if unit == "deg":
-        return f"{value:.2f}°"
-    return f"{value:.3g}"
+        return f"{format_far(value)}°"
+    return format_general(value)
 
 
 def _limit(limit: Any, unit: str) -> str:
@@ -226,8 +228,8 @@ def _dynamic_group(project: Project, stored: dict | None, search):
                            tr("siting_col_rank"), tr("siting_col_score"), tr("siting_col_area")])).add_to(group)
         points = gpd.GeoSeries(shapely.point_on_surface(frame.geometry.to_numpy()), crs=crs).to_crs(4326)
         for c, point in zip(cands, points):
-            rank_marker(point.y, point.x, c["rank"], tr("siting_marker_tip", rank=c["rank"], score=f"{c['score']:.1f}",
-                                                       area=f"{c['area_mu']:.1f}"), colour=CANDIDATE_COLOUR).add_to(group)
+            rank_marker(point.y, point.x, c["rank"], tr("siting_marker_tip", rank=c["rank"], score=format_score(c['score']),
+                                                       area=format_mu(c['area_mu'])), colour=CANDIDATE_COLOUR).add_to(group)
     return group
 
 
@@ -363,7 +365,7 @@ def _drawn_area(project: Project):
 def _drawn_mu(project: Project, geometry) -> str:
     from analysis.siting.search_area import area_mu
 
-    return f"{area_mu(geometry, project.crs):,.0f}"
+    return format_mu(area_mu(geometry, project.crs), 0)
 
 
 def _run(project: Project, values: dict[str, Any], settings: dict[str, Any]) -> None:
@@ -427,7 +429,7 @@ def _rule_state(rule: dict) -> str:
 def _candidate_table(result) -> pd.DataFrame:
     rows = []
     for c in result.candidates:
-        units = _sep().join(f"{u['name']} {u['share']:.0%}" for u in c["units"][:3]) or "—"
+        units = _sep().join(f"{u['name']} {format_ratio(u['share'], 0)}" for u in c["units"][:3]) or "—"
         rows.append({tr("siting_col_rank"): c["rank"], tr("siting_col_score"): c["score"],
                      tr("siting_col_area"): c["area_mu"], tr("siting_col_parcels"): len(c["parcel_ids"]),
                      tr("siting_col_units"): units,
@@ -500,10 +502,10 @@ def _results(project: Project, stored: dict) -> None:
                   industry=r["industry"] or "—", method=tr(f"siting_method_{r['method']}"), top=r["top"]))
     s = result.summary
     cols = st.columns(4)
-    cols[0].metric(tr("siting_m_available"), f"{s.get('available_parcels', 0):,}")
-    cols[1].metric(tr("siting_m_generated"), f"{s.get('sites_generated', 0):,}")
-    cols[2].metric(tr("siting_m_passed"), f"{s.get('sites_passed', 0):,}")
-    cols[3].metric(tr("siting_m_returned"), f"{len(result.candidates):,}")
+    cols[0].metric(tr("siting_m_available"), format_count(s.get('available_parcels', 0)))
+    cols[1].metric(tr("siting_m_generated"), format_count(s.get('sites_generated', 0)))
+    cols[2].metric(tr("siting_m_passed"), format_count(s.get('sites_passed', 0)))
+    cols[3].metric(tr("siting_m_returned"), format_count(len(result.candidates)))
     for notice in result.notices:
         st.info(_notice(notice))
     left, right = st.columns([3, 1.3])
@@ -523,9 +525,9 @@ def _results(project: Project, stored: dict) -> None:
     weights = result.method.get("weights", {})
     if weights:
         st.caption(tr("siting_weights_used", method=tr(f"siting_method_{result.method['name']}"),
-                      weights=_sep().join(f"{tr(f'siting_crit_{n}')} {w:.2f}" for n, w in weights.items())))
+                      weights=_sep().join(f"{tr(f'siting_crit_{n}')} {format_far(w)}" for n, w in weights.items())))
     for c in result.candidates:
-        label = tr("siting_expander", rank=c["rank"], score=f"{c['score']:.1f}", area=f"{c['area_mu']:.1f}",
+        label = tr("siting_expander", rank=c["rank"], score=format_score(c['score']), area=format_mu(c['area_mu']),
                    site=c["site_id"])
         with st.expander(label, expanded=False):
             st.markdown(f"**{tr('siting_breakdown')}**")
@@ -537,11 +539,11 @@ def _results(project: Project, stored: dict) -> None:
             st.markdown(f"**{tr('siting_rules')}**")
             st.dataframe(_styled_rules(_rules_table(c)), hide_index=True, width="stretch")
             units = _sep().join(tr("siting_unit_entry", name=u["name"], kind=layer_label(u["unit_kind"], lang()),
-                                      share=f"{u['share']:.0%}") for u in c["units"])
+                                      share=format_ratio(u['share'], 0)) for u in c["units"])
             st.caption(tr("siting_units_line", units=units or "—"))
             st.caption(tr("siting_parcels_line", ids=_sep().join(c["parcel_ids"])))
             st.caption(tr("siting_sensitivity_line", best=c["sensitivity"]["rank_best"], worst=c["sensitivity"]["rank_worst"],
-                          step=f"{c['sensitivity']['weight_step']:.0%}"))
+                          step=format_ratio(c['sensitivity']['weight_step'], 0)))
     if result.candidates:
         st.markdown(f"**{tr('siting_downloads')}**")
         cols = st.columns(4)

@@ -8,13 +8,13 @@ parcels on the map and zooms to them without re-sending the map (streamlit-foliu
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from i18n import layer_label
+from i18n.numbers import format_count, format_mu, format_ratio
 from layers.project import Project
 from ui.state import cached, current_project, evaluation_or_stop, page_header, lang, leaflet_urls, tr
 
@@ -50,11 +50,13 @@ def _base_map(project: Project):
 
 
 def _pct(value: Any) -> str:
-    return "—" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.1%}"
+    """A ratio as percent, one decimal (em dash when missing)."""
+    return format_ratio(value)
 
 
 def _mu(value: Any) -> str:
-    return "—" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:,.0f}"
+    """A district total in 亩, whole mu (the metric tiles are narrow)."""
+    return format_mu(value, 0)
 
 
 def _metrics(district: dict[str, Any]) -> None:
@@ -70,7 +72,7 @@ def _metrics(district: dict[str, Any]) -> None:
     cols[4].metric(tr("supply_m_rolling"), _pct(rolling), delta=delta,
                    help=tr("supply_h_rolling", floor=_pct(floor)))
     cols[5].metric(tr("supply_m_idle_ratio"), _pct(district.get("idle_ratio")), help=tr("supply_h_idle_ratio"))
-    cols[6].metric(tr("supply_m_idle_by_date"), f"{district.get('idle_by_date_count', 0):,}",
+    cols[6].metric(tr("supply_m_idle_by_date"), format_count(district.get('idle_by_date_count', 0)),
                    help=tr("supply_h_idle_by_date"))
 
 
@@ -221,8 +223,8 @@ def _lists_section(project: Project, ev, settings: dict[str, Any]) -> None:
     summary = list_summary(lists)
     cols = st.columns(len(LIST_CATEGORIES))
     for col, row in zip(cols, summary.itertuples(index=False)):
-        col.metric(tr(f"supply_cat_{row.category}"), tr("supply_count_area", count=f"{row.count:,}",
-                                                          area=f"{row.area_mu:,.0f}"))
+        col.metric(tr(f"supply_cat_{row.category}"), tr("supply_count_area", count=format_count(row.count),
+                                                          area=format_mu(row.area_mu, 0)))
     f1, f2, f3 = st.columns([2, 2, 1])
     categories = f1.multiselect(tr("supply_filter_category"), list(LIST_CATEGORIES), default=list(LIST_CATEGORIES),
                                 format_func=lambda c: tr(f"supply_cat_{c}"), key="supply_filter_category")
@@ -236,7 +238,7 @@ def _lists_section(project: Project, ev, settings: dict[str, Any]) -> None:
     shown = shown.reset_index(drop=True)
     left, right = st.columns([1, 1])
     with left:
-        st.caption(tr("supply_list_hint", n=f"{len(shown):,}", area=f"{shown['area_mu'].sum():,.1f}"))
+        st.caption(tr("supply_list_hint", n=format_count(len(shown)), area=format_mu(shown['area_mu'].sum())))
         event = st.dataframe(_list_frame(shown), hide_index=True, width="stretch", height=int(settings["map_height_px"]),
                              on_select="rerun", selection_mode="multi-row", key="supply_list", column_config={
                                  tr("supply_col_area_mu"): st.column_config.NumberColumn(format="%.2f"),
@@ -250,7 +252,7 @@ def _lists_section(project: Project, ev, settings: dict[str, Any]) -> None:
     with right:
         selected = shown.iloc[rows]
         if len(selected):
-            st.caption(tr("supply_selection", n=len(selected), area=f"{selected['area_mu'].sum():,.1f}"))
+            st.caption(tr("supply_selection", n=len(selected), area=format_mu(selected['area_mu'].sum())))
         else:
             st.caption(tr("supply_select_hint"))
         _map(project, selected, settings)

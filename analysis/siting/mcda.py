@@ -6,14 +6,14 @@ an alternative ranking; AHP only derives weights from a pairwise matrix (Saaty 1
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
 __all__ = ["SAATY_RI", "AHPResult", "ahp_weights", "normalise_weights", "weighted_sum", "topsis", "rank_desc"]
 
-# Saaty's random consistency index for n = 1..10 (as listed in shared/engineering.md).
+# Saaty's random consistency index for n = 1..10 (docs/methods.md §8.2).
 SAATY_RI = (0.0, 0.0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49)
 
 
