@@ -138,7 +138,7 @@ def demo(directory: Annotated[Path, typer.Argument(help="folder to create")],
          seed: Annotated[int, typer.Option(help="random seed (same seed, same district)")] = 20251231,
          json_out: JsonOpt = False) -> None:
     """Write the demo project (a fictional Ningbo-like district) into DIRECTORY."""
-    from layers.demo_project import build_demo_project
+    from layers.demo import build_demo_project
 
     start = time.perf_counter()
     try:

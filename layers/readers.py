@@ -13,10 +13,11 @@ import io
 import re
 import tempfile
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -138,7 +139,7 @@ def _read_collection(folder: Path, ctx: _Context, layer: str | None, encoding: s
         if layer is None:
             raise InputError(
                 f"{ctx.source}: the {what} holds {len(datasets)} datasets ({listing}); choose one with "
-                f"layer=<name> (--layer), e.g. layer={datasets[0].stem!r}"
+                f"layer=<name>, e.g. layer={datasets[0].stem!r}"
             )
         matches = [d for d, n in zip(datasets, names) if layer in (d.stem, d.name, n)]
         if not matches:
@@ -202,7 +203,7 @@ def _read_shapefile(p: Path, ctx: _Context, layer: str | None, encoding: str | N
     prj = sidecar(p, ".prj")
     wkt = _read_prj(prj) if prj is not None else None
     if prj is None:
-        ctx.add("info", "no_prj", f"{p.name} has no .prj file: the CRS comes from --crs or the coordinates", layer=name)
+        ctx.add("info", "no_prj", f"{p.name} has no .prj file: the CRS comes from the one stated on import or from the coordinates", layer=name)
     frame = _ogr_read(p, ctx, name, detected.encoding, single_layer=True,
                       header_only_broken=lambda: dbf_decodes_as(dbf, "utf-8"))
     return _finish_vector(frame, ctx, name, [name], detected, crs, wkt=wkt, embedded=None)

@@ -53,7 +53,8 @@ def uscc_problem(code: object) -> str | None:
         return f"{code!r} has {len(code)} characters, a USCC has 18{hint}"
     bad = sorted({c for c in code if c not in _VALUE})
     if bad:
-        return f"{code!r} contains character(s) {' '.join(repr(c) for c in bad)} not allowed in a USCC (no I, O, S, V, Z, no lower case)"
+        listed = " ".join(repr(c) for c in bad)
+        return f"{code!r} contains character(s) {listed} not allowed in a USCC (no I, O, S, V, Z, no lower case)"
     expected = uscc_check_char(code[:17])
     if code[17] != expected:
         return f"{code!r} fails the GB 32100 check: the check character should be {expected!r}, not {code[17]!r}"

@@ -248,13 +248,14 @@ def _check_extent(report: ValidationReport, frame: gpd.GeoDataFrame, labels: np.
     aou = frame.crs.area_of_use
     if aou is not None:
         margin = 1.0  # degrees: GK zones are used up to about a degree past their nominal edge
-        outside = ~((lon >= aou.west - margin) & (lon <= aou.east + margin) & (lat >= aou.south - margin) & (lat <= aou.north + margin))
+        outside = ~((lon >= aou.west - margin) & (lon <= aou.east + margin)
+                    & (lat >= aou.south - margin) & (lat <= aou.north + margin))
         n_out = int(outside.sum())
         if n_out:
             severity = "error" if n_out == len(lon) else "warning"
             code = "crs_mismatch" if severity == "error" else "outside_crs_area"
             msg = (f"coordinates fall outside the area of use of {frame.crs.name} "
-                   f"({aou.west:.1f}–{aou.east:.1f}°E, {aou.south:.1f}–{aou.north:.1f}°N): the CRS is probably wrong; pass --crs")
+                   f"({aou.west:.1f}–{aou.east:.1f}°E, {aou.south:.1f}–{aou.north:.1f}°N): the CRS is probably wrong; state the right one")
             if severity == "error":
                 report.problems.add("error", "crs_refused", msg, **where)
             else:
@@ -267,10 +268,13 @@ def _check_extent(report: ValidationReport, frame: gpd.GeoDataFrame, labels: np.
         in_project = geoms[present].to_crs(project_crs)
         far = ~shapely.intersects(in_project.to_numpy(), box)
         for label in labels[present][far]:
-            report.problems.add("warning", "outside_project", f"feature lies more than {buffer_m / 1000:.0f} km outside the project's extent",
+            report.problems.add("warning", "outside_project",
+                                f"feature lies more than {buffer_m / 1000:.0f} km outside the project's extent",
                                 feature=str(label), **where)
         if not frame.crs.equals(CRS(project_crs)):
-            report.problems.add("info", "crs_reprojected", f"source CRS {frame.crs.name} differs from the project's {project_crs}; it will be reprojected on import",
+            report.problems.add("info", "crs_reprojected",
+                                f"source CRS {frame.crs.name} differs from the project's {project_crs}; "
+                                "it will be reprojected on import",
                                 **where)
 
 

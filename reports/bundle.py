@@ -11,10 +11,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from reports import FILE_STEM, FORMATS, find_cjk_font, select_units
 from analysis.inputs import EvaluationInputs
 from analysis.score import Evaluation, to_json
 from layers.problems import InputError
+from reports import FILE_STEM, FORMATS, find_cjk_font, select_units
 
 LANGS = ("zh", "en")
 
@@ -35,7 +35,7 @@ def parse_formats(formats: list[str] | str) -> list[str]:
     wanted = {f.strip().lower() for f in items if f and f.strip()}
     unknown = sorted(wanted - set(FORMATS))
     if unknown or not wanted:
-        raise InputError(f"--format {','.join(unknown) or '(empty)'}: choose one or more of {','.join(FORMATS)}")
+        raise InputError(f"unknown export format {','.join(unknown) or '(empty)'}: choose one or more of {','.join(FORMATS)}")
     order = ("json", "xlsx", "gpkg", "html", "pdf")  # quick formats first: a bad input fails fast
     return [f for f in order if f in wanted]
 
@@ -46,12 +46,12 @@ def export_all(ev: Evaluation, inputs: EvaluationInputs, out_dir: Path, formats:
     say = progress or (lambda _m: None)
     wanted = parse_formats(formats)
     if lang not in LANGS:
-        raise InputError(f"--lang {lang}: choose zh or en")
+        raise InputError(f"language {lang}: choose zh or en")
     select_units(ev.units, unit_ids)  # unknown ids fail before anything is written
     font = find_cjk_font() if "pdf" in wanted else None
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
-        raise InputError(f"--out {out_dir}: exists and is not a folder")
+        raise InputError(f"{out_dir}: exists and is not a folder")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.export-", dir=out_dir.parent))
     umask = os.umask(0)

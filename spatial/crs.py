@@ -156,7 +156,7 @@ def detect_crs(
             if bounds is None:
                 raise CRSError(
                     "no CRS information (no .prj, no embedded CRS) and no coordinates to guess "
-                    "from; pass --crs, e.g. --crs EPSG:4549 (CGCS2000 3-degree GK CM 120E)"
+                    "from; state the CRS, e.g. EPSG:4549 (CGCS2000 3-degree GK CM 120E)"
                 )
             return _guess_from_bounds(bounds)
     if bounds is not None:
@@ -179,8 +179,8 @@ def _from_user(value: str | int | pyproj.CRS) -> CRSDetection:
         crs = pyproj.CRS.from_user_input(text)
     except (_PyprojCRSError, TypeError, ValueError) as exc:
         raise CRSError(
-            f"cannot read the CRS given with --crs: {value!r} ({exc}); "
-            "use an EPSG code such as --crs EPSG:4549"
+            f"cannot read the CRS given: {value!r} ({exc}); "
+            "use an EPSG code such as EPSG:4549"
         ) from None
     epsg = crs.to_epsg()
     return CRSDetection(crs, epsg, "user", f"given by the user: {_describe(crs, epsg)}")
@@ -198,7 +198,7 @@ def _from_embedded(crs: pyproj.CRS) -> CRSDetection | None:
 def _from_wkt(text: str) -> CRSDetection:
     raw = text.lstrip("\ufeff").strip()
     if not raw:
-        raise CRSError("the .prj file is empty; pass --crs, e.g. --crs EPSG:4549")
+        raise CRSError("the .prj file is empty; state the CRS, e.g. EPSG:4549")
     try:
         parsed: pyproj.CRS | None = pyproj.CRS.from_wkt(raw)
     except _PyprojCRSError:
@@ -208,8 +208,8 @@ def _from_wkt(text: str) -> CRSDetection:
         shown = raw if len(raw) <= 200 else raw[:200] + "…"
         problem = "cannot be parsed" if parsed is None else "describes no usable coordinate system"
         raise CRSError(
-            f"the .prj text {problem}: {shown!r}; pass --crs, e.g. --crs EPSG:4549 "
-            "(CGCS2000 3-degree GK CM 120E) or --crs EPSG:4490 (CGCS2000 longitude/latitude)"
+            f"the .prj text {problem}: {shown!r}; state the CRS, e.g. EPSG:4549 "
+            "(CGCS2000 3-degree GK CM 120E) or EPSG:4490 (CGCS2000 longitude/latitude)"
         )
     result, how = found
     return CRSDetection(result.crs, result.epsg, result.method, f".prj: {how}")
@@ -239,7 +239,7 @@ def _identify(parsed: pyproj.CRS | None, raw: str) -> tuple[_Found, str] | None:
             if by_params is not None and by_params[0] is not None and not _same_crs(by_params[0], code):
                 raise CRSError(
                     f"the .prj name {name!r} means EPSG:{code} but its parameters mean "
-                    f"EPSG:{by_params[0]} ({by_params[1]}); pass --crs to say which is right"
+                    f"EPSG:{by_params[0]} ({by_params[1]}); state the CRS to say which is right"
                 )
         return _Found(_epsg_crs(code), code, "prj_esri_name"), f"ESRI name {name!r} read as {reading} → EPSG:{code}"
 
@@ -248,7 +248,8 @@ def _identify(parsed: pyproj.CRS | None, raw: str) -> tuple[_Found, str] | None:
     by_params = _epsg_from_parameters(parsed)
     if by_params is not None and by_params[0] is not None:
         code, reading = by_params
-        return _Found(_epsg_crs(code), code, "prj_parameters"), f"no EPSG code in the text; derived from its parameters: {reading} → EPSG:{code}"
+        return (_Found(_epsg_crs(code), code, "prj_parameters"),
+                f"no EPSG code in the text; derived from its parameters: {reading} → EPSG:{code}")
 
     matched = parsed.to_epsg(min_confidence=90)
     if matched is not None:
@@ -430,20 +431,20 @@ def _guess_from_bounds(bounds: tuple[float, float, float, float]) -> CRSDetectio
     if _in(minx, maxx, CHINA_LAT) and _in(miny, maxy, CHINA_LON) and maxy > 90:
         raise CRSError(
             f"coordinates ({span}) look like latitude/longitude with the axes swapped "
-            "(x holds latitude, y longitude); swap the columns so x is longitude, or pass --crs"
+            "(x holds latitude, y longitude); swap the columns so x is longitude, or state the CRS"
         )
     if -180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90:
         if _in(minx, maxx, CHINA_LON) and _in(miny, maxy, CHINA_LAT):
             note = (
                 f"guessed CGCS2000 longitude/latitude (EPSG:4490) from coordinates in degrees "
                 f"inside China ({span}). "
-                + _datum_caveat("pass --crs EPSG:4610 for Xian 1980 or EPSG:4214 for Beijing 1954 "
+                + _datum_caveat("state the CRS as EPSG:4610 for Xian 1980 or EPSG:4214 for Beijing 1954 "
                                 "(WGS 84 and CGCS2000 differ by under a metre).")
             )
             return CRSDetection(_epsg_crs(4490), 4490, "coordinate_guess", note, True)
         raise CRSError(
             f"coordinates ({span}) look like longitude/latitude but lie outside China; "
-            "pass --crs, e.g. --crs EPSG:4490"
+            "state the CRS, e.g. EPSG:4490"
         )
     for width, rng in ((3, (2.5e7, 4.6e7)), (6, (1.3e7, 2.4e7))):
         if _in(miny, maxy, rng) and _in(minx, maxx, CHINA_NORTHING):
@@ -464,7 +465,7 @@ def _guess_from_bounds(bounds: tuple[float, float, float, float]) -> CRSDetectio
             if zone in _ZONES[width] and _in(*local, LOCAL_EASTING):
                 code = gk_epsg(zone, width=width)
                 alternatives = (
-                    f"pass --crs EPSG:{gk_epsg(zone, datum='xian1980', width=width)} for Xian 1980 "
+                    f"state the CRS as EPSG:{gk_epsg(zone, datum='xian1980', width=width)} for Xian 1980 "
                     f"or EPSG:{gk_epsg(zone, datum='beijing1954', width=width)} for Beijing 1954."
                 )
                 note = (
@@ -476,17 +477,17 @@ def _guess_from_bounds(bounds: tuple[float, float, float, float]) -> CRSDetectio
         raise CRSError(
             f"coordinates ({span}): x looks like a northing and y like an easting: the axes are "
             "swapped (Chinese survey convention writes X = northing). Swap the X/Y columns, then "
-            "pass --crs with the central meridian, e.g. --crs EPSG:4549 for CM 120E"
+            "state the CRS with its central meridian, e.g. EPSG:4549 for CM 120E"
         )
     if _in(minx, maxx, LOCAL_EASTING) and _in(miny, maxy, CHINA_NORTHING):
         raise CRSError(
             f"coordinates ({span}) are Gauss-Krüger without zone prefix: the central meridian "
-            "cannot be known from them; pass --crs EPSG:4534..4554, e.g. EPSG:4549 for CM 120E "
+            "cannot be known from them; state the CRS as EPSG:4534..4554, e.g. EPSG:4549 for CM 120E "
             "(CGCS2000 3-degree GK CM nE = EPSG 4534 + (n - 75) / 3)"
         )
     raise CRSError(
         f"cannot tell the CRS from coordinates ({span}): neither longitude/latitude in China nor "
-        "Gauss-Krüger metres; pass --crs, e.g. --crs EPSG:4549"
+        "Gauss-Krüger metres; state the CRS, e.g. EPSG:4549"
     )
 
 
@@ -531,4 +532,4 @@ def _suggestion(bounds: tuple[float, float, float, float]) -> str:
         guess = _guess_from_bounds(bounds)
     except CRSError as exc:
         return f"; {exc}"
-    return f"; they look like EPSG:{guess.epsg} ({guess.crs.name}): pass --crs EPSG:{guess.epsg} if that is right"
+    return f"; they look like EPSG:{guess.epsg} ({guess.crs.name}): state the CRS as EPSG:{guess.epsg} if that is right"

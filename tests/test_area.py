@@ -14,9 +14,9 @@ from shapely import Polygon
 from spatial.area import MU_M2, area_mu, ellipsoidal_area_m2
 from spatial.crs import CRSError, gk_epsg
 
-CGCS2000_GEOD = pyproj.Geod(a=6378137.0, rf=298.257222101)  # EPSG:4490 ellipsoid, domain.md §7.1
+CGCS2000_GEOD = pyproj.Geod(a=6378137.0, rf=298.257222101)  # EPSG:4490 ellipsoid, docs/methods.md §9
 XIAN1980_GEOD = pyproj.Geod(a=6378140.0, rf=298.257)  # IAG 1975 ellipsoid of Xian 1980
-TOLERANCE = 1e-4  # 0.01 %, the agreement DESIGN.md promises
+TOLERANCE = 1e-4  # 0.01 %, the agreement docs/methods.md §9 promises
 
 
 def _geod_area(geom: shapely.Geometry, geod: pyproj.Geod = CGCS2000_GEOD) -> float:
@@ -42,10 +42,15 @@ SIDES = {"1 mu": math.sqrt(MU_M2), "100 mu": math.sqrt(100 * MU_M2), "5 km2": ma
 LATITUDES = (20.0, 30.0, 40.0, 50.0)
 
 
-def test_mu_is_exactly_ten_thousand_fifteenths() -> None:
-    assert MU_M2 == 10000 / 15
-    assert 15 * MU_M2 == pytest.approx(10000.0, abs=1e-9)
-    assert 1500 * MU_M2 == pytest.approx(1e6, abs=1e-6)
+def test_a_square_kilometre_on_the_central_meridian_is_1500_mu() -> None:
+    """A 1 km Gauss-Krüger square measures 15 亩 per geodesic hectare (1 亩 = 10000/15 m², exactly)."""
+    crs = f"EPSG:{gk_epsg(120, prefixed=False)}"
+    x0, y0 = pyproj.Transformer.from_crs("EPSG:4490", crs, always_xy=True).transform(120.0, 30.0)
+    square = shapely.box(x0, y0, x0 + 1000.0, y0 + 1000.0)
+    geodesic_ha = _geod_area(_to_lonlat(square, crs)) / 10_000
+    # tight enough that a rounded 亩 (666.67 m², off by 5e-6) would fail
+    assert area_mu([square], crs)[0] == pytest.approx(15 * geodesic_ha, rel=1e-7)
+    assert area_mu([square], crs)[0] == pytest.approx(1500.0, rel=1e-6)  # GK is true to scale on its meridian
 
 
 def test_geographic_squares_match_geod() -> None:

@@ -91,7 +91,7 @@ def test_no_prj_with_unzoned_coordinates_is_refused_unless_crs_given(tmp_path):
         read_source(path)
     message = str(info.value)
     assert str(path) in message and "宗地数据/宗地.shp" in message
-    assert "coordinate reference system" in message and "--crs" in message
+    assert "coordinate reference system" in message and "state the CRS" in message
     assert isinstance(info.value, CRSError) and isinstance(info.value, SourceCRSError)
     read = read_source(path, crs="EPSG:4549")
     assert read.crs.epsg == 4549 and read.crs.method == "user" and not read.crs.is_guess

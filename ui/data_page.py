@@ -567,7 +567,7 @@ def _projects_tab(project: Project, summary, settings: dict) -> None:
             st.caption(tr("data_recent_none"))
         st.markdown(f"**{tr('data_demo_title')}**")
         if st.button(tr("data_demo_button"), key="data_demo", disabled=summary.demo):
-            from layers.demo_project import ensure_demo
+            from layers.demo import ensure_demo
 
             with st.spinner(tr("loading_layers")):
                 demo = ensure_demo()

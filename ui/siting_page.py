@@ -140,7 +140,7 @@ NOTICE_KEYS = [  # run_siting's notices (English) → translation keys; unknown 
     (re.compile(r"^no DEM"), "siting_n_no_dem"),
     (re.compile(r"^slope rule: DEM does not cover"), "siting_n_dem_partial"),
     (re.compile(r"^every criterion .* weight 0"), "siting_n_zero_weights"),
-    (re.compile(r"^no --industry given"), "siting_n_no_industry"),
+    (re.compile(r"^no industry given"), "siting_n_no_industry"),
     (re.compile(r"^no evaluation units with leading industries"), "siting_n_no_leading"),
     (re.compile(r"^no site lies in a unit with (\S+)"), "siting_n_no_performance"),
     (re.compile(r"^district (\S+) is unavailable"), "siting_n_no_benchmark"),

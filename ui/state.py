@@ -53,7 +53,7 @@ def current_project() -> Project:
             st.stop()
         if location:
             return Project.open(location)
-        from layers.demo_project import ensure_demo
+        from layers.demo import ensure_demo
 
         with st.spinner(tr("loading_layers")):
             return ensure_demo()

@@ -59,7 +59,7 @@ class Zones:
 
     @classmethod
     def from_layers(cls, constraints: pd.DataFrame | None, lines: pd.DataFrame | None,
-                    search: shapely.Geometry | None = None) -> "Zones":
+                    search: shapely.Geometry | None = None) -> Zones:
         """Zones from the `constraints` layer (column kind), the protection lines (column level) and a search area."""
         zones = cls()
         if constraints is not None and len(constraints):
@@ -177,7 +177,7 @@ def check_rules(measures: pd.DataFrame, area_mu: np.ndarray, slope_mean: np.ndar
     if not limits.require_lines:
         v = outside("lines_m2") if measures["lines_m2"].notna().all() else np.full(n, np.nan)
         checks["protection_line"] = RuleCheck("protection_line", False, np.ones(n, dtype=bool), v, tol_in, "m2",
-                                              "outside ≤ limit", "allowed outside protection lines (--allow-outside-lines)")
+                                              "outside ≤ limit", "allowed outside protection lines by the request")
     elif measures["lines_m2"].notna().all() and n:
         v = outside("lines_m2")
         checks["protection_line"] = RuleCheck("protection_line", True, v <= tol_in, v, tol_in, "m2", "outside ≤ limit")

@@ -9,8 +9,16 @@ import pandas as pd
 
 from analysis.industry_match import IndustryMatcher
 from analysis.siting.constraints import RuleLimits
-from analysis.siting.criteria import (Criterion, benchmark_ratio, compactness, fraction, line_score, road_access,
-                                      size_fit, slope_score)
+from analysis.siting.criteria import (
+    Criterion,
+    benchmark_ratio,
+    compactness,
+    fraction,
+    line_score,
+    road_access,
+    size_fit,
+    slope_score,
+)
 from analysis.siting.data import SitingData, reduce_sites
 from analysis.siting.pool import Pool
 from analysis.siting.request import SiteRequest
@@ -65,7 +73,7 @@ def _industry_criterion(cfg: SitingSettings, request: SiteRequest, units: pd.Dat
     """Share of each site inside units whose leading industries match the request (None: dropped)."""
     industry = (request.industry or "").strip()
     if not industry:
-        notices.append("no --industry given: the industry_match criterion is dropped")
+        notices.append("no industry given: the industry_match criterion is dropped")
         return None
     if len(units) == 0 or "leading_industries" not in units:
         notices.append("no evaluation units with leading industries: the industry_match criterion is dropped")

@@ -1,0 +1,22 @@
+"""The invented parks, place names, micro-park themes and industries of the demo district."""
+
+from __future__ import annotations
+
+PARKS = [  # name, kind, level, leading industries
+    ("滨海智造园区", "comprehensive", "国家级", "汽车零部件;智能装备"),
+    ("南岭新材料产业园", "specialty", "省级", "新材料;化工"),
+    ("北岸电子信息产业园", "specialty", "省级", "电子信息;集成电路"),
+    ("云湖生物医药产业园", "cluster_zone", "市级", "生物医药"),
+]
+PLACES = ["云溪", "澄浦", "望海", "柳塘", "青屿", "泉口", "石桥", "梅墩", "栖凤", "下洋", "横泾", "东岙",
+          "潘火", "桃源", "新碶", "湖塘", "观澜", "龙山", "凤岙", "沙港", "白峰", "松岙", "前洋", "后塘"]
+MICRO_THEMES = ["智能装备", "汽配", "五金", "电子", "新材料", "模具", "文具", "塑胶", "电器", "光电"]
+MICRO_INDUSTRY = {"智能装备": "智能装备", "汽配": "汽车零部件", "五金": "金属制品", "电子": "电子信息",
+                  "新材料": "新材料", "模具": "通用设备", "文具": "塑料制品", "塑胶": "塑料制品", "电器": "家用电器",
+                  "光电": "电子信息"}
+GENERAL_INDUSTRIES = ["金属制品", "纺织服装", "塑料制品", "家用电器", "通用设备", "汽车零部件", "智能装备"]
+
+
+def micro_theme(index: int) -> str:
+    """Theme of micro park number `index` (the themes repeat in order)."""
+    return MICRO_THEMES[index % len(MICRO_THEMES)]
