@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import data_page, enterprises_page, map_page, scores_page, siting_page, supply_page
-from ui.state import LANG_KEY, lang, tr
+from ui.state import LANG_KEY, tr
 
 PAGES = [  # (module, title key, url path)
     (map_page, "page_map", "map"),

@@ -38,7 +38,8 @@ def encroachments(units: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame, ov: UnitOv
     cats = list(config_from_dict(config).units.encroachment_categories)
     kinds = units["unit_kind"].to_numpy()[ov.unit_pos]
     levels = units["level"].to_numpy()[ov.unit_pos]
-    category = parcels["land_use_category"].to_numpy()[ov.parcel_pos] if "land_use_category" in parcels else np.full(len(ov.parcel_pos), None)
+    category = (parcels["land_use_category"].to_numpy()[ov.parcel_pos] if "land_use_category" in parcels
+                else np.full(len(ov.parcel_pos), None))
     hit = (kinds == "protection_lines") & (levels == "red") & np.isin(category, cats)
     p = parcels.iloc[ov.parcel_pos[hit]]
     return pd.DataFrame({

@@ -34,13 +34,13 @@ class CompositeSpec:
     step: float
 
     @classmethod
-    def from_config(cls, config: Config | Mapping[str, Any]) -> "CompositeSpec":
+    def from_config(cls, config: Config | Mapping[str, Any]) -> CompositeSpec:
         """The spec of a validated config (a dict is read over the shipped defaults and validated)."""
         c = config_from_dict(config).composite
         return cls(c.indicators, c.weights, c.directions, c.normalisations, c.cap, c.grade_thresholds,
                    c.sensitivity_step)
 
-    def with_weights(self, weights) -> "CompositeSpec":
+    def with_weights(self, weights) -> CompositeSpec:
         return CompositeSpec(self.indicators, tuple(float(w) for w in weights), self.directions, self.normalisations,
                              self.cap, self.grade_thresholds, self.step)
 

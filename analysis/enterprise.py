@@ -328,7 +328,8 @@ def _class_group(rows: pd.Series, settings: _Settings, is_new: pd.Series | None,
     table.loc[rows, "class_override"] = override
 
 
-def evaluate_enterprises(enterprises: pd.DataFrame, config: EnterpriseSettings | Mapping[str, Any], *, parcel_owner_mu: pd.Series | None = None,
+def evaluate_enterprises(enterprises: pd.DataFrame, config: EnterpriseSettings | Mapping[str, Any], *,
+                         parcel_owner_mu: pd.Series | None = None,
                          evaluation_date: str | None = None) -> EnterpriseEvaluation:
     """Score, rank and class every firm per group (规上/规下) with the `[enterprise]` config.
 

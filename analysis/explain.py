@@ -12,7 +12,8 @@ from layers.problems import InputError
 
 FORMULAS = {
     "area_mu": ("单元面积", "ellipsoidal area (CGCS2000) ÷ (10000/15 m²)"),
-    "industrial_land_mu": ("工业用地面积", "Σ clipped area of parcels whose land_use_category is in [land_use] industrial_categories"),
+    "industrial_land_mu": ("工业用地面积",
+                           "Σ clipped area of parcels whose land_use_category is in [land_use] industrial_categories"),
     "industrial_share": ("工业用地占比", "industrial_land_mu ÷ area_mu"),
     "m0_share": ("M0占比", "m0_mu ÷ industrial_land_mu"),
     "approved_mu": ("已批面积", "supplied_mu + unsupplied_mu"),
@@ -22,13 +23,17 @@ FORMULAS = {
     "built_ratio": ("土地建成率", "built_mu ÷ supplied_mu (TD/T 1029)"),
     "idle_mu": ("闲置土地面积", "Σ clipped area of parcels with supply_status idle"),
     "idle_ratio": ("土地闲置率", "idle_mu ÷ supplied_mu (TD/T 1029)"),
-    "idle_by_date_mu": ("逾期未动工面积", "Σ clipped area of supplied parcels whose agreed_start_date is ≥ [supply] idle_after_days before the evaluation date"),
+    "idle_by_date_mu": ("逾期未动工面积",
+                        "Σ clipped area of supplied parcels whose agreed_start_date is ≥ [supply] idle_after_days "
+                        "before the evaluation date"),
     "far_industrial": ("工业用地综合容积率", "Σ floor_area_m2 × clipped share ÷ Σ clipped land m², built industrial parcels"),
     "building_coverage": ("工业用地建筑系数", "Σ footprint_m2 × clipped share ÷ Σ clipped land m², built industrial parcels"),
     "tax_per_mu": ("亩均税收", "Σ member tax_10k_yuan ÷ Σ member land_mu"),
     "value_added_per_mu": ("亩均增加值", "Σ member value_added_10k_yuan ÷ Σ member land_mu"),
     "output_per_mu": ("亩均产值", "Σ member output_10k_yuan ÷ Σ member land_mu"),
-    "low_efficiency_mu": ("低效用地面积", "clipped land of D-class members' parcels ∪ built industrial parcels with FAR < [intensity] low_far_threshold"),
+    "low_efficiency_mu": ("低效用地面积",
+                          "clipped land of D-class members' parcels ∪ built industrial parcels with FAR < [intensity] "
+                          "low_far_threshold"),
 }
 
 
@@ -79,11 +84,13 @@ def format_explanation(doc: dict) -> str:
                  f"(rank with weights ±10 %: {c['rank_range_weights_pm'][0]}–{c['rank_range_weights_pm'][1]})")
     lines.append(f"    {c['formula']}; cap = {c['cap']}; grade thresholds A/B/C ≥ {c['grade_thresholds']}")
     for b in c["breakdown"]:
-        lines.append(f"    {b['indicator']}: value={b['value']} benchmark={b['benchmark']} ({b['normalisation']}, {b['direction']}) "
+        lines.append(f"    {b['indicator']}: value={b['value']} benchmark={b['benchmark']} "
+                     f"({b['normalisation']}, {b['direction']}) "
                      f"n={b['normalised']} w={b['weight']} contribution={b['contribution']}")
     if doc["encroachments"]:
         lines.append("\n红线内非工业用地 encroachments:")
-        lines += [f"    {e['parcel_id']} {e['land_use']} {e['land_use_category']} {e['area_mu']:.3f} 亩" for e in doc["encroachments"]]
+        lines += [f"    {e['parcel_id']} {e['land_use']} {e['land_use_category']} {e['area_mu']:.3f} 亩"
+                  for e in doc["encroachments"]]
     return "\n".join(lines)
 
 

@@ -9,8 +9,9 @@ least `min_contain_chars` characters), or both fall in one synonym group of the 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 

@@ -24,10 +24,12 @@ def unit_members(parcels: gpd.GeoDataFrame, units: gpd.GeoDataFrame, ov: UnitOve
     piece_owner = owners[ov.parcel_pos]
     has_owner = pd.notna(piece_owner)
     pieces = pd.DataFrame({"unit_pos": ov.unit_pos[has_owner], "uscc": piece_owner[has_owner], "inside": ov.area_mu[has_owner]})
-    owned_total = pd.Series(parcels["area_mu"].to_numpy(), index=owners).groupby(level=0).sum() if len(parcels) else pd.Series(dtype=float)
+    owned_total = (pd.Series(parcels["area_mu"].to_numpy(), index=owners).groupby(level=0).sum() if len(parcels)
+                   else pd.Series(dtype=float))
     inside = pieces.groupby(["unit_pos", "uscc"], as_index=False)["inside"].sum()
     inside["share_inside"] = inside["inside"] / inside["uscc"].map(owned_total).to_numpy()
-    by_parcels = inside[inside["share_inside"] >= min_share - 1e-12].assign(basis="parcels")[["unit_pos", "uscc", "share_inside", "basis"]]
+    by_parcels = (inside[inside["share_inside"] >= min_share - 1e-12]
+                  .assign(basis="parcels")[["unit_pos", "uscc", "share_inside", "basis"]])
     rows = [by_parcels]
     if isinstance(enterprises, gpd.GeoDataFrame) and len(enterprises):
         no_parcels = ~enterprises["uscc"].astype("string").isin(owned_total.index)
@@ -53,7 +55,8 @@ def per_mu_output(members: pd.DataFrame, firms: pd.DataFrame, n_units: int) -> p
     usable_land = np.isfinite(land) & (land > 0)
     out["member_count"] = np.bincount(members["unit_pos"], minlength=n_units)
     for key, column in PER_MU.items():
-        value = pd.to_numeric(joined.get(column), errors="coerce").to_numpy(dtype=float) if column in joined else np.full(len(joined), np.nan)
+        value = (pd.to_numeric(joined.get(column), errors="coerce").to_numpy(dtype=float) if column in joined
+                 else np.full(len(joined), np.nan))
         ok = usable_land & np.isfinite(value)
         num = np.bincount(joined["unit_pos"], weights=np.where(ok, value, 0.0), minlength=n_units)
         den = np.bincount(joined["unit_pos"], weights=np.where(ok, land, 0.0), minlength=n_units)

@@ -7,9 +7,9 @@ only call it and read its `Evaluation`.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -60,7 +60,8 @@ def evaluate(inputs: EvaluationInputs, *, weights: list[float] | None = None,
     land = land_indicators(parcels, units, ov, flags)
 
     say(f"evaluating {len(inputs.enterprises)} enterprises…")
-    owner_mu = parcels.groupby(parcels["owner_uscc"].astype("string"))["area_mu"].sum() if "owner_uscc" in parcels and len(parcels) else None
+    owner_mu = (parcels.groupby(parcels["owner_uscc"].astype("string"))["area_mu"].sum()
+                if "owner_uscc" in parcels and len(parcels) else None)
     ent_eval = evaluate_enterprises(pd.DataFrame(inputs.enterprises.drop(columns="geometry", errors="ignore")),
                                     config.enterprise, parcel_owner_mu=owner_mu,
                                     evaluation_date=config.project.evaluation_date.isoformat())
@@ -89,7 +90,8 @@ def evaluate(inputs: EvaluationInputs, *, weights: list[float] | None = None,
     table["grade"] = grades(table["score"], spec.grade_thresholds)
     table = pd.concat([table, sensitivity(norm, table["unit_kind"], spec)], axis=1)
 
-    batches = batch_supply(inputs.approvals, parcels) if inputs.approvals is not None and len(inputs.approvals) else pd.DataFrame()
+    batches = (batch_supply(inputs.approvals, parcels) if inputs.approvals is not None and len(inputs.approvals)
+               else pd.DataFrame())
     cohorts = cohort_supply(batches, config) if len(batches) else pd.DataFrame()
     if len(cohorts):
         district["rolling_supply_ratio"] = float(cohorts["rolling_ratio"].iloc[-1])
@@ -136,7 +138,8 @@ def district_figures(parcels: pd.DataFrame, firms: pd.DataFrame, flags: pd.DataF
     out["idle_ratio"] = float(a[status == "idle"].sum() / supplied) if supplied > 0 else None
     out["industrial_share"] = out["industrial_land_mu"] / out["parcels_mu"] if out["parcels_mu"] > 0 else None
     built_ind = parcels["is_industrial"].to_numpy() & (status == "built")
-    floor = pd.to_numeric(parcels.get("floor_area_m2"), errors="coerce").to_numpy(dtype=float) if "floor_area_m2" in parcels else np.full(len(a), np.nan)
+    floor = (pd.to_numeric(parcels.get("floor_area_m2"), errors="coerce").to_numpy(dtype=float) if "floor_area_m2" in parcels
+             else np.full(len(a), np.nan))
     ok = built_ind & np.isfinite(floor)
     out["far_industrial"] = float(floor[ok].sum() / (a[ok].sum() * MU_M2)) if ok.any() else None
     out["idle_by_date_count"] = int(flags["idle_by_date"].sum())

@@ -48,13 +48,15 @@ def cohort_supply(batches: pd.DataFrame, config: Config | Mapping[str, Any]) -> 
     window, floor = supply.window_years, supply.floor_ratio
     by_year = batches.dropna(subset=["year"]).groupby("year")[["approved_mu", "supplied_mu"]].sum().sort_index()
     if by_year.empty:
-        return pd.DataFrame(columns=["year", "approved_mu", "supplied_mu", "cohort_ratio", "rolling_ratio", "floor", "below_floor"])
+        return pd.DataFrame(columns=["year", "approved_mu", "supplied_mu", "cohort_ratio", "rolling_ratio", "floor",
+                                     "below_floor"])
     years = np.arange(int(by_year.index.min()), int(by_year.index.max()) + 1)
     by_year = by_year.reindex(years, fill_value=0.0)
     roll_app = by_year["approved_mu"].rolling(window, min_periods=1).sum()
     roll_sup = by_year["supplied_mu"].rolling(window, min_periods=1).sum()
     out = by_year.reset_index().rename(columns={"index": "year"})
-    out["cohort_ratio"] = np.where(out["approved_mu"] > 0, out["supplied_mu"] / out["approved_mu"].where(out["approved_mu"] > 0), np.nan)
+    out["cohort_ratio"] = np.where(out["approved_mu"] > 0,
+                                   out["supplied_mu"] / out["approved_mu"].where(out["approved_mu"] > 0), np.nan)
     out["rolling_ratio"] = (roll_sup / roll_app.where(roll_app > 0)).to_numpy()
     out["floor"] = floor
     out["below_floor"] = out["rolling_ratio"] < floor

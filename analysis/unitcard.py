@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from reports import COST_INDICATORS, KEY_INDICATORS, composite_directions, is_missing
 from analysis.score import Evaluation
+from reports import COST_INDICATORS, KEY_INDICATORS, composite_directions, is_missing
 
 CARD_INDICATORS = (*KEY_INDICATORS, "output_per_mu", "building_coverage", "area_mu", "industrial_land_mu",
                    "approved_mu", "unsupplied_mu", "idle_mu", "low_efficiency_mu", "member_count")

@@ -110,7 +110,8 @@ TEXT: dict[str, dict[str, str]] = {
     "exp_no": {"zh": "否", "en": "no"},
     "exp_unit_table": {"zh": "单元评价表", "en": "Unit scores"},
     "exp_offline_note": {"zh": "本机未找到 Leaflet 脚本，地图需联网加载；离线时仅显示下表。",
-                         "en": "No local copy of Leaflet was found: the map needs the internet; offline, only the table below shows."},
+                         "en": "No local copy of Leaflet was found: the map needs the internet; "
+                               "offline, only the table below shows."},
     "exp_units_count": {"zh": "评价单元 {n} 个", "en": "{n} evaluation units"},
     "exp_part": {"zh": "{label}得分", "en": "{label} points"},
     "exp_font_missing": {"zh": "未找到中文字体", "en": "no CJK font found"},

@@ -22,8 +22,19 @@ from pathlib import Path
 from typing import Any
 
 from layers.problems import InputError, Problem
-from layers.settings import (AppSettings, CompositeSettings, EnterpriseSettings, ImportSettings, IntensitySettings,
-                             LandUseSettings, ProjectSettings, Reader, SitingSettings, SupplySettings, UnitsSettings)
+from layers.settings import (
+    AppSettings,
+    CompositeSettings,
+    EnterpriseSettings,
+    ImportSettings,
+    IntensitySettings,
+    LandUseSettings,
+    ProjectSettings,
+    Reader,
+    SitingSettings,
+    SupplySettings,
+    UnitsSettings,
+)
 
 __all__ = ["CONFIG_NAME", "Config", "config_from_dict", "config_text_with", "default_config", "default_config_text",
            "enterprise_settings", "load_config", "merge"]
@@ -92,7 +103,10 @@ def merge(base: dict[str, Any], override: Mapping[str, Any], _path: str = "") ->
 
 
 def _over_defaults(data: Mapping[str, Any]) -> dict[str, Any]:
-    """`data` merged over the shipped defaults; a file giving `year` but no `evaluation_date` is evaluated at 31 December of that year."""
+    """`data` merged over the shipped defaults.
+
+    A file giving `year` but no `evaluation_date` is evaluated at 31 December of that year.
+    """
     project = data.get("project")
     if isinstance(project, Mapping) and "evaluation_date" not in project and isinstance(project.get("year"), int) \
             and not isinstance(project.get("year"), bool):

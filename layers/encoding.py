@@ -95,8 +95,8 @@ def codec_from_cpg(text: str) -> str | None:
             upper = upper[len(prefix):].strip()
             break
     if upper.isdigit():
-        number = int(upper)
-        return normalise_codec(_CODE_PAGE_CODECS.get(number, f"cp{number}"))
+        page = int(upper)
+        return normalise_codec(_CODE_PAGE_CODECS.get(page, f"cp{page}"))
     return normalise_codec(value)
 
 
@@ -140,7 +140,7 @@ def detect_bytes_encoding(data: bytes | Iterable[bytes], *, tiebreak_bytes: int 
     `data` may be one bytes object or an iterable of chunks (decoded incrementally, so a
     character split between chunks is fine). `tiebreak_bytes` bounds what charset-normalizer sees.
     """
-    chunks: Iterable[bytes] = [data] if isinstance(data, (bytes, bytearray, memoryview)) else data
+    chunks: Iterable[bytes | bytearray | memoryview] = [data] if isinstance(data, (bytes, bytearray, memoryview)) else data
     utf8 = codecs.getincrementaldecoder("utf-8")("strict")
     gb = codecs.getincrementaldecoder("gb18030")("strict")
     utf8_ok = gb_ok = True

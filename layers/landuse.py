@@ -183,9 +183,12 @@ def categorize(codes: pd.Series | None, standard: str | None, names: pd.Series |
     A name saying 新型产业用地 turns an industrial code into m0 (cities file M0 under the
     industrial code). With `standard=None` or no codes, names alone decide.
     """
-    if codes is None and names is None:
+    if codes is not None:
+        index = codes.index
+    elif names is not None:
+        index = names.index
+    else:
         raise ValueError("categorize needs codes or names")
-    index = codes.index if codes is not None else names.index
     if codes is not None and standard is not None:
         by_code = code_category(codes, standard)
     else:

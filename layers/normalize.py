@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from layers.aliases import MU_M2, RATIO_FIELDS, ColumnMatch, fields_of, match_columns, unit_spellings
-from layers.landuse import STANDARDS, STANDARD_LABELS, categorize, clean_codes, code_category, detect_standard, name_category
-from layers.problems import InputError, ProblemList
+from layers.landuse import STANDARD_LABELS, STANDARDS, categorize, clean_codes, code_category, detect_standard, name_category
+from layers.problems import InputError, ProblemList, Severity
 from layers.schema import CONSTRAINT_KINDS, LINE_LEVELS, PARK_KINDS, SUPPLY_STATUSES, FieldSpec, layer_spec
 from layers.uscc import clean_uscc, uscc_problem
 from layers.values import (
@@ -67,7 +67,8 @@ def _null_column(spec: FieldSpec, index: pd.Index) -> pd.Series:
     return pd.Series([None] * len(index), index=index, dtype=object)
 
 
-def _parse_field(spec: FieldSpec, raw: pd.Series, match: ColumnMatch) -> tuple[pd.Series, list[ValueIssue], list[tuple[Any, str]]]:
+def _parse_field(spec: FieldSpec, raw: pd.Series,
+                 match: ColumnMatch) -> tuple[pd.Series, list[ValueIssue], list[tuple[Any, str]]]:
     """Parse one column by its field's type; returns values, value issues and extra (row, message) errors."""
     extra: list[tuple[Any, str]] = []
     if spec.name in RATIO_FIELDS:
@@ -107,6 +108,134 @@ def _looks_like_codes(names: pd.Series) -> bool:
     return bool(len(present)) and bool(present.str.fullmatch(_CODE_LIKE).mean() >= 0.9)
 
 
+_At = Callable[[int | np.integer], dict[str, Any]]
+
+
+def _mapped_columns(frame: pd.DataFrame, positions: list[int],
+                    matches: list[ColumnMatch]) -> tuple[dict[str, pd.Series], dict[str, ColumnMatch]]:
+    """The raw column and the match of every mapped field."""
+    raw_of: dict[str, pd.Series] = {}
+    match_of: dict[str, ColumnMatch] = {}
+    for j, m in zip(positions, matches):
+        if m.mapped and m.field is not None:
+            raw_of[m.field] = frame.iloc[:, j]
+            match_of[m.field] = m
+    return raw_of, match_of
+
+
+def _report_columns(matches: list[ColumnMatch], kind: str, problems: ProblemList, where: dict[str, str]) -> list[str]:
+    """Column-level findings; returns the unmapped source columns."""
+    for m in matches:
+        if m.how in ("ambiguous", "unit_mismatch", "duplicate"):
+            problems.add("warning", f"column_{m.how}", m.note, **where, field=m.field or "", value=m.column)
+        elif m.mapped and m.note:
+            sev: Severity = "warning" if m.unit_assumed else "info"
+            code = "unit_assumed" if m.unit_assumed else ("unit_converted" if m.scale != 1.0 else f"column_{m.how}")
+            problems.add(sev, code, m.note, **where, field=m.field, value=m.column)
+    unmapped = [m.column for m in matches if not m.mapped and m.how != "ignored"]
+    if unmapped:
+        problems.add("warning", "unmapped_columns",
+                     f"{len(unmapped)} column(s) not used for {kind}: {', '.join(unmapped)}", **where, value=unmapped)
+    return unmapped
+
+
+def _use_codes_as_land_use(raw_of: dict[str, pd.Series], match_of: dict[str, ColumnMatch],
+                           problems: ProblemList, where: dict[str, str]) -> None:
+    """Parcels whose only land-use column holds codes (用地性质 = M1) use it as land_use."""
+    if "land_use" not in raw_of and "land_use_name" in raw_of and _looks_like_codes(raw_of["land_use_name"]):
+        raw_of["land_use"] = raw_of.pop("land_use_name")
+        match_of["land_use"] = match_of.pop("land_use_name")
+        problems.add("info", "column_holds_codes",
+                     f"column {match_of['land_use'].column!r} holds land-use codes; used as land_use", **where,
+                     field="land_use", value=match_of["land_use"].column)
+
+
+def _report_parse_issues(pending: list[tuple[str, list[ValueIssue], list[tuple[Any, str]]]],
+                         match_of: dict[str, ColumnMatch], required: set[str], raw: dict[str, np.ndarray],
+                         problems: ProblemList, at: _At) -> dict[str, set[int]]:
+    """Report the parse issues of every field; returns the rows already reported with an error, per field."""
+    unreadable: dict[str, set[int]] = {}
+    for name, issues, extra in pending:
+        col = match_of[name].column
+        # Issue rows are positions: the frame was reset to a RangeIndex before parsing.
+        unreadable[name] = {cast(int, iss.row) for iss in issues if iss.severity == "error"} | {i for i, _ in extra}
+        for iss in issues:
+            if name in required and iss.code == "placeholder_missing":
+                continue  # reported below as a missing required value
+            row = cast(int, iss.row)
+            problems.add(iss.severity, iss.code, f"column {col!r}: {iss.message}", **at(row), field=name,
+                         value=raw[name][row])
+        for i, msg in extra:
+            problems.add("error", "not_an_integer", f"column {col!r}: {msg}", **at(i), field=name, value=raw[name][i])
+    return unreadable
+
+
+def _convert_land_area(out: dict[str, pd.Series], match_of: dict[str, ColumnMatch],
+                       problems: ProblemList, where: dict[str, str]) -> None:
+    """Enterprise land area given in m² → 亩."""
+    mu = out.pop("land_area_m2") / MU_M2
+    base = out.get("land_area_mu")
+    out["land_area_mu"] = mu if base is None else base.where(base.notna(), mu)
+    problems.add("info", "unit_converted",
+                 f"land area of column {match_of['land_area_m2'].column!r} converted from m² to 亩 (÷ {MU_M2:.4f})",
+                 **where, field="land_area_mu", value=match_of["land_area_m2"].column)
+
+
+def _check_usccs(out: dict[str, pd.Series], raw: dict[str, np.ndarray], match_of: dict[str, ColumnMatch],
+                 problems: ProblemList, at: _At) -> None:
+    """USCC check (a bad code is a warning: the row is still usable)."""
+    for name in USCC_FIELDS:
+        if name in out:
+            codes = out[name]
+            reasons = {c: uscc_problem(c) for c in pd.unique(codes.dropna())}
+            why = codes.map(reasons).to_numpy(dtype=object)
+            code_arr = codes.to_numpy(dtype=object)
+            for i in np.flatnonzero(pd.notna(why)):
+                hint = "; the cell holds a number, store codes as text" if isinstance(raw[name][i], (int, float)) else ""
+                problems.add("warning", "bad_uscc", f"column {match_of[name].column!r}: {why[i]}{hint}",
+                             **at(i), field=name, value=code_arr[i])
+
+
+def _check_required(required: list[str], specs: dict[str, FieldSpec], out: dict[str, pd.Series],
+                    raw: dict[str, np.ndarray], unreadable: dict[str, set[int]], columns: str, n_rows: int,
+                    problems: ProblemList, where: dict[str, str], at: _At) -> None:
+    """Report required fields without a column and required values missing (unless already reported)."""
+    for name in required:
+        substitute = name == "land_use" and "land_use_name" in out
+        if name not in out and not substitute:
+            problems.add("error", "missing_field",
+                         f"required field {name} ({specs[name].label_zh}) not found among the columns "
+                         f"{columns or '(none)'}", **where, field=name)
+            continue
+        present = out[name].notna().to_numpy() if name in out else np.zeros(n_rows, dtype=bool)
+        if substitute:
+            present = present | out["land_use_name"].notna().to_numpy()
+        skip = unreadable.get(name, set())
+        for i in np.flatnonzero(~present):
+            if i in skip:
+                continue
+            cell = raw[name][i] if name in raw else None
+            shown = "" if cell is None or pd.isna(cell) else f" ({cell!r})"
+            problems.add("error", "missing_value", f"required {name} ({specs[name].label_zh}) is missing{shown}",
+                         **at(i), field=name, value=cell if shown else None)
+
+
+def _assemble(frame: pd.DataFrame, rows: pd.Series, specs: dict[str, FieldSpec], out: dict[str, pd.Series],
+              geom_col: str | None) -> pd.DataFrame:
+    """_row, every field of the kind, geometry (indexed by position)."""
+    index = frame.index
+    columns: dict[str, pd.Series] = {ROW: rows.astype("int64") if rows.notna().all() else rows}
+    for name, f in specs.items():
+        if name == "land_area_m2":
+            continue
+        columns[name] = out[name] if name in out else _null_column(f, index)
+    data = pd.DataFrame(columns, index=index)
+    if geom_col is not None:
+        data[geom_col] = frame[geom_col]
+        data = gpd.GeoDataFrame(data, geometry=geom_col, crs=frame.crs)
+    return data
+
+
 def normalize_table(
     frame: pd.DataFrame,
     kind: str,
@@ -136,33 +265,10 @@ def normalize_table(
     rows = frame[ROW] if ROW in frame.columns else pd.Series(np.arange(1, len(frame) + 1), index=index)
     matches = match_columns([str(frame.columns[j]) for j in positions], kind, overrides=overrides)
     specs = {f.name: f for f in fields_of(kind)}
-    raw_of: dict[str, pd.Series] = {}
-    match_of: dict[str, ColumnMatch] = {}
-    for j, m in zip(positions, matches):
-        if m.mapped:
-            raw_of[m.field] = frame.iloc[:, j]
-            match_of[m.field] = m
-
-    # Column-level findings.
-    for m in matches:
-        if m.how in ("ambiguous", "unit_mismatch", "duplicate"):
-            problems.add("warning", f"column_{m.how}", m.note, **where, field=m.field or "", value=m.column)
-        elif m.mapped and m.note:
-            sev = "warning" if m.unit_assumed else "info"
-            code = "unit_assumed" if m.unit_assumed else ("unit_converted" if m.scale != 1.0 else f"column_{m.how}")
-            problems.add(sev, code, m.note, **where, field=m.field, value=m.column)
-    unmapped = [m.column for m in matches if not m.mapped and m.how != "ignored"]
-    if unmapped:
-        problems.add("warning", "unmapped_columns",
-                     f"{len(unmapped)} column(s) not used for {kind}: {', '.join(unmapped)}", **where, value=unmapped)
-
-    # Parcels whose only land-use column holds codes (用地性质 = M1) use it as land_use.
-    if kind == "parcels" and "land_use" not in raw_of and "land_use_name" in raw_of and _looks_like_codes(raw_of["land_use_name"]):
-        raw_of["land_use"] = raw_of.pop("land_use_name")
-        match_of["land_use"] = match_of.pop("land_use_name")
-        problems.add("info", "column_holds_codes",
-                     f"column {match_of['land_use'].column!r} holds land-use codes; used as land_use", **where,
-                     field="land_use", value=match_of["land_use"].column)
+    raw_of, match_of = _mapped_columns(frame, positions, matches)
+    unmapped = _report_columns(matches, kind, problems, where)
+    if kind == "parcels":
+        _use_codes_as_land_use(raw_of, match_of, problems, where)
     raw = {name: col.to_numpy(dtype=object) for name, col in raw_of.items()}
 
     # Parse the id first so every later problem can name its feature.
@@ -179,81 +285,26 @@ def normalize_table(
         has_id = ids.notna().to_numpy()
         labels[has_id] = ids.to_numpy(dtype=object)[has_id]
 
-    def at(i: int) -> dict[str, Any]:
+    def at(i: int | np.integer) -> dict[str, Any]:
         return {**where, "feature": str(labels[i])}
 
-    required = set(spec.required)
-    unreadable: dict[str, set[int]] = {}  # rows already reported with an error, per field
-    for name, issues, extra in pending:
-        col = match_of[name].column
-        unreadable[name] = {iss.row for iss in issues if iss.severity == "error"} | {i for i, _ in extra}
-        for iss in issues:
-            if name in required and iss.code == "placeholder_missing":
-                continue  # reported below as a missing required value
-            problems.add(iss.severity, iss.code, f"column {col!r}: {iss.message}", **at(iss.row), field=name,
-                         value=raw[name][iss.row])
-        for i, msg in extra:
-            problems.add("error", "not_an_integer", f"column {col!r}: {msg}", **at(i), field=name, value=raw[name][i])
+    unreadable = _report_parse_issues(pending, match_of, set(spec.required), raw, problems, at)
 
     # Land use (parcels): clean codes, decide the standard, categorise.
     std, note = land_use_standard, ""
     if kind == "parcels" and ("land_use" in out or "land_use_name" in out):
         std, note = _land_use(out, match_of, land_use_standard, problems, where, at)
 
-    # Enterprise land area given in m² → 亩.
     if "land_area_m2" in out:
-        mu = out.pop("land_area_m2") / MU_M2
-        base = out.get("land_area_mu")
-        out["land_area_mu"] = mu if base is None else base.where(base.notna(), mu)
-        problems.add("info", "unit_converted",
-                     f"land area of column {match_of['land_area_m2'].column!r} converted from m² to 亩 (÷ {MU_M2:.4f})",
-                     **where, field="land_area_mu", value=match_of["land_area_m2"].column)
+        _convert_land_area(out, match_of, problems, where)
+    _check_usccs(out, raw, match_of, problems, at)
+    _check_required(spec.required, specs, out, raw, unreadable, ", ".join(str(frame.columns[j]) for j in positions),
+                    len(index), problems, where, at)
 
-    # USCC check (a bad code is a warning: the row is still usable).
-    for name in USCC_FIELDS:
-        if name in out:
-            codes = out[name]
-            reasons = {c: uscc_problem(c) for c in pd.unique(codes.dropna())}
-            why = codes.map(reasons).to_numpy(dtype=object)
-            code_arr = codes.to_numpy(dtype=object)
-            for i in np.flatnonzero(pd.notna(why)):
-                hint = "; the cell holds a number, store codes as text" if isinstance(raw[name][i], (int, float)) else ""
-                problems.add("warning", "bad_uscc", f"column {match_of[name].column!r}: {why[i]}{hint}",
-                             **at(i), field=name, value=code_arr[i])
-
-    # Required fields.
-    for name in spec.required:
-        substitute = name == "land_use" and "land_use_name" in out
-        if name not in out and not substitute:
-            problems.add("error", "missing_field",
-                         f"required field {name} ({specs[name].label_zh}) not found among the columns "
-                         f"{', '.join(str(frame.columns[j]) for j in positions) or '(none)'}", **where, field=name)
-            continue
-        present = out[name].notna().to_numpy() if name in out else np.zeros(len(index), dtype=bool)
-        if substitute:
-            present = present | out["land_use_name"].notna().to_numpy()
-        skip = unreadable.get(name, set())
-        for i in np.flatnonzero(~present):
-            if i in skip:
-                continue
-            cell = raw[name][i] if name in raw else None
-            shown = "" if cell is None or pd.isna(cell) else f" ({cell!r})"
-            problems.add("error", "missing_value", f"required {name} ({specs[name].label_zh}) is missing{shown}",
-                         **at(i), field=name, value=cell if shown else None)
-
-    # Assemble: _row, every field of the kind, geometry.
-    columns: dict[str, pd.Series] = {ROW: rows.astype("int64") if rows.notna().all() else rows}
-    for name, f in specs.items():
-        if name == "land_area_m2":
-            continue
-        columns[name] = out[name] if name in out else _null_column(f, index)
-    data = pd.DataFrame(columns, index=index)
-    if geom_col is not None:
-        data[geom_col] = frame[geom_col]
-        data = gpd.GeoDataFrame(data, geometry=geom_col, crs=frame.crs)
+    data = _assemble(frame, rows, specs, out, geom_col)
     data.index = out_index
     field_of = {m.column: name for name, m in match_of.items()}
-    mapping = {m.column: field_of.get(m.column, m.field) for m in matches if m.mapped}
+    mapping = {m.column: field_of.get(m.column, m.field) for m in matches if m.mapped and m.field is not None}
     return NormalizedTable(data, mapping, unmapped, std, note, problems, matches)
 
 
@@ -263,7 +314,7 @@ def _land_use(
     given: str | None,
     problems: ProblemList,
     where: dict[str, str],
-    at: Callable[[int], dict[str, Any]],
+    at: _At,
 ) -> tuple[str | None, str]:
     """Fill out['land_use_category'] for parcels; returns (standard, note shown to the user)."""
     codes = out.get("land_use")
@@ -277,9 +328,10 @@ def _land_use(
                          f"{len(padded)} land-use code(s) had lost their leading zero (a spreadsheet read them as "
                          f"numbers) and were restored: {ex}", **where, field="land_use")
     has_codes = codes is not None and bool(codes.notna().any())
+    std: str | None
     if given:
         std, note = given, f"land-use standard set by the user: {STANDARD_LABELS[given]}"
-    elif has_codes:
+    elif codes is not None and has_codes:
         std, why = detect_standard(codes, names)
         if std:
             note = f"land-use standard assumed: {STANDARD_LABELS[std]} — {why}"
@@ -297,7 +349,7 @@ def _land_use(
     category = categorize(codes if has_codes else None, std, names)
     given_cat = out.get("land_use_category")
     out["land_use_category"] = category if given_cat is None else given_cat.where(given_cat.notna(), category)
-    if not (has_codes and std):
+    if codes is None or not (has_codes and std):
         return std, note
     by_code = code_category(codes, std)
     col = match_of["land_use"].column
@@ -309,7 +361,8 @@ def _land_use(
     if names is not None:
         by_name = name_category(names)
         clash = by_code.notna() & by_name.notna() & (by_code != by_name) & ~((by_code == "industrial") & (by_name == "m0"))
-        code_cat, name_cat, name_arr = by_code.to_numpy(dtype=object), by_name.to_numpy(dtype=object), names.to_numpy(dtype=object)
+        code_cat, name_cat = by_code.to_numpy(dtype=object), by_name.to_numpy(dtype=object)
+        name_arr = names.to_numpy(dtype=object)
         for i in np.flatnonzero(clash.to_numpy()):
             problems.add("warning", "land_use_name_mismatch",
                          f"code {code_arr[i]!r} means {code_cat[i]} in {std} but the name {name_arr[i]!r} says {name_cat[i]}",

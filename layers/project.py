@@ -59,7 +59,7 @@ class Project:
     # ---- lifecycle -------------------------------------------------------------------
     @classmethod
     def create(cls, root: str | Path, *, region: str | None = None, year: int | None = None,
-               crs: str | None = None, demo: bool = False) -> "Project":
+               crs: str | None = None, demo: bool = False) -> Project:
         """Create the folder and its `landpark.toml` (kept if present); the GeoPackage comes with the first layer."""
         project = cls(root)
         project.root.mkdir(parents=True, exist_ok=True)
@@ -70,7 +70,7 @@ class Project:
         return project
 
     @classmethod
-    def open(cls, root: str | Path) -> "Project":
+    def open(cls, root: str | Path) -> Project:
         """Open an existing project; a folder without `landpark.toml` or `project.gpkg` is refused."""
         project = cls(root)
         if not project.root.is_dir():
@@ -99,7 +99,8 @@ class Project:
     def read_layer(self, kind: str, *, columns: list[str] | None = None) -> gpd.GeoDataFrame:
         """Read one canonical layer; an absent layer is an InputError naming the project."""
         if not self.has_layer(kind):
-            raise InputError(f"{self.root}: layer {kind!r} is not in the project (has: {', '.join(self.layer_names()) or 'none'})")
+            raise InputError(f"{self.root}: layer {kind!r} is not in the project "
+                             f"(has: {', '.join(self.layer_names()) or 'none'})")
         frame = pyogrio.read_dataframe(self.gpkg, layer=kind, columns=columns, use_arrow=True)
         if isinstance(frame, gpd.GeoDataFrame) and frame.crs is None:
             frame = frame.set_crs(self.crs)

@@ -203,7 +203,8 @@ def _read_shapefile(p: Path, ctx: _Context, layer: str | None, encoding: str | N
     prj = sidecar(p, ".prj")
     wkt = _read_prj(prj) if prj is not None else None
     if prj is None:
-        ctx.add("info", "no_prj", f"{p.name} has no .prj file: the CRS comes from the one stated on import or from the coordinates", layer=name)
+        ctx.add("info", "no_prj",
+                f"{p.name} has no .prj file: the CRS comes from the one stated on import or from the coordinates", layer=name)
     frame = _ogr_read(p, ctx, name, detected.encoding, single_layer=True,
                       header_only_broken=lambda: dbf_decodes_as(dbf, "utf-8"))
     return _finish_vector(frame, ctx, name, [name], detected, crs, wkt=wkt, embedded=None)
@@ -214,8 +215,8 @@ def _checked_dbf_encoding(dbf: Path, ctx: _Context, layer: str, encoding: str | 
     detected = detect_dbf_encoding(dbf, user_encoding=encoding)
     cpg = sidecar(dbf, ".cpg")
     if cpg is not None and detected.method not in ("cpg", "user"):
-        content = cpg.read_bytes()[:40].decode("ascii", errors="replace").strip()
-        ctx.add("warning", "unknown_cpg", f"{cpg.name} names an unknown code page {content!r}; "
+        cpg_text = cpg.read_bytes()[:40].decode("ascii", errors="replace").strip()
+        ctx.add("warning", "unknown_cpg", f"{cpg.name} names an unknown code page {cpg_text!r}; "
                 f"the text was decoded as {detected.encoding} ({detected.method})", layer=layer)
     if detected.method in ("cpg", "ldid") and not dbf_decodes_as(dbf, detected.encoding):
         declared = "the .cpg file" if detected.method == "cpg" else "the DBF language driver byte (LDID)"

@@ -112,7 +112,7 @@ class Reader:
             raise InputError(f"{self.source}: {self.dotted(name)} is missing", [problem])
         return self.table[name]
 
-    def sub(self, name: str) -> "Reader":
+    def sub(self, name: str) -> Reader:
         """A reader for the nested table `name`."""
         return Reader(self.value(name), self.dotted(name), self.source)
 
@@ -235,7 +235,7 @@ class ProjectSettings:
     demo: bool
 
     @classmethod
-    def read(cls, r: Reader) -> "ProjectSettings":
+    def read(cls, r: Reader) -> ProjectSettings:
         return cls(r.text("region"), r.integer("year", 1900, 2200), r.date("evaluation_date"), r.crs("crs"),
                    r.boolean("demo"))
 
@@ -249,7 +249,7 @@ class ImportSettings:
     min_parcel_area_m2: float
 
     @classmethod
-    def read(cls, r: Reader) -> "ImportSettings":
+    def read(cls, r: Reader) -> ImportSettings:
         return cls(r.number("parcel_overlap_tolerance_m2", 0), r.number("outside_extent_buffer_m", 0),
                    r.number("min_parcel_area_m2", 0))
 
@@ -262,7 +262,7 @@ class LandUseSettings:
     include_warehouse: bool
 
     @classmethod
-    def read(cls, r: Reader) -> "LandUseSettings":
+    def read(cls, r: Reader) -> LandUseSettings:
         return cls(r.texts("industrial_categories"), r.boolean("include_warehouse"))
 
 
@@ -276,7 +276,7 @@ class UnitsSettings:
     encroachment_categories: tuple[str, ...]
 
     @classmethod
-    def read(cls, r: Reader) -> "UnitsSettings":
+    def read(cls, r: Reader) -> UnitsSettings:
         return cls(r.number("min_industrial_share", 0, 1), r.number("m0_max_share", 0, 1),
                    r.number("member_min_share", 0, 1, low_open=True), r.texts("encroachment_categories"))
 
@@ -290,7 +290,7 @@ class SupplySettings:
     idle_after_days: int
 
     @classmethod
-    def read(cls, r: Reader) -> "SupplySettings":
+    def read(cls, r: Reader) -> SupplySettings:
         return cls(r.number("floor_ratio", 0, 1), r.integer("window_years", 1), r.integer("idle_after_days", 0))
 
 
@@ -301,7 +301,7 @@ class IntensitySettings:
     low_far_threshold: float
 
     @classmethod
-    def read(cls, r: Reader) -> "IntensitySettings":
+    def read(cls, r: Reader) -> IntensitySettings:
         return cls(r.number("low_far_threshold", 0, low_open=True))
 
 
@@ -320,7 +320,7 @@ class EnterpriseGroup:
         return self.missing.get(indicator, self.missing_default)
 
     @classmethod
-    def read(cls, r: Reader, benchmark_mode: str) -> "EnterpriseGroup":
+    def read(cls, r: Reader, benchmark_mode: str) -> EnterpriseGroup:
         from analysis.indicators import INDICATORS  # the indicator vocabulary is the analysis's
 
         indicators = r.texts("indicators", tuple(INDICATORS), nonempty=True)
@@ -355,7 +355,7 @@ class EnterpriseClasses:
     listed_as_t: bool
 
     @classmethod
-    def read(cls, r: Reader) -> "EnterpriseClasses":
+    def read(cls, r: Reader) -> EnterpriseClasses:
         out = cls(r.text("method", CLASS_METHODS), r.ordered("percentile_cuts", 0, 1, falling=False, low_open=True),
                   _falling(r, "score_thresholds"),
                   r.number("new_firm_years", 0), r.boolean("listed_as_t") if r.has("listed_as_t") else False)
@@ -384,7 +384,7 @@ class EnterpriseSettings:
         return {"above_scale": self.above_scale, "below_scale": self.below_scale}[key]
 
     @classmethod
-    def read(cls, r: Reader) -> "EnterpriseSettings":
+    def read(cls, r: Reader) -> EnterpriseSettings:
         mode = r.text("benchmark_mode", BENCHMARK_MODES)
         groups = {key: EnterpriseGroup.read(r.sub(key), mode) if r.has(key) else None
                   for key in ("above_scale", "below_scale")}
@@ -408,7 +408,7 @@ class CompositeSettings:
     sensitivity_step: float
 
     @classmethod
-    def read(cls, r: Reader) -> "CompositeSettings":
+    def read(cls, r: Reader) -> CompositeSettings:
         indicators = r.texts("indicators", COMPOSITE_INDICATORS, nonempty=True)
         weights = r.numbers("weights", 0, labels=indicators)
         if sum(weights) <= 0:
@@ -428,7 +428,7 @@ class SitingIndustry:
     synonyms: tuple[tuple[str, ...], ...]
 
     @classmethod
-    def read(cls, r: Reader) -> "SitingIndustry":
+    def read(cls, r: Reader) -> SitingIndustry:
         groups = r.value("synonyms")
         if not isinstance(groups, list):
             raise r.fail("synonyms", groups, "a list of lists of names")
@@ -452,7 +452,7 @@ class SitingAhp:
     matrix: tuple[tuple[float, ...], ...]
 
     @classmethod
-    def read(cls, r: Reader, criteria: tuple[str, ...]) -> "SitingAhp":
+    def read(cls, r: Reader, criteria: tuple[str, ...]) -> SitingAhp:
         names = r.texts("criteria", criteria, nonempty=True)
         rows = r.value("matrix")
         if not (isinstance(rows, list) and len(rows) == len(names) and all(isinstance(x, list) and len(x) == len(names)
@@ -496,7 +496,7 @@ class SitingSettings:
     ahp: SitingAhp
 
     @classmethod
-    def read(cls, r: Reader, criteria: tuple[str, ...]) -> "SitingSettings":
+    def read(cls, r: Reader, criteria: tuple[str, ...]) -> SitingSettings:
         """`criteria` are the criterion names (the keys of the shipped [siting.weights])."""
         w = r.sub("weights")
         weights = _frozen({name: w.number(name, 0) for name in criteria})
@@ -532,7 +532,7 @@ class AppSettings:
     siting: Mapping[str, Any]
 
     @classmethod
-    def read(cls, r: Reader) -> "AppSettings":
+    def read(cls, r: Reader) -> AppSettings:
         pages = {}
         for page, spec in _APP_SPEC.items():
             p = r.sub(page)

@@ -255,7 +255,8 @@ def _check_extent(report: ValidationReport, frame: gpd.GeoDataFrame, labels: np.
             severity = "error" if n_out == len(lon) else "warning"
             code = "crs_mismatch" if severity == "error" else "outside_crs_area"
             msg = (f"coordinates fall outside the area of use of {frame.crs.name} "
-                   f"({aou.west:.1f}–{aou.east:.1f}°E, {aou.south:.1f}–{aou.north:.1f}°N): the CRS is probably wrong; state the right one")
+                   f"({aou.west:.1f}–{aou.east:.1f}°E, {aou.south:.1f}–{aou.north:.1f}°N): "
+                   "the CRS is probably wrong; state the right one")
             if severity == "error":
                 report.problems.add("error", "crs_refused", msg, **where)
             else:

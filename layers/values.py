@@ -18,13 +18,14 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from layers.problems import Severity
 from layers.schema import CONSTRAINT_KINDS, LINE_LEVELS, PARK_KINDS, SUPPLY_STATUSES
 
 MISSING_TOKENS = {"", "—", "–", "-", "/", "无", "N/A", "NA", "null", "None", "nan", "#N/A", "——"}
 _MISSING_KEYS = {unicodedata.normalize("NFKC", t).casefold() for t in MISSING_TOKENS} | {"--", "---", "#n/a", "n.a."}
 
 # Issue code → severity; every code a parser emits is listed here.
-ISSUE_SEVERITY = {
+ISSUE_SEVERITY: dict[str, Severity] = {
     "placeholder_missing": "warning",
     "not_a_number": "error",
     "not_a_date": "error",
@@ -47,7 +48,7 @@ class ValueIssue(NamedTuple):
     message: str  # names the value
 
     @property
-    def severity(self) -> str:
+    def severity(self) -> Severity:
         return ISSUE_SEVERITY[self.code]
 
 
@@ -121,7 +122,8 @@ def _number(v: Any, units: tuple[str, ...], percent: bool) -> tuple[float | None
         t, had_percent = t[:-1].strip(), True
     if "," in t:
         if not _GROUPED.fullmatch(t):
-            return None, "not_a_number", f"{v!r}: the comma is neither a thousands separator nor allowed as a decimal point", False
+            return (None, "not_a_number", f"{v!r}: the comma is neither a thousands separator nor allowed as a decimal point",
+                    False)
         t = t.replace(",", "")
     if _NUMBER.fullmatch(t):
         f = float(t)
@@ -159,7 +161,7 @@ def parse_ratios(s: Any, *, percent_column: bool = False) -> tuple[pd.Series, li
 
     def one(v: Any) -> _Result:
         f, code, msg, had = _number(v, (), True)
-        if code:
+        if code or f is None:  # f is None exactly when there is an issue code
             return f, code, msg
         if percent_column and not had:
             f = f / 100
@@ -256,7 +258,8 @@ def _choice_key(v: Any) -> str:
     return "".join(_text(v).split()).casefold()
 
 
-def _choice_parser(table: dict[str, list[str]], choices: tuple[str, ...], what: str) -> Callable[[Any], tuple[pd.Series, list[ValueIssue]]]:
+def _choice_parser(table: dict[str, list[str]], choices: tuple[str, ...],
+                   what: str) -> Callable[[Any], tuple[pd.Series, list[ValueIssue]]]:
     """Build a parser mapping the spellings in `table` (and the English choices) to `choices`."""
     lookup = {_choice_key(c): c for c in choices}
     for choice, spellings in table.items():
@@ -327,8 +330,9 @@ def parse_text(s: Any) -> tuple[pd.Series, list[ValueIssue]]:
     cells[is_str] = keep.astype(object).where(keep.notna(), None).to_numpy(dtype=object)
     others = ~is_str & s.notna().to_numpy()
     if others.any():
-        other_values, _ = _apply(s[others], lambda v: (str(int(v)) if isinstance(v, (float, np.floating)) and float(v).is_integer()
-                                                       else str(v).strip(), None, None), "object")
+        other_values, _ = _apply(s[others],
+                                 lambda v: (str(int(v)) if isinstance(v, (float, np.floating)) and float(v).is_integer()
+                                            else str(v).strip(), None, None), "object")
         cells[others] = other_values.to_numpy(dtype=object)
     issues = [ValueIssue(i, "placeholder_missing", f"{v!r} read as missing") for i, v in s[is_str][token.to_numpy()].items()]
     return pd.Series(cells, index=s.index, dtype=object), issues

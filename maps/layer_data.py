@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from layers.schema import LAYERS
 from maps.codec import DEFAULT_PRECISION, CompactLayer, encode_layer
 from maps.webmap import DRAW_ORDER, STYLE_FIELD, TOOLTIP_FIELDS, UNIT_KINDS, display_geometries
-from layers.schema import LAYERS
 
 UNIT_EXTRA = ("name", "level", "kind", "leading_industries")
 

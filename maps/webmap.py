@@ -21,9 +21,10 @@ import json
 import math
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -31,8 +32,8 @@ import numpy as np
 import shapely
 from branca.element import Element, MacroElement, Template
 
-from maps.codec import DECODER_JS, CompactLayer
 from i18n import field_label, layer_label, t
+from maps.codec import DECODER_JS, CompactLayer
 
 SUPPLY_COLOURS = {"unsupplied": "#f0a202", "supplied": "#4f9dd9", "built": "#9e9e9e", "idle": "#d7263d"}
 CONSTRAINT_COLOURS = {"urban_boundary": "#6a4c93", "permanent_farmland": "#8ac926", "ecological_redline": "#2a9d8f"}
@@ -194,7 +195,8 @@ function landparkEsc(v) { return String(v).replace(/[&<>"]/g, function (c) {
   return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]; }); }
 function landparkStyler(st) {
   return function (f) { var s = Object.assign({}, st.base || {});
-    if (st.field && f && f.properties) { var extra = (st.values || {})[f.properties[st.field]]; if (extra) { Object.assign(s, extra); } }
+    if (st.field && f && f.properties) { var extra = (st.values || {})[f.properties[st.field]];
+      if (extra) { Object.assign(s, extra); } }
     return s; };
 }
 function landparkLayer(d, spec) {
@@ -207,7 +209,8 @@ function landparkLayer(d, spec) {
     layer.bindTooltip(function (l) { var p = l.feature.properties, rows = "";
       for (var i = 0; i < tip.fields.length; i++) { var v = p[tip.fields[i]];
         if (v === null || v === undefined || v === "") { v = "—"; } else if (tip.labels[v] !== undefined) { v = tip.labels[v]; }
-        rows += "<tr><th style='text-align:left;padding-right:6px'>" + landparkEsc(tip.aliases[i]) + "</th><td>" + landparkEsc(v) + "</td></tr>"; }
+        rows += "<tr><th style='text-align:left;padding-right:6px'>" + landparkEsc(tip.aliases[i]) + "</th><td>"
+          + landparkEsc(v) + "</td></tr>"; }
       return "<table>" + rows + "</table>"; }, {sticky: true});
   }
   if (spec.hover) {
@@ -226,11 +229,14 @@ function landparkOverlay(fg, spec) {
   var each = function (visit) { (spec.kinds || []).forEach(function (kind) { var base = layers[kind];
     if (base) { base.eachLayer(function (l) { visit(l, l.feature.properties); }); } }); };
   if (spec.fill) { each(function (l, p) { var f = spec.fill[p.uk]; if (!f) { return; }
-    var copy = L.geoJSON(l.toGeoJSON(), {style: {color: "#333333", weight: 1, fillColor: f[0], fillOpacity: spec.opacity || 0.7}});
-    copy.bindTooltip("<b>" + landparkEsc(p.name) + "</b><br>" + landparkEsc(spec.label) + "：" + landparkEsc(f[1]), {sticky: true});
+    var copy = L.geoJSON(l.toGeoJSON(),
+                         {style: {color: "#333333", weight: 1, fillColor: f[0], fillOpacity: spec.opacity || 0.7}});
+    copy.bindTooltip("<b>" + landparkEsc(p.name) + "</b><br>" + landparkEsc(spec.label) + "：" + landparkEsc(f[1]),
+                     {sticky: true});
     copy.addTo(fg); }); }
   if (spec.select) { each(function (l, p) { if (p.uk !== spec.select) { return; }   // outline above every fill
-    L.geoJSON(l.toGeoJSON(), {style: {color: spec.selectColour, weight: 5, opacity: 0.95, fill: false}, interactive: false}).addTo(fg);
+    L.geoJSON(l.toGeoJSON(), {style: {color: spec.selectColour, weight: 5, opacity: 0.95, fill: false},
+                              interactive: false}).addTo(fg);
   }); }
   if (spec.legend) {
     legend = L.control({position: "bottomright"});
@@ -340,13 +346,16 @@ def build_map(layers: dict[str, DisplayLayer | CompactLayer], *, lang: str = "zh
                            hover=hover).add_to(group)
         else:
             fields = layer.fields
-            tooltip = folium.GeoJsonTooltip(fields=fields, aliases=[field_label(kind, f, lang) for f in fields]) if fields else None
+            tooltip = (folium.GeoJsonTooltip(fields=fields, aliases=[field_label(kind, f, lang) for f in fields])
+                       if fields else None)
             if kind == "enterprises":
-                folium.GeoJson(layer.geojson, name=kind, tooltip=tooltip,
-                               marker=folium.CircleMarker(radius=2, color="#222", fill=True, fill_opacity=0.7, weight=0)).add_to(group)
+                marker = folium.CircleMarker(radius=2, color="#222", fill=True, fill_opacity=0.7, weight=0)
+                folium.GeoJson(layer.geojson, name=kind, tooltip=tooltip, marker=marker).add_to(group)
             else:
+                # folium calls highlight_function when the map is rendered, after this loop: bind this layer's kind.
+                highlight: dict[str, Any] = {"weight": 3, "color": "#000"} if kind != "parcels" else {"weight": 1.5}
                 folium.GeoJson(layer.geojson, name=kind, style_function=_style(kind), tooltip=tooltip,
-                               highlight_function=lambda f: {"weight": 3, "color": "#000"} if kind != "parcels" else {"weight": 1.5}).add_to(group)
+                               highlight_function=lambda f, highlight=highlight: dict(highlight)).add_to(group)
         group.add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     if legend:
@@ -395,7 +404,7 @@ def _legend(lang: str, demo: bool, *, firms: bool = False) -> MacroElement:
               "road": "border-top:2px solid {c};height:0;margin-bottom:3px",
               "dot": "background:{c};border-radius:50%;width:9px;height:9px;margin-left:2px;margin-right:9px"}
     items = "".join(
-        f'<div><span style="display:inline-block;width:14px;height:10px;margin-right:6px;'
+        '<div><span style="display:inline-block;width:14px;height:10px;margin-right:6px;'
         + swatch[kind].format(c=c) + f'"></span>{_html.escape(label)}</div>' for c, label, kind in rows)
     banner = f'<div style="color:#b00;font-weight:bold;margin-bottom:4px">{t("demo_banner", lang)}</div>' if demo else ""
     html = f"""{{% macro html(this, kwargs) %}}

@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
-from reports import (GRADE_COLOURS, column_kind, column_label, display_value, is_missing, select_units)
 from analysis.explain import FORMULAS
 from analysis.indicators import INDICATORS
 from analysis.score import Evaluation
 from i18n import layer_label, t
+from reports import GRADE_COLOURS, column_kind, column_label, display_value, is_missing, select_units
 
 NUMBER_FORMATS = {"ratio": "0.0%", "mu": "#,##0.00", "per_mu": "#,##0.00", "money": "#,##0.00", "far": "0.00",
                   "int": "0", "score": "0.0"}
@@ -117,7 +117,8 @@ def export_xlsx(ev: Evaluation, path: Path, *, lang: str = "zh", unit_ids: list[
         part = part.assign(_r=pd.to_numeric(part["rank"], errors="coerce")).sort_values(["_r", "unit_id"]).drop(columns="_r")
         book.table(layer_label(kind, lang), part, kinds, freeze_cols=3, grade_column="grade")
     firms = _firm_frame(ev, lang)
-    book.table(t("exp_sheet_enterprises", lang), firms, {c: ("text" if c in ("group", "units") else column_kind(c)) for c in firms.columns},
+    firm_kinds = {c: ("text" if c in ("group", "units") else column_kind(c)) for c in firms.columns}
+    book.table(t("exp_sheet_enterprises", lang), firms, firm_kinds,
                freeze_cols=2, grade_column="class", widths={"units": 24, "reason_not_scored": 36})
     issues = pd.DataFrame(ev.warnings).reindex(columns=ISSUE_COLUMNS)
     if len(issues):

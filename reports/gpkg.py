@@ -18,11 +18,11 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from reports import GRADE_COLOURS, NO_GRADE_COLOUR, column_label, firm_points, select_units
 from analysis.inputs import EvaluationInputs
 from analysis.score import Evaluation
-from maps.webmap import SUPPLY_COLOURS
 from i18n import t
+from maps.webmap import SUPPLY_COLOURS
+from reports import GRADE_COLOURS, NO_GRADE_COLOUR, column_label, firm_points, select_units
 
 MAX_FIELD = 63  # longest field name kept intact by the common clients (PostgreSQL NAMEDATALEN − 1)
 PARCEL_FIELDS = ["parcel_id", "land_use", "land_use_category", "supply_status", "approval_id", "supply_date",
@@ -63,7 +63,8 @@ def export_gpkg(ev: Evaluation, inputs: EvaluationInputs, path: Path, *, lang: s
         styles.append(("units", _categorized_qml("grade", "fill", [(g, g, c) for g, c in GRADE_COLOURS.items()],
                                                  aliases["units"], t("col_grade", lang))))
     if "parcels" in geom_columns:
-        styles.append(("parcels", _categorized_qml("supply_status", "fill", [(s, t(s, lang), c) for s, c in SUPPLY_COLOURS.items()],
+        statuses = [(s, t(s, lang), c) for s, c in SUPPLY_COLOURS.items()]
+        styles.append(("parcels", _categorized_qml("supply_status", "fill", statuses,
                                                    aliases["parcels"], t("col_supply_status", lang))))
     if "enterprises" in geom_columns:
         styles.append(("enterprises", _categorized_qml("class", "marker", [(g, g, c) for g, c in GRADE_COLOURS.items()],
@@ -151,14 +152,15 @@ def _symbol(name: int, kind: str, colour: str) -> str:
     old = "".join(f'<prop k="{k}" v="{v}"/>' for k, v in props.items())
     new = "".join(f'<Option type="QString" name="{k}" value="{v}"/>' for k, v in props.items())
     return (f'<symbol type="{sym_type}" name="{name}" alpha="0.85" clip_to_extent="1" force_rhr="0">'
-            f'<layer class="{layer_class}" enabled="1" locked="0" pass="0"><Option type="Map">{new}</Option>{old}</layer></symbol>')
+            f'<layer class="{layer_class}" enabled="1" locked="0" pass="0">'
+            f'<Option type="Map">{new}</Option>{old}</layer></symbol>')
 
 
 def _write_styles(path: Path, styles: list[tuple[str, str, str]]) -> None:
     """QGIS's `layer_styles` table (as QGIS itself creates it, FID column `id`), one default style per layer."""
     if not styles:
         return
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0, tzinfo=None)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
     frame = pd.DataFrame({
         "f_table_catalog": "", "f_table_schema": "", "f_table_name": [s[0] for s in styles],
         "f_geometry_column": [s[1] for s in styles], "styleName": [s[0] for s in styles],
@@ -186,8 +188,10 @@ def _write_aliases(path: Path, aliases: dict[str, dict[str, str]]) -> None:
             extension_name TEXT NOT NULL, definition TEXT NOT NULL, scope TEXT NOT NULL,
             CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))""")
         con.execute("""INSERT OR IGNORE INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope)
-            VALUES ('gpkg_data_columns', NULL, 'gpkg_schema', 'http://www.geopackage.org/spec/#extension_schema', 'read-write')""")
-        con.executemany("INSERT OR REPLACE INTO gpkg_data_columns (table_name, column_name, name, title) VALUES (?, ?, ?, ?)", rows)
+            VALUES ('gpkg_data_columns', NULL, 'gpkg_schema', 'http://www.geopackage.org/spec/#extension_schema',
+                    'read-write')""")
+        con.executemany("INSERT OR REPLACE INTO gpkg_data_columns (table_name, column_name, name, title) "
+                        "VALUES (?, ?, ?, ?)", rows)
 
 
 def read_aliases(path: Path, layer: str) -> dict[str, str]:

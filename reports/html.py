@@ -20,18 +20,32 @@ import geopandas as gpd
 import pandas as pd
 from branca.element import Element, MacroElement, Template
 
-from reports import (GRADE_COLOURS, KEY_INDICATORS, NO_GRADE_COLOUR, display_value, firm_points, is_demo,
-                              is_missing, select_units, short_label)
 from analysis.inputs import EvaluationInputs
 from analysis.score import Evaluation
-from maps.webmap import build_map, find_leaflet, lonlat_bounds, to_display
 from i18n import layer_label, t
 from layers.schema import LAYERS
+from maps.webmap import build_map, find_leaflet, lonlat_bounds, to_display
+from reports import (
+    GRADE_COLOURS,
+    KEY_INDICATORS,
+    NO_GRADE_COLOUR,
+    display_value,
+    firm_points,
+    is_demo,
+    is_missing,
+    select_units,
+    short_label,
+)
 
 SCORE_STOPS = ((0.0, (215, 48, 39)), (50.0, (254, 224, 139)), (100.0, (26, 152, 80)))  # red → yellow → green
 TABLE_COLUMNS = ("unit_kind", "rank", "unit_id", "name", "score", "grade", *KEY_INDICATORS, "member_count")
 POPUP_COLUMNS = ("unit_id", "unit_kind", "score", "grade", "rank", *KEY_INDICATORS, "member_count")
 MAP_HEIGHT_VH = 68.0
+_TABLE_FONT = "font:13px/1.5 'Noto Sans CJK SC','Microsoft YaHei','PingFang SC',sans-serif"
+_TABLE_CSS = ("#landpark-table table{border-collapse:collapse;width:100%}"
+              "#landpark-table th,#landpark-table td{border:1px solid #ccc;padding:3px 6px}\n"
+              "#landpark-table th{background:#eef1f5;position:sticky;top:0}#landpark-table td.num{text-align:right}\n"
+              "#landpark-table .demo{color:#b00020;font-weight:bold}#landpark-table .note{color:#8a5a00}")
 
 
 def export_html(ev: Evaluation, inputs: EvaluationInputs, path: Path, *, lang: str = "zh",
@@ -84,7 +98,7 @@ def score_colour(score: float | None) -> str:
         if s <= b:
             f = (s - a) / (b - a)
             return "#" + "".join(f"{round(x + (y - x) * f):02x}" for x, y in zip(ca, cb))
-    return "#%02x%02x%02x" % SCORE_STOPS[-1][1]
+    return "#{:02x}{:02x}{:02x}".format(*SCORE_STOPS[-1][1])
 
 
 def _context_layers(inputs: EvaluationInputs) -> dict:
@@ -143,7 +157,8 @@ def _score_legend(lang: str) -> str:
             f'background:rgba(255,255,255,.92);padding:6px 10px;border:1px solid #bbb;border-radius:4px;font:12px sans-serif">'
             f'<div style="font-weight:bold">{html.escape(t("col_score", lang))}</div>'
             f'<div style="width:160px;height:10px;background:linear-gradient(to right, {stops})"></div>'
-            f'<div style="display:flex;justify-content:space-between;width:160px"><span>0</span><span>50</span><span>100</span></div></div>')
+            f'<div style="display:flex;justify-content:space-between;width:160px">'
+            f'<span>0</span><span>50</span><span>100</span></div></div>')
 
 
 def _table_html(ev: Evaluation, units: pd.DataFrame, lang: str, demo: bool, *, offline_ready: bool) -> str:
@@ -157,19 +172,21 @@ def _table_html(ev: Evaluation, units: pd.DataFrame, lang: str, demo: bool, *, o
         cells = []
         for c in TABLE_COLUMNS:
             value = layer_label(rec[c], lang) if c == "unit_kind" else display_value(c, rec.get(c), lang)
-            style = f' style="background:{GRADE_COLOURS.get(rec.get("grade"), NO_GRADE_COLOUR)};text-align:center"' if c == "grade" \
-                else (' class="num"' if c not in ("unit_kind", "unit_id", "name") else "")
+            if c == "grade":
+                style = f' style="background:{GRADE_COLOURS.get(rec.get("grade"), NO_GRADE_COLOUR)};text-align:center"'
+            else:
+                style = ' class="num"' if c not in ("unit_kind", "unit_id", "name") else ""
             cells.append(f"<td{style}>{html.escape(value)}</td>")
         rows.append(f'<tr data-unit-id="{html.escape(str(rec["unit_id"]))}">{"".join(cells)}</tr>')
     banner = f'<p class="demo">{html.escape(t("demo_banner", lang))}</p>' if demo else ""
-    note = "" if offline_ready else (f'<p id="landpark-offline-note" class="note" style="display:none">{html.escape(t("exp_offline_note", lang))}</p>'
-                                     "<script>if (typeof L === 'undefined') {document.getElementById('landpark-offline-note').style.display='block';}</script>")
+    note = "" if offline_ready else (f'<p id="landpark-offline-note" class="note" style="display:none">'
+                                     f'{html.escape(t("exp_offline_note", lang))}</p>'
+                                     "<script>if (typeof L === 'undefined') "
+                                     "{document.getElementById('landpark-offline-note').style.display='block';}</script>")
     sub = " · ".join([t("exp_units_count", lang).format(n=len(units)), f"{t('exp_year', lang)} {project.get('year', '—')}",
                       f"{t('exp_as_of', lang)} {project.get('evaluation_date', '—')}"])
-    return f"""<section id="landpark-table" style="padding:12px 18px;font:13px/1.5 'Noto Sans CJK SC','Microsoft YaHei','PingFang SC',sans-serif">
-<style>#landpark-table table{{border-collapse:collapse;width:100%}}#landpark-table th,#landpark-table td{{border:1px solid #ccc;padding:3px 6px}}
-#landpark-table th{{background:#eef1f5;position:sticky;top:0}}#landpark-table td.num{{text-align:right}}
-#landpark-table .demo{{color:#b00020;font-weight:bold}}#landpark-table .note{{color:#8a5a00}}</style>
+    return f"""<section id="landpark-table" style="padding:12px 18px;{_TABLE_FONT}">
+<style>{_TABLE_CSS}</style>
 <h2 style="margin:4px 0">{html.escape(title)}</h2>{banner}<p style="color:#555;margin:2px 0 8px">{html.escape(sub)}</p>{note}
 <h3 style="margin:6px 0">{html.escape(t("exp_unit_table", lang))}</h3>
 <table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></section>"""

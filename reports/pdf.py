@@ -15,13 +15,27 @@ import pandas as pd
 from fpdf import FPDF, FontFace
 from fpdf.enums import WrapMode, XPos, YPos
 
-from reports import (GRADE_COLOURS, KEY_INDICATORS, NO_GRADE_COLOUR, CjkFont, column_label,
-                              composite_directions, display_value, find_cjk_font, format_value, indicator_comparison,
-                              is_demo, is_missing, select_units, short_label, unit_issues)
-from reports.staticmap import prepare_layers, register_font, unit_map_png
 from analysis.inputs import EvaluationInputs
 from analysis.score import Evaluation
 from i18n import layer_label, t
+from reports import (
+    GRADE_COLOURS,
+    KEY_INDICATORS,
+    NO_GRADE_COLOUR,
+    CjkFont,
+    column_label,
+    composite_directions,
+    display_value,
+    find_cjk_font,
+    format_value,
+    indicator_comparison,
+    is_demo,
+    is_missing,
+    select_units,
+    short_label,
+    unit_issues,
+)
+from reports.staticmap import prepare_layers, register_font, unit_map_png
 
 MARGIN = 12.0
 PAGE_W = 210.0
@@ -41,7 +55,8 @@ COVER_FIGURES = ("tax_per_mu", "value_added_per_mu", "supply_ratio", "built_rati
 # Unit facts printed under the key indicators.
 UNIT_FACTS = ("area_mu", "industrial_land_mu", "approved_mu", "supplied_mu", "unsupplied_mu", "idle_mu",
               "low_efficiency_mu", "building_coverage", "output_per_mu")
-_EXTRA_LABELS = {"parcels_mu": ("宗地总面积（亩）", "All parcels (mu)"), "rolling_supply_ratio": ("近5年平均供地率", "5-year supply ratio"),
+_EXTRA_LABELS = {"parcels_mu": ("宗地总面积（亩）", "All parcels (mu)"),
+                 "rolling_supply_ratio": ("近5年平均供地率", "5-year supply ratio"),
                  "supply_floor": ("供地率下限", "Supply ratio floor")}
 
 
@@ -194,6 +209,11 @@ def _district_table(pdf: ScorecardPDF, district: dict) -> None:
                 row.cell(display_value(name, value, lang) if name else "")
 
 
+def _method_text(source: str, lang: str) -> str:
+    """"Enterprise method: source", with the colon of the language."""
+    return f"{t('exp_enterprise_method', lang)}：{source}" if lang == "zh" else f"{t('exp_enterprise_method', lang)}: {source}"
+
+
 def _method_block(pdf: ScorecardPDF, ev: Evaluation) -> None:
     lang = pdf.ui_lang
     spec = ev.spec
@@ -212,8 +232,7 @@ def _method_block(pdf: ScorecardPDF, ev: Evaluation) -> None:
     pdf.text_line(t("exp_grade_rule", lang).format(a=f"{a:g}", b=f"{b:g}", c=f"{c:g}"), 8.5, h=4.6)
     source = ev.config.get("enterprise", {}).get("source")
     if source:
-        pdf.text_line(f"{t('exp_enterprise_method', lang)}：{source}" if lang == "zh" else f"{t('exp_enterprise_method', lang)}: {source}",
-                      8.5, h=4.6, color=GREY)
+        pdf.text_line(_method_text(source, lang), 8.5, h=4.6, color=GREY)
 
 
 def _ranking_table(pdf: ScorecardPDF, units: pd.DataFrame) -> None:
@@ -348,7 +367,8 @@ def _class_bar(pdf: ScorecardPDF, row: pd.Series, width: float) -> None:
         x += w
     pdf.set_text_color(0)
     pdf.set_xy(MARGIN, y + h + 1)
-    pdf.text_line("   ".join(f"{t('exp_class_firms', lang).format(c=c)} {n}" for c, n in counts.items()), 7.5, color=GREY, h=4, w=width)
+    pdf.text_line("   ".join(f"{t('exp_class_firms', lang).format(c=c)} {n}" for c, n in counts.items()),
+                  7.5, color=GREY, h=4, w=width)
 
 
 def _issues_block(pdf: ScorecardPDF, issues: list[dict], bottom: float) -> None:
@@ -386,7 +406,7 @@ def _method_footer(pdf: ScorecardPDF, ev: Evaluation) -> None:
                      t("exp_grade_rule", lang).format(a=f"{a:g}", b=f"{b:g}", c=f"{c:g}")])
     source = ev.config.get("enterprise", {}).get("source")
     if source:
-        text += sep + (f"{t('exp_enterprise_method', lang)}：{source}" if lang == "zh" else f"{t('exp_enterprise_method', lang)}: {source}")
+        text += sep + _method_text(source, lang)
     pdf.set_font(FONT, "", 7)
     lines = pdf.multi_cell(BODY_W, 3.6, text, wrapmode=pdf.wrap, dry_run=True, output="LINES")
     y = 297 - 16 - 3.6 * len(lines) - 1

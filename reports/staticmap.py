@@ -21,9 +21,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, Patch, PathPatch, Rectangle
 from matplotlib.path import Path
 
-from reports import GRADE_COLOURS, CjkFont, firm_points
-from maps.webmap import LINE_COLOURS, SUPPLY_COLOURS
 from i18n import t
+from maps.webmap import LINE_COLOURS, SUPPLY_COLOURS
+from reports import GRADE_COLOURS, CjkFont, firm_points
 
 UNIT_EDGE = "#111111"
 OTHER_PARCEL = "#e0e0e0"
@@ -123,8 +123,9 @@ def unit_map_png(layers: MapLayers, pos: int, unit_geom, *, lang: str = "zh", fo
     idx = layers.parcel_tree.query(window, predicate="intersects")
     status = layers.parcel_status[idx]
     for value in np.unique(status):
-        ax.add_artist(PathPatch(polygon_path(layers.parcels[idx[status == value]]), facecolor=SUPPLY_COLOURS.get(value, OTHER_PARCEL),
-                               edgecolor="#666666", linewidth=0.15, alpha=0.85))
+        ax.add_artist(PathPatch(polygon_path(layers.parcels[idx[status == value]]),
+                                facecolor=SUPPLY_COLOURS.get(value, OTHER_PARCEL),
+                                edgecolor="#666666", linewidth=0.15, alpha=0.85))
     if len(layers.lines):
         near = shapely.intersects(layers.lines, window)
         for level in np.unique(layers.line_level[near]):
@@ -160,8 +161,10 @@ def _scale_bar(fig: Figure, span_m: float, axes_width: float, at: tuple[float, f
     w = length / span_m * axes_width
     h = 0.008
     x, y = at
-    fig.add_artist(Rectangle((x, y), w / 2, h, transform=fig.transFigure, facecolor="#222222", edgecolor="#222222", linewidth=0.6))
-    fig.add_artist(Rectangle((x + w / 2, y), w / 2, h, transform=fig.transFigure, facecolor="white", edgecolor="#222222", linewidth=0.6))
+    fig.add_artist(Rectangle((x, y), w / 2, h, transform=fig.transFigure,
+                             facecolor="#222222", edgecolor="#222222", linewidth=0.6))
+    fig.add_artist(Rectangle((x + w / 2, y), w / 2, h, transform=fig.transFigure,
+                             facecolor="white", edgecolor="#222222", linewidth=0.6))
     label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
     for fx, text in ((x, "0"), (x + w, label)):
         fig.text(fx, y + 1.8 * h, text, ha="center", va="bottom", fontproperties=_sized(fontprops, 6.5))
@@ -178,7 +181,8 @@ def _north_arrow(fig: Figure, at: tuple[float, float, float], lang: str, fontpro
 def _legend(fig: Figure, lang: str, fontprops, top: float) -> None:
     """Supply status, line levels and the unit boundary, member firm classes: three columns of four rows."""
     status = [Patch(facecolor=c, edgecolor="#666666", linewidth=0.3, label=t(s, lang)) for s, c in SUPPLY_COLOURS.items()]
-    lines = [Line2D([], [], color=c, linewidth=1.3, linestyle=(0, (4, 2)), label=t(level, lang)) for level, c in LINE_COLOURS.items()]
+    lines = [Line2D([], [], color=c, linewidth=1.3, linestyle=(0, (4, 2)), label=t(level, lang))
+             for level, c in LINE_COLOURS.items()]
     lines.append(Line2D([], [], color=UNIT_EDGE, linewidth=1.8, label=t("exp_unit_boundary", lang)))
     lines.append(Line2D([], [], color="none", label=" "))
     classes = [Line2D([], [], marker="o", linestyle="none", markersize=4.5, markerfacecolor=c, markeredgecolor="#222222",

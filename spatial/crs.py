@@ -146,6 +146,7 @@ def detect_crs(
     definite contradiction (metres labelled as degrees, wrong zone prefix...) raises CRSError.
     """
     bounds = _clean_bounds(bounds)
+    found: CRSDetection | None
     if user_crs is not None:
         found = _from_user(user_crs)
     else:
@@ -246,10 +247,11 @@ def _identify(parsed: pyproj.CRS | None, raw: str) -> tuple[_Found, str] | None:
     if parsed is None:
         return None
     by_params = _epsg_from_parameters(parsed)
-    if by_params is not None and by_params[0] is not None:
-        code, reading = by_params
-        return (_Found(_epsg_crs(code), code, "prj_parameters"),
-                f"no EPSG code in the text; derived from its parameters: {reading} → EPSG:{code}")
+    if by_params is not None:
+        param_code, reading = by_params
+        if param_code is not None:
+            return (_Found(_epsg_crs(param_code), param_code, "prj_parameters"),
+                    f"no EPSG code in the text; derived from its parameters: {reading} → EPSG:{param_code}")
 
     matched = parsed.to_epsg(min_confidence=90)
     if matched is not None:
@@ -411,7 +413,7 @@ def _clean_bounds(bounds: tuple[float, float, float, float] | None) -> tuple[flo
     values = tuple(float(v) for v in bounds)
     if len(values) != 4 or not all(math.isfinite(v) for v in values):
         return None
-    return values  # type: ignore[return-value]
+    return values
 
 
 def _in(lo: float, hi: float, rng: tuple[float, float]) -> bool:

@@ -69,6 +69,7 @@ def _cell_sizes_m(shape: tuple[int, int], transform: Affine, crs: pyproj.CRS | N
     if crs is None or not crs.is_geographic:
         return np.full(rows, abs(transform.a)), np.full(rows, abs(transform.e))
     geod = crs.get_geod()
+    assert geod is not None  # a geographic CRS always has an ellipsoid
     lat = transform.f + transform.e * (np.arange(rows) + 0.5)
     lon0 = np.full(rows, transform.c)
     _, _, width = geod.inv(lon0, lat, lon0 + transform.a, lat)

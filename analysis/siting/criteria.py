@@ -15,8 +15,8 @@ A site with no raw value (outside every unit, say) scores 0 on that criterion an
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 import numpy as np
 

@@ -47,7 +47,7 @@ class SitingData:
 
     @classmethod
     def from_inputs(cls, inputs: EvaluationInputs, evaluation: Any = None, *, constraints: gpd.GeoDataFrame | None = None,
-                    roads: gpd.GeoDataFrame | None = None, dem: Grid | None = None, source: str = "") -> "SitingData":
+                    roads: gpd.GeoDataFrame | None = None, dem: Grid | None = None, source: str = "") -> SitingData:
         """Siting data from evaluation inputs; runs `analysis.score.evaluate` unless an Evaluation is given."""
         from analysis.score import evaluate
 
@@ -70,7 +70,7 @@ class SitingData:
     @classmethod
     def from_project(cls, project: Project, *, prepare: bool = True,
                      progress: Callable[[str], None] | None = None, inputs: EvaluationInputs | None = None,
-                     evaluation: Any = None) -> "SitingData":
+                     evaluation: Any = None) -> SitingData:
         """Read and evaluate a project once: layers, 亩均 evaluation, constraints, roads, DEM.
 
         A caller that already holds the project's `load_inputs` and `evaluate` results (the app)
