@@ -18,7 +18,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from i18n import layer_label, t
-from layers.problems import InputError, LandparkError
+from layers.problems import InputError, LandparkError, UsageError
 from layers.schema import LAYERS
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -143,7 +143,7 @@ def demo(directory: Annotated[Path, typer.Argument(help="folder to create")],
     start = time.perf_counter()
     try:
         project = build_demo_project(directory, seed=seed, progress=progress)
-    except FileExistsError as exc:
+    except InputError as exc:
         fail(exc, json_out)
     seconds = time.perf_counter() - start
     summary = {name: _count(project, name) for name in project.layer_names() if name != "data_issues"}
@@ -472,8 +472,16 @@ def app_cmd(directory: Annotated[Optional[str], typer.Argument(help="project fol
 
 
 def main() -> None:
-    """Console entry point: usage errors exit 2 (click), invalid input 1."""
-    app()
+    """Console entry point: usage errors exit 2 (click's and UsageError), invalid input 1, never a traceback
+    for an error of the product's own tree."""
+    try:
+        app()
+    except UsageError as exc:
+        print(f"landpark: usage error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except LandparkError as exc:
+        print(f"landpark: error: {exc}", file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

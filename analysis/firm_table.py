@@ -12,6 +12,8 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from spatial.errors import UsageError
+
 CLASSES = ("A", "B", "C", "D", "T")
 GROUP_ORDER = ("above", "below")
 UNSCORED = "unscored"  # the class column of `class_counts` for firms not scored
@@ -83,7 +85,7 @@ def score_histogram(table: pd.DataFrame, bins: int = 30, clip_quantile: float = 
     says how many did (the same number on every row of the group).
     """
     if bins < 1:
-        raise ValueError("bins must be ≥ 1")
+        raise UsageError("bins must be ≥ 1")
     rows = []
     scored = table[table["scored"].astype(bool)]
     for g in [x for x in GROUP_ORDER if (scored["group"] == x).any()]:

@@ -7,6 +7,7 @@ Layer and field labels come from `layers.schema` so they are written once.
 from __future__ import annotations
 
 from layers.schema import LAYERS
+from spatial.errors import LandparkError
 
 DEFAULT_LANG = "zh"
 
@@ -206,13 +207,17 @@ TEXT: dict[str, dict[str, str]] = {
     "siting_rule_area": {"zh": "面积满足需求", "en": "Area within the request"},
 }
 
+class DuplicateKeyError(LandparkError, KeyError):
+    """A translation key defined in two sections of the table (a defect of the code, found at import)."""
+
+
 def register_section(name: str, section: dict[str, dict[str, str]]) -> None:
     """Add one front door's own text (e.g. an app page's) to the table; a key defined twice is a programming error.
 
     Registering the same section again is a no-op, so a module may be re-imported safely."""
     twice = {key for key in TEXT.keys() & section.keys() if TEXT[key] is not section[key]}
     if twice:
-        raise KeyError(f"{name}: translation keys defined twice: {sorted(twice)}")
+        raise DuplicateKeyError(f"{name}: translation keys defined twice: {sorted(twice)}")
     TEXT.update(section)
 
 LAYER_EN = {

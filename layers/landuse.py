@@ -14,6 +14,8 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from spatial.errors import UsageError
+
 STANDARDS = ("gbt21010", "ydyh2023", "gb50137")
 STANDARD_LABELS = {
     "gbt21010": "GB/T 21010-2017 土地利用现状分类 (三调工作分类)",
@@ -170,7 +172,7 @@ def name_category(names: pd.Series) -> pd.Series:
 def code_category(codes: pd.Series, standard: str) -> pd.Series:
     """Category of each code under `standard` (codes cleaned first); None for missing or unknown codes."""
     if standard not in _BY_STANDARD:
-        raise ValueError(f"unknown land-use standard {standard!r}; valid: {', '.join(STANDARDS)}")
+        raise UsageError(f"unknown land-use standard {standard!r}; valid: {', '.join(STANDARDS)}")
     cleaned, _ = clean_codes(codes)
     fn = _BY_STANDARD[standard]
     uniq = {u: fn(u) for u in pd.unique(cleaned.dropna())}
@@ -188,7 +190,7 @@ def categorize(codes: pd.Series | None, standard: str | None, names: pd.Series |
     elif names is not None:
         index = names.index
     else:
-        raise ValueError("categorize needs codes or names")
+        raise UsageError("categorize needs codes or names")
     if codes is not None and standard is not None:
         by_code = code_category(codes, standard)
     else:
@@ -221,7 +223,7 @@ def detect_standard(codes: Iterable[str], names: Iterable[str] | None = None) ->
     code_s = pd.Series(list(codes), dtype=object)
     name_s = pd.Series(list(names), dtype=object) if names is not None else None
     if name_s is not None and len(name_s) != len(code_s):
-        raise ValueError("codes and names must have the same length")
+        raise UsageError("codes and names must have the same length")
     cleaned, _ = clean_codes(code_s)
     present = cleaned.dropna()
     if present.empty:

@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from spatial.errors import LandparkError
+from spatial.errors import InputError, LandparkError, UsageError
+
+__all__ = ["InputError", "LandparkError", "UsageError", "Problem", "ProblemList", "Severity"]
 
 Severity = Literal["error", "warning", "info"]
 
@@ -37,10 +39,6 @@ class Problem:
     def __str__(self) -> str:
         where = " / ".join(p for p in (self.source, self.layer, self.feature, self.field) if p)
         return f"[{self.severity}] {where}: {self.message}" if where else f"[{self.severity}] {self.message}"
-
-
-class InputError(LandparkError, ValueError):
-    """Input that cannot be used as given (CLI exit code 1)."""
 
 
 @dataclass

@@ -71,7 +71,7 @@ class SourceRead:
     problems: ProblemList = field(default_factory=ProblemList)
 
 
-class SourceCRSError(InputError, CRSError):
+class SourceCRSError(CRSError):
     """The CRS of a source cannot be decided or contradicts its coordinates (both an InputError and a CRSError)."""
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from spatial.errors import UsageError
+
 FieldType = Literal["str", "float", "int", "date", "bool"]
 GeometryKind = Literal["polygon", "line", "point", "point_or_none"]
 
@@ -168,4 +170,4 @@ def layer_spec(kind: str) -> LayerSpec:
     try:
         return LAYERS[kind]
     except KeyError:
-        raise ValueError(f"unknown layer kind {kind!r}; valid kinds: {', '.join(LAYERS)}") from None
+        raise UsageError(f"unknown layer kind {kind!r}; valid kinds: {', '.join(LAYERS)}") from None

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from spatial.errors import UsageError
+
 # GB 32100-2015 code charset: digits and upper-case letters without I, O, S, V, Z.
 USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _VALUE = {c: i for i, c in enumerate(USCC_CHARSET)}
@@ -30,10 +32,10 @@ def uscc_check_char(code17: str) -> str:
     Raises ValueError when `code17` is not 17 characters of the USCC charset.
     """
     if len(code17) != 17:
-        raise ValueError(f"a USCC payload has 17 characters, got {len(code17)}: {code17!r}")
+        raise UsageError(f"a USCC payload has 17 characters, got {len(code17)}: {code17!r}")
     bad = [c for c in code17 if c not in _VALUE]
     if bad:
-        raise ValueError(f"character(s) {''.join(bad)!r} not allowed in a USCC: {code17!r}")
+        raise UsageError(f"character(s) {''.join(bad)!r} not allowed in a USCC: {code17!r}")
     total = sum(_VALUE[c] * w for c, w in zip(code17, _WEIGHTS))
     return USCC_CHARSET[(31 - total % 31) % 31]
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import folium
 
+from spatial.errors import UsageError
+
 
 @dataclass(frozen=True)
 class Basemap:
@@ -77,9 +79,9 @@ def tile_layers(key: str | None, *, tianditu_key: str | None = None) -> list[fol
         return []
     spec = BASEMAPS.get(key)
     if spec is None:
-        raise ValueError(f"unknown basemap {key!r}; choose one of {', '.join(BASEMAPS)}")
+        raise UsageError(f"unknown basemap {key!r}; choose one of {', '.join(BASEMAPS)}")
     if spec.needs_key and not (tianditu_key or "").strip():
-        raise ValueError("the Tianditu basemap needs your Tianditu key (tk)")
+        raise UsageError("the Tianditu basemap needs your Tianditu key (tk)")
     layers = []
     for i, url in enumerate(spec.urls):
         url = url.replace("{tk}", (tianditu_key or "").strip())

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from spatial.errors import UsageError
+
 SCHEMES = ("quantiles", "natural_breaks", "equal_interval")
 NO_DATA_COLOUR = "#d9d9d9"
 # ColorBrewer RdYlGn (5 classes), low → high; classes are coloured by interpolating these stops.
@@ -63,9 +65,9 @@ def classify(values, *, scheme: str = "quantiles", k: int = 5, reverse: bool = F
     go to the no-data class. `reverse` colours low values green (cost indicators).
     """
     if scheme not in SCHEMES:
-        raise ValueError(f"unknown classification scheme {scheme!r}; choose one of {', '.join(SCHEMES)}")
+        raise UsageError(f"unknown classification scheme {scheme!r}; choose one of {', '.join(SCHEMES)}")
     if int(k) < 1:
-        raise ValueError(f"the number of classes must be at least 1 (got {k})")
+        raise UsageError(f"the number of classes must be at least 1 (got {k})")
     y = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
     ok = np.isfinite(y)
     assignment = np.full(len(y), -1, dtype=int)

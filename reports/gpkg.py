@@ -23,6 +23,7 @@ from analysis.score import Evaluation
 from i18n import t
 from maps.webmap import SUPPLY_COLOURS
 from reports import GRADE_COLOURS, NO_GRADE_COLOUR, column_label, firm_points, select_units
+from spatial.errors import UsageError
 
 MAX_FIELD = 63  # longest field name kept intact by the common clients (PostgreSQL NAMEDATALEN − 1)
 PARCEL_FIELDS = ["parcel_id", "land_use", "land_use_category", "supply_status", "approval_id", "supply_date",
@@ -111,7 +112,7 @@ def _parcels_layer(ev: Evaluation, inputs: EvaluationInputs) -> gpd.GeoDataFrame
 def _check_field_names(layer: str, columns) -> None:
     long = [c for c in columns if len(str(c)) > MAX_FIELD]
     if long:
-        raise ValueError(f"GeoPackage layer {layer}: field names longer than {MAX_FIELD} characters: {long}")
+        raise UsageError(f"GeoPackage layer {layer}: field names longer than {MAX_FIELD} characters: {long}")
 
 
 def _geometry_columns(path: Path) -> dict[str, str]:

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 import pyproj
 from pyproj.exceptions import CRSError as _PyprojCRSError
 
-from spatial.errors import LandparkError
+from spatial.errors import InputError
 
 __all__ = ["CRSError", "CRSDetection", "detect_crs", "gk_epsg", "DATUMS"]
 
 
-class CRSError(LandparkError, ValueError):
+class CRSError(InputError):
     """The CRS cannot be determined or contradicts the data; the message says how to fix it."""
 
 

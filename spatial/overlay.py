@@ -15,6 +15,7 @@ import numpy as np
 import shapely
 from shapely.errors import GEOSException
 
+from spatial.errors import UsageError
 from spatial.validity import as_geometry_array, polygonal_parts
 
 __all__ = [
@@ -70,7 +71,7 @@ def _checked_intersection(a: np.ndarray, b: np.ndarray, a_idx: np.ndarray, b_idx
     except GEOSException as exc:
         bad_a = np.unique(a_idx[~shapely.is_valid(a)])
         bad_b = np.unique(b_idx[~shapely.is_valid(b)])
-        raise ValueError(
+        raise UsageError(
             f"intersection failed ({exc}); invalid geometries: left {bad_a[:20].tolist()}, "
             f"right {bad_b[:20].tolist()}; repair them first with spatial.validity.repair"
         ) from None

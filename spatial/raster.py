@@ -18,6 +18,8 @@ import pyproj
 import shapely
 from affine import Affine
 
+from spatial.errors import InputError
+
 __all__ = ["Grid", "read_grid", "slope_degrees", "slope_grid", "zonal_stats"]
 
 
@@ -41,10 +43,10 @@ class Grid:
 
 def _check_north_up(transform: Affine, where: str) -> None:
     if transform.b != 0 or transform.d != 0:
-        raise ValueError(f"{where}: rotated grids are not supported (transform {tuple(transform)[:6]}); "
+        raise InputError(f"{where}: rotated grids are not supported (transform {tuple(transform)[:6]}); "
                          "warp it north-up first, e.g. gdalwarp")
     if transform.a <= 0 or transform.e >= 0:
-        raise ValueError(f"{where}: grid must be north-up with positive cell width (transform {tuple(transform)[:6]})")
+        raise InputError(f"{where}: grid must be north-up with positive cell width (transform {tuple(transform)[:6]})")
 
 
 def read_grid(path: str | Path, *, band: int = 1) -> Grid:
@@ -58,7 +60,7 @@ def read_grid(path: str | Path, *, band: int = 1) -> Grid:
             transform = src.transform
             crs = pyproj.CRS.from_user_input(src.crs.to_wkt()) if src.crs else None
     except (RasterioIOError, IndexError) as exc:
-        raise ValueError(f"{path}: cannot read band {band}: {exc}") from None
+        raise InputError(f"{path}: cannot read band {band}: {exc}") from None
     _check_north_up(transform, str(path))
     return Grid(values, transform, crs)
 
@@ -86,7 +88,7 @@ def slope_degrees(values: np.ndarray, transform: Affine, crs: Any = None, *, z_f
     _check_north_up(transform, "slope")
     z = np.asarray(values, dtype=float) * z_factor
     if z.ndim != 2 or min(z.shape) < 2:
-        raise ValueError(f"slope needs a 2-D grid of at least 2x2 cells, got shape {z.shape}")
+        raise InputError(f"slope needs a 2-D grid of at least 2x2 cells, got shape {z.shape}")
     crs = None if crs is None else pyproj.CRS.from_user_input(crs)
     p = np.pad(z, 1, mode="reflect", reflect_type="odd")
     a, b, c = p[:-2, :-2], p[:-2, 1:-1], p[:-2, 2:]

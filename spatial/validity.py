@@ -13,6 +13,8 @@ import shapely
 from shapely import GeometryType
 from shapely.errors import UnsupportedGEOSVersionError
 
+from spatial.errors import UsageError
+
 __all__ = ["as_geometry_array", "explain", "repair", "geometry_kinds", "polygonal_parts"]
 
 _POLYGONAL = (GeometryType.POLYGON, GeometryType.MULTIPOLYGON)
@@ -86,7 +88,7 @@ def repair(geoms: Any, *, keep: str = "polygon") -> np.ndarray:
     returns make_valid's output as is. Valid geometries pass unchanged; None stays None.
     """
     if keep not in ("polygon", "all"):
-        raise ValueError(f"keep must be 'polygon' or 'all', got {keep!r}")
+        raise UsageError(f"keep must be 'polygon' or 'all', got {keep!r}")
     arr = as_geometry_array(geoms)
     out = arr.copy()
     invalid = ~shapely.is_valid(arr) & ~shapely.is_missing(arr)

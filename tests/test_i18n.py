@@ -53,7 +53,7 @@ FAMILIES = {
     "exp_group_": lambda: ("above", "below"),
     "enterprises_group_": lambda: ("above", "below", "unknown"),
     "enterprises_src_": lambda: ("table", "parcels+leases", "parcels", "leases", "none"),  # analysis.enterprise
-    "enterprises_rule_": lambda: _module_strings("analysis/enterprise.py", "MISSING_RULES"),
+    "enterprises_rule_": lambda: _module_strings("layers/settings.py", "MISSING_RULES"),
     "enterprises_mode_": lambda: ("fixed", "mean", "k_mean"),
     "exp_": lambda: _module_strings("analysis/composite.py", "DIRECTIONS"),
     "scores_": lambda: _module_strings("analysis/composite.py", "DIRECTIONS"),

@@ -16,6 +16,7 @@ import pandas as pd
 import shapely
 
 from i18n import t
+from spatial.errors import InputError
 from spatial.overlay import intersection_area_pairs
 from spatial.validity import polygonal_parts
 
@@ -77,7 +78,7 @@ class Zones:
         if search is not None:
             zones.search = _dissolve([search])
             if zones.search is None:
-                raise ValueError("the search area has no polygon with area")
+                raise InputError("the search area has no polygon with area")
         has_constraints = constraints is not None
         zones.present = {"urban_m2": has_constraints and zones.urban is not None,
                          "farmland_m2": has_constraints, "ecological_m2": has_constraints,

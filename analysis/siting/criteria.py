@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from i18n import t
+from spatial.errors import UsageError
 
 __all__ = ["CRITERIA", "CRITERION_LABELS_ZH", "Criterion", "benchmark_ratio", "fraction", "distance_decay",
            "road_access", "size_fit", "compactness", "slope_score", "line_score"]
@@ -63,7 +64,7 @@ def benchmark_ratio(values: np.ndarray, benchmark: float, cap: float) -> np.ndar
     """min(value ÷ benchmark, cap) ÷ cap; NaN where the value is missing."""
     v = np.asarray(values, dtype=float)
     if not (benchmark and np.isfinite(benchmark) and benchmark > 0):
-        raise ValueError(f"benchmark must be a positive number, got {benchmark!r}")
+        raise UsageError(f"benchmark must be a positive number, got {benchmark!r}")
     return np.minimum(np.maximum(v, 0.0) / benchmark, cap) / cap
 
 
@@ -71,7 +72,7 @@ def fraction(values: np.ndarray, direction: str) -> np.ndarray:
     """A 0–1 fraction as is ("benefit") or reversed ("cost")."""
     v = np.clip(np.asarray(values, dtype=float), 0.0, 1.0)
     if direction not in ("benefit", "cost"):
-        raise ValueError(f"direction must be 'benefit' or 'cost', got {direction!r}")
+        raise UsageError(f"direction must be 'benefit' or 'cost', got {direction!r}")
     return v if direction == "benefit" else 1.0 - v
 
 
@@ -89,7 +90,7 @@ def road_access(distance_by_class: Mapping[str, np.ndarray], factors: Mapping[st
     """
     classes = list(distance_by_class)
     if not classes:
-        raise ValueError("road_access needs at least one road class")
+        raise UsageError("road_access needs at least one road class")
     d = np.column_stack([np.asarray(distance_by_class[c], dtype=float) for c in classes])
     f = np.asarray([float(factors.get(c, default_factor)) for c in classes])
     eff = d * f

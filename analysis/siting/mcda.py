@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from spatial.errors import UsageError
+
 __all__ = ["SAATY_RI", "AHPResult", "ahp_weights", "normalise_weights", "weighted_sum", "topsis", "rank_desc"]
 
 # Saaty's random consistency index for n = 1..10 (docs/methods.md §8.2).
@@ -21,10 +23,10 @@ def normalise_weights(weights: Sequence[float]) -> np.ndarray:
     """Weights scaled to sum 1; negative or all-zero weights are refused."""
     w = np.asarray(weights, dtype=float)
     if np.any(~np.isfinite(w)) or np.any(w < 0):
-        raise ValueError(f"weights must be finite and ≥ 0, got {w.tolist()}")
+        raise UsageError(f"weights must be finite and ≥ 0, got {w.tolist()}")
     total = w.sum()
     if total <= 0:
-        raise ValueError("at least one weight must be > 0")
+        raise UsageError("at least one weight must be > 0")
     return w / total
 
 
@@ -48,12 +50,12 @@ def topsis(matrix: np.ndarray, weights: Sequence[float], types: Sequence[int] | 
 
     m = np.asarray(matrix, dtype=float)
     if m.ndim != 2 or not np.isfinite(m).all():
-        raise ValueError("TOPSIS needs a 2-D matrix of finite numbers")
+        raise UsageError("TOPSIS needs a 2-D matrix of finite numbers")
     n_alt, n_crit = m.shape
     t = np.ones(n_crit, dtype=int) if types is None else np.asarray(types, dtype=int)
     w = normalise_weights(weights)
     if len(t) != n_crit or len(w) != n_crit or not np.isin(t, (1, -1)).all():
-        raise ValueError(f"TOPSIS needs {n_crit} weights and {n_crit} types of +1/-1, got {len(w)} and {t.tolist()}")
+        raise UsageError(f"TOPSIS needs {n_crit} weights and {n_crit} types of +1/-1, got {len(w)} and {t.tolist()}")
     if n_alt == 0:
         return np.zeros(0)
     informative = np.ptp(m, axis=0) > 0
@@ -63,7 +65,7 @@ def topsis(matrix: np.ndarray, weights: Sequence[float], types: Sequence[int] | 
                  "minmax": normalizations.minmax_normalization,
                  "none": lambda x, cost: (np.max(x) + np.min(x) - x) if cost else x}
     if normalisation not in functions:
-        raise ValueError(f"unknown TOPSIS normalisation {normalisation!r}; use vector, minmax or none")
+        raise UsageError(f"unknown TOPSIS normalisation {normalisation!r}; use vector, minmax or none")
     method = TOPSIS(normalization_function=functions[normalisation])
     keep = informative & (w > 0)
     if not keep.any():
@@ -91,16 +93,16 @@ def ahp_weights(matrix: Sequence[Sequence[float]], *, cr_limit: float = 0.1) -> 
     """
     a = np.asarray(matrix, dtype=float)
     if a.ndim != 2 or a.shape[0] != a.shape[1] or a.shape[0] == 0:
-        raise ValueError(f"AHP matrix must be square, got shape {a.shape}")
+        raise UsageError(f"AHP matrix must be square, got shape {a.shape}")
     n = a.shape[0]
     if n > len(SAATY_RI):
-        raise ValueError(f"AHP matrix has {n} criteria; the random index is tabulated up to {len(SAATY_RI)}")
+        raise UsageError(f"AHP matrix has {n} criteria; the random index is tabulated up to {len(SAATY_RI)}")
     if np.any(~np.isfinite(a)) or np.any(a <= 0):
-        raise ValueError("AHP matrix entries must be positive numbers")
+        raise UsageError("AHP matrix entries must be positive numbers")
     bad = np.argwhere(~np.isclose(a * a.T, 1.0, rtol=0.01))
     if len(bad):
         i, j = bad[0]
-        raise ValueError(f"AHP matrix is not reciprocal: a[{i}][{j}] = {a[i, j]:g} but a[{j}][{i}] = {a[j, i]:g} "
+        raise UsageError(f"AHP matrix is not reciprocal: a[{i}][{j}] = {a[i, j]:g} but a[{j}][{i}] = {a[j, i]:g} "
                          f"(expected {1 / a[i, j]:g})")
     values, vectors = np.linalg.eig(a)
     k = int(np.argmax(values.real))

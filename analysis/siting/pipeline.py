@@ -33,6 +33,7 @@ from layers.problems import InputError
 from layers.project import Project
 from layers.settings import SitingSettings
 from spatial.area import MU_M2, ellipsoidal_area_m2
+from spatial.errors import UsageError
 
 __all__ = ["run_siting"]
 
@@ -44,7 +45,7 @@ def _as_data(source: Project | SitingData | EvaluationInputs, progress: Callable
         return SitingData.from_project(source, progress=progress)
     if isinstance(source, EvaluationInputs):
         return SitingData.from_inputs(source)
-    raise TypeError(f"run_siting needs a Project, SitingData or EvaluationInputs, got {type(source).__name__}")
+    raise UsageError(f"run_siting needs a Project, SitingData or EvaluationInputs, got {type(source).__name__}")
 
 
 def _weights(cfg: SitingSettings, request: SiteRequest) -> tuple[dict[str, float], dict[str, Any] | None]:

@@ -8,12 +8,12 @@ from typing import Any
 import numpy as np
 
 from analysis.siting.criteria import CRITERIA
-from spatial.errors import LandparkError
+from spatial.errors import UsageError
 
 __all__ = ["RequestError", "SiteRequest"]
 
 
-class RequestError(LandparkError, ValueError):
+class RequestError(UsageError):
     """A request parameter out of range or unknown (a usage error: CLI exit 2)."""
 
 

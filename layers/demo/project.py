@@ -12,6 +12,7 @@ from layers.demo.assemble import build_demo_layers
 from layers.demo.dem import build_demo_dem
 from layers.demo.terrain import DEMO_CRS
 from layers.project import Project
+from spatial.errors import InputError
 
 DEMO_REGION = "甬江示范区（虚构）"
 DEMO_YEAR = 2025
@@ -23,7 +24,7 @@ def build_demo_project(root: str | Path, *, seed: int = 20251231,
     say = progress or (lambda _msg: None)
     root = Path(root)
     if (root / "project.gpkg").exists():
-        raise FileExistsError(f"{root}: a project already exists there; remove it or choose another folder")
+        raise InputError(f"{root}: a project already exists there; remove it or choose another folder")
     root.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.", dir=root.parent))
     try:
