@@ -80,6 +80,16 @@ def fail(exc: LandparkError | Exception, as_json: bool) -> None:
     raise typer.Exit(1)
 
 
+def check_source_options(source: str, kind: str | None, standard: str | None, encoding: str | None,
+                         json_out: bool) -> None:
+    """The options validate and import share: choices are usage errors (exit 2), a missing source is input (exit 1)."""
+    check_kind(kind)
+    check_standard(standard)
+    check_encoding(encoding)
+    if not Path(source).exists():
+        fail(InputError(f"{source}: no such file or folder"), json_out)
+
+
 def check_kind(kind: str | None) -> None:
     """--kind must be a layer kind (usage error otherwise)."""
     check_choice(kind, tuple(LAYERS), "--kind")
@@ -167,11 +177,7 @@ def validate(source: Annotated[str, typer.Argument(help="file, folder or zip to 
     """Read SOURCE and report the detected CRS, encoding, field mapping and every problem."""
     from layers.validation import validate_source
 
-    check_kind(kind)
-    check_standard(land_use_standard)
-    check_encoding(encoding)
-    if not Path(source).exists():
-        fail(InputError(f"{source}: no such file or folder"), json_out)
+    check_source_options(source, kind, land_use_standard, encoding, json_out)
     kind = kind or _guess_kind(source, layer, encoding, crs, json_out)
     progress(f"validating {source} as {kind}…")
     report = validate_source(source, kind, layer=layer, encoding=encoding, crs=crs, land_use_standard=land_use_standard)
@@ -237,11 +243,7 @@ def import_cmd(source: Annotated[str, typer.Argument(help="file, folder or zip t
     """Validate SOURCE, then add it to the project as layer KIND; nothing is written if it fails."""
     from layers.importer import import_source
 
-    check_kind(kind)
-    check_standard(land_use_standard)
-    check_encoding(encoding)
-    if not Path(source).exists():
-        fail(InputError(f"{source}: no such file or folder"), json_out)
+    check_source_options(source, kind, land_use_standard, encoding, json_out)
     progress(f"importing {source} as {kind} into {into}…")
     try:
         report = import_source(source, kind, into, layer=layer, encoding=encoding, crs=crs,

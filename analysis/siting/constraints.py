@@ -163,33 +163,26 @@ def check_rules(measures: pd.DataFrame, area_mu: np.ndarray, slope_mean: np.ndar
     def outside(column: str) -> np.ndarray:
         return np.maximum(area - measures[column].to_numpy(dtype=float), 0.0)
 
-    if measures["urban_m2"].notna().all() and n:
-        v = outside("urban_m2")
-        checks["urban_boundary"] = RuleCheck("urban_boundary", True, v <= tol_in, v, tol_in, "m2", "outside ≤ limit")
-    else:
-        checks["urban_boundary"] = _absent("urban_boundary", n, tol_in, "m2", "outside ≤ limit",
-                                           "no urban_boundary polygons in the constraints layer: not checked")
+    def limit_rule(rule: str, column: str, *, overlap: bool, absent_note: str) -> RuleCheck:
+        """A site's area outside (or overlapping) a layer against its tolerance; unchecked when the layer is absent."""
+        tol, comparison = (tol_over, "overlap ≤ limit") if overlap else (tol_in, "outside ≤ limit")
+        if not (measures[column].notna().all() and n):
+            return _absent(rule, n, tol, "m2", comparison, absent_note)
+        v = measures[column].to_numpy(dtype=float) if overlap else outside(column)
+        return RuleCheck(rule, True, v <= tol, v, tol, "m2", comparison)
+
+    checks["urban_boundary"] = limit_rule("urban_boundary", "urban_m2", overlap=False,
+                                          absent_note="no urban_boundary polygons in the constraints layer: not checked")
     for rule, column in (("permanent_farmland", "farmland_m2"), ("ecological_redline", "ecological_m2")):
-        if measures[column].notna().all() and n:
-            v = measures[column].to_numpy(dtype=float)
-            checks[rule] = RuleCheck(rule, True, v <= tol_over, v, tol_over, "m2", "overlap ≤ limit")
-        else:
-            checks[rule] = _absent(rule, n, tol_over, "m2", "overlap ≤ limit", "no constraints layer: not checked")
+        checks[rule] = limit_rule(rule, column, overlap=True, absent_note="no constraints layer: not checked")
     if not limits.require_lines:
         v = outside("lines_m2") if measures["lines_m2"].notna().all() else np.full(n, np.nan)
         checks["protection_line"] = RuleCheck("protection_line", False, np.ones(n, dtype=bool), v, tol_in, "m2",
                                               "outside ≤ limit", "allowed outside protection lines by the request")
-    elif measures["lines_m2"].notna().all() and n:
-        v = outside("lines_m2")
-        checks["protection_line"] = RuleCheck("protection_line", True, v <= tol_in, v, tol_in, "m2", "outside ≤ limit")
     else:
-        checks["protection_line"] = _absent("protection_line", n, tol_in, "m2", "outside ≤ limit",
-                                            "no protection_lines layer: not checked")
-    if measures["search_m2"].notna().all() and n:
-        v = outside("search_m2")
-        checks["search_area"] = RuleCheck("search_area", True, v <= tol_in, v, tol_in, "m2", "outside ≤ limit")
-    else:
-        checks["search_area"] = _absent("search_area", n, tol_in, "m2", "outside ≤ limit", "no search area given")
+        checks["protection_line"] = limit_rule("protection_line", "lines_m2", overlap=False,
+                                               absent_note="no protection_lines layer: not checked")
+    checks["search_area"] = limit_rule("search_area", "search_m2", overlap=False, absent_note="no search area given")
     a = np.asarray(area_mu, dtype=float)
     checks["area"] = RuleCheck("area", True, (a >= limits.min_mu) & (a <= limits.max_mu), a,
                                [limits.min_mu, limits.max_mu], "mu", "min ≤ area ≤ max")
