@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 
 from analysis.units import UnitOverlay
-from layers.config import config_from_dict
+from layers.config import Config
 
 
-def line_compliance(units: gpd.GeoDataFrame, land: pd.DataFrame, config: dict) -> pd.DataFrame:
+def line_compliance(units: gpd.GeoDataFrame, land: pd.DataFrame, config: Config) -> pd.DataFrame:
     """Per protection line: required minimum industrial share (per-line field, else toml), pass/fail, M0 share."""
-    cfg = config_from_dict(config).units
+    cfg = config.units
     is_line = (units["unit_kind"] == "protection_lines").to_numpy()
     per_line = pd.to_numeric(units.get("min_industrial_share"), errors="coerce").to_numpy(dtype=float)
     required = np.where(np.isfinite(per_line), per_line, cfg.min_industrial_share)
@@ -33,9 +33,9 @@ def line_compliance(units: gpd.GeoDataFrame, land: pd.DataFrame, config: dict) -
     return out
 
 
-def encroachments(units: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame, ov: UnitOverlay, config: dict) -> pd.DataFrame:
+def encroachments(units: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame, ov: UnitOverlay, config: Config) -> pd.DataFrame:
     """Parcels of non-industrial categories (toml `encroachment_categories`) inside red lines, with clipped areas."""
-    cats = list(config_from_dict(config).units.encroachment_categories)
+    cats = list(config.units.encroachment_categories)
     kinds = units["unit_kind"].to_numpy()[ov.unit_pos]
     levels = units["level"].to_numpy()[ov.unit_pos]
     category = (parcels["land_use_category"].to_numpy()[ov.parcel_pos] if "land_use_category" in parcels

@@ -45,8 +45,13 @@ class CompositeSpec:
                              self.cap, self.grade_thresholds, self.step)
 
 
-def normalise(values: pd.DataFrame, kinds: pd.Series, benchmarks: dict[str, float], spec: CompositeSpec) -> pd.DataFrame:
-    """Each indicator mapped to [0, 1] (NaN where the unit has no value)."""
+def normalise(values: pd.DataFrame, kinds: pd.Series, benchmarks: Mapping[str, float | None],
+              spec: CompositeSpec) -> pd.DataFrame:
+    """Each indicator mapped to [0, 1] (NaN where the unit has no value).
+
+    `benchmarks` are the district figures of the "benchmark" indicators; a missing or None one (no district
+    figure, e.g. no enterprises) leaves that indicator out of every unit's score (NaN), as does one ≤ 0.
+    """
     out = pd.DataFrame(index=values.index)
     for name, direction, method in zip(spec.indicators, spec.directions, spec.normalisations):
         v = pd.to_numeric(values[name], errors="coerce").astype(float)
@@ -110,8 +115,9 @@ def sensitivity(norm: pd.DataFrame, kinds: pd.Series, spec: CompositeSpec) -> pd
     return pd.DataFrame({"rank_best": pd.array(lo, dtype="Int64"), "rank_worst": pd.array(hi, dtype="Int64")}, index=norm.index)
 
 
-def breakdown(values: pd.Series, norm: pd.Series, benchmarks: dict[str, float], spec: CompositeSpec) -> list[dict]:
-    """Per indicator of one unit: value, benchmark, normalised value, weight, contribution to the score."""
+def breakdown(values: pd.Series, norm: pd.Series, benchmarks: Mapping[str, float | None], spec: CompositeSpec) -> list[dict]:
+    """Per indicator of one unit: value, benchmark (None when the district has none), normalised value, weight,
+    contribution to the score."""
     w = np.asarray(spec.weights, dtype=float)
     avail = np.array([np.isfinite(norm[n]) for n in spec.indicators])
     total = float(w[avail].sum()) if avail.any() else 0.0

@@ -35,7 +35,7 @@ class GroupConfig:
     group: str
     indicators: tuple[str, ...]
     weights: tuple[float, ...]
-    benchmarks: tuple[float, ...] | None
+    benchmarks: tuple[float, ...] | None  # the fixed 基准值 per indicator; None: taken from the data (mean / k_mean)
     missing: dict[str, str]
     missing_default: str
 
@@ -67,7 +67,11 @@ def _group_config(settings: EnterpriseSettings, group: str) -> GroupConfig | Non
     typed = settings.group(GROUPS[group])
     if typed is None:
         return None
-    return GroupConfig(group, typed.indicators, typed.weights, typed.benchmarks, dict(typed.missing),
+    fixed = settings.benchmark_mode == "fixed"
+    if fixed and typed.benchmarks is None:  # EnterpriseGroup.read requires them; only a hand-built settings object lacks them
+        raise _config_error(f"enterprise.{GROUPS[group]}", "benchmarks",
+                            'benchmark_mode = "fixed" needs one 基准值 per indicator')
+    return GroupConfig(group, typed.indicators, typed.weights, typed.benchmarks if fixed else None, dict(typed.missing),
                        typed.missing_default)
 
 
@@ -243,7 +247,9 @@ def _unscored_reasons(frame: pd.DataFrame, ids: pd.Series, group: pd.Series, lan
         (_numeric(frame, "tax_10k_yuan").isna(), "实缴税金缺失 (tax missing)", "tax_10k_yuan", None),
     ]
     for g, gc in settings.groups.items():
-        for ind in gc.indicators if gc else ():
+        if gc is None:
+            continue
+        for ind in gc.indicators:
             if gc.rule(ind) == "exclude":
                 reasons.append(((group == g) & values[ind].isna(),
                                 f"{INDICATORS[ind].label_zh}缺失 ({ind} missing, rule exclude)",
@@ -256,8 +262,8 @@ def _unscored_reasons(frame: pd.DataFrame, ids: pd.Series, group: pd.Series, lan
 
 
 def _benchmark(values: pd.Series, fixed: float | None, settings: _Settings) -> float:
-    """The 基准值 used: the fixed one, or (k ×) the mean over the given firms' values."""
-    if settings.mode == "fixed":
+    """The 基准值 used: the fixed one (given exactly in mode "fixed"), or (k ×) the mean over the given firms' values."""
+    if fixed is not None:
         return float(fixed)
     return settings.k * float(values.mean()) if len(values) else float("nan")
 
@@ -273,7 +279,7 @@ def _score_group(g: str, gc: GroupConfig, rows: pd.Series, values: pd.DataFrame,
         v = values[ind]
         have = rows & v.notna()
         lacking = rows & v.isna()
-        bench = _benchmark(v[have], gc.benchmarks[j] if gc.benchmarks else None, settings)
+        bench = _benchmark(v[have], gc.benchmarks[j] if gc.benchmarks is not None else None, settings)
         used[ind] = bench
         table.loc[in_group, f"{ind}_benchmark"] = bench
         table.loc[in_group, f"{ind}_weight"] = weight

@@ -54,7 +54,7 @@ def explain_unit(ev: Evaluation, unit_id: str) -> dict:
                     "land_mu": _f(r.get("land_mu")), "tax_10k_yuan": _f(r.get("tax_10k_yuan")),
                     "value_added_10k_yuan": _f(r.get("value_added_10k_yuan")), "class": r.get("class")}
                    for _, r in mem.iterrows()]
-    bench = {k: ev.district.get(k) for k in ev.spec.indicators}
+    bench: dict[str, float | None] = {k: ev.district.get(k) for k in ev.spec.indicators}
     return {
         "unit_id": str(row["unit_id"]), "unit_kind": row["unit_kind"], "name": row["name"],
         "indicators": indicators, "inputs": inputs, "members": member_rows,

@@ -83,7 +83,7 @@ def evaluate(inputs: EvaluationInputs, *, weights: list[float] | None = None,
     spec = CompositeSpec.from_config(config)
     if weights is not None:
         spec = spec.with_weights(weights)
-    bench = {k: district.get(k) for k in spec.indicators}
+    bench: dict[str, float | None] = {k: district.get(k) for k in spec.indicators}  # None: no district figure
     norm = normalise(table, table["unit_kind"], bench, spec)
     table["score"] = scores(norm, spec.weights)
     table["rank"] = ranks(table["score"], table["unit_kind"])

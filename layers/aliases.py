@@ -220,6 +220,11 @@ class ColumnMatch:
     def mapped(self) -> bool:
         return self.field is not None and self.how not in ("ignored", "unmatched", "ambiguous", "unit_mismatch", "duplicate")
 
+    @property
+    def mapped_field(self) -> str | None:
+        """The field this column fills: `field` when `mapped`, else None."""
+        return self.field if self.mapped else None
+
 
 def _split_unit(key: str) -> tuple[str, str | None, bool]:
     """Split a key into (base, unit text or None, unit_cut) for 'x(unit)' and truncated 'x(un'."""
@@ -265,6 +270,7 @@ def _apply_unit(kind: str, column: str, field: str, unit_text: str | None, cut: 
         if cut and target is not None:
             return field, 1.0, f"header {column!r} was cut before its unit; assumed the unit of {field}", "assumed"
         return field, 1.0, "", "ok"
+    unit: tuple[str, float] | None
     if cut:
         options = {UNITS[u] for u in UNITS if u.startswith(unit_text)} if unit_text else set()
         same = {o for o in options if o[0] == target[0]}
@@ -352,17 +358,19 @@ def match_columns(columns: Iterable[str], kind: str, *, overrides: dict[str, str
             matches.append(match_column(col, kind))
     best: dict[str, int] = {}
     for i, m in enumerate(matches):
-        if not m.mapped:
+        target = m.mapped_field
+        if target is None:
             continue
-        j = best.get(m.field)
+        j = best.get(target)
         if j is None or (m.quality, -m.preference) > (matches[j].quality, -matches[j].preference):
-            best[m.field] = i
+            best[target] = i
     out = []
     for i, m in enumerate(matches):
-        if m.mapped and best[m.field] != i:
-            winner = matches[best[m.field]].column
-            m = ColumnMatch(m.column, m.field, "duplicate",
-                            note=f"column {m.column!r} also matches {m.field}, taken by column {winner!r}")
+        target = m.mapped_field
+        if target is not None and best[target] != i:
+            winner = matches[best[target]].column
+            m = ColumnMatch(m.column, target, "duplicate",
+                            note=f"column {m.column!r} also matches {target}, taken by column {winner!r}")
         out.append(m)
     return out
 
@@ -373,7 +381,7 @@ def map_columns(columns: list[str], kind: str, *, overrides: dict[str, str] | No
     Columns the user ignored through `overrides` ({column: ""}) are in neither.
     """
     matches = match_columns(columns, kind, overrides=overrides)
-    mapping = {m.column: m.field for m in matches if m.mapped}
+    mapping = {m.column: field for m in matches if (field := m.mapped_field) is not None}
     unmapped = [m.column for m in matches if not m.mapped and m.how != "ignored"]
     return mapping, unmapped
 

@@ -14,13 +14,12 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from layers.config import CONFIG_NAME, config_text_with, load_config
+from layers.config import CONFIG_NAME, Config, config_text_with, load_config
 from layers.problems import InputError, Problem
 
 GPKG_NAME = "project.gpkg"
@@ -80,7 +79,7 @@ class Project:
         return project
 
     @property
-    def config(self) -> dict[str, Any]:
+    def config(self) -> Config:
         return load_config(self.config_path)
 
     @property

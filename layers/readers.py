@@ -34,7 +34,7 @@ from layers.encoding import (
     detect_dbf_encoding,
     normalise_codec,
 )
-from layers.problems import InputError, ProblemList
+from layers.problems import InputError, ProblemList, Severity
 from spatial.crs import CRSDetection, CRSError, detect_crs
 
 __all__ = ["SourceRead", "SourceCRSError", "read_source", "SUPPORTED_FORMATS"]
@@ -83,7 +83,7 @@ class _Context:
     label: str  # "parcels.zip [宗地数据/宗地.shp]" or just the source
     problems: ProblemList = field(default_factory=ProblemList)
 
-    def add(self, severity: str, code: str, message: str, layer: str = "", **where: Any) -> None:
+    def add(self, severity: Severity, code: str, message: str, layer: str = "", **where: Any) -> None:
         self.problems.add(severity, code, message, source=self.source, layer=layer, **where)
 
 
@@ -352,7 +352,10 @@ def _finish_vector(frame: gpd.GeoDataFrame, ctx: _Context, layer: str, layers: l
 def _detect(ctx: _Context, layer: str, *, wkt: str | None, embedded: Any, geometries: np.ndarray,
             crs: str | int | None) -> CRSDetection:
     bounds = shapely.total_bounds(geometries) if len(geometries) else None
-    bounds_tuple = tuple(float(b) for b in bounds) if bounds is not None and np.isfinite(bounds).all() else None
+    bounds_tuple: tuple[float, float, float, float] | None = None
+    if bounds is not None and np.isfinite(bounds).all():
+        xmin, ymin, xmax, ymax = (float(b) for b in bounds)
+        bounds_tuple = (xmin, ymin, xmax, ymax)
     try:
         detection = detect_crs(wkt=wkt, bounds=bounds_tuple, user_crs=crs, embedded=embedded)
     except CRSError as exc:

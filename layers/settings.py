@@ -536,7 +536,7 @@ class AppSettings:
         pages = {}
         for page, spec in _APP_SPEC.items():
             p = r.sub(page)
-            values = {}
+            values: dict[str, float | str] = {}
             for name, (kind, low, low_open, high) in spec.items():
                 if kind is int:
                     values[name] = p.integer(name, low, high)
@@ -550,8 +550,9 @@ class AppSettings:
         return cls(**pages)
 
 
-# page → key → (type, low, low exclusive, high); str keys are map colour schemes
-_APP_SPEC: dict[str, dict[str, tuple[type, float | None, bool, float | None]]] = {
+# page → key → (type, low, low exclusive, high); str keys are map colour schemes. The bounds are whole numbers,
+# so they serve both the int and the float keys.
+_APP_SPEC: dict[str, dict[str, tuple[type, int | None, bool, int | None]]] = {
     "scores": {"compare_max_units": (int, 1, False, None), "ranking_height": (int, 1, False, None)},
     "enterprises": {"histogram_bins": (int, 1, False, None), "histogram_clip_quantile": (float, 0, True, 1),
                     "table_height": (int, 1, False, None)},

@@ -6,6 +6,7 @@ report decides an import: `blocking` problems stop it, the rest are kept as data
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from pyproj import CRS
 
 from layers.encoding import EncodingDetection
 from layers.normalize import NormalizedTable, normalize_table
-from layers.problems import InputError, Problem, ProblemList
+from layers.problems import InputError, Problem, ProblemList, Severity
 from layers.readers import SourceRead, read_source
 from layers.schema import LayerSpec, layer_spec
 from spatial.area import MU_M2, ellipsoidal_area_m2
@@ -93,7 +94,7 @@ class ValidationReport:
 def validate_source(path: str | Path, kind: str, *, layer: str | None = None, encoding: str | None = None,
                     crs: str | int | None = None, land_use_standard: str | None = None,
                     overrides: dict[str, str] | None = None, project_extent: tuple | None = None,
-                    project_crs: str | None = None, config: dict | None = None) -> ValidationReport:
+                    project_crs: str | None = None, config: Mapping[str, Any] | None = None) -> ValidationReport:
     """Read `path` as layer `kind` and report every problem; never raises for bad content."""
     spec = layer_spec(kind)
     report = ValidationReport(source=str(path), kind=kind)
@@ -204,7 +205,7 @@ def _check_geometry(report: ValidationReport, frame: gpd.GeoDataFrame, spec: Lay
     present = ~np.isin(kinds, ["missing", "empty"])
     wrong = present & ~np.isin(kinds, list(expected))
     if wrong.any():
-        severity = "error" if wrong.sum() == present.sum() else "warning"
+        severity: Severity = "error" if wrong.sum() == present.sum() else "warning"
         code = "wrong_geometry_type" if severity == "error" else "mixed_geometry_type"
         for label, k in zip(labels[wrong], kinds[wrong]):
             report.problems.add(severity, code, f"geometry is {k}, a {spec.kind} layer needs {spec.geometry}",

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from spatial.errors import UsageError
 
@@ -19,7 +20,7 @@ __all__ = ["SAATY_RI", "AHPResult", "ahp_weights", "normalise_weights", "weighte
 SAATY_RI = (0.0, 0.0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49)
 
 
-def normalise_weights(weights: Sequence[float]) -> np.ndarray:
+def normalise_weights(weights: ArrayLike) -> np.ndarray:
     """Weights scaled to sum 1; negative or all-zero weights are refused."""
     w = np.asarray(weights, dtype=float)
     if np.any(~np.isfinite(w)) or np.any(w < 0):
@@ -30,13 +31,13 @@ def normalise_weights(weights: Sequence[float]) -> np.ndarray:
     return w / total
 
 
-def weighted_sum(matrix: np.ndarray, weights: Sequence[float]) -> np.ndarray:
+def weighted_sum(matrix: np.ndarray, weights: ArrayLike) -> np.ndarray:
     """Σ_j w_j x_ij with weights scaled to sum 1 (matrix already normalised, benefit direction)."""
     m = np.asarray(matrix, dtype=float)
     return m @ normalise_weights(weights) if m.size else np.zeros(m.shape[0])
 
 
-def topsis(matrix: np.ndarray, weights: Sequence[float], types: Sequence[int] | None = None, *,
+def topsis(matrix: np.ndarray, weights: ArrayLike, types: ArrayLike | None = None, *,
            normalisation: str = "vector") -> np.ndarray:
     """TOPSIS closeness (0–1, higher better) via pymcdm (Hwang & Yoon 1981).
 
