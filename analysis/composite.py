@@ -7,42 +7,32 @@ named in the breakdown and its weight left out rather than counted as zero).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import fields, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from layers.config import Config, config_from_dict
-from layers.settings import DIRECTIONS, NORMALISATIONS
+from layers.settings import DIRECTIONS, NORMALISATIONS, CompositeSettings
 
 __all__ = ["DIRECTIONS", "NORMALISATIONS", "CompositeSpec", "breakdown", "grades", "normalise", "ranks", "scores",
            "sensitivity"]
 
 
-@dataclass(frozen=True)
-class CompositeSpec:
-    """The `[composite]` table of landpark.toml, checked."""
-
-    indicators: tuple[str, ...]
-    weights: tuple[float, ...]
-    directions: tuple[str, ...]
-    normalisations: tuple[str, ...]
-    cap: float
-    grade_thresholds: tuple[float, ...]
-    step: float
+class CompositeSpec(CompositeSettings):
+    """The `[composite]` settings as the scoring functions take them (validated by `layers.settings`)."""
 
     @classmethod
     def from_config(cls, config: Config | Mapping[str, Any]) -> CompositeSpec:
         """The spec of a validated config (a dict is read over the shipped defaults and validated)."""
         c = config_from_dict(config).composite
-        return cls(c.indicators, c.weights, c.directions, c.normalisations, c.cap, c.grade_thresholds,
-                   c.sensitivity_step)
+        return cls(**{f.name: getattr(c, f.name) for f in fields(c)})
 
-    def with_weights(self, weights) -> CompositeSpec:
-        return CompositeSpec(self.indicators, tuple(float(w) for w in weights), self.directions, self.normalisations,
-                             self.cap, self.grade_thresholds, self.step)
+    def with_weights(self, weights: Sequence[float]) -> CompositeSpec:
+        """The same spec with other weights (the app's live weights)."""
+        return replace(self, weights=tuple(float(w) for w in weights))
 
 
 def normalise(values: pd.DataFrame, kinds: pd.Series, benchmarks: Mapping[str, float | None],

@@ -405,7 +405,7 @@ class CompositeSettings:
     normalisations: tuple[str, ...]
     cap: float
     grade_thresholds: tuple[float, ...]
-    sensitivity_step: float
+    step: float  # sensitivity_step in the toml: how far each weight moves for the rank range
 
     @classmethod
     def read(cls, r: Reader) -> CompositeSettings:
