@@ -2,8 +2,10 @@
 
 For every scale and variant, one process builds the city, times the overlay methods
 (`benchmarks.overlay_bench`) and writes the project; then `--repeat` fresh processes each time a
-whole score run on it (`benchmarks.score_bench`). Each process reports its own peak memory. One
-JSON document goes to stdout and to `--out`; progress goes to stderr. Exit 1 if methods disagree.
+whole score run on it (`benchmarks.score_bench`). One more process times the demo district end to
+end (`benchmarks.demo_bench`: generation, evaluation, export of every unit, a siting query) as
+`demo`, its goals under `goals.demo`. Each process reports its own peak memory. One JSON document
+goes to stdout and to `--out`; progress goes to stderr. Exit 1 if methods disagree.
 """
 
 from __future__ import annotations
@@ -163,9 +165,9 @@ def goal_checks(case_simple: dict | None, case_complex: dict | None) -> dict[str
 
 
 def run_benchmarks(scales: list[int], variants: list[str], repeat: int = 3, *, profile: int = 0,
-                   duckdb: bool = True, geopandas: bool = True, score: bool = True,
+                   duckdb: bool = True, geopandas: bool = True, score: bool = True, demo: bool = True,
                    workdir: Path | None = None) -> dict[str, Any]:
-    """Every (scale, variant) case, machine information and the goal checks, as one JSON-ready dict."""
+    """Every (scale, variant) case, the demo district, machine information and the goal checks, as one JSON-ready dict."""
     start = time.perf_counter()
     document: dict[str, Any] = {"machine": machine_info(), "repeat": repeat, "cases": []}
     for n in scales:
@@ -176,6 +178,11 @@ def run_benchmarks(scales: list[int], variants: list[str], repeat: int = 3, *, p
     largest = [c for c in document["cases"] if c["parcels"] == max(scales)]
     by_variant = {c["variant"]: c for c in largest}
     document["goals"] = goal_checks(by_variant.get("simple"), by_variant.get("complex"))
+    if demo:
+        say("--- the demo district ---")
+        args = ["--workdir", str(workdir)] if workdir else []
+        document["demo"] = _child("benchmarks.demo_bench", args)
+        document["goals"]["demo"] = document["demo"].get("goals", {"error": document["demo"].get("error")})
     document["all_agree"] = all(c["overlay"].get("all_agree", False) for c in document["cases"])
     document["machine"]["load_average_at_end"] = list(os.getloadavg())
     document["elapsed_s"] = round(time.perf_counter() - start, 1)
@@ -212,12 +219,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-duckdb", action="store_true")
     parser.add_argument("--no-geopandas", action="store_true")
     parser.add_argument("--no-score", action="store_true", help="overlay benchmarks only")
+    parser.add_argument("--no-demo", action="store_true", help="leave out the demo district benchmark")
     parser.add_argument("--workdir", type=Path, help="where the temporary project folders go (default: system temp)")
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
     document = run_benchmarks(args.scales, args.variants, args.repeat, profile=args.profile, duckdb=not args.no_duckdb,
-                              geopandas=not args.no_geopandas, score=not args.no_score, workdir=args.workdir)
+                              geopandas=not args.no_geopandas, score=not args.no_score, demo=not args.no_demo,
+                              workdir=args.workdir)
     text = json.dumps(document, indent=2, ensure_ascii=False)
     if args.out not in ("", "-"):
         out = Path(args.out)

@@ -39,18 +39,87 @@ def open_page(page, base: str, path: str, *, timeout: float = 90_000) -> None:
     wait_for_app(page, timeout=timeout)
 
 
+def wait_for_frames(page_or_frame, frames: int = 2, *, timeout: float = 10_000) -> None:
+    """Wait until the browser has rendered `frames` more animation frames (layout and paint after a change).
+
+    The predicate is polled once per animation frame, so it counts them; works on a page or a frame."""
+    page_or_frame.evaluate("() => { window.__landparkFrames = 0; }")
+    page_or_frame.wait_for_function("(n) => ++window.__landparkFrames > n", arg=frames, timeout=timeout, polling="raf")
+
+
+# The visible tables have drawn their grid canvas, the visible charts their canvas or svg, no
+# lazily loaded element is still a skeleton and the web fonts are in. (A table in a closed expander
+# has a box but no canvas: `checkVisibility` leaves it out.)
+DRAWN_JS = """() => {
+  const shown = (e) => (e.checkVisibility ? e.checkVisibility() : e.getClientRects().length > 0);  // not in a closed expander
+  if (document.querySelector('[data-testid="stSkeleton"]') || document.fonts.status !== 'loaded') { return false; }
+  const grids = [...document.querySelectorAll('[data-testid="stDataFrame"]')].filter(shown);
+  const charts = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].filter(shown);
+  return grids.every((g) => [...g.querySelectorAll('canvas')].some((c) => c.width > 0))
+    && charts.every((c) => c.querySelector('canvas, svg') !== null);
+}"""
+
+
+def wait_for_drawn(page, *, timeout: float = 60_000) -> None:
+    """Wait until what the page shows has drawn (`DRAWN_JS`), then for two painted frames."""
+    page.wait_for_function(DRAWN_JS, timeout=timeout)
+    wait_for_frames(page)
+
+
+def settle(page, ready: str | None = None) -> None:
+    """Wait for the script run, for the element `ready` (a CSS selector: the page's last part to
+    draw, since the first run may spend seconds evaluating) and for its tables and charts to draw."""
+    page.locator("h1").first.wait_for()
+    if ready:
+        page.locator(ready).first.wait_for(timeout=120_000)
+    wait_for_app(page)
+    wait_for_drawn(page)
+
+
+# ---- the Leaflet map inside streamlit-folium's component iframe --------------------------------
+
+# The map is loaded, no zoom or pan animation runs and every canvas renderer has drawn what was
+# added to it (Leaflet 1.9 sets `_redrawRequest` until the next frame's redraw).
+MAP_DRAWN_JS = """() => {
+  const m = window.map;
+  if (!m || !m._loaded || m._animatingZoom || (m._panAnim && m._panAnim._inProgress)) { return false; }
+  const canvases = Object.values(m._layers).filter((l) => window.L && l instanceof L.Canvas);
+  return canvases.every((r) => !r._redrawRequest && r._container && r._container.width > 0)
+    && document.querySelector('.leaflet-overlay-pane canvas, .leaflet-overlay-pane svg') !== null;
+}"""
+
+
+def map_frame(page, ready: str = "() => true", *, timeout: float = 60_000):
+    """The frame of the page's streamlit-folium map, once its Leaflet container is there, `window.map`
+    exists and `ready` (a JS function of no argument, run in the frame) holds."""
+    frame = page.wait_for_selector('iframe[title*="streamlit_folium"]', timeout=timeout).content_frame()
+    frame.wait_for_selector(".leaflet-container", state="attached", timeout=timeout)
+    frame.wait_for_function(f"() => !!window.map && ({ready})()", timeout=timeout)
+    return frame
+
+
+def wait_for_map_drawn(frame, *, timeout: float = 30_000) -> None:
+    """Wait until the map in `frame` stands still and has drawn its layers (`MAP_DRAWN_JS`), then two frames."""
+    frame.wait_for_function(MAP_DRAWN_JS, timeout=timeout)
+    wait_for_frames(frame)
+
+
 def screenshot(page, name: str) -> Path:
     """Save a screenshot of the whole page under build/screenshots (or $LANDPARK_SCREENSHOTS) for review.
 
-    Streamlit scrolls inside its main block, so the viewport is grown to the content's height first.
+    Streamlit scrolls inside its main block, so the viewport is grown to the content's height first
+    (at most 6000 px), and the shot is taken once the window has that size and the page has drawn.
     """
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     size = page.viewport_size or {"width": 1600, "height": 1000}
-    height = page.evaluate("() => { const m = document.querySelector('[data-testid=\"stMain\"]');"
-                           " return m ? m.scrollHeight : 0; }")
-    page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(int(height or 0) + 40, 6000))})
-    page.wait_for_timeout(400)
+    height = page.evaluate("() => Math.max(0, ...[...document.querySelectorAll('[data-testid=\"stMain\"], section')]"
+                           ".map((e) => e.scrollHeight))")
+    tall = {"width": size["width"], "height": max(size["height"], min(int(height or 0) + 40, 6000))}
+    page.set_viewport_size(tall)
+    page.wait_for_function("([w, h]) => window.innerWidth === w && window.innerHeight === h",
+                           arg=[tall["width"], tall["height"]])
+    wait_for_drawn(page)
     page.screenshot(path=str(path), full_page=True)
     page.set_viewport_size(size)
     return path

@@ -38,6 +38,24 @@ def demo_project(tmp_path_factory):
     return build_demo_project(root)
 
 
+@pytest.fixture(scope="session")
+def demo_inputs(demo_project):
+    """The demo project's evaluation inputs (`analysis.inputs.load_inputs`), read once per session."""
+    from analysis.inputs import load_inputs
+
+    return load_inputs(demo_project)
+
+
+@pytest.fixture(scope="session")
+def demo_evaluation(demo_inputs):
+    """The demo evaluated the CLI's way (`analysis.score.evaluate`), once per session and apart from
+    the app's cache: the independent expectation of the app tests. Shared: never modify it in place
+    (copy a frame, or `dataclasses.replace`, before changing anything)."""
+    from analysis.score import evaluate
+
+    return evaluate(demo_inputs)
+
+
 # ---- the app: AppTest per page, and the real app in headless Chromium ---------------------
 
 CHROMIUM = Path("/usr/bin/chromium")

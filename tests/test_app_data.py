@@ -519,19 +519,6 @@ def test_switch_open_create_and_data_issues(tmp_path):
 # =========================================================================== Chromium
 
 
-def _tall_screenshot(page, name: str) -> Path:
-    """A screenshot of the whole page: Streamlit scrolls inside its main block, so grow the viewport first."""
-    from tests.apphelp import screenshot
-
-    height = page.evaluate("() => { const m = document.querySelector('[data-testid=\"stMain\"]');"
-                           " return m ? m.scrollHeight : 1000; }")
-    page.set_viewport_size({"width": 1600, "height": max(1000, min(int(height) + 40, 6000))})
-    page.wait_for_timeout(400)
-    path = screenshot(page, name)
-    page.set_viewport_size({"width": 1600, "height": 1000})
-    return path
-
-
 def _metric_value(page, label: str) -> str:
     return page.locator('[data-testid="stMetric"]').filter(has_text=label).locator(
         '[data-testid="stMetricValue"]').inner_text().strip()
@@ -566,7 +553,7 @@ def data_server(tmp_path_factory):
 
 @pytest.mark.browser
 def test_browser_upload_gbk_zip_see_report_and_import(data_server, browser_page):
-    from tests.apphelp import open_page, wait_for_app
+    from tests.apphelp import open_page, screenshot, wait_for_app
 
     base, project, folder = data_server
     page = browser_page
@@ -586,23 +573,23 @@ def test_browser_upload_gbk_zip_see_report_and_import(data_server, browser_page)
     assert OWNER in body and "工业用地" in body  # GBK attributes decoded
     assert "宗地数据.zip" in body  # the original (Chinese) file name kept
     assert "可以导入" in body
-    _tall_screenshot(page, "data-report")
+    screenshot(page, "data-report")
     page.get_by_role("button", name="导入到项目").click()
     page.get_by_text("已导入“宗地”图层").wait_for()
     wait_for_app(page)
     assert int(_metric_value(page, "图层数")) == before + 1
     assert _metric_value(page, "要素总数") == "6"
-    _tall_screenshot(page, "data-imported")
+    screenshot(page, "data-imported")
     page.get_by_role("tab", name="数据问题").click()
     page.get_by_text("按图层和问题类型统计").wait_for()
-    _tall_screenshot(page, "data-issues")
+    screenshot(page, "data-issues")
     assert Project.open(project.root).has_layer("parcels")
     assert not errors, errors
 
 
 @pytest.mark.browser
 def test_browser_blocking_upload_disables_import(data_server, browser_page):
-    from tests.apphelp import open_page, wait_for_app
+    from tests.apphelp import open_page, screenshot, wait_for_app
 
     base, project, folder = data_server
     page = browser_page
@@ -616,8 +603,8 @@ def test_browser_blocking_upload_disables_import(data_server, browser_page):
     body = page.locator('[data-testid="stMain"]').inner_text()
     assert "不能导入" in body and "几何类型不符" in body
     assert page.get_by_role("button", name="导入到项目").is_disabled()
-    _tall_screenshot(page, "data-blocked")
+    screenshot(page, "data-blocked")
     page.get_by_role("tab", name="项目管理").click()
     page.get_by_text("新建空项目").wait_for()
-    _tall_screenshot(page, "data-projects")
+    screenshot(page, "data-projects")
     assert (file_digest(project.gpkg) if project.gpkg.exists() else None) == before

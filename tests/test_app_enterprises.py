@@ -9,18 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.apphelp import open_page, page_app, wait_for_app
-from tests.test_app_scores import settle, tall_screenshot
-
-
-@pytest.fixture(scope="module")
-def demo_eval(demo_project):
-    """(inputs, evaluation) of the demo computed here, apart from the app's cache."""
-    from analysis.inputs import load_inputs
-    from analysis.score import evaluate
-
-    inputs = load_inputs(demo_project)
-    return inputs, evaluate(inputs)
+from tests.apphelp import open_page, page_app, screenshot, settle, wait_for_app
 
 
 @pytest.fixture
@@ -40,8 +29,8 @@ def shown_caption(at) -> str:
     return next(c.value for c in at.caption if c.value.startswith("显示 "))
 
 
-def test_page_opens_with_histograms_counts_and_method(app, demo_eval):
-    _, ev = demo_eval
+def test_page_opens_with_histograms_counts_and_method(app, demo_evaluation):
+    ev = demo_evaluation
     firms = ev.firms
     assert app.title[0].value == "亩均评价"
     assert {m.key for m in app.multiselect} == {"enterprises_group", "enterprises_class", "enterprises_industry"}
@@ -68,8 +57,8 @@ def test_page_opens_with_histograms_counts_and_method(app, demo_eval):
     assert any("前 20% 为 A 类" in m.value for m in app.markdown)
 
 
-def test_filters_narrow_the_table_to_the_expected_firms(app, demo_eval):
-    inputs, ev = demo_eval
+def test_filters_narrow_the_table_to_the_expected_firms(app, demo_inputs, demo_evaluation):
+    inputs, ev = demo_inputs, demo_evaluation
     firms = ev.firms
     app.multiselect(key="enterprises_group").set_value(["above"])
     app.multiselect(key="enterprises_class").set_value(["A"]).run()
@@ -105,12 +94,12 @@ def test_filters_narrow_the_table_to_the_expected_firms(app, demo_eval):
     assert len(firm_frame(app)) == 0
 
 
-def test_unscored_firms_are_listed_with_their_reason(demo_project, demo_eval, monkeypatch):
+def test_unscored_firms_are_listed_with_their_reason(demo_project, demo_inputs, demo_evaluation, monkeypatch):
     """Three firms made unscored (as the evaluation marks firms without tax data) appear in the
     unscored list with their reason, in the counts, and under the "only unscored" filter."""
     import ui.enterprises_page as page
 
-    inputs, ev = demo_eval
+    inputs, ev = demo_inputs, demo_evaluation
     firms = ev.firms.copy()
     chosen = firms.index[[3, 50, 400]]
     reason = "实缴税金缺失 (tax missing)"
@@ -133,8 +122,8 @@ def test_unscored_firms_are_listed_with_their_reason(demo_project, demo_eval, mo
 
 
 @pytest.mark.browser
-def test_enterprises_page_in_chromium(app_server, browser_page, demo_eval):
-    _, ev = demo_eval
+def test_enterprises_page_in_chromium(app_server, browser_page, demo_evaluation):
+    ev = demo_evaluation
     page = browser_page
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -143,7 +132,7 @@ def test_enterprises_page_in_chromium(app_server, browser_page, demo_eval):
     assert page.locator("h1").first.inner_text() == "亩均评价"
     assert page.get_by_test_id("stVegaLiteChart").count() == 2
     page.get_by_text(f"显示 {len(ev.firms)} / {len(ev.firms)} 家企业").wait_for()
-    tall_screenshot(page, "enterprises")
+    screenshot(page, "enterprises")
     code = ev.firms.index[17]
     search = page.get_by_test_id("stTextInput").filter(has_text="名称或信用代码").locator("input")
     search.fill(code)

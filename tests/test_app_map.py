@@ -1,6 +1,7 @@
 """The map page (总览地图): AppTest runs of the page script, and the real app in headless Chromium.
 
-Expected scores and ranks come from an evaluation computed here, independently of the app's cache.
+Expected scores and ranks come from the session's `demo_evaluation` (tests/conftest.py), computed
+independently of the app's cache.
 """
 
 from __future__ import annotations
@@ -8,15 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.apphelp import open_page, page_app, screenshot, wait_for_app
-
-
-@pytest.fixture(scope="module")
-def evaluated(demo_project):
-    from analysis.inputs import load_inputs
-    from analysis.score import evaluate
-
-    return evaluate(load_inputs(demo_project))
+from tests.apphelp import map_frame, open_page, page_app, screenshot, wait_for_app, wait_for_map_drawn
 
 
 @pytest.fixture
@@ -52,8 +45,8 @@ def test_map_page_opens_with_its_controls(app):
     assert not at.metric
 
 
-def test_selected_unit_in_session_shows_its_scorecard(app, evaluated):
-    name, score, grade, rank = _expected(evaluated, "parks", "YQ01")
+def test_selected_unit_in_session_shows_its_scorecard(app, demo_evaluation):
+    name, score, grade, rank = _expected(demo_evaluation, "parks", "YQ01")
     app.session_state["map_unit"] = "parks|YQ01"
     at = app.run()
     assert not at.exception
@@ -63,7 +56,8 @@ def test_selected_unit_in_session_shows_its_scorecard(app, evaluated):
     table = at.dataframe[0].value
     labels = table.iloc[:, 0].tolist()
     assert "亩均税收（万元/亩）" in labels and "供地率" in labels
-    row = evaluated.units[(evaluated.units["unit_kind"] == "parks") & (evaluated.units["unit_id"] == "YQ01")].iloc[0]
+    units = demo_evaluation.units
+    row = units[(units["unit_kind"] == "parks") & (units["unit_id"] == "YQ01")].iloc[0]
     assert table.iloc[labels.index("亩均税收（万元/亩）"), 1] == f"{row['tax_per_mu']:,.2f}"
     assert table.iloc[labels.index("供地率"), 1] == f"{row['supply_ratio']:.1%}"
     ranges = [c.value for c in at.caption if "±10%" in c.value]
@@ -80,8 +74,8 @@ def test_selected_unit_in_session_shows_its_scorecard(app, evaluated):
     assert len(members) == int(row["member_count"])
 
 
-def test_a_click_on_the_map_selects_the_clicked_unit(app, evaluated):
-    name, score, _grade, rank = _expected(evaluated, "micro_parks", "XW08")
+def test_a_click_on_the_map_selects_the_clicked_unit(app, demo_evaluation):
+    name, score, _grade, rank = _expected(demo_evaluation, "micro_parks", "XW08")
     at = app.run()
     # what streamlit-folium's on_change leaves in the session after a click on a unit feature
     at.session_state["overview-map"] = {"last_active_drawing": {"type": "Feature", "properties": {"uk": "micro_parks|XW08"}},
@@ -94,8 +88,8 @@ def test_a_click_on_the_map_selects_the_clicked_unit(app, evaluated):
     assert at.selectbox(key="map_search").value == "micro_parks|XW08"   # the search box follows the click
 
 
-def test_search_box_selects_a_unit_and_zooms_to_it(app, evaluated, demo_project):
-    name, score, _grade, _rank = _expected(evaluated, "future_communities", "WL03")
+def test_search_box_selects_a_unit_and_zooms_to_it(app, demo_evaluation, demo_project):
+    name, score, _grade, _rank = _expected(demo_evaluation, "future_communities", "WL03")
     at = app.run()
     at.selectbox(key="map_search").select("future_communities|WL03").run()
     assert not at.exception
@@ -110,12 +104,12 @@ def test_search_box_selects_a_unit_and_zooms_to_it(app, evaluated, demo_project)
     assert not at.metric and at.session_state["map_unit"] is None
 
 
-def test_colouring_by_an_indicator_and_scheme(app, evaluated):
+def test_colouring_by_an_indicator_and_scheme(app, demo_evaluation):
     at = app.run()
     at.selectbox(key="map_colour").select("tax_per_mu").run()
     assert not at.exception
     assert not at.selectbox(key="map_scheme").disabled
-    missing = int(evaluated.units["tax_per_mu"].isna().sum())
+    missing = int(demo_evaluation.units["tax_per_mu"].isna().sum())
     captions = [c.value for c in at.caption]
     assert f"着色：亩均税收（万元/亩），分位数分 5 级（级数见 landpark.toml [app.map] classes）；无数据 {missing} 个单元。" in captions
     at.selectbox(key="map_scheme").select("natural_breaks").run()
@@ -139,18 +133,6 @@ def test_basemaps_amap_shift_and_tianditu_key(app):
 # ------------------------------------------------------------------------------------------ Chromium
 
 
-def _folium_frame(page):
-    page.wait_for_selector('iframe[title*="streamlit_folium"]')
-    for _ in range(300):
-        frames = [f for f in page.frames if "streamlit_folium" in f.url]
-        if frames:
-            frame = frames[0]
-            frame.wait_for_function("() => window.map && window.landparkLayers && window.landparkLayers.parks")
-            return frame
-        page.wait_for_timeout(100)
-    raise AssertionError("the map iframe did not appear")
-
-
 INTERIOR_POINT = """(name) => {
   var target = null;
   window.landparkLayers.parks.eachLayer(function (l) { if (l.feature.properties.name === name) { target = l; } });
@@ -169,7 +151,7 @@ INTERIOR_POINT = """(name) => {
 
 
 @pytest.mark.browser
-def test_click_a_park_shows_its_scorecard_and_colour_the_units(app_server, browser_page, demo_project, evaluated):
+def test_click_a_park_shows_its_scorecard_and_colour_the_units(app_server, browser_page, demo_project, demo_evaluation):
     from maps.codec import decode_layer, encode_layer
     from maps.webmap import display_geometries
 
@@ -177,7 +159,7 @@ def test_click_a_park_shows_its_scorecard_and_colour_the_units(app_server, brows
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     open_page(page, app_server, "map")
-    frame = _folium_frame(page)
+    frame = map_frame(page, "() => window.landparkLayers && window.landparkLayers.parks")
     counts = frame.evaluate("() => Object.fromEntries(Object.entries(window.landparkLayers)"
                             ".map(([k, l]) => [k, l.getLayers().length]))")
     parks = demo_project.read_layer("parks")
@@ -188,10 +170,10 @@ def test_click_a_park_shows_its_scorecard_and_colour_the_units(app_server, brows
     drawn = frame.evaluate("() => window.landparkLayers.parks.toGeoJSON()")
     assert [f["geometry"]["coordinates"] for f in drawn["features"]] == \
         [f["geometry"]["coordinates"] for f in expected["features"]]
-    page.wait_for_timeout(500)
+    wait_for_map_drawn(frame)
     screenshot(page, "map-overview")
 
-    name, score, grade, rank = _expected(evaluated, "parks", str(parks["park_id"].iloc[0]))
+    name, score, grade, rank = _expected(demo_evaluation, "parks", str(parks["park_id"].iloc[0]))
     assert name == parks["name"].iloc[0]
     point = frame.evaluate(INTERIOR_POINT, name)
     assert point is not None, "no interior pixel of the park is visible"
@@ -204,7 +186,7 @@ def test_click_a_park_shows_its_scorecard_and_colour_the_units(app_server, brows
     assert values == [score, grade, rank]
     page.mouse.move(5, 5)
     frame.wait_for_function("() => (window.feature_group || []).some(g => window.map.hasLayer(g) && g.getLayers().length > 0)")
-    page.wait_for_timeout(300)
+    wait_for_map_drawn(frame)  # the selected unit's outline drawn
     screenshot(page, "map-panel")
 
     page.locator(".st-key-map_colour input[role=combobox]").click()
@@ -215,10 +197,12 @@ def test_click_a_park_shows_its_scorecard_and_colour_the_units(app_server, brows
     assert "综合得分" in legend.inner_text()
     classes = frame.evaluate("() => { var c = {}; window.landparkLayers.enterprises.eachLayer(function (l) {"
                              " var k = l.feature.properties['class']; c[k] = (c[k] || 0) + 1; }); return c; }")
-    expected_classes = evaluated.firms["class"].value_counts().to_dict()
+    expected_classes = demo_evaluation.firms["class"].value_counts().to_dict()
     assert {k: v for k, v in classes.items() if k in "ABCD"} == {k: int(v) for k, v in expected_classes.items() if k in "ABCD"}
     frame.get_by_text("企业 (").click()        # show the firms in their classes
-    page.wait_for_timeout(800)
+    frame.wait_for_function("() => window.map.hasLayer(window.landparkLayers.enterprises)")
+    wait_for_app(page)
+    wait_for_map_drawn(frame)
     screenshot(page, "map-choropleth")
     assert page.locator('[data-testid="stException"]').count() == 0
     assert not errors, errors

@@ -11,29 +11,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.apphelp import open_page, page_app, screenshot, wait_for_app
-
-
-@pytest.fixture(scope="module")
-def demo_eval(demo_project):
-    """(inputs, evaluation) of the demo computed here, apart from the app's cache."""
-    from analysis.inputs import load_inputs
-    from analysis.score import evaluate
-
-    inputs = load_inputs(demo_project)
-    return inputs, evaluate(inputs)
-
+from tests.apphelp import open_page, page_app, screenshot, settle
 
 # Edited weights that move ranks in the demo (supply and idle land weigh most).
 WEIGHTS = [0.05, 0.05, 0.30, 0.10, 0.30, 0.10, 0.10]
 
 
 @pytest.fixture(scope="module")
-def fresh_units(demo_eval) -> pd.DataFrame:
+def fresh_units(demo_inputs) -> pd.DataFrame:
     """The units of a whole new evaluation with WEIGHTS (not a rescoring), indexed by unit id."""
     from analysis.score import evaluate
 
-    return evaluate(demo_eval[0], weights=WEIGHTS).units.set_index("unit_id")
+    return evaluate(demo_inputs, weights=WEIGHTS).units.set_index("unit_id")
 
 
 @pytest.fixture
@@ -59,8 +48,8 @@ def unit_row(ev, uid: str) -> pd.Series:
     return ev.units[ev.units["unit_id"] == uid].iloc[0]
 
 
-def test_page_opens_with_every_unit_and_the_toml_weights(app, demo_project, demo_eval):
-    _, ev = demo_eval
+def test_page_opens_with_every_unit_and_the_toml_weights(app, demo_project, demo_evaluation):
+    ev = demo_evaluation
     cfg = demo_project.config["composite"]
     weights = {w.key: w.value for w in app.number_input}
     assert weights == {f"scores_w_{name}": pytest.approx(w) for name, w in zip(cfg["indicators"], cfg["weights"])}
@@ -81,8 +70,8 @@ def test_page_opens_with_every_unit_and_the_toml_weights(app, demo_project, demo
     assert {"综合得分", "亩均税收（万元/亩）", "供地率", "工业用地容积率"} <= set(options)
 
 
-def test_kind_filter_and_sort_by_an_indicator(app, demo_eval):
-    _, ev = demo_eval
+def test_kind_filter_and_sort_by_an_indicator(app, demo_evaluation):
+    ev = demo_evaluation
     app.selectbox(key="scores_kind").set_value("parks").run()
     table = ranking(app)
     parks = ev.units[ev.units["unit_kind"] == "parks"]
@@ -98,8 +87,8 @@ def test_kind_filter_and_sort_by_an_indicator(app, demo_eval):
     assert np.all(np.diff(values[np.isfinite(values)]) >= 0)
 
 
-def test_selecting_a_unit_shows_its_scorecard(app, demo_eval):
-    _, ev = demo_eval
+def test_selecting_a_unit_shows_its_scorecard(app, demo_evaluation):
+    ev = demo_evaluation
     row = unit_row(ev, "YQ02")
     n = int((ev.units["unit_kind"] == row["unit_kind"]).sum())
     app.multiselect(key="scores_units").set_value(["YQ02"]).run()
@@ -116,8 +105,8 @@ def test_selecting_a_unit_shows_its_scorecard(app, demo_eval):
     assert breakdown["得分贡献"].sum() == pytest.approx(row["score"])
 
 
-def test_editing_weights_reranks_as_a_fresh_evaluation_does(app, demo_eval, fresh_units):
-    _, ev = demo_eval
+def test_editing_weights_reranks_as_a_fresh_evaluation_does(app, demo_evaluation, fresh_units):
+    ev = demo_evaluation
     names = list(ev.spec.indicators)
     for name, w in zip(names, WEIGHTS):
         app.number_input(key=f"scores_w_{name}").set_value(w)
@@ -142,8 +131,8 @@ def test_editing_weights_reranks_as_a_fresh_evaluation_does(app, demo_eval, fres
     assert table["rank"].tolist() == ev.units.set_index("unit_id").loc[table.index, "rank"].tolist()
 
 
-def test_all_zero_weights_are_refused_with_a_message(app, demo_eval):
-    _, ev = demo_eval
+def test_all_zero_weights_are_refused_with_a_message(app, demo_evaluation):
+    ev = demo_evaluation
     for name in ev.spec.indicators:
         app.number_input(key=f"scores_w_{name}").set_value(0.0)
     app.run()
@@ -153,8 +142,8 @@ def test_all_zero_weights_are_refused_with_a_message(app, demo_eval):
     assert table["rank"].tolist() == ev.units.set_index("unit_id").loc[table.index, "rank"].tolist()
 
 
-def test_comparing_units_side_by_side(app, demo_eval):
-    _, ev = demo_eval
+def test_comparing_units_side_by_side(app, demo_evaluation):
+    ev = demo_evaluation
     ids = ["YQ01", "XW08", "WL03"]
     app.multiselect(key="scores_units").set_value(ids).run()
     assert not app.exception
@@ -169,8 +158,8 @@ def test_comparing_units_side_by_side(app, demo_eval):
     assert app.selectbox(key="scores_card").value == "YQ01"
 
 
-def test_excel_export_of_one_unit_uses_the_edited_weights(app, demo_project, demo_eval, fresh_units):
-    _, ev = demo_eval
+def test_excel_export_of_one_unit_uses_the_edited_weights(app, demo_project, demo_evaluation, fresh_units):
+    ev = demo_evaluation
     for name, w in zip(ev.spec.indicators, WEIGHTS):
         app.number_input(key=f"scores_w_{name}").set_value(w)
     app.multiselect(key="scores_units").set_value(["XW05"])
@@ -190,29 +179,6 @@ def test_excel_export_of_one_unit_uses_the_edited_weights(app, demo_project, dem
 # --------------------------------------------------------------------------- Chromium
 
 
-def settle(page, ready: str | None = None) -> None:
-    """Wait for the script run, for the element `ready` (a CSS selector: the page's last part to
-    draw, since the first run may spend seconds evaluating) and for Streamlit's lazily loaded
-    widgets (skeletons) to draw."""
-    page.locator("h1").first.wait_for()
-    if ready:
-        page.locator(ready).first.wait_for(timeout=120_000)
-    wait_for_app(page)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')")
-    page.wait_for_timeout(500)
-
-
-def tall_screenshot(page, name: str) -> None:
-    """Screenshot of the whole page: Streamlit scrolls inside its main block, so grow the viewport to fit."""
-    height = page.evaluate("() => Math.max(...[...document.querySelectorAll('[data-testid=stMain], section')]"
-                           ".map(e => e.scrollHeight))")
-    size = page.viewport_size
-    page.set_viewport_size({"width": size["width"], "height": int(height) + 40})
-    page.wait_for_timeout(800)
-    screenshot(page, name)
-    page.set_viewport_size(size)
-
-
 def pick_unit(page, uid: str) -> None:
     box = page.get_by_test_id("stMultiSelect").filter(has_text="选择单元")
     box.locator("input").click()
@@ -230,7 +196,7 @@ def test_scorecard_pdf_download_in_chromium(app_server, browser_page, tmp_path):
     open_page(page, app_server, "scores")
     settle(page, '[data-testid="stDataFrame"]')
     assert page.get_by_test_id("stDataFrame").count() == 1
-    tall_screenshot(page, "scores-ranking")
+    screenshot(page, "scores-ranking")
     pick_unit(page, "YQ02")
     page.get_by_text("南岭新材料产业园（YQ02）· 产业园区").wait_for()
     assert page.get_by_test_id("stMetric").count() == 4
@@ -249,8 +215,8 @@ def test_scorecard_pdf_download_in_chromium(app_server, browser_page, tmp_path):
     text = subprocess.run([pdftotext, str(path), "-"], capture_output=True, text=True, check=True).stdout
     assert "南岭新材料产业园" in text
     assert page.locator('[data-testid="stException"]').count() == 0
-    tall_screenshot(page, "scores-scorecard")
+    screenshot(page, "scores-scorecard")
     pick_unit(page, "XW08")
     page.get_by_text("单元对比（2 个）").wait_for()
-    tall_screenshot(page, "scores-compare")
+    screenshot(page, "scores-compare")
     assert not errors, errors

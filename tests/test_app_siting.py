@@ -19,7 +19,7 @@ import shapely
 import shapely.geometry
 from shapely.geometry import shape
 
-from tests.apphelp import open_page, page_app, screenshot, wait_for_app
+from tests.apphelp import map_frame, open_page, page_app, screenshot, wait_for_app
 
 INDUSTRY = "智能装备"  # a leading industry of the demo's parks
 
@@ -161,12 +161,6 @@ def test_notices_are_translated(project_env):
 # ---- Chromium --------------------------------------------------------------------------------
 
 
-def _map_frame(page):
-    frame = page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]').content_frame()
-    frame.wait_for_function("() => window.map && window.map.getZoom() > 0")
-    return frame
-
-
 def _run_in_browser(page) -> None:
     page.locator(".st-key-siting_industry input").click()
     page.keyboard.type(INDUSTRY)
@@ -177,26 +171,28 @@ def _run_in_browser(page) -> None:
 
 @pytest.mark.browser
 def test_siting_in_chromium_shows_numbered_candidates(app_server, browser_page, independent):
+    from playwright.sync_api import expect
+
     _data, expected = independent
     page = browser_page
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     open_page(page, app_server, "siting")
     assert page.locator("h1").first.inner_text().startswith("选址分析")
-    frame = _map_frame(page)
+    frame = map_frame(page, "() => window.map.getZoom() > 0")
     screenshot(page, "siting-form")
     _run_in_browser(page)
-    frame = _map_frame(page)
+    frame = map_frame(page, "() => window.map.getZoom() > 0")
     n = len(expected.candidates)
     frame.wait_for_function(f"() => document.querySelectorAll('.landpark-rank').length === {n}", timeout=30_000)
     ranks = sorted(int(t) for t in frame.locator(".landpark-rank").all_inner_texts())
     assert ranks == list(range(1, n + 1))
     page.get_by_text("第 1 名").first.click()  # open the first candidate's breakdown
-    page.wait_for_timeout(500)
+    expect(page.get_by_test_id("stExpander").filter(has_text="第 1 名").first.get_by_text("规则检查").first).to_be_visible()
     assert page.locator("text=规则检查").count() >= 1
     screenshot(page, "siting-result-map")
     page.locator(".st-key-siting_candidates").scroll_into_view_if_needed()
-    page.wait_for_timeout(300)
+    expect(page.locator(".st-key-siting_candidates")).to_be_in_viewport()
     screenshot(page, "siting-result-table")
     assert page.locator('[data-testid="stException"]').count() == 0
     assert not errors, errors
@@ -204,6 +200,8 @@ def test_siting_in_chromium_shows_numbered_candidates(app_server, browser_page, 
 
 @pytest.mark.browser
 def test_siting_draw_a_search_area_in_chromium(app_server, browser_page, independent):
+    from playwright.sync_api import expect
+
     from maps.assets import draw_urls
 
     if draw_urls() is None:
@@ -214,7 +212,7 @@ def test_siting_draw_a_search_area_in_chromium(app_server, browser_page, indepen
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     open_page(page, app_server, "siting")
     iframe = page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]')
-    frame = _map_frame(page)
+    frame = map_frame(page, "() => window.map.getZoom() > 0")
     # Draw a rectangle of ±70 px around the best unrestricted site.
     import geopandas as gpd
 
@@ -231,7 +229,7 @@ def test_siting_draw_a_search_area_in_chromium(app_server, browser_page, indepen
     drawn = json.loads(frame.evaluate("() => JSON.stringify(window.drawnItems.toGeoJSON())"))
     polygon = shape(drawn["features"][0]["geometry"])
     _run_in_browser(page)
-    frame = _map_frame(page)
+    frame = map_frame(page, "() => window.map.getZoom() > 0")
     frame.wait_for_function("() => document.querySelectorAll('.landpark-rank').length > 0", timeout=30_000)
     with page.expect_download() as download:
         page.get_by_role("button", name="GeoJSON（CGCS2000 经纬度）").click()
@@ -241,7 +239,7 @@ def test_siting_draw_a_search_area_in_chromium(app_server, browser_page, indepen
         assert polygon.buffer(1e-6).covers(shape(feature["geometry"]))
     wait_for_app(page)
     page.locator("h1").first.scroll_into_view_if_needed()
-    page.wait_for_timeout(500)
+    expect(page.locator("h1").first).to_be_in_viewport()
     screenshot(page, "siting-drawn-search-area")
     assert not errors, errors
 

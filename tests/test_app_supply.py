@@ -12,7 +12,7 @@ import pandas as pd
 import pyproj
 import pytest
 
-from tests.apphelp import open_page, page_app, screenshot
+from tests.apphelp import map_frame, open_page, page_app, screenshot, wait_for_map_drawn
 
 
 @pytest.fixture(scope="module")
@@ -29,15 +29,6 @@ def supply_app(demo_project):
             os.environ.pop("LANDPARK_PROJECT", None)
         else:
             os.environ["LANDPARK_PROJECT"] = old
-
-
-@pytest.fixture(scope="module")
-def evaluation_of_demo(demo_project):
-    from analysis.inputs import load_inputs
-    from analysis.score import evaluate
-
-    inputs = load_inputs(demo_project)
-    return inputs, evaluate(inputs)
 
 
 def _frame_with(at, column: str) -> pd.DataFrame:
@@ -58,8 +49,8 @@ def test_page_opens_with_figures_chart_and_lists(supply_app):
     assert len(at.get("vega_lite_chart")) == 1  # the cohort chart
 
 
-def test_cohort_ratios_equal_the_evaluation(supply_app, evaluation_of_demo):
-    _inputs, ev = evaluation_of_demo
+def test_cohort_ratios_equal_the_evaluation(supply_app, demo_evaluation):
+    ev = demo_evaluation
     table = _frame_with(supply_app, "当年批次供地率")
     assert table["批准年度"].tolist() == ev.cohorts["year"].astype(int).tolist()
     np.testing.assert_allclose(table["当年批次供地率"].to_numpy(float), ev.cohorts["cohort_ratio"].to_numpy(float), rtol=1e-12)
@@ -124,10 +115,8 @@ def test_supply_page_in_chromium_selects_and_zooms(app_server, browser_page):
     open_page(page, app_server, "supply")
     assert page.locator("h1").first.inner_text().startswith("供地分析")
     page.wait_for_selector('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg')
-    iframe = page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]')
-    frame = iframe.content_frame()
-    frame.wait_for_function("() => window.map && document.querySelectorAll("
-                            "'.leaflet-overlay-pane canvas, .leaflet-overlay-pane path').length > 0")
+    frame = map_frame(page, "() => document.querySelectorAll('.leaflet-overlay-pane canvas, .leaflet-overlay-pane path')"
+                            ".length > 0")
     zoom_before = frame.evaluate("() => window.map.getZoom()")
     screenshot(page, "supply-page")
     grid = page.locator(".st-key-supply_list")
@@ -135,10 +124,9 @@ def test_supply_page_in_chromium_selects_and_zooms(app_server, browser_page):
     box = grid.bounding_box()
     page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # the first row's selection box
     page.wait_for_selector("text=已选 1 宗")
-    frame = page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]').content_frame()
-    frame.wait_for_function(f"() => window.map.getZoom() > {zoom_before}", timeout=30_000)
+    frame = map_frame(page, f"() => window.map.getZoom() > {zoom_before}", timeout=30_000)
     assert frame.evaluate("() => (window.feature_group || []).length") >= 1
-    page.wait_for_timeout(800)
+    wait_for_map_drawn(frame)  # the zoom to the selection over, its outline drawn
     screenshot(page, "supply-selected")
     assert page.locator('[data-testid="stException"]').count() == 0
     assert not errors, errors

@@ -130,3 +130,14 @@ def test_synthetic_city_runs_through_a_whole_score(tmp_path):
     assert (result["parcels"], result["units"], result["enterprises"]) == (600, n_units, len(layers["enterprises"]))
     assert result["scored_units"] == n_units
     assert result["total_s"] == pytest.approx(result["read_s"] + result["evaluate_s"], abs=0.002)
+
+
+def test_demo_goal_checks_judge_the_targets():
+    from benchmarks.demo_bench import goal_checks as demo_goals
+
+    good = demo_goals({"layers_s": 59.9, "export_s": 25.0})
+    assert good["demo_layers_under_60_s"] and good["demo_export_under_60_s"]
+    slow = demo_goals({"layers_s": 60.0, "export_s": 61.0})
+    assert not (slow["demo_layers_under_60_s"] or slow["demo_export_under_60_s"])
+    failed = demo_goals({"layers_s": 1.0, "export_s_error": "MissingFontError: no CJK font"})
+    assert failed["demo_layers_under_60_s"] and not failed["demo_export_under_60_s"] and failed["demo_export_s"] is None

@@ -9,7 +9,6 @@ import re
 import shutil
 import sqlite3
 import subprocess
-import time
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
@@ -360,13 +359,11 @@ def test_chromium_draws_the_map_offline(exported):
 
 
 @pytest.mark.slow
-def test_demo_district_exports_every_unit_in_under_a_minute(demo_project, tmp_path):
-    inputs = load_inputs(demo_project)
-    ev = evaluate(inputs)
-    start = time.perf_counter()
-    paths = export_all(ev, inputs, tmp_path / "demo", list(FORMATS))
-    seconds = time.perf_counter() - start
-    assert seconds < 60, f"export took {seconds:.1f} s"
+def test_demo_district_exports_every_unit(demo_inputs, demo_evaluation, tmp_path):
+    """Every unit in every format (its speed goal, under a minute, is `demo_export_s` of
+    `python -m benchmarks.demo_bench` / `landpark bench --json`)."""
+    ev = demo_evaluation
+    paths = export_all(ev, demo_inputs, tmp_path / "demo", list(FORMATS))
     ids = sorted(ev.units["unit_id"].astype(str))
     doc = json.loads(paths["json"].read_text(encoding="utf-8"))
     assert sorted(u["unit_id"] for u in doc["units"]) == ids

@@ -78,19 +78,10 @@ def test_weights_changed():
     assert weights_changed(SPEC, [0.5])
 
 
-@pytest.fixture(scope="module")
-def demo_inputs_and_evaluation(demo_project):
-    from analysis.inputs import load_inputs
+def test_rescored_evaluation_equals_a_fresh_evaluation_with_those_weights(demo_inputs, demo_evaluation):
     from analysis.score import evaluate
 
-    inputs = load_inputs(demo_project)
-    return inputs, evaluate(inputs)
-
-
-def test_rescored_evaluation_equals_a_fresh_evaluation_with_those_weights(demo_inputs_and_evaluation):
-    from analysis.score import evaluate
-
-    inputs, ev = demo_inputs_and_evaluation
+    inputs, ev = demo_inputs, demo_evaluation
     weights = [0.05, 0.05, 0.30, 0.10, 0.30, 0.10, 0.10]
     before = ev.units.copy()
     new = rescored(ev, weights)
@@ -104,10 +95,10 @@ def test_rescored_evaluation_equals_a_fresh_evaluation_with_those_weights(demo_i
     assert rescored(ev, list(ev.spec.weights)) is ev
 
 
-def test_unit_composite_follows_the_rescored_units(demo_inputs_and_evaluation):
+def test_unit_composite_follows_the_rescored_units(demo_evaluation):
     from analysis.rescore import unit_composite
 
-    _, ev = demo_inputs_and_evaluation
+    ev = demo_evaluation
     weights = [0.05, 0.05, 0.30, 0.10, 0.30, 0.10, 0.10]
     new = rescored(ev, weights)
     row = new.units[new.units["unit_id"] == "YQ02"].iloc[0]

@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 
 from layers.values import (
-    ISSUE_SEVERITY,
     MISSING_TOKENS,
     parse_bools,
     parse_constraint_kind,
@@ -78,7 +77,8 @@ def test_ratios():
     assert values[5] == pytest.approx(1.0)
     assert values[[3, 4]].isna().all()
     assert {i.row: i.code for i in issues} == {2: "ratio_as_percent", 3: "ratio_out_of_range", 4: "not_a_number"}
-    assert ISSUE_SEVERITY["ratio_as_percent"] == "warning"
+    # 85 read as 85 % is kept with a warning; 150 (%) and text are errors
+    assert {i.row: i.severity for i in issues} == {2: "warning", 3: "error", 4: "error"}
     values, issues = parse_ratios(pd.Series([85, 5]), percent_column=True)
     assert list(values) == pytest.approx([0.85, 0.05]) and issues == []
 
