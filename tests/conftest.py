@@ -12,9 +12,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+ROOT = Path(__file__).resolve().parents[1]  # the folder holding tests/ (a checkout, or CI's copy beside the wheel)
 
 REQUIRE_ALL = os.environ.get("LANDPARK_REQUIRE_ALL") == "1"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hostile import UTF8_NAME_FLAG, make_zip_slip, write_zip
+from tests.hostile import UTF8_NAME_FLAG, make_zip_slip, write_zip
 from layers.archive import extract_zip, find_datasets
 from layers.problems import InputError
 

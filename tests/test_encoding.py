@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hostile import PARK_NAMES, write_dbf
+from tests.hostile import PARK_NAMES, write_dbf
 from layers import encoding as enc_module
 from layers.encoding import (
     EncodingDetection,

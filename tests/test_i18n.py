@@ -16,6 +16,7 @@ importing `ui` (the page sections): that is checked in a fresh interpreter.
 from __future__ import annotations
 
 import ast
+import importlib.util
 import itertools
 import json
 import subprocess
@@ -24,7 +25,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+# The code as imported (the checkout when editable, site-packages when CI tests the wheel); docs/ beside tests/.
+ROOT = Path(importlib.util.find_spec("cli").origin).resolve().parent
+DOCS = Path(__file__).resolve().parents[1] / "docs"
 SCANNED = ("cli.py", "streamlit_app.py", "i18n", "ui", "reports", "maps", "analysis", "layers")
 NON_UI = ("cli.py", "reports", "maps", "analysis", "layers")
 HELPERS = {"t": 0, "tr": 0, "_t_or": 0, "page_header": 1}  # helper → position of the key argument
@@ -409,9 +412,9 @@ def test_methods_citations_name_existing_sections():
     """Comments cite `docs/methods.md §N`: every cited section exists (and docs/ is not a package)."""
     import re
 
-    doc = (ROOT / "docs" / "methods.md").read_text(encoding="utf-8")
+    doc = (DOCS / "methods.md").read_text(encoding="utf-8")
     sections = set(re.findall(r"^#+ (§[\d.]+) ", doc, flags=re.M))
-    assert not (ROOT / "docs" / "__init__.py").exists()
+    assert not (DOCS / "__init__.py").exists()
     cited = []
     for path in _files(SCANNED + ("spatial",)):
         for n, line in enumerate((ROOT / path).read_text(encoding="utf-8").splitlines(), 1):

@@ -12,7 +12,7 @@ import pyogrio
 import pytest
 import shapely
 
-import hostile as H
+from tests import hostile as H
 from layers.problems import InputError
 from layers.readers import SourceCRSError, read_source
 from spatial.crs import CRSError
