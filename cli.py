@@ -28,7 +28,8 @@ KindOpt = Annotated[Optional[str], typer.Option("--kind", help=f"layer kind: {',
 LayerOpt = Annotated[Optional[str], typer.Option("--layer", help="layer / sheet / shapefile name inside the source")]
 EncodingOpt = Annotated[Optional[str], typer.Option("--encoding", help="attribute encoding, e.g. gbk, utf-8 (default: detected)")]
 CrsOpt = Annotated[Optional[str], typer.Option("--crs", help="source CRS when it cannot be detected, e.g. EPSG:4549")]
-LandUseOpt = Annotated[Optional[str], typer.Option("--land-use-standard", help="gbt21010, ydyh2023 or gb50137 (default: detected, with a warning)")]
+LandUseOpt = Annotated[Optional[str], typer.Option(
+    "--land-use-standard", help="gbt21010, ydyh2023 or gb50137 (default: detected, with a warning)")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON document on stdout")]
 LANGS = ("zh", "en")
 LAND_USE_STANDARDS = ("gbt21010", "ydyh2023", "gb50137")
@@ -226,7 +227,8 @@ def format_report(report, lang: str = "zh") -> str:
         lines.append(f"{t('report_sample', lang)}: " + "; ".join(f"{k}={v}" for k, v in list(report.sample.items())[:8]))
     lines.append(f"{t('report_unmapped', lang)}: {', '.join(report.unmapped) if report.unmapped else t('report_none', lang)}")
     problems = list(report.problems)
-    lines.append(f"{t('report_problems', lang)} ({len(problems)}):" if problems else f"{t('report_problems', lang)}: {t('report_none', lang)}")
+    lines.append(f"{t('report_problems', lang)} ({len(problems)}):" if problems
+                 else f"{t('report_problems', lang)}: {t('report_none', lang)}")
     for p in problems:
         where = " ".join(x for x in (p.feature, f"[{p.field}]" if p.field else "") if x)
         lines.append(f"  {t('severity_' + p.severity, lang)} {p.code} {where}: {p.message}")
@@ -359,21 +361,43 @@ def explain(directory: Annotated[Path, typer.Argument(help="project folder")],
         print(format_explanation(doc))
 
 
+# `landpark site` options whose help does not fit on the signature's line.
+MaxAreaOpt = Annotated[Optional[float], typer.Option(
+    "--max-area-mu", help="largest acceptable site (亩); default area × siting.max_area_factor of landpark.toml")]
+IndustryOpt = Annotated[Optional[str], typer.Option(
+    "--industry", help="the project's industry, e.g. 高端装备 (matched with the units' 主导产业)")]
+TopOpt = Annotated[Optional[int], typer.Option(
+    "--top", min=1, help="number of candidates (default siting.top of landpark.toml)")]
+LowEfficiencyOpt = Annotated[bool, typer.Option(
+    "--include-low-efficiency",
+    help="also offer D-class firms' land and built industrial land below the FAR threshold (腾笼换鸟)")]
+OutsideLinesOpt = Annotated[bool, typer.Option(
+    "--allow-outside-lines", help="accept sites outside the industrial protection lines")]
+MaxSlopeOpt = Annotated[Optional[float], typer.Option(
+    "--max-slope", help="largest mean slope (degrees); default siting.max_slope_deg of landpark.toml")]
+WeightOpt = Annotated[Optional[list[str]], typer.Option(
+    "--weight", help="criterion weight NAME=VALUE, repeatable (e.g. road_access=0.2)")]
+AhpOpt = Annotated[Optional[bool], typer.Option(
+    "--ahp/--no-ahp", help="derive weights by AHP from siting.ahp of landpark.toml (default: its enabled key)")]
+ForceAhpOpt = Annotated[bool, typer.Option(
+    "--force-ahp", help="accept an AHP matrix whose consistency ratio exceeds the limit")]
+
+
 @app.command()
 def site(directory: Annotated[Path, typer.Argument(help="project folder")],
          area_mu: Annotated[float, typer.Option("--area-mu", help="area the project needs (亩)")],
-         max_area_mu: Annotated[Optional[float], typer.Option("--max-area-mu", help="largest acceptable site (亩); default area × siting.max_area_factor of landpark.toml")] = None,
-         industry: Annotated[Optional[str], typer.Option("--industry", help="the project's industry, e.g. 高端装备 (matched with the units' 主导产业)")] = None,
-         top: Annotated[Optional[int], typer.Option("--top", min=1, help="number of candidates (default siting.top of landpark.toml)")] = None,
+         max_area_mu: MaxAreaOpt = None,
+         industry: IndustryOpt = None,
+         top: TopOpt = None,
          method: Annotated[Optional[str], typer.Option("--method", help="wsum (weighted sum) or topsis")] = None,
          include_idle: Annotated[bool, typer.Option("--include-idle", help="also offer idle land (闲置)")] = False,
-         include_low_efficiency: Annotated[bool, typer.Option("--include-low-efficiency", help="also offer D-class firms' land and built industrial land below the FAR threshold (腾笼换鸟)")] = False,
-         allow_outside_lines: Annotated[bool, typer.Option("--allow-outside-lines", help="accept sites outside the industrial protection lines")] = False,
-         max_slope: Annotated[Optional[float], typer.Option("--max-slope", help="largest mean slope (degrees); default siting.max_slope_deg of landpark.toml")] = None,
+         include_low_efficiency: LowEfficiencyOpt = False,
+         allow_outside_lines: OutsideLinesOpt = False,
+         max_slope: MaxSlopeOpt = None,
          within: Annotated[Optional[Path], typer.Option("--within", help="search area polygon file (GeoJSON, lon/lat)")] = None,
-         weight: Annotated[Optional[list[str]], typer.Option("--weight", help="criterion weight NAME=VALUE, repeatable (e.g. road_access=0.2)")] = None,
-         ahp: Annotated[Optional[bool], typer.Option("--ahp/--no-ahp", help="derive weights by AHP from siting.ahp of landpark.toml (default: its enabled key)")] = None,
-         force_ahp: Annotated[bool, typer.Option("--force-ahp", help="accept an AHP matrix whose consistency ratio exceeds the limit")] = False,
+         weight: WeightOpt = None,
+         ahp: AhpOpt = None,
+         force_ahp: ForceAhpOpt = False,
          out: Annotated[Optional[Path], typer.Option("--out", help="write candidates to FILE.gpkg, .geojson or .csv")] = None,
          json_out: JsonOpt = False) -> None:
     """Rank candidate sites for a land request: legal, available, and scored with reasons."""
@@ -452,8 +476,11 @@ def bench(json_out: JsonOpt = False,
     raise typer.Exit(bench_main(["--scales", scales, "--variants", variants, "--repeat", str(repeat)]))
 
 
+AppTargetArg = Annotated[Optional[str], typer.Argument(help="project folder or PostgreSQL URL (default: the demo)")]
+
+
 @app.command("app")
-def app_cmd(directory: Annotated[Optional[str], typer.Argument(help="project folder or PostgreSQL URL (default: the demo)")] = None,
+def app_cmd(directory: AppTargetArg = None,
             port: Annotated[int, typer.Option("--port", help="local port")] = 8501) -> None:
     """Start the Streamlit app on a project, headless, on localhost."""
     env = dict(os.environ)

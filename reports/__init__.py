@@ -9,9 +9,6 @@ matplotlib, fpdf2 or xlsxwriter until a format needs them.
 from __future__ import annotations
 
 import importlib
-import os
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -23,7 +20,7 @@ from analysis.explain import FORMULAS
 from analysis.indicators import INDICATORS
 from i18n import TEXT, t
 from i18n.numbers import MISSING, column_kind, format_value, is_missing
-from layers.problems import InputError, LandparkError
+from layers.problems import InputError
 from layers.schema import LAYERS
 from reports.fonts import CjkFont, MissingFontError, find_cjk_font
 
@@ -106,7 +103,10 @@ def indicator_comparison(units: pd.DataFrame, indicators: tuple[str, ...] = KEY_
     kinds = units["unit_kind"]
     out = {}
     for name in indicators:
-        v = pd.to_numeric(units.get(name), errors="coerce").astype(float) if name in units else pd.Series(np.nan, index=units.index)
+        if name in units:
+            v = pd.to_numeric(units.get(name), errors="coerce").astype(float)
+        else:
+            v = pd.Series(np.nan, index=units.index)
         cost = directions.get(name, "cost" if name in COST_INDICATORS else "benefit") == "cost"
         out[name] = pd.DataFrame({
             "value": v,
@@ -162,7 +162,8 @@ def firm_points(enterprises: pd.DataFrame, parcels: pd.DataFrame) -> tuple[pd.Se
     source = pd.Series("point", index=points.index, dtype=object)
     if len(parcels) and "owner_uscc" in parcels:
         owned = parcels[parcels["owner_uscc"].notna()]
-        on_parcel = pd.Series(shapely.point_on_surface(owned.geometry.to_numpy()), index=owned["owner_uscc"].astype(str).to_numpy())
+        on_parcel = pd.Series(shapely.point_on_surface(owned.geometry.to_numpy()),
+                              index=owned["owner_uscc"].astype(str).to_numpy())
         on_parcel = on_parcel[~on_parcel.index.duplicated() & ~on_parcel.index.isin(points.index)]
         points = pd.concat([points, on_parcel])
         source = pd.concat([source, pd.Series("parcel", index=on_parcel.index, dtype=object)])

@@ -17,9 +17,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from layers.aliases import fields_of, guess_kind
 from i18n import layer_label
 from i18n.numbers import format_count
+from layers.aliases import fields_of, guess_kind
 from layers.issue_tables import count_issues, filter_issues, problems_frame, severity_counts
 from layers.landuse import STANDARD_LABELS, STANDARDS
 from layers.mapping_edits import apply_edits, field_options, mapping_rows

@@ -12,7 +12,7 @@ import streamlit as st
 
 from i18n.numbers import format_ratio, format_score
 from ui.number_columns import column_config
-from ui.state import cached, current_project, evaluation_or_stop, page_header, lang, tr
+from ui.state import cached, current_project, evaluation_or_stop, lang, page_header, tr
 
 DEFAULTS = {"histogram_bins": 30, "histogram_clip_quantile": 0.99, "table_height": 460}
 CLASS_COLOURS = {"A": "#1a9850", "B": "#91cf60", "C": "#fdae61", "D": "#d73027"}

@@ -22,7 +22,7 @@ import streamlit as st
 
 from i18n import layer_label
 from layers.project import Project
-from ui.state import cached, current_project, page_header, evaluation, is_cached, lang, leaflet_urls, tr, warm_up
+from ui.state import cached, current_project, evaluation, is_cached, lang, leaflet_urls, page_header, tr, warm_up
 
 SELECTED = "map_unit"          # "kind|id" of the unit whose scorecard is shown
 SEARCH = "map_search"          # the search box (kept equal to the selection)
@@ -112,9 +112,9 @@ def _indicator_label(name: str | None) -> str:
 
 def _sidebar(cfg: dict) -> tuple[str | None, str | None, str | None, str]:
     """Basemap, Tianditu key, colouring indicator and scheme chosen in the sidebar."""
+    from analysis.unitcard import COLOUR_INDICATORS
     from maps.basemaps import basemap_label
     from maps.choropleth import SCHEMES
-    from analysis.unitcard import COLOUR_INDICATORS
 
     with st.sidebar:
         basemap = st.selectbox(tr("basemap"), BASEMAPS, key="map_basemap", help=tr("map_basemap_help"),
@@ -137,8 +137,8 @@ def _sidebar(cfg: dict) -> tuple[str | None, str | None, str | None, str]:
 def _colouring(ev, indicator: str, scheme: str, cfg: dict) -> tuple[dict, str, str] | None:
     """Unit key → (colour, value text), the legend HTML and a caption; None with a message when nothing to colour."""
     from maps.choropleth import NO_DATA_COLOUR, classify
-    from reports import COST_INDICATORS, display_value
     from maps.webmap import legend_rows_html
+    from reports import COST_INDICATORS, display_value
 
     units = ev.units
     if indicator not in units.columns:
@@ -293,8 +293,8 @@ def _clear_selection() -> None:
 
 def _scorecard(ev, key: str) -> None:
     """The selected unit's card: score, grade, rank, key indicators, member classes, and its explanation."""
-    from reports import column_label, display_value, format_value
     from analysis.unitcard import unit_card
+    from reports import column_label, display_value, format_value
 
     kind, _, unit_id = key.partition("|")
     card = unit_card(ev, kind, unit_id)
@@ -338,8 +338,8 @@ def _class_badge(cls: str, n: int) -> str:
 
 def _explanation(ev, card) -> None:
     """analysis.explain.explain_unit as tables: indicators with formulas, the score breakdown, inputs, members."""
-    from reports import column_label, display_value, format_value
     from analysis.explain import explain_unit
+    from reports import column_label, display_value, format_value
 
     doc = explain_unit(ev, card.unit_id)
     if doc["unit_kind"] != card.unit_kind:

@@ -18,7 +18,7 @@ import streamlit as st
 from i18n import layer_label
 from i18n.numbers import MISSING, format_int, format_mu, format_ratio, format_score
 from ui.number_columns import column_config
-from ui.state import current_project, evaluation_or_stop, page_header, lang, tr
+from ui.state import current_project, evaluation_or_stop, lang, page_header, tr
 
 WEIGHT_KEY = "scores_w_{}"
 UNITS_KEY = "scores_units"
@@ -46,8 +46,8 @@ def _settings(project) -> dict:
 def _weight_inputs(spec) -> tuple[list[float], bool]:
     """One number input per composite indicator (defaults from landpark.toml) and a reset button;
     returns the weights in use and whether they differ from the defaults."""
-    from reports import short_label
     from analysis.rescore import weights_changed
+    from reports import short_label
 
     keys = [WEIGHT_KEY.format(name) for name in spec.indicators]
     for key, default in zip(keys, spec.weights):
@@ -172,8 +172,8 @@ def _explained(project, default_ev, uid: str) -> dict:
 
 def _scorecard(project, ev, default_ev, uid: str, changed: bool) -> None:
     """One unit's score, grade, rank, rank range, score breakdown, indicators and members."""
-    from reports import column_label, display_value
     from analysis.rescore import unit_composite
+    from reports import column_label, display_value
 
     doc = _explained(project, default_ev, uid)
     c = unit_composite(ev, uid) if changed else doc["composite"]
@@ -258,8 +258,8 @@ def _file_name(ev, ids: list[str], fmt: str) -> str:
 
 def _exports(ev, inputs, ids: list[str], changed: bool, version: str) -> None:
     """Generate one export of the selection on demand, then offer it for download."""
-    from reports.bundle import export_all
     from layers.problems import LandparkError
+    from reports.bundle import export_all
 
     st.subheader(tr("scores_export"))
     c1, c2 = st.columns([3, 2])

@@ -21,10 +21,20 @@ import pandas as pd
 import streamlit as st
 
 from i18n import layer_label
-from i18n.numbers import (MISSING, format_count, format_far, format_general, format_length, format_mu,
-                          format_per_mu, format_ratio, format_score, is_missing)
+from i18n.numbers import (
+    MISSING,
+    format_count,
+    format_far,
+    format_general,
+    format_length,
+    format_mu,
+    format_per_mu,
+    format_ratio,
+    format_score,
+    is_missing,
+)
 from layers.project import Project
-from ui.state import cached, current_project, evaluation_or_stop, page_header, lang, leaflet_urls, tr
+from ui.state import cached, current_project, evaluation_or_stop, lang, leaflet_urls, page_header, tr
 
 RESULT_KEY = "siting_result"
 DRAWN_KEY = "siting_drawn"  # (signature of the last drawings received, their GeoJSON features in lon/lat)
@@ -237,8 +247,8 @@ def _view(project: Project, stored: dict | None, settings: dict[str, Any]):
     """Centre and zoom fitting the candidates (and search area) of the last run; None before a run."""
     import geopandas as gpd
 
-    from maps.webmap import lonlat_bounds
     from maps.overlays import view_for_bounds
+    from maps.webmap import lonlat_bounds
 
     if stored is None:
         return None, None
@@ -257,9 +267,9 @@ def _map(project: Project, stored: dict | None, settings: dict[str, Any]) -> Non
     from streamlit_folium import st_folium
 
     from analysis.siting.search_area import area_from_features
-    from maps.webmap import SUPPLY_COLOURS, build_map
     from maps.assets import draw_urls
     from maps.overlays import add_geojson, corner_legend, fold_legend, layer_control_last
+    from maps.webmap import SUPPLY_COLOURS, build_map
 
     layers, bounds, offered = cached("siting_map_layers", project, _map_layers)
     fmap = build_map(layers, lang=lang(), bounds=bounds, demo=bool(project.config["project"].get("demo")),
@@ -267,7 +277,8 @@ def _map(project: Project, stored: dict | None, settings: dict[str, Any]) -> Non
     for status, (data, url, count) in offered.items():
         colour = SUPPLY_COLOURS[status]
         add_geojson(fmap, data, url, name=f"{tr(status)} ({count})", fields=["parcel_id"],
-                    aliases=[tr("siting_col_parcel")], style={"color": "#555555", "weight": 0.4, "fillColor": colour, "fillOpacity": 0.6})
+                    aliases=[tr("siting_col_parcel")],
+                    style={"color": "#555555", "weight": 0.4, "fillColor": colour, "fillOpacity": 0.6})
     layer_control_last(fmap, collapsed=True)  # expanded, it hides candidates near the top right
     fold_legend(fmap)  # likewise near the bottom left
     urls = draw_urls()
@@ -430,10 +441,11 @@ def _candidate_table(result) -> pd.DataFrame:
     rows = []
     for c in result.candidates:
         units = _sep().join(f"{u['name']} {format_ratio(u['share'], 0)}" for u in c["units"][:3]) or "—"
+        source = _sep().join(f"{tr(f'siting_reason_{r}')} {n}" for r, n in c["availability"].items())
         rows.append({tr("siting_col_rank"): c["rank"], tr("siting_col_score"): c["score"],
                      tr("siting_col_area"): c["area_mu"], tr("siting_col_parcels"): len(c["parcel_ids"]),
                      tr("siting_col_units"): units,
-                     tr("siting_col_source"): _sep().join(f"{tr(f'siting_reason_{r}')} {n}" for r, n in c["availability"].items()),
+                     tr("siting_col_source"): source,
                      tr("siting_col_rank_range"): f"{c['sensitivity']['rank_best']}–{c['sensitivity']['rank_worst']}",
                      tr("siting_col_site"): c["site_id"]})
     return pd.DataFrame(rows)

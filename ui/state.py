@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 import threading
-from pathlib import Path
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import streamlit as st
 

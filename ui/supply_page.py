@@ -16,7 +16,7 @@ import streamlit as st
 from i18n import layer_label
 from i18n.numbers import format_count, format_mu, format_ratio
 from layers.project import Project
-from ui.state import cached, current_project, evaluation_or_stop, page_header, lang, leaflet_urls, tr
+from ui.state import cached, current_project, evaluation_or_stop, lang, leaflet_urls, page_header, tr
 
 CATEGORY_COLOURS = {"unsupplied": "#f0a202", "idle": "#d7263d", "idle_by_date": "#7b2cbf"}
 SELECTED_COLOUR = "#00e5ff"
@@ -189,8 +189,8 @@ def _selection_group(selected: pd.DataFrame):
 def _map(project: Project, selected: pd.DataFrame, settings: dict[str, Any]) -> None:
     from streamlit_folium import st_folium
 
-    from maps.webmap import build_map, lonlat_bounds
     from maps.overlays import add_geojson, corner_legend, layer_control_last, view_for_bounds
+    from maps.webmap import build_map, lonlat_bounds
 
     layers, bounds, parcels = cached("supply_base_map", project, _base_map)
     fmap = build_map(layers, lang=lang(), bounds=bounds, demo=bool(project.config["project"].get("demo")),
