@@ -66,9 +66,9 @@ def phase_layers(project_dir: str, repeat: int, compare_geojson: bool) -> dict[s
     t0 = time.perf_counter()
     import streamlit_folium  # noqa: F401
 
+    from layers.project import Project
     from maps.layer_data import firm_class_string, prepare_map_layers, read_map_frames
     from maps.webmap import build_map, overlay_group
-    from layers.project import Project
     out: dict[str, Any] = {"import_s": round(time.perf_counter() - t0, 3)}
 
     project = Project.open(project_dir)
@@ -109,9 +109,9 @@ def phase_layers(project_dir: str, repeat: int, compare_geojson: bool) -> dict[s
     t = time.perf_counter()
     import mapclassify  # noqa: F401
     out["mapclassify_import_s"] = round(time.perf_counter() - t, 3)
-    from maps.choropleth import classify
     from analysis.explain import explain_unit
     from analysis.unitcard import unit_card
+    from maps.choropleth import classify
     firm_classes = firm_class_string(layers.firm_order, ev.firms["class"])
     keys = (ev.units["unit_kind"].astype(str) + "|" + ev.units["unit_id"].astype(str)).tolist()
     colouring = []

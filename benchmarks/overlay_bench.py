@@ -15,10 +15,11 @@ import json
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -45,7 +46,7 @@ class Pairs:
     area: np.ndarray
 
     @classmethod
-    def of(cls, parcel: Any, park: Any, area: Any) -> "Pairs":
+    def of(cls, parcel: Any, park: Any, area: Any) -> Pairs:
         parcel, park, area = (np.asarray(parcel, dtype=np.int64), np.asarray(park, dtype=np.int64),
                               np.asarray(area, dtype=float))
         keep = area > 0
@@ -254,7 +255,7 @@ def bench_overlay(city: dict[str, gpd.GeoDataFrame], repeat: int = 3, *, duckdb:
         for threads in (1, 2):
             name = f"shapely_boundary_pairs_{threads}t"
             say(name)
-            methods[name], res = timed(lambda: boundary_pairs_overlay(parcels, parks, threads), repeat, unprepare)
+            methods[name], res = timed(lambda threads=threads: boundary_pairs_overlay(parcels, parks, threads), repeat, unprepare)
             checks[name] = compare_pairs(ref, res, parcel_area)
     if duckdb:
         methods["duckdb"], checks["duckdb"] = _bench_duckdb(parcels, parks, parcel_area, ref, repeat)
@@ -301,7 +302,7 @@ def _bench_duckdb(parcels: np.ndarray, parks: np.ndarray, parcel_area: np.ndarra
     for name in DUCKDB_FORMULATIONS:
         say(f"duckdb: {name}")
         try:
-            timing, res = timed(lambda: db.run(name), repeat)
+            timing, res = timed(lambda name=name: db.run(name), repeat)
         except Exception as exc:  # noqa: BLE001
             result["formulations"][name] = {"error": f"{type(exc).__name__}: {exc}"}
             continue

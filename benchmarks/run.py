@@ -45,8 +45,8 @@ def _versions() -> dict[str, str | None]:
         except Exception:  # noqa: BLE001 - a missing optional package is just reported
             out[module] = None
     try:
-        import shapely  # noqa: PLC0415
         import pyogrio  # noqa: PLC0415
+        import shapely  # noqa: PLC0415
 
         out["geos"] = shapely.geos_version_string
         out["gdal"] = pyogrio.__gdal_version_string__
@@ -90,7 +90,8 @@ def _child(module: str, args: list[str]) -> dict[str, Any]:
                           stderr=None, text=True)
     wall = time.perf_counter() - start
     if proc.returncode != 0:
-        how = f"was killed by {signal.Signals(-proc.returncode).name}" if proc.returncode < 0 else f"exited with {proc.returncode}"
+        code = proc.returncode
+        how = f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited with {code}"
         return {"error": f"python -m {module} {' '.join(args)} {how} (its stderr is above)", "wall_s": round(wall, 3)}
     result = json.loads(proc.stdout)
     result["wall_s"] = round(wall, 3)

@@ -11,8 +11,9 @@ import datetime as dt
 import json
 import warnings
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -98,7 +99,7 @@ def write_dbf(path: Path, fields: Iterable[tuple[str, str, int, int]], records: 
     out += b"\x0d"
     for rec in records:
         out += b" "
-        for (name, kind, length, decimals), value in zip(fields, rec):
+        for (_name, kind, length, decimals), value in zip(fields, rec):
             if value is None:
                 cell = b" " * length
             elif kind == "C":

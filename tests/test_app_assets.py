@@ -1,4 +1,4 @@
-"""The app's own front-end assets: Leaflet and Leaflet.draw shipped and pinned, served from a per-user folder; map view helpers."""
+"""The app's front-end assets: Leaflet and Leaflet.draw shipped and pinned, served from a per-user folder; map view."""
 
 from __future__ import annotations
 

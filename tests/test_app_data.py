@@ -24,8 +24,15 @@ from layers.importer import import_source
 from layers.problems import InputError, Problem
 from layers.project import Project
 from tests.bureau import gbk_shapefile_zip
-from tests.hostile import (make_csv_lonlat_gbk, make_filegdb, make_gbk_parcels_zip, make_gpkg, make_multi_shapefile_zip,
-                           make_xlsx, make_zip_slip)
+from tests.hostile import (
+    make_csv_lonlat_gbk,
+    make_filegdb,
+    make_gbk_parcels_zip,
+    make_gpkg,
+    make_multi_shapefile_zip,
+    make_xlsx,
+    make_zip_slip,
+)
 
 OWNER = "宁波甬江机械有限公司"  # first row's 权利人 in tests.bureau.parcels_gdf, GBK in the DBF
 pytestmark = pytest.mark.filterwarnings("ignore:.crs. was not provided:UserWarning")  # tests.bureau writes, then adds a .prj

@@ -217,7 +217,8 @@ def test_siting_draw_a_search_area_in_chromium(app_server, browser_page, indepen
     import geopandas as gpd
 
     centre = gpd.GeoSeries([shapely.centroid(unrestricted.candidates[0]["geometry"])], crs=_data.crs).to_crs(4326).iloc[0]
-    x, y = frame.evaluate(f"() => {{ const p = window.map.latLngToContainerPoint([{centre.y}, {centre.x}]); return [p.x, p.y]; }}")
+    x, y = frame.evaluate(
+        f"() => {{ const p = window.map.latLngToContainerPoint([{centre.y}, {centre.x}]); return [p.x, p.y]; }}")
     box = iframe.bounding_box()
     frame.click(".leaflet-draw-draw-rectangle")
     page.mouse.move(box["x"] + x - 70, box["y"] + y - 70)

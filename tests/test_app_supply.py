@@ -71,7 +71,8 @@ def test_list_counts_and_unsupplied_area_from_the_parcels_layer(supply_app, demo
     when = pd.Timestamp(cfg.get("evaluation_date", f"{cfg['year']}-12-31"))
     days = demo_project.config["supply"]["idle_after_days"]
     status = parcels["supply_status"]
-    late = (status == "supplied") & (pd.to_datetime(parcels["agreed_start_date"], errors="coerce") <= when - pd.Timedelta(days=days))
+    agreed = pd.to_datetime(parcels["agreed_start_date"], errors="coerce")
+    late = (status == "supplied") & (agreed <= when - pd.Timedelta(days=days))
     expected = {"批而未供": int((status == "unsupplied").sum()), "闲置土地": int((status == "idle").sum()),
                 "逾期未开工": int(late.sum())}
     table = _frame_with(supply_app, "宗地编号")

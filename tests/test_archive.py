@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile import UTF8_NAME_FLAG, make_zip_slip, write_zip
 from layers.archive import extract_zip, find_datasets
 from layers.problems import InputError
+from tests.hostile import UTF8_NAME_FLAG, make_zip_slip, write_zip
 
 
 def test_gbk_member_names_without_utf8_flag_are_repaired(tmp_path):

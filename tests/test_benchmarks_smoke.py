@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 import shapely
 
-from benchmarks.overlay_bench import (DuckDBOverlay, DUCKDB_FORMULATIONS, Pairs, compare_pairs,
-                                      geopandas_overlay, landpark_overlay)
+from benchmarks.overlay_bench import DUCKDB_FORMULATIONS, DuckDBOverlay, Pairs, compare_pairs, geopandas_overlay, landpark_overlay
 from benchmarks.run import goal_checks
 from benchmarks.synthetic import make_city
 from layers.schema import LAYERS

@@ -11,8 +11,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from i18n.numbers import (MISSING, column_kind, format_count, format_far, format_int, format_money, format_mu,
-                          format_per_mu, format_ratio, format_score, format_value, is_missing)
+from i18n.numbers import (
+    MISSING,
+    column_kind,
+    format_count,
+    format_far,
+    format_int,
+    format_money,
+    format_mu,
+    format_per_mu,
+    format_ratio,
+    format_score,
+    format_value,
+    is_missing,
+)
 from tests.test_cli_foundation import landpark
 
 

@@ -108,7 +108,8 @@ def test_four_bureau_sources_import_into_one_project_in_place(tmp_path):
     assert ("parcels", "duplicate_id", "P002") in codes
     ent = issues[issues["layer"] == "enterprises"]
     assert ent["field"].eq("tax_10k_yuan").any()
-    assert ent["value"].astype(str).str.contains("91440300708461136X").any() or ent["feature"].astype(str).str.contains("91440300708461136X").any()
+    code = "91440300708461136X"
+    assert ent["value"].astype(str).str.contains(code).any() or ent["feature"].astype(str).str.contains(code).any()
     # the repaired bow-tie is a polygon with the two triangles' area (2 × 50 × 100 / 2 m² = 5000 m²)
     p3 = parcels.loc[parcels["parcel_id"] == "P003"].geometry.iloc[0]
     assert p3.geom_type in ("Polygon", "MultiPolygon") and shapely.is_valid(p3)

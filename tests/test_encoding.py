@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile import PARK_NAMES, write_dbf
 from layers import encoding as enc_module
 from layers.encoding import (
     EncodingDetection,
@@ -18,6 +17,7 @@ from layers.encoding import (
     detect_dbf_encoding,
 )
 from layers.problems import InputError
+from tests.hostile import PARK_NAMES, write_dbf
 
 NAME_FIELD = (("园区名称", "C", 40, 0),)
 

@@ -20,16 +20,15 @@ import pandas as pd
 import pytest
 import shapely
 
-from reports import (FORMATS, MissingFontError, find_cjk_font, indicator_comparison, select_units,
-                              unit_issues)
-from reports.bundle import export_all, parse_formats
-from reports.gpkg import read_aliases
-from reports.html import find_leaflet, score_colour
-from reports.staticmap import nice_length, polygon_path
 from analysis.inputs import load_inputs
 from analysis.score import evaluate
 from layers.problems import InputError, Problem
 from layers.project import Project
+from reports import FORMATS, MissingFontError, find_cjk_font, indicator_comparison, select_units, unit_issues
+from reports.bundle import export_all, parse_formats
+from reports.gpkg import read_aliases
+from reports.html import find_leaflet, score_colour
+from reports.staticmap import nice_length, polygon_path
 
 X0, Y0 = 560_000.0, 3_300_000.0  # EPSG:4549, ~29.8°N 120.6°E
 NAMES = {"L1": "东区工业保护线", "K1": "甲园区", "K2": "乙园区", "M1": "丙小微园"}
@@ -289,7 +288,8 @@ def test_geopackage_layers_aliases_and_default_style(exported):
     assert counts == {"units": 4, "enterprises": 6, "parcels": 8, "data_issues": 2}
     assert read_aliases(gpkg, "units")["tax_per_mu"] == "亩均税收（万元/亩）"
     with sqlite3.connect(gpkg) as con:
-        style = con.execute("SELECT f_geometry_column, styleQML, useAsDefault FROM layer_styles WHERE f_table_name='units'").fetchone()
+        style = con.execute("SELECT f_geometry_column, styleQML, useAsDefault FROM layer_styles "
+                            "WHERE f_table_name='units'").fetchone()
         geom = con.execute("SELECT column_name FROM gpkg_geometry_columns WHERE table_name='units'").fetchone()[0]
         fields = [r[1] for r in con.execute("PRAGMA table_info(units)")]
     assert style[0] == geom and style[2] == 1 and max(map(len, fields)) <= 63

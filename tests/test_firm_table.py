@@ -14,7 +14,8 @@ from analysis.firm_table import class_counts, class_floors, filter_firms, firm_t
 @pytest.fixture
 def table():
     firms = pd.DataFrame({
-        "name": ["宁波甲模具有限公司", "宁波乙塑胶有限公司", "宁波丙模具有限公司", "宁波丁电子有限公司", "宁波戊有限公司", "己厂"],
+        "name": ["宁波甲模具有限公司", "宁波乙塑胶有限公司", "宁波丙模具有限公司", "宁波丁电子有限公司", "宁波戊有限公司",
+                 "己厂"],
         "group": ["above", "above", "below", "below", "below", None],
         "score": [120.0, 80.0, 60.0, 40.0, np.nan, np.nan],
         "class": ["A", "B", "A", "D", None, None],

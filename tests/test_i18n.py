@@ -22,7 +22,7 @@ import json
 import subprocess
 import sys
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 # The code as imported (the checkout when editable, site-packages when CI tests the wheel); docs/ beside tests/.
@@ -98,7 +98,7 @@ def _files(roots=SCANNED) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def _tree(path: str) -> ast.Module:
     tree = ast.parse((ROOT / path).read_text(encoding="utf-8"), filename=path)
     for node in ast.walk(tree):
@@ -290,7 +290,7 @@ def _helper_definitions(tree: ast.Module) -> set[ast.AST]:
     return {n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name in HELPERS}
 
 
-@lru_cache(maxsize=None)
+@cache
 def scan(roots: tuple[str, ...] = SCANNED) -> tuple[list[Use], list[str]]:
     """(translation uses with their keys, dynamic keys that could not be resolved)."""
     uses: list[Use] = []

@@ -44,7 +44,8 @@ def test_project_roundtrip_and_issues(tmp_path):
     issues = project.data_issues()
     assert issues.loc[0, "feature"] == "P1" and issues.loc[0, "code"] == "duplicate_id"
     # re-importing a layer replaces its issues, keeps other layers'
-    project.write_layer("roads", gpd.GeoDataFrame({"road_id": ["R1"]}, geometry=[shapely.LineString([(500000, 3300000), (500100, 3300000)])],
+    road = shapely.LineString([(500000, 3300000), (500100, 3300000)])
+    project.write_layer("roads", gpd.GeoDataFrame({"road_id": ["R1"]}, geometry=[road],
                                                   crs="EPSG:4549"), issues=[Problem("warning", "x", "road issue", layer="roads")])
     project.write_layer("parcels", parcels(2), issues=[])
     assert set(project.data_issues()["layer"]) == {"roads"}
@@ -80,4 +81,4 @@ def test_bad_toml_names_the_file(tmp_path):
     project = Project.create(tmp_path / "p")
     project.config_path.write_text("[project\nyear = 2024\n", encoding="utf-8")
     with pytest.raises(InputError, match="landpark.toml"):
-        project.config
+        _ = project.config

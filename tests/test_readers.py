@@ -12,10 +12,10 @@ import pyogrio
 import pytest
 import shapely
 
-from tests import hostile as H
 from layers.problems import InputError
 from layers.readers import SourceCRSError, read_source
 from spatial.crs import CRSError
+from tests import hostile as H
 
 
 def codes(read) -> list[str]:

@@ -42,7 +42,8 @@ def test_drawn_polygon_becomes_project_crs_and_keeps_its_area():
 def test_lines_points_and_empty_drawings_are_not_search_areas():
     assert area_from_features(None, GK) is None
     assert area_from_features([], GK) is None
-    assert area_from_features([feature(shapely.Point(120, 30)), feature(shapely.LineString([(120, 30), (120.1, 30)]))], GK) is None
+    no_polygon = [feature(shapely.Point(120, 30)), feature(shapely.LineString([(120, 30), (120.1, 30)]))]
+    assert area_from_features(no_polygon, GK) is None
     assert area_from_features([{"type": "Feature", "geometry": None}, {"bogus": 1}], GK) is None
 
 

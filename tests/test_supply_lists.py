@@ -50,8 +50,10 @@ def district():
     }, geometry=geoms, crs=GK)
     parcels = prepare_parcels(parcels, CONFIG)
     # A park holding P1–P4 whole; a micro park inside it holding P1 whole; a line covering 40 % of P2 only.
-    park = gpd.GeoDataFrame({"park_id": ["YQ"], "name": ["园区甲"]}, geometry=[shapely.box(X0 - 50, Y0 - 50, X0 + 450, Y0 + 350)], crs=GK)
-    micro = gpd.GeoDataFrame({"park_id": ["XW"], "name": ["小微乙"]}, geometry=[shapely.box(X0 - 10, Y0 - 10, X0 + 110, Y0 + 110)], crs=GK)
+    park = gpd.GeoDataFrame({"park_id": ["YQ"], "name": ["园区甲"]},
+                            geometry=[shapely.box(X0 - 50, Y0 - 50, X0 + 450, Y0 + 350)], crs=GK)
+    micro = gpd.GeoDataFrame({"park_id": ["XW"], "name": ["小微乙"]},
+                             geometry=[shapely.box(X0 - 10, Y0 - 10, X0 + 110, Y0 + 110)], crs=GK)
     line = gpd.GeoDataFrame({"line_id": ["L"], "name": ["保护线丙"], "level": ["red"]},
                             geometry=[shapely.box(X0 + 200, Y0, X0 + 280, Y0 + 200)], crs=GK)
     units = stack_units({"parks": park, "micro_parks": micro, "protection_lines": line}, GK)

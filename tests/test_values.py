@@ -152,7 +152,8 @@ def test_constraint_and_park_kinds():
     assert list(values[:6]) == ["urban_boundary", "permanent_farmland", "permanent_farmland", "ecological_redline",
                                 "ecological_redline", "urban_boundary"]
     assert [(i.row, i.code) for i in issues] == [(6, "unknown_value")]
-    values, issues = parse_park_kind(pd.Series(["综合园区", "综合型", "特色园区", "专业园区", "集聚区", "产业集聚区", "Specialty"]))
+    kinds = ["综合园区", "综合型", "特色园区", "专业园区", "集聚区", "产业集聚区", "Specialty"]
+    values, issues = parse_park_kind(pd.Series(kinds))
     assert list(values) == ["comprehensive", "comprehensive", "specialty", "specialty", "cluster_zone", "cluster_zone",
                             "specialty"]
     assert issues == []
