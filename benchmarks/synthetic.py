@@ -287,25 +287,20 @@ def make_city(n_parcels: int, *, complex: bool = False, seed: int = 0) -> dict[s
     full = ys[: n_parcels // nx + 1]
     parks, park_blocks, park_radius = _parks(rng, n_parcels, xs, full, complex)
 
-    n_micro = max(1, round(n_parcels / PARCELS_PER_MICRO_PARK))
-    micro_geoms = _scattered_units(rng, n_micro, MICRO_PARK_CELLS, xs, full, complex)
-    micro_parks = gpd.GeoDataFrame({
-        "park_id": _ids("XW", n_micro, 5),
-        "name": _numbered("小微园", n_micro),
-        "leading_industries": rng.choice(INDUSTRIES, n_micro).astype(object),
-        "floor_area_m2": rng.uniform(2e4, 8e4, n_micro),
-        "occupancy_rate": rng.uniform(0.5, 1.0, n_micro),
-        "status": np.full(n_micro, "运营", dtype=object),
-    }, geometry=micro_geoms, crs=CRS)
+    def scattered(per_unit: int, cells: int, id_field: str, prefix: str, label: str, status: str,
+                  **extra_columns) -> gpd.GeoDataFrame:
+        """Units of one kind scattered over the full rows, with their id, name, industry and status."""
+        n = max(1, round(n_parcels / per_unit))
+        geoms = _scattered_units(rng, n, cells, xs, full, complex)
+        columns = {id_field: _ids(prefix, n, 5), "name": _numbered(label, n),
+                   "leading_industries": rng.choice(INDUSTRIES, n).astype(object),
+                   **{key: make(n) for key, make in extra_columns.items()}, "status": np.full(n, status, dtype=object)}
+        return gpd.GeoDataFrame(columns, geometry=geoms, crs=CRS)
 
-    n_comm = max(1, round(n_parcels / PARCELS_PER_COMMUNITY))
-    comm_geoms = _scattered_units(rng, n_comm, COMMUNITY_CELLS, xs, full, complex)
-    communities = gpd.GeoDataFrame({
-        "community_id": _ids("SQ", n_comm, 5),
-        "name": _numbered("未来工业社区", n_comm),
-        "leading_industries": rng.choice(INDUSTRIES, n_comm).astype(object),
-        "status": np.full(n_comm, "建设", dtype=object),
-    }, geometry=comm_geoms, crs=CRS)
+    micro_parks = scattered(PARCELS_PER_MICRO_PARK, MICRO_PARK_CELLS, "park_id", "XW", "小微园", "运营",
+                            floor_area_m2=lambda n: rng.uniform(2e4, 8e4, n),
+                            occupancy_rate=lambda n: rng.uniform(0.5, 1.0, n))
+    communities = scattered(PARCELS_PER_COMMUNITY, COMMUNITY_CELLS, "community_id", "SQ", "未来工业社区", "建设")
 
     # Protection lines surround parks in every other block row and column, so lines never overlap.
     spaced = np.flatnonzero((park_blocks[:, 0] % 2 == 0) & (park_blocks[:, 1] % 2 == 0))
