@@ -53,12 +53,12 @@ def bench_demo(workdir: Path) -> dict[str, Any]:
     out: dict[str, Any] = {}
     start = time.perf_counter()
     from analysis.inputs import load_inputs  # noqa: PLC0415 - import time is measured
-    from analysis.score import evaluate  # noqa: PLC0415
-    from analysis.siting import SiteRequest, SitingData, run_siting  # noqa: PLC0415
-    from layers.demo import build_demo_dem, build_demo_layers  # noqa: PLC0415
-    from layers.demo_project import build_demo_project  # noqa: PLC0415
-    from reports import FORMATS  # noqa: PLC0415
-    from reports.bundle import export_all  # noqa: PLC0415
+    from analysis.score import evaluate
+    from analysis.siting import SiteRequest, SitingData, run_siting
+    from layers.demo import build_demo_dem, build_demo_layers
+    from layers.demo import build_demo_project
+    from reports import FORMATS
+    from reports.bundle import export_all
 
     out["import_s"] = round(time.perf_counter() - start, 3)
     say("generating the demo layers…")

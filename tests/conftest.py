@@ -30,7 +30,7 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture(scope="session")
 def demo_project(tmp_path_factory):
     """The demo district, generated once per test session."""
-    from layers.demo_project import build_demo_project
+    from layers.demo import build_demo_project
 
     root = tmp_path_factory.mktemp("demo") / "district"
     return build_demo_project(root)
