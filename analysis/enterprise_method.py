@@ -6,31 +6,30 @@ published source the defaults follow.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pandas as pd
 
 from analysis.enterprise import GROUPS
 from analysis.indicators import INDICATORS
+from layers.settings import EnterpriseSettings
 
 CONFIG = "landpark.toml"
 
 
-def indicator_table(enterprise_cfg: dict[str, Any], benchmarks: dict[str, dict[str, float]], group: str) -> pd.DataFrame:
+def indicator_table(enterprise: EnterpriseSettings, benchmarks: dict[str, dict[str, float]], group: str) -> pd.DataFrame:
     """One row per indicator of `group` ("above"/"below"): indicator, label, unit, formula, weight,
     weight_share (weight ÷ Σ weights), configured benchmark, applied benchmark (what the evaluation
     used: the fixed value, or the (k ×) mean of the year), missing rule and config key."""
     section = GROUPS[group]
-    gcfg = enterprise_cfg.get(section) or {}
-    names = list(gcfg.get("indicators", []))
-    weights = [float(w) for w in gcfg.get("weights", [])][: len(names)]
-    weights += [float("nan")] * (len(names) - len(weights))
-    fixed = list(gcfg.get("benchmarks", []) or [])
-    fixed = [float(b) for b in fixed[: len(names)]] + [float("nan")] * (len(names) - len(fixed[: len(names)]))
+    settings = enterprise.group(section)
+    names = list(settings.indicators) if settings else []
+    weights = list(settings.weights) if settings else []
+    listed = settings.listed_benchmarks if settings else None
+    fixed = list(listed) if listed is not None else [float("nan")] * len(names)
     applied = benchmarks.get(group, {})
-    missing = dict(gcfg.get("missing", {}) or {})
-    default_rule = gcfg.get("missing_default", "")
-    total = sum(w for w in weights if w == w)
+    total = sum(weights)
     rows = []
     for name, weight, bench in zip(names, weights, fixed):
         d = INDICATORS.get(name)
@@ -39,39 +38,38 @@ def indicator_table(enterprise_cfg: dict[str, Any], benchmarks: dict[str, dict[s
             "formula": d.formula if d else "", "weight": weight,
             "weight_share": weight / total if total > 0 else float("nan"),
             "benchmark_config": bench, "benchmark_applied": float(applied.get(name, float("nan"))),
-            "missing_rule": missing.get(name, default_rule),
+            "missing_rule": settings.rule(name) if settings else "",
             "config_key": f"{CONFIG} [enterprise.{section}]",
         })
     return pd.DataFrame(rows, columns=["indicator", "label", "unit", "formula", "weight", "weight_share",
                                        "benchmark_config", "benchmark_applied", "missing_rule", "config_key"])
 
 
-def settings_rows(enterprise_cfg: dict[str, Any]) -> pd.DataFrame:
+def settings_rows(enterprise: EnterpriseSettings) -> pd.DataFrame:
     """The general settings (benchmark mode, k, cap) and the class rules: key, value, config key."""
-    rows = []
-    for key in ("benchmark_mode", "k", "cap_multiple"):
-        if key in enterprise_cfg:
-            rows.append({"key": key, "value": _text(enterprise_cfg[key]), "config_key": f"{CONFIG} [enterprise]"})
-    classes = enterprise_cfg.get("classes", {}) or {}
-    method = classes.get("method")
-    for key, value in classes.items():
-        if key == "percentile_cuts" and method != "percentile" or key == "score_thresholds" and method != "score":
+    rows = [{"key": key, "value": _text(value), "config_key": f"{CONFIG} [enterprise]"}
+            for key, value in (("benchmark_mode", enterprise.benchmark_mode), ("k", enterprise.k),
+                               ("cap_multiple", enterprise.cap_multiple))]
+    classes = enterprise.classes
+    for field in dataclasses.fields(classes):
+        key = field.name
+        if key == "percentile_cuts" and classes.method != "percentile" or key == "score_thresholds" and classes.method != "score":
             continue  # the rule of the other method is not in use
-        rows.append({"key": f"classes.{key}", "value": _text(value), "config_key": f"{CONFIG} [enterprise.classes]"})
+        rows.append({"key": f"classes.{key}", "value": _text(getattr(classes, key)),
+                     "config_key": f"{CONFIG} [enterprise.classes]"})
     return pd.DataFrame(rows, columns=["key", "value", "config_key"])
 
 
-def class_rule(enterprise_cfg: dict[str, Any]) -> dict[str, Any]:
+def class_rule(enterprise: EnterpriseSettings) -> dict[str, Any]:
     """The class rule in use: {"method": "percentile", "cuts": (a, b, c)} or {"method": "score",
     "thresholds": (a, b, c)}, plus new_firm_years and listed_as_t."""
-    classes = enterprise_cfg.get("classes", {}) or {}
-    method = classes.get("method", "percentile")
-    out: dict[str, Any] = {"method": method, "new_firm_years": classes.get("new_firm_years"),
-                           "listed_as_t": bool(classes.get("listed_as_t", False))}
-    if method == "percentile":
-        out["cuts"] = tuple(float(c) for c in classes.get("percentile_cuts", ()))
+    classes = enterprise.classes
+    out: dict[str, Any] = {"method": classes.method, "new_firm_years": classes.new_firm_years,
+                           "listed_as_t": classes.listed_as_t}
+    if classes.method == "percentile":
+        out["cuts"] = classes.percentile_cuts
     else:
-        out["thresholds"] = tuple(float(c) for c in classes.get("score_thresholds", ()))
+        out["thresholds"] = classes.score_thresholds
     return out
 
 

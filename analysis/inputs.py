@@ -29,7 +29,7 @@ class EvaluationInputs:
     parcels: gpd.GeoDataFrame
     enterprises: pd.DataFrame
     approvals: gpd.GeoDataFrame | None
-    config: Config  # validated landpark.toml (typed sections; `config[...]` gives the tables)
+    config: Config  # validated landpark.toml (typed sections: `config.supply.floor_ratio` …)
     data_issues: pd.DataFrame = field(default_factory=pd.DataFrame)
     crs: Any = None
 

@@ -18,14 +18,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from analysis.units import overlay_units
+from analysis.units import UNIT_PRIORITY, overlay_units
 from layers.config import Config, config_from_dict
 
 __all__ = ["LIST_CATEGORIES", "UNIT_PRIORITY", "evaluation_date", "land_lists", "list_summary"]
 
 LIST_CATEGORIES = ("unsupplied", "idle", "idle_by_date")
-# A parcel's "own" unit is the most specific kind that holds it (as analysis.siting.run.UNIT_PRIORITY).
-UNIT_PRIORITY = ("future_communities", "micro_parks", "parks", "protection_lines")
 LIST_COLUMNS = ["parcel_id", "category", "supply_status", "land_use", "area_mu", "approval_id", "approved_date",
                 "years_since_approval", "supply_date", "agreed_start_date", "days_since_agreed_start",
                 "unit_id", "unit_name", "unit_kind", "units"]
@@ -47,7 +45,7 @@ def _iso(dates: pd.Series) -> np.ndarray:
 
 
 def land_lists(parcels: gpd.GeoDataFrame, units: gpd.GeoDataFrame, flags: pd.DataFrame,
-               approvals: pd.DataFrame | None, config: dict[str, Any]) -> gpd.GeoDataFrame:
+               approvals: pd.DataFrame | None, config: Config | Mapping[str, Any]) -> gpd.GeoDataFrame:
     """Every parcel of the three lists, largest first within each category, geometry in the parcels' CRS.
 
     `parcels` are prepared (area_mu, _scale; `analysis.inputs.prepare_parcels`), `units` stacked

@@ -24,6 +24,8 @@ from spatial.area import MU_M2
 from spatial.overlay import intersection_area_pairs
 
 SUPPLIED_STATUSES = ("supplied", "built", "idle")
+# A parcel's or site's "own" unit is the most specific kind that holds it: smallest first.
+UNIT_PRIORITY = ("future_communities", "micro_parks", "parks", "protection_lines")
 
 
 @dataclass

@@ -72,9 +72,8 @@ def phase_layers(project_dir: str, repeat: int, compare_geojson: bool) -> dict[s
     out: dict[str, Any] = {"import_s": round(time.perf_counter() - t0, 3)}
 
     project = Project.open(project_dir)
-    cfg = project.config.get("app", {}).get("map", {})
-    kwargs = {"precision": float(cfg.get("precision_deg", 1e-5)), "simplify_m": float(cfg.get("simplify_m", 1.0)),
-              "parcel_limit": int(cfg.get("parcel_limit", 60000))}
+    cfg = project.config.app.map
+    kwargs = {"precision": cfg.precision_deg, "simplify_m": cfg.simplify_m, "parcel_limit": cfg.parcel_limit}
     t = time.perf_counter()
     frames = read_map_frames(project)
     out["read_s"] = round(time.perf_counter() - t, 3)
@@ -274,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="landpark-app-bench-") as tmp:
         project_dir = args.project
         if project_dir is None:
-            from layers.demo_project import build_demo_project
+            from layers.demo import build_demo_project
             say("building the demo district…")
             project_dir = str(build_demo_project(Path(tmp) / "demo").root)
         from benchmarks.run import machine_info

@@ -52,11 +52,10 @@ def bench_demo(workdir: Path) -> dict[str, Any]:
     """Seconds of each step on the demo district built under `workdir`, with its sizes."""
     out: dict[str, Any] = {}
     start = time.perf_counter()
-    from analysis.inputs import load_inputs  # noqa: PLC0415 - import time is measured
+    from analysis.inputs import load_inputs  # import time is measured
     from analysis.score import evaluate
     from analysis.siting import SiteRequest, SitingData, run_siting
-    from layers.demo import build_demo_dem, build_demo_layers
-    from layers.demo import build_demo_project
+    from layers.demo import build_demo_dem, build_demo_layers, build_demo_project
     from reports import FORMATS
     from reports.bundle import export_all
 

@@ -6,15 +6,16 @@ project keeps working when a new setting is added. `load_config` checks every va
 work starts (types and ranges in `layers.settings`); a bad file is an `InputError` naming the
 file, the dotted key, the value and what was expected.
 
-`Config` gives typed sections (`config.enterprise.above_scale.weights`) and, for callers that
-still read tables, the validated merged dict through `config.raw` or `config["section"]`.
+`Config` gives typed sections only (`config.project.crs`, `config.enterprise.above_scale.weights`,
+`config.app.map.classes`); it is not a dict. A dict of settings (tests, in-memory projects) becomes a
+`Config` through `config_from_dict`.
 """
 
 from __future__ import annotations
 
 import copy
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -47,8 +48,8 @@ VALUE_TABLES = frozenset({"enterprise.above_scale.missing", "enterprise.below_sc
 
 
 @dataclass(frozen=True, eq=False)
-class Config(Mapping):
-    """Every section of landpark.toml, typed and validated; `raw` is the same content as a dict."""
+class Config:
+    """Every section of landpark.toml, typed and validated (`import_` is the [import] section)."""
 
     project: ProjectSettings
     import_: ImportSettings
@@ -61,17 +62,6 @@ class Config(Mapping):
     siting: SitingSettings
     app: AppSettings
     source: str
-    raw: dict[str, Any]
-
-    # read-only dict access to the validated tables, for consumers not yet on attributes
-    def __getitem__(self, key: str) -> Any:
-        return self.raw[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.raw)
-
-    def __len__(self) -> int:
-        return len(self.raw)
 
 
 def default_config_text() -> str:
@@ -144,16 +134,14 @@ def _validated(merged: dict[str, Any], source: str) -> Config:
     sections["siting"] = SitingSettings.read(root.sub("siting"), criteria)
     sections["app"] = AppSettings.read(root.sub("app"))
     root.finish()
-    raw = copy.deepcopy(merged)
-    raw["project"]["evaluation_date"] = project.evaluation_date.isoformat()
     return Config(project=project, import_=sections["import"], land_use=sections["land_use"], units=sections["units"],
                   supply=sections["supply"], intensity=sections["intensity"], enterprise=sections["enterprise"],
-                  composite=sections["composite"], siting=sections["siting"], app=sections["app"], source=source,
-                  raw=raw)
+                  composite=sections["composite"], siting=sections["siting"], app=sections["app"], source=source)
 
 
-def config_from_dict(data: Mapping[str, Any], source: str = CONFIG_NAME) -> Config:
-    """Settings given as a (partial) dict, merged over the defaults and validated (tests, in-memory projects)."""
+def config_from_dict(data: Mapping[str, Any] | Config, source: str = CONFIG_NAME) -> Config:
+    """Settings given as a (partial) dict, merged over the defaults and validated (tests, in-memory projects);
+    a `Config` is returned as it is."""
     if isinstance(data, Config):
         return data
     return _validated(_over_defaults(data), source)

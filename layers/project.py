@@ -84,7 +84,7 @@ class Project:
 
     @property
     def crs(self) -> str:
-        return self.config["project"]["crs"]
+        return self.config.project.crs
 
     # ---- layers ----------------------------------------------------------------------
     def layer_names(self) -> list[str]:

@@ -107,7 +107,7 @@ class ProjectSummary:
 
 def project_summary(project: Project) -> ProjectSummary:
     """Settings and layers of `project`; the `data_issues` table is counted apart from the layers."""
-    config = project.config.get("project", {})
+    settings = project.config.project
     rows, issues = [], 0
     if project.gpkg.exists():
         for name, geometry_type in pyogrio.list_layers(project.gpkg):
@@ -121,10 +121,8 @@ def project_summary(project: Project) -> ProjectSummary:
     layers = pd.DataFrame(rows, columns=["layer", "features", "geometry_type"])
     if len(layers):
         layers = layers.sort_values("layer", key=lambda s: s.map(lambda k: order.get(k, len(order)))).reset_index(drop=True)
-    year = config.get("year")
-    return ProjectSummary(root=project.root.resolve(), region=str(config.get("region", "")),
-                          year=int(year) if year is not None else None, crs=str(config.get("crs", "")),
-                          demo=bool(config.get("demo", False)), layers=layers, issue_count=issues)
+    return ProjectSummary(root=project.root.resolve(), region=settings.region, year=settings.year, crs=settings.crs,
+                          demo=settings.demo, layers=layers, issue_count=issues)
 
 
 def recent_file() -> Path:

@@ -20,7 +20,8 @@ from layers.problems import InputError, Problem
 
 __all__ = ["Reader", "ProjectSettings", "ImportSettings", "LandUseSettings", "UnitsSettings", "SupplySettings",
            "IntensitySettings", "EnterpriseGroup", "EnterpriseClasses", "EnterpriseSettings", "CompositeSettings",
-           "SitingIndustry", "SitingAhp", "SitingSettings", "AppSettings", "COMPOSITE_INDICATORS"]
+           "SitingIndustry", "SitingAhp", "SitingSettings", "AppScores", "AppEnterprises", "AppData", "AppMap",
+           "AppSupply", "AppSiting", "AppSettings", "COMPOSITE_INDICATORS"]
 
 # Unit indicators a composite score or a siting criterion may use (columns of the unit table that are
 # "higher or lower is better" figures; see analysis.score.UNIT_KEYS).
@@ -307,13 +308,18 @@ class IntensitySettings:
 
 @dataclass(frozen=True)
 class EnterpriseGroup:
-    """[enterprise.above_scale] / [enterprise.below_scale]: indicators, weights, 基准值, missing-data rules."""
+    """[enterprise.above_scale] / [enterprise.below_scale]: indicators, weights, 基准值, missing-data rules.
+
+    `benchmarks` are the 基准值 the evaluation uses (benchmark_mode = "fixed", else None); `listed_benchmarks`
+    are the ones the file lists whatever the mode (shown as the configured 基准值 beside the applied ones).
+    """
 
     indicators: tuple[str, ...]
     weights: tuple[float, ...]
     benchmarks: tuple[float, ...] | None
     missing: Mapping[str, str]
     missing_default: str
+    listed_benchmarks: tuple[float, ...] | None = None
 
     def rule(self, indicator: str) -> str:
         """The missing-data rule of one indicator."""
@@ -339,7 +345,7 @@ class EnterpriseGroup:
                 raise r.fail(f"missing.{name}", rule, f"a rule for one of this group's indicators ({', '.join(indicators)})")
             missing[name] = r.check_text(r.dotted(f"missing.{name}"), rule, MISSING_RULES)
         group = cls(indicators, weights, benchmarks if benchmark_mode == "fixed" else None, _frozen(missing),
-                    r.text("missing_default", MISSING_RULES))
+                    r.text("missing_default", MISSING_RULES), benchmarks)
         r.finish()
         return group
 
@@ -521,45 +527,112 @@ class SitingSettings:
 
 
 @dataclass(frozen=True)
-class AppSettings:
-    """[app.*]: display settings of the app's pages, one mapping per page (checked, never used by analysis)."""
+class AppScores:
+    """[app.scores]: the 园区评分 page (comparison size, ranking table height)."""
 
-    scores: Mapping[str, Any]
-    enterprises: Mapping[str, Any]
-    data: Mapping[str, Any]
-    map: Mapping[str, Any]
-    supply: Mapping[str, Any]
-    siting: Mapping[str, Any]
+    compare_max_units: int
+    ranking_height: int
+
+
+@dataclass(frozen=True)
+class AppEnterprises:
+    """[app.enterprises]: the 亩均评价 page (score histogram, firm table height)."""
+
+    histogram_bins: int
+    histogram_clip_quantile: float
+    table_height: int
+
+
+@dataclass(frozen=True)
+class AppData:
+    """[app.data]: the 数据管理 page (upload limit, stale uploads, recent projects, table height)."""
+
+    max_upload_mb: float
+    stale_upload_hours: float
+    recent_projects: int
+    table_height: int
+
+
+@dataclass(frozen=True)
+class AppMap:
+    """[app.map]: the overview map (colour classes and scheme, web geometry, size, first-map wait)."""
+
+    classes: int
+    scheme: str
+    fill_opacity: float
+    precision_deg: float
+    simplify_m: float
+    parcel_limit: int
+    merged_simplify_m: float
+    height_px: int
+    class_wait_s: float
+
+
+@dataclass(frozen=True)
+class AppSupply:
+    """[app.supply]: the 供地分析 page (map size and zoom to the selected parcels)."""
+
+    map_height_px: int
+    map_width_px: int
+    selection_zoom_max: int
+    selection_padding_px: int
+
+
+@dataclass(frozen=True)
+class AppSiting:
+    """[app.siting]: the 选址分析 page (form defaults, map size and zoom, upload limit, weight step)."""
+
+    default_area_mu: float
+    map_height_px: int
+    map_width_px: int
+    candidate_zoom_max: int
+    view_padding_px: int
+    upload_max_mb: float
+    weight_step: float
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    """[app.*]: display settings of the app's pages, one typed section per page (checked, never used by analysis)."""
+
+    scores: AppScores
+    enterprises: AppEnterprises
+    data: AppData
+    map: AppMap
+    supply: AppSupply
+    siting: AppSiting
 
     @classmethod
     def read(cls, r: Reader) -> AppSettings:
-        pages = {}
+        pages: dict[str, Any] = {}
         for page, spec in _APP_SPEC.items():
             p = r.sub(page)
             values: dict[str, float | str] = {}
             for name, (kind, low, low_open, high) in spec.items():
                 if kind is int:
-                    values[name] = p.integer(name, low, high)
+                    values[name] = p.integer(name, None if low is None else int(low), None if high is None else int(high))
                 elif kind is str:
                     values[name] = p.text(name, MAP_SCHEMES)
                 else:
                     values[name] = p.number(name, low, high, low_open=low_open)
             p.finish()
-            pages[page] = _frozen(values)
+            pages[page] = _APP_PAGES[page](**values)
         r.finish()
         return cls(**pages)
 
 
-# page → key → (type, low, low exclusive, high); str keys are map colour schemes. The bounds are whole numbers,
-# so they serve both the int and the float keys.
-_APP_SPEC: dict[str, dict[str, tuple[type, int | None, bool, int | None]]] = {
+_APP_PAGES: dict[str, type] = {"scores": AppScores, "enterprises": AppEnterprises, "data": AppData, "map": AppMap,
+                               "supply": AppSupply, "siting": AppSiting}
+# page → key → (type, low, low exclusive, high); str keys are map colour schemes. Every key of a page's
+# dataclass is listed here (the dataclass refuses a missing or extra one).
+_APP_SPEC: dict[str, dict[str, tuple[type, float | None, bool, float | None]]] = {
     "scores": {"compare_max_units": (int, 1, False, None), "ranking_height": (int, 1, False, None)},
     "enterprises": {"histogram_bins": (int, 1, False, None), "histogram_clip_quantile": (float, 0, True, 1),
                     "table_height": (int, 1, False, None)},
     "data": {"max_upload_mb": (float, 0, True, None), "stale_upload_hours": (float, 0, False, None),
              "recent_projects": (int, 0, False, None), "table_height": (int, 1, False, None)},
     "map": {"classes": (int, 2, False, None), "scheme": (str, None, False, None), "fill_opacity": (float, 0, False, 1),
-            "precision_deg": (float, 0, True, None), "simplify_m": (float, 0, False, None),
+            "precision_deg": (float, 0, True, 0.01), "simplify_m": (float, 0, False, None),
             "parcel_limit": (int, 0, False, None), "merged_simplify_m": (float, 0, False, None),
             "height_px": (int, 1, False, None), "class_wait_s": (float, 0, False, None)},
     "supply": {"map_height_px": (int, 1, False, None), "map_width_px": (int, 1, False, None),

@@ -6,7 +6,6 @@ report decides an import: `blocking` problems stop it, the rest are kept as data
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,11 +16,13 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from layers.config import Config, default_config
 from layers.encoding import EncodingDetection
 from layers.normalize import NormalizedTable, normalize_table
 from layers.problems import InputError, Problem, ProblemList, Severity
 from layers.readers import SourceRead, read_source
 from layers.schema import LayerSpec, layer_spec
+from layers.settings import ImportSettings
 from spatial.area import MU_M2, ellipsoidal_area_m2
 from spatial.crs import CRSDetection, CRSError
 from spatial.overlay import self_overlaps
@@ -94,11 +95,13 @@ class ValidationReport:
 def validate_source(path: str | Path, kind: str, *, layer: str | None = None, encoding: str | None = None,
                     crs: str | int | None = None, land_use_standard: str | None = None,
                     overrides: dict[str, str] | None = None, project_extent: tuple | None = None,
-                    project_crs: str | None = None, config: Mapping[str, Any] | None = None) -> ValidationReport:
-    """Read `path` as layer `kind` and report every problem; never raises for bad content."""
+                    project_crs: str | None = None, config: Config | None = None) -> ValidationReport:
+    """Read `path` as layer `kind` and report every problem; never raises for bad content.
+
+    The tolerances are `[import]` of `config` (the project's settings; the shipped defaults without one)."""
     spec = layer_spec(kind)
     report = ValidationReport(source=str(path), kind=kind)
-    settings = (config or {}).get("import", {})
+    settings = (config or default_config()).import_
     try:
         read = read_source(path, layer=layer, encoding=encoding, crs=crs)
     except CRSError as exc:
@@ -186,7 +189,7 @@ def _check_duplicate_ids(report: ValidationReport, frame: pd.DataFrame, spec: La
 
 
 def _check_geometry(report: ValidationReport, frame: gpd.GeoDataFrame, spec: LayerSpec, labels: np.ndarray,
-                    settings: dict) -> gpd.GeoDataFrame:
+                    settings: ImportSettings) -> gpd.GeoDataFrame:
     """Report missing/empty/invalid/wrong-type geometry and repair invalid polygons (kept polygons)."""
     if not isinstance(frame, gpd.GeoDataFrame):
         report.problems.add("error", "no_geometry", f"a {spec.kind} layer needs geometry, but the source has none",
@@ -228,7 +231,7 @@ def _check_geometry(report: ValidationReport, frame: gpd.GeoDataFrame, spec: Lay
         ok = present & ~wrong
         if ok.any():
             areas[ok] = ellipsoidal_area_m2(frame.geometry.to_numpy()[ok], frame.crs)
-        small = ok & (areas < float(settings.get("min_parcel_area_m2", 10.0)))
+        small = ok & (areas < settings.min_parcel_area_m2)
         for label, a in zip(labels[small], areas[small]):
             report.problems.add("warning", "tiny_polygon", f"polygon area is only {a:.2f} m² ({a / MU_M2:.4f} 亩)",
                                 feature=str(label), **where)
@@ -236,7 +239,7 @@ def _check_geometry(report: ValidationReport, frame: gpd.GeoDataFrame, spec: Lay
 
 
 def _check_extent(report: ValidationReport, frame: gpd.GeoDataFrame, labels: np.ndarray, project_extent,
-                  project_crs, settings: dict) -> None:
+                  project_crs, settings: ImportSettings) -> None:
     """Features outside the CRS's area of use, or far outside the project's extent, are named."""
     where = dict(source=report.source, layer=report.layer)
     geoms = frame.geometry
@@ -264,7 +267,7 @@ def _check_extent(report: ValidationReport, frame: gpd.GeoDataFrame, labels: np.
                 for label in labels[present][outside][:200]:
                     report.problems.add("warning", code, msg, feature=str(label), **where)
     if project_extent is not None and project_crs is not None:
-        buffer_m = float(settings.get("outside_extent_buffer_m", 20000.0))
+        buffer_m = settings.outside_extent_buffer_m
         minx, miny, maxx, maxy = project_extent
         box = shapely.box(minx - buffer_m, miny - buffer_m, maxx + buffer_m, maxy + buffer_m)
         in_project = geoms[present].to_crs(project_crs)
@@ -280,9 +283,10 @@ def _check_extent(report: ValidationReport, frame: gpd.GeoDataFrame, labels: np.
                                 **where)
 
 
-def _check_parcel_overlaps(report: ValidationReport, frame: gpd.GeoDataFrame, labels: np.ndarray, settings: dict) -> None:
+def _check_parcel_overlaps(report: ValidationReport, frame: gpd.GeoDataFrame, labels: np.ndarray,
+                           settings: ImportSettings) -> None:
     """Parcels overlapping other parcels would count land twice: name each pair with its overlap area."""
-    tolerance = float(settings.get("parcel_overlap_tolerance_m2", 1.0))
+    tolerance = settings.parcel_overlap_tolerance_m2
     geoms = frame.geometry.to_numpy()
     present = ~(pd.isna(geoms) | shapely.is_empty(geoms))
     idx = np.flatnonzero(present)

@@ -20,6 +20,7 @@ from analysis.explain import FORMULAS
 from analysis.indicators import INDICATORS
 from i18n import TEXT, t
 from i18n.numbers import MISSING, column_kind, format_value, is_missing
+from layers.config import Config
 from layers.problems import InputError
 from layers.schema import LAYERS
 from reports.fonts import CjkFont, MissingFontError, find_cjk_font
@@ -170,9 +171,9 @@ def firm_points(enterprises: pd.DataFrame, parcels: pd.DataFrame) -> tuple[pd.Se
     return points, source
 
 
-def is_demo(config: dict) -> bool:
+def is_demo(config: Config) -> bool:
     """True when landpark.toml marks the project as the generated demo district."""
-    return bool(config.get("project", {}).get("demo", False))
+    return config.project.demo
 
 
 

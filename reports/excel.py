@@ -7,6 +7,7 @@ text, so a bureau can sort, filter and recompute in Excel.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -192,17 +193,15 @@ def _method_sheet(book: _Book, ev: Evaluation) -> None:
 def _method_rows(ev: Evaluation, lang: str) -> list[tuple]:
     cfg = ev.config
     rows: list[tuple] = []
-    project = cfg.get("project", {})
-    for key in ("region", "year", "evaluation_date", "crs", "demo"):
-        if key in project:
-            rows.append((t("project", lang), key, None, _scalar(project[key]), "landpark.toml [project]"))
+    for key, value in _fields(cfg.project):
+        rows.append((t("project", lang), key, None, _scalar(value), "landpark.toml [project]"))
     section = t("exp_unit_formulas", lang)
     for key, (label, formula) in FORMULAS.items():
         rows.append((section, f"{label} {key}" if lang == "zh" else key, formula, None, "Landpark analysis.explain.FORMULAS"))
-    for name in ("units", "supply", "intensity", "land_use"):
-        for key, value in cfg.get(name, {}).items():
-            if not isinstance(value, dict):
-                rows.append((section, key, None, _scalar(value), f"landpark.toml [{name}]"))
+    for name, settings in (("units", cfg.units), ("supply", cfg.supply), ("intensity", cfg.intensity),
+                           ("land_use", cfg.land_use)):
+        for key, value in _fields(settings):
+            rows.append((section, key, None, _scalar(value), f"landpark.toml [{name}]"))
     spec = ev.spec
     section = t("exp_composite", lang)
     rows.append((section, "score", t("exp_score_formula", lang), None, "landpark.toml [composite]"))
@@ -217,14 +216,13 @@ def _method_rows(ev: Evaluation, lang: str) -> list[tuple]:
         rows.append((section, f"grade {grade} ≥", None, value, "landpark.toml [composite] grade_thresholds"))
     rows.append((section, "sensitivity_step", None, spec.step, "landpark.toml [composite] sensitivity_step"))
     section = t("exp_enterprise_method", lang)
-    ent = cfg.get("enterprise", {})
-    source = ent.get("source", "")
-    for key in ("benchmark_mode", "k", "cap_multiple"):
-        if key in ent:
-            rows.append((section, key, None, _scalar(ent[key]), "landpark.toml [enterprise]"))
+    ent = cfg.enterprise
+    source = ent.source
+    for key, value in (("benchmark_mode", ent.benchmark_mode), ("k", ent.k), ("cap_multiple", ent.cap_multiple)):
+        rows.append((section, key, None, _scalar(value), "landpark.toml [enterprise]"))
     for group, benchmarks in (ev.enterprises.benchmarks or {}).items():
-        gcfg = ent.get(f"{group}_scale", {})
-        weights = dict(zip(gcfg.get("indicators", []), gcfg.get("weights", [])))
+        gcfg = ent.group(f"{group}_scale")
+        weights = dict(zip(gcfg.indicators, gcfg.weights)) if gcfg is not None else {}
         glabel = t(f"exp_group_{group}", lang)
         for ind, bench in benchmarks.items():
             d = INDICATORS.get(ind)
@@ -233,10 +231,15 @@ def _method_rows(ev: Evaluation, lang: str) -> list[tuple]:
                 rows.append((section, f"{glabel} · {column_label(ind, lang)} · {t('exp_weight', lang)}", formula,
                              _scalar(weights[ind]), f"landpark.toml [enterprise.{group}_scale] weights; {source}"))
             rows.append((section, f"{glabel} · {column_label(ind, lang)} · {t('exp_benchmark', lang)}", None, _scalar(bench),
-                         f"landpark.toml [enterprise.{group}_scale] benchmarks ({ent.get('benchmark_mode', 'fixed')}); {source}"))
-    for key, value in ent.get("classes", {}).items():
+                         f"landpark.toml [enterprise.{group}_scale] benchmarks ({ent.benchmark_mode}); {source}"))
+    for key, value in _fields(ent.classes):
         rows.append((section, f"classes.{key}", None, _scalar(value), "landpark.toml [enterprise.classes]"))
     return rows
+
+
+def _fields(settings: Any) -> list[tuple[str, Any]]:
+    """(toml key, value) of every setting of a typed section, in the order of landpark.toml."""
+    return [(f.name, getattr(settings, f.name)) for f in dataclasses.fields(settings)]
 
 
 def _scalar(value: Any) -> Any:
@@ -247,7 +250,7 @@ def _scalar(value: Any) -> Any:
         return ", ".join(f"{k}={v}" for k, v in value.items())
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
-    return str(value)
+    return str(value)  # a date: ISO
 
 
 def _sheet_name(name: str) -> str:

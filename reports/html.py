@@ -70,8 +70,7 @@ def export_html(ev: Evaluation, inputs: EvaluationInputs, path: Path, *, lang: s
                                + "{% endmacro %}")
     fmap.add_child(table, name="landpark_table")
     root = fmap.get_root()
-    root.title = t("exp_title", lang).format(region=ev.config.get("project", {}).get("region") or "",
-                                             year=ev.config.get("project", {}).get("year") or "")
+    root.title = t("exp_title", lang).format(region=ev.config.project.region, year=ev.config.project.year)
     text = root.render()
     text = text.replace("<head>", f'<head>\n<meta charset="utf-8"/>\n<title>{html.escape(root.title)}</title>', 1)
     path.write_text(text, encoding="utf-8")
@@ -163,8 +162,8 @@ def _score_legend(lang: str) -> str:
 
 def _table_html(ev: Evaluation, units: pd.DataFrame, lang: str, demo: bool, *, offline_ready: bool) -> str:
     """Title, demo mark and the unit table (static HTML: readable even when the map cannot load)."""
-    project = ev.config.get("project", {})
-    title = t("exp_title", lang).format(region=project.get("region") or "", year=project.get("year") or "")
+    project = ev.config.project
+    title = t("exp_title", lang).format(region=project.region, year=project.year)
     order = units.assign(_r=pd.to_numeric(units["rank"], errors="coerce").fillna(1e9)).sort_values(["unit_kind", "_r", "unit_id"])
     head = "".join(f"<th>{html.escape(short_label(c, lang))}</th>" for c in TABLE_COLUMNS)
     rows = []
@@ -183,8 +182,8 @@ def _table_html(ev: Evaluation, units: pd.DataFrame, lang: str, demo: bool, *, o
                                      f'{html.escape(t("exp_offline_note", lang))}</p>'
                                      "<script>if (typeof L === 'undefined') "
                                      "{document.getElementById('landpark-offline-note').style.display='block';}</script>")
-    sub = " · ".join([t("exp_units_count", lang).format(n=len(units)), f"{t('exp_year', lang)} {project.get('year', '—')}",
-                      f"{t('exp_as_of', lang)} {project.get('evaluation_date', '—')}"])
+    sub = " · ".join([t("exp_units_count", lang).format(n=len(units)), f"{t('exp_year', lang)} {project.year}",
+                      f"{t('exp_as_of', lang)} {project.evaluation_date.isoformat()}"])
     return f"""<section id="landpark-table" style="padding:12px 18px;{_TABLE_FONT}">
 <style>{_TABLE_CSS}</style>
 <h2 style="margin:4px 0">{html.escape(title)}</h2>{banner}<p style="color:#555;margin:2px 0 8px">{html.escape(sub)}</p>{note}

@@ -132,13 +132,13 @@ def export_pdf(ev: Evaluation, inputs: EvaluationInputs, path: Path, *, lang: st
     layers = prepare_layers(geoms, inputs.parcels, inputs.enterprises, ev.members, ev.firms)
     fontprops = register_font(font)
 
-    project = ev.config.get("project", {})
+    project = ev.config.project
     demo = is_demo(ev.config)
     note = t("exp_footer", lang).format(date=dt.date.today().isoformat())
     if demo:
         note = f"{t('demo_banner', lang)} · {note}"
     pdf = ScorecardPDF(font, lang, note)
-    title = t("exp_title", lang).format(region=project.get("region") or "", year=project.get("year") or "")
+    title = t("exp_title", lang).format(region=project.region, year=project.year)
     pdf.set_title(title)
     pdf.set_creator("Landpark")
     _cover(pdf, ev, units.iloc[positions], title, demo)
@@ -162,10 +162,10 @@ def _cover(pdf: ScorecardPDF, ev: Evaluation, units: pd.DataFrame, title: str, d
     pdf.text_line(title, 18, "B", h=9)
     if demo:
         pdf.text_line(t("demo_banner", lang), 11, "B", DEMO_RED, h=6)
-    project = ev.config.get("project", {})
+    project = ev.config.project
     sub = [t("exp_units_count", lang).format(n=len(units)),
-           f"{t('exp_year', lang)} {project.get('year', '—')}",
-           f"{t('exp_as_of', lang)} {project.get('evaluation_date', '—')}"]
+           f"{t('exp_year', lang)} {project.year}",
+           f"{t('exp_as_of', lang)} {project.evaluation_date.isoformat()}"]
     pdf.text_line(" · ".join(sub), 9, color=GREY, h=5)
     pdf.ln(3)
     _section(pdf, t("exp_district_summary", lang))
@@ -230,7 +230,7 @@ def _method_block(pdf: ScorecardPDF, ev: Evaluation) -> None:
     a, b, c = spec.grade_thresholds
     pdf.text_line(t("exp_score_formula", lang), 8.5, h=4.6)
     pdf.text_line(t("exp_grade_rule", lang).format(a=f"{a:g}", b=f"{b:g}", c=f"{c:g}"), 8.5, h=4.6)
-    source = ev.config.get("enterprise", {}).get("source")
+    source = ev.config.enterprise.source
     if source:
         pdf.text_line(_method_text(source, lang), 8.5, h=4.6, color=GREY)
 
@@ -394,17 +394,17 @@ def _method_footer(pdf: ScorecardPDF, ev: Evaluation) -> None:
     """Evaluation year, method, weights and grade rule from landpark.toml, at the foot of the page."""
     lang = pdf.ui_lang
     spec = ev.spec
-    project = ev.config.get("project", {})
+    project = ev.config.project
     weights = "、".join(f"{short_label(n, lang)} {w:g}" for n, w in zip(spec.indicators, spec.weights)) if lang == "zh" else \
         ", ".join(f"{short_label(n, lang)} {w:g}" for n, w in zip(spec.indicators, spec.weights))
     a, b, c = spec.grade_thresholds
     sep = "；" if lang == "zh" else "; "
-    text = sep.join([f"{t('exp_year', lang)} {project.get('year', '—')}",
-                     f"{t('exp_as_of', lang)} {project.get('evaluation_date', '—')}",
+    text = sep.join([f"{t('exp_year', lang)} {project.year}",
+                     f"{t('exp_as_of', lang)} {project.evaluation_date.isoformat()}",
                      t("exp_score_formula", lang),
                      f"{t('exp_weight', lang)}：{weights}" if lang == "zh" else f"{t('exp_weight', lang)}: {weights}",
                      t("exp_grade_rule", lang).format(a=f"{a:g}", b=f"{b:g}", c=f"{c:g}")])
-    source = ev.config.get("enterprise", {}).get("source")
+    source = ev.config.enterprise.source
     if source:
         text += sep + _method_text(source, lang)
     pdf.set_font(FONT, "", 7)

@@ -209,13 +209,14 @@ def test_click_a_park_shows_its_scorecard_and_colour_the_units(app_server, brows
     assert not errors, errors
 
 
-def test_bad_map_settings_fall_back_to_defaults_and_are_named():
-    from ui.map_page import DEFAULTS, settings
+def test_map_settings_are_the_validated_app_map_section():
+    from layers.config import config_from_dict, default_config
+    from layers.problems import InputError
 
-    cfg = settings({"app": {"map": {"classes": "five", "height_px": 0, "precision_deg": 0, "scheme": "natural_breaks",
-                                    "simplify_m": 2}}})
-    assert cfg["classes"] == DEFAULTS["classes"] and cfg["height_px"] == DEFAULTS["height_px"]
-    assert cfg["precision_deg"] == DEFAULTS["precision_deg"]
-    assert cfg["scheme"] == "natural_breaks" and cfg["simplify_m"] == 2.0
-    assert sorted(cfg["_problems"]) == ["classes = 'five'", "height_px = 0", "precision_deg = 0"]
-    assert settings({})["_problems"] == []
+    shipped = default_config().app.map  # the defaults live once, in the shipped toml
+    assert (shipped.classes, shipped.scheme, shipped.height_px, shipped.precision_deg) == (5, "quantiles", 720, 1e-5)
+    cfg = config_from_dict({"app": {"map": {"scheme": "natural_breaks", "simplify_m": 2}}}).app.map
+    assert cfg.scheme == "natural_breaks" and cfg.simplify_m == 2.0 and cfg.classes == shipped.classes
+    for key, value in (("classes", "five"), ("height_px", 0), ("precision_deg", 0), ("precision_deg", 0.05)):
+        with pytest.raises(InputError, match=f"app.map.{key}"):
+            config_from_dict({"app": {"map": {key: value}}})

@@ -50,9 +50,9 @@ def unit_row(ev, uid: str) -> pd.Series:
 
 def test_page_opens_with_every_unit_and_the_toml_weights(app, demo_project, demo_evaluation):
     ev = demo_evaluation
-    cfg = demo_project.config["composite"]
+    cfg = demo_project.config.composite
     weights = {w.key: w.value for w in app.number_input}
-    assert weights == {f"scores_w_{name}": pytest.approx(w) for name, w in zip(cfg["indicators"], cfg["weights"])}
+    assert weights == {f"scores_w_{name}": pytest.approx(w) for name, w in zip(cfg.indicators, cfg.weights)}
     assert {b.key for b in app.button} >= {"scores_reset", "scores_generate"}
     assert app.multiselect(key="scores_units").value == []
     assert app.title[0].value == "园区评分"
@@ -167,7 +167,7 @@ def test_excel_export_of_one_unit_uses_the_edited_weights(app, demo_project, dem
     app.button(key="scores_generate").click().run()
     assert not app.exception
     done = app.session_state["scores_export"]
-    assert done["name"] == f"园区评分_{demo_project.config['project']['year']}_下洋新材料小微企业园.xlsx"
+    assert done["name"] == f"园区评分_{demo_project.config.project.year}_下洋新材料小微企业园.xlsx"
     summary = pd.read_excel(io.BytesIO(done["data"]), sheet_name="汇总")
     fresh = fresh_units
     assert summary["单元编号"].tolist() == ["XW05"]

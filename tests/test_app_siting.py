@@ -80,10 +80,10 @@ def test_form_has_every_option_of_landpark_site(project_env):
     assert [w.label for w in at.checkbox] == ["纳入闲置土地", "纳入低效用地（腾笼换鸟）", "允许位于工业用地保护线外"]
     assert [b.label for b in at.button] == ["开始选址"]
     # Defaults come from [siting] of the project's toml.
-    assert at.number_input(key="siting_top").value == project_env.config["siting"]["top"]
-    assert at.number_input(key="siting_max_slope").value == pytest.approx(project_env.config["siting"]["max_slope_deg"])
+    assert at.number_input(key="siting_top").value == project_env.config.siting.top
+    assert at.number_input(key="siting_max_slope").value == pytest.approx(project_env.config.siting.max_slope_deg)
     assert at.number_input(key="siting_w_industry_match").value == pytest.approx(
-        project_env.config["siting"]["weights"]["industry_match"])
+        project_env.config.siting.weights["industry_match"])
 
 
 def test_a_run_shows_the_candidates_of_an_independent_run(project_env, independent, tmp_path):

@@ -56,7 +56,7 @@ def test_cohort_ratios_equal_the_evaluation(supply_app, demo_evaluation):
     np.testing.assert_allclose(table["当年批次供地率"].to_numpy(float), ev.cohorts["cohort_ratio"].to_numpy(float), rtol=1e-12)
     np.testing.assert_allclose(table["近5年滚动供地率"].to_numpy(float), ev.cohorts["rolling_ratio"].to_numpy(float), rtol=1e-12)
     # The floor flag agrees with the configured 60 % floor, and the last year's warning is shown.
-    floor = ev.config["supply"]["floor_ratio"]
+    floor = ev.config.supply.floor_ratio
     assert table["低于底线"].tolist() == (ev.cohorts["rolling_ratio"] < floor).tolist()
     last = ev.cohorts.iloc[-1]
     if last["rolling_ratio"] < floor:
@@ -67,9 +67,8 @@ def test_cohort_ratios_equal_the_evaluation(supply_app, demo_evaluation):
 
 def test_list_counts_and_unsupplied_area_from_the_parcels_layer(supply_app, demo_project):
     parcels = demo_project.read_layer("parcels")
-    cfg = demo_project.config["project"]
-    when = pd.Timestamp(cfg.get("evaluation_date", f"{cfg['year']}-12-31"))
-    days = demo_project.config["supply"]["idle_after_days"]
+    when = pd.Timestamp(demo_project.config.project.evaluation_date)
+    days = demo_project.config.supply.idle_after_days
     status = parcels["supply_status"]
     agreed = pd.to_datetime(parcels["agreed_start_date"], errors="coerce")
     late = (status == "supplied") & (agreed <= when - pd.Timedelta(days=days))

@@ -87,7 +87,7 @@ def test_class_floors(table):
 def test_indicator_table_from_the_default_config():
     from layers.config import default_config
 
-    ent = default_config()["enterprise"]
+    ent = default_config().enterprise
     applied = {"above": {"tax_per_mu": 24.097, "value_added_per_mu": 136.16}}
     above = indicator_table(ent, applied, "above").set_index("indicator")
     # [enterprise.above_scale]: weights 30, 20, 20, 10, 10, 10 (sum 100), 黄岩 2022 benchmarks.
@@ -105,10 +105,22 @@ def test_indicator_table_from_the_default_config():
     assert below["weight_share"].tolist() == pytest.approx([0.5, 0.5])
 
 
+def test_indicator_table_shows_the_listed_benchmarks_in_mean_mode():
+    from layers.config import config_from_dict
+
+    ent = config_from_dict({"enterprise": {"benchmark_mode": "mean"}}).enterprise
+    assert ent.above_scale.benchmarks is None  # not used by the evaluation in this mode
+    above = indicator_table(ent, {}, "above").set_index("indicator")
+    assert above.loc["tax_per_mu", "benchmark_config"] == pytest.approx(24.097)  # still shown as configured
+
+
 def test_class_rule_and_settings_rows():
-    ent = {"benchmark_mode": "k_mean", "k": 2.0,
-           "classes": {"method": "score", "percentile_cuts": [0.2, 0.6, 0.95], "score_thresholds": [120.0, 90.0, 60.0],
-                       "new_firm_years": 2, "listed_as_t": True}}
+    from layers.config import enterprise_settings
+
+    ent = enterprise_settings({"benchmark_mode": "k_mean", "k": 2.0,
+                               "classes": {"method": "score", "percentile_cuts": [0.2, 0.6, 0.95],
+                                           "score_thresholds": [120.0, 90.0, 60.0], "new_firm_years": 2,
+                                           "listed_as_t": True}})
     assert class_rule(ent) == {"method": "score", "thresholds": (120.0, 90.0, 60.0), "new_firm_years": 2,
                                "listed_as_t": True}
     rows = settings_rows(ent).set_index("key")["value"].to_dict()

@@ -28,14 +28,14 @@ def test_default_toml_has_sources_and_huangyan_numbers():
     text = (Project.create.__globals__["config_text_with"])()
     assert "黄岩" in text and "24.097" in text and "0.2352" in text
     cfg = default_config()
-    assert cfg["enterprise"]["above_scale"]["weights"] == [30, 20, 20, 10, 10, 10]
-    assert cfg["supply"]["floor_ratio"] == 0.60
+    assert cfg.enterprise.above_scale.weights == (30, 20, 20, 10, 10, 10)
+    assert cfg.supply.floor_ratio == 0.60
 
 
 def test_project_roundtrip_and_issues(tmp_path):
     project = Project.create(tmp_path / "p", region="测试区", year=2024)
-    assert load_config(project.root)["project"]["region"] == "测试区"
-    assert load_config(project.root)["project"]["year"] == 2024
+    assert load_config(project.root).project.region == "测试区"
+    assert load_config(project.root).project.year == 2024
     issue = Problem("warning", "duplicate_id", "parcel_id P1 appears 2 times", source="a.zip", layer="parcels", feature="P1")
     project.write_layer("parcels", parcels(), issues=[issue])
     back = project.read_layer("parcels")

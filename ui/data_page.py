@@ -26,9 +26,9 @@ from layers.mapping_edits import apply_edits, field_options, mapping_rows
 from layers.problems import InputError
 from layers.project import Project
 from layers.schema import LAYERS, layer_spec
+from layers.settings import AppData
 from ui.state import PROJECT_KEY, current_project, lang, tr
 
-DEFAULTS = {"max_upload_mb": 200, "stale_upload_hours": 24, "recent_projects": 8, "table_height": 360}
 ENCODINGS = ("", "gbk", "gb18030", "utf-8", "big5")  # "" = detect
 FILES_KEY = "data_files"
 UPLOAD_STATE = "data_upload_state"
@@ -36,10 +36,6 @@ REPORT_STATE = "data_report_state"
 OVERRIDES_STATE = "data_overrides"
 FLASH_STATE = "data_flash"
 VERSION_STATE = "data_uploader_version"  # bumped after an import: a fresh, empty uploader
-
-
-def _settings(project: Project) -> dict:
-    return {**DEFAULTS, **(project.config.get("app", {}).get("data", {}) or {})}
 
 
 def _t_or(key: str, fallback: str, **values: Any) -> str:
@@ -119,7 +115,7 @@ def _uploaded_files() -> list:
     return list(files) if isinstance(files, list) else [files]
 
 
-def _saved_upload(files: list, settings: dict):
+def _saved_upload(files: list, settings: AppData):
     """The Upload of the widget's current files, saved once per set of files; None after a refusal (shown)."""
     from layers.uploads import UploadError, cleanup_stale_uploads, discard_upload, save_upload
 
@@ -130,11 +126,11 @@ def _saved_upload(files: list, settings: dict):
     else:
         if state and state.get("upload") is not None:
             discard_upload(state["upload"])
-        cleanup_stale_uploads(float(settings["stale_upload_hours"]))
+        cleanup_stale_uploads(settings.stale_upload_hours)
         upload, error = None, None
         try:
             upload = save_upload([(f.name, f.getvalue()) for f in files],
-                                 max_bytes=int(float(settings["max_upload_mb"]) * 2**20))
+                                 max_bytes=int(settings.max_upload_mb * 2**20))
         except UploadError as exc:
             error = _t_or(f"data_err_{exc.key}", str(exc), **exc.values)
         except InputError as exc:
@@ -390,7 +386,7 @@ def _blocking_list(blocking: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def _report(report, upload, opts: dict, okey: str, settings: dict) -> None:
+def _report(report, upload, opts: dict, okey: str, settings: AppData) -> None:
     from layers.uploads import relabel
 
     st.subheader(tr("data_report_title"))
@@ -410,7 +406,7 @@ def _report(report, upload, opts: dict, okey: str, settings: dict) -> None:
         with right:
             _mapping_editor(report, opts, okey)
     if len(frame):
-        _issue_table(frame, key="data_report", height=int(settings["table_height"]), show_layer=False, show_blocking=True)
+        _issue_table(frame, key="data_report", height=settings.table_height, show_layer=False, show_blocking=True)
     else:
         st.info(tr("data_no_problems"))
 
@@ -423,7 +419,7 @@ def _import_box(project: Project, upload, opts: dict, overrides: dict, report) -
     kind = opts["kind"]
     label = layer_label(kind, lang())
     st.caption(tr("data_import_into", kind=label, path=str(project.root)))
-    if project.config.get("project", {}).get("demo"):
+    if project.config.project.demo:
         st.info(tr("data_import_demo"))
     confirmed = True
     if project.has_layer(kind):
@@ -456,11 +452,11 @@ def _import_box(project: Project, upload, opts: dict, overrides: dict, report) -
     st.rerun()
 
 
-def _import_tab(project: Project, settings: dict) -> None:
+def _import_tab(project: Project, settings: AppData) -> None:
     from layers.uploads import UPLOAD_SUFFIXES, discard_upload
 
     st.file_uploader(tr("data_upload"), type=[s.lstrip(".") for s in UPLOAD_SUFFIXES], accept_multiple_files=True,
-                     key=_files_key(), help=tr("data_upload_help"), max_upload_size=int(float(settings["max_upload_mb"])))
+                     key=_files_key(), help=tr("data_upload_help"), max_upload_size=int(settings.max_upload_mb))
     files = _uploaded_files()
     if not files:
         state = st.session_state.pop(UPLOAD_STATE, None)
@@ -493,7 +489,7 @@ def _import_tab(project: Project, settings: dict) -> None:
 # --------------------------------------------------------------------------- data issues
 
 
-def _issues_tab(project: Project, settings: dict) -> None:
+def _issues_tab(project: Project, settings: AppData) -> None:
     issues = project.data_issues()
     if not len(issues):
         st.info(tr("data_issues_none"))
@@ -504,7 +500,7 @@ def _issues_tab(project: Project, settings: dict) -> None:
     for col, sev in zip(cols, ("error", "warning", "info")):
         col.metric(_severity_label(sev), format_count(counts[sev]))
     frame = _by_severity(issues.fillna("").astype(str).assign(blocking=False))
-    _issue_table(frame, key="data_issues", height=int(settings["table_height"]), show_layer=True, show_blocking=False)
+    _issue_table(frame, key="data_issues", height=settings.table_height, show_layer=True, show_blocking=False)
 
 
 # --------------------------------------------------------------------------- projects
@@ -514,10 +510,10 @@ def _folder_error(exc) -> str:
     return _t_or(f"data_proj_err_{exc.key}", str(exc), **exc.values)
 
 
-def _switch_to(current: Project, root: Path, message_key: str, settings: dict) -> None:
+def _switch_to(current: Project, root: Path, message_key: str, settings: AppData) -> None:
     from layers.projects import remember_project
 
-    limit = int(settings["recent_projects"])
+    limit = settings.recent_projects
     remember_project(current.root, limit=limit)
     remember_project(root, limit=limit)
     st.session_state[PROJECT_KEY] = str(root)
@@ -527,7 +523,7 @@ def _switch_to(current: Project, root: Path, message_key: str, settings: dict) -
     st.rerun()
 
 
-def _projects_tab(project: Project, summary, settings: dict) -> None:
+def _projects_tab(project: Project, summary, settings: AppData) -> None:
     from layers.projects import ProjectFolderError, check_project_folder, create_empty_project, recent_projects
 
     st.markdown(f"**{tr('data_layers_table')}**")
@@ -555,7 +551,7 @@ def _projects_tab(project: Project, summary, settings: dict) -> None:
                     _switch_to(project, root, "data_switched", settings)
         st.markdown(f"**{tr('data_recent')}**")
         here = str(project.root.resolve())
-        recent = [p for p in recent_projects(limit=int(settings["recent_projects"])) if p != here]
+        recent = [p for p in recent_projects(limit=settings.recent_projects) if p != here]
         if recent:
             pick = st.selectbox(tr("data_recent"), recent, key="data_recent_pick", label_visibility="collapsed")
             if st.button(tr("data_recent_button"), key="data_recent_open"):
@@ -593,7 +589,7 @@ def _projects_tab(project: Project, summary, settings: dict) -> None:
 def render() -> None:
     st.title(tr("page_data"))
     project = current_project()
-    settings = _settings(project)
+    settings = project.config.app.data
     summary = _summary(project)
     _header(project, summary)
     _show_flash()

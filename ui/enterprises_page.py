@@ -11,10 +11,10 @@ import pandas as pd
 import streamlit as st
 
 from i18n.numbers import format_ratio, format_score
+from layers.settings import AppEnterprises, EnterpriseSettings
 from ui.number_columns import column_config
 from ui.state import cached, current_project, evaluation_or_stop, lang, page_header, tr
 
-DEFAULTS = {"histogram_bins": 30, "histogram_clip_quantile": 0.99, "table_height": 460}
 CLASS_COLOURS = {"A": "#1a9850", "B": "#91cf60", "C": "#fdae61", "D": "#d73027"}
 TABLE_COLUMNS = ["uscc", "name", "industry", "group", "class", "rank", "score", "land_mu", "land_source",
                  "tax_10k_yuan", "tax_per_mu", "value_added_per_mu", "tax_per_kwh", "class_override", "substituted",
@@ -22,21 +22,17 @@ TABLE_COLUMNS = ["uscc", "name", "industry", "group", "class", "rank", "score", 
 NUMBER_KINDS = {"tax_per_kwh": "per_mu", "score": "score", "rank": "int"}  # numeric columns the exports treat as text
 
 
-def _settings(project) -> dict:
-    return {**DEFAULTS, **(project.config.get("app", {}).get("enterprises", {}) or {})}
-
-
 def _group_label(group) -> str:
     return tr(f"enterprises_group_{group}") if group in ("above", "below", "unknown") else str(group)
 
 
-def _histograms(table: pd.DataFrame, settings: dict) -> None:
+def _histograms(table: pd.DataFrame, settings: AppEnterprises) -> None:
     """Score histogram per group, with the lowest score of each class marked."""
     import altair as alt
 
     from analysis.firm_table import class_floors, score_histogram
 
-    hist = score_histogram(table, int(settings["histogram_bins"]), float(settings["histogram_clip_quantile"]))
+    hist = score_histogram(table, settings.histogram_bins, settings.histogram_clip_quantile)
     floors = class_floors(table)
     groups = list(dict.fromkeys(hist["group"]))
     if not groups:
@@ -83,7 +79,7 @@ def _class_counts(table: pd.DataFrame) -> None:
     st.dataframe(counts, width="stretch")
 
 
-def _firm_list(table: pd.DataFrame, settings: dict) -> None:
+def _firm_list(table: pd.DataFrame, settings: AppEnterprises) -> None:
     """The firm table with filters by group, class, industry, name/credit code and unscored."""
     from analysis.firm_table import CLASSES, filter_firms
 
@@ -104,7 +100,7 @@ def _firm_list(table: pd.DataFrame, settings: dict) -> None:
     frame = shown[columns].copy()
     frame["group"] = frame["group"].map(_group_label)
     frame["land_source"] = frame["land_source"].map(lambda s: tr(f"enterprises_src_{s}") if isinstance(s, str) else s)
-    st.dataframe(frame, hide_index=True, width="stretch", height=int(settings["table_height"]), key="enterprises_table",
+    st.dataframe(frame, hide_index=True, width="stretch", height=settings.table_height, key="enterprises_table",
                  column_config=column_config(columns, lang(), kinds=NUMBER_KINDS,
                                              labels={"industry": tr("enterprises_industry"),
                                                      "rank": tr("enterprises_rank")}))
@@ -122,18 +118,17 @@ def _unscored(table: pd.DataFrame) -> None:
                  column_config=column_config(frame.columns, lang(), labels={"industry": tr("enterprises_industry")}))
 
 
-def _method(config: dict, benchmarks: dict, table: pd.DataFrame) -> None:
+def _method(ent: EnterpriseSettings, benchmarks: dict, table: pd.DataFrame) -> None:
     """Weights, 基准值, missing-data rules and class rules in use, with their sources."""
     from analysis.enterprise_method import class_rule, indicator_table, settings_rows
 
-    ent = config.get("enterprise", {}) or {}
     st.markdown(tr("enterprises_formula"))
-    if ent.get("source"):
-        st.caption(f"{tr('enterprises_source')}：{ent['source']}" if lang() == "zh" else
-                   f"{tr('enterprises_source')}: {ent['source']}")
-    mode = ent.get("benchmark_mode", "fixed")
-    st.markdown(tr(f"enterprises_mode_{mode}", k=ent.get("k", "")) if mode in ("fixed", "mean", "k_mean") else mode)
-    groups = [g for g in ("above", "below") if g in benchmarks or (ent.get(f"{g}_scale"))]
+    if ent.source:
+        st.caption(f"{tr('enterprises_source')}：{ent.source}" if lang() == "zh" else
+                   f"{tr('enterprises_source')}: {ent.source}")
+    mode = ent.benchmark_mode
+    st.markdown(tr(f"enterprises_mode_{mode}", k=ent.k) if mode in ("fixed", "mean", "k_mean") else mode)
+    groups = [g for g in ("above", "below") if g in benchmarks or ent.group(f"{g}_scale") is not None]
     for group in groups:
         rows = indicator_table(ent, benchmarks, group)
         if lang() != "zh":
@@ -165,7 +160,7 @@ def _method(config: dict, benchmarks: dict, table: pd.DataFrame) -> None:
                 f"**{tr('enterprises_class_rule')}**: {text}")
     extra = []
     if rule.get("new_firm_years"):
-        extra.append(tr("enterprises_rule_new", years=rule["new_firm_years"]))
+        extra.append(tr("enterprises_rule_new", years=f"{rule['new_firm_years']:g}"))
     if rule.get("listed_as_t"):
         extra.append(tr("enterprises_rule_listed"))
     overrides = int(table["class_override"].notna().sum()) if "class_override" in table else 0
@@ -184,15 +179,15 @@ def render() -> None:
     from analysis.firm_table import firm_table
 
     project = current_project()
-    cfg = page_header(project, "page_enterprises")
+    info = page_header(project, "page_enterprises")
     inputs, ev = evaluation_or_stop(project)
     table = cached("enterprises_firm_table", project, lambda _p: firm_table(ev.firms, inputs.enterprises))
     if not len(table):
         st.info(tr("enterprises_none"))
         return
-    settings = _settings(project)
+    settings = project.config.app.enterprises
     groups = table["group"].value_counts()
-    st.caption(tr("enterprises_intro", region=cfg.get("region", ""), year=cfg.get("year", ""), n=len(table),
+    st.caption(tr("enterprises_intro", region=info.region, year=info.year, n=len(table),
                   above=int(groups.get("above", 0)), below=int(groups.get("below", 0)),
                   scored=int(table["scored"].sum()), unscored=int((~table["scored"].astype(bool)).sum())))
     st.subheader(tr("enterprises_distribution"))
@@ -204,4 +199,4 @@ def render() -> None:
     st.subheader(tr("enterprises_unscored_title"))
     _unscored(table)
     st.subheader(tr("enterprises_method"))
-    _method(ev.config, ev.enterprises.benchmarks, table)
+    _method(ev.config.enterprise, ev.enterprises.benchmarks, table)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import html
 import threading
 import time
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,6 +21,7 @@ import streamlit as st
 
 from i18n import layer_label
 from layers.project import Project
+from layers.settings import AppMap
 from ui.state import cached, current_project, evaluation, is_cached, lang, leaflet_urls, page_header, tr, warm_up
 
 SELECTED = "map_unit"          # "kind|id" of the unit whose scorecard is shown
@@ -30,42 +30,17 @@ VIEW = "map_view"              # (centre, zoom) asked by the search box
 LAST_CLICK = "map_last_click"  # the last click seen, so a rerun does not re-apply it
 MAP_KEY = "overview-map"       # st_folium's on_change copies the map's answer here before the rerun
 BASEMAPS = (None, "osm", "cartodb", "tianditu", "amap")
-DEFAULTS = {"classes": 5, "scheme": "quantiles", "fill_opacity": 0.7, "precision_deg": 1e-5, "simplify_m": 1.0,
-            "parcel_limit": 60000, "merged_simplify_m": 5.0, "height_px": 720, "class_wait_s": 2.0}
 _PREWARM = threading.Event()
-
-
-def settings(config: dict) -> dict[str, Any]:
-    """[app.map] of a project's landpark.toml (as read by `Project.config`) over the defaults.
-
-    A value of the wrong type or out of range is replaced by its default and named in `_problems`.
-    """
-    given = config.get("app", {}).get("map", {}) or {}
-    out: dict[str, Any] = dict(DEFAULTS)
-    problems = []
-    for name, default in DEFAULTS.items():
-        if name not in given:
-            continue
-        try:
-            value = type(default)(given[name])
-            if isinstance(value, (int, float)) and (value < 0 or (name in ("classes", "height_px") and value < 1)
-                                                    or (name == "precision_deg" and not 0 < value <= 0.01)):
-                raise ValueError("out of range")
-            out[name] = value
-        except (TypeError, ValueError):
-            problems.append(f"{name} = {given[name]!r}")
-    out["_problems"] = problems
-    return out
 
 
 def _map_layers(gcj02: bool):
     def compute(project: Project):
         from maps.layer_data import prepare_map_layers, read_map_frames
 
-        cfg = settings(project.config)
-        return prepare_map_layers(read_map_frames(project), gcj02=gcj02, precision=float(cfg["precision_deg"]),
-                                  simplify_m=float(cfg["simplify_m"]), parcel_limit=int(cfg["parcel_limit"]),
-                                  merged_simplify_m=float(cfg["merged_simplify_m"]))
+        cfg = project.config.app.map
+        return prepare_map_layers(read_map_frames(project), gcj02=gcj02, precision=cfg.precision_deg,
+                                  simplify_m=cfg.simplify_m, parcel_limit=cfg.parcel_limit,
+                                  merged_simplify_m=cfg.merged_simplify_m)
     return compute
 
 
@@ -110,7 +85,7 @@ def _indicator_label(name: str | None) -> str:
     return column_label(name, lang())
 
 
-def _sidebar(cfg: dict) -> tuple[str | None, str | None, str | None, str]:
+def _sidebar(cfg: AppMap) -> tuple[str | None, str | None, str | None, str]:
     """Basemap, Tianditu key, colouring indicator and scheme chosen in the sidebar."""
     from analysis.unitcard import COLOUR_INDICATORS
     from maps.basemaps import basemap_label
@@ -128,13 +103,13 @@ def _sidebar(cfg: dict) -> tuple[str | None, str | None, str | None, str]:
         st.subheader(tr("map_colouring"))
         indicator = st.selectbox(tr("map_colour_by"), (None, *COLOUR_INDICATORS), key="map_colour",
                                  format_func=_indicator_label, help=tr("map_colour_help"))
-        default_scheme = cfg["scheme"] if cfg["scheme"] in SCHEMES else SCHEMES[0]
+        default_scheme = cfg.scheme if cfg.scheme in SCHEMES else SCHEMES[0]
         scheme = st.selectbox(tr("map_scheme"), SCHEMES, index=SCHEMES.index(default_scheme), key="map_scheme",
                               format_func=lambda s: tr(f"map_scheme_{s}"), disabled=indicator is None)
     return basemap, key, indicator, scheme
 
 
-def _colouring(ev, indicator: str, scheme: str, cfg: dict) -> tuple[dict, str, str] | None:
+def _colouring(ev, indicator: str, scheme: str, cfg: AppMap) -> tuple[dict, str, str] | None:
     """Unit key → (colour, value text), the legend HTML and a caption; None with a message when nothing to colour."""
     from maps.choropleth import NO_DATA_COLOUR, classify
     from maps.webmap import legend_rows_html
@@ -146,7 +121,7 @@ def _colouring(ev, indicator: str, scheme: str, cfg: dict) -> tuple[dict, str, s
         return None
     directions = dict(zip(ev.spec.indicators, ev.spec.directions))
     cost = directions.get(indicator, "cost" if indicator in COST_INDICATORS else "benefit") == "cost"
-    classes = classify(units[indicator], scheme=scheme, k=int(cfg["classes"]), reverse=cost)
+    classes = classify(units[indicator], scheme=scheme, k=cfg.classes, reverse=cost)
     if classes.k == 0:
         st.info(tr("map_classes_empty"))
         return None
@@ -214,11 +189,8 @@ def render() -> None:
 
     start, started = time.perf_counter(), time.monotonic()
     project = current_project()
-    config = project.config  # parsed once per run (each access reads the toml)
-    cfg = settings(config)
+    cfg = project.config.app.map  # [app.map], validated when the toml is read
     pcfg = page_header(project, "page_map", with_region=True)
-    if cfg["_problems"]:
-        st.warning(tr("map_bad_setting", items="; ".join(cfg["_problems"])))
     warm_up(project)
     basemap, tk, indicator, scheme = _sidebar(cfg)
     drawn_basemap = None if basemap == "tianditu" and not tk else basemap
@@ -235,7 +207,7 @@ def render() -> None:
     selected = st.session_state.get(SELECTED)
     # a scorecard or a colouring needs the evaluation; else wait for the background run once per session
     # (firm classes on the first map), never again
-    deadline = started + (0.0 if st.session_state.get("map_waited") else float(cfg["class_wait_s"]))
+    deadline = started + (0.0 if st.session_state.get("map_waited") else cfg.class_wait_s)
     st.session_state["map_waited"] = True
     ev = _evaluation(project) if indicator or selected else _evaluation_if_ready(project, deadline)
     colouring = _colouring(ev, indicator, scheme, cfg) if indicator and ev is not None else None
@@ -244,13 +216,13 @@ def render() -> None:
     map_col, panel_col = st.columns([5, 3], gap="small")
     with map_col:
         fmap = build_map(layers.layers, lang=lang(), basemap=drawn_basemap, tianditu_key=tk, bounds=layers.bounds,
-                         demo=bool(pcfg.get("demo")), leaflet_urls=leaflet_urls())
+                         demo=pcfg.demo, leaflet_urls=leaflet_urls())
         overlay = overlay_group(fill=colouring[0] if colouring else None, legend_html=colouring[1] if colouring else None,
                                 label=_indicator_label(indicator) if indicator else "",
                                 select=selected, firm_classes=firm_classes,
-                                opacity=float(cfg["fill_opacity"]))
+                                opacity=cfg.fill_opacity)
         centre, zoom = st.session_state.get(VIEW) or (None, None)
-        value = st_folium(fmap, height=int(cfg["height_px"]), use_container_width=True, key=MAP_KEY,
+        value = st_folium(fmap, height=cfg.height_px, use_container_width=True, key=MAP_KEY,
                           returned_objects=["last_active_drawing", "last_object_clicked"],
                           feature_group_to_add=overlay, center=centre, zoom=zoom)
         if _clicked_unit(value) is not None:  # a click not seen through on_change: draw its outline too
@@ -263,7 +235,7 @@ def render() -> None:
         elif drawn_basemap:
             st.caption(tr("map_online_caption", name=basemap_label(drawn_basemap, lang())))
         if layers.parcels_merged:
-            st.caption(tr("map_parcels_merged", n=layers.counts.get("parcels", 0), limit=int(cfg["parcel_limit"])))
+            st.caption(tr("map_parcels_merged", n=layers.counts.get("parcels", 0), limit=cfg.parcel_limit))
         if ev is None and layers.firm_order:
             st.caption(tr("map_classes_pending"))
 
@@ -272,7 +244,7 @@ def render() -> None:
         if st.session_state.get(SEARCH) != selected:
             st.session_state[SEARCH] = selected if selected in labels else None
         st.selectbox(tr("map_search"), options, key=SEARCH, format_func=lambda k: labels.get(k, str(k)),
-                     help=tr("map_search_help"), on_change=_on_search, args=(layers, int(cfg["height_px"])))
+                     help=tr("map_search_help"), on_change=_on_search, args=(layers, cfg.height_px))
         if selected and ev is not None:
             _scorecard(ev, selected)
         elif not selected:

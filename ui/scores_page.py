@@ -17,6 +17,7 @@ import streamlit as st
 
 from i18n import layer_label
 from i18n.numbers import MISSING, format_int, format_mu, format_ratio, format_score
+from layers.settings import AppScores
 from ui.number_columns import column_config
 from ui.state import current_project, evaluation_or_stop, lang, page_header, tr
 
@@ -33,11 +34,6 @@ KIND_RANK = "kind_rank"  # the default sort: by unit kind, then rank within the 
 _EXPLAINED: dict[tuple, dict] = {}  # explain_unit documents by (project root, content hash, unit id)
 _EXPLAINED_LOCK = threading.Lock()
 _EXPLAINED_LIMIT = 64
-DEFAULTS = {"compare_max_units": 8, "ranking_height": 420}
-
-
-def _settings(project) -> dict:
-    return {**DEFAULTS, **(project.config.get("app", {}).get("scores", {}) or {})}
 
 
 # --------------------------------------------------------------------------- weights
@@ -79,7 +75,7 @@ def _weight_inputs(spec) -> tuple[list[float], bool]:
 # --------------------------------------------------------------------------- ranking
 
 
-def _ranking(units: pd.DataFrame, spec, settings: dict) -> None:
+def _ranking(units: pd.DataFrame, spec, settings: AppScores) -> None:
     """The ranking table of all units, filtered by kind and sorted by any indicator."""
     kinds = list(dict.fromkeys(units["unit_kind"]))
     numeric = ["score", "rank", "rank_best", "rank_worst", *spec.indicators, *EXTRA_COLUMNS]
@@ -105,7 +101,7 @@ def _ranking(units: pd.DataFrame, spec, settings: dict) -> None:
                *[c for c in numeric if c not in ("score", "rank", "rank_best", "rank_worst")]]
     table = shown[columns].copy()
     table["unit_kind"] = table["unit_kind"].map(lambda k: layer_label(k, lang()))
-    st.dataframe(table, hide_index=True, width="stretch", height=int(settings["ranking_height"]),
+    st.dataframe(table, hide_index=True, width="stretch", height=settings.ranking_height,
                  column_config=column_config(columns, lang()), key="scores_table")
     st.caption(tr("scores_ranking_note", n=len(table), step=format_ratio(spec.step, 0)))
 
@@ -246,8 +242,7 @@ def _scorecard(project, ev, default_ev, uid: str, changed: bool) -> None:
 
 def _file_name(ev, ids: list[str], fmt: str) -> str:
     """园区评分_<year>[_<unit name>].<ext>, with characters a file name cannot hold replaced."""
-    year = ev.config.get("project", {}).get("year")
-    parts = [tr("scores_file_stem")] + ([str(year)] if year else [])
+    parts = [tr("scores_file_stem"), str(ev.config.project.year)]
     if len(ids) == 1:
         parts.append(str(ev.units.loc[ev.units["unit_id"].astype(str) == ids[0], "name"].iloc[0]))
     elif ids:
@@ -309,19 +304,19 @@ def render() -> None:
     from layers.problems import InputError
 
     project = current_project()
-    cfg = page_header(project, "page_scores")
+    info = page_header(project, "page_scores")
     inputs, default_ev = evaluation_or_stop(project)
     if not len(default_ev.units):
         st.info(tr("no_units"))
         return
-    settings = _settings(project)
+    settings = project.config.app.scores
     weights, changed = _weight_inputs(default_ev.spec)
     try:
         ev = rescored(default_ev, weights)
     except InputError as exc:
         st.error(f"{tr('scores_bad_weights')}: {exc}")
         ev, changed = default_ev, False
-    st.caption(tr("scores_intro", region=cfg.get("region", ""), year=cfg.get("year", ""), n=len(ev.units)))
+    st.caption(tr("scores_intro", region=info.region, year=info.year, n=len(ev.units)))
     _ranking(ev.units, ev.spec, settings)
 
     units = ev.units
@@ -334,7 +329,7 @@ def render() -> None:
     elif len(ids) == 1:
         _scorecard(project, ev, default_ev, ids[0], changed)
     else:
-        limit = int(settings["compare_max_units"])
+        limit = settings.compare_max_units
         st.subheader(tr("scores_compare", n=len(ids)))
         if len(ids) > limit:
             st.caption(tr("scores_compare_limit", n=limit))

@@ -34,6 +34,7 @@ from i18n.numbers import (
     is_missing,
 )
 from layers.project import Project
+from layers.settings import AppSiting
 from ui.state import cached, current_project, evaluation_or_stop, lang, leaflet_urls, page_header, tr
 
 RESULT_KEY = "siting_result"
@@ -41,15 +42,9 @@ DRAWN_KEY = "siting_drawn"  # (signature of the last drawings received, their Ge
 MODE_KEY = "siting_area_mode"
 CANDIDATE_COLOUR = "#0b3d91"
 SEARCH_COLOUR = "#e6007e"
-DEFAULTS = {"default_area_mu": 50.0, "map_height_px": 600, "map_width_px": 760, "upload_max_mb": 50,
-            "candidate_zoom_max": 16, "view_padding_px": 80, "weight_step": 0.01}
 AREA_MODES = ("none", "draw", "upload")
 OFFERED_STATUSES = ("unsupplied", "idle")  # parcels drawn under the candidates (what a request can take)
 DOWNLOADS = (("gpkg", "application/geopackage+sqlite3"), ("geojson", "application/geo+json"), ("csv", "text/csv"))
-
-
-def _settings(project: Project) -> dict[str, Any]:
-    return {**DEFAULTS, **project.config.get("app", {}).get("siting", {})}
 
 
 # ---- cached data -----------------------------------------------------------------------------
@@ -57,7 +52,7 @@ def _settings(project: Project) -> dict[str, Any]:
 
 def _siting_data(project: Project):
     """(SitingData, lock) built from the cached evaluation; the lock serialises runs (SitingData caches inside)."""
-    from analysis.siting.run import SitingData
+    from analysis.siting import SitingData
 
     inputs, ev = evaluation_or_stop(project)
     return SitingData.from_project(project, inputs=inputs, evaluation=ev), threading.Lock()
@@ -243,7 +238,7 @@ def _dynamic_group(project: Project, stored: dict | None, search):
     return group
 
 
-def _view(project: Project, stored: dict | None, settings: dict[str, Any]):
+def _view(project: Project, stored: dict | None, settings: AppSiting):
     """Centre and zoom fitting the candidates (and search area) of the last run; None before a run."""
     import geopandas as gpd
 
@@ -258,11 +253,11 @@ def _view(project: Project, stored: dict | None, settings: dict[str, Any]):
     if not geoms:
         return None, None
     bounds = lonlat_bounds(gpd.GeoDataFrame(geometry=geoms, crs=project.crs))
-    return view_for_bounds(bounds, int(settings["map_width_px"]), int(settings["map_height_px"]),
-                           max_zoom=int(settings["candidate_zoom_max"]), padding_px=int(settings["view_padding_px"]))
+    return view_for_bounds(bounds, settings.map_width_px, settings.map_height_px,
+                           max_zoom=settings.candidate_zoom_max, padding_px=settings.view_padding_px)
 
 
-def _map(project: Project, stored: dict | None, settings: dict[str, Any]) -> None:
+def _map(project: Project, stored: dict | None, settings: AppSiting) -> None:
     """Draw the map and take in the search area drawn on it (kept in the session)."""
     from streamlit_folium import st_folium
 
@@ -272,7 +267,7 @@ def _map(project: Project, stored: dict | None, settings: dict[str, Any]) -> Non
     from maps.webmap import SUPPLY_COLOURS, build_map
 
     layers, bounds, offered = cached("siting_map_layers", project, _map_layers)
-    fmap = build_map(layers, lang=lang(), bounds=bounds, demo=bool(project.config["project"].get("demo")),
+    fmap = build_map(layers, lang=lang(), bounds=bounds, demo=project.config.project.demo,
                      leaflet_urls=leaflet_urls())
     for status, (data, url, count) in offered.items():
         colour = SUPPLY_COLOURS[status]
@@ -293,7 +288,7 @@ def _map(project: Project, stored: dict | None, settings: dict[str, Any]) -> Non
     if search is None and st.session_state.get(MODE_KEY) == "draw":
         search = _drawn_area(project)
     centre, zoom = _view(project, stored, settings)
-    out = st_folium(fmap, key="siting-map", height=int(settings["map_height_px"]), use_container_width=True,
+    out = st_folium(fmap, key="siting-map", height=settings.map_height_px, use_container_width=True,
                     returned_objects=["all_drawings"] if urls is not None else [],
                     feature_group_to_add=_dynamic_group(project, stored, search), center=centre, zoom=zoom)
     if urls is None:
@@ -314,41 +309,40 @@ def _map(project: Project, stored: dict | None, settings: dict[str, Any]) -> Non
 # ---- the form ----------------------------------------------------------------------------------
 
 
-def _form(project: Project, settings: dict[str, Any]) -> dict[str, Any] | None:
+def _form(project: Project, settings: AppSiting) -> dict[str, Any] | None:
     """The request form; returns the submitted values or None."""
-    from analysis.siting import siting_config
     from analysis.siting.criteria import CRITERIA
 
-    cfg = siting_config(project.config)
+    cfg = project.config.siting
     drawn = _drawn_area(project)
     with st.form("siting_form"):
-        area = st.number_input(tr("siting_area_mu"), min_value=0.1, value=float(settings["default_area_mu"]),
+        area = st.number_input(tr("siting_area_mu"), min_value=0.1, value=settings.default_area_mu,
                                step=5.0, key="siting_area_mu", help=tr("siting_area_help"))
         max_area = st.number_input(tr("siting_max_area_mu"), min_value=0.1, value=None, step=5.0,
                                    key="siting_max_area_mu",
-                                   placeholder=tr("siting_max_area_placeholder", factor=f"{cfg['max_area_factor']:g}"))
+                                   placeholder=tr("siting_max_area_placeholder", factor=f"{cfg.max_area_factor:g}"))
         industry = st.selectbox(tr("siting_industry"), cached("siting_industries", project, _industries), index=None,
                                 accept_new_options=True, key="siting_industry", placeholder=tr("siting_industry_placeholder"),
                                 help=tr("siting_industry_help"))
         c1, c2 = st.columns(2)
-        top = c1.number_input(tr("siting_top"), min_value=1, max_value=50, value=int(cfg["top"]), step=1,
+        top = c1.number_input(tr("siting_top"), min_value=1, max_value=50, value=cfg.top, step=1,
                               key="siting_top")
-        method = c2.radio(tr("siting_method"), ["wsum", "topsis"], index=0 if cfg["method"] == "wsum" else 1,
+        method = c2.radio(tr("siting_method"), ["wsum", "topsis"], index=0 if cfg.method == "wsum" else 1,
                           key="siting_method", format_func=lambda m: tr(f"siting_method_{m}"), horizontal=True)
         include_idle = st.checkbox(tr("siting_include_idle"), key="siting_include_idle")
         include_low = st.checkbox(tr("siting_include_low"), key="siting_include_low", help=tr("siting_include_low_help"))
         outside = st.checkbox(tr("siting_allow_outside"), key="siting_allow_outside")
-        slope = st.number_input(tr("siting_max_slope"), min_value=0.5, max_value=90.0, value=float(cfg["max_slope_deg"]),
+        slope = st.number_input(tr("siting_max_slope"), min_value=0.5, max_value=90.0, value=cfg.max_slope_deg,
                                 step=1.0, key="siting_max_slope")
         weights = {}
         with st.expander(tr("siting_weights")):
-            if cfg["ahp"].get("enabled"):
+            if cfg.ahp.enabled:
                 st.caption(tr("siting_weights_ahp"))
             st.caption(tr("siting_weights_help"))
             for name in CRITERIA:
                 weights[name] = st.number_input(tr(f"siting_crit_{name}"), min_value=0.0, max_value=1.0,
-                                                value=float(cfg["weights"].get(name, 0.0)),
-                                                step=float(settings["weight_step"]), key=f"siting_w_{name}")
+                                                value=float(cfg.weights.get(name, 0.0)),
+                                                step=settings.weight_step, key=f"siting_w_{name}")
         if st.session_state.get(MODE_KEY) not in AREA_MODES:
             st.session_state[MODE_KEY] = "none"
         mode = st.radio(tr("siting_search_area"), AREA_MODES, key=MODE_KEY, format_func=lambda m: tr(f"siting_area_{m}"))
@@ -359,7 +353,7 @@ def _form(project: Project, settings: dict[str, Any]) -> dict[str, Any] | None:
         submitted = st.form_submit_button(tr("siting_run"), type="primary", width="stretch")
     if not submitted:
         return None
-    changed = {n: w for n, w in weights.items() if not math.isclose(w, float(cfg["weights"].get(n, 0.0)))}
+    changed = {n: w for n, w in weights.items() if not math.isclose(w, float(cfg.weights.get(n, 0.0)))}
     return {"area_mu": area, "max_area_mu": max_area, "industry": (industry or "").strip() or None, "top": int(top),
             "method": method, "include_idle": include_idle, "include_low_efficiency": include_low,
             "allow_outside_lines": outside, "max_slope_deg": slope, "weights": changed or None, "mode": mode,
@@ -379,7 +373,7 @@ def _drawn_mu(project: Project, geometry) -> str:
     return format_mu(area_mu(geometry, project.crs), 0)
 
 
-def _run(project: Project, values: dict[str, Any], settings: dict[str, Any]) -> None:
+def _run(project: Project, values: dict[str, Any], settings: AppSiting) -> None:
     """Validate the form, resolve the search area, run the request; the result goes to the session."""
     from analysis.siting import RequestError, SiteRequest, run_siting
     from analysis.siting.search_area import area_from_upload
@@ -401,7 +395,7 @@ def _run(project: Project, values: dict[str, Any], settings: dict[str, Any]) -> 
             return
         try:
             search = area_from_upload(upload.getvalue(), upload.name, project.crs,
-                                      max_bytes=int(settings["upload_max_mb"]) * 1024**2)
+                                      max_bytes=int(settings.upload_max_mb) * 1024**2)
         except InputError as exc:
             st.error(f"{tr('siting_err_upload')}: {exc}")
             return
@@ -575,7 +569,7 @@ def render() -> None:
     if "parcels" not in project.layer_names():
         st.info(tr("siting_no_parcels"))
         return
-    settings = _settings(project)
+    settings = project.config.app.siting
     stored = st.session_state.get(RESULT_KEY)
     if stored is not None and stored.get("project") != (str(project.root), project.content_hash()):
         stored = None  # another project, or the data changed: the old candidates no longer hold

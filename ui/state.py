@@ -17,6 +17,7 @@ import streamlit as st
 
 from i18n import t
 from layers.project import Project
+from layers.settings import ProjectSettings
 
 T = TypeVar("T")
 PROJECT_KEY = "project_root"  # session key set by the data page to switch project
@@ -65,11 +66,11 @@ def current_project() -> Project:
         raise
 
 
-def page_header(project: Project, title_key: str, *, with_region: bool = False) -> dict[str, Any]:
+def page_header(project: Project, title_key: str, *, with_region: bool = False) -> ProjectSettings:
     """The page title (with the project's region when asked) and the demo banner; returns `[project]` of the toml."""
-    info = project.config.get("project", {})
-    st.title(f"{tr(title_key)} · {info.get('region', '')}" if with_region else tr(title_key))
-    if info.get("demo"):
+    info = project.config.project
+    st.title(f"{tr(title_key)} · {info.region}" if with_region else tr(title_key))
+    if info.demo:
         st.caption(tr("demo_banner"))
     return info
 

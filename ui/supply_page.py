@@ -16,15 +16,11 @@ import streamlit as st
 from i18n import layer_label
 from i18n.numbers import format_count, format_mu, format_ratio
 from layers.project import Project
+from layers.settings import AppSupply
 from ui.state import cached, current_project, evaluation_or_stop, lang, leaflet_urls, page_header, tr
 
 CATEGORY_COLOURS = {"unsupplied": "#f0a202", "idle": "#d7263d", "idle_by_date": "#7b2cbf"}
 SELECTED_COLOUR = "#00e5ff"
-DEFAULTS = {"map_height_px": 520, "map_width_px": 560, "selection_zoom_max": 17, "selection_padding_px": 60}
-
-
-def _settings(project: Project) -> dict[str, Any]:
-    return {**DEFAULTS, **project.config.get("app", {}).get("supply", {})}
 
 
 def _lists(project: Project):
@@ -120,7 +116,7 @@ def _supply_section(ev) -> None:
         st.info(tr("supply_no_approvals"))
         return
     floor = float(ev.district.get("supply_floor", cohorts["floor"].iloc[-1]))
-    window = int(ev.config.get("supply", {}).get("window_years", 5))
+    window = ev.config.supply.window_years
     st.caption(tr("supply_cohorts_caption", window=window, floor=_pct(floor)))
     below = cohorts[cohorts["below_floor"].to_numpy(dtype=bool)]
     last = cohorts.iloc[-1]
@@ -186,14 +182,14 @@ def _selection_group(selected: pd.DataFrame):
     return group
 
 
-def _map(project: Project, selected: pd.DataFrame, settings: dict[str, Any]) -> None:
+def _map(project: Project, selected: pd.DataFrame, settings: AppSupply) -> None:
     from streamlit_folium import st_folium
 
     from maps.overlays import add_geojson, corner_legend, layer_control_last, view_for_bounds
     from maps.webmap import build_map, lonlat_bounds
 
     layers, bounds, parcels = cached("supply_base_map", project, _base_map)
-    fmap = build_map(layers, lang=lang(), bounds=bounds, demo=bool(project.config["project"].get("demo")),
+    fmap = build_map(layers, lang=lang(), bounds=bounds, demo=project.config.project.demo,
                      leaflet_urls=leaflet_urls())
     tip = [tr("supply_col_parcel"), tr("supply_col_area_mu")]
     for cat, colour in CATEGORY_COLOURS.items():
@@ -207,18 +203,18 @@ def _map(project: Project, selected: pd.DataFrame, settings: dict[str, Any]) -> 
         (SELECTED_COLOUR, tr("supply_selected"), "line")], element_id="landpark-supply-legend"))
     centre, zoom = None, None
     if len(selected):
-        centre, zoom = view_for_bounds(lonlat_bounds(selected), int(settings["map_width_px"]),
-                                       int(settings["map_height_px"]), max_zoom=int(settings["selection_zoom_max"]),
-                                       padding_px=int(settings["selection_padding_px"]))
-    st_folium(fmap, key="supply-map", height=int(settings["map_height_px"]), use_container_width=True,
+        centre, zoom = view_for_bounds(lonlat_bounds(selected), settings.map_width_px,
+                                       settings.map_height_px, max_zoom=settings.selection_zoom_max,
+                                       padding_px=settings.selection_padding_px)
+    st_folium(fmap, key="supply-map", height=settings.map_height_px, use_container_width=True,
               returned_objects=[], feature_group_to_add=_selection_group(selected), center=centre, zoom=zoom)
 
 
-def _lists_section(project: Project, ev, settings: dict[str, Any]) -> None:
+def _lists_section(project: Project, ev, settings: AppSupply) -> None:
     from analysis.supply_lists import LIST_CATEGORIES, list_summary
 
     st.subheader(tr("supply_lists_title"))
-    st.caption(tr("supply_lists_caption", days=int(ev.config.get("supply", {}).get("idle_after_days", 365))))
+    st.caption(tr("supply_lists_caption", days=ev.config.supply.idle_after_days))
     lists = cached("supply_lists", project, _lists)
     summary = list_summary(lists)
     cols = st.columns(len(LIST_CATEGORIES))
@@ -239,7 +235,7 @@ def _lists_section(project: Project, ev, settings: dict[str, Any]) -> None:
     left, right = st.columns([1, 1])
     with left:
         st.caption(tr("supply_list_hint", n=format_count(len(shown)), area=format_mu(shown['area_mu'].sum())))
-        event = st.dataframe(_list_frame(shown), hide_index=True, width="stretch", height=int(settings["map_height_px"]),
+        event = st.dataframe(_list_frame(shown), hide_index=True, width="stretch", height=settings.map_height_px,
                              on_select="rerun", selection_mode="multi-row", key="supply_list", column_config={
                                  tr("supply_col_area_mu"): st.column_config.NumberColumn(format="%.2f"),
                                  tr("supply_col_years"): st.column_config.NumberColumn(format="%.1f"),
@@ -285,13 +281,13 @@ def _units_section(ev) -> None:
 
 def render() -> None:
     project = current_project()
-    cfg = page_header(project, "page_supply", with_region=True)
+    info = page_header(project, "page_supply", with_region=True)
     if "parcels" not in project.layer_names():
         st.info(tr("supply_no_parcels"))
         return
     _inputs, ev = evaluation_or_stop(project)
-    settings = _settings(project)
-    st.caption(tr("supply_as_of", date=str(cfg.get("evaluation_date", f"{cfg.get('year', '')}-12-31"))))
+    settings = project.config.app.supply
+    st.caption(tr("supply_as_of", date=info.evaluation_date.isoformat()))
     _metrics(ev.district)
     _supply_section(ev)
     _lists_section(project, ev, settings)

@@ -9,7 +9,7 @@ from analysis.siting.files import read_search_area, write_candidates
 from analysis.siting.pipeline import run_siting
 from analysis.siting.request import RequestError, SiteRequest
 from analysis.siting.result import SitingResult
-from analysis.siting.settings import siting_config, siting_settings
+from analysis.siting.settings import siting_settings
 
 __all__ = ["RequestError", "SiteRequest", "SitingData", "SitingResult", "read_search_area", "run_siting",
-           "siting_config", "siting_settings", "write_candidates"]
+           "siting_settings", "write_candidates"]

@@ -8,14 +8,9 @@ from typing import Any
 from layers.config import Config, config_from_dict
 from layers.settings import SitingSettings
 
-__all__ = ["siting_config", "siting_settings"]
+__all__ = ["siting_settings"]
 
 
 def siting_settings(config: Config | Mapping[str, Any] | None) -> SitingSettings:
     """`[siting]` of a loaded Config, or of a (partial) dict merged over the shipped defaults and validated."""
     return config_from_dict(config or {}).siting
-
-
-def siting_config(config: Config | Mapping[str, Any] | None) -> dict[str, Any]:
-    """`[siting]` as a validated dict (for callers that read tables; prefer `siting_settings`)."""
-    return config_from_dict(config or {}).raw["siting"]

@@ -22,12 +22,10 @@ from analysis.siting.criteria import (
 from analysis.siting.data import SitingData, reduce_sites
 from analysis.siting.pool import Pool
 from analysis.siting.request import SiteRequest
+from analysis.units import UNIT_PRIORITY
 from layers.settings import SitingSettings
 
 __all__ = ["UNIT_PRIORITY", "SiteUnits", "site_criteria", "site_units"]
-
-# Most specific unit kind first: a site's "own" unit for 亩均 and 供地率 is the smallest that holds it.
-UNIT_PRIORITY = ("future_communities", "micro_parks", "parks", "protection_lines")
 
 
 @dataclass

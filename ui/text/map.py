@@ -51,8 +51,6 @@ TEXT: dict[str, dict[str, str]] = {
     "map_card_no_score": {"zh": "本单元没有可用指标数据，未计算综合得分。", "en": "No indicator has data in this unit: no score."},
     "map_card_id_mismatch": {"zh": "注意：编号 {id} 在多类单元中重复，计算说明按第一个同编号单元给出。",
                              "en": "Note: id {id} repeats across unit kinds; the explanation is for the first unit with it."},
-    "map_bad_setting": {"zh": "landpark.toml [app.map] 中以下设置无效，已改用默认值：{items}",
-                        "en": "Invalid settings in landpark.toml [app.map], defaults used instead: {items}"},
     "map_eval_failed": {"zh": "评价计算失败：{error}", "en": "The evaluation failed: {error}"},
     # layers
     "map_layer_counts": {"zh": "图层与要素数", "en": "Layers and features"},
