@@ -27,6 +27,21 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"LANDPARK_REQUIRE_ALL=1: this test may not skip ({reason})"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_runtime_folder(tmp_path_factory):
+    """The app's per-user runtime folder (launcher, served static files) lives in the session's tmp dir."""
+    folder = tmp_path_factory.mktemp("runtime")
+    saved = {key: os.environ.get(key) for key in ("LANDPARK_RUNTIME_DIR", "LANDPARK_STATIC_DIR")}
+    os.environ["LANDPARK_RUNTIME_DIR"] = str(folder)
+    os.environ.pop("LANDPARK_STATIC_DIR", None)
+    yield folder
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
 @pytest.fixture(scope="session")
 def demo_project(tmp_path_factory):
     """The demo district, generated once per test session."""
