@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
 
 from tests.apphelp import open_page, page_app, screenshot
@@ -13,7 +15,8 @@ def test_main_script_opens_the_map_by_default(demo_project, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("LANDPARK_PROJECT", str(demo_project.root))
-    at = AppTest.from_file("../streamlit_app.py", default_timeout=180).run()
+    script = importlib.util.find_spec("streamlit_app").origin  # the installed entry script, wherever it lives
+    at = AppTest.from_file(script, default_timeout=180).run()
     assert not at.exception
     assert at.title[0].value.startswith("总览地图")
 
