@@ -27,7 +27,9 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 KindOpt = Annotated[Optional[str], typer.Option("--kind", help=f"layer kind: {', '.join(LAYERS)}")]
 LayerOpt = Annotated[Optional[str], typer.Option("--layer", help="layer / sheet / shapefile name inside the source")]
 EncodingOpt = Annotated[Optional[str], typer.Option("--encoding", help="attribute encoding, e.g. gbk, utf-8 (default: detected)")]
-CrsOpt = Annotated[Optional[str], typer.Option("--crs", help="source CRS when it cannot be detected, e.g. EPSG:4549")]
+CrsOpt = Annotated[Optional[str], typer.Option(
+    "--crs", help="source CRS when it cannot be detected, e.g. EPSG:4549; GCJ-02 or BD-09 for web-map (高德/百度) "
+    "lon/lat, converted to CGCS2000")]
 LandUseOpt = Annotated[Optional[str], typer.Option(
     "--land-use-standard", help="gbt21010, ydyh2023 or gb50137 (default: detected, with a warning)")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON document on stdout")]
@@ -236,28 +238,44 @@ def format_report(report, lang: str = "zh") -> str:
     return "\n".join(lines)
 
 
+ImportModeOpt = Annotated[Optional[str], typer.Option(
+    "--mode", help="replace | append: what the import does to a layer the project already has (required then); "
+                   "append refuses ids already in the layer")]
+
+
 @app.command("import")
 def import_cmd(source: Annotated[str, typer.Argument(help="file, folder or zip to import")],
                kind: Annotated[str, typer.Option("--kind", help=f"layer kind: {', '.join(LAYERS)}")],
                into: Annotated[Path, typer.Option("--into", help="project folder (created if missing)")],
                layer: LayerOpt = None, encoding: EncodingOpt = None, crs: CrsOpt = None,
-               land_use_standard: LandUseOpt = None, json_out: JsonOpt = False, lang: LangOpt = "zh") -> None:
-    """Validate SOURCE, then add it to the project as layer KIND; nothing is written if it fails."""
-    from layers.importer import import_source
+               land_use_standard: LandUseOpt = None, mode: ImportModeOpt = None, json_out: JsonOpt = False,
+               lang: LangOpt = "zh") -> None:
+    """Validate SOURCE, then add it to the project as layer KIND; nothing is written if it fails.
 
+    A layer the project already has needs --mode replace (only the new features are kept) or --mode append
+    (old and new; refused when a new feature reuses an id of the layer). The change is stated: before → after."""
+    from layers.importer import IMPORT_MODES, ModeRequired, import_source
+
+    check_choice(mode, IMPORT_MODES, "--mode")
     check_source_options(source, kind, land_use_standard, encoding, json_out)
     progress(f"importing {source} as {kind} into {into}…")
     try:
-        report = import_source(source, kind, into, layer=layer, encoding=encoding, crs=crs,
-                               land_use_standard=land_use_standard)
+        result = import_source(source, kind, into, layer=layer, encoding=encoding, crs=crs,
+                               land_use_standard=land_use_standard, mode=mode)
+    except ModeRequired as exc:
+        raise typer.BadParameter(f"the project already has layer {exc.kind} with {exc.before} feature(s); "
+                                 f"choose one of: {choices_text(exc.choices)} (replace keeps only the new features, "
+                                 "append adds them to the old)", param_hint="--mode") from None
     except InputError as exc:
         fail(exc, json_out)
+    report, change = result.report, result.change
     if json_out:
         emit_json({"ok": True, "imported": kind, "project": str(into), "features": report.feature_count,
-                   "report": report.to_dict()})
+                   **change.to_dict(), "report": report.to_dict()})
     else:
         print(format_report(report, lang))
         print(f"{t('imported', lang)}: {layer_label(kind, lang)} ({kind}) → {into} ({report.feature_count})")
+        print(change.describe(lang))
 
 
 def _evaluate(directory: Path, json_out: bool, *, with_inputs: bool = False):
@@ -294,6 +312,9 @@ def score(directory: Annotated[Path, typer.Argument(help="project folder")],
         raise typer.BadParameter(f"{out} exists and is not a folder", param_hint="--out")
     start = time.perf_counter()
     ev, inputs = _evaluate(directory, json_out, with_inputs=True)
+    if len(ev.units) == 0:
+        fail(InputError(f"{directory}: the project has no evaluation units: import protection_lines, parks, micro_parks "
+                        "or future_communities before scoring"), json_out)
     document = to_json(ev)
     progress(f"scored {len(document['units'])} units and {len(document['enterprises'])} enterprises "
              f"in {time.perf_counter() - start:.1f} s")
@@ -320,21 +341,29 @@ def score(directory: Annotated[Path, typer.Argument(help="project folder")],
 
 def format_ranking(document: dict, lang: str = "zh") -> str:
     """Units by kind and rank, with the headline indicators (numbers formatted as in the exports)."""
+    from analysis.composite import reason_text
     from i18n.numbers import MISSING, format_int, format_mu, format_per_mu, format_ratio, format_score
 
     head = (f"{'rank':>4} {'grade':<5} {'score':>6}  {'unit_id':<12} {'area_mu':>9} {'tax/mu':>8} {'supply':>7} "
             f"{'built':>7} {'idle':>6}  name")
     lines = []
     units = sorted(document["units"], key=lambda u: (u["unit_kind"], u["rank"] if u["rank"] is not None else 1e9))
+    not_scored = t("grade_not_scored", lang)
     kind = None
     for u in units:
         if u["unit_kind"] != kind:
             kind = u["unit_kind"]
             lines += ["", f"{layer_label(kind, lang)} ({kind})", head]
-        lines.append(f"{format_int(u['rank']):>4} {u['grade'] or MISSING:<5} {format_score(u['score']):>6}  {u['unit_id']:<12} "
+        # a unit without a score says so and why, never a grade it has no data for
+        grade = u["grade"] or (not_scored if u.get("score") is None else MISSING)
+        reason = (f"  [{not_scored}: {reason_text(u.get('not_scored_codes'), lang) or u.get('reason_not_scored')}]"
+                  if u.get("score") is None else "")
+        lines.append(f"{format_int(u['rank']):>4} {grade:<5} {format_score(u['score']):>6}  {u['unit_id']:<12} "
                      f"{format_mu(u['area_mu']):>9} {format_per_mu(u['tax_per_mu']):>8} {format_ratio(u['supply_ratio']):>7} "
-                     f"{format_ratio(u['built_ratio']):>7} {format_ratio(u['idle_ratio']):>6}  {u['name']}")
-    lines.append(f"\nwarnings: {len(document['warnings'])}")
+                     f"{format_ratio(u['built_ratio']):>7} {format_ratio(u['idle_ratio']):>6}  {u['name']}{reason}")
+    scored = sum(u.get("score") is not None for u in document["units"])
+    lines.append("\n" + t("units_scored_count", lang).format(scored=scored, unscored=len(document["units"]) - scored))
+    lines.append(f"warnings: {len(document['warnings'])}")
     return "\n".join(lines).strip()
 
 

@@ -21,7 +21,7 @@ def line_compliance(units: gpd.GeoDataFrame, land: pd.DataFrame, config: Config)
     out["min_industrial_share"] = np.where(is_line, required, np.nan)
     share = land["industrial_share"].to_numpy()
     out["industrial_share_ok"] = pd.array(np.where(is_line, share >= required, False), dtype="boolean")
-    out.loc[~is_line, "industrial_share_ok"] = pd.NA
+    out.loc[~is_line | ~np.isfinite(share.astype(float)), "industrial_share_ok"] = pd.NA  # no parcels: unknown
     ind = land["industrial_land_mu"].to_numpy()
     m0_share = np.divide(land["m0_mu"].to_numpy(), ind, out=np.full(len(ind), np.nan), where=ind > 0)
     out["m0_share"] = m0_share
@@ -29,7 +29,7 @@ def line_compliance(units: gpd.GeoDataFrame, land: pd.DataFrame, config: Config)
     out["m0_max_share"] = np.where(is_line, cap, np.nan)
     ok = np.where(np.isfinite(m0_share), m0_share <= cap, True)
     out["m0_share_ok"] = pd.array(np.where(is_line, ok, False), dtype="boolean")
-    out.loc[~is_line, "m0_share_ok"] = pd.NA
+    out.loc[~is_line | ~np.isfinite(share.astype(float)), "m0_share_ok"] = pd.NA
     return out
 
 

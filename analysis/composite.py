@@ -2,7 +2,9 @@
 its rank within the unit kind, a grade, and how far the rank moves when weights move ±10 %.
 
 score = 100 × Σ wᵢ·nᵢ ÷ Σ wᵢ, over the indicators the unit has a value for (a missing one is
-named in the breakdown and its weight left out rather than counted as zero).
+named in the breakdown and its weight left out rather than counted as zero). A unit with no
+indicator of positive weight that has a value gets no score, rank or grade (null), and
+`not_scored_codes` says why (no parcels, no linked firms …): missing is never graded as worst.
 """
 
 from __future__ import annotations
@@ -14,11 +16,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from i18n import t
 from layers.config import Config, config_from_dict
 from layers.settings import DIRECTIONS, NORMALISATIONS, CompositeSettings
 
-__all__ = ["DIRECTIONS", "NORMALISATIONS", "CompositeSpec", "breakdown", "grades", "normalise", "ranks", "scores",
-           "sensitivity"]
+__all__ = ["DIRECTIONS", "NORMALISATIONS", "NOT_SCORED_CODES", "CompositeSpec", "breakdown", "coverage", "grades",
+           "normalise", "not_scored_codes", "ranks", "reason_text", "scores", "sensitivity"]
+
+# Why a unit has no composite score; each code is the i18n key "unit_not_scored_<code>".
+NOT_SCORED_CODES = ("no_parcels", "no_linked_firms", "no_firm_data", "zero_weight", "no_data")
+_PER_MU = ("tax_per_mu", "value_added_per_mu", "output_per_mu")
 
 
 class CompositeSpec(CompositeSettings):
@@ -75,6 +82,59 @@ def scores(norm: pd.DataFrame, weights) -> pd.Series:
     num = np.where(avail, n, 0.0) @ w
     den = avail.astype(float) @ w
     return pd.Series(np.divide(100 * num, den, out=np.full(len(num), np.nan), where=den > 0), index=norm.index)
+
+
+def coverage(norm: pd.DataFrame, weights) -> pd.Series:
+    """Share of the total weight a unit's score rests on (Σ wᵢ over indicators with a value ÷ Σ wᵢ); NaN unscored."""
+    w = np.asarray(weights, dtype=float)
+    avail = np.isfinite(norm.to_numpy(dtype=float)).astype(float)
+    used = avail @ w
+    total = float(w.sum())
+    return pd.Series(np.where((used > 0) & (total > 0), used / total if total > 0 else np.nan, np.nan), index=norm.index)
+
+
+def not_scored_codes(units: pd.DataFrame, norm: pd.DataFrame, weights) -> list[tuple[str, ...]]:
+    """Per unit, why it has no score (codes of NOT_SCORED_CODES; an empty tuple for a scored unit).
+
+    A unit is scored when at least one indicator of positive weight has a value. Otherwise the reasons
+    name what is missing: no parcel touches the unit (no land figure), no member firm is linked to it, its
+    members lack tax/land data, or its only indicators with data carry zero weight.
+    """
+    w = np.asarray(weights, dtype=float)
+    avail = np.isfinite(norm.to_numpy(dtype=float))
+    scored = (avail.astype(float) @ w) > 0
+    parcels = pd.to_numeric(units.get("parcel_count", pd.Series(0, index=units.index)), errors="coerce").fillna(0)
+    members = pd.to_numeric(units.get("member_count", pd.Series(0, index=units.index)), errors="coerce").fillna(0)
+    per_mu = [c for c in _PER_MU if c in units.columns]
+    has_output = (units[per_mu].apply(pd.to_numeric, errors="coerce").notna().any(axis=1).to_numpy() if per_mu
+                  else np.zeros(len(units), dtype=bool))
+    out: list[tuple[str, ...]] = []
+    for i in range(len(units)):
+        if scored[i]:
+            out.append(())
+            continue
+        codes = []
+        if parcels.iloc[i] <= 0:
+            codes.append("no_parcels")
+        if members.iloc[i] <= 0:
+            codes.append("no_linked_firms")
+        elif not has_output[i]:
+            codes.append("no_firm_data")
+        if avail[i].any():
+            codes.append("zero_weight")
+        out.append(tuple(codes) or ("no_data",))
+    return out
+
+
+def reason_text(codes, lang: str | None = None) -> str | None:
+    """The reason a unit is not scored, in `lang`, or in Chinese with the English in brackets (as the firm records
+    word theirs) when `lang` is None; None for a scored unit."""
+    codes = [c for c in (codes or ()) if c]
+    if not codes:
+        return None
+    if lang is not None:
+        return ("；" if lang == "zh" else "; ").join(t(f"unit_not_scored_{c}", lang) for c in codes)
+    return f"{reason_text(codes, 'zh')} ({reason_text(codes, 'en')})"
 
 
 def ranks(score: pd.Series, kinds: pd.Series) -> pd.Series:

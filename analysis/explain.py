@@ -58,7 +58,13 @@ def explain_unit(ev: Evaluation, unit_id: str) -> dict:
     return {
         "unit_id": str(row["unit_id"]), "unit_kind": row["unit_kind"], "name": row["name"],
         "indicators": indicators, "inputs": inputs, "members": member_rows,
-        "composite": {"score": _f(row["score"]), "rank": _f(row["rank"]), "grade": row["grade"],
+        "composite": {"score": _f(row["score"]), "rank": _f(row["rank"]),
+                      "grade": row["grade"] if isinstance(row["grade"], str) else None,
+                      "reason_not_scored": row.get("reason_not_scored") if isinstance(row.get("reason_not_scored"), str)
+                      else None,
+                      "not_scored_codes": str(row["not_scored_codes"]).split(",")
+                      if isinstance(row.get("not_scored_codes"), str) else [],
+                      "score_coverage": _f(row.get("score_coverage")),
                       "rank_range_weights_pm": [_f(row["rank_best"]), _f(row["rank_worst"])],
                       "formula": "score = 100 × Σ wᵢ·nᵢ ÷ Σ wᵢ over indicators with data",
                       "breakdown": breakdown(row, ev.norm.iloc[pos], bench, ev.spec),
@@ -82,6 +88,8 @@ def format_explanation(doc: dict) -> str:
     c = doc["composite"]
     lines.append(f"\n综合得分 score = {c['score']} rank = {c['rank']} grade = {c['grade']} "
                  f"(rank with weights ±10 %: {c['rank_range_weights_pm'][0]}–{c['rank_range_weights_pm'][1]})")
+    if c.get("reason_not_scored"):
+        lines.append(f"    未评价 not scored: {c['reason_not_scored']}")
     lines.append(f"    {c['formula']}; cap = {c['cap']}; grade thresholds A/B/C ≥ {c['grade_thresholds']}")
     for b in c["breakdown"]:
         lines.append(f"    {b['indicator']}: value={b['value']} benchmark={b['benchmark']} "

@@ -62,8 +62,9 @@ def per_mu_output(members: pd.DataFrame, firms: pd.DataFrame, n_units: int) -> p
         den = np.bincount(joined["unit_pos"], weights=np.where(ok, land, 0.0), minlength=n_units)
         out[key] = np.divide(num, den, out=np.full(n_units, np.nan), where=den > 0)
         if key == "tax_per_mu":
-            out["member_tax_10k_yuan"] = num
-            out["member_land_mu"] = den
+            # no member with usable tax and land: the sums are unknown (null), not 0
+            out["member_tax_10k_yuan"] = np.where(den > 0, num, np.nan)
+            out["member_land_mu"] = np.where(den > 0, den, np.nan)
     classes = joined.get("class", pd.Series(index=joined.index, dtype=object)).to_numpy()
     for c in ("A", "B", "C", "D"):
         out[f"class_{c}"] = np.bincount(joined["unit_pos"], weights=(classes == c).astype(float), minlength=n_units).astype(int)

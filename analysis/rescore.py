@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from analysis.composite import CompositeSpec, grades, ranks, scores, sensitivity
-from analysis.score import Evaluation
+from analysis.score import Evaluation, set_not_scored
 from layers.problems import InputError
 
 SCORE_COLUMNS = ("score", "rank", "grade", "rank_best", "rank_worst")
@@ -67,6 +67,7 @@ def rescored(ev: Evaluation, weights: Sequence[float]) -> Evaluation:
     fresh = rescore(ev.norm.set_axis(units.index), units["unit_kind"], ev.spec, new_weights)
     for column in SCORE_COLUMNS:
         units[column] = fresh[column]
+    set_not_scored(units, ev.norm.set_axis(units.index), new_weights)
     return dataclasses.replace(ev, units=units, spec=ev.spec.with_weights(new_weights))
 
 

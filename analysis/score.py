@@ -15,7 +15,18 @@ import numpy as np
 import pandas as pd
 
 from analysis.compliance import encroachments, line_compliance
-from analysis.composite import CompositeSpec, breakdown, grades, normalise, ranks, scores, sensitivity
+from analysis.composite import (
+    CompositeSpec,
+    breakdown,
+    coverage,
+    grades,
+    normalise,
+    not_scored_codes,
+    ranks,
+    reason_text,
+    scores,
+    sensitivity,
+)
 from analysis.enterprise import EnterpriseEvaluation, evaluate_enterprises
 from analysis.inputs import EvaluationInputs
 from analysis.members import PER_MU, low_efficiency_mu, per_mu_output, unit_members
@@ -54,6 +65,9 @@ def evaluate(inputs: EvaluationInputs, *, weights: list[float] | None = None,
     config = config_from_dict(inputs.config)
     units, parcels = inputs.units.reset_index(drop=True), inputs.parcels.reset_index(drop=True)
     n = len(units)
+    for column in ("level", "leading_industries", "min_industrial_share"):  # absent without unit layers
+        if column not in units:
+            units[column] = pd.Series([None] * n, index=units.index, dtype=object)
     say(f"overlaying {len(parcels)} parcels with {n} units…")
     ov = overlay_units(parcels, units)
     flags = parcel_flags(parcels, config)
@@ -71,13 +85,17 @@ def evaluate(inputs: EvaluationInputs, *, weights: list[float] | None = None,
     output = per_mu_output(members, firms, n)
     low_eff = low_efficiency_mu(parcels, ov, members, firms, flags["low_far"].to_numpy(), n)
 
-    table = pd.concat([units[["unit_id", "unit_kind", "name", "level", "leading_industries"]], land, output,
-                       line_compliance(units, land, config)], axis=1)
-    table["low_efficiency_mu"] = low_eff
+    # reindex: a project without unit layers has none of the optional unit columns (the CLI refuses to score it)
+    table = pd.concat([units.reindex(columns=["unit_id", "unit_kind", "name", "level", "leading_industries"]), land,
+                       output, line_compliance(units, land, config)], axis=1)
+    no_parcels = table["parcel_count"].to_numpy() == 0
+    # without parcels or members there is no land to call low-efficiency: unknown, not 0
+    table["low_efficiency_mu"] = np.where(no_parcels & (table["member_count"].to_numpy() == 0), np.nan, low_eff)
     enc = encroachments(units, parcels, ov, config)
     enc_sum = enc.groupby("unit_id")["area_mu"].agg(["sum", "count"]) if len(enc) else pd.DataFrame(columns=["sum", "count"])
     table["encroachment_mu"] = table["unit_id"].map(enc_sum["sum"]).fillna(0.0).to_numpy(dtype=float)
-    table["encroachment_count"] = table["unit_id"].map(enc_sum["count"]).fillna(0).astype(int).to_numpy()
+    table["encroachment_count"] = table["unit_id"].map(enc_sum["count"]).fillna(0).to_numpy(dtype=float)
+    table.loc[no_parcels, ["encroachment_mu", "encroachment_count"]] = np.nan
 
     district = district_figures(parcels, firms, flags, config)
     spec = CompositeSpec.from_config(config)
@@ -89,6 +107,7 @@ def evaluate(inputs: EvaluationInputs, *, weights: list[float] | None = None,
     table["rank"] = ranks(table["score"], table["unit_kind"])
     table["grade"] = grades(table["score"], spec.grade_thresholds)
     table = pd.concat([table, sensitivity(norm, table["unit_kind"], spec)], axis=1)
+    set_not_scored(table, norm, spec.weights)
 
     batches = (batch_supply(inputs.approvals, parcels) if inputs.approvals is not None and len(inputs.approvals)
                else pd.DataFrame())
@@ -100,6 +119,14 @@ def evaluate(inputs: EvaluationInputs, *, weights: list[float] | None = None,
     warnings = [_issue_dict(r) for r in inputs.data_issues.to_dict("records")] + [p.to_dict() for p in ent_eval.warnings]
     warnings += _unit_warnings(table, norm, spec)
     return Evaluation(table, members, ent_eval, firms, district, cohorts, batches, enc, flags, norm, spec, config, warnings)
+
+
+def set_not_scored(table: pd.DataFrame, norm: pd.DataFrame, weights) -> None:
+    """Write `score_coverage`, `not_scored_codes` (comma list) and `reason_not_scored` (中文 (English)) into `table`."""
+    table["score_coverage"] = coverage(norm, weights).to_numpy()
+    codes = not_scored_codes(table, norm, weights)
+    table["not_scored_codes"] = pd.Series([",".join(c) or None for c in codes], index=table.index, dtype=object)
+    table["reason_not_scored"] = pd.Series([reason_text(c) for c in codes], index=table.index, dtype=object)
 
 
 def _firm_table(ent_eval: EnterpriseEvaluation, enterprises: pd.DataFrame) -> pd.DataFrame:
@@ -152,12 +179,18 @@ def _issue_dict(row: dict) -> dict:
 
 
 def _unit_warnings(table: pd.DataFrame, norm: pd.DataFrame, spec: CompositeSpec) -> list[dict]:
-    """Name units whose score leaves out an indicator for lack of data."""
+    """Name units left unscored (and why), and units whose score leaves out an indicator for lack of data."""
     out = []
     missing = norm.isna()
     for pos in np.flatnonzero(missing.any(axis=1).to_numpy()):
         names = [c for c in spec.indicators if missing.iloc[pos][c]]
         row = table.iloc[pos]
+        codes = row.get("not_scored_codes")
+        if isinstance(codes, str) and codes:
+            out.append(Problem("warning", "unit_not_scored",
+                               f"not scored: {reason_text(codes.split(','), 'en')}; no score, rank or grade",
+                               layer=str(row["unit_kind"]), feature=str(row["unit_id"])).to_dict())
+            continue
         out.append(Problem("warning", "indicator_missing",
                            f"score leaves out {', '.join(names)} (no data in this unit); the other weights are rescaled",
                            layer=str(row["unit_kind"]), feature=str(row["unit_id"])).to_dict())
@@ -170,7 +203,7 @@ UNIT_KEYS = ["unit_id", "unit_kind", "name", "level", "leading_industries", "are
              "idle_ratio", "idle_by_date_mu", "idle_by_date_count", "far_industrial", "building_coverage",
              "low_far_mu", "tax_per_mu", "value_added_per_mu", "output_per_mu", "member_count",
              "member_tax_10k_yuan", "member_land_mu", "low_efficiency_mu", "encroachment_mu", "encroachment_count",
-             "parcel_count", "score", "rank", "grade", "rank_best", "rank_worst"]
+             "parcel_count", "score", "rank", "grade", "rank_best", "rank_worst", "score_coverage", "reason_not_scored"]
 
 
 def to_json(ev: Evaluation) -> dict[str, Any]:
@@ -178,6 +211,7 @@ def to_json(ev: Evaluation) -> dict[str, Any]:
     units = []
     for pos, row in ev.units.reset_index(drop=True).iterrows():
         d = {k: _clean(row.get(k)) for k in UNIT_KEYS}
+        d["not_scored_codes"] = str(row["not_scored_codes"]).split(",") if isinstance(row.get("not_scored_codes"), str) else []
         d["class_counts"] = {c: int(row[f"class_{c}"]) for c in "ABCD"}
         d["score_breakdown"] = breakdown(row, ev.norm.iloc[pos], {k: ev.district.get(k) for k in ev.spec.indicators}, ev.spec)
         units.append(d)

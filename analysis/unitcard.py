@@ -60,6 +60,15 @@ class UnitCard:
     class_counts: dict[str, int] = field(default_factory=dict)
     leading_industries: str | None = None
     level: str | None = None
+    reason_not_scored: str | None = None   # why the unit has no score (中文 (English)); None when scored
+    not_scored_codes: tuple[str, ...] = ()  # the codes of analysis.composite.NOT_SCORED_CODES behind it
+    score_coverage: float | None = None     # share of the composite weight the score rests on
+
+    def reason(self, lang: str = "zh") -> str | None:
+        """Why the unit is not scored, in `lang`."""
+        from analysis.composite import reason_text
+
+        return reason_text(self.not_scored_codes, lang) if self.not_scored_codes else self.reason_not_scored
 
 
 def _int_or_none(v) -> int | None:
@@ -113,6 +122,10 @@ def unit_card(ev: Evaluation, kind: str, unit_id: str, *, indicators: tuple[str,
         class_counts={c: int(row.get(f"class_{c}", 0) or 0) for c in "ABCD"},
         leading_industries=None if is_missing(row.get("leading_industries")) else str(row.get("leading_industries")),
         level=None if is_missing(row.get("level")) else str(row.get("level")),
+        reason_not_scored=row.get("reason_not_scored") if isinstance(row.get("reason_not_scored"), str) else None,
+        not_scored_codes=tuple(str(row["not_scored_codes"]).split(",")) if isinstance(row.get("not_scored_codes"), str)
+        else (),
+        score_coverage=None if is_missing(row.get("score_coverage")) else float(row["score_coverage"]),
     )
 
 

@@ -7,6 +7,7 @@ Definitions (README "Unit indicators"):
   built_ratio = built / supplied (土地建成率); idle_ratio = idle / supplied (土地闲置率);
   far_industrial = floor area / land area of built industrial parcels (工业用地综合容积率);
   building_coverage = footprint / land area of the same parcels (建筑系数).
+A unit no parcel touches has every parcel-derived figure null (PARCEL_COLUMNS), never 0: missing is not zero.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ from spatial.overlay import intersection_area_pairs
 SUPPLIED_STATUSES = ("supplied", "built", "idle")
 # A parcel's or site's "own" unit is the most specific kind that holds it: smallest first.
 UNIT_PRIORITY = ("future_communities", "micro_parks", "parks", "protection_lines")
+# Unit columns computed from the parcels clipped to the unit: null (NaN) for a unit without any parcel.
+PARCEL_COLUMNS = ("industrial_land_mu", "m0_mu", "industrial_share", "supplied_mu", "unsupplied_mu", "approved_mu",
+                  "built_mu", "idle_mu", "supply_ratio", "built_ratio", "idle_ratio", "idle_by_date_mu",
+                  "idle_by_date_count", "far_industrial", "building_coverage", "low_far_mu")
 
 
 @dataclass
@@ -98,7 +103,7 @@ def land_indicators(parcels: gpd.GeoDataFrame, units: gpd.GeoDataFrame, ov: Unit
     out["idle_ratio"] = _ratio(out["idle_mu"].to_numpy(), out["supplied_mu"].to_numpy())
     late = flags["idle_by_date"].to_numpy()[ov.parcel_pos]
     out["idle_by_date_mu"] = _sum_by_unit(ov, a * late, n)
-    out["idle_by_date_count"] = np.bincount(ov.unit_pos, weights=late.astype(float), minlength=n).astype(int)
+    out["idle_by_date_count"] = np.bincount(ov.unit_pos, weights=late.astype(float), minlength=n)  # float: NaN = no parcels
     # Intensity of built industrial land: floor area and footprint apportioned by the clipped share.
     built_ind = industrial & (status == "built")
     floor = _numeric(p, "floor_area_m2")
@@ -111,6 +116,9 @@ def land_indicators(parcels: gpd.GeoDataFrame, units: gpd.GeoDataFrame, ov: Unit
     out["building_coverage"] = _ratio(_sum_by_unit(ov, np.where(has_foot, foot * ov.share, 0.0), n),
                                       _sum_by_unit(ov, np.where(has_foot, land_m2, 0.0), n))
     out["low_far_mu"] = _sum_by_unit(ov, a * flags["low_far"].to_numpy()[ov.parcel_pos], n)
+    # Missing is never zero: a unit no parcel touches (no parcel layer, or outside its coverage) has no
+    # land figure at all, not 0 亩 of industrial land (README "Unit indicators").
+    out.loc[out["parcel_count"].to_numpy() == 0, list(PARCEL_COLUMNS)] = np.nan
     return out
 
 

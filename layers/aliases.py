@@ -49,11 +49,16 @@ ALIASES: dict[str, dict[str, list[str]]] = {
         "min_industrial_share": ["工业用地占比下限", "工业用地比例下限", "最低工业用地占比", "最低工业用地比例", "工业用地占比"],
     },
     "parks": {
-        "park_id": ["园区编号", "园区代码", "开发区代码", "开发区编号", "yqbh", *_ID_ALIASES],
+        "park_id": ["园区编号", "园区代码", "开发区编号", "yqbh", *_ID_ALIASES],
         "name": ["园区名称", "开发区名称", "yqmc", *_NAME],
         "kind": ["园区类型", "类型", "yqlx", "lx"],
-        "level": ["园区级别", "级别", "园区等级", "yqjb", "jb"],
+        "level": ["批准级别", "园区级别", "级别", "开发区级别", "审批级别", "园区等级", "pzjb", "yqjb", "jb"],
         "leading_industries": _LEADING,
+        # 中国开发区审核公告目录 columns: 代码, 开发区名称, 批准时间, 核准面积(公顷), 主导产业. 规划面积 (planned)
+        # is not the approved area and is left unmapped.
+        "approved_area_mu": ["核准面积", "批准面积", "核定面积", "审批面积", "批复面积", "hzmj", "pzmj"],
+        "approval_date": ["批准时间", "批准日期", "设立时间", "设立日期", "批复时间", "批复日期", "成立时间", "pzsj", "pzrq"],
+        "zone_code": ["开发区代码", "开发区编码", "公告目录代码", "目录代码", "代码", "kfqdm"],
     },
     "micro_parks": {
         "park_id": ["园区编号", "小微园编号", "园区代码", "yqbh", *_ID_ALIASES],
@@ -410,3 +415,95 @@ def guess_kind(columns: list[str]) -> tuple[str | None, str]:
     if len(ranked) > 1 and ranked[1][:3] == ranked[0][:3]:
         return None, f"columns fit {kind} and {ranked[1][3]} equally"
     return kind, f"columns map to {n_mapped} fields of {kind} ({', '.join(sorted(mapped))})"
+
+
+# ----------------------------------------------------------------------------------------------
+# coordinate columns of tables (CSV, Excel, Parquet without geometry): read by layers/readers.py
+
+# Axis names (compared after NFKC and case folding, once any datum word and separators are removed).
+# Chinese survey tables write 横坐标 for the easting and 纵坐标 for the northing; X坐标/Y坐标 are taken
+# as written (x = easting) and readers.py checks their values for the survey convention X = northing.
+COORDINATE_AXES: dict[str, tuple[str, ...]] = {
+    "lon": ("lon", "lng", "longitude", "经度", "x经度"),
+    "lat": ("lat", "latitude", "纬度", "y纬度"),
+    "x": ("x", "x坐标", "横坐标", "东坐标", "easting", "point_x", "coord_x", "xcoord"),
+    "y": ("y", "y坐标", "纵坐标", "北坐标", "northing", "point_y", "coord_y", "ycoord"),
+}
+# Datum words a coordinate header may carry (经度_GCJ02, lng_wgs84, 百度经度, 纬度(BD09) …), by datum key.
+COORDINATE_DATUM_WORDS: tuple[tuple[str, str], ...] = (
+    ("gcj02", r"gcj[-_ ]?0?2|gcj|高德|火星|国测局|腾讯|amap"),
+    ("bd09", r"bd[-_ ]?0?9(?:ll)?|baidu|百度"),
+    ("wgs84", r"wgs[-_ ]?(?:19)?84|gps|epsg[:_ ]?4326|4326"),
+    ("cgcs2000", r"cgcs[-_ ]?2000|cgcs|国家2000|2000|epsg[:_ ]?4490|4490"),
+)
+_COORD_SEPARATORS = re.compile(r"[\s_\-.()\[\]:/,]+")
+_AXIS_OF = {name: axis for axis, names in COORDINATE_AXES.items() for name in names}
+# Pair preference: a datum that needs no conversion first, then none named, then the web datums.
+_DATUM_RANK = {"wgs84": 0, "cgcs2000": 0, None: 1, "gcj02": 2, "bd09": 3}
+
+
+@dataclass(frozen=True)
+class CoordinateColumns:
+    """The two columns holding a table's point coordinates, and the datum their headers name (or None)."""
+
+    x: str
+    y: str
+    family: str  # "lonlat" or "xy"
+    datum: str | None  # gcj02 | bd09 | wgs84 | cgcs2000 | None
+
+    @property
+    def survey_names(self) -> bool:
+        """Headers X坐标/Y坐标: Chinese surveying writes X for the northing, so the values must say which is which."""
+        return _axis_key(self.x)[0] == "x坐标" and _axis_key(self.y)[0] == "y坐标"
+
+
+def _axis_key(header: str) -> tuple[str, str | None]:
+    """(axis name left once the datum word is removed, datum key or None) of a header."""
+    text = unicodedata.normalize("NFKC", str(header)).casefold().strip().translate(_BRACKETS)
+    datum = None
+    for key, pattern in COORDINATE_DATUM_WORDS:
+        m = re.search(pattern, text)
+        if m is not None:
+            rest = text[: m.start()] + " " + text[m.end():]
+            if _COORD_SEPARATORS.sub("", rest) in _AXIS_OF:
+                text, datum = rest, key
+                break
+    return _COORD_SEPARATORS.sub("", text) if datum is not None else text.replace(" ", ""), datum
+
+
+def coordinate_axis(header: str) -> tuple[str, str | None] | None:
+    """(axis lon | lat | x | y, datum key or None) when `header` names a coordinate, else None."""
+    name, datum = _axis_key(header)
+    axis = _AXIS_OF.get(name)
+    return None if axis is None else (axis, datum)
+
+
+def coordinate_columns(columns: Iterable[str]) -> tuple[CoordinateColumns | None, list[CoordinateColumns]]:
+    """The coordinate pair to read a table's points from, and the other pairs found (kept as attributes).
+
+    Lon/lat pairs come before x/y pairs; the two headers must name the same datum or one names none;
+    among pairs, a datum needing no conversion (WGS 84, CGCS2000) wins, then none named, then GCJ-02, BD-09.
+    """
+    found = [(i, str(c), hit) for i, c in enumerate(columns) if (hit := coordinate_axis(str(c))) is not None]
+    pairs: list[tuple[tuple[int, int, int, int, int], CoordinateColumns]] = []
+    for family, (ax, ay) in (("lonlat", ("lon", "lat")), ("xy", ("x", "y"))):
+        for i, xcol, (axis_x, dx) in found:
+            if axis_x != ax:
+                continue
+            for j, ycol, (axis_y, dy) in found:
+                if axis_y != ay or (dx is not None and dy is not None and dx != dy):
+                    continue
+                datum = dx or dy
+                rank = (0 if family == "lonlat" else 1, _DATUM_RANK[datum], 0 if dx == dy else 1, i, j)
+                pairs.append((rank, CoordinateColumns(xcol, ycol, family, datum)))
+    pairs.sort(key=lambda p: p[0])
+    if not pairs:
+        return None, []
+    chosen = pairs[0][1]
+    used = {chosen.x, chosen.y}
+    others = []
+    for _, pair in pairs[1:]:
+        if pair.x not in used and pair.y not in used:
+            others.append(pair)
+            used |= {pair.x, pair.y}
+    return chosen, others

@@ -2,18 +2,78 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyogrio
 import shapely
 
-from layers.problems import InputError, Problem
+from i18n import t
+from i18n.numbers import format_count
+from layers.problems import InputError, Problem, UsageError
 from layers.project import Project
+from layers.schema import layer_spec
 from layers.validation import ValidationReport, validate_source
 from spatial.crs import gk_epsg
+
+# What an import does to a layer already in the project. (When layer versions arrive, replace will make a
+# version holding only the new features and append one holding the old and the new.)
+IMPORT_MODES = ("replace", "append")
+SHOWN_IDS = 20  # colliding ids named in the refusal before "… (N in all)"
+
+
+class ModeRequired(UsageError):
+    """The layer already exists and no mode was given: the caller must say replace or append."""
+
+    def __init__(self, kind: str, before: int):
+        self.kind, self.before, self.choices = kind, before, IMPORT_MODES
+        super().__init__(f"the project already has layer {kind} with {before} feature(s); say whether the import "
+                         f"replaces them or appends to them: {', '.join(IMPORT_MODES)}")
+
+
+@dataclass(frozen=True)
+class ImportChange:
+    """What an import changed in its layer: features before → after, how many added and how many replaced."""
+
+    mode: str  # replace | append
+    before: int
+    after: int
+    added: int
+    replaced: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def describe(self, lang: str = "zh") -> str:
+        """One sentence saying what the import did to the layer: created, replaced (before → after) or appended."""
+        if self.before == 0 and self.mode == "replace":
+            text = t("data_change_created", lang)
+        elif self.mode == "append":
+            text = t("data_change_append", lang)
+        else:
+            text = t("data_change_replace", lang)
+        return text.format(before=format_count(self.before), after=format_count(self.after),
+                           added=format_count(self.added), replaced=format_count(self.replaced))
+
+
+@dataclass
+class ImportResult:
+    """The validation report of the imported source and the change made to the layer."""
+
+    report: ValidationReport
+    change: ImportChange
+
+    @property
+    def feature_count(self) -> int:
+        return self.report.feature_count
+
+    @property
+    def problems(self):
+        return self.report.problems
 
 
 def project_crs_for(frame: gpd.GeoDataFrame) -> str:
@@ -46,25 +106,42 @@ def project_extent(project: Project) -> tuple[float, float, float, float] | None
 def import_source(source: str | Path, kind: str, into: str | Path, *, layer: str | None = None,
                   encoding: str | None = None, crs: str | int | None = None,
                   land_use_standard: str | None = None, overrides: dict[str, str] | None = None,
-                  source_label: str | None = None) -> ValidationReport:
+                  source_label: str | None = None, mode: str | None = None) -> ImportResult:
     """Validate `source` as `kind` and write it into the project at `into`.
 
-    Nothing is written when the report has blocking problems: an InputError carrying them is raised.
-    `source_label` (e.g. the original name of a file uploaded to a temporary folder) replaces the
-    source path in the data issues recorded.
+    `mode`: "replace" (the layer holds only the new features) or "append" (old and new; a new feature whose
+    id is already in the layer refuses the import). A layer not yet in the project needs no mode (it is
+    created: "replace" from 0); a layer that exists needs one (ModeRequired, a UsageError, otherwise).
+    Nothing is written when the report has blocking problems or ids collide: an InputError carrying them
+    is raised. `source_label` (e.g. the original name of a file uploaded to a temporary folder) replaces
+    the source path in the data issues recorded.
     """
+    if mode is not None and mode not in IMPORT_MODES:
+        raise UsageError(f"unknown import mode {mode!r}; valid modes: {', '.join(IMPORT_MODES)}")
     into = Path(into)
     existing = (into / "landpark.toml").exists() or (into / "project.gpkg").exists()
     project = Project.open(into) if existing else None
+    had_layer = project is not None and project.has_layer(kind)
+    before = project.feature_count(kind) if project is not None and had_layer else 0
+    if had_layer and mode is None:
+        raise ModeRequired(kind, before)
+    mode = mode or "replace"
     config = project.config if project else None
     extent = project_extent(project) if project else None
     report = validate_source(source, kind, layer=layer, encoding=encoding, crs=crs,
                              land_use_standard=land_use_standard, overrides=overrides,
-                             project_extent=extent, project_crs=project.crs if project else None, config=config)
+                             project_extent=extent, project_crs=project.crs if project else None, config=config,
+                             project=project)
     if not report.ok:
         raise InputError(f"{source}: not imported, {len(report.blocking)} blocking problem(s): "
                          + "; ".join(p.message for p in report.blocking), report.blocking)
     frame = report.frame
+    if frame is None:
+        raise InputError(f"{source}: not imported, nothing was read")
+    appending = mode == "append" and had_layer
+    old = project.read_layer(kind) if appending and project is not None else None
+    if old is not None:
+        _refuse_id_collisions(old, frame, kind, source_label or str(source))
     if project is None:
         target_crs = project_crs_for(frame) if isinstance(frame, gpd.GeoDataFrame) else "EPSG:4549"
         project = Project.create(into, crs=target_crs)
@@ -72,11 +149,57 @@ def import_source(source: str | Path, kind: str, into: str | Path, *, layer: str
         frame = frame.to_crs(project.crs)
         if kind == "enterprises":
             frame = _empty_to_none(frame)
+    added = len(frame)
+    if old is not None:
+        frame = _appended(old, frame)
     kept: list[Problem] = [p for p in report.problems if p.severity in ("warning", "error")]
     if source_label:
         kept = [_relabelled(p, str(source), source_label) for p in kept]
-    project.write_layer(kind, frame, issues=[_as_layer_issue(p, kind) for p in kept])
-    return report
+    project.write_layer(kind, frame, issues=[_as_layer_issue(p, kind) for p in kept], keep_issues=appending)
+    change = ImportChange(mode, before, len(frame), added, before if mode == "replace" else 0)
+    return ImportResult(report, change)
+
+
+def _id_keys(frame: pd.DataFrame, kind: str) -> pd.Series | None:
+    """The identity of each feature for an append: its id (enterprises: credit code and year, one row per year)."""
+    id_field = layer_spec(kind).id_field
+    if not id_field or id_field not in frame.columns:
+        return None
+    keys = frame[id_field].astype("string").str.strip()
+    if kind == "enterprises" and "year" in frame.columns:
+        years = pd.to_numeric(frame["year"], errors="coerce").astype("Int64").astype("string").fillna("?")
+        keys = keys + " (" + years + ")"
+    return keys.where(frame[id_field].notna())
+
+
+def _refuse_id_collisions(old: pd.DataFrame, new: pd.DataFrame, kind: str, source: str) -> None:
+    """An append whose features reuse ids of the layer is refused (error), naming the first ids and the count."""
+    old_keys, new_keys = _id_keys(old, kind), _id_keys(new, kind)
+    if old_keys is None or new_keys is None:
+        return
+    taken = set(old_keys.dropna())
+    clash = list(dict.fromkeys(k for k in new_keys.dropna() if k in taken))
+    if not clash:
+        return
+    shown = ", ".join(clash[:SHOWN_IDS]) + (f", … ({len(clash)} in all)" if len(clash) > SHOWN_IDS else "")
+    id_field = layer_spec(kind).id_field
+    message = (f"{source}: not appended, {len(clash)} feature id(s) already in layer {kind} ({id_field}): {shown}; "
+               "nothing was written — replace the layer instead, or renumber or remove these features")
+    problems = [Problem("error", "id_collision", f"{id_field} {k} is already in layer {kind}", source=source, layer=kind,
+                        feature=str(k), field=id_field or "", value=str(k)) for k in clash]
+    raise InputError(message, problems)
+
+
+def _appended(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    """The old features followed by the new, in the old layer's geometry column and CRS."""
+    new = new.drop(columns=[c for c in new.columns if str(c).startswith("_")], errors="ignore")
+    if isinstance(old, gpd.GeoDataFrame) and isinstance(new, gpd.GeoDataFrame):
+        if new.geometry.name != old.geometry.name:
+            new = new.rename_geometry(old.geometry.name)
+        new = new.to_crs(old.crs) if old.crs is not None and new.crs is not None else new
+        merged = pd.concat([old, new], ignore_index=True)
+        return gpd.GeoDataFrame(merged, geometry=old.geometry.name, crs=old.crs)
+    return pd.concat([pd.DataFrame(old), pd.DataFrame(new)], ignore_index=True)
 
 
 def _empty_to_none(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -96,4 +219,5 @@ def _as_layer_issue(problem: Problem, kind: str) -> Problem:
                    source=src, layer=kind, feature=problem.feature, field=problem.field, value=problem.value)
 
 
-__all__ = ["import_source", "project_crs_for", "project_extent"]
+__all__ = ["IMPORT_MODES", "ImportChange", "ImportResult", "ModeRequired", "import_source", "project_crs_for",
+           "project_extent"]

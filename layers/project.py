@@ -118,16 +118,23 @@ class Project:
                 _write_frame(tmp, name, frame, self.crs)
             if issues is not None:
                 existing = _read_optional(tmp, DATA_ISSUES)
-                keep_out = set(replace_issues_for or layers)
+                keep_out = set(layers) if replace_issues_for is None else set(replace_issues_for)
                 if len(existing):
                     existing = existing[~existing["layer"].isin(keep_out)]
                 new = issues_frame(issues)
                 merged = pd.concat([existing, new], ignore_index=True) if len(existing) else new
                 _write_frame(tmp, DATA_ISSUES, merged.reindex(columns=ISSUE_COLUMNS), self.crs)
 
-    def write_layer(self, kind: str, frame: pd.DataFrame, *, issues: list[Problem] | None = None) -> None:
-        """Write one layer and replace its data issues, atomically."""
-        self.write_layers({kind: frame}, issues=issues, replace_issues_for=[kind])
+    def write_layer(self, kind: str, frame: pd.DataFrame, *, issues: list[Problem] | None = None,
+                    keep_issues: bool = False) -> None:
+        """Write one layer and replace its data issues (add to them with `keep_issues`, as an append does), atomically."""
+        self.write_layers({kind: frame}, issues=issues, replace_issues_for=[] if keep_issues else [kind])
+
+    def feature_count(self, kind: str) -> int:
+        """Features (rows) of one layer; 0 when the layer is absent."""
+        if not self.has_layer(kind):
+            return 0
+        return int(pyogrio.read_info(self.gpkg, layer=kind).get("features") or 0)
 
     def data_issues(self) -> pd.DataFrame:
         """Every warning kept at import: layer, feature, field, severity, code, message, value, source."""

@@ -14,7 +14,7 @@ import re
 import tempfile
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from layers.aliases import CoordinateColumns, coordinate_columns
 from layers.archive import extract_zip, find_datasets, sidecar
 from layers.encoding import (
     EncodingDetection,
@@ -35,7 +36,8 @@ from layers.encoding import (
     normalise_codec,
 )
 from layers.problems import InputError, ProblemList, Severity
-from spatial.crs import CRSDetection, CRSError, detect_crs
+from spatial.crs import CHINA_NORTHING, LOCAL_EASTING, CRSDetection, CRSError, detect_crs
+from spatial.gcj02 import WEB_DATUMS, geometries_from_datum, in_china
 
 __all__ = ["SourceRead", "SourceCRSError", "read_source", "SUPPORTED_FORMATS"]
 
@@ -44,12 +46,11 @@ SUPPORTED_FORMATS = (
     "(.geojson, .json), FileGDB (.gdb folder or zipped), CSV (.csv), Excel (.xlsx), GeoParquet (.parquet)"
 )
 
-# Column names (compared case-insensitively, spaces trimmed) that carry geometry in a table.
+# Column names (compared case-insensitively, spaces trimmed) that carry geometry in a table;
+# coordinate columns (经度/纬度, lng_wgs84, 经度_GCJ02, X坐标 …) are matched by layers/aliases.py.
 WKT_COLUMNS = ("wkt", "geometry", "geom", "shape", "the_geom")
-COORDINATE_COLUMNS = (
-    (("lon", "lng", "longitude", "经度"), ("lat", "latitude", "纬度")),
-    (("x",), ("y",)),
-)
+# The CRS a datum named in coordinate headers stands for (GCJ-02/BD-09: converted to CGCS2000).
+_COLUMN_DATUM_CRS = {"wgs84": "EPSG:4326", "cgcs2000": "EPSG:4490", "gcj02": "GCJ-02", "bd09": "BD-09"}
 _OGR_FORMATS = {".gpkg": "GeoPackage", ".gdb": "FileGDB", ".geojson": "GeoJSON", ".json": "GeoJSON"}
 _SELF_DESCRIBED_TEXT = "text in this format is always UTF-8"
 _LISTED_ROWS = 10  # how many row numbers a message shows before "…"
@@ -345,26 +346,80 @@ def _finish_vector(frame: gpd.GeoDataFrame, ctx: _Context, layer: str, layers: l
     frame = _dates_to_text(frame, ctx, layer)
     _report_mixed_geometry(frame.geometry.to_numpy(), ctx, layer)
     detection = _detect(ctx, layer, wkt=wkt, embedded=embedded, geometries=frame.geometry.to_numpy(), crs=crs)
+    if detection.datum_shift is not None:
+        shifted = _undo_web_datum(frame.geometry.to_numpy(), detection, ctx, layer)
+        frame[frame.geometry.name] = gpd.GeoSeries(shifted, index=frame.index, crs=frame.crs)
     frame = frame.set_crs(detection.crs, allow_override=True)
     return SourceRead(frame, detection, encoding, ctx.source, layer, layers, ctx.problems)
 
 
+def _undo_web_datum(geometries: np.ndarray, detection: CRSDetection, ctx: _Context, layer: str) -> np.ndarray:
+    """Geometries in GCJ-02 / BD-09 → CGCS2000 lon/lat; coordinates outside China are left as they are."""
+    key = detection.datum_shift
+    assert key is not None
+    label = WEB_DATUMS[key][0]
+    coords = shapely.get_coordinates(geometries)
+    inside = in_china(coords[:, 0], coords[:, 1]) if len(coords) else np.zeros(0, dtype=bool)
+    if len(coords) and not inside.any():
+        ctx.add("warning", "datum_outside_china",
+                f"{label} was stated but no coordinate lies in China, where {label} applies; nothing was shifted",
+                layer=layer)
+        return geometries
+    if (~inside).any():
+        ctx.add("warning", "datum_outside_china",
+                f"{int((~inside).sum())} of {len(coords)} coordinates lie outside China, where {label} does not "
+                "apply: they were not shifted", layer=layer)
+    ctx.add("info", "datum_converted",
+            f"coordinates converted from {label} to CGCS2000 longitude/latitude (EPSG:4490); the inverse is "
+            f"accurate to under 1 m ({int(inside.sum())} coordinates shifted)", layer=layer)
+    return geometries_from_datum(geometries, key)
+
+
 def _detect(ctx: _Context, layer: str, *, wkt: str | None, embedded: Any, geometries: np.ndarray,
-            crs: str | int | None) -> CRSDetection:
+            crs: str | int | None, columns: CoordinateColumns | None = None) -> CRSDetection:
     bounds = shapely.total_bounds(geometries) if len(geometries) else None
     bounds_tuple: tuple[float, float, float, float] | None = None
     if bounds is not None and np.isfinite(bounds).all():
         xmin, ymin, xmax, ymax = (float(b) for b in bounds)
         bounds_tuple = (xmin, ymin, xmax, ymax)
+    named = columns.datum if columns is not None else None
     try:
-        detection = detect_crs(wkt=wkt, bounds=bounds_tuple, user_crs=crs, embedded=embedded)
+        if crs is None and named is not None:  # the headers name the datum: 经度_GCJ02, lng_wgs84 …
+            detection = _datum_named_by_columns(columns, named, bounds_tuple)
+        else:
+            detection = detect_crs(wkt=wkt, bounds=bounds_tuple, user_crs=crs, embedded=embedded)
     except CRSError as exc:
         raise SourceCRSError(f"{ctx.label}, layer {layer!r}: coordinate reference system: {exc}") from None
+    if crs is not None and named is not None and columns is not None:
+        _check_named_datum(ctx, layer, columns, named, detection)
     if not detection.is_guess:  # a guess is carried by detection.is_guess/note; validation warns about it
         where = f"EPSG:{detection.epsg}" if detection.epsg is not None else detection.crs.name
         ctx.add("info", "crs_detected", f"coordinate reference system {where} ({detection.method}): {detection.note}",
                 layer=layer)
     return detection
+
+
+def _datum_named_by_columns(columns: CoordinateColumns | None, named: str,
+                            bounds: tuple[float, float, float, float] | None) -> CRSDetection:
+    assert columns is not None
+    found = detect_crs(bounds=bounds, user_crs=_COLUMN_DATUM_CRS[named])
+    how = f"named by the coordinate columns {columns.x!r}/{columns.y!r}"
+    note = found.note.replace(f"given by the user ({_COLUMN_DATUM_CRS[named]})", how).replace("given by the user", how)
+    return replace(found, method="column_name", note=note)
+
+
+def _check_named_datum(ctx: _Context, layer: str, columns: CoordinateColumns, named: str,
+                       detection: CRSDetection) -> None:
+    """The CRS stated wins over the datum the headers name; a contradiction is reported."""
+    stated = detection.datum_shift or ("wgs84" if detection.epsg in (4326, 4490) else None)
+    if stated == named or (named in ("wgs84", "cgcs2000") and stated == "wgs84"):
+        return
+    label = WEB_DATUMS[named][0] if named in WEB_DATUMS else named.upper()
+    where = f"EPSG:{detection.epsg}" if detection.epsg is not None else detection.crs.name
+    shift = f", {WEB_DATUMS[detection.datum_shift][0]}" if detection.datum_shift else ""
+    ctx.add("warning", "datum_conflict",
+            f"the columns {columns.x!r}/{columns.y!r} name {label} but the CRS stated is {where}{shift}; "
+            "the stated CRS was used — check which is right", layer=layer)
 
 
 def _report_mixed_geometry(geometries: np.ndarray, ctx: _Context, layer: str) -> None:
@@ -559,13 +614,15 @@ def _read_parquet(p: Path, ctx: _Context, layer: str | None, encoding: str | Non
 def _finish_table(frame: pd.DataFrame, ctx: _Context, layer: str, layers: list[str],
                   encoding: EncodingDetection | None, crs: str | int | None) -> SourceRead:
     """A table: geometry from a WKT column or coordinate columns when present, else a plain table."""
-    frame, geometries = _table_geometry(frame, ctx, layer)
+    frame, geometries, columns = _table_geometry(frame, ctx, layer)
     if geometries is None:
         if crs is not None:
             ctx.add("info", "crs_ignored", f"crs={crs!r} ignored: the table has no geometry columns", layer=layer)
         return SourceRead(frame, None, encoding, ctx.source, layer, layers, ctx.problems)
     _report_mixed_geometry(geometries, ctx, layer)
-    detection = _detect(ctx, layer, wkt=None, embedded=None, geometries=geometries, crs=crs)
+    detection = _detect(ctx, layer, wkt=None, embedded=None, geometries=geometries, crs=crs, columns=columns)
+    if detection.datum_shift is not None:
+        geometries = _undo_web_datum(geometries, detection, ctx, layer)
     gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometries, index=frame.index, crs=detection.crs))
     return SourceRead(gdf, detection, encoding, ctx.source, layer, layers, ctx.problems)
 
@@ -593,10 +650,12 @@ def _as_text_array(values: pd.Series) -> np.ndarray:
     return out
 
 
-def _table_geometry(frame: pd.DataFrame, ctx: _Context, layer: str) -> tuple[pd.DataFrame, np.ndarray | None]:
+def _table_geometry(frame: pd.DataFrame, ctx: _Context, layer: str,
+                    ) -> tuple[pd.DataFrame, np.ndarray | None, CoordinateColumns | None]:
     """Geometry of a table's rows from a WKT (or hex WKB) column, else from lon/lat or x/y columns.
 
-    The columns used become the geometry and are dropped from the attributes.
+    The columns used become the geometry and are dropped from the attributes; the coordinate
+    columns chosen are returned too (their headers may name the datum).
     """
     lookup = _column_lookup(frame)
     for key in WKT_COLUMNS:
@@ -619,26 +678,42 @@ def _table_geometry(frame: pd.DataFrame, ctx: _Context, layer: str) -> tuple[pd.
         if (~given).any():
             ctx.add("warning", "missing_geometry", f"column {col!r} is empty in {_rows(~given)}",
                     layer=layer, field=str(col))
-        return frame.drop(columns=[col]), geoms
-    for xs, ys in COORDINATE_COLUMNS:
-        xcol = next((lookup[k] for k in xs if k in lookup), None)
-        ycol = next((lookup[k] for k in ys if k in lookup), None)
-        if xcol is None or ycol is None:
-            continue
-        x = pd.to_numeric(pd.Series(_as_text_array(frame[xcol]), index=frame.index), errors="coerce").to_numpy(float)
-        y = pd.to_numeric(pd.Series(_as_text_array(frame[ycol]), index=frame.index), errors="coerce").to_numpy(float)
-        ok = np.isfinite(x) & np.isfinite(y)
-        if not ok.any():
-            ctx.add("warning", "no_coordinates", f"columns {xcol!r}/{ycol!r} hold no usable numbers; "
-                    "the table is read without geometry", layer=layer)
-            return frame, None
-        if (~ok).any():
-            ctx.add("warning", "missing_geometry", f"no usable coordinates in {xcol!r}/{ycol!r} in {_rows(~ok)}",
-                    layer=layer)
-        geoms = np.full(len(frame), None, dtype=object)
-        geoms[ok] = shapely.points(x[ok], y[ok])
-        return frame.drop(columns=[xcol, ycol]), geoms
-    return frame, None
+        return frame.drop(columns=[col]), geoms, None
+    pair, others = coordinate_columns([str(c) for c in frame.columns])
+    if pair is None:
+        return frame, None, None
+    named = {str(c): c for c in frame.columns}
+    xcol, ycol = named[pair.x], named[pair.y]
+    if others:
+        listed = ", ".join(f"{o.x}/{o.y}" for o in others)
+        ctx.add("info", "other_coordinates", f"points read from {pair.x}/{pair.y}; the other coordinate columns "
+                f"({listed}) are kept as attributes", layer=layer)
+    x = pd.to_numeric(pd.Series(_as_text_array(frame[xcol]), index=frame.index), errors="coerce").to_numpy(float)
+    y = pd.to_numeric(pd.Series(_as_text_array(frame[ycol]), index=frame.index), errors="coerce").to_numpy(float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    if not ok.any():
+        ctx.add("warning", "no_coordinates", f"columns {xcol!r}/{ycol!r} hold no usable numbers; "
+                "the table is read without geometry", layer=layer)
+        return frame, None, None
+    if (~ok).any():
+        ctx.add("warning", "missing_geometry", f"no usable coordinates in {xcol!r}/{ycol!r} in {_rows(~ok)}",
+                layer=layer)
+    if pair.survey_names and _northing_first(x[ok], y[ok]):
+        x, y = y, x
+        ctx.add("warning", "survey_axes", f"{xcol!r} holds northings and {ycol!r} eastings (Chinese surveying "
+                "writes X for the northing): read as easting = "
+                f"{ycol!r}, northing = {xcol!r}", layer=layer)
+    geoms = np.full(len(frame), None, dtype=object)
+    geoms[ok] = shapely.points(x[ok], y[ok])
+    return frame.drop(columns=[xcol, ycol]), geoms, pair
+
+
+def _northing_first(x: np.ndarray, y: np.ndarray) -> bool:
+    """True when x can only be Gauss-Krüger northings and y eastings (zone-prefixed or not)."""
+    def within(v: np.ndarray, lo: float, hi: float) -> bool:
+        return bool(len(v)) and lo <= float(v.min()) and float(v.max()) <= hi
+    easting = within(y, *LOCAL_EASTING) or (within(y, 1.3e7, 4.6e7) and len({int(v // 1e6) for v in (y.min(), y.max())}) == 1)
+    return within(x, LOCAL_EASTING[1], CHINA_NORTHING[1]) and easting
 
 
 def _parse_wkt(text: np.ndarray) -> np.ndarray:

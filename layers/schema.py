@@ -19,6 +19,8 @@ LINE_LEVELS = ("red", "blue")
 PARK_KINDS = ("comprehensive", "specialty", "cluster_zone")
 CONSTRAINT_KINDS = ("urban_boundary", "permanent_farmland", "ecological_redline")
 LAND_USE_CATEGORIES = ("industrial", "m0", "warehouse", "residential", "commercial", "public", "other")
+# 批准级别 of a development zone as bureaus list them (开发区审核公告目录: 国家级 / 省级; 市级 and 县级 locally).
+APPROVAL_LEVELS = ("国家级", "省级", "市级", "县级")
 
 
 @dataclass(frozen=True)
@@ -77,8 +79,11 @@ LAYERS: dict[str, LayerSpec] = {
                 F("park_id", required=True, label_zh="园区编号"),
                 F("name", required=True, label_zh="园区名称"),
                 F("kind", choices=PARK_KINDS, label_zh="园区类型"),
-                F("level", label_zh="园区级别"),
+                F("level", choices=APPROVAL_LEVELS, label_zh="批准级别"),
                 F("leading_industries", label_zh="主导产业"),
+                F("approved_area_mu", "float", label_zh="核准面积", unit="亩"),
+                F("approval_date", "date", label_zh="批准时间"),
+                F("zone_code", label_zh="开发区代码"),
             ),
             evaluation_unit=True,
         ),

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import shapely
-from pyproj import CRS
+from pyproj import CRS, Geod, Transformer
 
 from layers.config import Config, default_config
 from layers.encoding import EncodingDetection
@@ -23,10 +24,17 @@ from layers.problems import InputError, Problem, ProblemList, Severity
 from layers.readers import SourceRead, read_source
 from layers.schema import LayerSpec, layer_spec
 from layers.settings import ImportSettings
+from layers.values import parse_area_mu
 from spatial.area import MU_M2, ellipsoidal_area_m2
 from spatial.crs import CRSDetection, CRSError
+from spatial.gcj02 import WEB_DATUMS, bd09_to_wgs84, gcj02_to_wgs84, in_china
 from spatial.overlay import self_overlaps
 from spatial.validity import explain, geometry_kinds, repair
+
+if TYPE_CHECKING:
+    from layers.project import Project
+
+_GEOD = Geod(ellps="WGS84")
 
 # Problem codes that make a source unusable as a whole: an import stops on any of them.
 BLOCKING_CODES = frozenset({
@@ -95,10 +103,13 @@ class ValidationReport:
 def validate_source(path: str | Path, kind: str, *, layer: str | None = None, encoding: str | None = None,
                     crs: str | int | None = None, land_use_standard: str | None = None,
                     overrides: dict[str, str] | None = None, project_extent: tuple | None = None,
-                    project_crs: str | None = None, config: Config | None = None) -> ValidationReport:
+                    project_crs: str | None = None, config: Config | None = None,
+                    project: Project | None = None) -> ValidationReport:
     """Read `path` as layer `kind` and report every problem; never raises for bad content.
 
-    The tolerances are `[import]` of `config` (the project's settings; the shipped defaults without one)."""
+    The tolerances are `[import]` of `config` (the project's settings; the shipped defaults without one).
+    `project`, when given, is the project the source would join: its layers are the reference of
+    the web-datum offset check (`datum_gcj02_suspected` / `datum_bd09_suspected`)."""
     spec = layer_spec(kind)
     report = ValidationReport(source=str(path), kind=kind)
     settings = (config or default_config()).import_
@@ -112,9 +123,13 @@ def validate_source(path: str | Path, kind: str, *, layer: str | None = None, en
         report.problems.extend(exc.problems)
         return report
     _absorb_read(report, read)
+    _check_web_datum(report, read, project)
     report.sample = _sample_values(read.frame)
-    table = normalize_table(read.frame, kind, source=str(path), layer=read.layer,
+    raw_frame = _zone_code_as_id(report, read.frame, kind, overrides) if kind == "parks" else read.frame
+    table = normalize_table(raw_frame, kind, source=str(path), layer=read.layer,
                             land_use_standard=land_use_standard, overrides=overrides)
+    if spec.get("approved_area_mu") is not None:
+        _read_approved_area(table, raw_frame, spec, str(path), read.layer)
     _absorb_table(report, table)
     frame = table.frame
     report.feature_count = len(frame)
@@ -129,6 +144,8 @@ def validate_source(path: str | Path, kind: str, *, layer: str | None = None, en
         _check_extent(report, frame, ids, project_extent, project_crs, settings)
         if spec.kind == "parcels":
             _check_parcel_overlaps(report, frame, ids, settings)
+        if spec.get("approved_area_mu") is not None:
+            _check_approved_area(report, frame, ids, settings)
     report.frame = frame
     return report
 
@@ -304,3 +321,197 @@ def _check_parcel_overlaps(report: ValidationReport, frame: gpd.GeoDataFrame, la
         report.problems.add("warning", "parcel_overlap",
                             f"overlaps parcel {b} by {m2:.1f} m² ({m2 / MU_M2:.3f} 亩): that land would be counted twice",
                             source=report.source, layer=report.layer, feature=str(a), value=str(b))
+
+
+# ---- parks as bureaus list them: zone code, approved area (核准面积) -------------------------------------
+
+APPROVED_AREA = "approved_area_mu"
+
+
+def _zone_code_as_id(report: ValidationReport, frame: pd.DataFrame, kind: str,
+                     overrides: dict[str, str] | None) -> pd.DataFrame:
+    """A park list with a zone code (开发区代码) but no id column of its own uses the code as the park id."""
+    from layers.aliases import match_columns
+
+    columns = [str(c) for c in frame.columns if c != getattr(frame, "_geometry_column_name", None) and c != "_row"]
+    matches = match_columns(columns, kind, overrides=overrides)
+    fields = {m.mapped_field: m.column for m in matches if m.mapped_field}
+    if "park_id" in fields or "zone_code" not in fields or "park_id" in frame.columns:
+        return frame
+    out = frame.copy()
+    out["park_id"] = frame[fields["zone_code"]]
+    report.problems.add("info", "zone_code_as_id",
+                        f"no park id column; the zone code of column {fields['zone_code']!r} is used as park_id",
+                        source=report.source, field="park_id", value=fields["zone_code"])
+    return out
+
+
+def _read_approved_area(table: NormalizedTable, raw_frame: pd.DataFrame, spec: LayerSpec, source: str, layer: str) -> None:
+    """Re-read 核准面积 with its unit: the header's (公顷 / km² / 亩), else the one the cells carry ('10公顷'), else
+    亩 said as an assumption. Values are stored in 亩."""
+    column = next((c for c, f in table.mapping.items() if f == APPROVED_AREA), None)
+    if column is None or column not in raw_frame.columns:
+        return
+    match = next((m for m in table.matches if m.column == column), None)
+    scale = match.scale if match is not None else 1.0
+    header_factor = scale if scale != 1.0 else (1.0 if "亩" in column else None)
+    reading = parse_area_mu(raw_frame[column].reset_index(drop=True), header_factor)
+    table.frame[APPROVED_AREA] = reading.values.to_numpy()
+    labels = _feature_labels(table.frame, spec)
+    where = {"source": source, "layer": layer}
+    table.problems.items = [p for p in table.problems.items if not (p.field == APPROVED_AREA and p.code == "not_a_number")]
+    raw = raw_frame[column].to_numpy(dtype=object)
+    for issue in reading.issues:
+        i = int(cast(int, issue.row))
+        table.problems.add("error", issue.code, f"column {column!r}: {issue.message}", **where, feature=str(labels[i]),
+                           field=APPROVED_AREA, value=raw[i])
+    if reading.unit_source == "values":
+        table.problems.add("info", "approved_area_unit",
+                           f"column {column!r} names no unit; its cells give {reading.unit}, so bare numbers were read "
+                           f"in {reading.unit} (stored in 亩)", **where, field=APPROVED_AREA, value=column)
+    elif reading.unit_source == "assumed":
+        table.problems.add("warning", "approved_area_unit_assumed",
+                           f"column {column!r} names no unit (公顷 / km² / 亩); its numbers were read as 亩 — if they "
+                           f"are not, name the unit in the header, e.g. 核准面积(公顷)", **where, field=APPROVED_AREA,
+                           value=column)
+
+
+_UNIT_HINTS = ((15.0, "公顷"), (1500.0, "km²"), (1 / 15.0, "亩 while the header says 公顷"))
+
+
+def _check_approved_area(report: ValidationReport, frame: gpd.GeoDataFrame, labels: np.ndarray,
+                         settings: ImportSettings) -> None:
+    """A park whose polygon area differs from its approved area (核准面积) by more than the tolerance is flagged."""
+    if APPROVED_AREA not in frame.columns or not isinstance(frame, gpd.GeoDataFrame) or frame.crs is None:
+        return
+    approved = pd.to_numeric(frame[APPROVED_AREA], errors="coerce").to_numpy(dtype=float)
+    geoms = frame.geometry.to_numpy()
+    ok = ~(pd.isna(geoms) | shapely.is_empty(geoms)) & np.isfinite(approved) & (approved > 0)
+    ok &= np.isin(geometry_kinds(geoms), ["polygon"])
+    if not ok.any():
+        return
+    polygon_mu = np.full(len(frame), np.nan)
+    polygon_mu[ok] = ellipsoidal_area_m2(geoms[ok], frame.crs) / MU_M2
+    tolerance = settings.approved_area_tolerance
+    share = np.abs(polygon_mu - approved) / np.where(ok, approved, 1.0)
+    for i in np.flatnonzero(ok & (share > tolerance)):
+        ratio = polygon_mu[i] / approved[i]
+        hint = next((f"; the 核准面积 looks like it is in {unit}, not 亩" for factor, unit in _UNIT_HINTS
+                     if abs(ratio / factor - 1) <= tolerance), "")
+        report.problems.add("warning", "approved_area_differs",
+                            f"polygon area {polygon_mu[i]:,.1f} 亩 differs from the approved area (核准面积) "
+                            f"{approved[i]:,.1f} 亩 by {share[i]:.0%} (tolerance {tolerance:.0%}){hint}",
+                            source=report.source, layer=report.layer, feature=str(labels[i]), field=APPROVED_AREA,
+                            value=round(float(approved[i]), 3))
+
+
+# ----------------------------------------------------------------------------------------------
+# web-map datums (GCJ-02, BD-09) hiding behind a WGS 84 / CGCS2000 label
+
+# Aliyun DataV / AMap district boundaries: `adcode` plus one of these properties.
+DATAV_SIGNATURE = frozenset({"center", "centroid", "acroutes", "childrennum", "parent", "subfeatureindex"})
+# Offset rule (docs/methods.md §9.1): the median distance from the new layer's
+# vertices to the nearest boundary already in the project must be at least OFFSET_MIN_SHARE of
+# the local shift (and at least OFFSET_MIN_M) before, and at most OFFSET_AFTER_MAX_M and at most
+# OFFSET_AFTER_SHARE of it after undoing the datum.
+OFFSET_MIN_SHARE = 0.3  # boundary-to-boundary distance is the shift across the boundary, not all of it
+OFFSET_MIN_M = 100.0
+OFFSET_AFTER_MAX_M = 50.0
+OFFSET_AFTER_SHARE = 0.25
+OFFSET_MIN_POINTS = 10
+_OFFSET_SAMPLE = 2000  # vertices measured at most
+_UNDO = {"gcj02": gcj02_to_wgs84, "bd09": bd09_to_wgs84}
+
+
+def _check_web_datum(report: ValidationReport, read: SourceRead, project: Project | None) -> None:
+    """Warn when a layer read as WGS 84 / CGCS2000 lon/lat in China looks like GCJ-02 or BD-09.
+
+    Evidence: the DataV/AMap property signature, and the offset against the project's layers.
+    Nothing is shifted here: the warning names the evidence and how to state the datum.
+    """
+    frame, detection = read.frame, read.crs
+    if detection is None or detection.datum_shift is not None or not isinstance(frame, gpd.GeoDataFrame):
+        return
+    if frame.crs is None or not frame.crs.is_geographic:
+        return
+    coords = shapely.get_coordinates(frame.geometry.to_numpy())
+    coords = coords[np.isfinite(coords).all(axis=1)] if len(coords) else coords
+    if not len(coords) or not in_china(coords[:, 0], coords[:, 1]).mean() > 0.5:
+        return  # no shift applies outside China
+    evidence: dict[str, list[str]] = {"gcj02": [], "bd09": []}
+    columns = {str(c).strip().casefold(): str(c) for c in frame.columns}
+    signature = sorted(columns[c] for c in DATAV_SIGNATURE & columns.keys())
+    if "adcode" in columns and signature:
+        shown = ", ".join([columns["adcode"], *signature])
+        evidence["gcj02"].append(f"its properties ({shown}) are the Aliyun DataV / AMap boundary signature, "
+                                 "and those boundaries are published in GCJ-02")
+    if project is not None:
+        for key, text in _offset_evidence(frame, coords, project).items():
+            evidence[key].append(text)
+    label_crs = f"EPSG:{detection.epsg}" if detection.epsg is not None else detection.crs.name
+    for key, found in evidence.items():
+        if not found:
+            continue
+        label, size = WEB_DATUMS[key]
+        report.problems.add(
+            "warning", f"datum_{key}_suspected",
+            f"the layer is read as {label_crs} ({detection.method}) but looks like {label}: {'; '.join(found)}. "
+            f"{label} is offset from CGCS2000 by {size}; if the data is {label}, state the CRS as {label} "
+            "(it is then converted to CGCS2000)",
+            source=report.source, layer=read.layer)
+
+
+def _offset_evidence(frame: gpd.GeoDataFrame, coords: np.ndarray, project: Project) -> dict[str, str]:
+    """{datum: evidence} for the datums whose undoing brings this layer onto the project's boundaries."""
+    reference = _project_boundaries(project)
+    if reference is None or len(reference) == 0:
+        return {}
+    step = max(1, len(coords) // _OFFSET_SAMPLE)
+    sample = coords[::step]
+    sample = sample[in_china(sample[:, 0], sample[:, 1])]
+    if len(sample) < OFFSET_MIN_POINTS:
+        return {}
+    to_project = Transformer.from_crs(frame.crs, project.crs, always_xy=True)
+    tree = shapely.STRtree(reference)
+
+    def median_distance(lon: np.ndarray, lat: np.ndarray) -> float:
+        x, y = to_project.transform(lon, lat)
+        points = shapely.points(x, y)
+        _, dist = tree.query_nearest(points, return_distance=True, all_matches=False)
+        return float(np.median(dist))
+
+    before = median_distance(sample[:, 0], sample[:, 1])
+    found: dict[str, tuple[float, str]] = {}
+    for key, undo in _UNDO.items():
+        lon, lat = undo(sample[:, 0], sample[:, 1])
+        shift = float(np.median(_GEOD.inv(sample[:, 0], sample[:, 1], lon, lat)[2]))
+        after = median_distance(lon, lat)
+        if (before >= max(OFFSET_MIN_M, OFFSET_MIN_SHARE * shift) and after <= OFFSET_AFTER_MAX_M
+                and after <= OFFSET_AFTER_SHARE * before):
+            label = WEB_DATUMS[key][0]
+            found[key] = (after, f"the median distance from its vertices to the nearest boundary already in the project is "
+                          f"{before:.0f} m, and {after:.0f} m once {label} is undone (a {label} shift here is "
+                          f"{shift:.0f} m)")
+    if len(found) > 1:  # both cannot fit: keep the one that fits better (the smaller remaining distance)
+        best = min(found, key=lambda k: found[k][0])
+        found = {best: found[best]}
+    return {key: text for key, (_, text) in found.items()}
+
+
+def _project_boundaries(project: Project) -> np.ndarray | None:
+    """Boundaries (project CRS) of every polygon and line layer in the project."""
+    parts = []
+    for name in project.layer_names():
+        if name == "data_issues":
+            continue
+        try:
+            info = pyogrio.read_info(project.gpkg, layer=name)
+            kind = str(info.get("geometry_type") or "").lower()
+            if "polygon" not in kind and "line" not in kind:
+                continue
+            geoms = pyogrio.read_dataframe(project.gpkg, layer=name, columns=[]).geometry.to_numpy()
+        except (RuntimeError, OSError, ValueError):
+            continue
+        geoms = geoms[~(pd.isna(geoms) | shapely.is_empty(geoms))]
+        parts.append(np.where(np.isin(shapely.get_type_id(geoms), [3, 6]), shapely.boundary(geoms), geoms))
+    return np.concatenate(parts) if parts else None

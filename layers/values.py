@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from layers.problems import Severity
-from layers.schema import CONSTRAINT_KINDS, LINE_LEVELS, PARK_KINDS, SUPPLY_STATUSES
+from layers.schema import APPROVAL_LEVELS, CONSTRAINT_KINDS, LINE_LEVELS, PARK_KINDS, SUPPLY_STATUSES
 
 MISSING_TOKENS = {"", "—", "–", "-", "/", "无", "N/A", "NA", "null", "None", "nan", "#N/A", "——"}
 _MISSING_KEYS = {unicodedata.normalize("NFKC", t).casefold() for t in MISSING_TOKENS} | {"--", "---", "#n/a", "n.a."}
@@ -307,9 +307,112 @@ parse_constraint_kind = _choice_parser(CONSTRAINT_KIND_SPELLINGS, CONSTRAINT_KIN
 parse_park_kind = _choice_parser(PARK_KIND_SPELLINGS, PARK_KINDS, "park kind (园区类型)")
 
 
+APPROVAL_LEVEL_SPELLINGS = {
+    "国家级": ["国家", "国家级开发区", "国家级园区", "国务院批准", "国务院", "国批", "national"],
+    "省级": ["省", "省级开发区", "省级园区", "省政府批准", "省人民政府批准", "省批", "provincial"],
+    "市级": ["市", "地市级", "设区市级", "市级开发区", "市级园区", "市政府批准", "市批", "municipal"],
+    "县级": ["县", "区级", "县区级", "县(市、区)级", "县(市区)级", "县(市)级", "县级开发区", "县级园区", "县政府批准",
+             "county"],
+}
+_APPROVAL_LEVEL_EXACT = _choice_parser(APPROVAL_LEVEL_SPELLINGS, APPROVAL_LEVELS, "approval level (批准级别)")
+_LEVEL_PREFIXES = ("国家级", "省级", "市级", "县级", "区级")
+
+
+def parse_approval_level(s: Any) -> tuple[pd.Series, list[ValueIssue]]:
+    """Read 批准级别 → 国家级 / 省级 / 市级 / 县级: the spellings of APPROVAL_LEVEL_SPELLINGS, and a zone
+    type led by its level (国家级经济技术开发区 → 国家级, 省级高新技术产业园区 → 省级, 区级 → 县级)."""
+    s = _as_series(s)
+    out, issues = _APPROVAL_LEVEL_EXACT(s)
+    kept = []
+    for issue in issues:
+        if issue.code == "unknown_value":
+            key = _choice_key(s[issue.row])
+            prefix = next((p for p in _LEVEL_PREFIXES if key.startswith(p)), None)
+            if prefix is not None:
+                out[issue.row] = "县级" if prefix == "区级" else prefix
+                continue
+        kept.append(issue)
+    return out, kept
+
+
+# Choice sets with their own spelling tables, read by `parse_choices` (the schema names the set, not the parser).
+_KNOWN_CHOICES: dict[tuple[str, ...], Callable[[Any], tuple[pd.Series, list[ValueIssue]]]] = {
+    APPROVAL_LEVELS: parse_approval_level,
+}
+
+
 def parse_choices(s: Any, choices: tuple[str, ...], what: str = "value") -> tuple[pd.Series, list[ValueIssue]]:
-    """Read a column whose values must already be one of `choices` (case and width folded)."""
-    return _choice_parser({}, choices, what)(s)
+    """Read a column whose values must be one of `choices` (case and width folded); a choice set with a
+    spelling table of its own (批准级别) is read through it."""
+    known = _KNOWN_CHOICES.get(tuple(choices))
+    return known(s) if known else _choice_parser({}, choices, what)(s)
+
+
+# Area units a cell or header may give an approved area in, as factors to 亩 (1 亩 = 10000/15 m² exactly:
+# 1 公顷 = 15 亩, 1 km² = 1500 亩, 1 m² = 0.0015 亩). Keys as a cell reads after NFKC folding (㎢ → km2, ㎡ → m2).
+AREA_UNITS_MU: dict[str, float] = {
+    "亩": 1.0, "公顷": 15.0, "ha": 15.0, "hm2": 15.0, "万平方米": 15.0, "平方公里": 1500.0, "平方千米": 1500.0,
+    "km2": 1500.0, "平方米": 0.0015, "平米": 0.0015, "m2": 0.0015,
+}
+AREA_UNIT_LABEL = {1.0: "亩", 15.0: "公顷", 1500.0: "km²", 0.0015: "m²"}
+
+
+class AreaReading(NamedTuple):
+    """An area column read into 亩: values, issues, and how the unit of bare numbers was decided."""
+
+    values: pd.Series  # float64, 亩
+    issues: list[ValueIssue]
+    unit: str  # label of the unit bare numbers were read in (亩, 公顷, km², m²)
+    unit_source: str  # header | values | assumed | none (no bare numbers)
+
+
+def _area_cell(v: Any) -> tuple[float | None, float | None, str | None, str | None]:
+    """(number, unit factor or None when bare, issue code, message) of one cell."""
+    if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)):
+        f, code, msg, _ = _number(v, (), False)
+        return f, None, code, msg
+    t = _text(v)
+    key = "".join(t.split()).casefold()
+    for unit in sorted(AREA_UNITS_MU, key=len, reverse=True):
+        if key.endswith(unit) and len(key) > len(unit):
+            f, code, msg, _ = _number(key[: -len(unit)], (), False)
+            return (f, AREA_UNITS_MU[unit], None, None) if code is None else (None, None, code, f"{v!r} is not an area")
+    f, code, msg, _ = _number(v, (), False)
+    return f, None, code, msg
+
+
+def parse_area_mu(s: Any, header_factor: float | None = None) -> AreaReading:
+    """Read areas into 亩. A cell's own unit ('10公顷', '0.2km²', '300亩') wins; bare numbers take the header's
+    unit (`header_factor`, its factor to 亩), else the one unit the other cells of the column carry, else 亩
+    (unit_source 'assumed': the caller says so)."""
+    s = _as_series(s)
+    cells: dict[Any, tuple[float | None, float | None, str | None, str | None]] = {}
+    for u in pd.unique(s[s.notna()]):
+        if isinstance(u, str) and (not u.strip() or _placeholder(u)):
+            continue  # blank or placeholder: missing (placeholders are reported by the generic parse)
+        cells[u] = _area_cell(u)
+    carried = {unit for _, unit, code, _ in cells.values() if unit is not None and code is None}
+    bare = any(unit is None and code is None for _, unit, code, _ in cells.values())
+    if header_factor is not None:
+        factor, source = header_factor, "header"
+    elif len(carried) == 1:
+        factor, source = next(iter(carried)), "values"
+    else:
+        factor, source = 1.0, "assumed"
+    if not bare:
+        source = "none" if header_factor is None else source
+    values = np.full(len(s), np.nan)
+    issues: list[ValueIssue] = []
+    for pos, (label, v) in enumerate(s.items()):
+        if v is None or (not isinstance(v, str) and pd.isna(v)) or v not in cells:
+            continue
+        number, unit, code, msg = cells[v]
+        if code is not None or number is None:
+            issues.append(ValueIssue(label, code or "not_a_number", msg or f"{v!r} is not an area"))
+            continue
+        values[pos] = number * (unit if unit is not None else factor)
+    return AreaReading(pd.Series(values, index=s.index, dtype="float64"), issues,
+                       AREA_UNIT_LABEL.get(factor, f"× {factor:g} 亩"), source)
 
 
 def parse_text(s: Any) -> tuple[pd.Series, list[ValueIssue]]:

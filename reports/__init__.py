@@ -71,6 +71,36 @@ def display_value(name: str, value: Any, lang: str = "zh") -> str:
     return format_value(value, column_kind(name), lang)
 
 
+def grade_text(row: Any, lang: str = "zh") -> str:
+    """The grade of a unit row as shown: A–D, or 未评价 / "not scored" when it has no score (never a grade it has
+    no data for)."""
+    grade = row.get("grade")
+    if isinstance(grade, str) and grade:
+        return grade
+    return t("grade_not_scored", lang) if is_missing(row.get("score")) else MISSING
+
+
+def unit_reason(row: Any, lang: str = "zh") -> str | None:
+    """Why a unit row has no score, in `lang` (from its `not_scored_codes`); None when it is scored."""
+    from analysis.composite import reason_text
+
+    codes = row.get("not_scored_codes")
+    if isinstance(codes, str) and codes:
+        return reason_text(codes.split(","), lang)
+    reason = row.get("reason_not_scored")
+    return reason if isinstance(reason, str) and reason else None
+
+
+def with_display_grades(units: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """A copy of a unit table whose `grade` reads 未评价 where there is no score and whose `reason_not_scored` is in
+    `lang`; the code column is dropped (tables for people: exports and the app)."""
+    out = units.copy()
+    records = out.to_dict("records")
+    out["grade"] = [grade_text(r, lang) for r in records]
+    out["reason_not_scored"] = pd.Series([unit_reason(r, lang) for r in records], index=out.index, dtype=object)
+    return out.drop(columns=["not_scored_codes"], errors="ignore")
+
+
 # --------------------------------------------------------------------------- units
 
 
@@ -190,6 +220,6 @@ def __getattr__(name: str):
 
 
 __all__ = ["FORMATS", "KEY_INDICATORS", "GRADE_COLOURS", "MISSING", "CjkFont", "MissingFontError", "UnknownUnitsError",
-           "column_kind", "column_label", "display_value", "find_cjk_font", "format_value", "indicator_comparison",
-           "is_missing", "select_units", "unit_issues",
+           "column_kind", "column_label", "display_value", "find_cjk_font", "format_value", "grade_text",
+           "indicator_comparison", "is_missing", "select_units", "unit_issues", "unit_reason", "with_display_grades",
            *_LAZY]

@@ -20,12 +20,12 @@ from analysis.explain import FORMULAS
 from analysis.indicators import INDICATORS
 from analysis.score import Evaluation
 from i18n import layer_label, t
-from reports import GRADE_COLOURS, column_kind, column_label, display_value, is_missing, select_units
+from reports import GRADE_COLOURS, column_kind, column_label, display_value, is_missing, select_units, with_display_grades
 
 NUMBER_FORMATS = {"ratio": "0.0%", "mu": "#,##0.00", "per_mu": "#,##0.00", "money": "#,##0.00", "far": "0.00",
                   "int": "0", "score": "0.0"}
-LEAD_COLUMNS = ["unit_id", "unit_kind", "name", "level", "leading_industries", "score", "rank", "grade", "rank_best",
-                "rank_worst"]
+LEAD_COLUMNS = ["unit_id", "unit_kind", "name", "level", "leading_industries", "score", "rank", "grade",
+                "reason_not_scored", "score_coverage", "rank_best", "rank_worst"]
 FIRM_LEAD = ["uscc", "name", "group", "units", "land_mu", "land_source", "score", "rank", "class", "class_override",
              "scored", "reason_not_scored", "substituted"]
 ISSUE_COLUMNS = ["severity", "layer", "feature", "field", "code", "message", "value", "source"]
@@ -108,10 +108,12 @@ def export_xlsx(ev: Evaluation, path: Path, *, lang: str = "zh", unit_ids: list[
     positions = select_units(ev.units, unit_ids)
     units = _unit_frame(ev.units.reset_index(drop=True).iloc[positions], lang)
     kinds = {c: column_kind(c) for c in units.columns}
-    for c in ("unit_kind", "level", "grade", "name", "unit_id", "leading_industries"):
+    for c in ("unit_kind", "level", "grade", "name", "unit_id", "leading_industries", "reason_not_scored"):
         kinds[c] = "text"
     book = _Book(path, lang)
-    book.table(t("exp_sheet_summary", lang), units, kinds, freeze_cols=3, grade_column="grade")
+    kinds["score_coverage"] = "ratio"
+    book.table(t("exp_sheet_summary", lang), units, kinds, freeze_cols=3, grade_column="grade",
+               widths={"reason_not_scored": 30})
     raw_kind = ev.units.reset_index(drop=True).iloc[positions]["unit_kind"].to_numpy()
     for kind in pd.unique(raw_kind):
         part = units[raw_kind == kind]
@@ -133,6 +135,7 @@ def export_xlsx(ev: Evaluation, path: Path, *, lang: str = "zh", unit_ids: list[
 
 def _unit_frame(units: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Unit table in export order, kind and line level translated, nullable types made plain."""
+    units = with_display_grades(units, lang)  # 未评价 and the reason where there is no score
     rest = [c for c in units.columns if c not in LEAD_COLUMNS]
     frame = units[[c for c in LEAD_COLUMNS if c in units.columns] + rest].copy()
     frame["unit_kind"] = frame["unit_kind"].map(lambda k: layer_label(k, lang))

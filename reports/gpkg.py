@@ -22,7 +22,7 @@ from analysis.inputs import EvaluationInputs
 from analysis.score import Evaluation
 from i18n import t
 from maps.webmap import SUPPLY_COLOURS
-from reports import GRADE_COLOURS, NO_GRADE_COLOUR, column_label, firm_points, select_units
+from reports import GRADE_COLOURS, NO_GRADE_COLOUR, column_label, firm_points, select_units, unit_reason
 from spatial.errors import UsageError
 
 MAX_FIELD = 63  # longest field name kept intact by the common clients (PostgreSQL NAMEDATALEN − 1)
@@ -40,7 +40,10 @@ def export_gpkg(ev: Evaluation, inputs: EvaluationInputs, path: Path, *, lang: s
     """Write units, enterprises, parcels and data issues to one GeoPackage with aliases and default styles."""
     say = progress or (lambda _m: None)
     positions = select_units(ev.units, unit_ids)
-    units = _units_layer(ev, inputs).iloc[positions]
+    units = _units_layer(ev, inputs).iloc[positions].copy()
+    # grade stays NULL where there is no score (the style labels it 未评价); the reason is in the export language
+    units["reason_not_scored"] = pd.Series([unit_reason(r, lang) for r in units.to_dict("records")], index=units.index,
+                                           dtype=object)
     layers: dict[str, pd.DataFrame] = {"units": units}
     firms = _firms_layer(ev, inputs)
     if len(firms):
@@ -62,7 +65,7 @@ def export_gpkg(ev: Evaluation, inputs: EvaluationInputs, path: Path, *, lang: s
     styles = []
     if "units" in geom_columns:
         styles.append(("units", _categorized_qml("grade", "fill", [(g, g, c) for g, c in GRADE_COLOURS.items()],
-                                                 aliases["units"], t("col_grade", lang))))
+                                                 aliases["units"], t("col_grade", lang), t("grade_not_scored", lang))))
     if "parcels" in geom_columns:
         statuses = [(s, t(s, lang), c) for s, c in SUPPLY_COLOURS.items()]
         styles.append(("parcels", _categorized_qml("supply_status", "fill", statuses,
@@ -122,10 +125,11 @@ def _geometry_columns(path: Path) -> dict[str, str]:
 
 
 def _categorized_qml(field: str, symbol: str, categories: list[tuple[str, str, str]], aliases: dict[str, str],
-                     title: str) -> str:
-    """A QGIS style: a categorized renderer on `field` (value, label, colour) plus the field aliases."""
+                     title: str, other: str | None = None) -> str:
+    """A QGIS style: a categorized renderer on `field` (value, label, colour) plus the field aliases; every other
+    value (NULL included) falls in a grey class labelled `other` (default 无)."""
     cats, syms = [], []
-    entries = categories + [("", t("exp_none"), NO_GRADE_COLOUR)]
+    entries = categories + [("", other or t("exp_none"), NO_GRADE_COLOUR)]
     for i, (value, label, colour) in enumerate(entries):
         cats.append(f'<category symbol="{i}" value={quoteattr(value)} label={quoteattr(label)} render="true"/>')
         syms.append(_symbol(i, symbol, colour))

@@ -28,18 +28,22 @@ from maps.webmap import build_map, find_leaflet, lonlat_bounds, to_display
 from reports import (
     GRADE_COLOURS,
     KEY_INDICATORS,
+    MISSING,
     NO_GRADE_COLOUR,
     display_value,
     firm_points,
+    grade_text,
     is_demo,
     is_missing,
     select_units,
     short_label,
+    unit_reason,
 )
 
 SCORE_STOPS = ((0.0, (215, 48, 39)), (50.0, (254, 224, 139)), (100.0, (26, 152, 80)))  # red → yellow → green
-TABLE_COLUMNS = ("unit_kind", "rank", "unit_id", "name", "score", "grade", *KEY_INDICATORS, "member_count")
-POPUP_COLUMNS = ("unit_id", "unit_kind", "score", "grade", "rank", *KEY_INDICATORS, "member_count")
+TABLE_COLUMNS = ("unit_kind", "rank", "unit_id", "name", "score", "grade", *KEY_INDICATORS, "member_count",
+                 "reason_not_scored")
+POPUP_COLUMNS = ("unit_id", "unit_kind", "score", "grade", "reason_not_scored", "rank", *KEY_INDICATORS, "member_count")
 MAP_HEIGHT_VH = 68.0
 _TABLE_FONT = "font:13px/1.5 'Noto Sans CJK SC','Microsoft YaHei','PingFang SC',sans-serif"
 _TABLE_CSS = ("#landpark-table table{border-collapse:collapse;width:100%}"
@@ -131,7 +135,7 @@ def _score_layer(units: pd.DataFrame, geoms: gpd.GeoDataFrame, positions, lang: 
         row = units.iloc[pos]
         props = {"name": str(row["name"])}
         for c in POPUP_COLUMNS:
-            props[c] = layer_label(row[c], lang) if c == "unit_kind" else display_value(c, row.get(c), lang)
+            props[c] = _cell(row, c, lang)
         props["_fill"] = score_colour(row.get("score"))
         feature["properties"] = props
     fields = ["name", *POPUP_COLUMNS]
@@ -146,6 +150,17 @@ def _score_layer(units: pd.DataFrame, geoms: gpd.GeoDataFrame, positions, lang: 
     return group
 
 
+def _cell(row, column: str, lang: str) -> str:
+    """A unit value as shown in the table and popups: 未评价 and the reason where the unit has no score."""
+    if column == "unit_kind":
+        return layer_label(row[column], lang)
+    if column == "grade":
+        return grade_text(row, lang)
+    if column == "reason_not_scored":
+        return unit_reason(row, lang) or MISSING
+    return display_value(column, row.get(column), lang)
+
+
 def _score_legend(lang: str) -> str:
     stops = ", ".join(f"{score_colour(s)} {s:g}%" for s in (0, 25, 50, 75, 100))
     # Both legends sit at the foot of the map, which is MAP_HEIGHT_VH tall (build_map places its own
@@ -157,7 +172,10 @@ def _score_legend(lang: str) -> str:
             f'<div style="font-weight:bold">{html.escape(t("col_score", lang))}</div>'
             f'<div style="width:160px;height:10px;background:linear-gradient(to right, {stops})"></div>'
             f'<div style="display:flex;justify-content:space-between;width:160px">'
-            f'<span>0</span><span>50</span><span>100</span></div></div>')
+            f'<span>0</span><span>50</span><span>100</span></div>'
+            f'<div style="margin-top:3px"><span style="display:inline-block;width:12px;height:10px;'
+            f'background:{score_colour(None)};vertical-align:middle"></span> '
+            f'{html.escape(t("grade_not_scored", lang))}</div></div>')
 
 
 def _table_html(ev: Evaluation, units: pd.DataFrame, lang: str, demo: bool, *, offline_ready: bool) -> str:
@@ -170,7 +188,7 @@ def _table_html(ev: Evaluation, units: pd.DataFrame, lang: str, demo: bool, *, o
     for rec in order.to_dict("records"):
         cells = []
         for c in TABLE_COLUMNS:
-            value = layer_label(rec[c], lang) if c == "unit_kind" else display_value(c, rec.get(c), lang)
+            value = _cell(rec, c, lang)
             if c == "grade":
                 style = f' style="background:{GRADE_COLOURS.get(rec.get("grade"), NO_GRADE_COLOUR)};text-align:center"'
             else:

@@ -28,12 +28,14 @@ from reports import (
     display_value,
     find_cjk_font,
     format_value,
+    grade_text,
     indicator_comparison,
     is_demo,
     is_missing,
     select_units,
     short_label,
     unit_issues,
+    unit_reason,
 )
 from reports.staticmap import prepare_layers, register_font, unit_map_png
 
@@ -248,7 +250,8 @@ def _ranking_table(pdf: ScorecardPDF, units: pd.DataFrame) -> None:
         for rec in order.to_dict("records"):
             row = table.row()
             for c in cols:
-                value = layer_label(rec[c], lang) if c == "unit_kind" else display_value(c, rec.get(c), lang)
+                value = (layer_label(rec[c], lang) if c == "unit_kind" else grade_text(rec, lang) if c == "grade"
+                         else display_value(c, rec.get(c), lang))
                 style = FontFace(fill_color=GRADE_COLOURS.get(rec.get("grade"), NO_GRADE_COLOUR)) if c == "grade" else None
                 row.cell(value, style=style)
 
@@ -299,8 +302,14 @@ def _score_banner(pdf: ScorecardPDF, ev: Evaluation, row: pd.Series) -> None:
     with pdf.emboldened():
         pdf.cell(16, 12, grade if isinstance(grade, str) else "—", align="C")
     pdf.set_text_color(0)
-    n = int((ev.units["unit_kind"] == row["unit_kind"]).sum())
+    n = _scored_in_kind(ev, row)
     pdf.set_xy(MARGIN + 20, y + 1)
+    reason = unit_reason(row, lang)
+    if is_missing(row.get("score")):  # no score: say so and why, never a grade it has no data for
+        sep = "：" if lang == "zh" else ": "
+        pdf.text_line(f"{t('grade_not_scored', lang)}{sep}{reason or ''}", 12, "B", h=6.5)
+        pdf.set_y(max(pdf.get_y(), y + 14))
+        return
     pdf.text_line(t("exp_score_grade", lang).format(score=format_value(row.get("score"), "score"), grade=grade or "—",
                                                     rank=format_value(row.get("rank"), "int"), n=n), 12, "B", h=6.5)
     pdf.set_x(MARGIN + 20)
@@ -323,10 +332,15 @@ def _indicator_table(pdf: ScorecardPDF, ev: Evaluation, row: pd.Series, comparis
             rank = f"{int(c['rank'])}/{int(c['n'])}" if not is_missing(c["rank"]) else "—"
             table.row((short_label(name, lang), display_value(name, row.get(name), lang),
                        display_value(name, c["median"], lang), display_value(name, ev.district.get(name), lang), rank))
-        grade = row.get("grade")
         table.row((short_label("score", lang), format_value(row.get("score"), "score"), "", "",
-                   f"{format_value(row.get('rank'), 'int')}/{int((ev.units['unit_kind'] == row['unit_kind']).sum())}"))
-        table.row((short_label("grade", lang), grade if isinstance(grade, str) else "—", "", "", ""))
+                   f"{format_value(row.get('rank'), 'int')}/{_scored_in_kind(ev, row)}"))
+        table.row((short_label("grade", lang), grade_text(row, lang), "", "", ""))
+
+
+def _scored_in_kind(ev: Evaluation, row: pd.Series) -> int:
+    """How many units of the row's kind have a score (ranks count scored units only)."""
+    units = ev.units
+    return int(((units["unit_kind"] == row["unit_kind"]) & pd.to_numeric(units["score"], errors="coerce").notna()).sum())
 
 
 def _facts_table(pdf: ScorecardPDF, row: pd.Series, width: float) -> None:

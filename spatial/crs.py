@@ -2,8 +2,10 @@
 
 Covers the systems Chinese bureau data arrives in: CGCS2000, Xian 1980, Beijing 1954 and
 New Beijing, geographic or Gauss-Krüger (3-degree or 6-degree, with or without the zone
-prefix on the easting). Every detection says how it was made; coordinate-only detections are
-flagged as guesses, and ambiguous cases are refused with a message naming the fix.
+prefix on the easting), and the web-map datums GCJ-02 and BD-09 (a pseudo-CRS: CGCS2000
+longitude/latitude with a `datum_shift` the reader undoes with spatial.gcj02). Every
+detection says how it was made; coordinate-only detections are flagged as guesses, and
+ambiguous cases are refused with a message naming the fix.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ import pyproj
 from pyproj.exceptions import CRSError as _PyprojCRSError
 
 from spatial.errors import InputError
+from spatial.gcj02 import WEB_DATUMS
 
-__all__ = ["CRSError", "CRSDetection", "detect_crs", "gk_epsg", "DATUMS"]
+__all__ = ["CRSError", "CRSDetection", "detect_crs", "gk_epsg", "DATUMS", "web_datum", "web_datum_detection",
+           "WEB_DATUM_ACCURACY"]
 
 
 class CRSError(InputError):
@@ -33,9 +37,39 @@ class CRSDetection:
     method: str
     note: str
     is_guess: bool = False
+    # "gcj02" / "bd09": the coordinates are in that web datum and must be converted to `crs`
+    # (CGCS2000 lon/lat) with spatial.gcj02 before use; None for an ordinary CRS.
+    datum_shift: str | None = None
 
 
-METHODS = ("user", "embedded", "prj_epsg", "prj_esri_name", "prj_parameters", "coordinate_guess")
+METHODS = ("user", "embedded", "prj_epsg", "prj_esri_name", "prj_parameters", "coordinate_guess", "column_name")
+
+# How close the GCJ-02 / BD-09 inverses land to the true position (measured in tests/test_datums.py).
+WEB_DATUM_ACCURACY = "inverse < 1 m"
+
+# Spellings of the web datums (lower case, only a-z0-9 kept; Chinese names as written).
+_WEB_DATUM_SPELLINGS = {
+    "gcj02": "gcj02", "gcj": "gcj02", "gcj02ll": "gcj02", "mars": "gcj02", "amap": "gcj02", "autonavi": "gcj02",
+    "bd09": "bd09", "bd09ll": "bd09", "baidu": "bd09",
+}
+_WEB_DATUM_CHINESE = {"高德": "gcj02", "火星": "gcj02", "国测局": "gcj02", "腾讯": "gcj02", "百度": "bd09"}
+
+
+def web_datum(text: str) -> str | None:
+    """"gcj02" / "bd09" when `text` names a web-map datum (GCJ-02, gcj02, gcj-02, BD09, 百度 …), else None."""
+    raw = text.strip()
+    for word, key in _WEB_DATUM_CHINESE.items():
+        if raw.startswith(word):
+            return key
+    return _WEB_DATUM_SPELLINGS.get(re.sub(r"[^a-z0-9]", "", raw.lower()))
+
+
+def web_datum_detection(key: str, method: str, how: str) -> CRSDetection:
+    """The pseudo-CRS of a web datum: CGCS2000 lon/lat (EPSG:4490) reached by undoing `key`'s offset."""
+    label, size = WEB_DATUMS[key]
+    note = (f"{how}: {label} (converted to CGCS2000, {WEB_DATUM_ACCURACY}); {label} is offset from "
+            f"WGS 84/CGCS2000 by {size}; points outside China are not shifted")
+    return CRSDetection(_epsg_crs(4490), 4490, method, note, datum_shift=key)
 
 # Rough extent of China, for telling lon/lat coordinates apart from others (degrees).
 CHINA_LON = (73.0, 136.0)
@@ -171,6 +205,8 @@ def detect_crs(
 
 def _from_user(value: str | int | pyproj.CRS) -> CRSDetection:
     text = value.strip() if isinstance(value, str) else value
+    if isinstance(text, str) and (key := web_datum(text)) is not None:
+        return web_datum_detection(key, "user", f"given by the user ({text})")
     if isinstance(text, str) and text.isdigit():
         text = f"EPSG:{text}"
     by_name = _epsg_from_esri_name(text) if isinstance(text, str) else None
@@ -181,7 +217,7 @@ def _from_user(value: str | int | pyproj.CRS) -> CRSDetection:
     except (_PyprojCRSError, TypeError, ValueError) as exc:
         raise CRSError(
             f"cannot read the CRS given: {value!r} ({exc}); "
-            "use an EPSG code such as EPSG:4549"
+            "use an EPSG code such as EPSG:4549, or GCJ-02 / BD-09 for web-map (高德/百度) coordinates"
         ) from None
     epsg = crs.to_epsg()
     return CRSDetection(crs, epsg, "user", f"given by the user: {_describe(crs, epsg)}")
@@ -427,6 +463,15 @@ def _datum_caveat(alternatives: str) -> str:
     )
 
 
+def _web_datum_caveat() -> str:
+    gcj, bd = WEB_DATUMS["gcj02"], WEB_DATUMS["bd09"]
+    return (
+        f"Coordinates taken from web maps are not CGCS2000 either: {gcj[0]} (AMap/高德, Tencent, Aliyun "
+        f"DataV) is offset by {gcj[1]}, {bd[0]} (Baidu/百度) by {bd[1]}; state the CRS as GCJ-02 or BD-09 "
+        "if the data comes from such a source."
+    )
+
+
 def _guess_from_bounds(bounds: tuple[float, float, float, float]) -> CRSDetection:
     minx, miny, maxx, maxy = bounds
     span = f"x {minx:.6g}…{maxx:.6g}, y {miny:.6g}…{maxy:.6g}"
@@ -442,6 +487,7 @@ def _guess_from_bounds(bounds: tuple[float, float, float, float]) -> CRSDetectio
                 f"inside China ({span}). "
                 + _datum_caveat("state the CRS as EPSG:4610 for Xian 1980 or EPSG:4214 for Beijing 1954 "
                                 "(WGS 84 and CGCS2000 differ by under a metre).")
+                + " " + _web_datum_caveat()
             )
             return CRSDetection(_epsg_crs(4490), 4490, "coordinate_guess", note, True)
         raise CRSError(

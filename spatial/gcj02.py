@@ -1,9 +1,13 @@
-"""GCJ-02 ("Mars coordinates") display transform for AMap tiles, vectorised over numpy arrays.
+"""GCJ-02 ("Mars coordinates") and BD-09 (Baidu) web datums, vectorised over numpy arrays.
 
 GCJ-02 is an obfuscated offset of WGS 84 (CGCS2000 agrees with WGS 84 to under a metre) used
-by AMap/高德 tiles. Use it only to draw over such tiles; never store analysis data in it.
+by AMap/高德, Tencent and Aliyun DataV; BD-09 is GCJ-02 with Baidu's further offset. The
+offset is 20–710 m (GCJ-02, about 500 m in eastern China) and 0.7–1.5 km (BD-09, about 1.1 km). Use the
+forward transforms only to draw over such tiles; data arriving in these datums is brought
+back with the inverses (iterated to < 1 mm, far below the 1 m asked for) before analysis.
 Constants are those of the published algorithm (Krasovsky ellipsoid, offset polynomials
-centred at 105°E, 35°N); points outside the China box are left unchanged, as AMap does.
+centred at 105°E, 35°N; Baidu's 0.0065°/0.006° shift with its 3000·π/180 wobble — see
+docs/methods.md); points outside the China box are left unchanged, as AMap does.
 """
 
 from __future__ import annotations
@@ -15,7 +19,13 @@ import shapely
 
 from spatial.validity import as_geometry_array
 
-__all__ = ["wgs84_to_gcj02", "gcj02_to_wgs84", "geometries_to_gcj02", "geometries_from_gcj02", "in_china"]
+__all__ = ["wgs84_to_gcj02", "gcj02_to_wgs84", "geometries_to_gcj02", "geometries_from_gcj02", "in_china",
+           "gcj02_to_bd09", "bd09_to_gcj02", "wgs84_to_bd09", "bd09_to_wgs84", "geometries_from_datum",
+           "geometries_to_datum", "WEB_DATUMS"]
+
+# Web datums this module converts, by key: (label, typical offset from WGS 84 in China).
+WEB_DATUMS = {"gcj02": ("GCJ-02", "20–710 m, about 500 m in eastern China"),
+              "bd09": ("BD-09", "0.7–1.5 km, about 1.1 km in eastern China")}
 
 _A = 6378245.0  # Krasovsky 1940 semi-major axis (m)
 _EE = 0.00669342162296594323  # Krasovsky first eccentricity squared
@@ -25,6 +35,9 @@ _LAT_RANGE = (0.8293, 55.8271)
 # Stop iterating the exact inverse once a step is below this (degrees, ~1 mm).
 _INVERSE_TOLERANCE_DEG = 1e-8
 _INVERSE_MAX_ITERATIONS = 30
+# Baidu's BD-09 offset on top of GCJ-02 (degrees) and the angular factor of its wobble.
+_BD_DLON, _BD_DLAT = 0.0065, 0.006
+_BD_X_PI = np.pi * 3000.0 / 180.0
 
 
 def in_china(lon: Any, lat: Any) -> np.ndarray:
@@ -110,3 +123,66 @@ def geometries_to_gcj02(geoms: Any) -> np.ndarray:
 def geometries_from_gcj02(geoms: Any, *, exact: bool = True) -> np.ndarray:
     """Shift GCJ-02 geometries (e.g. drawn over AMap tiles) back to WGS 84 / CGCS2000 lon/lat."""
     return _apply(geoms, lambda x, y: gcj02_to_wgs84(x, y, exact=exact))
+
+
+def _gcj_to_bd_raw(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    z = np.hypot(lon, lat) + 0.00002 * np.sin(lat * _BD_X_PI)
+    theta = np.arctan2(lat, lon) + 0.000003 * np.cos(lon * _BD_X_PI)
+    return z * np.cos(theta) + _BD_DLON, z * np.sin(theta) + _BD_DLAT
+
+
+def gcj02_to_bd09(lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
+    """GCJ-02 → BD-09 (Baidu's published formula); outside China unchanged."""
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    b_lon, b_lat = _gcj_to_bd_raw(lon, lat)
+    inside = in_china(lon, lat)
+    return np.where(inside, b_lon, lon), np.where(inside, b_lat, lat)
+
+
+def bd09_to_gcj02(lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
+    """BD-09 → GCJ-02: the published closed-form inverse, refined by iterating the forward
+    formula (the closed form alone is off by up to 0.2 m); outside China unchanged."""
+    b_lon, b_lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    x, y = b_lon - _BD_DLON, b_lat - _BD_DLAT
+    z = np.hypot(x, y) - 0.00002 * np.sin(y * _BD_X_PI)
+    theta = np.arctan2(y, x) - 0.000003 * np.cos(x * _BD_X_PI)
+    g_lon, g_lat = z * np.cos(theta), z * np.sin(theta)
+    for _ in range(_INVERSE_MAX_ITERATIONS):
+        f_lon, f_lat = _gcj_to_bd_raw(g_lon, g_lat)
+        step_lon, step_lat = b_lon - f_lon, b_lat - f_lat
+        g_lon, g_lat = g_lon + step_lon, g_lat + step_lat
+        if max(np.nanmax(np.abs(step_lon), initial=0.0), np.nanmax(np.abs(step_lat), initial=0.0)) < _INVERSE_TOLERANCE_DEG:
+            break
+    inside = in_china(b_lon, b_lat)
+    return np.where(inside, g_lon, b_lon), np.where(inside, g_lat, b_lat)
+
+
+def wgs84_to_bd09(lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
+    """WGS 84 / CGCS2000 → BD-09 (GCJ-02, then Baidu's offset); outside China unchanged."""
+    return gcj02_to_bd09(*wgs84_to_gcj02(lon, lat))
+
+
+def bd09_to_wgs84(lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
+    """BD-09 → WGS 84 / CGCS2000 (both inverses iterated); outside China unchanged."""
+    return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))
+
+
+_FROM = {"gcj02": gcj02_to_wgs84, "bd09": bd09_to_wgs84}
+_TO = {"gcj02": wgs84_to_gcj02, "bd09": wgs84_to_bd09}
+
+
+def _datum_key(datum: str) -> str:
+    key = datum.lower().replace("-", "").replace("_", "")
+    if key not in _FROM:
+        raise ValueError(f"unknown web datum {datum!r}; use gcj02 or bd09")
+    return key
+
+
+def geometries_from_datum(geoms: Any, datum: str) -> np.ndarray:
+    """Lon/lat geometries in `datum` ("gcj02" or "bd09") → WGS 84 / CGCS2000 lon/lat."""
+    return _apply(geoms, _FROM[_datum_key(datum)])
+
+
+def geometries_to_datum(geoms: Any, datum: str) -> np.ndarray:
+    """WGS 84 / CGCS2000 lon/lat geometries → `datum` ("gcj02" or "bd09")."""
+    return _apply(geoms, _TO[_datum_key(datum)])

@@ -69,6 +69,7 @@ FAMILIES = {
     "siting_cmp_": _comparisons,
     "map_scheme_": lambda: _module_strings("maps/choropleth.py", "SCHEMES"),
     "supply_cat_": lambda: _module_strings("analysis/supply_lists.py", "LIST_CATEGORIES"),
+    "unit_not_scored_": lambda: _module_strings("analysis/composite.py", "NOT_SCORED_CODES"),
 }
 # Calls whose key is looked up only after checking it exists (`if f"col_{name}" in TEXT`).
 GUARDED = {("reports/__init__.py", "f'col_{name}'")}

@@ -234,7 +234,7 @@ def _validate(project: Project, upload, opts: dict, overrides: dict):
             return validate_source(upload.path, opts["kind"], layer=opts["layer"], encoding=opts["encoding"],
                                    crs=opts["crs"], land_use_standard=opts["land_use_standard"],
                                    overrides=overrides or None, project_extent=project_extent(project),
-                                   project_crs=project.crs, config=project.config)
+                                   project_crs=project.crs, config=project.config, project=project)
 
     return _memo(REPORT_STATE, key, run)
 
@@ -421,24 +421,20 @@ def _import_box(project: Project, upload, opts: dict, overrides: dict, report) -
     st.caption(tr("data_import_into", kind=label, path=str(project.root)))
     if project.config.project.demo:
         st.info(tr("data_import_demo"))
-    confirmed = True
-    if project.has_layer(kind):
-        import pyogrio
-
-        n = int(pyogrio.read_info(project.gpkg, layer=kind).get("features") or 0)
-        st.warning(tr("data_import_replaces", kind=label, n=format_count(n)))
-        confirmed = st.checkbox(tr("data_import_confirm"), key=f"data_confirm_{kind}")
+    mode = _mode_choice(project, kind, label)
     if not report.ok:
         st.caption(tr("data_import_blocked_hint"))
+    elif project.has_layer(kind) and mode is None:
+        st.caption(tr("data_import_mode_needed"))
     clicked = st.button(tr("data_import_button"), type="primary", key="data_import",
-                        disabled=not report.ok or not confirmed)
+                        disabled=not report.ok or (project.has_layer(kind) and mode is None))
     if not clicked:
         return
     try:
         with st.spinner(tr("data_importing")):
             done = import_source(upload.path, kind, project.root, layer=opts["layer"], encoding=opts["encoding"],
                                  crs=opts["crs"], land_use_standard=opts["land_use_standard"],
-                                 overrides=overrides or None, source_label=upload.label)
+                                 overrides=overrides or None, source_label=upload.label, mode=mode)
     except InputError as exc:
         st.error(f"{tr('data_import_failed')}：{relabel(str(exc), upload)}")
         return
@@ -446,10 +442,22 @@ def _import_box(project: Project, upload, opts: dict, overrides: dict, report) -
         st.error(f"{tr('data_import_failed')}：{type(exc).__name__}: {relabel(str(exc), upload)}")
         return
     kept = sum(1 for p in done.problems if p.severity in ("warning", "error"))
-    _flash("success", tr("data_imported", kind=label, n=format_count(done.feature_count), name=upload.label, issues=kept))
+    _flash("success", tr("data_imported", kind=label, n=format_count(done.feature_count), name=upload.label, issues=kept)
+           + " " + done.change.describe(lang()))
     st.session_state.pop(REPORT_STATE, None)
     st.session_state[VERSION_STATE] = st.session_state.get(VERSION_STATE, 0) + 1  # the next run shows an empty uploader
     st.rerun()
+
+
+def _mode_choice(project: Project, kind: str, label: str) -> str | None:
+    """Replace or append, asked (no default) when the project already has the layer; None until chosen."""
+    if not project.has_layer(kind):
+        return None
+    n = format_count(project.feature_count(kind))
+    st.warning(tr("data_import_replaces", kind=label, n=n))
+    options = {"replace": tr("data_mode_replace", n=n), "append": tr("data_mode_append", n=n)}
+    return st.radio(tr("data_import_mode"), list(options), index=None, format_func=options.__getitem__,
+                    key=f"data_mode_{kind}")
 
 
 def _import_tab(project: Project, settings: AppData) -> None:

@@ -131,7 +131,9 @@ def _colouring(ev, indicator: str, scheme: str, cfg: AppMap) -> tuple[dict, str,
     rows = [(c, f"{display_value(indicator, lo, lang())} – {display_value(indicator, hi, lang())}（{n}）")
             for c, lo, hi, n in zip(classes.colours, classes.lower, classes.upper, classes.counts)]
     if classes.no_data:
-        rows.append((NO_DATA_COLOUR, f"{tr('map_no_data')}（{classes.no_data}）"))
+        # units without a score are 未评价 (not graded on data they lack); other indicators simply have no data
+        missing = tr("grade_not_scored") if indicator == "score" else tr("map_no_data")
+        rows.append((NO_DATA_COLOUR, f"{missing}（{classes.no_data}）"))
     label = _indicator_label(indicator)
     scheme_label = tr(f"map_scheme_{scheme}")
     legend = legend_rows_html(label, rows, tr("map_legend_note", scheme=scheme_label))
@@ -277,10 +279,11 @@ def _scorecard(ev, key: str) -> None:
     st.caption(f"{layer_label(card.unit_kind, lang())} · {card.unit_id}"
                + (f" · {card.leading_industries}" if card.leading_industries else ""))
     if card.score is None:
-        st.warning(tr("map_card_no_score"))
+        reason = card.reason(lang())
+        st.warning(tr("map_card_no_score") + (f"（{reason}）" if reason and lang() == "zh" else f" ({reason})" if reason else ""))
     a, b, c = st.columns(3)
     a.metric(tr("map_card_score"), format_value(card.score, "score"))
-    b.metric(tr("map_card_grade"), card.grade or "—")
+    b.metric(tr("map_card_grade"), card.grade or (tr("grade_not_scored") if card.score is None else "—"))
     c.metric(tr("map_card_rank"), tr("map_rank_of", rank=card.rank if card.rank is not None else "—", n=card.ranked_in_kind))
     st.caption(tr("exp_rank_range").format(best=format_value(card.rank_best, "int"), worst=format_value(card.rank_worst, "int")))
     st.markdown(f"**{tr('map_card_indicators')}**")

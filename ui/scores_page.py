@@ -99,7 +99,11 @@ def _ranking(units: pd.DataFrame, spec, settings: AppScores) -> None:
                                   na_position="last", kind="stable")
     columns = ["unit_kind", "rank", "unit_id", "name", "score", "grade", "rank_best", "rank_worst",
                *[c for c in numeric if c not in ("score", "rank", "rank_best", "rank_worst")]]
-    table = shown[columns].copy()
+    from reports import with_display_grades
+
+    table = with_display_grades(shown, lang())  # 未评价 and the reason where a unit has no score
+    columns.insert(columns.index("grade") + 1, "reason_not_scored")
+    table = table[columns].copy()
     table["unit_kind"] = table["unit_kind"].map(lambda k: layer_label(k, lang()))
     st.dataframe(table, hide_index=True, width="stretch", height=settings.ranking_height,
                  column_config=column_config(columns, lang()), key="scores_table")
@@ -120,7 +124,7 @@ def _comparison(units: pd.DataFrame, norm: pd.DataFrame, spec, ids: list[str]) -
     """Selected units side by side (indicators as rows) and their normalised indicators as bars."""
     import altair as alt
 
-    from reports import column_label, display_value, short_label
+    from reports import column_label, display_value, grade_text, short_label
 
     label = _unit_label(units)
     pos = [int(units.index[units["unit_id"].astype(str) == uid][0]) for uid in ids]
@@ -130,7 +134,7 @@ def _comparison(units: pd.DataFrame, norm: pd.DataFrame, spec, ids: list[str]) -
     for uid, p in zip(ids, pos):
         row = units.loc[p]
         table[label(uid)] = [layer_label(row["unit_kind"], lang()) if r == "unit_kind" else
-                             (row["grade"] or "—") if r == "grade" else display_value(r, row[r], lang()) for r in rows]
+                             grade_text(row, lang()) if r == "grade" else display_value(r, row[r], lang()) for r in rows]
     frame = pd.DataFrame(table, index=[column_label(r, lang()) for r in rows])
     frame.index.name = tr("scores_indicator")
     st.dataframe(frame, width="stretch", height=38 + 35 * len(rows))
@@ -174,7 +178,8 @@ def _scorecard(project, ev, default_ev, uid: str, changed: bool) -> None:
     doc = _explained(project, default_ev, uid)
     c = unit_composite(ev, uid) if changed else doc["composite"]
     units = ev.units
-    n = int((units["unit_kind"] == doc["unit_kind"]).sum())
+    scored = pd.to_numeric(units["score"], errors="coerce").notna()
+    n = int(((units["unit_kind"] == doc["unit_kind"]) & scored).sum())  # ranks count scored units only
     st.subheader(f"{doc['name']}（{doc['unit_id']}）· {layer_label(doc['unit_kind'], lang())}")
     m1, m2, m3, m4 = st.columns(4)
     delta = None
@@ -184,11 +189,15 @@ def _scorecard(project, ev, default_ev, uid: str, changed: bool) -> None:
             delta = f"{c['score'] - float(before):+.1f}"
     m1.metric(tr("scores_score"), format_score(c["score"]), delta=delta,
               help=tr("scores_delta_help") if changed else None)
-    m2.metric(tr("scores_grade"), c["grade"] or "—")
+    m2.metric(tr("scores_grade"), c["grade"] or (tr("grade_not_scored") if c["score"] is None else "—"))
     m3.metric(tr("scores_rank"), MISSING if c["rank"] is None else f"{format_int(c['rank'])} / {n}")
     best, worst = c["rank_range_weights_pm"]
     m4.metric(tr("scores_rank_range", step=format_ratio(ev.spec.step, 0)),
               MISSING if best is None else (format_int(best) if best == worst else f"{format_int(best)}–{format_int(worst)}"))
+    if c["score"] is None and c.get("not_scored_codes"):
+        from analysis.composite import reason_text
+
+        st.warning(f"{tr('grade_not_scored')}: {reason_text(c['not_scored_codes'], lang())}")
     st.markdown(f"**{tr('scores_breakdown')}**")
     rows = []
     for b in c["breakdown"]:

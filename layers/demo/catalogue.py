@@ -8,6 +8,14 @@ PARKS = [  # name, kind, level, leading industries
     ("北岸电子信息产业园", "specialty", "省级", "电子信息;集成电路"),
     ("云湖生物医药产业园", "cluster_zone", "市级", "生物医药"),
 ]
+# As a 开发区目录 lists them (fictional codes): approval date, zone code, and the approved area as a share of
+# the drawn polygon; 云湖 has grown past its approval (an unapproved 扩区), which import flags.
+PARK_APPROVALS = [
+    ("2010-11-30", "G339901", 0.97),
+    ("2006-03-15", "S339902", 1.04),
+    ("2012-06-20", "S339903", 0.95),
+    ("2018-09-01", "S339904", 0.62),
+]
 PLACES = ["云溪", "澄浦", "望海", "柳塘", "青屿", "泉口", "石桥", "梅墩", "栖凤", "下洋", "横泾", "东岙",
           "潘火", "桃源", "新碶", "湖塘", "观澜", "龙山", "凤岙", "沙港", "白峰", "松岙", "前洋", "后塘"]
 MICRO_THEMES = ["智能装备", "汽配", "五金", "电子", "新材料", "模具", "文具", "塑胶", "电器", "光电"]

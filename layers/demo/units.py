@@ -7,8 +7,8 @@ import numpy as np
 import shapely
 
 from layers.demo.blocks import Blocks
-from layers.demo.catalogue import GENERAL_INDUSTRIES, MICRO_INDUSTRY, PARKS, PLACES, micro_theme
-from layers.demo.frames import layer_frame
+from layers.demo.catalogue import GENERAL_INDUSTRIES, MICRO_INDUSTRY, PARK_APPROVALS, PARKS, PLACES, micro_theme
+from layers.demo.frames import layer_frame, scaled_area_mu
 from layers.demo.parcels import Parcels
 from layers.demo.plan import Plan
 from layers.demo.randomness import stage_rng
@@ -23,10 +23,14 @@ def build_unit_layers(seed: int, t: Terrain, plan: Plan, blocks: Blocks, parcels
     rng = stage_rng(seed, "units")
     places = np.array(PLACES)[rng.permutation(len(PLACES))]
     parks = np.array([largest_part(shapely.union_all(plan.faces[plan.face_park == p])) for p in range(len(PARKS))])
+    park_geoms = t.to_world(shapely.coverage_simplify(parks, 2.0))
     park_layer = layer_frame({"park_id": [f"YQ{i + 1:02d}" for i in range(len(PARKS))],
                               "name": [p[0] for p in PARKS], "kind": [p[1] for p in PARKS],
-                              "level": [p[2] for p in PARKS], "leading_industries": [p[3] for p in PARKS]},
-                             t.to_world(shapely.coverage_simplify(parks, 2.0)))
+                              "level": [p[2] for p in PARKS], "leading_industries": [p[3] for p in PARKS],
+                              "approved_area_mu": [round(float(mu) * a[2], 1)
+                                                   for mu, a in zip(scaled_area_mu(park_geoms), PARK_APPROVALS)],
+                              "approval_date": [a[0] for a in PARK_APPROVALS], "zone_code": [a[1] for a in PARK_APPROVALS]},
+                             park_geoms)
 
     n_micro = int(blocks.micro.max()) + 1
     micro_geoms = blocks.geoms[np.argsort(blocks.micro)[-n_micro:]]
