@@ -33,6 +33,8 @@ CrsOpt = Annotated[Optional[str], typer.Option(
 LandUseOpt = Annotated[Optional[str], typer.Option(
     "--land-use-standard", help="gbt21010, ydyh2023 or gb50137 (default: detected, with a warning)")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON document on stdout")]
+MapOpt = Annotated[Optional[list[str]], typer.Option(
+    "--map", help="SRC=field: read source column SRC as field (repeatable); SRC=- ignores the column")]
 LANGS = ("zh", "en")
 LAND_USE_STANDARDS = ("gbt21010", "ydyh2023", "gb50137")
 SITE_METHODS = ("wsum", "topsis")
@@ -114,6 +116,40 @@ def check_encoding(encoding: str | None) -> None:
                                  param_hint="--encoding") from None
 
 
+def parse_maps(maps: list[str] | None, kind: str) -> dict[str, str] | None:
+    """The --map SRC=field list as overrides ({column: field, "" = ignored}); None when not given.
+
+    A field `kind` does not have, a malformed item, a column given twice or two columns for one field are
+    usage errors (exit 2) listing the valid fields. Whether SRC exists is checked once the source is read."""
+    if not maps:
+        return None
+    from layers.aliases import fields_of
+
+    valid = [f.name for f in fields_of(kind)]
+    out: dict[str, str] = {}
+    for item in maps:
+        column, sep, field = item.rpartition("=")
+        field = field.strip()
+        if not sep or not column or not field:
+            raise typer.BadParameter(f"{item!r}: write SRC=field (SRC=- ignores the column); fields of {kind}: "
+                                     f"{', '.join(valid)}", param_hint="--map")
+        if field != "-" and field not in valid:
+            raise typer.BadParameter(f"{item!r}: layer kind {kind} has no field {field!r}; its fields are: "
+                                     f"{', '.join(valid)} (or - to ignore the column)", param_hint="--map")
+        if column in out:
+            raise typer.BadParameter(f"column {column!r} is given twice", param_hint="--map")
+        target = "" if field == "-" else field
+        if target and target in out.values():
+            raise typer.BadParameter(f"several columns are mapped to {target}", param_hint="--map")
+        out[column] = target
+    return out
+
+
+def map_usage(exc: Exception) -> typer.BadParameter:
+    """A --map naming a column the source does not have (the message lists the columns)."""
+    return typer.BadParameter(str(exc), param_hint="--map")
+
+
 def parse_unit_ids(units: str | None) -> list[str] | None:
     """The --units comma list (None when not given); an empty list is a usage error."""
     if units is None:
@@ -176,19 +212,44 @@ def _count(project, name: str) -> int:
 @app.command()
 def validate(source: Annotated[str, typer.Argument(help="file, folder or zip to check")],
              kind: KindOpt = None, layer: LayerOpt = None, encoding: EncodingOpt = None, crs: CrsOpt = None,
-             land_use_standard: LandUseOpt = None, json_out: JsonOpt = False, lang: LangOpt = "zh") -> None:
-    """Read SOURCE and report the detected CRS, encoding, field mapping and every problem."""
-    from layers.validation import validate_source
+             land_use_standard: LandUseOpt = None, maps: MapOpt = None, json_out: JsonOpt = False,
+             lang: LangOpt = "zh") -> None:
+    """Read SOURCE and report the detected CRS, encoding, field mapping and every problem.
+
+    --map SRC=field reads column SRC as field (repeatable); --map SRC=- ignores it."""
+    from layers.validation import UnknownMappedColumn, validate_source
 
     check_source_options(source, kind, land_use_standard, encoding, json_out)
     kind = kind or _guess_kind(source, layer, encoding, crs, json_out)
+    overrides = parse_maps(maps, kind)
     progress(f"validating {source} as {kind}…")
-    report = validate_source(source, kind, layer=layer, encoding=encoding, crs=crs, land_use_standard=land_use_standard)
+    try:
+        report = validate_source(source, kind, layer=layer, encoding=encoding, crs=crs,
+                                 land_use_standard=land_use_standard, overrides=overrides)
+    except UnknownMappedColumn as exc:
+        raise map_usage(exc) from None
     if json_out:
-        emit_json(report.to_dict())
+        document = report.to_dict()
+        keys = link_keys(report)
+        if keys is not None:
+            document["owner_columns" if kind == "parcels" else "link_keys"] = keys
+        emit_json(document)
     else:
         print(format_report(report, lang))
     raise typer.Exit(0 if report.ok else 1)
+
+
+def link_keys(report) -> str | None:
+    """What a parcels or enterprises source offers for linking firms to parcels (validate has no project):
+    parcels → owner columns "code" / "name" / "both" / "none"; enterprises → "both" (code and name) or "code"."""
+    from analysis.land_links import owner_columns
+
+    mapped = set(report.mapping.values())
+    if report.kind == "parcels":
+        return owner_columns(mapped)
+    if report.kind == "enterprises":
+        return "both" if "name" in mapped else "code"
+    return None
 
 
 def _guess_kind(source: str, layer, encoding, crs, json_out: bool) -> str:
@@ -228,6 +289,14 @@ def format_report(report, lang: str = "zh") -> str:
     if report.sample:
         lines.append(f"{t('report_sample', lang)}: " + "; ".join(f"{k}={v}" for k, v in list(report.sample.items())[:8]))
     lines.append(f"{t('report_unmapped', lang)}: {', '.join(report.unmapped) if report.unmapped else t('report_none', lang)}")
+    keys = link_keys(report)
+    if keys is not None and report.kind == "parcels":
+        from analysis.land_links import owner_columns_text
+
+        lines.append(f"{t('links_owner_columns', lang)}: {owner_columns_text(keys, lang)}")
+    elif keys is not None:
+        text = t("links_keys_both", lang) if keys == "both" else t("links_keys_code", lang)
+        lines.append(f"{t('links_firm_keys', lang)}: {text}")
     problems = list(report.problems)
     lines.append(f"{t('report_problems', lang)} ({len(problems)}):" if problems
                  else f"{t('report_problems', lang)}: {t('report_none', lang)}")
@@ -248,24 +317,33 @@ def import_cmd(source: Annotated[str, typer.Argument(help="file, folder or zip t
                kind: Annotated[str, typer.Option("--kind", help=f"layer kind: {', '.join(LAYERS)}")],
                into: Annotated[Path, typer.Option("--into", help="project folder (created if missing)")],
                layer: LayerOpt = None, encoding: EncodingOpt = None, crs: CrsOpt = None,
-               land_use_standard: LandUseOpt = None, mode: ImportModeOpt = None, json_out: JsonOpt = False,
-               lang: LangOpt = "zh") -> None:
+               land_use_standard: LandUseOpt = None, mode: ImportModeOpt = None, maps: MapOpt = None,
+               json_out: JsonOpt = False, lang: LangOpt = "zh") -> None:
     """Validate SOURCE, then add it to the project as layer KIND; nothing is written if it fails.
+
+    --map SRC=field reads column SRC as field (repeatable), --map SRC=- ignores it. The mapping used is
+    saved with the project; the next import of KIND applies it to the columns it has (and says so),
+    under any --map.
 
     A layer the project already has needs --mode replace (only the new features are kept) or --mode append
     (old and new; refused when a new feature reuses an id of the layer). The change is stated: before → after."""
     from layers.importer import IMPORT_MODES, ModeRequired, import_source
+    from layers.validation import UnknownMappedColumn
 
     check_choice(mode, IMPORT_MODES, "--mode")
     check_source_options(source, kind, land_use_standard, encoding, json_out)
+    overrides = parse_maps(maps, kind)
     progress(f"importing {source} as {kind} into {into}…")
     try:
         result = import_source(source, kind, into, layer=layer, encoding=encoding, crs=crs,
-                               land_use_standard=land_use_standard, mode=mode)
+                               land_use_standard=land_use_standard, mode=mode, overrides=overrides,
+                               use_saved_mapping=True)
     except ModeRequired as exc:
         raise typer.BadParameter(f"the project already has layer {exc.kind} with {exc.before} feature(s); "
                                  f"choose one of: {choices_text(exc.choices)} (replace keeps only the new features, "
                                  "append adds them to the old)", param_hint="--mode") from None
+    except UnknownMappedColumn as exc:
+        raise map_usage(exc) from None
     except InputError as exc:
         fail(exc, json_out)
     report, change = result.report, result.change
@@ -273,6 +351,10 @@ def import_cmd(source: Annotated[str, typer.Argument(help="file, folder or zip t
         emit_json({"ok": True, "imported": kind, "project": str(into), "features": report.feature_count,
                    **change.to_dict(), "report": report.to_dict()})
     else:
+        if report.saved_mapping_used:
+            print(t("mapping_saved_used", lang).format(
+                kind=kind, n=len(report.saved_mapping_used),
+                pairs=", ".join(f"{c} → {f or '-'}" for c, f in report.saved_mapping_used.items())))
         print(format_report(report, lang))
         print(f"{t('imported', lang)}: {layer_label(kind, lang)} ({kind}) → {into} ({report.feature_count})")
         print(change.describe(lang))
@@ -363,6 +445,10 @@ def format_ranking(document: dict, lang: str = "zh") -> str:
                      f"{format_ratio(u['built_ratio']):>7} {format_ratio(u['idle_ratio']):>6}  {u['name']}{reason}")
     scored = sum(u.get("score") is not None for u in document["units"])
     lines.append("\n" + t("units_scored_count", lang).format(scored=scored, unscored=len(document["units"]) - scored))
+    if document.get("links"):
+        from analysis.land_links import summary_lines
+
+        lines += ["", f"{t('links_title', lang)}:"] + [f"  {x}" for x in summary_lines(document["links"], lang)]
     lines.append(f"warnings: {len(document['warnings'])}")
     return "\n".join(lines).strip()
 

@@ -102,7 +102,8 @@ def _boolean(frame: pd.DataFrame, name: str) -> pd.Series:
 
 def enterprise_land_mu(enterprises: pd.DataFrame, parcel_owner_mu: pd.Series | None) -> tuple[pd.Series, pd.Series]:
     """Land area (mu) per firm and where it came from: the table's land_area_mu when > 0,
-    else owned parcel area (`parcel_owner_mu`, indexed by uscc) + leased_in_mu − leased_out_mu.
+    else owned parcel area (`parcel_owner_mu`, indexed by uscc: parcels linked to the firm by analysis/land_links.py —
+    link table, credit code or owner name) + leased_in_mu − leased_out_mu.
 
     Sources: "table", "parcels", "parcels+leases", "leases" (no owned parcel) or "none" (NaN area).
     """

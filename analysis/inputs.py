@@ -6,6 +6,7 @@ Units of the four evaluation-unit kinds are stacked into one frame with `unit_id
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from analysis.land_links import LinkReport, link_parcels_frame
 from layers.config import Config, config_from_dict
 from layers.project import Project
 from layers.schema import EVALUATION_UNIT_KINDS, LAYERS
@@ -32,6 +34,8 @@ class EvaluationInputs:
     config: Config  # validated landpark.toml (typed sections: `config.supply.floor_ratio` …)
     data_issues: pd.DataFrame = field(default_factory=pd.DataFrame)
     crs: Any = None
+    land_links: pd.DataFrame | None = None  # the imported link table (uscc ↔ parcel_id), if any
+    links: LinkReport | None = None  # set with parcels["firm_uscc"] by `link_inputs` (analysis/land_links.py)
 
 
 def stack_units(layers: dict[str, gpd.GeoDataFrame], crs) -> gpd.GeoDataFrame:
@@ -97,5 +101,13 @@ def load_inputs(project: Project) -> EvaluationInputs:
     parcels = prepare_parcels(project.read_layer("parcels") if "parcels" in names else _empty_layer("parcels", crs), config)
     enterprises = project.read_layer("enterprises") if "enterprises" in names else pd.DataFrame({"uscc": []})
     approvals = project.read_layer("land_approvals") if "land_approvals" in names else None
-    return EvaluationInputs(units=units, parcels=parcels, enterprises=enterprises, approvals=approvals,
-                            config=config, data_issues=project.data_issues(), crs=crs)
+    land_links = pd.DataFrame(project.read_layer("land_links")) if "land_links" in names else None
+    return link_inputs(EvaluationInputs(units=units, parcels=parcels, enterprises=enterprises, approvals=approvals,
+                                        config=config, data_issues=project.data_issues(), crs=crs,
+                                        land_links=land_links))
+
+
+def link_inputs(inputs: EvaluationInputs) -> EvaluationInputs:
+    """A copy of `inputs` with parcels linked to firms (link table, code, name): parcels["firm_uscc"] and `links`."""
+    parcels, links = link_parcels_frame(inputs.parcels, inputs.enterprises, inputs.land_links)
+    return dataclasses.replace(inputs, parcels=parcels, links=links)

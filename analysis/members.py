@@ -1,7 +1,8 @@
 """Member enterprises of each unit and the unit's per-mu output (亩均) over its members.
 
 A firm is a member of a unit when at least `member_min_share` of its owned parcel area lies
-inside the unit; a firm with no parcels is a member where its point lies.
+inside the unit (owned: linked to it by analysis/land_links.py — link table, credit code or name);
+a firm with no parcels is a member where its point lies.
 tax_per_mu = Σ member tax ÷ Σ member land area (the land area used in the 亩均 evaluation).
 """
 
@@ -11,6 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from analysis.land_links import owner_key
 from analysis.units import UnitOverlay
 from spatial.overlay import intersection_pairs
 
@@ -20,7 +22,7 @@ PER_MU = {"tax_per_mu": "tax_10k_yuan", "value_added_per_mu": "value_added_10k_y
 def unit_members(parcels: gpd.GeoDataFrame, units: gpd.GeoDataFrame, ov: UnitOverlay,
                  enterprises: pd.DataFrame, min_share: float) -> pd.DataFrame:
     """Rows (unit_pos, uscc, share_inside, basis) — one per membership."""
-    owners = parcels["owner_uscc"].astype("string").to_numpy() if "owner_uscc" in parcels else np.full(len(parcels), None)
+    owners = owner_key(parcels)
     piece_owner = owners[ov.parcel_pos]
     has_owner = pd.notna(piece_owner)
     pieces = pd.DataFrame({"unit_pos": ov.unit_pos[has_owner], "uscc": piece_owner[has_owner], "inside": ov.area_mu[has_owner]})
@@ -76,7 +78,7 @@ def low_efficiency_mu(parcels: gpd.GeoDataFrame, ov: UnitOverlay, members: pd.Da
     """Land of D-class members plus built industrial parcels below the FAR threshold, counted once per parcel."""
     classes = firms.get("class", pd.Series(dtype=object))
     d_firms = pd.Index(firms.index[classes == "D"])
-    owners = parcels["owner_uscc"].astype("string").to_numpy() if "owner_uscc" in parcels else np.full(len(parcels), None)
+    owners = owner_key(parcels)
     piece_owner = pd.Index(owners[ov.parcel_pos])
     member_keys = pd.MultiIndex.from_arrays([members["unit_pos"].to_numpy(), members["uscc"].astype(str).to_numpy()])
     piece_keys = pd.MultiIndex.from_arrays([ov.unit_pos, piece_owner.astype(object)])

@@ -28,7 +28,8 @@ from analysis.composite import (
     sensitivity,
 )
 from analysis.enterprise import EnterpriseEvaluation, evaluate_enterprises
-from analysis.inputs import EvaluationInputs
+from analysis.inputs import EvaluationInputs, link_inputs
+from analysis.land_links import FIRM_COLUMN, LinkReport
 from analysis.members import PER_MU, low_efficiency_mu, per_mu_output, unit_members
 from analysis.supply import batch_supply, cohort_supply
 from analysis.units import SUPPLIED_STATUSES, land_indicators, overlay_units, parcel_flags
@@ -56,6 +57,7 @@ class Evaluation:
     spec: CompositeSpec
     config: Config
     warnings: list[dict] = field(default_factory=list)
+    links: LinkReport = field(default_factory=LinkReport)  # firm ↔ parcel linking (analysis/land_links.py)
 
 
 def evaluate(inputs: EvaluationInputs, *, weights: list[float] | None = None,
@@ -63,6 +65,9 @@ def evaluate(inputs: EvaluationInputs, *, weights: list[float] | None = None,
     """Compute every unit's indicators and composite score from the project's layers."""
     say = progress or (lambda _m: None)
     config = config_from_dict(inputs.config)
+    if inputs.links is None or FIRM_COLUMN not in inputs.parcels:  # hand-built inputs: link here
+        inputs = link_inputs(inputs)
+    links = inputs.links if inputs.links is not None else LinkReport()
     units, parcels = inputs.units.reset_index(drop=True), inputs.parcels.reset_index(drop=True)
     n = len(units)
     for column in ("level", "leading_industries", "min_industrial_share"):  # absent without unit layers
@@ -74,8 +79,9 @@ def evaluate(inputs: EvaluationInputs, *, weights: list[float] | None = None,
     land = land_indicators(parcels, units, ov, flags)
 
     say(f"evaluating {len(inputs.enterprises)} enterprises…")
-    owner_mu = (parcels.groupby(parcels["owner_uscc"].astype("string"))["area_mu"].sum()
-                if "owner_uscc" in parcels and len(parcels) else None)
+    # land owned per firm: parcels linked to it (link table, credit code or name; analysis/land_links.py)
+    owner_mu = (parcels.groupby(parcels[FIRM_COLUMN].astype("string"))["area_mu"].sum()
+                if FIRM_COLUMN in parcels and len(parcels) else None)
     ent_eval = evaluate_enterprises(pd.DataFrame(inputs.enterprises.drop(columns="geometry", errors="ignore")),
                                     config.enterprise, parcel_owner_mu=owner_mu,
                                     evaluation_date=config.project.evaluation_date.isoformat())
@@ -116,9 +122,12 @@ def evaluate(inputs: EvaluationInputs, *, weights: list[float] | None = None,
         district["rolling_supply_ratio"] = float(cohorts["rolling_ratio"].iloc[-1])
         district["supply_floor"] = config.supply.floor_ratio
 
-    warnings = [_issue_dict(r) for r in inputs.data_issues.to_dict("records")] + [p.to_dict() for p in ent_eval.warnings]
+    # the link errors first: "no firm linked to any parcel" explains every null 亩均 below it
+    warnings = [p.to_dict() for p in links.problems()]
+    warnings += [_issue_dict(r) for r in inputs.data_issues.to_dict("records")] + [p.to_dict() for p in ent_eval.warnings]
     warnings += _unit_warnings(table, norm, spec)
-    return Evaluation(table, members, ent_eval, firms, district, cohorts, batches, enc, flags, norm, spec, config, warnings)
+    return Evaluation(table, members, ent_eval, firms, district, cohorts, batches, enc, flags, norm, spec, config, warnings,
+                      links)
 
 
 def set_not_scored(table: pd.DataFrame, norm: pd.DataFrame, weights) -> None:
@@ -229,6 +238,7 @@ def to_json(ev: Evaluation) -> dict[str, Any]:
                                  "cap": ev.spec.cap, "grade_thresholds": list(ev.spec.grade_thresholds),
                                  "benchmarks": {k: _clean(ev.district.get(k)) for k in ev.spec.indicators}},
                    "enterprise_benchmarks": ev.enterprises.benchmarks},
+        "links": ev.links.to_dict(),
         "warnings": ev.warnings,
     }
 

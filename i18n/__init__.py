@@ -24,6 +24,25 @@ TEXT: dict[str, dict[str, str]] = {
     "basemap": {"zh": "底图", "en": "Basemap"},
     "basemap_none": {"zh": "无底图（离线）", "en": "None (offline)"},
     "data_issues": {"zh": "数据问题", "en": "Data issues"},
+    # firm ↔ parcel links (analysis/land_links.py): score, validate and the app's 亩均评价 page
+    "links_title": {"zh": "企业—宗地关联", "en": "Firm–parcel links"},
+    "links_owner_columns": {"zh": "宗地权利人字段", "en": "Parcel owner columns"},
+    "links_cols_code": {"zh": "仅统一社会信用代码", "en": "credit code only"},
+    "links_cols_name": {"zh": "仅权利人名称（按名称关联企业）", "en": "owner name only (firms linked by name)"},
+    "links_cols_both": {"zh": "信用代码和名称", "en": "credit code and name"},
+    "links_cols_none": {"zh": "无（宗地无法关联企业）", "en": "none (parcels cannot be linked to firms)"},
+    "links_firm_keys": {"zh": "企业关联字段", "en": "Firm link keys"},
+    "links_keys_both": {"zh": "信用代码和企业名称（可按代码或名称关联宗地）", "en": "credit code and name (parcels link by code or name)"},
+    "links_keys_code": {"zh": "仅信用代码（无企业名称：宗地只能按代码关联）", "en": "credit code only (no name: parcels link by code only)"},
+    "links_firms": {"zh": "企业 {firms} 家已关联宗地 {linked} 家：按关联表 {table}、按信用代码 {code}、按名称 {name}；申报用地但未关联宗地 {declaring} 家",
+                    "en": "{linked} of {firms} firms linked to parcels: {table} by link table, {code} by credit code, {name} by name; "
+                          "{declaring} declare land but link to no parcel"},
+    "links_parcels": {"zh": "宗地 {parcels} 宗，有权利人 {owned} 宗，已关联企业 {linked} 宗；有权利人但无对应企业 {orphan} 宗，匹配有歧义未关联 {ambiguous} 宗",
+                      "en": "{parcels} parcels, {owned} with an owner, {linked} linked to a firm; {orphan} with an owner but no firm, "
+                            "{ambiguous} ambiguous (not linked)"},
+    "links_none": {"zh": "错误：没有任何企业关联到宗地——亩均指标只能用企业表自报的用地面积，多为空。请映射宗地的权利人字段（权利人 / 统一社会信用代码）或导入企业宗地关联表（land_links）。",
+                   "en": "Error: no firm is linked to any parcel — per-mu output can use only land areas declared in the enterprise "
+                         "table and is mostly null. Map the parcels' owner column (权利人 / credit code) or import a land_links table."},
     # validation report
     "report_source": {"zh": "数据源", "en": "Source"},
     "report_layer": {"zh": "图层", "en": "Layer"},
@@ -50,6 +69,9 @@ TEXT: dict[str, dict[str, str]] = {
     "report_ok": {"zh": "可以导入", "en": "can be imported"},
     "report_blocked": {"zh": "不能导入：存在阻断性错误", "en": "cannot be imported: blocking errors"},
     "imported": {"zh": "已导入", "en": "Imported"},
+    "mapping_saved_used": {
+        "zh": "使用项目保存的 {kind} 字段对应（{n} 列）：{pairs}；可用 --map 修改",
+        "en": "Using the {kind} field mapping saved with the project ({n} column(s)): {pairs}; --map changes it"},
     # what an import changed (the CLI and the data page)
     "data_change_created": {"zh": "新建图层：{after} 个要素。", "en": "New layer: {after} features."},
     "data_change_replace": {"zh": "已替换：{before} → {after} 个要素（原有 {replaced} 个被新导入的 {added} 个替换）。",
@@ -249,6 +271,7 @@ LAYER_EN = {
     "protection_lines": "Industrial protection lines", "parks": "Industrial parks", "micro_parks": "Micro-enterprise parks",
     "future_communities": "Future industrial communities", "parcels": "Parcels", "land_approvals": "Land approval batches",
     "enterprises": "Enterprises", "constraints": "Three zones, three lines", "roads": "Roads",
+    "land_links": "Firm–parcel link table",
 }
 
 

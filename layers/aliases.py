@@ -4,6 +4,15 @@ Bureau tables name the same field many ways: Chinese headers, pinyin-initial cod
 (ZDDM, DLBM), English, with units in brackets, and DBF field names cut to 10 bytes.
 Matching is forgiving about spelling but strict about units: a header whose unit
 contradicts the field's unit is reported, never mapped silently.
+
+The alias tables follow the national standards bureau data is exported under
+(docs/methods.md, "Field mapping"): TD/T 1066-2012 城镇地籍数据库 field codes (ZDDM, QLRMC,
+TDYT, ZDMJ …), the 第三次全国国土调查 DLTB layer (DLBM, DLMC, TBMJ, QSDWMC …) and the
+批供用补查 exports of the land market monitoring system (批准文号, 电子监管号, 供地面积 …).
+A header matches after normalisation (NFKC, case, spacing, brackets, a unit suffix), and
+after swapping a suffix variant (日期/时间; 代码/编码/编号/号) when the spelling as written
+matches nothing. The truncated-name prefix rule applies only to columns the reader marks as
+DBF field names stored at the 10-byte limit in the file's own encoding (`cut_columns`).
 """
 
 from __future__ import annotations
@@ -75,29 +84,43 @@ ALIASES: dict[str, dict[str, list[str]]] = {
         "status": _STATUS,
     },
     "parcels": {
+        # TD/T 1066 ZDDM 宗地代码, DJH 地籍号, BDCDYH 不动产单元号; 三调 TBBH 图斑编号; 供地 电子监管号.
         "parcel_id": ["宗地编号", "宗地号", "宗地代码", "宗地编码", "地块编号", "地块编码", "地块代码", "地块号",
-                      "zddm", "zdh", "zdbh", "dkbh", "dkdm"],
+                      "zddm", "zdh", "zdbh", "dkbh", "dkdm", "地籍号", "djh", "不动产单元号", "bdcdyh",
+                      "电子监管号", "电子监管编号", "dzjgh", "图斑编号", "tbbh"],
         "land_use": ["地类编码", "地类代码", "用地代码", "用途代码", "用地分类代码", "土地用途代码", "用地性质代码",
                      "规划用地代码", "dlbm", "dldm", "yddm", "ytdm"],
         "land_use_name": ["地类名称", "用地名称", "土地用途", "用途", "用地性质", "地类", "用地类型", "规划用地性质",
-                          "dlmc", "tdyt", "ydxz"],
+                          "dlmc", "tdyt", "ydxz", "yt", "批准用途", "实际用途", "sjyt", "pzyt"],
         "land_use_category": ["用地类别"],
         "supply_status": ["供地状态", "供应状态", "土地供应状态", "供地情况", "土地状态", "gdzt"],
-        "approval_id": ["批次号", "批准文号", "批次编号", "批次文号", "用地批次", "农转用批次号", "pch", "pzwh"],
+        "approval_id": ["批次号", "批准文号", "批次编号", "批次文号", "用地批次", "农转用批次号", "pch", "pzwh",
+                        "批次名称", "pcmc"],
         "supply_date": ["供地日期", "出让日期", "合同签订日期", "供应日期", "供地时间", "出让时间", "划拨日期",
-                        "签订日期", "gdrq"],
+                        "签订日期", "gdrq", "合同签订时间", "htqdrq", "gdsj"],
         "agreed_start_date": ["约定开工日期", "合同约定开工时间", "合同约定开工日期", "约定开工时间", "约定动工日期",
                               "约定动工时间", "kgrq"],
-        "floor_area_m2": _FLOOR_AREA,
-        "footprint_m2": ["基底面积", "建筑占地面积", "建筑基底面积", "建筑物基底面积", "jdmj"],
+        # TD/T 1066 JZMJ 建筑总面积, JZZDMJ 建筑占地总面积.
+        "floor_area_m2": [*_FLOOR_AREA, "建筑总面积", "zjzmj"],
+        "footprint_m2": ["基底面积", "建筑占地面积", "建筑基底面积", "建筑物基底面积", "jdmj", "jzzdmj", "建筑占地总面积"],
+        # The owner's credit code. Bureau exports often shorten the header (信用代码, 统一代码, 社会信用码,
+        # 权利人代码) or use pinyin initials (TYSHXYDM, SHXYDM, XYDM, QLRDM).
         "owner_uscc": ["权利人统一社会信用代码", "统一社会信用代码", "社会信用代码", "信用代码", "权利人信用代码",
-                       "tyshxydm", "uscc"],
-        "declared_area_m2": ["宗地面积", "土地面积", "地块面积", "出让面积", "供地面积", "zdmj", "tdmj"],
+                       "tyshxydm", "uscc", "社会统一信用代码", "统一信用代码", "统一代码", "社会信用码", "信用码",
+                       "权利人代码", "权利人社会信用代码", "使用权人信用代码", "shxydm", "xydm", "tyxydm", "qlrdm",
+                       "credit_code"],
+        # The owner's name: 权利人 (TD/T 1066 宗地 QLR/QLRMC), 使用权人, 土地使用者; 供地 exports 土地使用权人 /
+        # 受让人 / 用地单位; 三调 DLTB QSDWMC 权属单位名称. Linked to firms by name.
+        "owner_name": ["权利人名称", "权利人", "使用权人", "土地使用者", "土地使用权人", "用地单位", "qlrmc", "qlr",
+                       "owner_name", "受让人", "受让单位", "权属单位名称", "qsdwmc"],
+        # TD/T 1066 ZDMJ 宗地面积; 三调 TBMJ 图斑面积; 供地 exports 供地面积 / 出让面积 (often in 公顷).
+        "declared_area_m2": ["宗地面积", "土地面积", "地块面积", "出让面积", "供地面积", "zdmj", "tdmj",
+                             "图斑面积", "tbmj", "gdmj", "crmj"],
     },
     "land_approvals": {
-        "approval_id": ["批次号", "批准文号", "批次编号", "批次文号", "批复文号", "pch", "pzwh"],
-        "approved_date": ["批准日期", "批复日期", "批准时间", "批复时间", "pzrq"],
-        "approved_area_mu": ["批准面积", "批复面积", "批准用地面积", "pzmj"],
+        "approval_id": ["批次号", "批准文号", "批次编号", "批次文号", "批复文号", "pch", "pzwh", "批次名称", "pcmc"],
+        "approved_date": ["批准日期", "批复日期", "批准时间", "批复时间", "pzrq", "pzsj"],
+        "approved_area_mu": ["批准面积", "批复面积", "批准用地面积", "pzmj", "批次面积", "批准总面积", "pcmj"],
     },
     "enterprises": {
         "uscc": ["统一社会信用代码", "社会信用代码", "信用代码", "企业统一社会信用代码", "纳税人识别号", "tyshxydm",
@@ -121,6 +144,10 @@ ALIASES: dict[str, dict[str, list[str]]] = {
         "leased_out_mu": ["出租面积", "出租土地面积"],
         "production_start_date": ["投产日期", "投产时间"],
         "listed": ["上市企业", "是否上市"],
+    },
+    "land_links": {
+        "uscc": ["统一社会信用代码", "社会信用代码", "信用代码", "权利人统一社会信用代码", "tyshxydm", "credit_code"],
+        "parcel_id": ["宗地编号", "宗地号", "宗地代码", "宗地编码", "地块编号", "地块编码", "zddm", "zdh", "zdbh", "dkbh"],
     },
     "constraints": {
         "kind": ["控制线类型", "类型", "三线类型", "管控类型", "类别", "lx"],
@@ -164,12 +191,17 @@ _BRACKETS = str.maketrans({"【": "(", "】": ")", "〔": "(", "〕": ")", "[": 
                            "<": "(", ">": ")", "《": "(", "》": ")", "〈": "(", "〉": ")"})
 _DROP = re.compile(r"[\s_\-.·:*#'\"]+")
 _DBF_NAME_BYTES = 10  # a DBF field name holds at most 10 bytes
+# Suffix variants: a header ending in one spelling also tries the others of its group (longest first).
+SUFFIX_VARIANTS: tuple[tuple[str, ...], ...] = (("日期", "时间"), ("代码", "编码", "编号", "号"))
 
 
 def _key(text: str) -> str:
     """Comparison key of a header: NFKC, case-folded, brackets unified, spacing and punctuation dropped."""
     t = unicodedata.normalize("NFKC", str(text)).casefold().translate(_BRACKETS)
-    return _DROP.sub("", t).rstrip("\ufffd?")
+    t = _DROP.sub("", t).rstrip("\ufffd?")
+    if t.startswith("(") and t.endswith(")") and "(" not in t[1:-1] and ")" not in t[1:-1]:
+        t = t[1:-1]  # a header wholly in brackets: 【宗地代码】
+    return t
 
 
 def fields_of(kind: str) -> tuple[FieldSpec, ...]:
@@ -255,17 +287,17 @@ def _field_unit(kind: str, field: str) -> tuple[str, float] | None:
     return _FIELD_UNIT.get(spec.unit) if spec and spec.unit else None
 
 
-def _could_be_cut(raw: str, next_char: str) -> bool:
-    """True when `raw` fills a 10-byte DBF name so that `next_char` no longer fitted (GBK or UTF-8)."""
-    raw = raw.strip().rstrip("\ufffd?")
-    for enc in ("gbk", "utf-8"):
-        try:
-            n, extra = len(raw.encode(enc)), len(next_char.encode(enc))
-        except UnicodeEncodeError:
-            continue
-        if n <= _DBF_NAME_BYTES < n + extra:
-            return True
-    return False
+def suffix_variants(key: str) -> list[str]:
+    """The spellings of `key` with its suffix swapped within its SUFFIX_VARIANTS group (地类代码 → 地类编码 …).
+
+    A key that is only the suffix (代码, 号) has no variants: the stem must say what is dated or coded.
+    """
+    for group in SUFFIX_VARIANTS:
+        for suffix in sorted(group, key=len, reverse=True):
+            if key.endswith(suffix) and len(key) > len(suffix):
+                stem = key[: -len(suffix)]
+                return [stem + other for other in group if other != suffix]
+    return []
 
 
 def _apply_unit(kind: str, column: str, field: str, unit_text: str | None, cut: bool) -> tuple[str, float, str, str]:
@@ -297,9 +329,16 @@ def _apply_unit(kind: str, column: str, field: str, unit_text: str | None, cut: 
     return field, scale, note, "ok"
 
 
-def match_column(column: str, kind: str) -> ColumnMatch:
-    """Match one header of a `kind` table: canonical name, alias (with unit), or a DBF-truncated prefix."""
+def match_column(column: str, kind: str, *, cut: bool = False) -> ColumnMatch:
+    """Match one header of a `kind` table: canonical name, alias (with unit), suffix variant, or a
+    DBF-truncated prefix.
+
+    `cut` says the reader found this header stored as a DBF field name filling all 10 bytes in the
+    file's own encoding: only then may it be the start of a longer alias (the prefix rule). A header
+    of any other source, or a shorter DBF name, is never read as a truncation.
+    """
     index = _INDEX[layer_spec(kind).kind]
+    dbf_cut = cut  # `cut` below is whether the unit in brackets was cut
     key = _key(column)
     if not key:
         return ColumnMatch(column, None, "unmatched", note="empty header")
@@ -320,10 +359,15 @@ def match_column(column: str, kind: str) -> ColumnMatch:
             return ColumnMatch(column, field, "unit_mismatch", note=note)
         how = "canonical" if pref == 0 else "alias"
         return ColumnMatch(column, field, how, scale, note, quality, pref, unit_assumed=status == "assumed")
+    variant = _match_variant(column, kind, index, base, unit_text, cut)
+    if variant is not None:
+        return variant
+    if not dbf_cut:
+        return ColumnMatch(column, None, "unmatched")
     # DBF truncation: the header is a proper prefix of an alias and filled the 10-byte name.
     prefix_of: dict[str, int] = {}
     for k, (field, pref) in index.items():
-        if len(k) > len(base) and k.startswith(base) and _could_be_cut(column, k[len(base)]):
+        if len(k) > len(base) and k.startswith(base):
             prefix_of[field] = min(pref, prefix_of.get(field, pref))
     if len(prefix_of) == 1:
         field, pref = next(iter(prefix_of.items()))
@@ -335,14 +379,51 @@ def match_column(column: str, kind: str) -> ColumnMatch:
     return ColumnMatch(column, None, "unmatched")
 
 
-def match_columns(columns: Iterable[str], kind: str, *, overrides: dict[str, str] | None = None) -> list[ColumnMatch]:
+def _match_variant(column: str, kind: str, index: dict[str, tuple[str, int]], base: str, unit_text: str | None,
+                   cut: bool) -> ColumnMatch | None:
+    """Match `base` with its suffix swapped (供地时间 → 供地日期, 地类代码 → 地类编码); None when no variant
+    matches; `ambiguous` when variants name different fields."""
+    hits = {index[v] for v in suffix_variants(base) if v in index}
+    fields = {f for f, _ in hits}
+    if not fields:
+        return None
+    if len(fields) > 1:
+        return ColumnMatch(column, None, "ambiguous",
+                           note=f"header {column!r} read with another suffix could be any of {', '.join(sorted(fields))}")
+    field, pref = min(hits, key=lambda h: h[1])
+    field, scale, note, status = _apply_unit(kind, column, field, unit_text, cut)
+    if status == "mismatch":
+        return ColumnMatch(column, field, "unit_mismatch", note=note)
+    note = "; ".join(n for n in (f"header {column!r} matched {field} with a suffix variant", note) if n)
+    return ColumnMatch(column, field, "alias", scale, note, 2, pref, unit_assumed=status == "assumed")
+
+
+def _override_match(column: str, field: str, kind: str) -> ColumnMatch:
+    """A column the user mapped to `field`: a unit in its header still scales the values; a unit that
+    cannot measure the field is kept as the user asked, with a warning."""
+    base, unit_text, cut = _split_unit(_key(column))
+    if unit_text is None:
+        return ColumnMatch(column, field, "override", quality=9)
+    field_to, scale, note, status = _apply_unit(kind, column, field, unit_text, cut)
+    if status == "mismatch":
+        return ColumnMatch(column, field, "override", 1.0, note + "; mapped as asked, values taken as they are",
+                           quality=9, unit_assumed=True)
+    if field_to != field:  # a m² header mapped by hand to the 亩 field: convert through the m² sibling
+        return ColumnMatch(column, field_to, "override", scale, note, quality=9)
+    return ColumnMatch(column, field, "override", scale, note, quality=9, unit_assumed=status == "assumed")
+
+
+def match_columns(columns: Iterable[str], kind: str, *, overrides: dict[str, str] | None = None,
+                  cut_columns: Iterable[str] = ()) -> list[ColumnMatch]:
     """Match every column; when two columns claim one field the better match keeps it.
 
-    Better = override, then canonical > alias > unit-suffix > DBF prefix, then the earlier
-    alias in ALIASES, then the earlier column. Raises InputError for an override naming
-    a field that `kind` does not have.
+    Better = override, then canonical > alias > unit-suffix or suffix variant > DBF prefix, then
+    the earlier alias in ALIASES, then the earlier column. `cut_columns` are the DBF field names
+    stored at the 10-byte limit (SourceRead.cut_columns); only they may match by prefix. Raises
+    InputError for an override naming a field that `kind` does not have.
     """
     columns = [str(c) for c in columns]
+    cut_set = {str(c) for c in cut_columns}
     spec = layer_spec(kind)
     valid = {f.name for f in fields_of(kind)}
     overrides = dict(overrides or {})
@@ -358,9 +439,9 @@ def match_columns(columns: Iterable[str], kind: str, *, overrides: dict[str, str
     for col in columns:
         if col in overrides:
             field = overrides[col]
-            matches.append(ColumnMatch(col, field or None, "override" if field else "ignored", quality=9))
+            matches.append(_override_match(col, field, kind) if field else ColumnMatch(col, None, "ignored", quality=9))
         else:
-            matches.append(match_column(col, kind))
+            matches.append(match_column(col, kind, cut=col in cut_set))
     best: dict[str, int] = {}
     for i, m in enumerate(matches):
         target = m.mapped_field
@@ -380,12 +461,13 @@ def match_columns(columns: Iterable[str], kind: str, *, overrides: dict[str, str
     return out
 
 
-def map_columns(columns: list[str], kind: str, *, overrides: dict[str, str] | None = None) -> tuple[dict[str, str], list[str]]:
+def map_columns(columns: list[str], kind: str, *, overrides: dict[str, str] | None = None,
+                cut_columns: Iterable[str] = ()) -> tuple[dict[str, str], list[str]]:
     """Return ({source_column: canonical_field}, [unmapped source columns]) for a `kind` table.
 
     Columns the user ignored through `overrides` ({column: ""}) are in neither.
     """
-    matches = match_columns(columns, kind, overrides=overrides)
+    matches = match_columns(columns, kind, overrides=overrides, cut_columns=cut_columns)
     mapping = {m.column: field for m in matches if (field := m.mapped_field) is not None}
     unmapped = [m.column for m in matches if not m.mapped and m.how != "ignored"]
     return mapping, unmapped

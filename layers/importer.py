@@ -15,7 +15,7 @@ import shapely
 from i18n import t
 from i18n.numbers import format_count
 from layers.problems import InputError, Problem, UsageError
-from layers.project import Project
+from layers.project import INCOMPLETE_MARKER, Project
 from layers.schema import layer_spec
 from layers.validation import ValidationReport, validate_source
 from spatial.crs import gk_epsg
@@ -106,7 +106,8 @@ def project_extent(project: Project) -> tuple[float, float, float, float] | None
 def import_source(source: str | Path, kind: str, into: str | Path, *, layer: str | None = None,
                   encoding: str | None = None, crs: str | int | None = None,
                   land_use_standard: str | None = None, overrides: dict[str, str] | None = None,
-                  source_label: str | None = None, mode: str | None = None) -> ImportResult:
+                  source_label: str | None = None, mode: str | None = None,
+                  use_saved_mapping: bool = False) -> ImportResult:
     """Validate `source` as `kind` and write it into the project at `into`.
 
     `mode`: "replace" (the layer holds only the new features) or "append" (old and new; a new feature whose
@@ -115,11 +116,17 @@ def import_source(source: str | Path, kind: str, into: str | Path, *, layer: str
     Nothing is written when the report has blocking problems or ids collide: an InputError carrying them
     is raised. `source_label` (e.g. the original name of a file uploaded to a temporary folder) replaces
     the source path in the data issues recorded.
+
+    The field mapping the import used is saved with the project (`Project.save_mapping`); with
+    `use_saved_mapping` the mapping saved by the last import of `kind` applies to the columns the source
+    has, under `overrides` (`report.saved_mapping_used` lists what it decided).
     """
     if mode is not None and mode not in IMPORT_MODES:
         raise UsageError(f"unknown import mode {mode!r}; valid modes: {', '.join(IMPORT_MODES)}")
     into = Path(into)
     existing = (into / "landpark.toml").exists() or (into / "project.gpkg").exists()
+    if existing and (into / INCOMPLETE_MARKER).exists() and not (into / "project.gpkg").exists():
+        existing = False  # a fresh import into this folder was killed: start it again
     project = Project.open(into) if existing else None
     had_layer = project is not None and project.has_layer(kind)
     before = project.feature_count(kind) if project is not None and had_layer else 0
@@ -131,7 +138,8 @@ def import_source(source: str | Path, kind: str, into: str | Path, *, layer: str
     report = validate_source(source, kind, layer=layer, encoding=encoding, crs=crs,
                              land_use_standard=land_use_standard, overrides=overrides,
                              project_extent=extent, project_crs=project.crs if project else None, config=config,
-                             project=project)
+                             project=project,
+                             saved_mapping=project.saved_mapping(kind) if project is not None and use_saved_mapping else None)
     if not report.ok:
         raise InputError(f"{source}: not imported, {len(report.blocking)} blocking problem(s): "
                          + "; ".join(p.message for p in report.blocking), report.blocking)
@@ -142,8 +150,12 @@ def import_source(source: str | Path, kind: str, into: str | Path, *, layer: str
     old = project.read_layer(kind) if appending and project is not None else None
     if old is not None:
         _refuse_id_collisions(old, frame, kind, source_label or str(source))
+    marker = None
     if project is None:
         target_crs = project_crs_for(frame) if isinstance(frame, gpd.GeoDataFrame) else "EPSG:4549"
+        into.mkdir(parents=True, exist_ok=True)
+        marker = into / INCOMPLETE_MARKER  # until the first layer is written, every command calls it incomplete
+        marker.write_text("an import creating this project has not finished\n", encoding="utf-8")
         project = Project.create(into, crs=target_crs)
     if isinstance(frame, gpd.GeoDataFrame):
         frame = frame.to_crs(project.crs)
@@ -156,8 +168,23 @@ def import_source(source: str | Path, kind: str, into: str | Path, *, layer: str
     if source_label:
         kept = [_relabelled(p, str(source), source_label) for p in kept]
     project.write_layer(kind, frame, issues=[_as_layer_issue(p, kind) for p in kept], keep_issues=appending)
+    _save_mapping(project, kind, report, source_label or str(source))
+    if marker is not None:
+        marker.unlink(missing_ok=True)
     change = ImportChange(mode, before, len(frame), added, before if mode == "replace" else 0)
     return ImportResult(report, change)
+
+
+def _save_mapping(project: Project, kind: str, report: ValidationReport, source: str) -> None:
+    """Keep the mapping this import used for the next import of `kind`; the layer is already written, so a
+    failure here (e.g. a read-only file) loses only the offer, which is said as a warning."""
+    from layers.mapping_edits import used_mapping
+
+    try:
+        project.save_mapping(kind, used_mapping(report.mapping, report.overrides), source=Path(source).name)
+    except OSError as exc:
+        report.problems.add("warning", "mapping_not_saved", f"the field mapping used was not saved with the project: {exc}",
+                            source=source)
 
 
 def _id_keys(frame: pd.DataFrame, kind: str) -> pd.Series | None:

@@ -8,7 +8,7 @@ cells and assumptions each become a Problem naming the source, layer, feature an
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -244,12 +244,14 @@ def normalize_table(
     layer: str = "",
     land_use_standard: str | None = None,
     overrides: dict[str, str] | None = None,
+    cut_columns: Iterable[str] = (),
 ) -> NormalizedTable:
     """Map, parse and check a raw table of layer kind `kind`.
 
     `frame` may carry a `_row` column with the row numbers the user sees (e.g. sheet rows);
     otherwise rows are numbered 1, 2, … in order. `land_use_standard` (parcels) skips
-    detection. Raises InputError only for bad arguments; data problems are returned.
+    detection. `cut_columns`: DBF field names stored at the 10-byte limit (only they match by prefix).
+    Raises InputError only for bad arguments; data problems are returned.
     """
     spec = layer_spec(kind)
     if land_use_standard is not None and land_use_standard not in STANDARDS:
@@ -263,7 +265,8 @@ def normalize_table(
     geom_col = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) and frame._geometry_column_name in frame else None
     positions = [j for j, c in enumerate(frame.columns) if c != geom_col and c != ROW]
     rows = frame[ROW] if ROW in frame.columns else pd.Series(np.arange(1, len(frame) + 1), index=index)
-    matches = match_columns([str(frame.columns[j]) for j in positions], kind, overrides=overrides)
+    matches = match_columns([str(frame.columns[j]) for j in positions], kind, overrides=overrides,
+                            cut_columns=cut_columns)
     specs = {f.name: f for f in fields_of(kind)}
     raw_of, match_of = _mapped_columns(frame, positions, matches)
     unmapped = _report_columns(matches, kind, problems, where)

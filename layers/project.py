@@ -8,12 +8,17 @@ crash leaves each file of the project byte-identical to what it was.
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
+import json
 import os
 import shutil
+import sqlite3
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -23,18 +28,85 @@ from layers.config import CONFIG_NAME, Config, config_text_with, load_config
 from layers.problems import InputError, Problem
 
 GPKG_NAME = "project.gpkg"
+MAPPINGS_NAME = "field_mappings.json"  # the field mapping used by the last import of each layer kind
 RASTER_DIR = "rasters"
 DATA_ISSUES = "data_issues"
 ISSUE_COLUMNS = ["layer", "feature", "field", "severity", "code", "message", "value", "source"]
 
 
+INCOMPLETE_MARKER = ".landpark-import-incomplete"
+STALE_UNLOCKED_SECONDS = 3600  # a temp file without lock file (older versions) is stale after an hour untouched
+_SQLITE_COMPANIONS = ("-journal", "-wal", "-shm")
+
+
+def _try_lock(path: Path) -> Any:
+    """An open file holding an exclusive lock on `path`, or None when another process holds it."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks; stale files are then judged by age only
+        return open(path, "a+b")
+    handle = open(path, "a+b")
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return None
+    return handle
+
+
+def remove_stale_temps(target: Path) -> list[Path]:
+    """Remove the temporary copies (and their SQLite journals) a killed write left beside `target`.
+
+    A live write holds an exclusive lock on `<temp>.lock` for as long as it runs, and the kernel drops the lock
+    when its process dies: a temp whose lock can be taken is stale. A temp without lock file is removed only
+    when untouched for an hour."""
+    removed: list[Path] = []
+    folder = target.parent
+    if not folder.is_dir():
+        return removed
+    prefix = f".{target.name}."
+    for lock in folder.glob(glob.escape(prefix) + "*.lock"):
+        handle = _try_lock(lock)
+        if handle is None:
+            continue
+        try:
+            tmp = lock.with_name(lock.name[: -len(".lock")])
+            for path in (tmp, *(tmp.with_name(tmp.name + c) for c in _SQLITE_COMPANIONS)):
+                if path.exists():
+                    path.unlink()
+                    removed.append(path)
+            lock.unlink(missing_ok=True)
+        finally:
+            handle.close()
+    now = time.time()
+    for path in folder.glob(glob.escape(prefix) + "*"):
+        base = path.name
+        for c in _SQLITE_COMPANIONS:
+            base = base[: -len(c)] if base.endswith(c) else base
+        if base.endswith(".lock") or (folder / (base + ".lock")).exists() or not path.is_file():
+            continue
+        try:
+            if now - path.stat().st_mtime > STALE_UNLOCKED_SECONDS:
+                path.unlink()
+                removed.append(path)
+        except OSError:
+            continue
+    return removed
+
+
 @contextlib.contextmanager
 def atomic_path(target: Path, *, copy_existing: bool = False) -> Iterator[Path]:
-    """Yield a temporary path beside `target`; move it over `target` only if the block succeeds."""
+    """Yield a temporary path beside `target`; move it over `target` only if the block succeeds.
+
+    Stale temporaries of a killed earlier write are removed first; this write's own temp is marked live by
+    a lock on `<temp>.lock` (see remove_stale_temps)."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(target)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix, dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
+    lock_path = tmp.with_name(tmp.name + ".lock")
+    lock = _try_lock(lock_path)
     try:
         if copy_existing and target.exists():
             shutil.copy2(target, tmp)
@@ -45,7 +117,15 @@ def atomic_path(target: Path, *, copy_existing: bool = False) -> Iterator[Path]:
     finally:
         if tmp.exists():
             tmp.unlink()
+        for c in _SQLITE_COMPANIONS:
+            tmp.with_name(tmp.name + c).unlink(missing_ok=True)
+        lock_path.unlink(missing_ok=True)
+        if lock is not None:
+            lock.close()
 
+
+# project.gpkg files found sound by check_integrity: path → (size, mtime) when checked.
+_SOUND_FILES: dict[str, tuple[int, int]] = {}
 
 class Project:
     """A Landpark project folder. Open with `Project.open(dir)`, create with `Project.create(dir)`."""
@@ -76,7 +156,43 @@ class Project:
             raise InputError(f"{root}: no such project folder")
         if not project.config_path.exists() and not project.gpkg.exists():
             raise InputError(f"{root}: not a Landpark project (no {CONFIG_NAME} or {GPKG_NAME})")
+        if (project.root / INCOMPLETE_MARKER).exists() and not project.gpkg.exists():
+            raise InputError(f"{root}: incomplete project: the import that was creating it was interrupted and "
+                             f"{GPKG_NAME} was never written; import the first layer again (the folder is reused)")
+        project.check_integrity()
         return project
+
+    def check_integrity(self) -> None:
+        """A damaged project.gpkg (overwritten, cut, not SQLite) is refused before anything reads it.
+
+        SQLite's quick_check reads the whole file, so a file already found sound is not checked again in this
+        process until its size or modification time changes (the app opens the project on every rerun)."""
+        if not self.gpkg.exists():
+            return
+        stat = self.gpkg.stat()
+        signature = (stat.st_size, stat.st_mtime_ns)
+        if _SOUND_FILES.get(str(self.gpkg.resolve())) == signature:
+            return
+        problem = ""
+        try:
+            with open(self.gpkg, "rb") as f:
+                head = f.read(16)
+            if head != b"SQLite format 3\x00":
+                problem = "it is not an SQLite/GeoPackage file (wrong header)"
+            else:
+                con = sqlite3.connect(f"file:{self.gpkg}?mode=ro", uri=True)
+                try:
+                    rows = con.execute("PRAGMA quick_check").fetchall()
+                finally:
+                    con.close()
+                if [r[0] for r in rows] != ["ok"]:
+                    problem = "SQLite integrity check failed: " + "; ".join(str(r[0]) for r in rows[:3])
+        except (sqlite3.Error, OSError) as exc:
+            problem = f"SQLite cannot read it ({exc})"
+        if problem:
+            raise InputError(f"{self.gpkg}: the project's GeoPackage is damaged: {problem}; restore it from a backup "
+                             "or re-import the layers into a new project folder")
+        _SOUND_FILES[str(self.gpkg.resolve())] = signature
 
     @property
     def config(self) -> Config:
@@ -85,6 +201,34 @@ class Project:
     @property
     def crs(self) -> str:
         return self.config.project.crs
+
+    # ---- field mappings --------------------------------------------------------------
+    @property
+    def mappings_path(self) -> Path:
+        return self.root / MAPPINGS_NAME
+
+    def saved_mapping(self, kind: str) -> dict[str, str]:
+        """The field mapping last used to import layer `kind` ({source column: field, "" = ignored}); {} if none.
+
+        An unreadable file counts as no saved mapping: it only pre-fills the next import."""
+        try:
+            data = json.loads(self.mappings_path.read_text(encoding="utf-8"))
+            entry = data.get(kind, {}) if isinstance(data, dict) else {}
+            mapping = entry.get("mapping", {}) if isinstance(entry, dict) else {}
+        except (OSError, ValueError):
+            return {}
+        return {str(c): str(f or "") for c, f in mapping.items()} if isinstance(mapping, dict) else {}
+
+    def save_mapping(self, kind: str, mapping: dict[str, str], *, source: str = "") -> None:
+        """Keep the field mapping an import of `kind` used, for the next import of that kind (atomic write)."""
+        try:
+            data = json.loads(self.mappings_path.read_text(encoding="utf-8"))
+            data = data if isinstance(data, dict) else {}
+        except (OSError, ValueError):
+            data = {}
+        data[kind] = {"mapping": dict(mapping), "source": source}
+        with atomic_path(self.mappings_path) as tmp:
+            tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
 
     # ---- layers ----------------------------------------------------------------------
     def layer_names(self) -> list[str]:

@@ -8,12 +8,16 @@ file, the layer and the problem.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import glob
 import io
+import json
+import os
 import re
 import tempfile
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -23,7 +27,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import pyogrio.raw
 import shapely
+import shapely.errors
 
 from layers.aliases import CoordinateColumns, coordinate_columns
 from layers.archive import extract_zip, find_datasets, sidecar
@@ -70,6 +76,9 @@ class SourceRead:
     layer: str  # layer / sheet name actually read
     layers_available: list[str] = field(default_factory=list)
     problems: ProblemList = field(default_factory=ProblemList)
+    # Columns whose DBF field name fills all 10 bytes in the file's own encoding: they may be cut
+    # from a longer header, so only they may match an alias by prefix (layers.aliases.match_columns).
+    cut_columns: frozenset[str] = frozenset()
 
 
 class SourceCRSError(CRSError):
@@ -200,6 +209,7 @@ def _read_shapefile(p: Path, ctx: _Context, layer: str | None, encoding: str | N
     name = p.stem
     dbf = sidecar(p, ".dbf")
     assert dbf is not None
+    _refuse_truncated_shapefile(p, ctx)
     detected = _checked_dbf_encoding(dbf, ctx, name, encoding)
     prj = sidecar(p, ".prj")
     wkt = _read_prj(prj) if prj is not None else None
@@ -208,7 +218,63 @@ def _read_shapefile(p: Path, ctx: _Context, layer: str | None, encoding: str | N
                 f"{p.name} has no .prj file: the CRS comes from the one stated on import or from the coordinates", layer=name)
     frame = _ogr_read(p, ctx, name, detected.encoding, single_layer=True,
                       header_only_broken=lambda: dbf_decodes_as(dbf, "utf-8"))
-    return _finish_vector(frame, ctx, name, [name], detected, crs, wkt=wkt, embedded=None)
+    read = _finish_vector(frame, ctx, name, [name], detected, crs, wkt=wkt, embedded=None)
+    read.cut_columns = dbf_names_at_limit(dbf, detected.encoding, [str(c) for c in read.frame.columns])
+    return read
+
+
+def dbf_names_at_limit(dbf: Path, encoding: str, columns: list[str]) -> frozenset[str]:
+    """The `columns` whose stored DBF field name fills all 10 bytes (11th byte NUL or absent).
+
+    Read from the field descriptors (32 bytes each from byte 32; the name is bytes 0-10), so the
+    test is on the bytes in the file's own encoding, not on the decoded text. A name cut inside a
+    character decodes with the broken bytes dropped or replaced; every such spelling is matched.
+    """
+    try:
+        with dbf.open("rb") as fh:
+            head = fh.read(32)
+            header_length = int.from_bytes(head[8:10], "little") if len(head) == 32 else 0
+            descriptors = fh.read(max(header_length - 32, 0))
+    except OSError:
+        return frozenset()
+    spellings: set[str] = set()
+    for start in range(0, len(descriptors) - 31, 32):
+        if descriptors[start] == 0x0D:
+            break
+        raw = descriptors[start:start + 11].split(b"\0", 1)[0]
+        if len(raw) < 10:
+            continue
+        raw = raw[:10]
+        for errors in ("ignore", "replace"):
+            try:
+                spellings.add(raw.decode(encoding, errors=errors).strip().rstrip("\ufffd?"))
+            except LookupError:
+                return frozenset()
+    return frozenset(c for c in columns if c.strip().rstrip("\ufffd?") in spellings)
+
+
+def _refuse_truncated_shapefile(p: Path, ctx: _Context) -> None:
+    """A .shp/.shx shorter than its header says (a copy or download cut off) is refused: GDAL would read
+    the records past the cut as features without geometry."""
+    for part in (p, sidecar(p, ".shx")):
+        if part is None:
+            continue
+        size = part.stat().st_size
+        with open(part, "rb") as f:
+            head = f.read(100)
+        declared = int.from_bytes(head[24:28], "big") * 2 if len(head) >= 28 else 0
+        if len(head) < 100 or declared > size:
+            raise InputError(f"{ctx.label}: {part.name} is truncated: its header declares {declared} bytes but the file "
+                             f"holds {size}; the copy is incomplete — copy or download it again")
+    shx = sidecar(p, ".shx")
+    if shx is not None and shx.stat().st_size >= 108:
+        data = shx.read_bytes()
+        offset, length = (int.from_bytes(data[-8:-4], "big") * 2, int.from_bytes(data[-4:], "big") * 2)
+        if offset + 8 + length > p.stat().st_size:
+            n = (len(data) - 100) // 8
+            raise InputError(f"{ctx.label}: {p.name} is truncated: the index ({shx.name}) lists {n} records, the last "
+                             f"ending at byte {offset + 8 + length}, but the file holds {p.stat().st_size} bytes; "
+                             "the copy is incomplete — copy or download it again")
 
 
 def _checked_dbf_encoding(dbf: Path, ctx: _Context, layer: str, encoding: str | None) -> EncodingDetection:
@@ -255,7 +321,8 @@ def _read_ogr(p: Path, ctx: _Context, layer: str | None, encoding: str | None,
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            listed = pyogrio.list_layers(p)
+            with _gdal_safe_path(p) as safe:
+                listed = pyogrio.list_layers(safe)
     except (RuntimeError, OSError, ValueError) as exc:
         raise InputError(f"{ctx.label}: cannot open as {fmt}: {_gdal_message(exc)}") from None
     names = [str(n) for n, _ in listed]
@@ -276,9 +343,42 @@ def _read_ogr(p: Path, ctx: _Context, layer: str | None, encoding: str | None,
         ctx.add("info", "encoding_ignored", f"encoding={encoding!r} ignored: {_SELF_DESCRIBED_TEXT} ({fmt})",
                 layer=chosen)
     frame = _ogr_read(p, ctx, chosen, None, single_layer=len(names) == 1)
+    if p.suffix.lower() in (".geojson", ".json"):
+        _report_duplicate_keys(p, ctx, chosen)
     if not isinstance(frame, gpd.GeoDataFrame):
         return _finish_table(frame, ctx, chosen, names, None, crs)
     return _finish_vector(frame, ctx, chosen, names, None, crs, wkt=None, embedded=frame.crs)
+
+
+class _PairsDict(dict):
+    duplicates: list[tuple[str, Any, Any]]
+
+
+def _pairs_hook(pairs: list[tuple[str, Any]]) -> _PairsDict:
+    out = _PairsDict()
+    out.duplicates = []
+    for key, value in pairs:
+        if key in out:
+            out.duplicates.append((key, out[key], value))
+        out[key] = value
+    return out
+
+
+def _report_duplicate_keys(p: Path, ctx: _Context, layer: str, max_bytes: int = 200_000_000) -> None:
+    """A GeoJSON feature whose properties repeat a key keeps only the last value (GDAL, like JSON parsers): said."""
+    if p.stat().st_size > max_bytes:
+        return
+    try:
+        doc = json.loads(p.read_bytes(), object_pairs_hook=_pairs_hook)
+    except (ValueError, RecursionError):
+        return  # GDAL read it; its own leniencies are not ours to second-guess here
+    features = doc.get("features") if isinstance(doc, dict) else None
+    for i, feature in enumerate(features if isinstance(features, list) else []):
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        for key, first, last in getattr(props, "duplicates", [])[:5]:
+            ctx.add("warning", "duplicate_key", f"feature {i + 1}: property {key!r} is given twice ({first!r}, then "
+                    f"{last!r}); the last value was kept", layer=layer, feature=f"feature {i + 1}", field=str(key),
+                    value=str(last))
 
 
 def _ogr_read(p: Path, ctx: _Context, layer: str, encoding: str | None, *, single_layer: bool,
@@ -318,10 +418,76 @@ def _ogr_read(p: Path, ctx: _Context, layer: str, encoding: str | None, *, singl
 
 
 def _pyogrio_read(p: Path, kwargs: dict[str, Any]) -> tuple[gpd.GeoDataFrame | pd.DataFrame, list]:
-    with warnings.catch_warnings(record=True) as caught:
+    with _gdal_safe_path(p) as safe, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        frame = gpd.read_file(p, **kwargs)
+        try:
+            frame = gpd.read_file(safe, **kwargs)
+        except shapely.errors.GEOSException:
+            # a geometry GEOS cannot build (ring of 1-2 points, TIN/PolyhedralSurface …): read the rest,
+            # then find the features whose geometry was lost (see _unreadable_geometries)
+            frame = gpd.read_file(safe, **kwargs, on_invalid="ignore")
+            frame.attrs["unreadable_geometry"] = _unreadable_geometries(safe, kwargs)
     return frame, list(caught)
+
+
+def _unreadable_geometries(p: Path, kwargs: dict[str, Any]) -> dict[int, str]:
+    """Position → GEOS's reason for every feature whose stored geometry cannot be built."""
+    raw_kwargs = {k: v for k, v in kwargs.items() if k in ("layer", "encoding")}
+    _meta, _fids, wkb, _fields = pyogrio.raw.read(p, columns=[], **raw_kwargs)
+    out: dict[int, str] = {}
+    for i, blob in enumerate(wkb if wkb is not None else []):
+        if blob is None:
+            continue
+        try:
+            shapely.from_wkb(blob)
+        except shapely.errors.GEOSException as exc:
+            out[i] = str(exc).split(": ", 1)[-1]
+    return out
+
+
+@contextlib.contextmanager
+def _gdal_safe_path(p: Path) -> Iterator[Path]:
+    """`p`, or a link to it without `!` in the path: pyogrio reads `a!b` as member b of archive a."""
+    if "!" not in str(p):
+        yield p
+        return
+    with tempfile.TemporaryDirectory(prefix="landpark-name-") as tmp:
+        target = Path(p).resolve()
+        safe_stem = target.stem.replace("!", "_") or "source"
+        if target.is_dir():
+            link = Path(tmp) / (safe_stem + target.suffix)
+            os.symlink(target, link)
+        else:  # the file and its sidecars (.shx, .dbf, .prj, .cpg …) side by side
+            for part in target.parent.glob(glob.escape(target.stem) + ".*"):
+                os.symlink(part, Path(tmp) / (safe_stem + part.name[len(target.stem):]))
+            link = Path(tmp) / (safe_stem + target.suffix)
+        yield link
+
+
+def _drop_unreadable(frame: gpd.GeoDataFrame, ctx: _Context, layer: str) -> gpd.GeoDataFrame:
+    """Features whose geometry could not be read, or holds NaN/infinite coordinates, are reported and skipped."""
+    bad: dict[int, str] = dict(frame.attrs.pop("unreadable_geometry", {}) or {})
+    geoms = frame.geometry.to_numpy()
+    present = pd.notna(geoms)
+    if present.any():
+        coords_ok = np.ones(len(geoms), dtype=bool)
+        for k in np.flatnonzero(present):
+            if not np.isfinite(shapely.get_coordinates(geoms[k], include_z=False)).all():
+                coords_ok[k] = False
+        for j in np.flatnonzero(~coords_ok):
+            bad.setdefault(int(j), "coordinates that are not numbers (NaN or infinite)")
+    if not bad:
+        return frame
+    for i, reason in sorted(bad.items()):
+        ctx.add("warning", "unreadable_geometry", f"geometry cannot be read ({reason}); "
+                "the feature is skipped", layer=layer, feature=f"feature {i + 1}")
+    if len(bad) >= len(frame):
+        first = next(iter(sorted(bad.items())))
+        raise InputError(f"{ctx.label}, layer {layer!r}: no feature has a readable geometry "
+                         f"(feature {first[0] + 1}: {first[1]})", problems=list(ctx.problems))
+    keep = np.ones(len(frame), dtype=bool)
+    keep[list(bad)] = False
+    return frame.iloc[np.flatnonzero(keep)].reset_index(drop=True)
 
 
 def _gdal_warnings(caught: list[warnings.WarningMessage], ctx: _Context, layer: str) -> None:
@@ -342,7 +508,8 @@ def _gdal_message(exc: BaseException) -> str:
 def _finish_vector(frame: gpd.GeoDataFrame, ctx: _Context, layer: str, layers: list[str],
                    encoding: EncodingDetection | None, crs: str | int | None, *,
                    wkt: str | None, embedded: Any) -> SourceRead:
-    """Dates to text, mixed geometry reported, CRS decided and set on the frame."""
+    """Dates to text, unreadable geometries skipped, mixed geometry reported, CRS decided and set on the frame."""
+    frame = _drop_unreadable(frame, ctx, layer)
     frame = _dates_to_text(frame, ctx, layer)
     _report_mixed_geometry(frame.geometry.to_numpy(), ctx, layer)
     detection = _detect(ctx, layer, wkt=wkt, embedded=embedded, geometries=frame.geometry.to_numpy(), crs=crs)
@@ -540,11 +707,46 @@ def _read_excel(p: Path, ctx: _Context, layer: str | None, encoding: str | None,
     if encoding is not None:
         ctx.add("info", "encoding_ignored", f"encoding={encoding!r} ignored: {_SELF_DESCRIBED_TEXT} (Excel)",
                 layer=sheet)
-    frame = _grid_to_frame(grid, ctx, sheet)
+    _refuse_uncached_formulas(p, ctx, sheet)
+    frame = _grid_to_frame(grid, ctx, sheet, merged=_merged_ranges(p, sheet))
     return _finish_table(frame, ctx, sheet, sheets, None, crs)
 
 
-def _grid_to_frame(grid: pd.DataFrame, ctx: _Context, sheet: str) -> pd.DataFrame:
+def _refuse_uncached_formulas(p: Path, ctx: _Context, sheet: str) -> None:
+    """Formula cells saved without a computed value (written by a program that does not calculate) read as
+    empty: refused, naming the cells, rather than imported as missing values."""
+    from openpyxl import load_workbook
+
+    try:
+        formulas = load_workbook(p, read_only=True, data_only=False)[sheet]
+        values = load_workbook(p, read_only=True, data_only=True)[sheet]
+        cells: list[str] = []
+        for frow, vrow in zip(formulas.iter_rows(), values.iter_rows()):
+            for fcell, vcell in zip(frow, vrow):
+                if getattr(fcell, "data_type", None) == "f" and vcell.value is None:
+                    cells.append(f"{fcell.coordinate} ({fcell.value})")
+    except Exception:  # noqa: BLE001 (pandas already read the sheet; this check is best effort)
+        return
+    if cells:
+        shown = ", ".join(cells[:10]) + (f", … ({len(cells)} cells)" if len(cells) > 10 else "")
+        raise InputError(f"{ctx.label}, sheet {sheet!r}: {len(cells)} formula cell(s) have no saved value: {shown}; "
+                         "the workbook was saved by a program that does not calculate formulas — open it in "
+                         "Excel or WPS, recalculate and save, or paste the values")
+
+
+def _merged_ranges(p: Path, sheet: str) -> list[tuple[int, int, int, int]]:
+    """(min_row, min_col, max_row, max_col) of every merged cell range of the sheet, 0-based."""
+    from openpyxl import load_workbook
+
+    try:
+        ws = load_workbook(p, read_only=False, data_only=True)[sheet]
+        return [(r.min_row - 1, r.min_col - 1, r.max_row - 1, r.max_col - 1) for r in ws.merged_cells.ranges]
+    except Exception:  # noqa: BLE001 (best effort: pandas already read the sheet)
+        return []
+
+
+def _grid_to_frame(grid: pd.DataFrame, ctx: _Context, sheet: str,
+                   merged: list[tuple[int, int, int, int]] | None = None) -> pd.DataFrame:
     """Header row found below any title lines; cells as text; trailing empty rows and columns dropped."""
     if grid.empty:
         raise InputError(f"{ctx.label}, sheet {sheet!r}: the sheet is empty")
@@ -554,6 +756,7 @@ def _grid_to_frame(grid: pd.DataFrame, ctx: _Context, sheet: str) -> pd.DataFram
     if header_at:
         ctx.add("info", "title_rows_skipped", f"{header_at} title row(s) above the header skipped; "
                 f"the header is spreadsheet row {header_at + 1}", layer=sheet)
+    _refuse_two_row_header(merged or [], header_at, ctx, sheet)
     header = grid.iloc[header_at]
     body = grid.iloc[header_at + 1:].reset_index(drop=True)
     keep = header.notna().to_numpy() | body.notna().any(axis=0).to_numpy()
@@ -566,6 +769,21 @@ def _grid_to_frame(grid: pd.DataFrame, ctx: _Context, sheet: str) -> pd.DataFram
         ctx.add("info", "dates_converted", f"date cell(s) in {', '.join(dates)} converted to ISO 8601 text (YYYY-MM-DD)",
                 layer=sheet)
     return body.map(_cell_text, na_action="ignore").astype(object).where(body.notna(), None)
+
+
+def _refuse_two_row_header(merged: list[tuple[int, int, int, int]], header_at: int, ctx: _Context, sheet: str) -> None:
+    """A header of two rows (group cells merged across columns above their sub-headers, or cells merged down
+    over both rows) would import the second header row as data and lose the grouped columns: refused."""
+    from openpyxl.utils import get_column_letter
+
+    spans = [m for m in merged if m[0] <= header_at <= m[2] and (m[2] > m[0] or m[3] > m[1])]
+    if not spans:
+        return
+    shown = ", ".join(f"{get_column_letter(c0 + 1)}{r0 + 1}:{get_column_letter(c1 + 1)}{r1 + 1}"
+                      for r0, c0, r1, c1 in spans[:6])
+    raise InputError(f"{ctx.label}, sheet {sheet!r}: the header spans more than one row (merged cells {shown} at "
+                     f"spreadsheet row {header_at + 1}); make it a single row with one name per column "
+                     "(e.g. 税收（万元）, 增加值（万元）) and import again")
 
 
 def _cell_text(value: Any) -> str:
@@ -644,6 +862,10 @@ def _column_lookup(frame: pd.DataFrame) -> dict[str, Any]:
 def _as_text_array(values: pd.Series) -> np.ndarray:
     text = values.astype(object).where(values.notna(), None).to_numpy()
     present = pd.notna(text)
+    binary = np.array([isinstance(v, (bytes, bytearray, memoryview)) for v in text], dtype=bool)
+    if binary.any():  # binary cells (WKB, blobs): hex text, which _parse_wkt reads as WKB
+        text = text.copy()
+        text[binary] = [bytes(v).hex() for v in text[binary]]
     out = np.full(len(text), None, dtype=object)
     out[present] = np.char.strip(text[present].astype(str)).astype(object)
     out[present & (out == "")] = None
@@ -716,9 +938,19 @@ def _northing_first(x: np.ndarray, y: np.ndarray) -> bool:
     return within(x, LOCAL_EASTING[1], CHINA_NORTHING[1]) and easting
 
 
+def _one_wkt(text: Any) -> Any:
+    try:
+        return shapely.from_wkt(text, on_invalid="ignore") if text is not None else None
+    except NotImplementedError:
+        return None
+
+
 def _parse_wkt(text: np.ndarray) -> np.ndarray:
     """Geometries from WKT strings (None where unparseable), falling back to hex WKB/EWKB."""
-    geoms = shapely.from_wkt(text, on_invalid="ignore")
+    try:
+        geoms = shapely.from_wkt(text, on_invalid="ignore")
+    except NotImplementedError:  # curves (CURVEPOLYGON, CIRCULARSTRING …) anywhere in the column
+        geoms = np.array([_one_wkt(t) for t in text], dtype=object)
     retry = pd.notna(text) & pd.isna(geoms)
     if retry.any():
         hexes = np.array([t if _HEX.match(t) else None for t in text[retry]], dtype=object)

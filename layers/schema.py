@@ -122,6 +122,7 @@ LAYERS: dict[str, LayerSpec] = {
                 F("floor_area_m2", "float", label_zh="建筑面积", unit="m²"),
                 F("footprint_m2", "float", label_zh="建筑基底面积", unit="m²"),
                 F("owner_uscc", label_zh="权利人统一社会信用代码"),
+                F("owner_name", label_zh="权利人名称"),
             ),
         ),
         LayerSpec(
@@ -155,6 +156,12 @@ LAYERS: dict[str, LayerSpec] = {
                 F("production_start_date", "date", label_zh="投产日期"),
                 F("listed", "bool", label_zh="上市企业"),
             ),
+        ),
+        # Firm ↔ parcel link table (credit code ↔ parcel id): overrides the owner code/name matching of
+        # analysis/land_links.py. One row per link; a parcel listed under several codes is reported, not linked.
+        LayerSpec(
+            "land_links", "企业宗地关联表", "point_or_none", None,
+            (F("uscc", required=True, label_zh="统一社会信用代码"), F("parcel_id", required=True, label_zh="宗地编号")),
         ),
         LayerSpec(
             "constraints", "三区三线", "polygon", None,

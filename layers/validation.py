@@ -20,7 +20,7 @@ from pyproj import CRS, Geod, Transformer
 from layers.config import Config, default_config
 from layers.encoding import EncodingDetection
 from layers.normalize import NormalizedTable, normalize_table
-from layers.problems import InputError, Problem, ProblemList, Severity
+from layers.problems import InputError, Problem, ProblemList, Severity, UsageError
 from layers.readers import SourceRead, read_source
 from layers.schema import LayerSpec, layer_spec
 from layers.settings import ImportSettings
@@ -39,10 +39,14 @@ _GEOD = Geod(ellps="WGS84")
 # Problem codes that make a source unusable as a whole: an import stops on any of them.
 BLOCKING_CODES = frozenset({
     "read_error", "crs_refused", "missing_field", "no_features", "wrong_geometry_type",
-    "land_use_standard_ambiguous", "no_geometry",
+    "land_use_standard_ambiguous", "no_geometry", "outside_china", "extent_not_finite",
 })
 
 EXPECTED_KINDS = {"polygon": {"polygon"}, "line": {"line"}, "point": {"point"}, "point_or_none": {"point", "missing", "empty"}}
+
+
+class UnknownMappedColumn(UsageError):
+    """A mapping override (CLI --map, the app's edits) names a column the source does not have."""
 
 
 @dataclass
@@ -63,6 +67,12 @@ class ValidationReport:
     problems: ProblemList = field(default_factory=ProblemList)
     sample: dict[str, str] = field(default_factory=dict)  # first row's decoded values, to check the encoding by eye
     frame: gpd.GeoDataFrame | pd.DataFrame | None = None  # normalised, in the source CRS, invalid geometry repaired
+    # The user's mapping edits applied ({source column: field, "" = ignored}; only columns the source has),
+    # the source's columns, and the DBF names stored at the 10-byte limit (the only ones matched by prefix).
+    overrides: dict[str, str] = field(default_factory=dict)
+    columns: list[str] = field(default_factory=list)
+    cut_columns: list[str] = field(default_factory=list)
+    saved_mapping_used: dict[str, str] = field(default_factory=dict)
 
     @property
     def blocking(self) -> list[Problem]:
@@ -90,6 +100,8 @@ class ValidationReport:
                 "note": self.crs.note, "is_guess": self.crs.is_guess},
             "encoding": None if self.encoding is None else {"encoding": self.encoding.encoding, "method": self.encoding.method},
             "field_mapping": self.mapping,
+            "field_overrides": self.overrides,
+            "saved_mapping_used": self.saved_mapping_used,
             "unmapped_columns": self.unmapped,
             "sample_values": self.sample,
             "land_use_standard": self.land_use_standard,
@@ -104,8 +116,13 @@ def validate_source(path: str | Path, kind: str, *, layer: str | None = None, en
                     crs: str | int | None = None, land_use_standard: str | None = None,
                     overrides: dict[str, str] | None = None, project_extent: tuple | None = None,
                     project_crs: str | None = None, config: Config | None = None,
-                    project: Project | None = None) -> ValidationReport:
+                    project: Project | None = None, saved_mapping: dict[str, str] | None = None) -> ValidationReport:
     """Read `path` as layer `kind` and report every problem; never raises for bad content.
+
+    `overrides` ({source column: field, "" = ignore}) are the user's mapping edits; one naming a column
+    the source does not have is a UsageError listing the columns. `saved_mapping` (the mapping the last
+    import of `kind` used, `Project.saved_mapping`) applies to the columns the source has, under the
+    overrides; the entries used are in `report.saved_mapping_used`.
 
     The tolerances are `[import]` of `config` (the project's settings; the shipped defaults without one).
     `project`, when given, is the project the source would join: its layers are the reference of
@@ -125,9 +142,21 @@ def validate_source(path: str | Path, kind: str, *, layer: str | None = None, en
     _absorb_read(report, read)
     _check_web_datum(report, read, project)
     report.sample = _sample_values(read.frame)
+    report.columns = source_columns(read.frame)
+    absent = [c for c in (overrides or {}) if c not in report.columns]
+    if absent:
+        raise UnknownMappedColumn(f"{path}: no column {', '.join(repr(c) for c in absent)} to map; the source's columns are: "
+                         f"{', '.join(report.columns) or 'none'}")
+    if saved_mapping:
+        from layers.mapping_edits import with_saved
+        overrides, report.saved_mapping_used = with_saved(kind, report.columns, saved_mapping, overrides,
+                                                             cut_columns=read.cut_columns)
     raw_frame = _zone_code_as_id(report, read.frame, kind, overrides) if kind == "parks" else read.frame
     table = normalize_table(raw_frame, kind, source=str(path), layer=read.layer,
-                            land_use_standard=land_use_standard, overrides=overrides)
+                            land_use_standard=land_use_standard, overrides=overrides,
+                            cut_columns=read.cut_columns)
+    report.cut_columns = sorted(read.cut_columns)
+    report.overrides = {c: f or "" for c, f in (overrides or {}).items() if c in report.columns}
     if spec.get("approved_area_mu") is not None:
         _read_approved_area(table, raw_frame, spec, str(path), read.layer)
     _absorb_table(report, table)
@@ -148,6 +177,12 @@ def validate_source(path: str | Path, kind: str, *, layer: str | None = None, en
             _check_approved_area(report, frame, ids, settings)
     report.frame = frame
     return report
+
+
+def source_columns(frame: pd.DataFrame) -> list[str]:
+    """The attribute columns of a raw source frame (not its geometry nor the row numbers a reader adds)."""
+    geom = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) and frame._geometry_column_name in frame else None
+    return [str(c) for c in frame.columns if c != geom and c != "_row"]
 
 
 def _absorb_read(report: ValidationReport, read: SourceRead) -> None:
@@ -255,6 +290,30 @@ def _check_geometry(report: ValidationReport, frame: gpd.GeoDataFrame, spec: Lay
     return frame
 
 
+def _gk_zone_in_china(lon: np.ndarray) -> bool:
+    """True when the 3-degree Gauss-Krüger zone a new project would take (mid-longitude) is one of China's."""
+    finite = lon[np.isfinite(lon)]
+    if not len(finite):
+        return False
+    cm = int(round(((float(finite.min()) + float(finite.max())) / 2) / 3.0)) * 3
+    return 75 <= cm <= 135
+
+
+def _refuse_not_finite(report: ValidationReport, geoms: np.ndarray, labels: np.ndarray, project_crs,
+                       where: dict[str, Any]) -> bool:
+    """A layer with coordinates that become infinite (or NaN) in the project's CRS is refused, naming the features."""
+    coords_ok = np.array([bool(np.isfinite(shapely.get_coordinates(g)).all()) for g in geoms], dtype=bool)
+    if coords_ok.all():
+        return False
+    bad = [str(x) for x in labels[~coords_ok]]
+    shown = ", ".join(bad[:20]) + (f", … ({len(bad)} in all)" if len(bad) > 20 else "")
+    report.problems.add("error", "extent_not_finite",
+                        f"{len(bad)} feature(s) cannot be expressed in the project's CRS {project_crs} (their "
+                        f"coordinates become infinite there; they lie too far from its zone): {shown}",
+                        feature=bad[0], **where)
+    return True
+
+
 def _check_extent(report: ValidationReport, frame: gpd.GeoDataFrame, labels: np.ndarray, project_extent,
                   project_crs, settings: ImportSettings) -> None:
     """Features outside the CRS's area of use, or far outside the project's extent, are named."""
@@ -283,11 +342,20 @@ def _check_extent(report: ValidationReport, frame: gpd.GeoDataFrame, labels: np.
             else:
                 for label in labels[present][outside][:200]:
                     report.problems.add("warning", code, msg, feature=str(label), **where)
+    if project_crs is None and not frame.crs.is_projected and not _gk_zone_in_china(lon):
+        # a new project takes the Gauss-Krüger zone of its first layer, which exists only for China
+        report.problems.add("error", "outside_china",
+                            f"the layer lies outside China (centre near {float(np.nanmedian(lon)):.2f}°E, "
+                            f"{float(np.nanmedian(lat)):.2f}°N): a project's CRS is a CGCS2000 Gauss-Krüger zone "
+                            "between 75°E and 135°E; import this layer into a project of its region, or check the "
+                            "coordinates", **where)
     if project_extent is not None and project_crs is not None:
         buffer_m = settings.outside_extent_buffer_m
         minx, miny, maxx, maxy = project_extent
         box = shapely.box(minx - buffer_m, miny - buffer_m, maxx + buffer_m, maxy + buffer_m)
         in_project = geoms[present].to_crs(project_crs)
+        if _refuse_not_finite(report, in_project.to_numpy(), labels[present], project_crs, where):
+            return
         far = ~shapely.intersects(in_project.to_numpy(), box)
         for label in labels[present][far]:
             report.problems.add("warning", "outside_project",

@@ -18,6 +18,7 @@ import shapely
 
 from analysis.explain import FORMULAS
 from analysis.indicators import INDICATORS
+from analysis.land_links import owner_key
 from i18n import TEXT, t
 from i18n.numbers import MISSING, column_kind, format_value, is_missing
 from layers.config import Config
@@ -191,10 +192,11 @@ def firm_points(enterprises: pd.DataFrame, parcels: pd.DataFrame) -> tuple[pd.Se
         points = pd.Series(g.to_numpy()[ok], index=enterprises["uscc"].astype(str).to_numpy()[ok])
         points = points[~points.index.duplicated()]
     source = pd.Series("point", index=points.index, dtype=object)
-    if len(parcels) and "owner_uscc" in parcels:
-        owned = parcels[parcels["owner_uscc"].notna()]
+    owners = owner_key(parcels) if len(parcels) else np.array([], dtype=object)
+    if len(parcels) and pd.notna(owners).any():
+        owned = parcels[pd.notna(owners)].assign(_owner=owners[pd.notna(owners)])
         on_parcel = pd.Series(shapely.point_on_surface(owned.geometry.to_numpy()),
-                              index=owned["owner_uscc"].astype(str).to_numpy())
+                              index=owned["_owner"].astype(str).to_numpy())
         on_parcel = on_parcel[~on_parcel.index.duplicated() & ~on_parcel.index.isin(points.index)]
         points = pd.concat([points, on_parcel])
         source = pd.concat([source, pd.Series("parcel", index=on_parcel.index, dtype=object)])

@@ -19,6 +19,7 @@ import pandas as pd
 import pyogrio
 
 from analysis.inputs import EvaluationInputs
+from analysis.land_links import owner_key
 from analysis.score import Evaluation
 from i18n import t
 from maps.webmap import SUPPLY_COLOURS
@@ -105,7 +106,7 @@ def _parcels_layer(ev: Evaluation, inputs: EvaluationInputs) -> gpd.GeoDataFrame
     parcels = inputs.parcels
     cols = [c for c in PARCEL_FIELDS if c in parcels.columns]
     out = gpd.GeoDataFrame(parcels[cols].copy(), geometry=parcels.geometry.to_numpy(), crs=parcels.crs)
-    owner = out["owner_uscc"].astype("string") if "owner_uscc" in out else pd.Series(pd.NA, index=out.index, dtype="string")
+    owner = pd.Series(owner_key(parcels), index=out.index, dtype="string")  # the linked firm (code, name or table)
     out["owner_class"] = owner.map(ev.firms["class"]).astype(object)
     out["owner_score"] = owner.map(ev.firms["score"]).astype(float)
     out["owner_class"] = out["owner_class"].where(out["owner_class"].notna(), None)

@@ -131,6 +131,9 @@ def export_pdf(ev: Evaluation, inputs: EvaluationInputs, path: Path, *, lang: st
     directions = composite_directions(ev.spec)
     comparison = indicator_comparison(units, KEY_INDICATORS, directions)
     issues = unit_issues(ev.warnings, geoms, inputs.parcels, ev.members)
+    # project-wide errors (e.g. no firm linked to any parcel) concern every unit: first on every page
+    project_errors = [w for w in ev.warnings if w.get("severity") == "error" and not w.get("feature")]
+    issues = [project_errors + [w for w in unit if w not in project_errors] for unit in issues]
     layers = prepare_layers(geoms, inputs.parcels, inputs.enterprises, ev.members, ev.firms)
     fontprops = register_font(font)
 
@@ -169,6 +172,10 @@ def _cover(pdf: ScorecardPDF, ev: Evaluation, units: pd.DataFrame, title: str, d
            f"{t('exp_year', lang)} {project.year}",
            f"{t('exp_as_of', lang)} {project.evaluation_date.isoformat()}"]
     pdf.text_line(" · ".join(sub), 9, color=GREY, h=5)
+    for w in ev.warnings:  # project-wide errors (no firm linked to any parcel …) head the cover
+        if w.get("severity") == "error" and not w.get("feature"):
+            pdf.text_line(f"[{t('severity_error', lang)}] {w.get('code', '')}: {w.get('message', '')}", 8.5, color=DEMO_RED,
+                          h=4.6)
     pdf.ln(3)
     _section(pdf, t("exp_district_summary", lang))
     _district_table(pdf, ev.district)

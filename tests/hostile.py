@@ -246,12 +246,12 @@ def _square(lon: float, lat: float, d: float = 0.0005) -> list[list[list[float]]
 
 
 def make_geojson(tmp_path: Path, *, crs_name: str | None = "urn:ogc:def:crs:EPSG::4490",
-                 name: str = "园区.geojson") -> Path:
+                 name: str = "园区.geojson", extra_properties: list[dict[str, Any]] | None = None) -> Path:
     """Three square parks near Ningbo in lon/lat; `crs_name` is written as the legacy "crs" member."""
     features = [
-        {"type": "Feature", "properties": {"园区名称": n, "启用日期": "2020-01-01"},
+        {"type": "Feature", "properties": {"园区名称": n, "启用日期": "2020-01-01", **extra},
          "geometry": {"type": "Polygon", "coordinates": _square(lon, lat)}}
-        for n, (lon, lat) in zip(PARK_NAMES, LONLAT_POINTS)
+        for n, (lon, lat), extra in zip(PARK_NAMES, LONLAT_POINTS, extra_properties or [{}, {}, {}])
     ]
     path = tmp_path / name
     path.write_text(geojson_text(features, crs_name), encoding="utf-8")
@@ -335,3 +335,195 @@ def make_geoparquet(tmp_path: Path) -> Path:
     path = tmp_path / "宗地.parquet"
     frame.to_parquet(path)
     return path
+
+
+# ------------------------------------------------------------------------------------------
+# the hostile battery of issue 11: inputs that once ended in a traceback or lost data silently
+
+
+def _features(geoms: list[dict[str, Any]], props: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    props = props or [{"园区名称": f"园区{i}", "园区编号": f"YQ{i:02d}"} for i in range(len(geoms))]
+    return [{"type": "Feature", "properties": p, "geometry": g} for p, g in zip(props, geoms)]
+
+
+def _good_parks(n: int = 2) -> list[dict[str, Any]]:
+    return [{"type": "Polygon", "coordinates": _square(lon, lat)} for lon, lat in LONLAT_POINTS[:n]]
+
+
+def make_short_ring_geojson(tmp_path: Path, points: int = 2) -> Path:
+    """Two good parks and one whose ring has only `points` (1 or 2) positions."""
+    (lon, lat) = LONLAT_POINTS[2]
+    ring = [[lon, lat], [lon + 0.001, lat]][:points]
+    geoms = _good_parks() + [{"type": "Polygon", "coordinates": [ring]}]
+    path = tmp_path / f"ring{points}.geojson"
+    path.write_text(geojson_text(_features(geoms), None), encoding="utf-8")
+    return path
+
+
+def make_nan_ring_geojson(tmp_path: Path) -> Path:
+    """Two good parks and one whose ring holds NaN (written as the bare token NaN, as Python's json does)."""
+    (lon, lat) = LONLAT_POINTS[2]
+    ring = _square(lon, lat)[0]
+    ring[1] = [float("nan"), lat]
+    geoms = _good_parks() + [{"type": "Polygon", "coordinates": [ring]}]
+    path = tmp_path / "nan.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": _features(geoms)}, ensure_ascii=False),
+                    encoding="utf-8")
+    return path
+
+
+def make_tin_shapefile(tmp_path: Path) -> Path:
+    """A MultiPatch shapefile (shape type 31, read by GDAL as TIN / `Unknown WKB type 16`) of two triangles."""
+    import struct
+
+    folder = tmp_path / "tin"
+    folder.mkdir(parents=True, exist_ok=True)
+    xs = [649_000.0, 649_100.0, 649_000.0]
+    ys = [3_306_000.0, 3_306_000.0, 3_306_100.0]
+    records = []
+    for i in range(2):
+        pts = [(x + 200 * i, y) for x, y in zip(xs, ys)]
+        box = (min(p[0] for p in pts), min(p[1] for p in pts), max(p[0] for p in pts), max(p[1] for p in pts))
+        body = struct.pack("<i4d2i", 31, *box, 1, 3) + struct.pack("<i", 0) + struct.pack("<i", 0)  # one triangle strip
+        body += b"".join(struct.pack("<2d", *p) for p in pts)
+        body += struct.pack("<2d", 0.0, 0.0) + struct.pack("<3d", 0.0, 0.0, 0.0)  # z range and values
+        records.append(body)
+    shp, shx = bytearray(), bytearray()
+    offset = 50
+    for n, body in enumerate(records, 1):
+        shp += struct.pack(">2i", n, len(body) // 2) + body
+        shx += struct.pack(">2i", offset, len(body) // 2)
+        offset += 4 + len(body) // 2
+    bbox = struct.pack("<4d", 649_000.0, 3_306_000.0, 649_300.0, 3_306_100.0) + struct.pack("<4d", 0, 0, 0, 0)
+
+    def header(length_words: int) -> bytes:
+        return struct.pack(">7i", 9994, 0, 0, 0, 0, 0, length_words) + struct.pack("<2i", 1000, 31) + bbox
+
+    (folder / "tin.shp").write_bytes(header(50 + len(shp) // 2) + bytes(shp))
+    (folder / "tin.shx").write_bytes(header(50 + len(shx) // 2) + bytes(shx))
+    write_dbf(folder / "tin.dbf", (("ID", "C", 10, 0),), [("T1",), ("T2",)], encoding="ascii")
+    (folder / "tin.prj").write_text(PRJ_TEXTS["esri_cm120"], encoding="ascii")
+    return folder / "tin.shp"
+
+
+def make_filegdb_binary_field(tmp_path: Path) -> Path:
+    """A FileGDB of parcels with a binary (blob) column holding bytes that are not UTF-8."""
+    path = tmp_path / "blob.gdb"
+    frame = parcels_frame(4549)
+    frame["附件"] = [b"\xff\xfe\x00\x81", b"\x89PNG\r\n", b"\xc3\x28"]
+    frame.to_file(path, driver="OpenFileGDB", layer="宗地", engine="pyogrio")
+    return path
+
+
+def make_parquet_wkb_column(tmp_path: Path) -> Path:
+    """A plain Parquet file (no geo metadata) whose `geometry` column holds WKB bytes of lon/lat squares."""
+    geoms = [shapely.Polygon(_square(lon, lat)[0]) for lon, lat in LONLAT_POINTS]
+    frame = pd.DataFrame({"园区编号": ["YQ01", "YQ02", "YQ03"], "园区名称": list(PARK_NAMES),
+                          "geometry": shapely.to_wkb(geoms)})
+    path = tmp_path / "plain.parquet"
+    frame.to_parquet(path)
+    return path
+
+
+def make_csv_curve_wkt(tmp_path: Path) -> Path:
+    """A CSV with two polygon rows and one CURVEPOLYGON row (row 3 of the data)."""
+    lines = ["园区编号,园区名称,WKT"]
+    for i, (n, (lon, lat)) in enumerate(zip(PARK_NAMES[:2], LONLAT_POINTS)):
+        ring = ", ".join(f"{x} {y}" for x, y in _square(lon, lat)[0])
+        lines.append(f'YQ0{i},{n},"POLYGON (({ring}))"')
+    lon, lat = LONLAT_POINTS[2]
+    lines.append(f'YQ02,{PARK_NAMES[2]},"CURVEPOLYGON (CIRCULARSTRING ({lon} {lat}, {lon + 0.001} {lat + 0.001}, '
+                 f'{lon} {lat + 0.002}, {lon - 0.001} {lat + 0.001}, {lon} {lat}))"')
+    path = tmp_path / "curve.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def make_list_property_geojson(tmp_path: Path) -> Path:
+    """Parks whose 主导产业 property is a JSON list on one feature and an object on another."""
+    props = [{"园区名称": n, "园区编号": f"YQ{i:02d}", "主导产业": v}
+             for i, (n, v) in enumerate(zip(PARK_NAMES, (["智能制造", "新材料"], {"a": 1}, "汽车零部件")))]
+    path = tmp_path / "lists.geojson"
+    path.write_text(geojson_text(_features(_good_parks(3), props), None), encoding="utf-8")
+    return path
+
+
+def make_outside_china_geojson(tmp_path: Path) -> Path:
+    """Three lon/lat parks in Germany (WGS 84), nowhere near China."""
+    geoms = [{"type": "Polygon", "coordinates": _square(13.40 + 0.01 * i, 52.52)} for i in range(3)]
+    path = tmp_path / "berlin.geojson"
+    path.write_text(geojson_text(_features(geoms), None), encoding="utf-8")
+    return path
+
+
+def make_world_geojson(tmp_path: Path) -> Path:
+    """A near-Ningbo park plus squares spread over the whole globe, up to ±180° and the poles."""
+    geoms = _good_parks(1)
+    for lon in (-179.0, -90.0, 0.0, 90.0, 179.0):
+        for lat in (-89.0, 0.0, 89.0):
+            geoms.append({"type": "Polygon", "coordinates": _square(lon, lat, 0.5)})
+    path = tmp_path / "world.geojson"
+    path.write_text(geojson_text(_features(geoms), None), encoding="utf-8")
+    return path
+
+
+def make_xlsx_formulas_uncached(tmp_path: Path) -> Path:
+    """An enterprise workbook whose 税收 column holds formulas saved without cached values (as openpyxl saves)."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "企业数据"
+    ws.append(["企业名称", "统一社会信用代码", "税收（万元）", "用地面积（亩）"])
+    for i, n in enumerate(ENTERPRISE_NAMES):
+        ws.append([n, f"91330212MA2AB{i:05d}", f"=D{i + 2}*10", 10 + i])
+    path = tmp_path / "formulas.xlsx"
+    wb.save(path)
+    return path
+
+
+def make_xlsx_two_row_header(tmp_path: Path) -> Path:
+    """A workbook whose header spans two rows: merged group cells above (经济指标 over 税收 / 增加值)."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "企业数据"
+    ws.append(["企业名称", "统一社会信用代码", "经济指标（万元）", None, "用地面积（亩）"])
+    ws.append([None, None, "税收", "增加值", None])
+    ws.merge_cells("A1:A2")
+    ws.merge_cells("B1:B2")
+    ws.merge_cells("C1:D1")
+    ws.merge_cells("E1:E2")
+    for i, n in enumerate(ENTERPRISE_NAMES):
+        ws.append([n, f"91330212MA2AB{i:05d}", 100 + i, 300 + i, 10 + i])
+    path = tmp_path / "two_rows.xlsx"
+    wb.save(path)
+    return path
+
+
+def make_truncated_shapefile(tmp_path: Path, n: int = 50) -> Path:
+    """A parcel shapefile of `n` squares whose .shp is cut in the middle of record n // 2 + 1."""
+    folder = tmp_path / "truncated"
+    boxes = [(649_000.0 + 200 * i, 3_306_000.0, 649_100.0 + 200 * i, 3_306_100.0) for i in range(n)]
+    records = [(f"ZD-{i:03d}", PARK_NAMES[0], 10.0, None) for i in range(n)]
+    shp = write_shapefile(folder, "宗地", boxes, records=records, cpg="GBK", prj="esri_cm120")
+    data = shp.read_bytes()
+    record_bytes = (len(data) - 100) // n
+    shp.write_bytes(data[:100 + record_bytes * (n // 2) + record_bytes // 2])
+    return shp
+
+
+def make_duplicate_key_geojson(tmp_path: Path) -> Path:
+    """Parks whose first feature carries the key 园区名称 twice with different values."""
+    text = geojson_text(_features(_good_parks(2)), None)
+    text = text.replace('"园区名称": "园区0"', '"园区名称": "甲园区", "园区名称": "园区0"', 1)
+    path = tmp_path / "dupkey.geojson"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def make_bang_name_geojson(tmp_path: Path) -> Path:
+    """A good parks GeoJSON whose file name starts with `!`."""
+    return make_geojson(tmp_path, name="!test.geojson",
+                        extra_properties=[{"园区编号": f"YQ0{i}"} for i in range(3)])

@@ -107,20 +107,20 @@ def test_bracket_text_that_is_not_a_unit_is_a_qualifier():
 
 
 def test_dbf_truncated_headers_match_by_prefix():
-    # GBK: 5 Chinese characters = 10 bytes, the DBF limit.
-    mapping, unmapped = map_columns(["统一社会信", "年平均职工", "主营业务收", "企业名称"], "enterprises")
+    # Only headers the reader marks as DBF names at the 10-byte limit (cut=True / cut_columns) match by
+    # prefix: GBK 5 Chinese characters = 10 bytes. The byte test itself is in tests/test_field_mapping.py.
+    cut = ["统一社会信", "年平均职工", "主营业务收"]
+    mapping, unmapped = map_columns(["统一社会信", "年平均职工", "主营业务收", "企业名称"], "enterprises", cut_columns=cut)
     assert mapping == {"统一社会信": "uscc", "年平均职工": "employees", "主营业务收": "revenue_10k_yuan", "企业名称": "name"}
+    assert map_columns(cut, "enterprises")[0] == {}  # not a DBF name at the limit: never a truncation
     # Both truncations point at owner_uscc; 权利人统一社会信用代码 comes first in ALIASES, so it wins.
-    assert map_columns(["统一社会信", "合同约定开", "权利人统一"], "parcels") == (
+    cut = ["统一社会信", "合同约定开", "权利人统一"]
+    assert map_columns(cut, "parcels", cut_columns=cut) == (
         {"合同约定开": "agreed_start_date", "权利人统一": "owner_uscc"}, ["统一社会信"])
-    m = match_column("合同约定开", "parcels")
+    m = match_column("合同约定开", "parcels", cut=True)
     assert m.field == "agreed_start_date" and m.how == "prefix"
-    # UTF-8: 3 Chinese characters = 9 bytes, the 4th would not fit.
-    assert match_column("统一社", "enterprises").field == "uscc"
-    # A header that does not fill the 10 bytes is not a truncation.
-    assert match_column("统一", "enterprises").field is None
-    assert match_column("年平均", "enterprises").field == "employees"  # UTF-8 cut (9 bytes)
-    assert match_column("年平", "enterprises").field is None
+    assert match_column("统一社", "enterprises", cut=True).field == "uscc"  # UTF-8 name cut inside 会
+    assert match_column("统一社", "enterprises").field is None
     # Cut inside the bracket: 实缴税金( is 9 GBK bytes; the unit is lost and assumed.
     m = match_column("实缴税金(", "enterprises")
     assert m.field == "tax_10k_yuan" and m.unit_assumed

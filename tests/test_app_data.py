@@ -285,14 +285,14 @@ def test_mapping_rows_and_overrides_through_validation(tmp_path):
     report = validate_source(z, "parcels")
     columns = ["宗地代码", "地类编码", "地类名称", "供地状态", "权利人", "建筑面积"]
     rows = mapping_rows(columns, "parcels", report.mapping, sample=report.sample)
-    assert list(rows["field"]) == ["parcel_id", "land_use", "land_use_name", "supply_status", "owner_uscc", "floor_area_m2"]
+    # 权利人 is the owner's name (issue 11): never read as a cut credit-code header (it is 6 GBK bytes)
+    assert list(rows["field"]) == ["parcel_id", "land_use", "land_use_name", "supply_status", "owner_name", "floor_area_m2"]
     assert rows.set_index("column").loc["权利人", "sample"] == OWNER
-    assert rows.set_index("column").loc["权利人", "how"] == "prefix"
+    assert rows.set_index("column").loc["权利人", "how"] == "alias"
     assert field_options("parcels")[:2] == ["", "parcel_id"] and "declared_area_m2" in field_options("parcels")
-    # ignoring 权利人 (a company name, not a USCC) removes the bad_uscc warning
-    assert "bad_uscc" in report.counts()
+    assert "bad_uscc" not in report.counts()
     ignored = validate_source(z, "parcels", overrides={"权利人": ""})
-    assert "bad_uscc" not in ignored.counts() and "权利人" not in ignored.mapping
+    assert "权利人" not in ignored.mapping
     rows = mapping_rows(columns, "parcels", ignored.mapping, overrides={"权利人": ""})
     assert rows.set_index("column").loc["权利人", ["field", "how"]].tolist() == ["", "ignored"]
 
@@ -305,7 +305,7 @@ def test_import_records_the_upload_name_as_issue_source(tmp_path):
     project = empty_project(tmp_path / "p")
     import_source(upload.path, "parcels", project.root, source_label=upload.label)
     issues = project.data_issues()
-    assert len(issues) == 4  # bad_uscc, duplicate_id, invalid_geometry, land_use_standard_assumed
+    assert len(issues) == 3  # duplicate_id, invalid_geometry, land_use_standard_assumed
     assert all(s.startswith("宗地数据.zip") for s in issues["source"])
     assert not any(str(upload.folder) in m for m in issues["message"])
 
@@ -372,7 +372,7 @@ def test_upload_report_and_import_into_an_empty_project(tmp_path):
     at.button(key="data_import").click().run()
     assert not at.exception
     assert any("已导入" in s.value and "6 个要素" in s.value for s in at.success)
-    assert metric(at, "图层数") == "1" and metric(at, "要素总数") == "6" and metric(at, "数据问题") == "4"
+    assert metric(at, "图层数") == "1" and metric(at, "要素总数") == "6" and metric(at, "数据问题") == "3"
     assert list(Project.open(project.root).read_layer("parcels")["parcel_id"]) == BUREAU_IDS
     assert len(at.data_editor) == 0  # the uploader is emptied after an import: no report any more
 
@@ -392,7 +392,7 @@ def test_mapping_edit_reaches_the_validation(tmp_path):
     assert any("已手动修改 1 个字段对应" in c.value for c in at.caption)
     at.button(key="data_import").click().run()
     parcels = Project.open(project.root).read_layer("parcels")
-    assert parcels["owner_uscc"].isna().all()  # the ignored column was not imported
+    assert parcels["owner_name"].isna().all()  # the ignored column was not imported
     assert "bad_uscc" not in set(Project.open(project.root).data_issues()["code"])
 
 
@@ -500,9 +500,9 @@ def test_switch_open_create_and_data_issues(tmp_path):
     first = empty_project(tmp_path / "first")
     import_source(z, "parcels", first.root)
     at = data_app(first.root).run()
-    assert metric(at, "数据问题") == "4"
+    assert metric(at, "数据问题") == "3"
     issue_tables = [d.value for d in at.dataframe if "图层" in d.value.columns and "说明" in d.value.columns]
-    assert issue_tables and len(issue_tables[0]) == 4
+    assert issue_tables and len(issue_tables[0]) == 3
     # a folder that is not a project is refused, the current project stays
     at.text_input(key="data_open_path").input(str(tmp_path))
     next(b for b in at.button if b.label == "打开").click().run()

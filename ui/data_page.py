@@ -34,6 +34,7 @@ FILES_KEY = "data_files"
 UPLOAD_STATE = "data_upload_state"
 REPORT_STATE = "data_report_state"
 OVERRIDES_STATE = "data_overrides"
+SAVED_STATE = "data_overrides_saved"  # okey → number of columns pre-filled from the project's saved mapping
 FLASH_STATE = "data_flash"
 VERSION_STATE = "data_uploader_version"  # bumped after an import: a fresh, empty uploader
 
@@ -217,6 +218,14 @@ def _read_options(upload, uid: str) -> dict | None:
             "columns": columns}
 
 
+def saved_overrides(project: Project, kind: str, columns: list[str]) -> dict[str, str]:
+    """The pre-filled mapping edits of a new upload: the mapping saved by the project's last import of
+    `kind`, for the columns the upload has, where it differs from the automatic matching."""
+    from layers.mapping_edits import with_saved
+
+    return with_saved(kind, columns, project.saved_mapping(kind), None)[0]
+
+
 def _overrides_key(uid: str, opts: dict) -> str:
     return f"{uid}|{opts['layer']}|{opts['kind']}"
 
@@ -313,10 +322,14 @@ def _mapping_editor(report, opts: dict, okey: str) -> None:
     missing = [f for f in layer_spec(kind).required if f not in mapped and not (f == "land_use" and "land_use_name" in mapped)]
     if missing:
         st.warning(tr("data_mapping_missing", fields=", ".join(_field_text(kind, f) for f in missing)))
+    saved_n = st.session_state.get(SAVED_STATE, {}).get(okey, 0)
+    if saved_n:
+        st.caption(tr("data_mapping_saved", n=saved_n))
     if overrides:
         st.caption(tr("data_mapping_edited", n=len(overrides)))
         if st.button(tr("data_mapping_reset"), key=f"data_map_reset_{digest}"):
-            st.session_state[OVERRIDES_STATE].pop(okey, None)
+            st.session_state[OVERRIDES_STATE][okey] = {}  # not popped: a missing key would pre-fill again
+            st.session_state.get(SAVED_STATE, {}).pop(okey, None)
             st.rerun()
 
 
@@ -479,7 +492,11 @@ def _import_tab(project: Project, settings: AppData) -> None:
     if opts is None:
         return
     okey = _overrides_key(uid, opts)
-    overrides = dict(st.session_state.get(OVERRIDES_STATE, {}).get(okey, {}))
+    store = st.session_state.setdefault(OVERRIDES_STATE, {})
+    if okey not in store:  # first look at this source as this kind: offer the mapping saved with the project
+        store[okey] = saved_overrides(project, opts["kind"], opts["columns"] or [])
+        st.session_state[SAVED_STATE] = {**st.session_state.get(SAVED_STATE, {}), okey: len(store[okey])}
+    overrides = dict(store.get(okey, {}))
     try:
         report = _validate(project, upload, opts, overrides)
     except InputError as exc:  # e.g. an override the reader refuses; drop the overrides and say why
@@ -487,7 +504,8 @@ def _import_tab(project: Project, settings: AppData) -> None:
 
         st.error(relabel(str(exc), upload))
         if overrides and st.button(tr("data_mapping_reset"), key="data_map_reset_error"):
-            st.session_state[OVERRIDES_STATE].pop(okey, None)
+            st.session_state[OVERRIDES_STATE][okey] = {}  # not popped: a missing key would pre-fill again
+            st.session_state.get(SAVED_STATE, {}).pop(okey, None)
             st.rerun()
         return
     _report(report, upload, opts, okey, settings)

@@ -1,5 +1,6 @@
 """亩均评价: the enterprise evaluation — score distribution and class counts per group (规上/规下),
-the firm table with filters, the firms left unscored and why, and the method and 基准值 in use.
+the firm table with filters, the firms left unscored and why, the method and 基准值 in use, and how firms
+are linked to parcels (analysis/land_links.py).
 
 Tables and counts come from `analysis.firm_table`, the method from `analysis.enterprise_method`;
 the page only lays them out.
@@ -175,6 +176,33 @@ def _method(ent: EnterpriseSettings, benchmarks: dict, table: pd.DataFrame) -> N
             "config_key": st.column_config.TextColumn(tr("enterprises_config_key"))})
 
 
+def _links(links) -> None:
+    """The firm ↔ parcel link report: counts, an error when nothing links, and the lists behind the counts."""
+    from analysis.land_links import summary_lines
+
+    doc = links.to_dict()
+    lines = summary_lines(doc, lang())
+    if doc["no_links"]:
+        st.error(lines[-1])
+        lines = lines[:-1]
+    st.markdown("\n".join(f"- {x}" for x in lines))
+    st.caption(tr("enterprises_links_rule"))
+    if not (doc["ambiguous"] or doc["owner_without_firm"] or doc["declaring_unlinked"]):
+        return
+    with st.expander(tr("enterprises_links_details")):
+        if doc["ambiguous"]:
+            st.markdown(f"**{tr('enterprises_links_ambiguous')}**")
+            st.dataframe(pd.DataFrame([{**a, "candidates": ", ".join(a["candidates"])} for a in doc["ambiguous"]]),
+                         hide_index=True, width="stretch")
+        if doc["owner_without_firm"]:
+            st.markdown(f"**{tr('enterprises_links_orphans')}**")
+            st.dataframe(pd.DataFrame([{**a, "hints": ", ".join(a["hints"])} for a in doc["owner_without_firm"]]),
+                         hide_index=True, width="stretch")
+        if doc["declaring_unlinked"]:
+            st.markdown(f"**{tr('enterprises_links_declaring')}**")
+            st.dataframe(pd.DataFrame({"uscc": doc["declaring_unlinked"]}), hide_index=True, width="stretch")
+
+
 def render() -> None:
     from analysis.firm_table import firm_table
 
@@ -190,6 +218,8 @@ def render() -> None:
     st.caption(tr("enterprises_intro", region=info.region, year=info.year, n=len(table),
                   above=int(groups.get("above", 0)), below=int(groups.get("below", 0)),
                   scored=int(table["scored"].sum()), unscored=int((~table["scored"].astype(bool)).sum())))
+    st.subheader(tr("enterprises_links"))
+    _links(ev.links)
     st.subheader(tr("enterprises_distribution"))
     _histograms(table, settings)
     st.subheader(tr("enterprises_counts"))

@@ -21,6 +21,8 @@ import shapely
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
+from analysis.land_links import owner_key
+
 __all__ = ["AVAILABILITY_REASONS", "availability", "ParcelGraph", "parcel_graph", "Sites", "grow_sites"]
 
 AVAILABILITY_REASONS = ("unsupplied", "idle", "idle_by_date", "d_class", "low_far")
@@ -40,8 +42,9 @@ def availability(parcels: pd.DataFrame, *, include_idle: bool = False, include_l
             rules.append(("idle_by_date", np.asarray(idle_by_date, dtype=bool)))
     if include_low_efficiency:
         industrial = parcels["is_industrial"].to_numpy(dtype=bool) if "is_industrial" in parcels else np.ones(n, bool)
-        if len(d_class_owners) and "owner_uscc" in parcels:
-            owned = parcels["owner_uscc"].astype("string").isin(set(d_class_owners)).fillna(False).to_numpy(dtype=bool)
+        if len(d_class_owners):
+            owners = pd.Series(owner_key(parcels), dtype="string")
+            owned = owners.isin(set(d_class_owners)).fillna(False).to_numpy(dtype=bool)
             rules.append(("d_class", industrial & owned))
         if low_far is not None:
             rules.append(("low_far", np.asarray(low_far, dtype=bool)))

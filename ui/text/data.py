@@ -92,6 +92,10 @@ TEXT: dict[str, dict[str, str]] = {
               "report is redone at once. A field chosen by hand is read in the field's own unit."},
     "data_mapping_reset": {"zh": "恢复自动识别的字段对应", "en": "Reset to the detected mapping"},
     "data_mapping_edited": {"zh": "已手动修改 {n} 个字段对应。", "en": "{n} mapping(s) edited by hand."},
+    "data_mapping_saved": {
+        "zh": "已按本项目上次导入此类图层时保存的字段对应预填 {n} 列，可在下表修改。",
+        "en": "{n} column(s) pre-filled from the mapping saved by this project's last import of this layer kind; "
+              "edit them below."},
     "data_mapping_missing": {"zh": "必填字段未对应：{fields}", "en": "Required fields not mapped: {fields}"},
     "data_unused": {"zh": "（不使用）", "en": "(not used)"},
     "data_blocking_features": {"zh": "{n} 个要素：{features}", "en": "{n} feature(s): {features}"},

@@ -78,4 +78,13 @@ TEXT: dict[str, dict[str, str]] = {
     "enterprises_key": {"zh": "配置项", "en": "Key"},
     "enterprises_value": {"zh": "取值", "en": "Value"},
     "enterprises_config_key": {"zh": "位置", "en": "Where"},
+    # firm ↔ parcel links (analysis/land_links.py)
+    "enterprises_links": {"zh": "企业与宗地关联", "en": "Firms linked to parcels"},
+    "enterprises_links_details": {"zh": "关联明细：歧义、未关联的宗地和企业", "en": "Details: ambiguous, unlinked parcels and firms"},
+    "enterprises_links_ambiguous": {"zh": "匹配有歧义、未关联的宗地", "en": "Ambiguous parcels (not linked)"},
+    "enterprises_links_orphans": {"zh": "有权利人但无对应企业的宗地", "en": "Parcels with an owner but no firm"},
+    "enterprises_links_declaring": {"zh": "申报用地但未关联宗地的企业", "en": "Firms declaring land but linked to no parcel"},
+    "enterprises_links_rule": {"zh": "关联顺序：企业宗地关联表 → 统一社会信用代码 → 规范化名称（全/半角、括号、空格、有限责任公司≡有限公司；分公司不关联到总公司）。名称有歧义时不关联，列于下方。",
+                               "en": "Order: link table → credit code → normalised name (full/half width, brackets, spaces, "
+                                     "有限责任公司 ≡ 有限公司; a branch never links to its parent). Ambiguous names are not linked and are listed below."},
 }

@@ -1,0 +1,346 @@
+"""Which firm owns which parcel: link table first, then the owner's credit code, then a normalised name.
+
+Parcels may carry the owner's credit code (`owner_uscc`), name (`owner_name`, from 权利人 / 权利人名称 /
+QLRMC …) or both. Each parcel is linked to at most one firm of the `enterprises` layer:
+
+1. **Link table** (`land_links` layer: uscc ↔ parcel_id), when imported, decides first. A parcel listed
+   under several codes is reported as ambiguous and not linked; a row naming an unknown firm or parcel is
+   reported and ignored.
+2. **Credit code**: the parcel's code equals a firm's code (after trimming, NFKC and upper case).
+3. **Name**: the parcel's owner name, normalised, equals exactly one firm's normalised name.
+
+Name normalisation (`normalise_name`): NFKC (full-width letters, digits and brackets → half-width),
+case folding, all whitespace removed, every bracket character removed (（台州） ≡ (台州) ≡ 台州),
+有限责任公司 → 有限公司, and trailing punctuation removed. 股份有限公司 stays distinct from 有限公司.
+
+Branches (分公司, 分厂, 分店, 办事处, 营业部 …): the branch part of a name is kept, so a branch links only to
+a firm record whose own name is that branch; it never links to its parent company, nor a parent to a
+branch, unless the name says so (i.e. the firm table lists the branch under its own name). An owner name
+left unlinked because only a branch (or only the parent) of it is in the firm table is reported with
+those firms as hints.
+
+Ambiguity is reported, never guessed: one normalised owner name matching several firms (two firm records
+with the same normalised name), or an owner field holding several names (共有: 甲公司、乙公司), leaves the
+parcel unlinked and listed in `LinkReport.ambiguous`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from i18n import t
+from layers.problems import Problem
+
+FIRM_COLUMN = "firm_uscc"  # parcels column added by the linking: the linked firm's credit code, or missing
+METHOD_COLUMN = "firm_link"  # how: "table", "code", "name", or missing
+METHODS = ("table", "code", "name")
+
+_BRACKETS = re.compile(r"[()\[\]{}（）【】〔〕〈〉《》「」『』<>]")
+_SPACES = re.compile(r"\s+")
+_TRAILING = re.compile(r"[.。,，;；:：、\-_·・]+$")
+_SEVERAL = re.compile(r"[、;；,，/／|]|\s和\s")
+BRANCH_MARKERS = ("分公司", "分厂", "分店", "分部", "办事处", "营业部", "分支机构", "分社", "分行")
+
+
+def normalise_code(value: Any) -> str | None:
+    """A credit code as compared: NFKC, trimmed, upper case; None when empty."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return None
+    text = unicodedata.normalize("NFKC", str(value)).strip().upper()
+    return _SPACES.sub("", text) or None
+
+
+def normalise_name(value: Any) -> str | None:
+    """A firm name as compared (module docstring); None when empty."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return None
+    text = unicodedata.normalize("NFKC", str(value)).casefold()
+    text = _SPACES.sub("", text)
+    text = _BRACKETS.sub("", text)
+    text = text.replace("有限责任公司", "有限公司")
+    text = _TRAILING.sub("", text)
+    return text or None
+
+
+def is_branch(key: str) -> bool:
+    """Whether a normalised name names a branch (分公司 …)."""
+    return any(m in key for m in BRANCH_MARKERS)
+
+
+def _split_owners(value: Any) -> list[str]:
+    """The names in one owner field (several when co-owned: 甲公司、乙公司)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return []
+    text = unicodedata.normalize("NFKC", str(value))
+    return [p for p in (s.strip() for s in _SEVERAL.split(text)) if p]
+
+
+@dataclass
+class LinkReport:
+    """What the linking found: firms by method, ambiguous and unlinked parcels, firms declaring land unlinked."""
+
+    owner_columns: str = "none"  # which owner columns the parcels carry: "code", "name", "both", "none"
+    parcels: int = 0
+    parcels_with_owner: int = 0
+    parcels_linked: int = 0
+    firms: int = 0
+    by_table: list[str] = field(default_factory=list)  # firm credit codes, each under its first method
+    by_code: list[str] = field(default_factory=list)
+    by_name: list[str] = field(default_factory=list)
+    ambiguous: list[dict[str, Any]] = field(default_factory=list)  # parcel_id, owner, candidates, reason
+    declaring_unlinked: list[str] = field(default_factory=list)  # firms with land in their table, no parcel
+    owner_without_firm: list[dict[str, Any]] = field(default_factory=list)  # parcel_id, owner, hints
+    table_ignored: list[dict[str, Any]] = field(default_factory=list)  # link-table rows not applied, and why
+
+    @property
+    def no_links(self) -> bool:
+        """Both layers hold features and no firm is linked to any parcel."""
+        return self.parcels > 0 and self.firms > 0 and self.parcels_linked == 0
+
+    @property
+    def firms_linked(self) -> int:
+        return len(self.by_table) + len(self.by_code) + len(self.by_name)
+
+    def counts(self) -> dict[str, int]:
+        return {"parcels": self.parcels, "parcels_with_owner": self.parcels_with_owner,
+                "parcels_linked": self.parcels_linked, "firms": self.firms, "firms_linked": self.firms_linked,
+                "by_table": len(self.by_table), "by_code": len(self.by_code), "by_name": len(self.by_name),
+                "ambiguous": len(self.ambiguous), "declaring_unlinked": len(self.declaring_unlinked),
+                "owner_without_firm": len(self.owner_without_firm), "table_ignored": len(self.table_ignored)}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `links` section of `score --json`: counts, then the lists."""
+        d = asdict(self)
+        return {"owner_columns": d.pop("owner_columns"), "no_links": self.no_links, "counts": self.counts(),
+                **{k: v for k, v in d.items() if isinstance(v, list)}}
+
+    def problems(self) -> list[Problem]:
+        """Evaluation warnings: an error when nothing links, warnings for ambiguous parcels and ignored table rows."""
+        out = []
+        if self.no_links:
+            why = {"none": "the parcels carry no owner code or name column",
+                   "code": "no parcel's owner credit code matches a firm",
+                   "name": "no parcel's owner name matches a firm name",
+                   "both": "no parcel's owner code or name matches a firm"}[self.owner_columns]
+            out.append(Problem(
+                "error", "no_land_links",
+                f"没有企业关联到宗地：亩均指标只能用企业表自报的用地面积 (no firm is linked to any parcel: {why}; "
+                f"{self.parcels} parcels, {self.firms} firms — per-mu output uses only land areas declared in the "
+                "enterprise table; map the parcels' owner column (权利人 / 统一社会信用代码) or import a land_links table)",
+                layer="parcels"))
+        for a in self.ambiguous:
+            out.append(Problem("warning", "ambiguous_owner",
+                               f"owner {a['owner']!r} not linked ({a['reason']}): candidates {', '.join(a['candidates'])}",
+                               layer="parcels", feature=str(a["parcel_id"]), field="owner_name"))
+        for r in self.table_ignored:
+            out.append(Problem("warning", "link_ignored", f"link {r['uscc']} ↔ {r['parcel_id']} ignored: {r['reason']}",
+                               layer="land_links", feature=str(r["parcel_id"])))
+        return out
+
+
+@dataclass
+class LandLinks:
+    """Per parcel (aligned with the parcels frame): the linked firm's code and the method; and the report."""
+
+    firm: pd.Series
+    method: pd.Series
+    report: LinkReport
+
+
+def owner_columns(columns) -> str:
+    """"code", "name", "both" or "none": which owner columns a parcels table maps."""
+    cols = set(columns)
+    code, name = "owner_uscc" in cols, "owner_name" in cols
+    return "both" if code and name else "code" if code else "name" if name else "none"
+
+
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    return frame[name] if name in frame.columns else pd.Series([None] * len(frame), index=frame.index, dtype=object)
+
+
+def link_parcels(parcels: pd.DataFrame, enterprises: pd.DataFrame,
+                 link_table: pd.DataFrame | None = None) -> LandLinks:
+    """Link each parcel to at most one firm (module docstring) and report how."""
+    n = len(parcels)
+    pids = (parcels["parcel_id"].astype(str).to_numpy() if "parcel_id" in parcels.columns
+            else np.array([f"row {i + 1}" for i in range(n)], dtype=object))
+    cols = [c for c in ("owner_uscc", "owner_name") if c in parcels.columns and parcels[c].notna().any()]
+    report = LinkReport(owner_columns=owner_columns(cols), parcels=n)
+    firms = pd.DataFrame(enterprises.drop(columns="geometry", errors="ignore")) if len(enterprises) else pd.DataFrame()
+    code_of, by_name = _firm_keys(firms)
+    report.firms = len(code_of)
+    firm = np.full(n, None, dtype=object)
+    method = np.full(n, None, dtype=object)
+    decided = np.zeros(n, dtype=bool)  # linked, or left unlinked on purpose (ambiguous)
+    if link_table is not None and len(link_table) and {"uscc", "parcel_id"} <= set(link_table.columns):
+        _apply_table(link_table, pids, code_of, firm, method, decided, report)
+    owner_codes = _column(parcels, "owner_uscc").to_numpy()
+    owner_names = _column(parcels, "owner_name").to_numpy()
+    has_owner = np.zeros(n, dtype=bool)
+    for i in range(n):
+        code = normalise_code(owner_codes[i])
+        names = _split_owners(owner_names[i])
+        has_owner[i] = code is not None or bool(names) or method[i] == "table"
+        if decided[i]:
+            continue
+        if code is not None and code in code_of:
+            firm[i], method[i] = code_of[code], "code"
+            continue
+        linked, ambiguous = _match_names(names, by_name)
+        if linked is not None:
+            firm[i], method[i] = linked, "name"
+        elif ambiguous is not None:
+            report.ambiguous.append({"parcel_id": str(pids[i]), "owner": str(owner_names[i]), **ambiguous})
+    _summarise(report, firms, pids, firm, method, has_owner, owner_codes, owner_names, by_name)
+    return LandLinks(pd.Series(firm, index=parcels.index, name=FIRM_COLUMN, dtype=object),
+                     pd.Series(method, index=parcels.index, name=METHOD_COLUMN, dtype=object), report)
+
+
+def _firm_keys(firms: pd.DataFrame) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Code as compared → code as written (first row of a duplicated code); normalised name → codes."""
+    codes_raw = _column(firms, "uscc")
+    code_of: dict[str, str] = {}
+    for raw in codes_raw:
+        key = normalise_code(raw)
+        if key is not None and key not in code_of:
+            code_of[key] = str(raw)
+    by_name: dict[str, list[str]] = {}
+    for raw, name in zip(codes_raw, _column(firms, "name")):
+        key, code = normalise_name(name), normalise_code(raw)
+        if key is not None and code is not None and code_of[code] not in by_name.setdefault(key, []):
+            by_name[key].append(code_of[code])
+    return code_of, by_name
+
+
+def _apply_table(link_table: pd.DataFrame, pids: np.ndarray, code_of: dict[str, str], firm: np.ndarray,
+                 method: np.ndarray, decided: np.ndarray, report: LinkReport) -> None:
+    """Link the parcels the link table names (in place); report rows it cannot apply and parcels it lists twice."""
+    pos_of: dict[str, list[int]] = {}
+    for i, pid in enumerate(pids):
+        pos_of.setdefault(str(pid).strip(), []).append(i)
+    wanted: dict[str, list[str]] = {}
+    for raw, pid in zip(link_table["uscc"], link_table["parcel_id"]):
+        key = normalise_code(raw)
+        pid_s = "" if pid is None or pd.isna(pid) else str(pid).strip()
+        reason = ("empty code or parcel id" if key is None or not pid_s else "no firm has this code" if key not in code_of
+                  else "no parcel has this id" if pid_s not in pos_of else "")
+        if reason:
+            report.table_ignored.append({"uscc": str(raw), "parcel_id": pid_s, "reason": reason})
+        elif key is not None and code_of[key] not in wanted.setdefault(pid_s, []):
+            wanted[pid_s].append(code_of[key])
+    for pid_s, codes in wanted.items():
+        for i in pos_of[pid_s]:
+            decided[i] = True
+            if len(codes) == 1:
+                firm[i], method[i] = codes[0], "table"
+        if len(codes) > 1:
+            report.ambiguous.append({"parcel_id": pid_s, "owner": "", "candidates": codes,
+                                     "reason": "several firms in the link table"})
+
+
+def _match_names(names: list[str], by_name: dict[str, list[str]]) -> tuple[str | None, dict[str, Any] | None]:
+    """(the firm an owner name links to, None) or (None, the ambiguity to report) or (None, None): no firm."""
+    if len(names) > 1:
+        hits = [c for nm in names for c in by_name.get(normalise_name(nm) or "", [])]
+        return None, ({"candidates": list(dict.fromkeys(hits)), "reason": "several owner names"} if hits else None)
+    if not names:
+        return None, None
+    hits = by_name.get(normalise_name(names[0]) or "", [])
+    if len(hits) == 1:
+        return hits[0], None
+    return None, ({"candidates": list(hits), "reason": "several firms with this name"} if hits else None)
+
+
+def _summarise(report: LinkReport, firms: pd.DataFrame, pids: np.ndarray, firm: np.ndarray, method: np.ndarray,
+               has_owner: np.ndarray, owner_codes: np.ndarray, owner_names: np.ndarray,
+               by_name: dict[str, list[str]]) -> None:
+    """Fill the report's counts and lists from the per-parcel result."""
+    report.parcels_with_owner = int(has_owner.sum())
+    linked = pd.notna(firm)
+    report.parcels_linked = int(linked.sum())
+    seen: set[str] = set()  # each firm under its first method in the order table, code, name
+    for m, bucket in zip(METHODS, (report.by_table, report.by_code, report.by_name)):
+        for code in dict.fromkeys(firm[method == m]):
+            if code not in seen:
+                seen.add(code)
+                bucket.append(code)
+    ambiguous_pids = {a["parcel_id"] for a in report.ambiguous}
+    for i in np.flatnonzero(has_owner & ~linked):
+        if str(pids[i]) in ambiguous_pids:
+            continue
+        owner = " / ".join(str(v) for v in (owner_codes[i], owner_names[i]) if v is not None and not pd.isna(v))
+        report.owner_without_firm.append({"parcel_id": str(pids[i]), "owner": owner,
+                                          "hints": _branch_hints(owner_names[i], by_name)})
+    report.declaring_unlinked = _declaring_unlinked(firms, seen)
+
+
+def _branch_hints(owner: Any, by_name: dict[str, list[str]]) -> list[str]:
+    """Firms that are a branch of the owner, or its parent, when the owner itself is not a firm (not linked)."""
+    names = _split_owners(owner)
+    key = normalise_name(names[0]) if len(names) == 1 else None
+    if not key:
+        return []
+    out = []
+    for other, codes in by_name.items():
+        if other == key:
+            continue
+        if (other.startswith(key) and is_branch(other[len(key):])) or (key.startswith(other) and is_branch(key[len(other):])):
+            out += codes
+    return out[:5]
+
+
+def _declaring_unlinked(firms: pd.DataFrame, linked: set[str]) -> list[str]:
+    """Firms whose table declares land (land_area_mu or land_area_m2 > 0) but which no parcel links to."""
+    if not len(firms) or "uscc" not in firms.columns:
+        return []
+    declared = np.zeros(len(firms), dtype=bool)
+    for column in ("land_area_mu", "land_area_m2"):
+        if column in firms.columns:
+            declared |= (pd.to_numeric(firms[column], errors="coerce").fillna(0.0).to_numpy(dtype=float) > 0)
+    codes = firms["uscc"].to_numpy()
+    return list(dict.fromkeys(str(c) for c, d in zip(codes, declared)
+                              if d and normalise_code(c) is not None and str(c) not in linked))
+
+
+def link_parcels_frame(parcels: pd.DataFrame, enterprises: pd.DataFrame,
+                       link_table: pd.DataFrame | None = None) -> tuple[pd.DataFrame, LinkReport]:
+    """`parcels` with FIRM_COLUMN and METHOD_COLUMN added, and the report."""
+    links = link_parcels(parcels, enterprises, link_table)
+    out = parcels.copy()
+    out[FIRM_COLUMN] = links.firm.to_numpy()
+    out[METHOD_COLUMN] = links.method.to_numpy()
+    return out, links.report
+
+
+def owner_key(parcels: pd.DataFrame) -> np.ndarray:
+    """Per parcel, the firm it belongs to: the linked firm when linked, else (hand-built inputs) owner_uscc."""
+    column = FIRM_COLUMN if FIRM_COLUMN in parcels.columns else "owner_uscc"
+    if column not in parcels.columns:
+        return np.full(len(parcels), None, dtype=object)
+    return parcels[column].astype("string").to_numpy()
+
+
+def owner_columns_text(columns: str, lang: str = "zh") -> str:
+    """"code" / "name" / "both" / "none" as a reader says it."""
+    texts = {"code": t("links_cols_code", lang), "name": t("links_cols_name", lang),
+             "both": t("links_cols_both", lang), "none": t("links_cols_none", lang)}
+    return texts.get(columns, columns)
+
+
+def summary_lines(links: dict[str, Any], lang: str = "zh") -> list[str]:
+    """The link report (`LinkReport.to_dict()`) as the lines `score` prints and the app shows."""
+    c = links["counts"]
+    lines = [f"{t('links_owner_columns', lang)}: {owner_columns_text(links['owner_columns'], lang)}",
+             t("links_firms", lang).format(firms=c["firms"], linked=c["firms_linked"], table=c["by_table"],
+                                           code=c["by_code"], name=c["by_name"], declaring=c["declaring_unlinked"]),
+             t("links_parcels", lang).format(parcels=c["parcels"], owned=c["parcels_with_owner"], linked=c["parcels_linked"],
+                                             orphan=c["owner_without_firm"], ambiguous=c["ambiguous"])]
+    if links.get("no_links"):
+        lines.append(t("links_none", lang))
+    return lines

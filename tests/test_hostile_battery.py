@@ -1,0 +1,177 @@
+"""The hostile battery of issue 11: every input ends in a clean refusal (exit 1, nothing written) or a correct
+import (bad features reported and skipped) — never a traceback, never a partial write, never a silent drop."""
+
+from __future__ import annotations
+
+import hashlib
+import traceback
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import cli
+from layers.demo import build_demo_layers
+from layers.problems import LandparkError
+from layers.project import Project, atomic_path, remove_stale_temps
+from tests import hostile
+
+RUNNER = CliRunner()
+FIXTURES = Path(__import__("pyogrio").__file__).parent / "tests" / "fixtures"
+
+# builder, kind, expected: ("refused", reason substring) or ("imported", features, warning code or None)
+BATTERY = {
+    "ring1": (lambda t: hostile.make_short_ring_geojson(t, 1), "parks", ("imported", 2, "unreadable_geometry")),
+    "ring2": (lambda t: hostile.make_short_ring_geojson(t, 2), "parks", ("imported", 2, "unreadable_geometry")),
+    "nan_ring": (hostile.make_nan_ring_geojson, "parks", ("imported", 2, "unreadable_geometry")),
+    "tin_shapefile": (hostile.make_tin_shapefile, "parcels", ("refused", "no feature has a readable geometry")),
+    "filegdb_binary": (hostile.make_filegdb_binary_field, "parcels", ("refused", "land_use")),
+    "parquet_wkb": (hostile.make_parquet_wkb_column, "parks", ("imported", 3, None)),
+    "csv_curve": (hostile.make_csv_curve_wkt, "parks", ("imported", 3, "missing_geometry")),
+    "list_properties": (hostile.make_list_property_geojson, "parks", ("imported", 3, None)),
+    "outside_china": (hostile.make_outside_china_geojson, "parks", ("refused", "outside China")),
+    "world": (hostile.make_world_geojson, "parks", ("refused", "outside")),
+    "xlsx_formulas": (hostile.make_xlsx_formulas_uncached, "enterprises", ("refused", "formula")),
+    "xlsx_two_rows": (hostile.make_xlsx_two_row_header, "enterprises", ("refused", "header spans more than one row")),
+    "truncated_shp": (hostile.make_truncated_shapefile, "parcels", ("refused", "truncated")),
+    "duplicate_key": (hostile.make_duplicate_key_geojson, "parks", ("imported", 2, "duplicate_key")),
+    "bang_name": (hostile.make_bang_name_geojson, "parks", ("imported", 3, None)),
+}
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    """Run the CLI in-process as `cli.main` would: exit code and output; a traceback fails the test."""
+    result = RUNNER.invoke(cli.app, list(args))
+    exc = result.exception
+    if exc is not None and not isinstance(exc, SystemExit):
+        if isinstance(exc, LandparkError):
+            return 1, f"{result.output}\n{exc}"
+        pytest.fail("traceback:\n" + "".join(traceback.format_exception(exc)))
+    assert "Traceback" not in (result.output or "")
+    return result.exit_code, result.output or ""
+
+
+def tree_hash(folder: Path) -> dict[str, str]:
+    if not folder.exists():
+        return {}
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def existing_project(folder: Path) -> Path:
+    project = Project.create(folder, crs="EPSG:4549")
+    layers = build_demo_layers(3)
+    project.write_layers({"parks": layers["parks"]}, issues=[])
+    return folder
+
+
+@pytest.mark.parametrize("name", list(BATTERY))
+def test_hostile_input(name, tmp_path):
+    build, kind, expected = BATTERY[name]
+    source = str(build(tmp_path))
+    outcomes = []
+    for args in (["validate", source, "--kind", kind], ["validate", source, "--kind", kind, "--json"]):
+        code, _ = invoke(*args)
+        assert code in (0, 1)
+        outcomes.append(code)
+    fresh = tmp_path / "fresh"
+    code, out = invoke("import", source, "--kind", kind, "--into", str(fresh))
+    assert code in (0, 1)
+    if expected[0] == "refused":
+        assert code == 1 and expected[1] in out, out
+        assert not (fresh / "project.gpkg").exists()
+        assert outcomes == [1, 1], "validate must refuse what import refuses"
+    else:
+        assert code == 0, out
+        assert Project.open(fresh).feature_count(kind) == expected[1]
+        if expected[2]:
+            assert expected[2] in out
+    existing = existing_project(tmp_path / "existing")
+    before = tree_hash(existing)
+    code, out = invoke("import", source, "--kind", kind, "--into", str(existing), "--mode", "replace")
+    assert code in (0, 1)
+    if code == 1:
+        assert tree_hash(existing) == before, "a refused import changed the project"
+    if expected[0] == "refused" and name not in ("outside_china", "world"):
+        assert code == 1
+
+
+def test_world_layer_into_existing_project_is_refused_not_written(tmp_path):
+    existing = existing_project(tmp_path / "p")
+    before = tree_hash(existing)
+    code, out = invoke("import", str(hostile.make_world_geojson(tmp_path)), "--kind", "parks", "--into", str(existing),
+                       "--mode", "replace")
+    if code == 1:  # coordinates infinite in the project's CRS: refused, nothing written
+        assert "infinite" in out and tree_hash(existing) == before
+    else:  # finite there: imported with outside_project warnings, and the project still scores
+        assert "outside_project" in out
+        assert invoke("score", str(existing), "--json")[0] == 0
+
+
+@pytest.mark.parametrize("damage", ["zeros_mid", "truncate", "garbage_head", "empty"])
+def test_damaged_project_is_detected(tmp_path, damage):
+    folder = existing_project(tmp_path / "p")
+    gpkg = folder / "project.gpkg"
+    data = bytearray(gpkg.read_bytes())
+    if damage == "zeros_mid":
+        mid = len(data) // 2
+        data[mid: mid + 200_000] = b"\x00" * len(data[mid: mid + 200_000])
+    elif damage == "truncate":
+        data = data[: len(data) // 2]
+    elif damage == "garbage_head":
+        data[:100] = b"x" * 100
+    else:
+        data = bytearray()
+    gpkg.write_bytes(bytes(data))
+    code, out = invoke("score", str(folder))
+    assert code == 1 and "damaged" in out
+
+
+def test_stale_temps_removed_live_ones_kept(tmp_path):
+    folder = existing_project(tmp_path / "p")
+    stale = folder / ".project.gpkg.abc123.gpkg"
+    stale.write_bytes(b"x" * 100)
+    (folder / ".project.gpkg.abc123.gpkg-journal").write_bytes(b"j")
+    (folder / ".project.gpkg.abc123.gpkg.lock").write_bytes(b"")  # its writer was killed: nobody holds the lock
+    with atomic_path(folder / "project.gpkg", copy_existing=True) as live:
+        assert not stale.exists() and not (folder / ".project.gpkg.abc123.gpkg-journal").exists()
+        assert live.exists()
+        assert remove_stale_temps(folder / "project.gpkg") == []  # a running write's temp is locked: kept
+        assert live.exists()
+    assert sorted(p.name for p in folder.iterdir() if p.name.startswith(".project")) == []
+
+
+def test_killed_fresh_import_is_recognised_as_incomplete(tmp_path):
+    folder = tmp_path / "p"
+    folder.mkdir()
+    (folder / "landpark.toml").write_text((Path(cli.__file__).parent / "layers" / "landpark.default.toml")
+                                          .read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / ".landpark-import-incomplete").write_text("x", encoding="utf-8")
+    code, out = invoke("score", str(folder))
+    assert code == 1 and "incomplete" in out
+    code, out = invoke("import", str(hostile.make_geojson(tmp_path, extra_properties=[{"园区编号": f"Y{i}"} for i in range(3)])),
+                       "--kind", "parks", "--into", str(folder))
+    assert code == 0, out
+    assert not (folder / ".landpark-import-incomplete").exists()
+
+
+def _fixtures() -> list[Path]:
+    if not FIXTURES.is_dir():
+        return []
+    return sorted(p for p in FIXTURES.rglob("*") if p.is_file() and p.suffix.lower() in
+                  {".gpkg", ".shp", ".geojson", ".json", ".parquet", ".csv", ".xlsx", ".zip", ".pbf", ".fgb"})
+
+
+@pytest.mark.skipif(not _fixtures(), reason="pyogrio ships no test fixtures in this install")
+def test_pyogrio_fixtures_never_traceback(tmp_path):
+    counts = {"tried": 0, "refused": 0, "imported": 0}
+    for i, fixture in enumerate(_fixtures()):
+        for kind in ("parks", "roads"):
+            counts["tried"] += 1
+            for args in (["validate", str(fixture), "--kind", kind, "--json"],
+                         ["import", str(fixture), "--kind", kind, "--into", str(tmp_path / f"p{i}-{kind}")]):
+                code, _ = invoke(*args)
+                assert code in (0, 1)
+            counts["imported" if code == 0 else "refused"] += 1
+    print(counts)
+    assert counts["tried"] > 0
