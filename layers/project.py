@@ -183,10 +183,12 @@ class Project:
                 con = sqlite3.connect(f"file:{self.gpkg}?mode=ro", uri=True)
                 try:
                     rows = con.execute("PRAGMA quick_check").fetchall()
+                    if [r[0] for r in rows] != ["ok"]:
+                        problem = "SQLite integrity check failed: " + "; ".join(str(r[0]) for r in rows[:3])
+                    else:
+                        problem = _geopackage_structure_problem(con)
                 finally:
                     con.close()
-                if [r[0] for r in rows] != ["ok"]:
-                    problem = "SQLite integrity check failed: " + "; ".join(str(r[0]) for r in rows[:3])
         except (sqlite3.Error, OSError) as exc:
             problem = f"SQLite cannot read it ({exc})"
         if problem:
@@ -234,7 +236,11 @@ class Project:
     def layer_names(self) -> list[str]:
         if not self.gpkg.exists():
             return []
-        return [str(name) for name, _ in pyogrio.list_layers(self.gpkg)]
+        try:
+            return [str(name) for name, _ in pyogrio.list_layers(self.gpkg)]
+        except (RuntimeError, OSError) as exc:  # pyogrio's DataSourceError is a RuntimeError
+            raise InputError(f"{self.gpkg}: the project's GeoPackage is damaged: GDAL cannot open it ({exc}); "
+                             "restore it from a backup or re-import the layers into a new project folder") from None
 
     def has_layer(self, kind: str) -> bool:
         return kind in self.layer_names()
@@ -310,6 +316,20 @@ class Project:
                 stat = path.stat()
                 digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
         return digest.hexdigest()[:16]
+
+
+def _geopackage_structure_problem(con: sqlite3.Connection) -> str:
+    """What makes a sound SQLite file not a usable GeoPackage ("" when nothing): its gpkg_* tables are missing,
+    or a layer listed in gpkg_contents has no table."""
+    tables = {str(r[0]) for r in con.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+    missing = [t for t in ("gpkg_spatial_ref_sys", "gpkg_contents") if t not in tables]
+    if missing:
+        return f"it is an SQLite file but not a GeoPackage (no {' or '.join(missing)} table)"
+    listed = [str(r[0]) for r in con.execute("SELECT table_name FROM gpkg_contents")]
+    lost = [t for t in listed if t not in tables]
+    if lost:
+        return f"layer(s) {', '.join(lost)} listed in gpkg_contents but their table is missing"
+    return ""
 
 
 def issues_frame(problems: list[Problem]) -> pd.DataFrame:

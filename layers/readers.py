@@ -345,9 +345,68 @@ def _read_ogr(p: Path, ctx: _Context, layer: str | None, encoding: str | None,
     frame = _ogr_read(p, ctx, chosen, None, single_layer=len(names) == 1)
     if p.suffix.lower() in (".geojson", ".json"):
         _report_duplicate_keys(p, ctx, chosen)
+    frame = _structured_values(frame, ctx, chosen, json_text=True)
     if not isinstance(frame, gpd.GeoDataFrame):
         return _finish_table(frame, ctx, chosen, names, None, crs)
     return _finish_vector(frame, ctx, chosen, names, None, crs, wkt=None, embedded=frame.crs)
+
+
+_SCALAR = (str, int, float, bool, np.integer, np.floating, np.bool_)
+_A_WHAT = {"list": "a list", "object": "an object"}
+
+
+def _one_value(v: Any, json_text: bool) -> tuple[Any, str | None]:
+    """(cell, None) for a single value; (None, 'list'/'object') for a list or mapping. A one-item list is its item
+    (GDAL turns a whole column into lists when one feature holds a list); with `json_text`, JSON text of a list
+    or object (how GDAL hands GeoJSON arrays and objects over) counts as one."""
+    if json_text and isinstance(v, str) and v[:1] in "[{" and v.rstrip()[-1:] in "]}":
+        try:
+            v = json.loads(v)
+        except ValueError:
+            return v, None
+    if isinstance(v, dict):
+        return None, "object"
+    if isinstance(v, (list, tuple, set, np.ndarray)):
+        items = list(v.tolist() if isinstance(v, np.ndarray) else v)
+        if len(items) == 1 and isinstance(items[0], _SCALAR):
+            return items[0], None
+        return None, "list"
+    return v, None
+
+
+def _structured_values(frame: pd.DataFrame, ctx: _Context, layer: str, *, json_text: bool) -> pd.DataFrame:
+    """List and object property values are reported (unsupported_value, feature and field) and read as missing."""
+    geometry = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
+    changed: dict[Any, np.ndarray] = {}
+    for col in frame.columns:
+        series = frame[col]
+        if col == geometry or not (series.dtype == object or pd.api.types.is_string_dtype(series.dtype)):
+            continue
+        kind = pd.api.types.infer_dtype(series, skipna=True)
+        if kind == "empty" or (kind == "string" and not json_text):
+            continue
+        if kind == "string" and not series.astype(object).str[:1].isin(["[", "{"]).any():
+            continue
+        cells = series.to_numpy(dtype=object, copy=True)
+        touched = False
+        for i, v in enumerate(cells):
+            if v is None or isinstance(v, (float, int)):
+                continue
+            value, what = _one_value(v, json_text)
+            if what is not None:
+                shown = str(v.tolist() if isinstance(v, np.ndarray) else v)
+                shown = shown if len(shown) <= 60 else shown[:57] + "..."
+                ctx.add("warning", "unsupported_value", f"feature {i + 1}: field {str(col)!r} holds {_A_WHAT[what]} ({shown}), "
+                        "not a single value; read as missing", layer=layer, feature=f"feature {i + 1}",
+                        field=str(col), value=shown)
+            if value is not v:
+                cells[i] = value
+                touched = True
+        if touched:
+            changed[col] = cells
+    for col, cells in changed.items():
+        frame[col] = pd.Series(cells, index=frame.index, dtype=object)
+    return frame
 
 
 class _PairsDict(dict):
@@ -823,9 +882,11 @@ def _read_parquet(p: Path, ctx: _Context, layer: str | None, encoding: str | Non
         except Exception as exc2:  # pyarrow raises its own error classes
             raise InputError(f"{ctx.label}: cannot read as Parquet: {exc2}") from None
         ctx.add("info", "no_geo_metadata", "Parquet file without GeoParquet metadata: read as a table", layer=name)
+        table = _structured_values(table, ctx, name, json_text=False)
         return _finish_table(_dates_to_text(table, ctx, name), ctx, name, [name], None, crs)
     except Exception as exc:  # pyarrow.ArrowInvalid, OSError
         raise InputError(f"{ctx.label}: cannot read as GeoParquet: {exc}") from None
+    frame = _structured_values(frame, ctx, name, json_text=False)
     return _finish_vector(frame, ctx, name, [name], None, crs, wkt=None, embedded=frame.crs)
 
 
@@ -888,6 +949,16 @@ def _table_geometry(frame: pd.DataFrame, ctx: _Context, layer: str,
         geoms = _parse_wkt(text)
         given = pd.notna(text)
         parsed = pd.notna(geoms)
+        curves = _curve_types(text, given & ~parsed)
+        if curves and parsed.any():
+            frame, geoms, text = _skip_curve_rows(frame, geoms, text, curves, ctx, layer, str(col))
+            given, parsed = pd.notna(text), pd.notna(geoms)
+        elif curves:
+            first = min(curves)
+            raise InputError(f"{ctx.label}, layer {layer!r}: column {col!r} holds curved geometry "
+                             f"(row {first + 1}: {curves[first]}), which cannot be read; convert the curves "
+                             "to straight segments (e.g. ogr2ogr -nlt CONVERT_TO_LINEAR) and import again",
+                             problems=list(ctx.problems))
         if not parsed.any():
             if given.any():
                 ctx.add("warning", "not_geometry", f"column {col!r} holds no WKT geometry; ignored as geometry",
@@ -928,6 +999,34 @@ def _table_geometry(frame: pd.DataFrame, ctx: _Context, layer: str,
     geoms = np.full(len(frame), None, dtype=object)
     geoms[ok] = shapely.points(x[ok], y[ok])
     return frame.drop(columns=[xcol, ycol]), geoms, pair
+
+
+_CURVE_WKT = re.compile(r"^\s*(?:SRID=\d+;\s*)?(CIRCULARSTRING|COMPOUNDCURVE|CURVEPOLYGON|MULTICURVE|MULTISURFACE|"
+                        r"CURVE|SURFACE|POLYHEDRALSURFACE|TIN|TRIANGLE)\b", re.IGNORECASE)
+
+
+def _curve_types(text: np.ndarray, candidates: np.ndarray) -> dict[int, str]:
+    """Position → WKT type of every candidate row whose text is a curve (or other non-simple) WKT geometry."""
+    out: dict[int, str] = {}
+    for i in np.flatnonzero(candidates):
+        m = _CURVE_WKT.match(str(text[i]))
+        if m:
+            out[int(i)] = m.group(1).upper()
+    return out
+
+
+def _skip_curve_rows(frame: pd.DataFrame, geoms: np.ndarray, text: np.ndarray, curves: dict[int, str],
+                     ctx: _Context, layer: str, col: str) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Rows whose WKT is a curve type are reported (row and type) and skipped; `_row` keeps the others' numbers."""
+    for i, kind in sorted(curves.items()):
+        ctx.add("warning", "curve_geometry", f"column {col!r}, row {i + 1}: {kind} is a curved geometry, which "
+                "cannot be read; the row is skipped (convert curves to straight segments to import it)",
+                layer=layer, feature=f"row {i + 1}", field=col, value=kind)
+    keep = np.ones(len(frame), dtype=bool)
+    keep[list(curves)] = False
+    if "_row" not in frame.columns:
+        frame = frame.assign(_row=np.arange(1, len(frame) + 1))
+    return frame.iloc[np.flatnonzero(keep)], geoms[keep], text[keep]
 
 
 def _northing_first(x: np.ndarray, y: np.ndarray) -> bool:

@@ -203,10 +203,18 @@ def _sample_values(frame: pd.DataFrame, rows: int = 1) -> dict[str, str]:
         if col == getattr(frame, "_geometry_column_name", None) or str(col).startswith("_"):
             continue
         values = frame[col].dropna()
-        values = values[values.astype(str).str.strip() != ""]
-        if len(values):
-            out[str(col)] = str(values.iloc[0])[:60]
+        text = values.map(_display_text)
+        text = text[text.str.strip() != ""]
+        if len(text):
+            out[str(col)] = str(text.iloc[0])[:60]
     return out
+
+
+def _display_text(value: object) -> str:
+    """A cell as text for the report; binary cells (FileGDB blobs) are shown by size, never decoded."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return f"<{len(bytes(value))} bytes>"
+    return str(value)
 
 
 def _absorb_table(report: ValidationReport, table: NormalizedTable) -> None:

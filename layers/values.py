@@ -33,6 +33,7 @@ ISSUE_SEVERITY: dict[str, Severity] = {
     "unknown_value": "error",
     "ratio_as_percent": "warning",
     "ratio_out_of_range": "error",
+    "unsupported_value": "warning",
 }
 
 # Plausible Excel serial dates: 18264 = 1950-01-01, 73051 = 2100-01-01 (Excel 1900 date system).
@@ -72,9 +73,47 @@ def _missing_result(v: Any) -> _Result:
     return None, "placeholder_missing", f"{v!r} read as missing"
 
 
+_SCALAR_KINDS = {"string", "empty", "integer", "floating", "mixed-integer-float", "boolean", "decimal", "date",
+                 "datetime", "datetime64", "time", "timedelta", "period", "bytes", "categorical"}
+
+
+def structured_mask(s: pd.Series) -> np.ndarray:
+    """True where a cell holds a list, array or mapping (GeoJSON list/object properties), not a single value."""
+    if s.dtype != object or pd.api.types.infer_dtype(s, skipna=True) in _SCALAR_KINDS:
+        return np.zeros(len(s), dtype=bool)
+    return np.fromiter((isinstance(v, (list, tuple, set, dict, np.ndarray)) for v in s.to_numpy(dtype=object)),
+                       dtype=bool, count=len(s))
+
+
+def _without_structured(s: pd.Series) -> tuple[pd.Series, list[ValueIssue]]:
+    """`s` with list/object cells set to missing, and an unsupported_value issue for each."""
+    mask = structured_mask(s)
+    if not mask.any():
+        return s, []
+    issues = [ValueIssue(i, "unsupported_value", f"{_shown(v)} is a {'mapping' if isinstance(v, dict) else 'list'}, "
+                         "not a single value; read as missing") for i, v in s[mask].items()]
+    cells = s.to_numpy(dtype=object, copy=True)
+    cells[mask] = None
+    return pd.Series(cells, index=s.index, dtype=object), issues
+
+
+def _shown(v: Any) -> str:
+    if isinstance(v, np.ndarray):
+        v = v.tolist()
+    text = repr(v)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _apply(s: Any, parse: Callable[[Any], _Result], dtype: str | None) -> tuple[pd.Series, list[ValueIssue]]:
-    """Parse each distinct non-null value once, map results back, and list issues in row order."""
-    s = _as_series(s)
+    """Parse each distinct non-null value once, map results back, and list issues in row order.
+
+    Lists and mappings (unhashable) are reported as unsupported_value and read as missing."""
+    s, structured = _without_structured(_as_series(s))
+    out, issues = _apply_scalars(s, parse, dtype)
+    return out, structured + issues
+
+
+def _apply_scalars(s: pd.Series, parse: Callable[[Any], _Result], dtype: str | None) -> tuple[pd.Series, list[ValueIssue]]:
     na = s.isna()
     results: dict[Any, _Result] = {}
     for u in pd.unique(s[~na]):
@@ -385,7 +424,7 @@ def parse_area_mu(s: Any, header_factor: float | None = None) -> AreaReading:
     """Read areas into 亩. A cell's own unit ('10公顷', '0.2km²', '300亩') wins; bare numbers take the header's
     unit (`header_factor`, its factor to 亩), else the one unit the other cells of the column carry, else 亩
     (unit_source 'assumed': the caller says so)."""
-    s = _as_series(s)
+    s, structured = _without_structured(_as_series(s))
     cells: dict[Any, tuple[float | None, float | None, str | None, str | None]] = {}
     for u in pd.unique(s[s.notna()]):
         if isinstance(u, str) and (not u.strip() or _placeholder(u)):
@@ -402,7 +441,7 @@ def parse_area_mu(s: Any, header_factor: float | None = None) -> AreaReading:
     if not bare:
         source = "none" if header_factor is None else source
     values = np.full(len(s), np.nan)
-    issues: list[ValueIssue] = []
+    issues: list[ValueIssue] = list(structured)
     for pos, (label, v) in enumerate(s.items()):
         if v is None or (not isinstance(v, str) and pd.isna(v)) or v not in cells:
             continue
@@ -417,8 +456,8 @@ def parse_area_mu(s: Any, header_factor: float | None = None) -> AreaReading:
 
 def parse_text(s: Any) -> tuple[pd.Series, list[ValueIssue]]:
     """Read free text: trimmed; placeholders ("—", "无") → missing with a warning; integral floats
-    from spreadsheets shown without '.0' (123.0 → '123')."""
-    s = _as_series(s)
+    from spreadsheets shown without '.0' (123.0 → '123'); lists and mappings → missing with unsupported_value."""
+    s, structured = _without_structured(_as_series(s))
     if s.dtype == object:
         is_str = s.map(type).eq(str).to_numpy()
     else:
@@ -437,5 +476,6 @@ def parse_text(s: Any) -> tuple[pd.Series, list[ValueIssue]]:
                                  lambda v: (str(int(v)) if isinstance(v, (float, np.floating)) and float(v).is_integer()
                                             else str(v).strip(), None, None), "object")
         cells[others] = other_values.to_numpy(dtype=object)
-    issues = [ValueIssue(i, "placeholder_missing", f"{v!r} read as missing") for i, v in s[is_str][token.to_numpy()].items()]
+    issues = structured + [ValueIssue(i, "placeholder_missing", f"{v!r} read as missing")
+                           for i, v in s[is_str][token.to_numpy()].items()]
     return pd.Series(cells, index=s.index, dtype=object), issues

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from analysis.land_links import link_parcels_frame
 from layers.schema import LAYERS
 from maps.codec import DEFAULT_PRECISION, CompactLayer, encode_layer
 from maps.webmap import DRAW_ORDER, STYLE_FIELD, TOOLTIP_FIELDS, UNIT_KINDS, display_geometries
@@ -60,9 +61,12 @@ def read_map_frames(project) -> dict[str, gpd.GeoDataFrame]:
         if kind == "enterprises":
             wanted |= {"uscc", "name", "industry"}
         if kind == "parcels" and "enterprises" in names:
-            wanted.add("owner_uscc")  # firms without their own point are drawn on their first owned parcel
+            wanted |= {"owner_uscc", "owner_name"}  # firms without their own point are drawn on their first parcel
         columns = [f.name for f in spec.fields if f.name in wanted]
         frames[kind] = project.read_layer(kind, columns=columns)
+    if "parcels" in frames and "enterprises" in frames:  # the same firm ↔ parcel links the evaluation uses
+        links = pd.DataFrame(project.read_layer("land_links")) if "land_links" in names else None
+        frames["parcels"], _report = link_parcels_frame(frames["parcels"], frames["enterprises"], links)
     return frames
 
 
@@ -131,7 +135,7 @@ def _enterprise_layer(frame: pd.DataFrame, parcels: gpd.GeoDataFrame | None, gcj
 
     if "uscc" not in frame or len(frame) == 0:
         return None, []
-    owner_parcels = parcels if parcels is not None and "owner_uscc" in parcels else pd.DataFrame()
+    owner_parcels = parcels if parcels is not None else pd.DataFrame()
     points, _source = firm_points(frame, owner_parcels)
     if len(points) == 0:
         return None, []

@@ -527,3 +527,118 @@ def make_bang_name_geojson(tmp_path: Path) -> Path:
     """A good parks GeoJSON whose file name starts with `!`."""
     return make_geojson(tmp_path, name="!test.geojson",
                         extra_properties=[{"园区编号": f"YQ0{i}"} for i in range(3)])
+
+
+def make_structured_value_geojson(tmp_path: Path, kind: str, field: str, value: Any) -> Path:
+    """Three good features of `kind` (parks or parcels) whose second feature's `field` holds `value` (a list or an
+    object, written as JSON). Parks carry 园区编号/园区名称/园区类型/批准级别; parcels 宗地编号/地类编码/供地状态."""
+    if kind == "parcels":
+        props = [{"宗地编号": pid, "地类编码": "0601", "地类名称": "工业用地", "供地状态": "已供应"} for pid in PARCEL_IDS]
+    else:
+        props = [{"园区编号": f"YQ{i:02d}", "园区名称": n, "园区类型": "综合园区", "批准级别": "省级"}
+                 for i, n in enumerate(PARK_NAMES)]
+    props[1][field] = value
+    path = tmp_path / f"structured-{kind}.geojson"
+    path.write_text(geojson_text(_features(_good_parks(3), props), None), encoding="utf-8")
+    return path
+
+
+def make_csv_all_curves(tmp_path: Path) -> Path:
+    """A CSV whose every WKT is a curve (CIRCULARSTRING, COMPOUNDCURVE)."""
+    lon, lat = LONLAT_POINTS[0]
+    lines = ["园区编号,园区名称,WKT",
+             f'YQ00,{PARK_NAMES[0]},"CIRCULARSTRING ({lon} {lat}, {lon + 0.001} {lat + 0.001}, {lon + 0.002} {lat})"',
+             f'YQ01,{PARK_NAMES[1]},"COMPOUNDCURVE (({lon} {lat}, {lon + 0.001} {lat}))"']
+    path = tmp_path / "curves.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def damage_geopackage(gpkg: Path, damage: str) -> Path:
+    """Damage a project GeoPackage while keeping it a sound SQLite file: `no_gpkg_contents` drops the
+    gpkg_contents table, `layer_table_dropped` drops the parks table (still listed in gpkg_contents),
+    `plain_sqlite` replaces the file by an SQLite database without any gpkg_* table."""
+    import sqlite3
+
+    if damage == "plain_sqlite":
+        gpkg.unlink()
+    con = sqlite3.connect(gpkg)
+    try:
+        if damage == "no_gpkg_contents":
+            con.execute("DROP TABLE gpkg_contents")
+        elif damage == "layer_table_dropped":
+            con.execute("DROP TABLE parks")
+        elif damage == "plain_sqlite":
+            con.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)")
+            con.execute("INSERT INTO notes (text) VALUES ('not a GeoPackage')")
+        else:
+            raise ValueError(damage)
+        con.commit()
+    finally:
+        con.close()
+    return gpkg
+
+
+# ------------------------------------------------------------------------------------------
+# equivalents of Fiona's test fixtures (Fiona is not installed; rebuilt here as the issue allows)
+
+
+def make_mixed_multi_shapefile(tmp_path: Path) -> Path:
+    """A parcel shapefile holding a Polygon, a two-part MultiPolygon and a Polygon (as GDAL writes a mixed layer)."""
+    folder = tmp_path / "mixed_multi"
+    folder.mkdir(parents=True, exist_ok=True)
+    a, b, c = (shapely.box(*box) for box in parcel_boxes(False))
+    second = shapely.MultiPolygon([b, shapely.affinity.translate(b, 0.0, 150.0)])
+    frame = gpd.GeoDataFrame({"ZDBH": list(PARCEL_IDS), "DLBM": ["0601"] * 3, "DLMC": ["工业用地"] * 3,
+                              "GDZT": ["已供应"] * 3}, geometry=[a, second, c], crs=4549)
+    path = folder / "mixed.shp"
+    frame.to_file(path, engine="pyogrio", encoding="utf-8")
+    return path
+
+
+def make_z_polygon_geojson(tmp_path: Path) -> Path:
+    """Three parks whose polygons carry a Z (height) on every position."""
+    geoms = [{"type": "Polygon", "coordinates": [[[x, y, 12.5] for x, y in _square(lon, lat)[0]]]}
+             for lon, lat in LONLAT_POINTS]
+    path = tmp_path / "z.geojson"
+    path.write_text(geojson_text(_features(geoms), None), encoding="utf-8")
+    return path
+
+
+def make_gpkg_wanted_second(tmp_path: Path) -> Path:
+    """A GeoPackage with a one-feature 行政区 layer first and the parks layer 园区 second."""
+    path = tmp_path / "two_layers.gpkg"
+    district = gpd.GeoDataFrame({"名称": ["鄞州区"]}, geometry=[shapely.box(648_000, 3_305_000, 652_000, 3_308_000)],
+                                crs=4549)
+    district.to_file(path, layer="行政区", driver="GPKG", engine="pyogrio")
+    parks = gpd.GeoDataFrame({"园区编号": ["YQ00", "YQ01", "YQ02"], "园区名称": list(PARK_NAMES)},
+                             geometry=[shapely.box(*b) for b in parcel_boxes(False)], crs=4549)
+    parks.to_file(path, layer="园区", driver="GPKG", engine="pyogrio")
+    return path
+
+
+def make_empty_layer_gpkg(tmp_path: Path) -> Path:
+    """A GeoPackage whose only layer has the parks' columns and no feature."""
+    path = tmp_path / "empty.gpkg"
+    frame = gpd.GeoDataFrame({"园区编号": pd.Series([], dtype=str), "园区名称": pd.Series([], dtype=str)},
+                             geometry=gpd.GeoSeries([], crs=4549))
+    frame.to_file(path, layer="园区", driver="GPKG", engine="pyogrio")
+    return path
+
+
+def make_null_geometry_geojson(tmp_path: Path) -> Path:
+    """Three parks, the second with `"geometry": null`."""
+    geoms: list[Any] = _good_parks(3)
+    geoms[1] = None
+    path = tmp_path / "nullgeom.geojson"
+    path.write_text(geojson_text(_features(geoms), None), encoding="utf-8")
+    return path
+
+
+def make_gbk_shapefile_lying_cpg(tmp_path: Path) -> Path:
+    """A GBK parcel shapefile (Chinese field names and values) with a .cpg that says UTF-8."""
+    fields = (("宗地编号", "C", 20, 0), ("地类编码", "C", 10, 0), ("地类名称", "C", 20, 0), ("供地状态", "C", 20, 0),
+              ("园区名称", "C", 40, 0))
+    records = [(pid, "0601", "工业用地", "已供应", park) for pid, park in zip(PARCEL_IDS, PARK_NAMES)]
+    return write_shapefile(tmp_path / "lying_cpg", "宗地", parcel_boxes(False), fields=fields, records=records,
+                           cpg="UTF-8", prj="esri_cm120")

@@ -3,10 +3,13 @@ import (bad features reported and skipped) — never a traceback, never a partia
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import traceback
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -14,6 +17,7 @@ import cli
 from layers.demo import build_demo_layers
 from layers.problems import LandparkError
 from layers.project import Project, atomic_path, remove_stale_temps
+from layers.values import parse_area_mu, parse_bools, parse_dates, parse_numbers, parse_supply_status, parse_text
 from tests import hostile
 
 RUNNER = CliRunner()
@@ -27,8 +31,29 @@ BATTERY = {
     "tin_shapefile": (hostile.make_tin_shapefile, "parcels", ("refused", "no feature has a readable geometry")),
     "filegdb_binary": (hostile.make_filegdb_binary_field, "parcels", ("refused", "land_use")),
     "parquet_wkb": (hostile.make_parquet_wkb_column, "parks", ("imported", 3, None)),
-    "csv_curve": (hostile.make_csv_curve_wkt, "parks", ("imported", 3, "missing_geometry")),
-    "list_properties": (hostile.make_list_property_geojson, "parks", ("imported", 3, None)),
+    "csv_curve": (hostile.make_csv_curve_wkt, "parks", ("imported", 2, "curve_geometry")),
+    "list_properties": (hostile.make_list_property_geojson, "parks", ("imported", 3, "unsupported_value")),
+    "list_id": (lambda t: hostile.make_structured_value_geojson(t, "parks", "园区编号", ["YQ01", "YQ09"]), "parks",
+                ("imported", 3, "unsupported_value")),
+    "object_name": (lambda t: hostile.make_structured_value_geojson(t, "parks", "园区名称", {"zh": "甲", "en": "A"}),
+                    "parks", ("imported", 3, "unsupported_value")),
+    "list_kind": (lambda t: hostile.make_structured_value_geojson(t, "parks", "园区类型", ["综合园区", "特色园区"]),
+                  "parks", ("imported", 3, "unsupported_value")),
+    "object_level": (lambda t: hostile.make_structured_value_geojson(t, "parks", "批准级别", {"level": "省级"}),
+                     "parks", ("imported", 3, "unsupported_value")),
+    "list_supply_status": (lambda t: hostile.make_structured_value_geojson(t, "parcels", "供地状态", ["已供应", "闲置"]),
+                           "parcels", ("imported", 3, "unsupported_value")),
+    "object_parcel_id": (lambda t: hostile.make_structured_value_geojson(t, "parcels", "宗地编号", {"id": 2}),
+                         "parcels", ("imported", 3, "unsupported_value")),
+    "csv_all_curves": (hostile.make_csv_all_curves, "parks", ("refused", "curved geometry")),
+    # equivalents of Fiona's test fixtures
+    "fiona_mixed_multi_shp": (hostile.make_mixed_multi_shapefile, "parcels", ("imported", 3, None)),
+    "fiona_z_polygons": (hostile.make_z_polygon_geojson, "parks", ("imported", 3, None)),
+    "fiona_gpkg_second_layer": (hostile.make_gpkg_wanted_second, "parks", ("imported", 3, None), ["--layer", "园区"]),
+    "fiona_gpkg_first_layer_default": (hostile.make_gpkg_wanted_second, "parks", ("refused", "园区编号")),
+    "fiona_empty_layer": (hostile.make_empty_layer_gpkg, "parks", ("refused", "no features")),
+    "fiona_null_geometry": (hostile.make_null_geometry_geojson, "parks", ("imported", 3, "missing_geometry")),
+    "fiona_gbk_lying_cpg": (hostile.make_gbk_shapefile_lying_cpg, "parcels", ("imported", 3, "encoding_mismatch")),
     "outside_china": (hostile.make_outside_china_geojson, "parks", ("refused", "outside China")),
     "world": (hostile.make_world_geojson, "parks", ("refused", "outside")),
     "xlsx_formulas": (hostile.make_xlsx_formulas_uncached, "enterprises", ("refused", "formula")),
@@ -39,6 +64,19 @@ BATTERY = {
 }
 
 
+# Counts of the closing note of issue 11, filled by the tests of this module and printed after them.
+COUNTS = {"inputs": 0, "clean refusals": 0, "correct imports": 0, "tracebacks": 0, "partial writes": 0}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def battery_counts(request):
+    yield COUNTS
+    line = "hostile battery: " + ", ".join(f"{k} {v}" for k, v in COUNTS.items())
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    with capture.global_and_fixture_disabled() if capture is not None else contextlib.nullcontext():
+        print("\n" + line)
+
+
 def invoke(*args: str) -> tuple[int, str]:
     """Run the CLI in-process as `cli.main` would: exit code and output; a traceback fails the test."""
     result = RUNNER.invoke(cli.app, list(args))
@@ -46,7 +84,10 @@ def invoke(*args: str) -> tuple[int, str]:
     if exc is not None and not isinstance(exc, SystemExit):
         if isinstance(exc, LandparkError):
             return 1, f"{result.output}\n{exc}"
+        COUNTS["tracebacks"] += 1
         pytest.fail("traceback:\n" + "".join(traceback.format_exception(exc)))
+    if "Traceback" in (result.output or ""):
+        COUNTS["tracebacks"] += 1
     assert "Traceback" not in (result.output or "")
     return result.exit_code, result.output or ""
 
@@ -67,18 +108,22 @@ def existing_project(folder: Path) -> Path:
 
 @pytest.mark.parametrize("name", list(BATTERY))
 def test_hostile_input(name, tmp_path):
-    build, kind, expected = BATTERY[name]
+    build, kind, expected, *rest = BATTERY[name]
+    extra = list(rest[0]) if rest else []
     source = str(build(tmp_path))
+    COUNTS["inputs"] += 1
     outcomes = []
     for args in (["validate", source, "--kind", kind], ["validate", source, "--kind", kind, "--json"]):
-        code, _ = invoke(*args)
+        code, _ = invoke(*args, *extra)
         assert code in (0, 1)
         outcomes.append(code)
     fresh = tmp_path / "fresh"
-    code, out = invoke("import", source, "--kind", kind, "--into", str(fresh))
+    code, out = invoke("import", source, "--kind", kind, "--into", str(fresh), *extra)
     assert code in (0, 1)
     if expected[0] == "refused":
         assert code == 1 and expected[1] in out, out
+        if (fresh / "project.gpkg").exists():
+            COUNTS["partial writes"] += 1
         assert not (fresh / "project.gpkg").exists()
         assert outcomes == [1, 1], "validate must refuse what import refuses"
     else:
@@ -88,10 +133,13 @@ def test_hostile_input(name, tmp_path):
             assert expected[2] in out
     existing = existing_project(tmp_path / "existing")
     before = tree_hash(existing)
-    code, out = invoke("import", source, "--kind", kind, "--into", str(existing), "--mode", "replace")
+    code, out = invoke("import", source, "--kind", kind, "--into", str(existing), "--mode", "replace", *extra)
     assert code in (0, 1)
     if code == 1:
+        if tree_hash(existing) != before:
+            COUNTS["partial writes"] += 1
         assert tree_hash(existing) == before, "a refused import changed the project"
+    COUNTS["clean refusals" if expected[0] == "refused" else "correct imports"] += 1
     if expected[0] == "refused" and name not in ("outside_china", "world"):
         assert code == 1
 
@@ -108,10 +156,18 @@ def test_world_layer_into_existing_project_is_refused_not_written(tmp_path):
         assert invoke("score", str(existing), "--json")[0] == 0
 
 
-@pytest.mark.parametrize("damage", ["zeros_mid", "truncate", "garbage_head", "empty"])
+@pytest.mark.parametrize("damage", ["zeros_mid", "truncate", "garbage_head", "empty", "no_gpkg_contents",
+                                    "layer_table_dropped", "plain_sqlite"])
 def test_damaged_project_is_detected(tmp_path, damage):
     folder = existing_project(tmp_path / "p")
     gpkg = folder / "project.gpkg"
+    if damage in ("no_gpkg_contents", "layer_table_dropped", "plain_sqlite"):
+        hostile.damage_geopackage(gpkg, damage)
+        code, out = invoke("score", str(folder))
+        assert code == 1 and "damaged" in out and "GeoPackage" in out, out
+        COUNTS["inputs"] += 1
+        COUNTS["clean refusals"] += 1
+        return
     data = bytearray(gpkg.read_bytes())
     if damage == "zeros_mid":
         mid = len(data) // 2
@@ -125,6 +181,8 @@ def test_damaged_project_is_detected(tmp_path, damage):
     gpkg.write_bytes(bytes(data))
     code, out = invoke("score", str(folder))
     assert code == 1 and "damaged" in out
+    COUNTS["inputs"] += 1
+    COUNTS["clean refusals"] += 1
 
 
 def test_stale_temps_removed_live_ones_kept(tmp_path):
@@ -175,3 +233,49 @@ def test_pyogrio_fixtures_never_traceback(tmp_path):
             counts["imported" if code == 0 else "refused"] += 1
     print(counts)
     assert counts["tried"] > 0
+
+
+def test_curve_row_is_named_and_skipped(tmp_path):
+    code, out = invoke("import", str(hostile.make_csv_curve_wkt(tmp_path)), "--kind", "parks", "--into", str(tmp_path / "p"))
+    assert code == 0, out
+    assert "curve_geometry" in out and "row 3" in out and "CURVEPOLYGON" in out
+    parks = Project.open(tmp_path / "p").read_layer("parks")
+    assert sorted(parks["park_id"]) == ["YQ00", "YQ01"] and parks.geometry.notna().all()
+
+
+def test_structured_value_is_reported_and_missing(tmp_path):
+    source = hostile.make_structured_value_geojson(tmp_path, "parcels", "供地状态", ["已供应", "闲置"])
+    code, out = invoke("import", str(source), "--kind", "parcels", "--into", str(tmp_path / "p"))
+    assert code == 0, out
+    assert "unsupported_value" in out and "feature 2" in out and "供地状态" in out
+    parcels = Project.open(tmp_path / "p").read_layer("parcels").set_index("parcel_id")
+    assert parcels.loc["ZD-001", "supply_status"] == "supplied" and pd.isna(parcels.loc["ZD-002", "supply_status"])
+
+
+def test_value_parsers_read_lists_and_mappings_as_missing():
+    cells = pd.Series(["已供应", ["已供应", "闲置"], {"a": 1}, np.array(["x", "y"]), None], dtype=object)
+    for parse in (parse_supply_status, parse_text, parse_numbers, parse_dates, parse_bools):
+        values, issues = parse(cells)
+        assert values.iloc[1:4].isna().all()
+        assert [i.row for i in issues if i.code == "unsupported_value"] == [1, 2, 3]
+    reading = parse_area_mu(cells)
+    assert [i.row for i in reading.issues if i.code == "unsupported_value"] == [1, 2, 3]
+
+
+def test_lying_cpg_decodes_gbk(tmp_path):
+    source = hostile.make_gbk_shapefile_lying_cpg(tmp_path)
+    code, out = invoke("import", str(source), "--kind", "parcels", "--into", str(tmp_path / "p"))
+    assert code == 0 and "encoding_mismatch" in out, out
+    parcels = Project.open(tmp_path / "p").read_layer("parcels")
+    assert list(parcels["parcel_id"]) == list(hostile.PARCEL_IDS)
+    assert set(parcels["land_use_name"]) == {"工业用地"} and set(parcels["supply_status"]) == {"supplied"}
+
+
+def test_binary_cells_are_shown_by_size_in_the_sample_row():
+    """A FileGDB blob (not UTF-8) in the first row is reported, not decoded (it used to raise UnicodeDecodeError)."""
+    import pandas as pd
+
+    from layers.validation import _sample_values
+
+    frame = pd.DataFrame({"园区名称": ["甲园区", "乙园区"], "附件": [b"\xff\xfe\x00abc", None]})
+    assert _sample_values(frame) == {"园区名称": "甲园区", "附件": "<6 bytes>"}
