@@ -102,8 +102,12 @@ def _ranking(units: pd.DataFrame, spec, settings: AppScores) -> None:
     from reports import with_display_grades
 
     table = with_display_grades(shown, lang())  # 未评价 and the reason where a unit has no score
-    columns.insert(columns.index("grade") + 1, "reason_not_scored")
+    unscored = "reason_not_scored" in table and table["reason_not_scored"].notna().any()
+    if unscored:  # the reason column only when some unit is unscored, blank for the scored ones
+        columns.insert(columns.index("grade") + 1, "reason_not_scored")
     table = table[columns].copy()
+    if unscored:
+        table["reason_not_scored"] = table["reason_not_scored"].fillna("")
     table["unit_kind"] = table["unit_kind"].map(lambda k: layer_label(k, lang()))
     st.dataframe(table, hide_index=True, width="stretch", height=settings.ranking_height,
                  column_config=column_config(columns, lang()), key="scores_table")
