@@ -182,17 +182,17 @@ def link_parcels(parcels: pd.DataFrame, enterprises: pd.DataFrame,
         _apply_table(link_table, pids, code_of, firm, method, decided, report)
     owner_codes = _column(parcels, "owner_uscc").to_numpy()
     owner_names = _column(parcels, "owner_name").to_numpy()
-    has_owner = np.zeros(n, dtype=bool)
-    for i in range(n):
-        code = normalise_code(owner_codes[i])
-        names = _split_owners(owner_names[i])
-        has_owner[i] = code is not None or bool(names) or method[i] == "table"
-        if decided[i]:
-            continue
-        if code is not None and code in code_of:
-            firm[i], method[i] = code_of[code], "code"
-            continue
-        linked, ambiguous = _match_names(names, by_name)
+    codes = _per_distinct(owner_codes, normalise_code)
+    names = _per_distinct(owner_names, _split_owners)
+    named = np.array([bool(v) for v in names], dtype=bool) if n else np.zeros(0, dtype=bool)
+    has_owner = pd.notna(codes) | named | (method == "table")
+    by_code = ~decided & np.array([c in code_of for c in codes], dtype=bool) if n else np.zeros(0, dtype=bool)
+    firm[by_code] = [code_of[c] for c in codes[by_code]]
+    method[by_code] = "code"
+    todo = np.flatnonzero(~decided & ~by_code & named)
+    matches = _per_distinct(np.array([_SEP.join(v) for v in names[todo]], dtype=object),
+                            lambda joined: _match_names(joined.split(_SEP), by_name))
+    for i, (linked, ambiguous) in zip(todo, matches):  # only parcels whose owner is named but not coded
         if linked is not None:
             firm[i], method[i] = linked, "name"
         elif ambiguous is not None:
@@ -200,6 +200,23 @@ def link_parcels(parcels: pd.DataFrame, enterprises: pd.DataFrame,
     _summarise(report, firms, pids, firm, method, has_owner, owner_codes, owner_names, by_name)
     return LandLinks(pd.Series(firm, index=parcels.index, name=FIRM_COLUMN, dtype=object),
                      pd.Series(method, index=parcels.index, name=METHOD_COLUMN, dtype=object), report)
+
+
+_SEP = "\x1f"  # joins one owner field's names into a hashable key
+
+
+def _per_distinct(values: np.ndarray, function: Any) -> np.ndarray:
+    """`function` of each value, computed once per distinct value (an owner repeats across its parcels)."""
+    out = np.empty(len(values), dtype=object)
+    if len(values) == 0:
+        return out
+    keys = pd.Series(values, dtype=object).where(pd.notna(values), None)
+    codes, uniques = pd.factorize(keys, use_na_sentinel=True)
+    results = [function(u) for u in uniques]
+    missing = function(None) if (codes < 0).any() else None
+    for k, c in enumerate(codes):  # element by element: results may be lists, which numpy would broadcast
+        out[k] = results[c] if c >= 0 else missing
+    return out
 
 
 def _firm_keys(firms: pd.DataFrame) -> tuple[dict[str, str], dict[str, list[str]]]:
