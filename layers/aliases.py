@@ -236,12 +236,16 @@ def _build_index(kind: str) -> dict[str, tuple[str, int]]:
 _INDEX: dict[str, dict[str, tuple[str, int]]] = {kind: _build_index(kind) for kind in LAYERS}
 
 
+_UNMAPPED_HOWS = frozenset({"ignored", "unmatched", "contradicted", "ambiguous", "unit_mismatch", "duplicate"})
+
+
 @dataclass(frozen=True)
 class ColumnMatch:
     """How one source column was matched.
 
-    how: override | canonical | alias | prefix (DBF truncation) | ignored | unmatched |
-    ambiguous | unit_mismatch | duplicate. `scale` multiplies values into the field's unit.
+    how: override | canonical | alias | prefix (DBF truncation) | values (layers.column_values) |
+    ignored | unmatched | contradicted (values refute the header) | ambiguous | unit_mismatch |
+    duplicate. `scale` multiplies values into the field's unit.
     """
 
     column: str
@@ -255,7 +259,7 @@ class ColumnMatch:
 
     @property
     def mapped(self) -> bool:
-        return self.field is not None and self.how not in ("ignored", "unmatched", "ambiguous", "unit_mismatch", "duplicate")
+        return self.field is not None and self.how not in _UNMAPPED_HOWS
 
     @property
     def mapped_field(self) -> str | None:

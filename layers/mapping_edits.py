@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from layers.aliases import fields_of, match_columns
+from layers.aliases import ColumnMatch, fields_of, match_columns
 
 __all__ = ["field_options", "mapping_rows", "apply_edits", "used_mapping", "with_saved"]
 
@@ -30,20 +30,23 @@ def field_options(kind: str) -> list[str]:
 
 
 def mapping_rows(columns: list[str], kind: str, mapping: Mapping[str, str], *,
-                 overrides: Mapping[str, str] | None = None, sample: Mapping[str, str] | None = None) -> pd.DataFrame:
+                 overrides: Mapping[str, str] | None = None, sample: Mapping[str, str] | None = None,
+                 matches: Iterable[ColumnMatch] | None = None) -> pd.DataFrame:
     """One row per source column: column, sample (first decoded value), field (what the validation
     mapped it to, "" when unused), how (override, ignored, canonical, alias, prefix, unmatched,
     ambiguous, duplicate, unit_mismatch) and note.
 
     `mapping` is the report's final mapping (it includes e.g. a 用地性质 column holding codes used as
-    land_use), so the table shows what an import would write.
+    land_use), so the table shows what an import would write. `matches`: the validation's own column
+    matches (they include columns recognised by their values); by default the headers are matched again.
     """
     overrides = dict(overrides or {})
     sample = dict(sample or {})
-    matches = {m.column: m for m in match_columns(columns, kind, overrides=overrides)}
+    by_column = {m.column: m for m in match_columns(columns, kind, overrides=overrides)}
+    by_column.update({m.column: m for m in (matches or ())})
     rows = []
     for col in columns:
-        m = matches[col]
+        m = by_column[col]
         rows.append({"column": col, "sample": sample.get(col, ""), "field": mapping.get(col, UNUSED) or UNUSED,
                      "how": m.how, "note": m.note})
     return pd.DataFrame(rows, columns=["column", "sample", "field", "how", "note"])

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from layers.aliases import MU_M2, RATIO_FIELDS, ColumnMatch, fields_of, match_columns, unit_spellings
+from layers.column_values import match_by_values
 from layers.landuse import STANDARD_LABELS, STANDARDS, categorize, clean_codes, code_category, detect_standard, name_category
 from layers.problems import InputError, ProblemList, Severity
 from layers.schema import CONSTRAINT_KINDS, LINE_LEVELS, PARK_KINDS, SUPPLY_STATUSES, FieldSpec, layer_spec
@@ -128,6 +129,8 @@ def _report_columns(matches: list[ColumnMatch], kind: str, problems: ProblemList
     for m in matches:
         if m.how in ("ambiguous", "unit_mismatch", "duplicate"):
             problems.add("warning", f"column_{m.how}", m.note, **where, field=m.field or "", value=m.column)
+        elif m.how == "contradicted":  # a header match its values contradict (layers.column_values)
+            problems.add("warning", "column_values_contradict", m.note, **where, value=m.column)
         elif m.mapped and m.note:
             sev: Severity = "warning" if m.unit_assumed else "info"
             code = "unit_assumed" if m.unit_assumed else ("unit_converted" if m.scale != 1.0 else f"column_{m.how}")
@@ -245,12 +248,15 @@ def normalize_table(
     land_use_standard: str | None = None,
     overrides: dict[str, str] | None = None,
     cut_columns: Iterable[str] = (),
+    credit_code_share: float = 0.9,
 ) -> NormalizedTable:
     """Map, parse and check a raw table of layer kind `kind`.
 
     `frame` may carry a `_row` column with the row numbers the user sees (e.g. sheet rows);
     otherwise rows are numbered 1, 2, … in order. `land_use_standard` (parcels) skips
     detection. `cut_columns`: DBF field names stored at the 10-byte limit (only they match by prefix).
+    `credit_code_share` ([import] of landpark.toml): columns are also recognised by their values
+    (layers.column_values): valid credit codes under any header, names under a credit-code header.
     Raises InputError only for bad arguments; data problems are returned.
     """
     spec = layer_spec(kind)
@@ -267,6 +273,7 @@ def normalize_table(
     rows = frame[ROW] if ROW in frame.columns else pd.Series(np.arange(1, len(frame) + 1), index=index)
     matches = match_columns([str(frame.columns[j]) for j in positions], kind, overrides=overrides,
                             cut_columns=cut_columns)
+    matches = match_by_values(frame, positions, matches, kind, overrides, min_share=credit_code_share)
     specs = {f.name: f for f in fields_of(kind)}
     raw_of, match_of = _mapped_columns(frame, positions, matches)
     unmapped = _report_columns(matches, kind, problems, where)

@@ -249,11 +249,13 @@ class ImportSettings:
     outside_extent_buffer_m: float
     min_parcel_area_m2: float
     approved_area_tolerance: float  # |polygon − 核准面积| ÷ 核准面积 above which a park is flagged
+    credit_code_share: float  # share of filled cells that must be valid credit codes to read a column as codes
 
     @classmethod
     def read(cls, r: Reader) -> ImportSettings:
         return cls(r.number("parcel_overlap_tolerance_m2", 0), r.number("outside_extent_buffer_m", 0),
-                   r.number("min_parcel_area_m2", 0), r.number("approved_area_tolerance", 0, low_open=True))
+                   r.number("min_parcel_area_m2", 0), r.number("approved_area_tolerance", 0, low_open=True),
+                   r.number("credit_code_share", 0, 1, low_open=True))
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import pyogrio
 import shapely
 from pyproj import CRS, Geod, Transformer
 
+from layers.aliases import ColumnMatch
 from layers.config import Config, default_config
 from layers.encoding import EncodingDetection
 from layers.normalize import NormalizedTable, normalize_table
@@ -73,6 +74,7 @@ class ValidationReport:
     columns: list[str] = field(default_factory=list)
     cut_columns: list[str] = field(default_factory=list)
     saved_mapping_used: dict[str, str] = field(default_factory=dict)
+    matches: list[ColumnMatch] = field(default_factory=list)  # how each column was matched (headers and values)
 
     @property
     def blocking(self) -> list[Problem]:
@@ -154,8 +156,9 @@ def validate_source(path: str | Path, kind: str, *, layer: str | None = None, en
     raw_frame = _zone_code_as_id(report, read.frame, kind, overrides) if kind == "parks" else read.frame
     table = normalize_table(raw_frame, kind, source=str(path), layer=read.layer,
                             land_use_standard=land_use_standard, overrides=overrides,
-                            cut_columns=read.cut_columns)
+                            cut_columns=read.cut_columns, credit_code_share=settings.credit_code_share)
     report.cut_columns = sorted(read.cut_columns)
+    report.matches = list(table.matches)
     report.overrides = {c: f or "" for c, f in (overrides or {}).items() if c in report.columns}
     if spec.get("approved_area_mu") is not None:
         _read_approved_area(table, raw_frame, spec, str(path), read.layer)

@@ -295,7 +295,8 @@ def _mapping_editor(report, opts: dict, okey: str) -> None:
     if not columns:
         return
     kind = opts["kind"]
-    rows = mapping_rows(columns, kind, report.mapping, overrides=overrides, sample=report.sample)
+    rows = mapping_rows(columns, kind, report.mapping, overrides=overrides, sample=report.sample,
+                        matches=report.matches)
     st.markdown(f"**{tr('data_mapping')}**")
     st.caption(tr("data_mapping_help"))
     table = rows.assign(how=rows["how"].map(lambda h: _t_or(f"data_how_{h}", h)))

@@ -167,6 +167,8 @@ TEXT: dict[str, dict[str, str]] = {
     "data_how_alias": {"zh": "常用别名", "en": "alias"},
     "data_how_prefix": {"zh": "截断字段名（DBF 10 字节）", "en": "cut DBF name (10 bytes)"},
     "data_how_unmatched": {"zh": "未识别", "en": "not recognised"},
+    "data_how_values": {"zh": "按取值识别（信用代码校验）", "en": "recognised by its values (credit-code check)"},
+    "data_how_contradicted": {"zh": "取值与字段名不符（未使用）", "en": "values contradict the header (not used)"},
     "data_how_ambiguous": {"zh": "有歧义", "en": "ambiguous"},
     "data_how_duplicate": {"zh": "重复（字段已被其他列占用）", "en": "duplicate (field taken by another column)"},
     "data_how_unit_mismatch": {"zh": "单位不符", "en": "unit mismatch"},
