@@ -159,8 +159,20 @@ class Project:
         if (project.root / INCOMPLETE_MARKER).exists() and not project.gpkg.exists():
             raise InputError(f"{root}: incomplete project: the import that was creating it was interrupted and "
                              f"{GPKG_NAME} was never written; import the first layer again (the folder is reused)")
+        project.remove_stale_temps()
         project.check_integrity()
         return project
+
+    def remove_stale_temps(self) -> list[Path]:
+        """Remove what a killed write left in the folder (temp copies, SQLite journals, lock files); a write
+        still running holds its lock and is left alone. A read-only folder is left as it is."""
+        removed: list[Path] = []
+        for target in (self.gpkg, self.root / MAPPINGS_NAME, self.config_path):
+            try:
+                removed += remove_stale_temps(target)
+            except OSError:
+                continue
+        return removed
 
     def check_integrity(self) -> None:
         """A damaged project.gpkg (overwritten, cut, not SQLite) is refused before anything reads it.
