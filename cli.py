@@ -360,16 +360,30 @@ def import_cmd(source: Annotated[str, typer.Argument(help="file, folder or zip t
         print(change.describe(lang))
 
 
-def _evaluate(directory: Path, json_out: bool, *, with_inputs: bool = False):
+MethodOpt = Annotated[Optional[str], typer.Option(
+    "--method", help="亩均 method: a preset (see `landpark methods`) or a method file (.toml); "
+                     "default: landpark.toml [enterprise]")]
+
+
+def _evaluate(directory: Path, json_out: bool, *, with_inputs: bool = False, method: str | None = None):
     from analysis.inputs import load_inputs
+    from analysis.methods import load_method
     from analysis.score import evaluate
     from layers.project import Project
 
+    chosen = None
+    if method is not None:
+        try:
+            chosen = load_method(method, base=directory)
+        except UsageError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--method") from None
+        except InputError as exc:
+            fail(exc, json_out)
     try:
         project = Project.open(directory)
         progress(f"reading {directory}…")
         inputs = load_inputs(project)
-        ev = evaluate(inputs, progress=progress)
+        ev = evaluate(inputs, progress=progress, method=chosen)
         return (ev, inputs) if with_inputs else ev
     except InputError as exc:
         fail(exc, json_out)
@@ -383,6 +397,7 @@ def score(directory: Annotated[Path, typer.Argument(help="project folder")],
               "--format", help="comma list of xlsx,pdf,gpkg,html,json (needs --out; default json)")] = None,
           units: Annotated[Optional[str], typer.Option(
               "--units", help="comma list of unit ids to show and export (default: all)")] = None,
+          method: MethodOpt = None,
           lang: LangOpt = "zh") -> None:
     """Evaluate every protection line, park, micro park and future community."""
     from analysis.score import to_json
@@ -393,7 +408,7 @@ def score(directory: Annotated[Path, typer.Argument(help="project folder")],
     if out is not None and out.exists() and not out.is_dir():
         raise typer.BadParameter(f"{out} exists and is not a folder", param_hint="--out")
     start = time.perf_counter()
-    ev, inputs = _evaluate(directory, json_out, with_inputs=True)
+    ev, inputs = _evaluate(directory, json_out, with_inputs=True, method=method)
     if len(ev.units) == 0:
         fail(InputError(f"{directory}: the project has no evaluation units: import protection_lines, parks, micro_parks "
                         "or future_communities before scoring"), json_out)
@@ -426,22 +441,26 @@ def format_ranking(document: dict, lang: str = "zh") -> str:
     from analysis.composite import reason_text
     from i18n.numbers import MISSING, format_int, format_mu, format_per_mu, format_ratio, format_score
 
-    head = (f"{'rank':>4} {'grade':<5} {'score':>6}  {'unit_id':<12} {'area_mu':>9} {'tax/mu':>8} {'supply':>7} "
-            f"{'built':>7} {'idle':>6}  name")
-    lines = []
+    # tax per mu over all firms and over 规上 firms only (a 规上 target is compared with the 规上 figure)
+    all_firms, above = t("base_all_firms", lang), t("base_above_scale", lang)
+    head = (f"{'rank':>4} {'grade':<5} {'score':>6}  {'unit_id':<12} {'area_mu':>9} {'tax/mu':>11} {'tax/mu':>11} "
+            f"{'supply':>7} {'built':>7} {'idle':>6}  name")
+    head_base = f"{'':42}{_pad(all_firms, 11)} {_pad(above, 11)}"
+    lines = district_output_lines(document.get("district") or {}, lang)
     units = sorted(document["units"], key=lambda u: (u["unit_kind"], u["rank"] if u["rank"] is not None else 1e9))
     not_scored = t("grade_not_scored", lang)
     kind = None
     for u in units:
         if u["unit_kind"] != kind:
             kind = u["unit_kind"]
-            lines += ["", f"{layer_label(kind, lang)} ({kind})", head]
+            lines += ["", f"{layer_label(kind, lang)} ({kind})", head_base, head]
         # a unit without a score says so and why, never a grade it has no data for
         grade = u["grade"] or (not_scored if u.get("score") is None else MISSING)
         reason = (f"  [{not_scored}: {reason_text(u.get('not_scored_codes'), lang) or u.get('reason_not_scored')}]"
                   if u.get("score") is None else "")
         lines.append(f"{format_int(u['rank']):>4} {grade:<5} {format_score(u['score']):>6}  {u['unit_id']:<12} "
-                     f"{format_mu(u['area_mu']):>9} {format_per_mu(u['tax_per_mu']):>8} {format_ratio(u['supply_ratio']):>7} "
+                     f"{format_mu(u['area_mu']):>9} {format_per_mu(u['tax_per_mu']):>11} "
+                     f"{format_per_mu((u.get('above_scale') or {}).get('tax_per_mu')):>11} {format_ratio(u['supply_ratio']):>7} "
                      f"{format_ratio(u['built_ratio']):>7} {format_ratio(u['idle_ratio']):>6}  {u['name']}{reason}")
     scored = sum(u.get("score") is not None for u in document["units"])
     lines.append("\n" + t("units_scored_count", lang).format(scored=scored, unscored=len(document["units"]) - scored))
@@ -453,15 +472,70 @@ def format_ranking(document: dict, lang: str = "zh") -> str:
     return "\n".join(lines).strip()
 
 
+def _pad(text: str, width: int) -> str:
+    """`text` right-aligned in `width` terminal columns (a CJK character takes two)."""
+    wide = sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+    return " " * max(width - wide, 0) + text
+
+
+def district_output_lines(district: dict, lang: str = "zh") -> list[str]:
+    """The district's per-mu output figures of `score --json` over all firms and over 规上 firms only, one line each."""
+    from i18n.numbers import format_count, format_per_mu
+    from reports import column_label
+
+    above = district.get("above_scale") or {}
+    n = format_count(above.get("n_firms"))
+    return [t("base_district_line", lang).format(label=column_label(key, lang), all=format_per_mu(district.get(key)),
+                                                 above=format_per_mu(above.get(key)), n=n)
+            for key in ("tax_per_mu", "value_added_per_mu") if key in district]
+
+
+@app.command()
+def methods(json_out: JsonOpt = False) -> None:
+    """List the 亩均 method presets: name, title, region, year and source notice."""
+    from analysis.methods import list_methods
+
+    try:
+        found = list_methods()
+    except InputError as exc:
+        fail(exc, json_out)
+    if json_out:
+        emit_json([{k: m[k] for k in ("name", "title", "region", "year", "source")} for m in found])
+        return
+    for m in found:
+        print(f"{m['name']:<18} {m['year']}  {m['title']}  ({m['region']})")
+        print(f"{'':<18} 来源: {m['source']}" + (f"  {m['url']}" if m.get("url") else ""))
+        for point in m.get("open_points") or []:
+            print(f"{'':<18} 未定: {point}")
+
+
 @app.command()
 def explain(directory: Annotated[Path, typer.Argument(help="project folder")],
-            unit_id: Annotated[str, typer.Argument(help="unit id (line_id, park_id or community_id)")],
+            unit_id: Annotated[Optional[str], typer.Argument(help="unit id (line_id, park_id or community_id)")] = None,
+            firm: Annotated[Optional[str], typer.Option("--firm", help="explain one firm's class instead (credit code)")] = None,
+            method: MethodOpt = None,
             json_out: JsonOpt = False) -> None:
-    """Show, for one unit, every indicator's formula, inputs, members, weights and benchmarks."""
+    """Show, for one unit, every indicator's formula, inputs, members, weights and benchmarks; with --firm, how one
+    firm got its class."""
     from analysis.explain import explain_unit, format_explanation
     from reports import UnknownUnitsError, select_units
 
-    ev = _evaluate(directory, json_out)
+    if (unit_id is None) == (firm is None):
+        raise typer.BadParameter("give a UNIT_ID or --firm USCC (one of them)", param_hint="UNIT_ID / --firm")
+    ev = _evaluate(directory, json_out, method=method)
+    if firm is not None:
+        from analysis.firm_explain import explain_firm, format_firm
+
+        try:
+            doc = explain_firm(ev, firm)
+        except UsageError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--firm") from None
+        if json_out:
+            emit_json(doc)
+        else:
+            print(format_firm(doc))
+        return
+    assert unit_id is not None
     try:
         select_units(ev.units, [unit_id])
     except UnknownUnitsError as exc:

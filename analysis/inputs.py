@@ -36,6 +36,9 @@ class EvaluationInputs:
     crs: Any = None
     land_links: pd.DataFrame | None = None  # the imported link table (uscc ↔ parcel_id), if any
     links: LinkReport | None = None  # set with parcels["firm_uscc"] by `link_inputs` (analysis/land_links.py)
+    events: pd.DataFrame | None = None  # enterprise events (安全生产事故, 高新技术企业 …) for the method's adjustments
+    tenancy: pd.DataFrame | None = None  # tenant ↔ landlord / parcel rows for leases and tenancy rules
+    root: Any = None  # the project folder (method files named with a relative path are read from it)
 
 
 def stack_units(layers: dict[str, gpd.GeoDataFrame], crs) -> gpd.GeoDataFrame:
@@ -102,9 +105,11 @@ def load_inputs(project: Project) -> EvaluationInputs:
     enterprises = project.read_layer("enterprises") if "enterprises" in names else pd.DataFrame({"uscc": []})
     approvals = project.read_layer("land_approvals") if "land_approvals" in names else None
     land_links = pd.DataFrame(project.read_layer("land_links")) if "land_links" in names else None
+    events = pd.DataFrame(project.read_layer("enterprise_events")) if "enterprise_events" in names else None
+    tenancy = pd.DataFrame(project.read_layer("tenancy")) if "tenancy" in names else None
     return link_inputs(EvaluationInputs(units=units, parcels=parcels, enterprises=enterprises, approvals=approvals,
                                         config=config, data_issues=project.data_issues(), crs=crs,
-                                        land_links=land_links))
+                                        land_links=land_links, events=events, tenancy=tenancy, root=project.root))
 
 
 def link_inputs(inputs: EvaluationInputs) -> EvaluationInputs:

@@ -387,6 +387,7 @@ class EnterpriseSettings:
     above_scale: EnterpriseGroup | None
     below_scale: EnterpriseGroup | None
     classes: EnterpriseClasses
+    method: str | None = None  # a preset name or method file (analysis/methods); None: the inline section above
 
     def group(self, key: str) -> EnterpriseGroup | None:
         """A group by its section name (above_scale / below_scale)."""
@@ -399,7 +400,8 @@ class EnterpriseSettings:
                   for key in ("above_scale", "below_scale")}
         out = cls(r.text("source") if r.has("source") else "", mode, r.number("k", 0, low_open=True),
                   r.number("cap_multiple", 0) if r.has("cap_multiple") else 0.0, groups["above_scale"],
-                  groups["below_scale"], EnterpriseClasses.read(r.sub("classes")))
+                  groups["below_scale"], EnterpriseClasses.read(r.sub("classes")),
+                  (r.text("method") or None) if r.has("method") else None)
         r.finish()
         return out
 

@@ -300,7 +300,9 @@ def test_listed_firms_become_t_when_configured():
     frame = _tax_frame([3.0, 2.0, 1.0], listed=[False, True, False])
     assert evaluate_enterprises(frame, tax_only_config()).table["class"].tolist() == ["B", "C", "D"]
     t = evaluate_enterprises(frame, tax_only_config(listed_as_t=True)).table
-    assert t["class"].tolist() == ["B", "T", "D"]  # 1/3 → B, 3/3 → D; the listed firm's class is T
+    # T类 is 不适合评价类: no class and outside the ranking (淮安 2024); the other two are ranked alone: 1/2 → B, 2/2 → D
+    assert t["class"].tolist() == ["B", None, "D"] and t["excluded_label"].tolist() == [None, "T", None]
+    assert t["rank"].tolist()[1] is pd.NA and not t["scored"].iloc[1] and "上市企业" in t["reason_not_scored"].iloc[1]
 
 
 # ----------------------------------------------------------------------------- unscored firms and land
