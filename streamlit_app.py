@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import data_page, enterprises_page, map_page, scores_page, siting_page, supply_page
-from ui.state import LANG_KEY, tr
+from ui.state import LANG_KEY, METHOD_KEY, tr
 
 PAGES = [  # (module, title key, url path)
     (map_page, "page_map", "map"),
@@ -22,12 +22,25 @@ PAGES = [  # (module, title key, url path)
 ]
 
 
+def _method_choice() -> None:
+    """The 亩均 method every page evaluates with: the project's landpark.toml, or a preset (`landpark methods`)."""
+    from analysis.methods import list_methods
+
+    presets = {m["name"]: m for m in list_methods()}
+    if METHOD_KEY not in st.session_state and st.query_params.get("method") in presets:
+        st.session_state[METHOD_KEY] = st.query_params["method"]
+    st.sidebar.selectbox(tr("method_choice"), ["", *presets], key=METHOD_KEY,
+                         format_func=lambda n: tr("method_project") if not n else f"{presets[n]['title']}",
+                         help=tr("method_choice_help"))
+
+
 def main() -> None:
     st.set_page_config(page_title="Landpark", page_icon="🏭", layout="wide")
     if LANG_KEY not in st.session_state and st.query_params.get("lang") in ("zh", "en"):
         st.session_state[LANG_KEY] = st.query_params["lang"]  # ?lang=en opens a page in English
     st.sidebar.radio(tr("language"), ["zh", "en"], key=LANG_KEY, horizontal=True,
                      format_func=lambda v: "中文" if v == "zh" else "English")
+    _method_choice()
     pages = [st.Page(module.render, title=tr(title), url_path=path, default=(path == "map"))
              for module, title, path in PAGES]
     st.navigation(pages).run()

@@ -4,6 +4,19 @@ A firm is a member of a unit when at least `member_min_share` of its owned parce
 inside the unit (owned: linked to it by analysis/land_links.py — link table, credit code or name);
 a firm with no parcels is a member where its point lies.
 tax_per_mu = Σ member tax ÷ Σ member land area (the land area used in the 亩均 evaluation).
+
+Output figures (`OUTPUT_FIGURES`) are pooled ratios Σ numerator ÷ Σ denominator over the firms that have
+both (a finite numerator and a denominator > 0), each figure over its own such firms:
+  tax_per_mu          = Σ tax_10k_yuan ÷ Σ land_mu            (万元/亩)
+  value_added_per_mu  = Σ value_added_10k_yuan ÷ Σ land_mu    (万元/亩)
+  labour_productivity = Σ value_added_10k_yuan ÷ Σ employees  (万元/人, 全员劳动生产率)
+  profit_margin       = Σ profit_10k_yuan ÷ Σ revenue_10k_yuan (利润率; null without profit data)
+Land base: each firm's own 用地面积 `land_mu` from the enterprise evaluation (analysis/enterprise.py
+`enterprise_land_mu`: declared land_area_mu, else linked parcels ± leases), whole and not clipped to the
+unit — never the unit's industrial land. The district uses the same formulas over every firm.
+The 规上-only twins (`above_scale_<figure>`, with `above_scale_n_firms`) apply the same formulas to the
+firms whose enterprise-layer flag `above_scale` is true (not their evaluation group): no 规上 member →
+n_firms 0 and null figures, never 0 (published targets such as 规上亩均税收 are 规上-only; methods §2.6).
 """
 
 from __future__ import annotations
@@ -17,6 +30,11 @@ from analysis.units import UnitOverlay
 from spatial.overlay import intersection_pairs
 
 PER_MU = {"tax_per_mu": "tax_10k_yuan", "value_added_per_mu": "value_added_10k_yuan", "output_per_mu": "output_10k_yuan"}
+# Output figures with a 规上-only twin: key → (numerator, denominator) columns of the firm table.
+OUTPUT_FIGURES = {"tax_per_mu": ("tax_10k_yuan", "land_mu"), "value_added_per_mu": ("value_added_10k_yuan", "land_mu"),
+                  "labour_productivity": ("value_added_10k_yuan", "employees"),
+                  "profit_margin": ("profit_10k_yuan", "revenue_10k_yuan")}
+ABOVE_SCALE = "above_scale_"  # prefix of the 规上-only columns: above_scale_tax_per_mu …, above_scale_n_firms
 
 
 def unit_members(parcels: gpd.GeoDataFrame, units: gpd.GeoDataFrame, ov: UnitOverlay,
@@ -46,10 +64,52 @@ def unit_members(parcels: gpd.GeoDataFrame, units: gpd.GeoDataFrame, ov: UnitOve
     return pd.concat(rows, ignore_index=True)
 
 
-def per_mu_output(members: pd.DataFrame, firms: pd.DataFrame, n_units: int) -> pd.DataFrame:
-    """Σ member output ÷ Σ member land area per unit, member counts and class counts.
+def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """A column as floats (NaN where absent or not a number)."""
+    if name not in frame:
+        return np.full(len(frame), np.nan)
+    return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float)
 
-    `firms`: the enterprise evaluation table indexed by uscc, with land_mu, money columns and `class`.
+
+def above_scale_flags(firms: pd.DataFrame) -> np.ndarray:
+    """Per row, True where the firm's enterprise-layer flag `above_scale` (规上) is true; unknown or absent → False.
+
+    The flag itself, not the firm's evaluation group: a firm evaluated on another list keeps its 规上 status."""
+    if "above_scale" not in firms:
+        return np.zeros(len(firms), dtype=bool)
+    flag = firms["above_scale"]
+    try:
+        return flag.astype("boolean").fillna(False).to_numpy(dtype=bool)
+    except (TypeError, ValueError):  # not a clean boolean column: only literal True counts
+        return flag.map(lambda v: v is True or v is np.True_).to_numpy(dtype=bool)
+
+
+def pooled_figures(frame: pd.DataFrame, groups: np.ndarray, n_groups: int,
+                   rows: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Each of `OUTPUT_FIGURES` per group: Σ numerator ÷ Σ denominator over the rows (of `rows`, default all)
+    with a finite numerator and a denominator > 0; NaN for a group without such a row (missing is never 0).
+
+    `frame` holds the firm columns (land_mu, tax_10k_yuan, …) one row per firm (or membership), `groups` the
+    group position (0 … n_groups-1) of each row."""
+    keep = np.ones(len(frame), dtype=bool) if rows is None else np.asarray(rows, dtype=bool)
+    out = {}
+    for key, (num_col, den_col) in OUTPUT_FIGURES.items():
+        num, den = _column(frame, num_col), _column(frame, den_col)
+        ok = keep & np.isfinite(num) & np.isfinite(den) & (den > 0)
+        top = np.bincount(groups, weights=np.where(ok, num, 0.0), minlength=n_groups).astype(float)
+        bottom = np.bincount(groups, weights=np.where(ok, den, 0.0), minlength=n_groups).astype(float)
+        has = np.bincount(groups, weights=ok.astype(float), minlength=n_groups) > 0
+        out[key] = np.divide(top, bottom, out=np.full(n_groups, np.nan), where=has & (bottom > 0))
+    return out
+
+
+def per_mu_output(members: pd.DataFrame, firms: pd.DataFrame, n_units: int) -> pd.DataFrame:
+    """Σ member output ÷ Σ member land area per unit, member counts and class counts; the other
+    `OUTPUT_FIGURES` (labour_productivity, profit_margin) and the 规上-only twins of all four
+    (`above_scale_<figure>`, `above_scale_n_firms`), by the formulas and land base of the module docstring.
+
+    `firms`: the enterprise evaluation table indexed by uscc, with land_mu, money columns and `class`
+    (and the enterprise layer's `above_scale` flag beside them).
     """
     out = pd.DataFrame(index=range(n_units))
     joined = members.join(firms, on="uscc", how="left")
@@ -70,6 +130,14 @@ def per_mu_output(members: pd.DataFrame, firms: pd.DataFrame, n_units: int) -> p
     classes = joined.get("class", pd.Series(index=joined.index, dtype=object)).to_numpy()
     for c in ("A", "B", "C", "D"):
         out[f"class_{c}"] = np.bincount(joined["unit_pos"], weights=(classes == c).astype(float), minlength=n_units).astype(int)
+    pos = joined["unit_pos"].to_numpy(dtype=np.int64)
+    for key, values in pooled_figures(joined, pos, n_units).items():
+        if key not in out:  # tax_per_mu and value_added_per_mu: computed above, by the same formula
+            out[key] = values
+    above = above_scale_flags(joined)
+    out[f"{ABOVE_SCALE}n_firms"] = np.bincount(pos, weights=above.astype(float), minlength=n_units).astype(int)
+    for key, values in pooled_figures(joined, pos, n_units, above).items():
+        out[f"{ABOVE_SCALE}{key}"] = values
     return out
 
 

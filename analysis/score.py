@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,14 +31,27 @@ from analysis.composite import (
 from analysis.enterprise import EnterpriseEvaluation, evaluate_enterprises
 from analysis.inputs import EvaluationInputs, link_inputs
 from analysis.land_links import FIRM_COLUMN, LinkReport
-from analysis.members import PER_MU, low_efficiency_mu, per_mu_output, unit_members
+from analysis.members import (
+    ABOVE_SCALE,
+    OUTPUT_FIGURES,
+    PER_MU,
+    above_scale_flags,
+    low_efficiency_mu,
+    per_mu_output,
+    pooled_figures,
+    unit_members,
+)
+from analysis.methods.method_file import Method
 from analysis.supply import batch_supply, cohort_supply
 from analysis.units import SUPPLIED_STATUSES, land_indicators, overlay_units, parcel_flags
 from layers.config import Config, config_from_dict
 from layers.problems import Problem
 from spatial.area import MU_M2
 
-MONEY_COLUMNS = ["tax_10k_yuan", "value_added_10k_yuan", "output_10k_yuan", "revenue_10k_yuan"]
+# Raw enterprise columns copied beside the evaluation table by _firm_table: money, and the firm's own 规上 flag
+# `above_scale` (the enterprise layer's, not its evaluation group), which the 规上-only figures select on.
+MONEY_COLUMNS = ["tax_10k_yuan", "value_added_10k_yuan", "output_10k_yuan", "revenue_10k_yuan", "profit_10k_yuan",
+                 "above_scale"]
 
 
 @dataclass
@@ -58,11 +72,27 @@ class Evaluation:
     config: Config
     warnings: list[dict] = field(default_factory=list)
     links: LinkReport = field(default_factory=LinkReport)  # firm ↔ parcel linking (analysis/land_links.py)
+    method: Method | None = None  # the 亩均 method the firms were scored with
+
+
+def resolve_method(method: Method | str | None, config: Config, root: Any = None) -> Method:
+    """The 亩均 method to use: `method` (a Method, preset name or file), else landpark.toml's [enterprise] method,
+    else the inline [enterprise] section read as a method."""
+    from analysis.methods import load_method, method_from_settings
+
+    if isinstance(method, Method):
+        return method
+    base = Path(root) if root is not None else None
+    name = method or config.enterprise.method
+    if name:
+        return load_method(name, base=base)
+    return method_from_settings(config.enterprise, region=config.project.region, year=config.project.year)
 
 
 def evaluate(inputs: EvaluationInputs, *, weights: list[float] | None = None,
-             progress: Callable[[str], None] | None = None) -> Evaluation:
-    """Compute every unit's indicators and composite score from the project's layers."""
+             progress: Callable[[str], None] | None = None, method: Method | str | None = None) -> Evaluation:
+    """Compute every unit's indicators and composite score from the project's layers, firms scored with
+    `method` (see resolve_method)."""
     say = progress or (lambda _m: None)
     config = config_from_dict(inputs.config)
     if inputs.links is None or FIRM_COLUMN not in inputs.parcels:  # hand-built inputs: link here
@@ -82,9 +112,14 @@ def evaluate(inputs: EvaluationInputs, *, weights: list[float] | None = None,
     # land owned per firm: parcels linked to it (link table, credit code or name; analysis/land_links.py)
     owner_mu = (parcels.groupby(parcels[FIRM_COLUMN].astype("string"))["area_mu"].sum()
                 if FIRM_COLUMN in parcels and len(parcels) else None)
+    chosen = resolve_method(method, config, inputs.root)
+    owned = (pd.DataFrame(parcels.drop(columns="geometry")).reindex(columns=[FIRM_COLUMN, "supply_status", "supply_date"])
+             .rename(columns={FIRM_COLUMN: "firm_uscc"}) if len(parcels) else None)
     ent_eval = evaluate_enterprises(pd.DataFrame(inputs.enterprises.drop(columns="geometry", errors="ignore")),
                                     config.enterprise, parcel_owner_mu=owner_mu,
-                                    evaluation_date=config.project.evaluation_date.isoformat())
+                                    evaluation_date=config.project.evaluation_date.isoformat(), method=chosen,
+                                    events=inputs.events, tenancy=inputs.tenancy, owned_parcels=owned,
+                                    year=config.project.year)
     firms = _firm_table(ent_eval, inputs.enterprises)
 
     members = unit_members(parcels, units, ov, inputs.enterprises, config.units.member_min_share)
@@ -127,7 +162,7 @@ def evaluate(inputs: EvaluationInputs, *, weights: list[float] | None = None,
     warnings += [_issue_dict(r) for r in inputs.data_issues.to_dict("records")] + [p.to_dict() for p in ent_eval.warnings]
     warnings += _unit_warnings(table, norm, spec)
     return Evaluation(table, members, ent_eval, firms, district, cohorts, batches, enc, flags, norm, spec, config, warnings,
-                      links)
+                      links, chosen)
 
 
 def set_not_scored(table: pd.DataFrame, norm: pd.DataFrame, weights) -> None:
@@ -161,6 +196,7 @@ def district_figures(parcels: pd.DataFrame, firms: pd.DataFrame, flags: pd.DataF
             v = pd.to_numeric(firms[column], errors="coerce").to_numpy(dtype=float)
             ok = np.isfinite(v) & np.isfinite(land) & (land > 0)
             out[key] = float(v[ok].sum() / land[ok].sum()) if ok.any() else None
+    out.update(district_output_figures(firms))
     a = parcels["area_mu"].to_numpy(dtype=float)
     status = parcels["supply_status"].to_numpy()
     supplied = a[np.isin(status, SUPPLIED_STATUSES)].sum()
@@ -181,6 +217,23 @@ def district_figures(parcels: pd.DataFrame, firms: pd.DataFrame, flags: pd.DataF
     out["idle_by_date_count"] = int(flags["idle_by_date"].sum())
     out["low_far_mu"] = float(a[flags["low_far"].to_numpy()].sum())
     return out
+
+
+def district_output_figures(firms: pd.DataFrame) -> dict[str, Any]:
+    """The district's labour_productivity and profit_margin over every firm, and the 规上-only twins of all
+    `OUTPUT_FIGURES` (`above_scale_<figure>`, `above_scale_n_firms`) over the firms whose enterprise-layer
+    `above_scale` flag is true — the formulas and land base (each firm's own land_mu) of analysis/members.py,
+    so a 规上 target (e.g. 规上亩均税收) is compared with a 规上 figure (docs/methods.md §2.6)."""
+    groups = np.zeros(len(firms), dtype=np.int64)
+    above = above_scale_flags(firms)
+    out: dict[str, Any] = {k: _number(v[0]) for k, v in pooled_figures(firms, groups, 1).items() if k not in PER_MU}
+    out[f"{ABOVE_SCALE}n_firms"] = int(above.sum())
+    out.update({f"{ABOVE_SCALE}{k}": _number(v[0]) for k, v in pooled_figures(firms, groups, 1, above).items()})
+    return out
+
+
+def _number(v: float) -> float | None:
+    return float(v) if np.isfinite(v) else None
 
 
 def _issue_dict(row: dict) -> dict:
@@ -210,7 +263,8 @@ UNIT_KEYS = ["unit_id", "unit_kind", "name", "level", "leading_industries", "are
              "industrial_share", "m0_mu", "m0_share", "min_industrial_share", "industrial_share_ok", "m0_share_ok",
              "approved_mu", "supplied_mu", "unsupplied_mu", "built_mu", "supply_ratio", "built_ratio", "idle_mu",
              "idle_ratio", "idle_by_date_mu", "idle_by_date_count", "far_industrial", "building_coverage",
-             "low_far_mu", "tax_per_mu", "value_added_per_mu", "output_per_mu", "member_count",
+             "low_far_mu", "tax_per_mu", "value_added_per_mu", "output_per_mu", "labour_productivity", "profit_margin",
+             "member_count",
              "member_tax_10k_yuan", "member_land_mu", "low_efficiency_mu", "encroachment_mu", "encroachment_count",
              "parcel_count", "score", "rank", "grade", "rank_best", "rank_worst", "score_coverage", "reason_not_scored"]
 
@@ -222,25 +276,40 @@ def to_json(ev: Evaluation) -> dict[str, Any]:
         d = {k: _clean(row.get(k)) for k in UNIT_KEYS}
         d["not_scored_codes"] = str(row["not_scored_codes"]).split(",") if isinstance(row.get("not_scored_codes"), str) else []
         d["class_counts"] = {c: int(row[f"class_{c}"]) for c in "ABCD"}
+        d["above_scale"] = above_scale_json(row)
         d["score_breakdown"] = breakdown(row, ev.norm.iloc[pos], {k: ev.district.get(k) for k in ev.spec.indicators}, ev.spec)
         units.append(d)
-    cols = ["uscc", "name", "group", "land_mu", "land_source", "score", "rank", "class", "scored", "reason_not_scored"]
+    cols = ["uscc", "name", "group", "list", "list_label", "sector", "land_mu", "land_source", "score", "rank", "rank_of",
+            "class", "excluded_label", "scored", "reason_not_scored"]
     ent_table = ev.enterprises.table
-    enterprises = [{k: _clean(r.get(k)) for k in cols if k in ent_table.columns} for r in ent_table.to_dict("records")]
+    enterprises = [{**{k: _clean(r.get(k)) for k in cols if k in ent_table.columns},
+                    "adjustments": [{k: _clean(v) for k, v in a.items()} for a in (r.get("adjustments") or [])]}
+                   for r in ent_table.to_dict("records")]
     return {
         "units": units,
         "enterprises": enterprises,
-        "district": {k: _clean(v) for k, v in ev.district.items()},
+        "district": {**{k: _clean(v) for k, v in ev.district.items() if not str(k).startswith(ABOVE_SCALE)},
+                     "above_scale": above_scale_json(ev.district)},
         "supply_cohorts": [{k: _clean(v) for k, v in r.items()} for r in ev.cohorts.to_dict("records")],
         "encroachments": [{k: _clean(v) for k, v in r.items()} for r in ev.encroachments.to_dict("records")],
         "method": {"composite": {"indicators": list(ev.spec.indicators), "weights": list(ev.spec.weights),
                                  "directions": list(ev.spec.directions), "normalisations": list(ev.spec.normalisations),
                                  "cap": ev.spec.cap, "grade_thresholds": list(ev.spec.grade_thresholds),
                                  "benchmarks": {k: _clean(ev.district.get(k)) for k in ev.spec.indicators}},
+                   "enterprise": ev.method.summary() if ev.method is not None else None,
                    "enterprise_benchmarks": ev.enterprises.benchmarks},
         "links": ev.links.to_dict(),
         "warnings": ev.warnings,
     }
+
+
+def above_scale_json(figures: Mapping[str, Any] | pd.Series) -> dict[str, Any]:
+    """The 规上-only figures of a unit row or the district as the `above_scale` object of `score --json`: the same
+    keys as the all-firm figures (tax_per_mu, value_added_per_mu, labour_productivity, profit_margin) plus n_firms."""
+    out = {k: _clean(figures.get(f"{ABOVE_SCALE}{k}")) for k in OUTPUT_FIGURES}
+    n = _clean(figures.get(f"{ABOVE_SCALE}n_firms"))
+    out["n_firms"] = int(n) if n is not None else 0
+    return out
 
 
 def _clean(v):

@@ -14,13 +14,16 @@ import numpy as np
 import pandas as pd
 
 from analysis.score import Evaluation
-from reports import COST_INDICATORS, KEY_INDICATORS, composite_directions, is_missing
+from reports import COST_INDICATORS, KEY_INDICATORS, composite_directions, is_missing, with_above_scale
 
-CARD_INDICATORS = (*KEY_INDICATORS, "output_per_mu", "building_coverage", "area_mu", "industrial_land_mu",
-                   "approved_mu", "unsupplied_mu", "idle_mu", "low_efficiency_mu", "member_count")
+# The per-mu output figures over all firms are each followed by their 规上-only twin (above_scale_…, analysis/members.py).
+CARD_INDICATORS = (*with_above_scale(KEY_INDICATORS), "output_per_mu", "building_coverage", "area_mu",
+                   "industrial_land_mu", "approved_mu", "unsupplied_mu", "idle_mu", "low_efficiency_mu", "member_count",
+                   "above_scale_n_firms")
 # Indicators the map can colour units by: the numeric columns of Evaluation.units (not ids, ranks or
 # thresholds), the score and the per-mu and supply figures first.
-COLOUR_INDICATORS = ("score", "tax_per_mu", "value_added_per_mu", "output_per_mu", "supply_ratio", "built_ratio",
+COLOUR_INDICATORS = ("score", "tax_per_mu", "above_scale_tax_per_mu", "value_added_per_mu", "above_scale_value_added_per_mu",
+                     "output_per_mu", "supply_ratio", "built_ratio",
                      "idle_ratio", "industrial_share", "far_industrial", "building_coverage", "m0_share", "area_mu",
                      "industrial_land_mu", "approved_mu", "supplied_mu", "unsupplied_mu", "built_mu", "idle_mu",
                      "idle_by_date_mu", "idle_by_date_count", "low_far_mu", "low_efficiency_mu", "encroachment_mu",

@@ -181,6 +181,23 @@ TEXT: dict[str, dict[str, str]] = {
     "col_tax_per_mu": {"zh": "亩均税收（万元/亩）", "en": "Tax per mu (10k yuan)"},
     "col_value_added_per_mu": {"zh": "亩均增加值（万元/亩）", "en": "Value added per mu (10k yuan)"},
     "col_output_per_mu": {"zh": "亩均产值（万元/亩）", "en": "Output per mu (10k yuan)"},
+    "col_labour_productivity": {"zh": "全员劳动生产率（万元/人）", "en": "Labour productivity (10k yuan/person)"},
+    "col_profit_margin": {"zh": "利润率", "en": "Profit margin"},
+    # 规上-only figures beside the all-firm ones (analysis/members.py): a 规上 target is compared with the 规上 figure
+    "base_all_firms": {"zh": "全部企业", "en": "all firms"},
+    "base_above_scale": {"zh": "规上", "en": "above-scale"},
+    "base_note": {"zh": "亩均指标未注「规上」的按全部企业（含规下）计；注「规上」的仅计规上企业，规上目标（如规上亩均税收）与之对比。",
+                  "en": "Per-mu figures not marked above-scale count all firms (below-scale included); those marked "
+                        "above-scale count 规上 firms only: compare 规上 targets (e.g. 规上亩均税收) with them."},
+    "base_district_line": {"zh": "区县整体 {label}：全部企业 {all}，规上 {above}（规上企业 {n} 家）",
+                           "en": "District {label}: all firms {all}, above-scale {above} ({n} above-scale firms)"},
+    "col_above_scale_tax_per_mu": {"zh": "亩均税收·规上（万元/亩）", "en": "Tax per mu, above-scale (10k yuan)"},
+    "col_above_scale_value_added_per_mu": {"zh": "亩均增加值·规上（万元/亩）",
+                                           "en": "Value added per mu, above-scale (10k yuan)"},
+    "col_above_scale_labour_productivity": {"zh": "全员劳动生产率·规上（万元/人）",
+                                            "en": "Labour productivity, above-scale (10k yuan/person)"},
+    "col_above_scale_profit_margin": {"zh": "利润率·规上", "en": "Profit margin, above-scale"},
+    "col_above_scale_n_firms": {"zh": "规上企业数", "en": "Above-scale firms"},
     "col_member_tax_10k_yuan": {"zh": "成员企业税收（万元）", "en": "Member tax (10k yuan)"},
     "col_member_land_mu": {"zh": "成员企业用地（亩）", "en": "Member land (mu)"},
     "col_class_A": {"zh": "A类企业数", "en": "Class A firms"},
@@ -271,7 +288,7 @@ LAYER_EN = {
     "protection_lines": "Industrial protection lines", "parks": "Industrial parks", "micro_parks": "Micro-enterprise parks",
     "future_communities": "Future industrial communities", "parcels": "Parcels", "land_approvals": "Land approval batches",
     "enterprises": "Enterprises", "constraints": "Three zones, three lines", "roads": "Roads",
-    "land_links": "Firm–parcel link table",
+    "land_links": "Firm–parcel link table", "enterprise_events": "Enterprise events", "tenancy": "Tenancies (leases)",
 }
 
 

@@ -21,6 +21,9 @@ _KINDS = {
     "score": "score", "rank": "int", "rank_best": "int", "rank_worst": "int", "far_industrial": "far",
     "building_coverage": "ratio", "member_tax_10k_yuan": "money", "parcel_count": "int", "member_count": "int",
     "idle_by_date_count": "int", "encroachment_count": "int", "land_mu": "mu",
+    # output figures beside the per-mu ones, and their 规上-only twins (analysis/members.py)
+    "labour_productivity": "per_mu", "above_scale_labour_productivity": "per_mu",  # 万元/人, two decimals
+    "profit_margin": "ratio", "above_scale_profit_margin": "ratio", "above_scale_n_firms": "int",
 }
 
 # printf-style formats of each numeric kind, for table widgets that format numbers themselves

@@ -36,10 +36,15 @@ EXTRA_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
         FieldSpec("declared_area_m2", "float", label_zh="宗地面积", unit="m²"),
     ),
     "enterprises": (FieldSpec("land_area_m2", "float", label_zh="用地面积(平方米)", unit="m²"),),
+    "tenancy": (FieldSpec("leased_area_m2", "float", label_zh="租赁面积(平方米)", unit="m²"),),
 }
 
-# A field in 亩 whose header says m² is mapped to this sibling field instead.
-M2_SIBLINGS: dict[str, dict[str, str]] = {"enterprises": {"land_area_mu": "land_area_m2"}}
+# A field in 亩 whose header says m² is mapped to this sibling field instead; normalize converts the
+# sibling to 亩 (÷ 10000/15) and fills the 亩 field's gaps with it.
+M2_SIBLINGS: dict[str, dict[str, str]] = {
+    "enterprises": {"land_area_mu": "land_area_m2"},
+    "tenancy": {"leased_area_mu": "leased_area_m2"},
+}
 
 # Fields holding a share (0–1); a "%" header means the values are percentages.
 RATIO_FIELDS = frozenset({"occupancy_rate", "min_industrial_share"})
@@ -127,6 +132,8 @@ ALIASES: dict[str, dict[str, list[str]]] = {
                  "credit_code"],
         "name": ["企业名称", "单位名称", "纳税人名称", "公司名称", "qymc", *_NAME],
         "industry": ["行业", "所属行业", "行业类别", "行业名称", "行业门类", "国民经济行业", "hy", "hylb"],
+        # The GB/T 4754 国民经济行业分类 code (e.g. 3484); 行业 (the name) stays `industry`.
+        "industry_code": ["行业代码", "国民经济行业代码", "行业分类代码", "所属行业代码", "hydm"],
         "above_scale": ["是否规上", "规上企业", "企业规模", "是否规上企业", "规上", "规模以上", "sfgs"],
         "year": ["年度", "年份", "统计年度", "数据年度", "nd", "nf"],
         "tax_10k_yuan": ["实缴税金", "税收", "入库税收", "税收实绩", "实缴税收", "实缴税费", "税收收入", "纳税额",
@@ -134,20 +141,48 @@ ALIASES: dict[str, dict[str, list[str]]] = {
         "value_added_10k_yuan": ["工业增加值", "增加值", "gyzjz", "value_added"],
         "output_10k_yuan": ["工业总产值", "产值", "总产值", "gyzcz", "output"],
         "revenue_10k_yuan": ["营业收入", "主营业务收入", "销售收入", "营收", "yysr", "revenue"],
+        "profit_10k_yuan": ["利润总额", "利润", "lrze", "profit"],
         "energy_tce": ["综合能耗", "能耗", "总用能量", "用能量", "综合能源消费量", "zhnh"],
         "emissions": ["排放量", "主要污染物排放量", "污染物排放量", "排污量", "pfl"],
         "electricity_kwh": ["用电量", "用电", "总用电量", "ydl"],
         "rd_10k_yuan": ["R&D经费", "研发经费", "R&D经费支出", "RD经费", "研发投入", "研发费用", "研发经费支出"],
+        "tech_investment_10k_yuan": ["技术改造投资", "技改投资", "工业技改投资", "技术改造投资额", "技改投资额", "jgtz"],
         "employees": ["年平均职工人数", "从业人员", "职工人数", "从业人员数", "从业人数", "年平均从业人员", "cyry"],
         "land_area_mu": ["用地面积", "实际用地面积", "占地面积", "土地面积", "ydmj"],
         "leased_in_mu": ["租入面积", "承租面积", "租用面积", "租用土地面积", "租入土地面积"],
         "leased_out_mu": ["出租面积", "出租土地面积"],
         "production_start_date": ["投产日期", "投产时间"],
         "listed": ["上市企业", "是否上市"],
+        # 水电气等公用企业 (water, power, gas …), which methods often evaluate apart.
+        "utility": ["是否公用事业", "公用事业", "公用企业", "是否公用企业", "水电气企业", "公用事业企业", "是否公用事业企业"],
     },
     "land_links": {
         "uscc": ["统一社会信用代码", "社会信用代码", "信用代码", "权利人统一社会信用代码", "tyshxydm", "credit_code"],
         "parcel_id": ["宗地编号", "宗地号", "宗地代码", "宗地编码", "地块编号", "地块编码", "zddm", "zdh", "zdbh", "dkbh"],
+    },
+    # Events of a firm in a year (安全生产事故, 高新技术企业 认定 …). 扣分 and 加分 both map to `points`, taken as
+    # written: the method decides whether a positive 扣分 subtracts.
+    "enterprise_events": {
+        "uscc": ["统一社会信用代码", "社会信用代码", "信用代码", "企业统一社会信用代码", "tyshxydm", "credit_code"],
+        "year": ["年度", "年份", "统计年度", "评价年度", "nd", "nf"],
+        "event": ["事件类型", "事件", "类型", "事项", "认定类型", "事故类型", "事件名称", "sjlx"],
+        "points": ["分值", "加减分", "加分", "扣分", "加扣分", "加减分值", "fz"],
+        "note": ["说明", "备注", "情况说明", "bz"],
+        "date": ["发生日期", "日期", "认定日期", "事故日期", "fsrq"],
+    },
+    # Leases: the tenant's and the landlord's credit codes, the parcel leased, areas and term. A plain
+    # 统一社会信用代码 header says neither party, so it is not mapped here (map it with --map).
+    "tenancy": {
+        "tenant_uscc": ["承租企业信用代码", "承租方信用代码", "承租人统一社会信用代码", "承租企业代码",
+                        "承租方统一社会信用代码", "承租企业统一社会信用代码", "承租人信用代码", "承租单位信用代码"],
+        "landlord_uscc": ["出租方信用代码", "出租人统一社会信用代码", "出租企业信用代码", "房东信用代码",
+                          "出租方统一社会信用代码", "出租企业统一社会信用代码", "出租人信用代码", "出租单位信用代码"],
+        "parcel_id": ["宗地编号", "宗地代码", "宗地号", "宗地编码", "地块编号", "zddm"],
+        # In 亩; a header in m² (租赁面积(㎡)) maps to leased_area_m2 and is converted (M2_SIBLINGS).
+        "leased_area_mu": ["租赁面积", "租用面积", "租赁土地面积", "租用土地面积", "承租面积"],
+        "floor_area_m2": ["租赁建筑面积", "租赁厂房面积", "租用厂房面积", "租赁房屋面积", "承租建筑面积"],
+        "start_date": ["租赁起始日期", "起租日期", "租赁开始日期", "租期起始日期"],
+        "end_date": ["租赁截止日期", "到期日期", "租赁到期日期", "租赁结束日期", "租期截止日期"],
     },
     "constraints": {
         "kind": ["控制线类型", "类型", "三线类型", "管控类型", "类别", "lx"],
@@ -183,6 +218,7 @@ UNIT_SPELLINGS: dict[str, tuple[str, ...]] = {
     "吨": ("吨", "t"),
     "kWh": ("kwh", "千瓦时", "度"),
     "人": ("人",),
+    "分": ("分",),  # points of an event ("+2分")
 }
 _FIELD_UNIT = {"m²": ("area", 1.0), "亩": ("area", MU_M2), "万元": ("money", 1e4), "吨标煤": ("energy", 1.0),
                "吨": ("mass", 1.0), "kWh": ("electricity", 1.0), "人": ("people", 1.0)}
@@ -483,9 +519,12 @@ def unit_spellings(unit: str) -> tuple[str, ...]:
 
 
 def guess_kind(columns: list[str]) -> tuple[str | None, str]:
-    """The layer kind whose required fields the columns cover best, with the reason; None when none fits.
+    """The layer kind that has all its required fields among the columns and maps the most columns (then
+    covers the most required fields), with the reason; None when none fits or two fit equally.
 
-    Used when `validate` is given no --kind: the guess is always said, never silent.
+    Used when `validate` is given no --kind: the guess is always said, never silent. The number of columns
+    mapped ranks before the number of required fields covered, so a firm table with a 类型 or 宗地编号 column
+    stays a firm table rather than an event list (3 required fields) or a link table (2).
     """
     ranked = []
     for kind, spec in LAYERS.items():
@@ -493,9 +532,10 @@ def guess_kind(columns: list[str]) -> tuple[str | None, str]:
         mapped = set(mapping.values())
         required = [f.name for f in spec.fields if f.required]
         covered = sum(f in mapped for f in required)
-        ranked.append((covered == len(required), covered, len(mapped), kind, mapped))
-    ranked.sort(reverse=True)
-    complete, covered, n_mapped, kind, mapped = ranked[0]
+        complete = covered == len(required) and all(mapped & set(group) for group in spec.required_any)
+        ranked.append((complete, len(mapped), covered, kind, mapped))
+    ranked.sort(key=lambda r: r[:4], reverse=True)
+    complete, n_mapped, covered, kind, mapped = ranked[0]
     if not complete or n_mapped == 0:
         return None, "no layer kind has all its required fields among the columns"
     if len(ranked) > 1 and ranked[1][:3] == ranked[0][:3]:

@@ -16,11 +16,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from layers.aliases import MU_M2, RATIO_FIELDS, ColumnMatch, fields_of, match_columns, unit_spellings
+from layers.aliases import M2_SIBLINGS, MU_M2, RATIO_FIELDS, ColumnMatch, fields_of, match_columns, unit_spellings
 from layers.column_values import match_by_values
 from layers.landuse import STANDARD_LABELS, STANDARDS, categorize, clean_codes, code_category, detect_standard, name_category
 from layers.problems import InputError, ProblemList, Severity
-from layers.schema import CONSTRAINT_KINDS, LINE_LEVELS, PARK_KINDS, SUPPLY_STATUSES, FieldSpec, layer_spec
+from layers.schema import CONSTRAINT_KINDS, LINE_LEVELS, PARK_KINDS, SUPPLY_STATUSES, FieldSpec, LayerSpec, layer_spec
 from layers.uscc import clean_uscc, uscc_problem
 from layers.values import (
     ValueIssue,
@@ -37,7 +37,7 @@ from layers.values import (
 )
 
 ROW = "_row"
-USCC_FIELDS = ("uscc", "owner_uscc")
+USCC_FIELDS = ("uscc", "owner_uscc", "tenant_uscc", "landlord_uscc")
 _CHOICE_PARSERS = {
     SUPPLY_STATUSES: parse_supply_status,
     LINE_LEVELS: parse_line_level,
@@ -173,15 +173,38 @@ def _report_parse_issues(pending: list[tuple[str, list[ValueIssue], list[tuple[A
     return unreadable
 
 
-def _convert_land_area(out: dict[str, pd.Series], match_of: dict[str, ColumnMatch],
-                       problems: ProblemList, where: dict[str, str]) -> None:
-    """Enterprise land area given in m² → 亩."""
-    mu = out.pop("land_area_m2") / MU_M2
-    base = out.get("land_area_mu")
-    out["land_area_mu"] = mu if base is None else base.where(base.notna(), mu)
-    problems.add("info", "unit_converted",
-                 f"land area of column {match_of['land_area_m2'].column!r} converted from m² to 亩 (÷ {MU_M2:.4f})",
-                 **where, field="land_area_mu", value=match_of["land_area_m2"].column)
+def _convert_m2_areas(kind: str, out: dict[str, pd.Series], match_of: dict[str, ColumnMatch],
+                      problems: ProblemList, where: dict[str, str]) -> None:
+    """Areas in 亩 given in m² (M2_SIBLINGS: enterprises' land area, tenancy's leased area) → 亩; a column
+    already in 亩 keeps its values and the m² column fills its gaps."""
+    for mu_field, m2_field in M2_SIBLINGS.get(kind, {}).items():
+        if m2_field not in out:
+            continue
+        mu = out.pop(m2_field) / MU_M2
+        base = out.get(mu_field)
+        out[mu_field] = mu if base is None else base.where(base.notna(), mu)
+        what = {"land_area_mu": "land area", "leased_area_mu": "leased area"}.get(mu_field, mu_field)
+        problems.add("info", "unit_converted",
+                     f"{what} of column {match_of[m2_field].column!r} converted from m² to 亩 (÷ {MU_M2:.4f})",
+                     **where, field=mu_field, value=match_of[m2_field].column)
+
+
+def _check_required_any(spec: LayerSpec, specs: dict[str, FieldSpec], out: dict[str, pd.Series], columns: str,
+                        n_rows: int, problems: ProblemList, where: dict[str, str], at: _At) -> None:
+    """Every row needs at least one field of each `required_any` group: no column for any of them is a missing
+    field (blocking); a row with none of them filled is an error for that row (reported, not blocking)."""
+    for group in spec.required_any:
+        names = " or ".join(f"{n} ({specs[n].label_zh})" for n in group)
+        present_cols = [n for n in group if n in out]
+        if not present_cols:
+            problems.add("error", "missing_field", f"one of the fields {names} is required; none was found among the "
+                         f"columns {columns or '(none)'}", **where, field=group[0])
+            continue
+        filled = np.zeros(n_rows, dtype=bool)
+        for n in present_cols:
+            filled |= out[n].notna().to_numpy()
+        for i in np.flatnonzero(~filled):
+            problems.add("error", "missing_value", f"the row needs {names}; none is given", **at(i), field=group[0])
 
 
 def _check_usccs(out: dict[str, pd.Series], raw: dict[str, np.ndarray], match_of: dict[str, ColumnMatch],
@@ -224,12 +247,12 @@ def _check_required(required: list[str], specs: dict[str, FieldSpec], out: dict[
 
 
 def _assemble(frame: pd.DataFrame, rows: pd.Series, specs: dict[str, FieldSpec], out: dict[str, pd.Series],
-              geom_col: str | None) -> pd.DataFrame:
-    """_row, every field of the kind, geometry (indexed by position)."""
+              geom_col: str | None, skip: set[str]) -> pd.DataFrame:
+    """_row, every field of the kind but `skip` (m² siblings, already converted), geometry (indexed by position)."""
     index = frame.index
     columns: dict[str, pd.Series] = {ROW: rows.astype("int64") if rows.notna().all() else rows}
     for name, f in specs.items():
-        if name == "land_area_m2":
+        if name in skip:
             continue
         columns[name] = out[name] if name in out else _null_column(f, index)
     data = pd.DataFrame(columns, index=index)
@@ -305,13 +328,13 @@ def normalize_table(
     if kind == "parcels" and ("land_use" in out or "land_use_name" in out):
         std, note = _land_use(out, match_of, land_use_standard, problems, where, at)
 
-    if "land_area_m2" in out:
-        _convert_land_area(out, match_of, problems, where)
+    _convert_m2_areas(kind, out, match_of, problems, where)
     _check_usccs(out, raw, match_of, problems, at)
-    _check_required(spec.required, specs, out, raw, unreadable, ", ".join(str(frame.columns[j]) for j in positions),
-                    len(index), problems, where, at)
+    column_list = ", ".join(str(frame.columns[j]) for j in positions)
+    _check_required(spec.required, specs, out, raw, unreadable, column_list, len(index), problems, where, at)
+    _check_required_any(spec, specs, out, column_list, len(index), problems, where, at)
 
-    data = _assemble(frame, rows, specs, out, geom_col)
+    data = _assemble(frame, rows, specs, out, geom_col, skip=set(M2_SIBLINGS.get(kind, {}).values()))
     data.index = out_index
     field_of = {m.column: name for name, m in match_of.items()}
     mapping = {m.column: field_of.get(m.column, m.field) for m in matches if m.mapped and m.field is not None}

@@ -45,6 +45,15 @@ class LayerSpec:
     id_field: str | None
     fields: tuple[FieldSpec, ...] = field(default_factory=tuple)
     evaluation_unit: bool = False
+    # Groups of fields of which every row needs at least one (tenancy: the landlord's code or the parcel id).
+    # A row with none of a group is an error for that row (not blocking); a source with no column for any
+    # field of a group is missing a field (blocking), like a required field.
+    required_any: tuple[tuple[str, ...], ...] = ()
+
+    def __post_init__(self) -> None:
+        unknown = {n for group in self.required_any for n in group} - set(self.field_names)
+        if unknown:
+            raise AssertionError(f"layer kind {self.kind}: required_any names unknown field(s) {sorted(unknown)}")
 
     @property
     def field_names(self) -> list[str]:
@@ -139,22 +148,26 @@ LAYERS: dict[str, LayerSpec] = {
                 F("uscc", required=True, label_zh="统一社会信用代码"),
                 F("name", label_zh="企业名称"),
                 F("industry", label_zh="行业"),
+                F("industry_code", label_zh="行业代码 (GB/T 4754)"),
                 F("above_scale", "bool", label_zh="规上企业"),
                 F("year", "int", label_zh="年度"),
                 F("tax_10k_yuan", "float", label_zh="实缴税金", unit="万元"),
                 F("value_added_10k_yuan", "float", label_zh="工业增加值", unit="万元"),
                 F("output_10k_yuan", "float", label_zh="工业总产值", unit="万元"),
                 F("revenue_10k_yuan", "float", label_zh="主营业务收入", unit="万元"),
+                F("profit_10k_yuan", "float", label_zh="利润总额", unit="万元"),
                 F("energy_tce", "float", label_zh="综合能耗", unit="吨标煤"),
                 F("emissions", "float", label_zh="主要污染物排放量", unit="吨"),
                 F("electricity_kwh", "float", label_zh="用电量", unit="kWh"),
                 F("rd_10k_yuan", "float", label_zh="R&D经费支出", unit="万元"),
+                F("tech_investment_10k_yuan", "float", label_zh="技术改造投资", unit="万元"),
                 F("employees", "float", label_zh="年平均职工人数", unit="人"),
                 F("land_area_mu", "float", label_zh="用地面积", unit="亩"),
                 F("leased_in_mu", "float", label_zh="租入面积", unit="亩"),
                 F("leased_out_mu", "float", label_zh="出租面积", unit="亩"),
                 F("production_start_date", "date", label_zh="投产日期"),
                 F("listed", "bool", label_zh="上市企业"),
+                F("utility", "bool", label_zh="公用事业企业"),  # 水电气等公用企业
             ),
         ),
         # Firm ↔ parcel link table (credit code ↔ parcel id): overrides the owner code/name matching of
@@ -162,6 +175,35 @@ LAYERS: dict[str, LayerSpec] = {
         LayerSpec(
             "land_links", "企业宗地关联表", "point_or_none", None,
             (F("uscc", required=True, label_zh="统一社会信用代码"), F("parcel_id", required=True, label_zh="宗地编号")),
+        ),
+        # Events of a firm in a year (安全生产事故, 环境事故, 高新技术企业, 专精特新, 能耗未达标 …): free text the
+        # evaluation method matches (docs/method-format.md, [[adjustments]]). `points` is taken as written,
+        # sign included: a 扣分 column usually holds positive numbers, and the method decides what they mean.
+        LayerSpec(
+            "enterprise_events", "企业事件", "point_or_none", None,
+            (
+                F("uscc", required=True, label_zh="统一社会信用代码"),
+                F("year", "int", required=True, label_zh="年度"),
+                F("event", required=True, label_zh="事件类型"),
+                F("points", "float", label_zh="加减分", unit="分"),
+                F("note", label_zh="说明"),
+                F("date", "date", label_zh="发生日期"),
+            ),
+        ),
+        # Who leases land or floor space from whom: one row per lease. The landlord is named by its credit code
+        # or by the parcel leased (a row with neither is reported); areas are the leased land (亩) and floor (m²).
+        LayerSpec(
+            "tenancy", "租赁关系", "point_or_none", None,
+            (
+                F("tenant_uscc", required=True, label_zh="承租企业统一社会信用代码"),
+                F("landlord_uscc", label_zh="出租方统一社会信用代码"),
+                F("parcel_id", label_zh="宗地编号"),
+                F("leased_area_mu", "float", label_zh="租赁面积", unit="亩"),
+                F("floor_area_m2", "float", label_zh="租赁建筑面积", unit="m²"),
+                F("start_date", "date", label_zh="租赁起始日期"),
+                F("end_date", "date", label_zh="租赁截止日期"),
+            ),
+            required_any=(("landlord_uscc", "parcel_id"),),
         ),
         LayerSpec(
             "constraints", "三区三线", "polygon", None,

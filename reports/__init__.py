@@ -19,6 +19,7 @@ import shapely
 from analysis.explain import FORMULAS
 from analysis.indicators import INDICATORS
 from analysis.land_links import owner_key
+from analysis.members import ABOVE_SCALE, OUTPUT_FIGURES
 from i18n import TEXT, t
 from i18n.numbers import MISSING, column_kind, format_value, is_missing
 from layers.config import Config
@@ -61,6 +62,35 @@ def column_label(name: str, lang: str = "zh") -> str:
 def short_label(name: str, lang: str = "zh") -> str:
     """Label without its unit in brackets, for tight table cells."""
     return column_label(name, lang).split("（")[0].split(" (")[0]
+
+
+def above_scale_twin(name: str) -> str | None:
+    """The 规上-only column beside an all-firm output figure (tax_per_mu → above_scale_tax_per_mu); None for others."""
+    return f"{ABOVE_SCALE}{name}" if name in OUTPUT_FIGURES else None
+
+
+def with_above_scale(names, available=None) -> tuple[str, ...]:
+    """`names` with each all-firm output figure (tax_per_mu …) followed by its 规上-only twin; a twin missing from
+    `available` (a unit table's columns, the district's keys) is left out."""
+    out: list[str] = []
+    for name in names:
+        out.append(name)
+        twin = above_scale_twin(name)
+        if twin and (available is None or twin in available) and twin not in names:
+            out.append(twin)
+    return tuple(dict.fromkeys(out))
+
+
+def base_label(name: str, lang: str = "zh", *, short: bool = False) -> str:
+    """The label of a column that names its firm base where the 规上 twin is shown beside it: an all-firm output
+    figure reads 亩均税收·全部企业（万元/亩） / "Tax per mu, all firms (10k yuan)", its twin 亩均税收·规上（万元/亩）;
+    any other column has its usual label. `short` drops the unit in brackets."""
+    label = column_label(name, lang)
+    if name in OUTPUT_FIGURES:
+        mark = "（" if lang == "zh" else " ("
+        head, sep, unit = label.partition(mark)
+        label = (f"{head}·{t('base_all_firms', lang)}" if lang == "zh" else f"{head}, {t('base_all_firms', lang)}") + sep + unit
+    return label.split("（")[0].split(" (")[0] if short else label
 
 
 def display_value(name: str, value: Any, lang: str = "zh") -> str:

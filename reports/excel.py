@@ -20,7 +20,17 @@ from analysis.explain import FORMULAS
 from analysis.indicators import INDICATORS
 from analysis.score import Evaluation
 from i18n import layer_label, t
-from reports import GRADE_COLOURS, column_kind, column_label, display_value, is_missing, select_units, with_display_grades
+from reports import (
+    GRADE_COLOURS,
+    base_label,
+    column_kind,
+    column_label,
+    display_value,
+    is_missing,
+    select_units,
+    with_above_scale,
+    with_display_grades,
+)
 
 NUMBER_FORMATS = {"ratio": "0.0%", "mu": "#,##0.00", "per_mu": "#,##0.00", "money": "#,##0.00", "far": "0.00",
                   "int": "0", "score": "0.0"}
@@ -80,14 +90,16 @@ class _Book:
                 self.cell(ws, i, j, v, kind)
 
     def table(self, name: str, frame: pd.DataFrame, kinds: dict[str, str], *, freeze_cols: int = 1,
-              grade_column: str | None = None, widths: dict[str, int] | None = None) -> None:
-        """A sheet with a frozen header row, filters, formatted columns and optional grade colours."""
+              grade_column: str | None = None, widths: dict[str, int] | None = None,
+              label=column_label) -> None:
+        """A sheet with a frozen header row, filters, formatted columns and optional grade colours; `label(column,
+        lang)` gives the header."""
         ws = self.wb.add_worksheet(_sheet_name(name))
         cols = list(frame.columns)
         ws.set_row(0, 32)
         for j, col in enumerate(cols):
-            ws.write_string(0, j, column_label(col, self.lang) if col != "units" else t("exp_units_in", self.lang), self.head)
-            width = (widths or {}).get(col) or _width(column_label(col, self.lang), frame[col], kinds.get(col, "text"))
+            ws.write_string(0, j, label(col, self.lang) if col != "units" else t("exp_units_in", self.lang), self.head)
+            width = (widths or {}).get(col) or _width(label(col, self.lang), frame[col], kinds.get(col, "text"))
             ws.set_column(j, j, width)
         for j, col in enumerate(cols):
             self.column(ws, j, frame[col], kinds.get(col, "text"))
@@ -112,13 +124,14 @@ def export_xlsx(ev: Evaluation, path: Path, *, lang: str = "zh", unit_ids: list[
         kinds[c] = "text"
     book = _Book(path, lang)
     kinds["score_coverage"] = "ratio"
+    # unit sheets: the per-mu output figures read 全部企业, their 规上-only twins beside them 规上
     book.table(t("exp_sheet_summary", lang), units, kinds, freeze_cols=3, grade_column="grade",
-               widths={"reason_not_scored": 30})
+               widths={"reason_not_scored": 30}, label=base_label)
     raw_kind = ev.units.reset_index(drop=True).iloc[positions]["unit_kind"].to_numpy()
     for kind in pd.unique(raw_kind):
         part = units[raw_kind == kind]
         part = part.assign(_r=pd.to_numeric(part["rank"], errors="coerce")).sort_values(["_r", "unit_id"]).drop(columns="_r")
-        book.table(layer_label(kind, lang), part, kinds, freeze_cols=3, grade_column="grade")
+        book.table(layer_label(kind, lang), part, kinds, freeze_cols=3, grade_column="grade", label=base_label)
     firms = _firm_frame(ev, lang)
     firm_kinds = {c: ("text" if c in ("group", "units") else column_kind(c)) for c in firms.columns}
     book.table(t("exp_sheet_enterprises", lang), firms, firm_kinds,
@@ -137,6 +150,8 @@ def _unit_frame(units: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Unit table in export order, kind and line level translated, nullable types made plain."""
     units = with_display_grades(units, lang)  # 未评价 and the reason where there is no score
     rest = [c for c in units.columns if c not in LEAD_COLUMNS]
+    rest = list(with_above_scale([c for c in rest if not c.startswith("above_scale_")], rest)) + \
+        [c for c in rest if c.startswith("above_scale_") and c.removeprefix("above_scale_") not in rest]  # twins beside
     frame = units[[c for c in LEAD_COLUMNS if c in units.columns] + rest].copy()
     frame["unit_kind"] = frame["unit_kind"].map(lambda k: layer_label(k, lang))
     if "level" in frame:

@@ -30,20 +30,23 @@ from reports import (
     KEY_INDICATORS,
     MISSING,
     NO_GRADE_COLOUR,
+    base_label,
     display_value,
     firm_points,
     grade_text,
     is_demo,
     is_missing,
     select_units,
-    short_label,
     unit_reason,
+    with_above_scale,
 )
 
 SCORE_STOPS = ((0.0, (215, 48, 39)), (50.0, (254, 224, 139)), (100.0, (26, 152, 80)))  # red → yellow → green
-TABLE_COLUMNS = ("unit_kind", "rank", "unit_id", "name", "score", "grade", *KEY_INDICATORS, "member_count",
+# the per-mu output figures over all firms (全部企业) each with its 规上-only twin beside it
+TABLE_COLUMNS = ("unit_kind", "rank", "unit_id", "name", "score", "grade", *with_above_scale(KEY_INDICATORS), "member_count",
                  "reason_not_scored")
-POPUP_COLUMNS = ("unit_id", "unit_kind", "score", "grade", "reason_not_scored", "rank", *KEY_INDICATORS, "member_count")
+POPUP_COLUMNS = ("unit_id", "unit_kind", "score", "grade", "reason_not_scored", "rank", *with_above_scale(KEY_INDICATORS),
+                 "member_count")
 MAP_HEIGHT_VH = 68.0
 _TABLE_FONT = "font:13px/1.5 'Noto Sans CJK SC','Microsoft YaHei','PingFang SC',sans-serif"
 _TABLE_CSS = ("#landpark-table table{border-collapse:collapse;width:100%}"
@@ -129,7 +132,7 @@ def _score_layer(units: pd.DataFrame, geoms: gpd.GeoDataFrame, positions, lang: 
     frame = gpd.GeoDataFrame({"park_id": positions.astype(str), "name": geoms["name"].to_numpy()[positions]},
                              geometry=geoms.geometry.to_numpy()[positions], crs=geoms.crs)
     shown = json.loads(to_display(frame, "parks").geojson)
-    labels = {c: short_label(c, lang) for c in ("name", *POPUP_COLUMNS)}
+    labels = {c: base_label(c, lang, short=True) for c in ("name", *POPUP_COLUMNS)}
     for feature in shown["features"]:
         pos = int(feature["properties"]["park_id"])
         row = units.iloc[pos]
@@ -183,7 +186,7 @@ def _table_html(ev: Evaluation, units: pd.DataFrame, lang: str, demo: bool, *, o
     project = ev.config.project
     title = t("exp_title", lang).format(region=project.region, year=project.year)
     order = units.assign(_r=pd.to_numeric(units["rank"], errors="coerce").fillna(1e9)).sort_values(["unit_kind", "_r", "unit_id"])
-    head = "".join(f"<th>{html.escape(short_label(c, lang))}</th>" for c in TABLE_COLUMNS)
+    head = "".join(f"<th>{html.escape(base_label(c, lang, short=True))}</th>" for c in TABLE_COLUMNS)
     rows = []
     for rec in order.to_dict("records"):
         cells = []

@@ -23,7 +23,7 @@ from reports import (
     KEY_INDICATORS,
     NO_GRADE_COLOUR,
     CjkFont,
-    column_label,
+    base_label,
     composite_directions,
     display_value,
     find_cjk_font,
@@ -36,6 +36,7 @@ from reports import (
     short_label,
     unit_issues,
     unit_reason,
+    with_above_scale,
 )
 from reports.staticmap import prepare_layers, register_font, unit_map_png
 
@@ -50,8 +51,10 @@ LEFT_W, GAP = 92.0, 4.0  # unit page: indicator column, gap, then the map
 MAP_W = BODY_W - LEFT_W - GAP
 MAP_H = MAP_W * 1.18
 
-# District figures on the cover, in order (key of ev.district, number kind taken from the column kind).
-COVER_FIGURES = ("tax_per_mu", "value_added_per_mu", "supply_ratio", "built_ratio", "idle_ratio", "industrial_share",
+# District figures on the cover, in order (key of ev.district, number kind taken from the column kind); the per-mu
+# output figures over all firms (全部企业), each followed by its 规上-only twin.
+COVER_FIGURES = ("tax_per_mu", "above_scale_tax_per_mu", "value_added_per_mu", "above_scale_value_added_per_mu",
+                 "supply_ratio", "built_ratio", "idle_ratio", "industrial_share",
                  "far_industrial", "parcels_mu", "industrial_land_mu", "approved_mu", "supplied_mu", "unsupplied_mu",
                  "low_far_mu", "idle_by_date_count", "rolling_supply_ratio", "supply_floor")
 # Unit facts printed under the key indicators.
@@ -129,7 +132,7 @@ def export_pdf(ev: Evaluation, inputs: EvaluationInputs, path: Path, *, lang: st
     units = ev.units.reset_index(drop=True)
     geoms = inputs.units.reset_index(drop=True)
     directions = composite_directions(ev.spec)
-    comparison = indicator_comparison(units, KEY_INDICATORS, directions)
+    comparison = indicator_comparison(units, with_above_scale(KEY_INDICATORS), directions)
     issues = unit_issues(ev.warnings, geoms, inputs.parcels, ev.members)
     # project-wide errors (e.g. no firm linked to any parcel) concern every unit: first on every page
     project_errors = [w for w in ev.warnings if w.get("severity") == "error" and not w.get("feature")]
@@ -201,7 +204,7 @@ def _section(pdf: ScorecardPDF, text: str) -> None:
 def _label(name: str, lang: str) -> str:
     if name in _EXTRA_LABELS:
         return _EXTRA_LABELS[name][0 if lang == "zh" else 1]
-    return column_label(name, lang)
+    return base_label(name, lang)  # 全部企业 / 规上 on the per-mu output figures
 
 
 def _district_table(pdf: ScorecardPDF, district: dict) -> None:
@@ -233,7 +236,7 @@ def _method_block(pdf: ScorecardPDF, ev: Evaluation) -> None:
                    width=BODY_W, headings_style=FontFace(emphasis="", fill_color=HEAD_FILL), wrapmode=pdf.wrap) as table:
         table.row(heads)
         for name, w, d, norm in zip(spec.indicators, spec.weights, spec.directions, spec.normalisations):
-            table.row((short_label(name, lang), f"{w:g}", t(f"exp_{d}", lang),
+            table.row((base_label(name, lang, short=True), f"{w:g}", t(f"exp_{d}", lang),
                        t(f"exp_norm_{norm}", lang).format(cap=f"{spec.cap:g}"), display_value(name, ev.district.get(name), lang)))
     pdf.ln(1.5)
     a, b, c = spec.grade_thresholds
@@ -247,13 +250,15 @@ def _method_block(pdf: ScorecardPDF, ev: Evaluation) -> None:
 def _ranking_table(pdf: ScorecardPDF, units: pd.DataFrame) -> None:
     lang = pdf.ui_lang
     order = units.assign(_r=pd.to_numeric(units["rank"], errors="coerce").fillna(1e9)).sort_values(["unit_kind", "_r", "unit_id"])
-    cols = ("unit_kind", "rank", "unit_id", "name", "score", "grade", "tax_per_mu", "supply_ratio", "built_ratio")
-    widths = (28, 17, 22, 41, 16, 11, 17, 16, 18)
+    cols = ("unit_kind", "rank", "unit_id", "name", "score", "grade", "tax_per_mu", "above_scale_tax_per_mu",
+            "supply_ratio", "built_ratio")
+    widths = (24, 15, 20, 35, 14, 11, 17, 17, 16, 17)
     pdf.set_font(FONT, "", 8)
-    with pdf.table(col_widths=widths, text_align=("LEFT", "RIGHT", "LEFT", "LEFT", "RIGHT", "CENTER", "RIGHT", "RIGHT", "RIGHT"),
+    with pdf.table(col_widths=widths, text_align=("LEFT", "RIGHT", "LEFT", "LEFT", "RIGHT", "CENTER", "RIGHT", "RIGHT", "RIGHT",
+                                                  "RIGHT"),
                    line_height=4.8, width=BODY_W, headings_style=FontFace(emphasis="", fill_color=HEAD_FILL),
                    wrapmode=pdf.wrap) as table:
-        table.row([short_label(c, lang) for c in cols])
+        table.row([base_label(c, lang, short=True) for c in cols])
         for rec in order.to_dict("records"):
             row = table.row()
             for c in cols:
@@ -330,14 +335,15 @@ def _indicator_table(pdf: ScorecardPDF, ev: Evaluation, row: pd.Series, comparis
     heads = (t("exp_indicator", lang), t("exp_this_unit", lang), t("exp_kind_median", lang), t("exp_district_value", lang),
              t("exp_rank_in_kind", lang))
     pdf.set_font(FONT, "", 8)
-    with pdf.table(col_widths=(27, 16, 17, 16, 16), text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"), line_height=5,
+    # the per-mu output figures over all firms (全部企业), each followed by its 规上-only twin
+    with pdf.table(col_widths=(31, 15, 17, 15, 14), text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"), line_height=5,
                    width=width, align="LEFT", headings_style=FontFace(emphasis="", fill_color=HEAD_FILL),
                    wrapmode=pdf.wrap) as table:
         table.row(heads)
-        for name in KEY_INDICATORS:
+        for name in with_above_scale(KEY_INDICATORS):
             c = comparison[name]
             rank = f"{int(c['rank'])}/{int(c['n'])}" if not is_missing(c["rank"]) else "—"
-            table.row((short_label(name, lang), display_value(name, row.get(name), lang),
+            table.row((base_label(name, lang, short=True), display_value(name, row.get(name), lang),
                        display_value(name, c["median"], lang), display_value(name, ev.district.get(name), lang), rank))
         table.row((short_label("score", lang), format_value(row.get("score"), "score"), "", "",
                    f"{format_value(row.get('rank'), 'int')}/{_scored_in_kind(ev, row)}"))

@@ -22,7 +22,7 @@ import streamlit as st
 from i18n import layer_label
 from layers.project import Project
 from layers.settings import AppMap
-from ui.state import cached, current_project, evaluation, is_cached, lang, leaflet_urls, page_header, tr, warm_up
+from ui.state import cached, current_project, evaluation, evaluation_key, is_cached, lang, leaflet_urls, page_header, tr, warm_up
 
 SELECTED = "map_unit"          # "kind|id" of the unit whose scorecard is shown
 SEARCH = "map_search"          # the search box (kept equal to the selection)
@@ -51,7 +51,7 @@ def map_layers(project: Project, *, gcj02: bool = False):
 
 def _evaluation_if_ready(project: Project, deadline: float):
     """The evaluation when it is cached or becomes so before `deadline` (time.monotonic; warm-up thread), else None."""
-    while not is_cached("evaluation", project):
+    while not is_cached(evaluation_key(), project):
         if time.monotonic() >= deadline:
             return None
         time.sleep(0.05)
@@ -292,6 +292,7 @@ def _scorecard(ev, key: str) -> None:
              tr("exp_kind_median"): display_value(r.name, r.kind_median, lang()),
              tr("exp_rank_in_kind"): f"{r.rank}/{r.ranked}" if r.rank is not None else "—"} for r in card.indicators]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height=35 * (len(rows) + 1) + 3)
+    st.caption(tr("base_note"))  # per-mu figures: all firms unless marked 规上 (the twins of analysis/members.py)
     total = sum(card.class_counts.values())
     st.markdown(f"**{tr('map_card_classes', n=total)}**")
     st.markdown(" ".join(_class_badge(k, v) for k, v in card.class_counts.items()), unsafe_allow_html=True)

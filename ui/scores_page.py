@@ -77,10 +77,12 @@ def _weight_inputs(spec) -> tuple[list[float], bool]:
 
 def _ranking(units: pd.DataFrame, spec, settings: AppScores) -> None:
     """The ranking table of all units, filtered by kind and sorted by any indicator."""
+    from reports import base_label, column_label, with_above_scale
+
     kinds = list(dict.fromkeys(units["unit_kind"]))
-    numeric = ["score", "rank", "rank_best", "rank_worst", *spec.indicators, *EXTRA_COLUMNS]
+    # the per-mu output figures over all firms (全部企业), each with its 规上-only twin beside it
+    numeric = ["score", "rank", "rank_best", "rank_worst", *with_above_scale([*spec.indicators, *EXTRA_COLUMNS], units.columns)]
     numeric = [c for c in dict.fromkeys(numeric) if c in units.columns]
-    from reports import column_label
 
     c1, c2, c3 = st.columns([2, 3, 2])
     kind = c1.selectbox(tr("unit_kind"), ["all", *kinds], key="scores_kind",
@@ -110,7 +112,8 @@ def _ranking(units: pd.DataFrame, spec, settings: AppScores) -> None:
         table["reason_not_scored"] = table["reason_not_scored"].fillna("")
     table["unit_kind"] = table["unit_kind"].map(lambda k: layer_label(k, lang()))
     st.dataframe(table, hide_index=True, width="stretch", height=settings.ranking_height,
-                 column_config=column_config(columns, lang()), key="scores_table")
+                 column_config=column_config(columns, lang(), labels={c: base_label(c, lang()) for c in columns}),
+                 key="scores_table")
     st.caption(tr("scores_ranking_note", n=len(table), step=format_ratio(spec.step, 0)))
 
 
@@ -128,18 +131,19 @@ def _comparison(units: pd.DataFrame, norm: pd.DataFrame, spec, ids: list[str]) -
     """Selected units side by side (indicators as rows) and their normalised indicators as bars."""
     import altair as alt
 
-    from reports import column_label, display_value, grade_text, short_label
+    from reports import base_label, display_value, grade_text, short_label, with_above_scale
 
     label = _unit_label(units)
     pos = [int(units.index[units["unit_id"].astype(str) == uid][0]) for uid in ids]
-    rows = ["unit_kind", "score", "grade", "rank", "rank_best", "rank_worst", *spec.indicators, *EXTRA_COLUMNS]
+    rows = ["unit_kind", "score", "grade", "rank", "rank_best", "rank_worst",
+            *with_above_scale([*spec.indicators, *EXTRA_COLUMNS], units.columns)]
     rows = [r for r in dict.fromkeys(rows) if r in units.columns]
     table = {}
     for uid, p in zip(ids, pos):
         row = units.loc[p]
         table[label(uid)] = [layer_label(row["unit_kind"], lang()) if r == "unit_kind" else
                              grade_text(row, lang()) if r == "grade" else display_value(r, row[r], lang()) for r in rows]
-    frame = pd.DataFrame(table, index=[column_label(r, lang()) for r in rows])
+    frame = pd.DataFrame(table, index=[base_label(r, lang()) for r in rows])  # 全部企业 / 规上 on the per-mu output
     frame.index.name = tr("scores_indicator")
     st.dataframe(frame, width="stretch", height=38 + 35 * len(rows))
     bars = pd.DataFrame([{"indicator": short_label(name, lang()), "unit": label(uid), "value": norm.loc[p, name]}

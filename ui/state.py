@@ -109,20 +109,40 @@ def is_cached(name: str, project: Project) -> bool:
     return key in _CACHE or key in _FAILED
 
 
-def _evaluate(project: Project):
+METHOD_KEY = "enterprise_method"  # the 亩均 method chosen in the sidebar ("" = the project's landpark.toml)
+
+
+def _evaluate(project: Project, method: str | None = None):
     from analysis.inputs import load_inputs
     from analysis.score import evaluate
 
     inputs = load_inputs(project)
-    return inputs, evaluate(inputs)
+    return inputs, evaluate(inputs, method=method or None)
+
+
+def chosen_method() -> str:
+    """The 亩均 method chosen in the sidebar: a preset name, or "" for the project's own landpark.toml setting."""
+    return str(st.session_state.get(METHOD_KEY) or "")
+
+
+def evaluation_key() -> str:
+    """The cache name of the evaluation with the chosen method."""
+    method = chosen_method()
+    return f"evaluation:{method}" if method else "evaluation"
 
 
 def evaluation(project: Project):
-    """(EvaluationInputs, Evaluation) of the project, computed once per content hash."""
-    if is_cached("evaluation", project):
-        return cached("evaluation", project, _evaluate)
+    """(EvaluationInputs, Evaluation) of the project with the chosen method, computed once per content hash."""
+    method = chosen_method()
+    name = evaluation_key()
+
+    def compute(p: Project):
+        return _evaluate(p, method) if method else _evaluate(p)
+
+    if is_cached(name, project):
+        return cached(name, project, compute)
     with st.spinner(tr("evaluating")):
-        return cached("evaluation", project, _evaluate)
+        return cached(name, project, compute)
 
 
 def evaluation_or_stop(project: Project):

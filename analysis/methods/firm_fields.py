@@ -96,9 +96,10 @@ def _years_since_supply(frame: pd.DataFrame, parcels: pd.DataFrame | None, evalu
     if parcels is None or not len(parcels) or evaluation_date is None or "supply_date" not in parcels.columns:
         return pd.Series(np.nan, index=frame.index, dtype="float64")
     building = parcels[parcels.get("supply_status", pd.Series(index=parcels.index, dtype=object)).isin(["supplied"])]
-    latest = pd.to_datetime(building["supply_date"], errors="coerce").groupby(_codes(building["firm_uscc"])).max()
-    start = _codes(frame["uscc"]).map(latest)
-    return _years_between(start, evaluation_date)
+    dates = pd.to_datetime(building["supply_date"], errors="coerce")
+    years = ((pd.Timestamp(evaluation_date) - dates).dt.days / _DAYS_PER_YEAR).astype("float64")
+    youngest = years.groupby(_codes(building["firm_uscc"])).min()  # the latest supply is the fewest years ago
+    return _codes(frame["uscc"]).map(youngest).astype("float64")
 
 
 def assign_sectors(frame: pd.DataFrame, sectors: Sequence[Sector], default: str | None) -> pd.Series:

@@ -7,7 +7,7 @@ import pandas as pd
 import shapely
 
 from layers.demo.blocks import Blocks
-from layers.demo.catalogue import GENERAL_INDUSTRIES, MICRO_INDUSTRY, PARKS, micro_theme
+from layers.demo.catalogue import GENERAL_INDUSTRIES, INDUSTRY_CODES, MICRO_INDUSTRY, PARKS, micro_theme
 from layers.demo.credit_codes import random_usccs
 from layers.demo.figures import firm_figures
 from layers.demo.parcels import Parcels
@@ -116,4 +116,23 @@ def build_enterprises(seed: int, plan: Plan, blocks: Blocks, parcels: Parcels, s
         **figures, "land_area_mu": land, "leased_in_mu": leased_in, "leased_out_mu": leased_out,
         "production_start_date": start, "geometry": geoms,
     })
-    return table, owner
+    return _with_extras(seed, table), owner
+
+
+def _with_extras(seed: int, table: pd.DataFrame) -> pd.DataFrame:
+    """Industry code, profit, 技改 investment and the utility flag, drawn from a stage of their own so the
+    figures above (and the 黄岩 reproduction on them) do not move. Profit and 技改 are 规上 statistics:
+    null for 规下 firms."""
+    rng = stage_rng(seed, "enterprise_extras")
+    n = len(table)
+    above = table["revenue_10k_yuan"].to_numpy() >= 2000.0
+    revenue = table["revenue_10k_yuan"].to_numpy(dtype=float)
+    margin = np.clip(0.06 + 0.04 * rng.standard_normal(n), -0.05, 0.25)
+    invests = rng.random(n) < 0.35
+    out = table.copy()
+    out["industry_code"] = out["industry"].map(INDUSTRY_CODES)
+    out["profit_10k_yuan"] = np.where(above, np.round(revenue * margin, 1), np.nan)
+    out["tech_investment_10k_yuan"] = np.where(above, np.where(invests, np.round(revenue * rng.uniform(0.01, 0.06, n), 1),
+                                                               0.0), np.nan)
+    out["utility"] = False
+    return out.reindex(columns=[c for c in out.columns if c != "geometry"] + ["geometry"])

@@ -6,6 +6,11 @@ TEXT: dict[str, dict[str, str]] = {
     "page_supply": {"zh": "供地分析", "en": "Land supply"},
     "page_siting": {"zh": "选址分析", "en": "Siting"},
     "page_data": {"zh": "数据管理", "en": "Data"},
+    "method_choice": {"zh": "亩均评价办法", "en": "亩均 evaluation method"},
+    "method_project": {"zh": "本项目设定（landpark.toml）", "en": "this project's setting (landpark.toml)"},
+    "method_choice_help": {"zh": "各页面的企业评价按此办法计算；预设列表见 landpark methods，每个预设注明来源文件和未定规则。",
+                           "en": "Every page scores firms with this method; the presets (landpark methods) cite their "
+                                 "notices and list the rules they leave open."},
     "evaluating": {"zh": "正在计算评价（首次打开需数秒，结果按项目内容缓存）…",
                    "en": "Evaluating (a few seconds the first time; cached on the project's content)…"},
     "evaluation_failed": {"zh": "评价计算失败（请到“数据管理”检查数据）", "en": "The evaluation failed (check the data page)"},
