@@ -264,6 +264,7 @@ def test_the_readme_example_is_a_valid_method(tmp_path):
     assert [a.kind for a in method.adjustments] == ["points", "veto"] and method.plus_cap == 5
     bad = tmp_path / "bad.toml"
     bad.write_text(block.replace("weights = [50, 30, 20]", "weights = [50, 30, 10]"), encoding="utf-8")
-    expected = r"lists\[1\] \(规上\)\.weights = \[50.0, 30.0, 10.0\]: expected weights summing to weights_sum = 100 \(they sum to 90\)"
+    expected = (r"lists\[1\] \(规上\)\.weights = \[50.0, 30.0, 10.0\]: "
+                r"expected weights summing to weights_sum = 100 \(they sum to 90\)")
     with pytest.raises(InputError, match=expected):
         load_method(bad)
