@@ -109,6 +109,7 @@ TEXT: dict[str, dict[str, str]] = {
     "exp_year": {"zh": "评价年度", "en": "Evaluation year"},
     "exp_as_of": {"zh": "评价基准日", "en": "As of"},
     "exp_enterprise_method": {"zh": "企业亩均评价", "en": "Enterprise per-mu evaluation"},
+    "exp_open_point": {"zh": "评价办法未定规则", "en": "Rule the method's source leaves open"},
     "exp_indicator": {"zh": "指标", "en": "Indicator"},
     "exp_this_unit": {"zh": "本单元", "en": "This unit"},
     "exp_kind_median": {"zh": "同类中位数", "en": "Median of kind"},

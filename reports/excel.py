@@ -234,24 +234,38 @@ def _method_rows(ev: Evaluation, lang: str) -> list[tuple]:
         rows.append((section, f"grade {grade} ≥", None, value, "landpark.toml [composite] grade_thresholds"))
     rows.append((section, "sensitivity_step", None, spec.step, "landpark.toml [composite] sensitivity_step"))
     section = t("exp_enterprise_method", lang)
-    ent = cfg.enterprise
-    source = ent.source
-    for key, value in (("benchmark_mode", ent.benchmark_mode), ("k", ent.k), ("cap_multiple", ent.cap_multiple)):
-        rows.append((section, key, None, _scalar(value), "landpark.toml [enterprise]"))
-    for group, benchmarks in (ev.enterprises.benchmarks or {}).items():
-        gcfg = ent.group(f"{group}_scale")
-        weights = dict(zip(gcfg.indicators, gcfg.weights)) if gcfg is not None else {}
-        glabel = t(f"exp_group_{group}", lang)
-        for ind, bench in benchmarks.items():
-            d = INDICATORS.get(ind)
-            formula = d.formula if d else ind
-            if ind in weights:
-                rows.append((section, f"{glabel} · {column_label(ind, lang)} · {t('exp_weight', lang)}", formula,
-                             _scalar(weights[ind]), f"landpark.toml [enterprise.{group}_scale] weights; {source}"))
-            rows.append((section, f"{glabel} · {column_label(ind, lang)} · {t('exp_benchmark', lang)}", None, _scalar(bench),
-                         f"landpark.toml [enterprise.{group}_scale] benchmarks ({ent.benchmark_mode}); {source}"))
-    for key, value in _fields(ent.classes):
-        rows.append((section, f"classes.{key}", None, _scalar(value), "landpark.toml [enterprise.classes]"))
+    rows += _enterprise_method_rows(ev, section, lang)
+    return rows
+
+
+def _enterprise_method_rows(ev: Evaluation, section: str, lang: str) -> list[tuple]:
+    """The 亩均 method the firms were scored with: title, source, open rules, then per list each indicator's
+    expression, weight and applied 基准值, and the class rule."""
+    from analysis.methods import method_from_settings
+
+    method = ev.method or method_from_settings(ev.config.enterprise)
+    origin = method.path or method.name
+    rows: list[tuple] = [(section, "method", f"{method.title} [{method.name}]", None, origin),
+                         (section, "source", method.source, None, method.url or origin)]
+    rows += [(section, t("exp_open_point", lang), point, None, origin) for point in method.open_points]
+    for lst in method.lists:
+        applied = (ev.enterprises.benchmarks or {}).get(lst.name, {})
+        rows.append((section, f"{lst.label} · when", lst.when.text, None, f"{origin} lists.{lst.name}"))
+        for name, weight in zip(lst.indicators, lst.weights):
+            ind = method.indicators[name]
+            label = f"{lst.label} · {ind.label}"
+            rows.append((section, f"{label} · {t('exp_weight', lang)}", f"{ind.expression.text} ({ind.unit})", _scalar(weight),
+                         f"{origin} lists.{lst.name} weights ({lst.scoring})"))
+            rows.append((section, f"{label} · {t('exp_benchmark', lang)}", None, _scalar(applied.get(name)),
+                         f"{origin} lists.{lst.name} ({lst.benchmark})"))
+        rows.append((section, f"{lst.label} · classes", f"{lst.classes.method} within {lst.classes.within}",
+                     ", ".join(f"{c:g}" for c in lst.classes.cuts), f"{origin} lists.{lst.name}.classes"))
+    for ex in method.exclusions:
+        rows.append((section, "exclusion", f"{ex.when.text}: {ex.reason}", ex.label, origin))
+    for adj in method.adjustments:
+        what = adj.points if adj.points is not None else (adj.max_class or adj.min_class)
+        rows.append((section, adj.kind, adj.label or adj.event or (adj.when.text if adj.when else ""), _scalar(what),
+                     f"{origin} {adj.source}"))
     return rows
 
 

@@ -221,6 +221,19 @@ def _district_table(pdf: ScorecardPDF, district: dict) -> None:
                 row.cell(display_value(name, value, lang) if name else "")
 
 
+def _enterprise_source(ev: Evaluation) -> str:
+    """The 亩均 method the firms were scored with: its title and source notice (the inline section's source)."""
+    method = getattr(ev, "method", None)
+    if method is None:
+        return ev.config.enterprise.source
+    return f"{method.title} [{method.name}] — {method.source}"
+
+
+def _open_points(ev: Evaluation) -> tuple[str, ...]:
+    method = getattr(ev, "method", None)
+    return tuple(method.open_points) if method is not None else ()
+
+
 def _method_text(source: str, lang: str) -> str:
     """"Enterprise method: source", with the colon of the language."""
     return f"{t('exp_enterprise_method', lang)}：{source}" if lang == "zh" else f"{t('exp_enterprise_method', lang)}: {source}"
@@ -242,9 +255,12 @@ def _method_block(pdf: ScorecardPDF, ev: Evaluation) -> None:
     a, b, c = spec.grade_thresholds
     pdf.text_line(t("exp_score_formula", lang), 8.5, h=4.6)
     pdf.text_line(t("exp_grade_rule", lang).format(a=f"{a:g}", b=f"{b:g}", c=f"{c:g}"), 8.5, h=4.6)
-    source = ev.config.enterprise.source
+    source = _enterprise_source(ev)
     if source:
         pdf.text_line(_method_text(source, lang), 8.5, h=4.6, color=GREY)
+    for point in _open_points(ev):  # a rule the notice leaves open is said, never filled silently
+        pdf.text_line(f"{t('exp_open_point', lang)}：{point}" if lang == "zh" else f"{t('exp_open_point', lang)}: {point}",
+                      7.5, h=4.0, color=GREY)
 
 
 def _ranking_table(pdf: ScorecardPDF, units: pd.DataFrame) -> None:
@@ -431,7 +447,7 @@ def _method_footer(pdf: ScorecardPDF, ev: Evaluation) -> None:
                      t("exp_score_formula", lang),
                      f"{t('exp_weight', lang)}：{weights}" if lang == "zh" else f"{t('exp_weight', lang)}: {weights}",
                      t("exp_grade_rule", lang).format(a=f"{a:g}", b=f"{b:g}", c=f"{c:g}")])
-    source = ev.config.enterprise.source
+    source = _enterprise_source(ev)
     if source:
         text += sep + _method_text(source, lang)
     pdf.set_font(FONT, "", 7)

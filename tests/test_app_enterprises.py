@@ -141,3 +141,30 @@ def test_enterprises_page_in_chromium(app_server, browser_page, demo_evaluation)
     page.get_by_text(f"显示 1 / {len(ev.firms)} 家企业").wait_for()
     assert page.locator('[data-testid="stException"]').count() == 0
     assert not errors, errors
+
+
+def test_a_preset_chosen_in_the_app_scores_every_page_with_it(demo_project, monkeypatch):
+    """The sidebar's method reaches the evaluation: 宁波 4.0's three lists of the demo, its notice and open rules,
+    and one firm's class explained with the same text as `landpark explain --firm`."""
+    from analysis.firm_explain import explain_firm, format_firm
+    from analysis.inputs import load_inputs
+    from analysis.score import evaluate
+    from ui.state import METHOD_KEY
+
+    monkeypatch.setenv("LANDPARK_PROJECT", str(demo_project.root))
+    at = page_app("enterprises_page")
+    at.session_state[METHOD_KEY] = "ningbo-4-0"
+    at.run(timeout=120)
+    assert not at.exception, at.exception
+    ev = evaluate(load_inputs(demo_project), method="ningbo-4-0")
+    labels = {lst.name: lst.label for lst in ev.method.lists}
+    shown = set(firm_frame(at)["group"])
+    lists = set(ev.enterprises.table["list"].dropna())
+    assert len(shown) == len(lists) >= 3
+    assert {labels[g] for g in lists if g not in ("above", "below")} <= shown  # 宁波's own list labels
+    assert any("ningbo-4-0" in m.value for m in at.markdown)
+    assert any(p.split("：")[0][:6] in w.value for w in at.warning for p in ev.method.open_points)
+    uscc = ev.enterprises.table.loc[ev.enterprises.table["scored"], "uscc"].iloc[0]
+    at.selectbox(key="enterprises_explain_firm").select(uscc).run(timeout=120)
+    assert not at.exception
+    assert any(c.value == format_firm(explain_firm(ev, uscc)) for c in at.code)

@@ -11,10 +11,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from analysis.methods.catalogue import INLINE
 from i18n.numbers import format_ratio, format_score
 from layers.settings import AppEnterprises, EnterpriseSettings
 from ui.number_columns import column_config
-from ui.state import cached, current_project, evaluation_or_stop, lang, page_header, tr
+from ui.state import cached, current_project, evaluation_key, evaluation_or_stop, lang, page_header, tr
 
 CLASS_COLOURS = {"A": "#1a9850", "B": "#91cf60", "C": "#fdae61", "D": "#d73027"}
 TABLE_COLUMNS = ["uscc", "name", "industry", "group", "class", "rank", "score", "land_mu", "land_source",
@@ -23,8 +24,14 @@ TABLE_COLUMNS = ["uscc", "name", "industry", "group", "class", "rank", "score", 
 NUMBER_KINDS = {"tax_per_kwh": "per_mu", "score": "score", "rank": "int"}  # numeric columns the exports treat as text
 
 
+LIST_LABELS = "enterprises_list_labels"  # session key: the labels of the method's evaluation lists
+
+
 def _group_label(group) -> str:
-    return tr(f"enterprises_group_{group}") if group in ("above", "below", "unknown") else str(group)
+    """规上 / 规下 in the UI language; another list of the method (宁波 4.0's 规下 < 3 亩 …) by its own label."""
+    if group in ("above", "below", "unknown"):
+        return tr(f"enterprises_group_{group}")
+    return str(st.session_state.get(LIST_LABELS, {}).get(group, group))
 
 
 def _histograms(table: pd.DataFrame, settings: AppEnterprises) -> None:
@@ -87,7 +94,8 @@ def _firm_list(table: pd.DataFrame, settings: AppEnterprises) -> None:
     classes = [c for c in CLASSES if (table["class"] == c).any()]
     industries = sorted(str(i) for i in table["industry"].dropna().unique())
     c1, c2, c3 = st.columns([2, 2, 3])
-    groups = c1.multiselect(tr("enterprises_group"), ["above", "below"], key="enterprises_group",
+    lists = [g for g in dict.fromkeys(table["group"].dropna()) if isinstance(g, str)]
+    groups = c1.multiselect(tr("enterprises_group"), lists, key="enterprises_group",
                             format_func=_group_label, placeholder=tr("all"))
     chosen = c2.multiselect(tr("enterprises_class"), classes, key="enterprises_class", placeholder=tr("all"))
     picked = c3.multiselect(tr("enterprises_industry"), industries, key="enterprises_industry", placeholder=tr("all"))
@@ -176,6 +184,48 @@ def _method(ent: EnterpriseSettings, benchmarks: dict, table: pd.DataFrame) -> N
             "config_key": st.column_config.TextColumn(tr("enterprises_config_key"))})
 
 
+def _method_file(method, benchmarks: dict) -> None:
+    """A preset or method file in use: its notice, the rules it leaves open, and per list the indicators."""
+    from analysis.methods.engine import benchmarks_table
+
+    st.markdown(f"**{method.title}** · `{method.name}`")
+    st.caption(f"{tr('enterprises_source')}：{method.source} {method.url}" if lang() == "zh" else
+               f"{tr('enterprises_source')}: {method.source} {method.url}")
+    if method.open_points:
+        st.warning("\n".join(f"- {p}" for p in method.open_points))
+    rows = benchmarks_table(method, benchmarks)
+    for lst in method.lists:
+        part = rows[rows["list"] == lst.name]
+        st.markdown(f"**{lst.label}** · `{lst.when.text}` · {lst.scoring} · {lst.classes.method} "
+                    f"{', '.join(f'{c:g}' for c in lst.classes.cuts)} ({lst.classes.within})")
+        st.dataframe(part[["label", "expression", "unit", "weight", "benchmark_config", "benchmark_applied",
+                           "missing_rule"]], hide_index=True, width="stretch", column_config={
+            "label": st.column_config.TextColumn(tr("enterprises_indicator")),
+            "expression": st.column_config.TextColumn(tr("enterprises_formula_col")),
+            "unit": st.column_config.TextColumn(tr("enterprises_unit")),
+            "weight": st.column_config.NumberColumn(tr("enterprises_weight"), format="%g"),
+            "benchmark_config": st.column_config.NumberColumn(tr("enterprises_bench_config"), format="%g"),
+            "benchmark_applied": st.column_config.NumberColumn(tr("enterprises_bench_applied"), format="%g"),
+            "missing_rule": st.column_config.TextColumn(tr("enterprises_missing_rule"))})
+    rules = [f"{e.label or ''} {e.when.text}: {e.reason}" for e in method.exclusions]
+    rules += [f"{a.kind}: {a.label or a.event or (a.when.text if a.when else '')} → "
+              f"{a.points if a.points is not None else (a.max_class or a.min_class)}" for a in method.adjustments]
+    if rules:
+        st.markdown("\n".join(f"- {r}" for r in rules))
+
+
+def _explain_firm(ev, table: pd.DataFrame) -> None:
+    """One firm's class explained (the same document as `landpark explain DIR --firm USCC`)."""
+    from analysis.firm_explain import explain_firm, format_firm
+
+    codes = table["uscc"].astype(str).tolist()
+    names = dict(zip(codes, table["name"].astype(str)))
+    picked = st.selectbox(tr("enterprises_explain_pick"), codes, index=None, key="enterprises_explain_firm",
+                          format_func=lambda c: f"{names.get(c, '')} ({c})", placeholder=tr("enterprises_search_hint"))
+    if picked:
+        st.code(format_firm(explain_firm(ev, picked)), language=None)
+
+
 def _links(links) -> None:
     """The firm ↔ parcel link report: counts, an error when nothing links, and the lists behind the counts."""
     from analysis.land_links import summary_lines
@@ -209,7 +259,9 @@ def render() -> None:
     project = current_project()
     info = page_header(project, "page_enterprises")
     inputs, ev = evaluation_or_stop(project)
-    table = cached("enterprises_firm_table", project, lambda _p: firm_table(ev.firms, inputs.enterprises))
+    table = cached(f"enterprises_firm_table:{evaluation_key()}", project, lambda _p: firm_table(ev.firms, inputs.enterprises))
+    if ev.method is not None:
+        st.session_state[LIST_LABELS] = {lst.name: lst.label for lst in ev.method.lists}
     if not len(table):
         st.info(tr("enterprises_none"))
         return
@@ -228,5 +280,10 @@ def render() -> None:
     _firm_list(table, settings)
     st.subheader(tr("enterprises_unscored_title"))
     _unscored(table)
+    st.subheader(tr("enterprises_explain_firm"))
+    _explain_firm(ev, table)
     st.subheader(tr("enterprises_method"))
-    _method(ev.config.enterprise, ev.enterprises.benchmarks, table)
+    if ev.method is not None and ev.method.name != INLINE:
+        _method_file(ev.method, ev.enterprises.benchmarks)
+    else:
+        _method(ev.config.enterprise, ev.enterprises.benchmarks, table)

@@ -47,6 +47,8 @@ TEXT: dict[str, dict[str, str]] = {
                                "en": "{n} firms were not scored, for the reasons below (complete the data and import again)."},
     # method
     "enterprises_method": {"zh": "评价方法与基准值", "en": "Method and benchmarks"},
+    "enterprises_explain_firm": {"zh": "单个企业的评价说明", "en": "How one firm got its class"},
+    "enterprises_explain_pick": {"zh": "选择企业（名称或信用代码）", "en": "Pick a firm (name or credit code)"},
     "enterprises_formula": {"zh": "企业综合得分 = Σ（指标值 ÷ 基准值 × 权重），规上、规下分组计算，组内排名并分类。",
                             "en": "Firm score = Σ (indicator ÷ benchmark × weight), per group (above/below scale); ranked and classed within the group."},
     "enterprises_source": {"zh": "依据", "en": "Source"},
