@@ -241,25 +241,28 @@ def _method_rows(ev: Evaluation, lang: str) -> list[tuple]:
 def _enterprise_method_rows(ev: Evaluation, section: str, lang: str) -> list[tuple]:
     """The 亩均 method the firms were scored with: title, source, open rules, then per list each indicator's
     expression, weight and applied 基准值, and the class rule."""
-    from analysis.methods import method_from_settings
+    from analysis.methods import INLINE, method_from_settings
 
     method = ev.method or method_from_settings(ev.config.enterprise)
     origin = method.path or method.name
     rows: list[tuple] = [(section, "method", f"{method.title} [{method.name}]", None, origin),
                          (section, "source", method.source, None, method.url or origin)]
     rows += [(section, t("exp_open_point", lang), point, None, origin) for point in method.open_points]
+    inline = method.name == INLINE  # the project's own landpark.toml: name the keys the numbers come from
     for lst in method.lists:
         applied = (ev.enterprises.benchmarks or {}).get(lst.name, {})
+        where = f"landpark.toml [enterprise.{lst.name}_scale]" if inline else f"{origin} lists.{lst.name}"
         rows.append((section, f"{lst.label} · when", lst.when.text, None, f"{origin} lists.{lst.name}"))
         for name, weight in zip(lst.indicators, lst.weights):
             ind = method.indicators[name]
             label = f"{lst.label} · {ind.label}"
             rows.append((section, f"{label} · {t('exp_weight', lang)}", f"{ind.expression.text} ({ind.unit})", _scalar(weight),
-                         f"{origin} lists.{lst.name} weights ({lst.scoring})"))
+                         f"{where} weights ({lst.scoring})"))
             rows.append((section, f"{label} · {t('exp_benchmark', lang)}", None, _scalar(applied.get(name)),
-                         f"{origin} lists.{lst.name} ({lst.benchmark})"))
+                         f"{where} benchmarks ({lst.benchmark})"))
         rows.append((section, f"{lst.label} · classes", f"{lst.classes.method} within {lst.classes.within}",
-                     ", ".join(f"{c:g}" for c in lst.classes.cuts), f"{origin} lists.{lst.name}.classes"))
+                     ", ".join(f"{c:g}" for c in lst.classes.cuts),
+                     "landpark.toml [enterprise.classes]" if inline else f"{where}.classes"))
     for ex in method.exclusions:
         rows.append((section, "exclusion", f"{ex.when.text}: {ex.reason}", ex.label, origin))
     for adj in method.adjustments:
