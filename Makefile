@@ -41,6 +41,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
 	$(BIN)/landpark bench --json
 	$(BIN)/python -m benchmarks.app_bench
+	$(BIN)/python -m benchmarks.browser_bench
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache build dist

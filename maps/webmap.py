@@ -21,7 +21,7 @@ import json
 import math
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -221,7 +221,21 @@ function landparkLayer(d, spec) {
   window.landparkLayers[d.k] = layer;
   return layer;
 }
-function landparkOverlay(fg, spec) {
+window.landparkPending = window.landparkPending || [];
+window.landparkChain = window.landparkChain || Promise.resolve();
+function landparkLayerUrl(url, spec, parent) {   // a payload published as a static file (maps.publish)
+  var data = fetch(url).then(function (r) { if (!r.ok) { throw new Error(url + ": HTTP " + r.status); } return r.json(); });
+  // fetched in parallel, added in the page's order: the canvas draws in the order layers are added
+  window.landparkChain = window.landparkChain.then(function () { return data; })
+    .then(function (d) { landparkLayer(d, spec).addTo(parent); })
+    .catch(function (e) { console.error("landpark layer", e); });
+  window.landparkPending.push(window.landparkChain);
+  return window.landparkChain;
+}
+function landparkOverlay(fg, spec) {   // after every published layer has arrived
+  Promise.all(window.landparkPending || []).then(function () { landparkOverlayNow(fg, spec); });
+}
+function landparkOverlayNow(fg, spec) {
   var layers = window.landparkLayers || {}, legend = null;
   if (spec.classes) { var firms = layers[spec.classes.kind];
     if (firms) { firms.eachLayer(function (l) { var c = spec.classes.values.charAt(l.feature.id);
@@ -267,17 +281,20 @@ L.control.scale({imperial: false, position: "bottomright"}).addTo({{ this._paren
 
 
 class CompactGeoJson(_RawScriptMacro):
-    """Draws a `CompactLayer` into its parent (a FeatureGroup): decoded and styled in the browser."""
+    """Draws a `CompactLayer` into its parent (a FeatureGroup): decoded and styled in the browser; with `url`,
+    fetched from a published static file (maps.publish) instead of carried in the page."""
 
     _template = Template("""{% macro script(this, kwargs) %}
-var {{ this.get_name() }} = landparkLayer({{ this.payload }}, {{ this.spec }}).addTo({{ this._parent.get_name() }});
-{% endmacro %}""")
+{% if this.url %}landparkLayerUrl({{ this.url }}, {{ this.spec }}, {{ this._parent.get_name() }});
+{% else %}var {{ this.get_name() }} = landparkLayer({{ this.payload }}, {{ this.spec }}).addTo({{ this._parent.get_name() }});
+{% endif %}{% endmacro %}""")
 
     def __init__(self, layer: CompactLayer, *, style: dict, tooltip: dict | None = None, hover: dict | None = None,
-                 interactive: bool = True) -> None:
+                 interactive: bool = True, url: str | None = None) -> None:
         super().__init__()
         self._name = "CompactGeoJson"
-        self.payload = layer.payload
+        self.url = json.dumps(url) if url else None
+        self.payload = "" if url else layer.payload
         self.spec = json.dumps({"style": style, "tip": tooltip, "hover": hover, "interactive": interactive},
                                ensure_ascii=False, separators=(",", ":"))
 
@@ -309,14 +326,16 @@ def build_map(layers: dict[str, DisplayLayer | CompactLayer], *, lang: str = "zh
               bounds: tuple[float, float, float, float] | None = None, demo: bool = False,
               leaflet_urls: tuple[str, str] | None = None, tianditu_key: str | None = None,
               value_label_map: dict[str, str] | None = None, legend: bool = True,
-              layer_names: dict[str, str] | None = None) -> folium.Map:
+              layer_names: dict[str, str] | None = None,
+              publish: Callable[[str, str], str | None] | None = None) -> folium.Map:
     """A folium map with one toggleable group per layer, a layer control and a legend; no basemap by default.
 
     Leaflet comes from `leaflet_urls` (js, css) when given (the app serves its own copy), else is inlined
     from a local copy when one exists, else from folium's CDN: offline pages must still draw.
     `basemap` is a key of `maps.basemaps.BASEMAPS` (Tianditu needs `tianditu_key`). Layers may be
     `DisplayLayer` (GeoJSON) or `CompactLayer` (decoded in the browser); `layer_names` overrides the
-    names shown in the layer control.
+    names shown in the layer control. `publish(payload, kind)` (maps.publish.publish_payload in the app)
+    turns a compact layer into a URL the browser fetches once; None from it keeps the data inline.
     """
     from maps.basemaps import tile_layers  # noqa: PLC0415
 
@@ -342,8 +361,9 @@ def build_map(layers: dict[str, DisplayLayer | CompactLayer], *, lang: str = "zh
         group = folium.FeatureGroup(name=name, show=kind in SHOWN_BY_DEFAULT)
         if isinstance(layer, CompactLayer):
             hover = {"weight": 3.5, "color": "#000000"} if kind in UNIT_KINDS else None
+            url = publish(layer.payload, kind) if publish is not None else None
             CompactGeoJson(layer, style=style_spec(kind), tooltip=_tooltip_spec(kind, layer.columns, lang, labels),
-                           hover=hover).add_to(group)
+                           hover=hover, url=url).add_to(group)
         else:
             fields = layer.fields
             tooltip = (folium.GeoJsonTooltip(fields=fields, aliases=[field_label(kind, f, lang) for f in fields])

@@ -187,6 +187,7 @@ def render() -> None:
 
     from maps.basemaps import basemap_label, needs_gcj02
     from maps.layer_data import firm_class_string
+    from maps.publish import publish_payload
     from maps.webmap import build_map, overlay_group
 
     start, started = time.perf_counter(), time.monotonic()
@@ -218,7 +219,7 @@ def render() -> None:
     map_col, panel_col = st.columns([5, 3], gap="small")
     with map_col:
         fmap = build_map(layers.layers, lang=lang(), basemap=drawn_basemap, tianditu_key=tk, bounds=layers.bounds,
-                         demo=pcfg.demo, leaflet_urls=leaflet_urls())
+                         demo=pcfg.demo, leaflet_urls=leaflet_urls(), publish=publish_payload)
         overlay = overlay_group(fill=colouring[0] if colouring else None, legend_html=colouring[1] if colouring else None,
                                 label=_indicator_label(indicator) if indicator else "",
                                 select=selected, firm_classes=firm_classes,

@@ -1,0 +1,43 @@
+"""Map layer payloads published once as static files, so a page carries URLs instead of megabytes.
+
+The app serves `static_dir()` at /app/static (maps.assets). A payload is written under `layers/`,
+named by the SHA-256 of its content, so the URL changes exactly when the data does and a browser may
+keep it; a click, recolour or selection then re-sends only the page's few kilobytes of HTML and
+the overlay's styles and ids. Offline exports (reports/html.py) keep their data inline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from maps.assets import STATIC_URL, static_dir
+
+LAYER_DIR = "layers"
+
+
+def payload_name(kind: str, payload: str) -> str:
+    """The file name of a payload: kind plus the first 20 hex digits of its SHA-256."""
+    digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()[:20]
+    return f"{kind}-{digest}.json"
+
+
+def publish_payload(payload: str, kind: str, folder: Path | None = None) -> str | None:
+    """Write `payload` (compact layer JSON) into the served static folder once; return its URL.
+
+    None when the folder cannot be written (the caller then inlines the data): a map must draw either way."""
+    root = (folder if folder is not None else static_dir()) / LAYER_DIR
+    name = payload_name(kind, payload)
+    target = root / name
+    try:
+        if not target.exists():
+            root.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=root)
+            with os.fdopen(fd, "wb") as out:
+                out.write(payload.encode("utf-8"))
+            os.replace(tmp, target)
+    except OSError:
+        return None
+    return f"{STATIC_URL}/{LAYER_DIR}/{name}"
