@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import data_page, enterprises_page, map_page, scores_page, siting_page, supply_page
+from ui import data_page, enterprises_page, map_page, scores_page, siting_page, supply_page, view_state
 from ui.state import LANG_KEY, METHOD_KEY, tr
 
 PAGES = [  # (module, title key, url path)
@@ -27,8 +27,7 @@ def _method_choice() -> None:
     from analysis.methods import list_methods
 
     presets = {m["name"]: m for m in list_methods()}
-    if METHOD_KEY not in st.session_state and st.query_params.get("method") in presets:
-        st.session_state[METHOD_KEY] = st.query_params["method"]
+    view_state.valid_or_drop(METHOD_KEY, ["", *presets])
     st.sidebar.selectbox(tr("method_choice"), ["", *presets], key=METHOD_KEY,
                          format_func=lambda n: tr("method_project") if not n else f"{presets[n]['title']}",
                          help=tr("method_choice_help"))
@@ -36,14 +35,16 @@ def _method_choice() -> None:
 
 def main() -> None:
     st.set_page_config(page_title="Landpark", page_icon="🏭", layout="wide")
-    if LANG_KEY not in st.session_state and st.query_params.get("lang") in ("zh", "en"):
-        st.session_state[LANG_KEY] = st.query_params["lang"]  # ?lang=en opens a page in English
+    view_state.restore()  # ?unit=YQ01&colour=supply_ratio&lang=en reopens that view
+    view_state.keep()
+    view_state.valid_or_drop(LANG_KEY, ("zh", "en"))
     st.sidebar.radio(tr("language"), ["zh", "en"], key=LANG_KEY, horizontal=True,
                      format_func=lambda v: "中文" if v == "zh" else "English")
     _method_choice()
     pages = [st.Page(module.render, title=tr(title), url_path=path, default=(path == "map"))
              for module, title, path in PAGES]
     st.navigation(pages).run()
+    view_state.publish()
 
 
 main()

@@ -8,7 +8,7 @@ its member count and its colour; units without a value fall in a separate "no da
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -32,6 +32,13 @@ class Classes:
     colours: list[str]
     assignment: np.ndarray     # class of each value, -1 where the value is missing
     no_data: int               # how many values are missing
+    low: list[float | None] = field(default_factory=list)   # the smallest value in each class (None: empty class)
+    high: list[float | None] = field(default_factory=list)  # the largest value in each class
+
+    def ranges(self) -> list[tuple[float, float] | None]:
+        """(smallest, largest) value actually in each class, for legends: bounds between classes can round to the
+        same text ("48.2%–48.2%"), the values in a class cannot overlap another's. None for an empty class."""
+        return [None if lo is None or hi is None else (lo, hi) for lo, hi in zip(self.low, self.high)]
 
     @property
     def k(self) -> int:
@@ -73,7 +80,7 @@ def classify(values, *, scheme: str = "quantiles", k: int = 5, reverse: bool = F
     assignment = np.full(len(y), -1, dtype=int)
     distinct = np.unique(y[ok])
     if len(distinct) == 0:
-        return Classes(scheme, [], [], [], [], assignment, int((~ok).sum()))
+        return Classes(scheme, [], [], [], [], assignment, int((~ok).sum()), [], [])
     k = int(min(int(k), len(distinct)))
     if k == 1:
         upper = np.array([distinct[-1]])
@@ -94,8 +101,12 @@ def classify(values, *, scheme: str = "quantiles", k: int = 5, reverse: bool = F
     assignment[ok] = yb
     lower = [float(distinct[0])] + [float(u) for u in upper[:-1]]
     counts = np.bincount(yb, minlength=len(upper)).tolist()
+    values = pd.Series(y[ok]).groupby(yb)
+    lows, highs = values.min(), values.max()
+    low = [float(lows[i]) if i in lows.index else None for i in range(len(upper))]
+    high = [float(highs[i]) if i in highs.index else None for i in range(len(upper))]
     return Classes(scheme, lower, [float(u) for u in upper], counts, ramp(len(upper), reverse=reverse),
-                   assignment, int((~ok).sum()))
+                   assignment, int((~ok).sum()), low, high)
 
 
 __all__ = ["Classes", "NO_DATA_COLOUR", "RAMP", "SCHEMES", "classify", "ramp"]

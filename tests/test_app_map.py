@@ -109,13 +109,22 @@ def test_colouring_by_an_indicator_and_scheme(app, demo_evaluation):
     at.selectbox(key="map_colour").select("tax_per_mu").run()
     assert not at.exception
     assert not at.selectbox(key="map_scheme").disabled
-    missing = int(demo_evaluation.units["tax_per_mu"].isna().sum())
+    # one unit kind at a time, parks by default: the classes are over the parks alone
+    parks = demo_evaluation.units[demo_evaluation.units["unit_kind"] == "parks"]["tax_per_mu"]
+    missing, k = int(parks.isna().sum()), min(5, parks.dropna().nunique())
     captions = [c.value for c in at.caption]
-    expected = f"着色：亩均税收（万元/亩），分位数分 5 级（级数见 landpark.toml [app.map] classes）；无数据 {missing} 个单元。"
+    expected = (f"着色：亩均税收（万元/亩） · 产业园区，分位数分 {k} 级（级数见 landpark.toml [app.map] classes）；"
+                f"无数据 {missing} 个单元。")
     assert expected in captions
+    assert at.selectbox(key="map_colour_kind").value == "parks"
+    at.selectbox(key="map_colour_kind").select("micro_parks").run()
+    micro = demo_evaluation.units[demo_evaluation.units["unit_kind"] == "micro_parks"]["tax_per_mu"]
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("着色：亩均税收（万元/亩） · 小微产业创新园，分位数分 "
+                               f"{min(5, micro.dropna().nunique())} 级") for c in captions), captions
     at.selectbox(key="map_scheme").select("natural_breaks").run()
     assert not at.exception
-    assert any(c.value.startswith("着色：亩均税收（万元/亩），自然断点") for c in at.caption)
+    assert any(c.value.startswith("着色：亩均税收（万元/亩） · 小微产业创新园，自然断点") for c in at.caption)
 
 
 def test_basemaps_amap_shift_and_tianditu_key(app):

@@ -251,3 +251,13 @@ def test_overlay_group_carries_fill_selection_and_classes():
     assert spec["fill"] == {"parks|P1": ["#ff0000", "1.5"]} and spec["select"] == "parks|P1"
     assert spec["classes"]["values"] == "AB-" and "</" not in script     # no "</script>" can end the page's script
     assert math.isclose(spec["opacity"], 0.7)
+
+
+def test_legend_ranges_are_the_values_each_class_holds():
+    # Fisher–Jenks puts the outlier 0.482 alone; its bounds (previous upper … 0.482) rounded to one decimal
+    # could read "48.2%–48.2%", the values it holds read "48.2%" once
+    values = [0.10, 0.11, 0.12, 0.30, 0.31, 0.482]
+    c = classify(values, scheme="natural_breaks", k=3)
+    assert c.ranges() == [(0.10, 0.12), (0.30, 0.31), (0.482, 0.482)]
+    empty = classify([0, 1, 9, 10], scheme="equal_interval", k=3)
+    assert empty.ranges() == [(0.0, 1.0), None, (9.0, 10.0)]

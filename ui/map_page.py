@@ -23,8 +23,10 @@ from i18n import layer_label
 from layers.project import Project
 from layers.settings import AppMap
 from ui.state import cached, current_project, evaluation, evaluation_key, is_cached, lang, leaflet_urls, page_header, tr, warm_up
+from ui.view_state import valid_or_drop
 
 SELECTED = "map_unit"          # "kind|id" of the unit whose scorecard is shown
+COLOUR_KIND = "map_colour_kind"  # the one unit kind the map colours
 SEARCH = "map_search"          # the search box (kept equal to the selection)
 VIEW = "map_view"              # (centre, zoom) asked by the search box
 LAST_CLICK = "map_last_click"  # the last click seen, so a rerun does not re-apply it
@@ -91,6 +93,8 @@ def _sidebar(cfg: AppMap) -> tuple[str | None, str | None, str | None, str]:
     from maps.basemaps import basemap_label
     from maps.choropleth import SCHEMES
 
+    for key, options in (("map_basemap", BASEMAPS), ("map_colour", (None, *COLOUR_INDICATORS)), ("map_scheme", SCHEMES)):
+        valid_or_drop(key, options)  # a value from a shared link that this version does not offer
     with st.sidebar:
         basemap = st.selectbox(tr("basemap"), BASEMAPS, key="map_basemap", help=tr("map_basemap_help"),
                                format_func=lambda b: tr("basemap_none") if b is None else basemap_label(b, lang()))
@@ -109,13 +113,41 @@ def _sidebar(cfg: AppMap) -> tuple[str | None, str | None, str | None, str]:
     return basemap, key, indicator, scheme
 
 
-def _colouring(ev, indicator: str, scheme: str, cfg: AppMap) -> tuple[dict, str, str] | None:
-    """Unit key → (colour, value text), the legend HTML and a caption; None with a message when nothing to colour."""
+def _colour_kind(layers, selected: str | None) -> str | None:
+    """The one unit kind the map colours (a park and its protection line overlap: colouring both at once hides
+    which colour is whose). Default: the kind of the selected unit, else parks, else the first kind drawn."""
+    kinds = list(dict.fromkeys(layers.units["unit_kind"].astype(str))) if len(layers.units) else []
+    if not kinds:
+        return None
+    valid_or_drop(COLOUR_KIND, kinds)
+    if COLOUR_KIND not in st.session_state:
+        focus = selected.partition("|")[0] if selected else None
+        st.session_state[COLOUR_KIND] = focus if focus in kinds else ("parks" if "parks" in kinds else kinds[0])
+    with st.sidebar:
+        return st.selectbox(tr("map_colour_kind"), kinds, key=COLOUR_KIND, format_func=lambda k: layer_label(k, lang()),
+                            help=tr("map_colour_kind_help"))
+
+
+def _resolve_unit(layers) -> None:
+    """A unit given by its id alone (?unit=YQ01) becomes the map's "kind|id" key; an unknown one is dropped."""
+    value = st.session_state.get(SELECTED)
+    if not value or not len(layers.units):
+        return
+    keys = set(layers.units["uk"])
+    if value in keys:
+        return
+    hits = layers.units.loc[layers.units["unit_id"].astype(str) == str(value).partition("|")[2 if "|" in str(value) else 0], "uk"]
+    st.session_state[SELECTED] = hits.iloc[0] if len(hits) else None
+
+
+def _colouring(ev, indicator: str, scheme: str, cfg: AppMap, kind: str | None) -> tuple[dict, str, str] | None:
+    """Unit key → (colour, value text) for the units of `kind`, the legend HTML and a caption; None with a message
+    when nothing to colour."""
     from maps.choropleth import NO_DATA_COLOUR, classify
     from maps.webmap import legend_rows_html
     from reports import COST_INDICATORS, display_value
 
-    units = ev.units
+    units = ev.units if kind is None else ev.units[ev.units["unit_kind"].astype(str) == kind].reset_index(drop=True)
     if indicator not in units.columns:
         st.info(tr("map_classes_empty"))
         return None
@@ -128,17 +160,26 @@ def _colouring(ev, indicator: str, scheme: str, cfg: AppMap) -> tuple[dict, str,
     keys = (units["unit_kind"].astype(str) + "|" + units["unit_id"].astype(str)).tolist()
     texts = [display_value(indicator, v, lang()) for v in units[indicator].tolist()]
     fill = dict(zip(keys, zip(classes.colour_of(), texts)))
-    rows = [(c, f"{display_value(indicator, lo, lang())} – {display_value(indicator, hi, lang())}（{n}）")
-            for c, lo, hi, n in zip(classes.colours, classes.lower, classes.upper, classes.counts)]
+    rows = [(c, _range_text(indicator, span, n)) for c, span, n in zip(classes.colours, classes.ranges(), classes.counts)]
     if classes.no_data:
         # units without a score are 未评价 (not graded on data they lack); other indicators simply have no data
         missing = tr("grade_not_scored") if indicator == "score" else tr("map_no_data")
         rows.append((NO_DATA_COLOUR, f"{missing}（{classes.no_data}）"))
-    label = _indicator_label(indicator)
+    label = _indicator_label(indicator) + (f" · {layer_label(kind, lang())}" if kind else "")
     scheme_label = tr(f"map_scheme_{scheme}")
     legend = legend_rows_html(label, rows, tr("map_legend_note", scheme=scheme_label))
     caption = tr("map_classes_caption", label=label, scheme=scheme_label, k=classes.k, n=classes.no_data)
     return fill, legend, caption
+
+
+def _range_text(indicator: str, span: tuple[float, float] | None, n: int) -> str:
+    """A legend row: the values a class holds ("12.3 – 45.6（7）"), one value once ("48.2%（1）"), or empty."""
+    from reports import display_value
+
+    if span is None:
+        return f"—（{n}）"
+    lo, hi = (display_value(indicator, v, lang()) for v in span)
+    return f"{lo}（{n}）" if lo == hi else f"{lo} – {hi}（{n}）"
 
 
 def _search_options(layers) -> tuple[list, dict]:
@@ -204,16 +245,18 @@ def render() -> None:
         st.info(tr("no_layers"))
         return
 
+    _resolve_unit(layers)
     clicked = _clicked_unit(st.session_state.get(MAP_KEY))  # the click that caused this rerun (on_change ran first)
     if clicked is not None:
         st.session_state[SELECTED] = clicked
     selected = st.session_state.get(SELECTED)
+    colour_kind = _colour_kind(layers, selected) if indicator else None
     # a scorecard or a colouring needs the evaluation; else wait for the background run once per session
     # (firm classes on the first map), never again
     deadline = started + (0.0 if st.session_state.get("map_waited") else cfg.class_wait_s)
     st.session_state["map_waited"] = True
     ev = _evaluation(project) if indicator or selected else _evaluation_if_ready(project, deadline)
-    colouring = _colouring(ev, indicator, scheme, cfg) if indicator and ev is not None else None
+    colouring = _colouring(ev, indicator, scheme, cfg, colour_kind) if indicator and ev is not None else None
     firm_classes = firm_class_string(layers.firm_order, ev.firms["class"]) if ev is not None and layers.firm_order else None
 
     map_col, panel_col = st.columns([5, 3], gap="small")

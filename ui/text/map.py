@@ -16,8 +16,13 @@ TEXT: dict[str, dict[str, str]] = {
     "map_colouring": {"zh": "单元着色", "en": "Colour units"},
     "map_colour_by": {"zh": "按指标着色", "en": "Colour by indicator"},
     "map_colour_none": {"zh": "不着色", "en": "No colouring"},
-    "map_colour_help": {"zh": "按所选指标对园区、小微园、未来工业社区和保护线分级着色（mapclassify 分级）。",
-                        "en": "Colour parks, micro parks, communities and lines by the indicator (mapclassify classes)."},
+    "map_colour_kind": {"zh": "着色单元类型", "en": "Unit kind coloured"},
+    "map_colour_kind_help": {"zh": "一次只给一类单元着色：园区与其所在的保护线区块重叠、小微园位于园区内，同时着色无法分辨颜色属于谁。",
+                             "en": "One unit kind at a time: a park overlaps its protection-line block and micro parks lie "
+                                   "inside parks, so colouring all at once hides whose colour is whose."},
+    "map_colour_help": {"zh": "按所选指标对一类单元（园区、小微园、未来工业社区或保护线）分级着色（mapclassify 分级）。",
+                        "en": "Colour one unit kind (parks, micro parks, communities or lines) by the indicator "
+                              "(mapclassify classes)."},
     "map_scheme": {"zh": "分级方法", "en": "Classification"},
     "map_scheme_quantiles": {"zh": "分位数", "en": "Quantiles"},
     "map_scheme_natural_breaks": {"zh": "自然断点（Fisher–Jenks）", "en": "Natural breaks (Fisher–Jenks)"},
