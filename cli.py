@@ -334,6 +334,12 @@ def import_cmd(source: Annotated[str, typer.Argument(help="file, folder or zip t
     check_source_options(source, kind, land_use_standard, encoding, json_out)
     overrides = parse_maps(maps, kind)
     progress(f"importing {source} as {kind} into {into}…")
+    from analysis.import_diff import compare, snapshot
+
+    try:
+        before = snapshot(into, kind, evaluate=True)  # what the import changes: features and unit scores
+    except LandparkError:
+        before = None
     try:
         result = import_source(source, kind, into, layer=layer, encoding=encoding, crs=crs,
                                land_use_standard=land_use_standard, mode=mode, overrides=overrides,
@@ -347,9 +353,11 @@ def import_cmd(source: Annotated[str, typer.Argument(help="file, folder or zip t
     except InputError as exc:
         fail(exc, json_out)
     report, change = result.report, result.change
+    diff = compare(before, snapshot(into, kind, evaluate=True)) if before is not None else None
     if json_out:
         emit_json({"ok": True, "imported": kind, "project": str(into), "features": report.feature_count,
-                   **change.to_dict(), "report": report.to_dict()})
+                   **change.to_dict(), "changes": diff.to_dict() if diff is not None else None,
+                   "report": report.to_dict()})
     else:
         if report.saved_mapping_used:
             print(t("mapping_saved_used", lang).format(
@@ -358,6 +366,8 @@ def import_cmd(source: Annotated[str, typer.Argument(help="file, folder or zip t
         print(format_report(report, lang))
         print(f"{t('imported', lang)}: {layer_label(kind, lang)} ({kind}) → {into} ({report.feature_count})")
         print(change.describe(lang))
+        if diff is not None:
+            print(diff.to_text())
 
 
 MethodOpt = Annotated[Optional[str], typer.Option(
@@ -551,6 +561,9 @@ def explain(directory: Annotated[Path, typer.Argument(help="project folder")],
 
 
 # `landpark site` options whose help does not fit on the signature's line.
+PerParkOpt = Annotated[Optional[int], typer.Option(
+    "--per-park", min=0, help="spread candidates over parks: best per park first, at most N per park; 0 = plain "
+                              "score order (default: best per park first, no limit)")]
 MaxAreaOpt = Annotated[Optional[float], typer.Option(
     "--max-area-mu", help="largest acceptable site (亩); default area × siting.max_area_factor of landpark.toml")]
 IndustryOpt = Annotated[Optional[str], typer.Option(
@@ -587,6 +600,7 @@ def site(directory: Annotated[Path, typer.Argument(help="project folder")],
          weight: WeightOpt = None,
          ahp: AhpOpt = None,
          force_ahp: ForceAhpOpt = False,
+         per_park: PerParkOpt = None,
          out: Annotated[Optional[Path], typer.Option("--out", help="write candidates to FILE.gpkg, .geojson or .csv")] = None,
          json_out: JsonOpt = False) -> None:
     """Rank candidate sites for a land request: legal, available, and scored with reasons."""
@@ -617,7 +631,7 @@ def site(directory: Annotated[Path, typer.Argument(help="project folder")],
                           include_idle=include_idle, include_low_efficiency=include_low_efficiency,
                           allow_outside_lines=allow_outside_lines, max_slope_deg=max_slope,
                           within=str(within) if within is not None else None, weights=weights or None,
-                          use_ahp=ahp, force_ahp=force_ahp)
+                          use_ahp=ahp, force_ahp=force_ahp, per_park=per_park)
     try:
         request.validate()
     except RequestError as exc:

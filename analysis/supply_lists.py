@@ -6,12 +6,15 @@ Three lists, disjoint by construction (a parcel has one supply status):
   idle_by_date  status 已供未建 but not started a full `[supply] idle_after_days` after the agreed start
                 date (闲置土地处置办法 art. 2): the `idle_by_date` flag of `analysis.units.parcel_flags`.
 Each row names the evaluation unit holding the parcel (the most specific kind holding at least
-`[units] member_min_share` of it, as for enterprise members) and every unit that holds that share.
+`[units] member_min_share` of it, as for enterprise members) and every unit that holds that share,
+and the parcel's owner (credit code and name, as the parcels layer records them).
+
+`filter_lists` and `sort_lists` are the 供地分析 page's filters and orders, as plain functions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import geopandas as gpd
@@ -21,12 +24,25 @@ import pandas as pd
 from analysis.units import UNIT_PRIORITY, overlay_units
 from layers.config import Config, config_from_dict
 
-__all__ = ["LIST_CATEGORIES", "UNIT_PRIORITY", "evaluation_date", "land_lists", "list_summary"]
+__all__ = ["CATEGORY_COLOURS", "LIST_CATEGORIES", "SORT_ORDERS", "UNIT_PRIORITY", "evaluation_date", "filter_lists",
+           "land_lists", "list_summary", "sort_lists"]
 
 LIST_CATEGORIES = ("unsupplied", "idle", "idle_by_date")
+# The colour of each list on the page's map and in the exported selection's QGIS style.
+CATEGORY_COLOURS = {"unsupplied": "#f0a202", "idle": "#d7263d", "idle_by_date": "#7b2cbf"}
 LIST_COLUMNS = ["parcel_id", "category", "supply_status", "land_use", "area_mu", "approval_id", "approved_date",
                 "years_since_approval", "supply_date", "agreed_start_date", "days_since_agreed_start",
-                "unit_id", "unit_name", "unit_kind", "units"]
+                "unit_id", "unit_name", "unit_kind", "units", "owner_uscc", "owner_name"]
+OWNER_COLUMNS = ("owner_uscc", "owner_name")
+# Orders of the list: (column, ascending) keys applied in turn, the parcel id breaking ties.
+SORT_ORDERS: dict[str, tuple[tuple[str, bool], ...]] = {
+    "category": (("category_rank", True), ("area_mu", False)),
+    "area_desc": (("area_mu", False),),
+    "area_asc": (("area_mu", True),),
+    "parcel_id": (),
+    "years_desc": (("years_since_approval", False), ("area_mu", False)),
+    "days_desc": (("days_since_agreed_start", False), ("area_mu", False)),
+}
 
 
 def evaluation_date(config: Config | Mapping[str, Any]) -> pd.Timestamp:
@@ -42,6 +58,13 @@ def _dates(frame: pd.DataFrame, column: str) -> pd.Series:
 
 def _iso(dates: pd.Series) -> np.ndarray:
     return dates.dt.strftime("%Y-%m-%d").astype(object).where(dates.notna(), None).to_numpy()
+
+
+def _text(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """`column` as objects (None where missing, or for every row when the layer lacks it)."""
+    if column not in frame:
+        return np.full(len(frame), None, dtype=object)
+    return frame[column].astype(object).where(frame[column].notna(), None).to_numpy()
 
 
 def land_lists(parcels: gpd.GeoDataFrame, units: gpd.GeoDataFrame, flags: pd.DataFrame,
@@ -94,6 +117,7 @@ def land_lists(parcels: gpd.GeoDataFrame, units: gpd.GeoDataFrame, flags: pd.Dat
         "agreed_start_date": _iso(start),
         "days_since_agreed_start": days,
         **unit,
+        **{c: _text(listed, c) for c in OWNER_COLUMNS},
     }, geometry=listed.geometry.to_numpy(), crs=parcels.crs)
     order = np.lexsort((-out["area_mu"].to_numpy(), [LIST_CATEGORIES.index(c) for c in out["category"]]))
     return out.iloc[order].reset_index(drop=True)
@@ -132,3 +156,26 @@ def list_summary(lists: pd.DataFrame) -> pd.DataFrame:
     grouped = lists.groupby("category")["area_mu"].agg(["count", "sum"]).reindex(list(LIST_CATEGORIES))
     return pd.DataFrame({"category": list(LIST_CATEGORIES), "count": grouped["count"].fillna(0).astype(int).to_numpy(),
                          "area_mu": grouped["sum"].fillna(0.0).to_numpy(dtype=float)})
+
+
+def filter_lists(lists: pd.DataFrame, categories: Iterable[str] = LIST_CATEGORIES, *, unit: str | None = None,
+                 min_mu: float = 0.0) -> pd.DataFrame:
+    """The rows of `land_lists` in `categories`, of at least `min_mu` 亩 and, with `unit`, held by the unit of that
+    name (any unit holding the parcel's share, as the `units` column names them); order kept, index reset."""
+    keep = lists["category"].isin(list(categories)).to_numpy() & (lists["area_mu"].to_numpy(dtype=float) >= min_mu)
+    if unit is not None:
+        keep &= np.array([unit in str(names).split("、") for names in lists["units"].fillna("")], dtype=bool)
+    return lists[keep].reset_index(drop=True)
+
+
+def sort_lists(lists: pd.DataFrame, order: str = "category") -> pd.DataFrame:
+    """`lists` in one of SORT_ORDERS (missing values last, the parcel id breaking ties); index reset."""
+    if order not in SORT_ORDERS:
+        raise ValueError(f"unknown order {order!r}; expected one of {', '.join(SORT_ORDERS)}")
+    keys = SORT_ORDERS[order]
+    ranked = lists.assign(category_rank=[LIST_CATEGORIES.index(c) if c in LIST_CATEGORIES else len(LIST_CATEGORIES)
+                                         for c in lists["category"]])
+    columns = [c for c, _ in keys] + ["parcel_id"]
+    ascending = [a for _, a in keys] + [True]
+    ranked = ranked.sort_values(columns, ascending=ascending, na_position="last", kind="mergesort")
+    return ranked.drop(columns="category_rank").reset_index(drop=True)

@@ -6,7 +6,7 @@ report decides an import: `blocking` problems stop it, the rest are kept as data
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -41,6 +41,7 @@ _GEOD = Geod(ellps="WGS84")
 BLOCKING_CODES = frozenset({
     "read_error", "crs_refused", "missing_field", "no_features", "wrong_geometry_type",
     "land_use_standard_ambiguous", "no_geometry", "outside_china", "extent_not_finite",
+    "required_not_a_number",
 })
 
 EXPECTED_KINDS = {"polygon": {"polygon"}, "line": {"line"}, "point": {"point"}, "point_or_none": {"point", "missing", "empty"}}
@@ -162,6 +163,7 @@ def validate_source(path: str | Path, kind: str, *, layer: str | None = None, en
     report.overrides = {c: f or "" for c, f in (overrides or {}).items() if c in report.columns}
     if spec.get("approved_area_mu") is not None:
         _read_approved_area(table, raw_frame, spec, str(path), read.layer)
+    _grade_unreadable_numbers(table, spec)
     _absorb_table(report, table)
     frame = table.frame
     report.feature_count = len(frame)
@@ -423,6 +425,27 @@ def _zone_code_as_id(report: ValidationReport, frame: pd.DataFrame, kind: str,
                         f"no park id column; the zone code of column {fields['zone_code']!r} is used as park_id",
                         source=report.source, field="park_id", value=fields["zone_code"])
     return out
+
+
+def _grade_unreadable_numbers(table: NormalizedTable, spec: LayerSpec) -> None:
+    """A cell that cannot be read as a number (`not_a_number`) is graded by what the import does with it, so
+    the report says what the project's data issues will keep:
+
+    - in an optional field the row is imported with the cell empty: a warning (the import keeps warnings as
+      they are; before, an error here was stored as a warning);
+    - in a required field (e.g. the year of an enterprise event) the row is unusable: `required_not_a_number`,
+      a blocking error, so nothing is imported until the cell is fixed.
+    """
+    required = set(spec.required)
+    graded = []
+    for p in table.problems.items:
+        if p.code == "not_a_number" and p.field in required:
+            p = replace(p, severity="error", code="required_not_a_number",
+                        message=f"{p.message}; {p.field} is required, so the source cannot be imported until it is fixed")
+        elif p.code == "not_a_number":
+            p = replace(p, severity="warning", message=f"{p.message}; imported as empty")
+        graded.append(p)
+    table.problems.items = graded
 
 
 def _read_approved_area(table: NormalizedTable, raw_frame: pd.DataFrame, spec: LayerSpec, source: str, layer: str) -> None:

@@ -108,7 +108,7 @@ def corner_legend(title: str, rows: list[tuple[str, str, str]], *, element_id: s
         f'{swatch[kind].format(c=colour)}"></span>{html.escape(label)}</div>' for colour, label, kind in rows)
     macro = MacroElement()
     macro._template = Template(f"""{{% macro html(this, kwargs) %}}
-<div id="{element_id}" style="position:absolute;bottom:24px;right:10px;z-index:9999;background:rgba(255,255,255,.92);
+<div id="{element_id}" style="position:absolute;bottom:48px;right:10px;z-index:9999;background:rgba(255,255,255,.92);
  padding:6px 9px;border:1px solid #bbb;border-radius:4px;font:12px/1.5 sans-serif;max-width:220px">
 <div style="font-weight:bold;margin-bottom:3px">{html.escape(title)}</div>{items}</div>
 {{% endmacro %}}""")

@@ -251,7 +251,15 @@ function landparkOverlayNow(fg, spec) {
   if (spec.select) { each(function (l, p) { if (p.uk !== spec.select) { return; }   // outline above every fill
     L.geoJSON(l.toGeoJSON(), {style: {color: spec.selectColour, weight: 5, opacity: 0.95, fill: false},
                               interactive: false}).addTo(fg);
-  }); }
+  });
+    // a parcel (宗地号) or a firm (credit code) found by the search or clicked: outlined the same way
+    var sk = spec.select.split("|")[0], sid = spec.select.slice(sk.length + 1), base = layers[sk];
+    var field = sk === "parcels" ? "parcel_id" : (sk === "enterprises" ? "uscc" : null);
+    if (base && field) { base.eachLayer(function (l) { if (String(l.feature.properties[field]) !== sid) { return; }
+      L.geoJSON(l.toGeoJSON(), {pointToLayer: function (f, ll) { return L.circleMarker(ll, {radius: 9}); },
+                                style: {color: spec.selectColour, weight: 4, opacity: 0.95, fill: false},
+                                interactive: false}).addTo(fg); }); }
+  }
   if (spec.legend) {
     legend = L.control({position: "bottomright"});
     legend.onAdd = function () { var div = L.DomUtil.create("div", "landpark-choropleth-legend");

@@ -37,7 +37,8 @@ def test_map_page_opens_with_its_controls(app):
     assert not at.exception
     assert at.title[0].value.startswith("总览地图")
     keys = {s.key for s in at.selectbox}
-    assert {"map_basemap", "map_colour", "map_scheme", "map_search"} <= keys
+    assert {"map_basemap", "map_colour", "map_scheme"} <= keys
+    assert at.text_input(key="map_find").value == ""               # one search box across units, firms, parcels
     assert at.selectbox(key="map_basemap").value is None            # offline: no basemap by default
     assert at.selectbox(key="map_colour").value is None             # no colouring by default
     assert at.selectbox(key="map_scheme").disabled
@@ -85,12 +86,35 @@ def test_a_click_on_the_map_selects_the_clicked_unit(app, demo_evaluation):
     assert at.session_state["map_unit"] == "micro_parks|XW08"
     assert name in [h.value for h in at.subheader]
     assert _metrics(at)["综合得分"] == score and _metrics(at)["同类排名"] == rank
-    assert at.selectbox(key="map_search").value == "micro_parks|XW08"   # the search box follows the click
+
+
+def test_a_click_on_a_parcel_identifies_it(app, demo_project, demo_inputs):
+    """Identify: 宗地号, land-use code and name, area in 亩, owner, status with dates, linked firms, units."""
+    parcels = demo_inputs.parcels
+    row = parcels[parcels["firm_uscc"].notna() & (parcels["land_use"] == "0601")].iloc[0]
+    at = app.run()
+    at.session_state["overview-map"] = {"last_active_drawing": {"type": "Feature", "properties": {
+        "parcel_id": row["parcel_id"], "land_use": "0601", "supply_status": row["supply_status"]}},
+        "last_object_clicked": {"lat": 29.8, "lng": 121.4}}
+    at.run()
+    assert not at.exception, at.exception
+    assert at.session_state["map_unit"] == f"parcels|{row['parcel_id']}"
+    assert f"宗地 {row['parcel_id']}" in [h.value for h in at.subheader]
+    card = dict(at.dataframe[0].value.to_numpy().tolist())
+    assert card["地类（代码 名称）"] == "0601 工业用地"
+    from reports import display_value
+
+    assert card["面积（亩）"] == display_value("area_mu", row["area_mu"], "zh") and row["area_mu"] > 0
+    firm = demo_inputs.enterprises.set_index("uscc").loc[row["firm_uscc"], "name"]
+    assert firm in card["关联企业（等级）"]
+    units = at.dataframe[1].value
+    assert len(units) >= 1 and "所在评价单元" in [m.value.strip("*") for m in at.markdown]
 
 
 def test_search_box_selects_a_unit_and_zooms_to_it(app, demo_evaluation, demo_project):
     name, score, _grade, _rank = _expected(demo_evaluation, "future_communities", "WL03")
     at = app.run()
+    at.text_input(key="map_find").input("WL03").run()
     at.selectbox(key="map_search").select("future_communities|WL03").run()
     assert not at.exception
     assert name in [h.value for h in at.subheader]
@@ -102,6 +126,27 @@ def test_search_box_selects_a_unit_and_zooms_to_it(app, demo_evaluation, demo_pr
     assert 12 <= zoom <= 18
     at.button(key="map_clear").click().run()
     assert not at.metric and at.session_state["map_unit"] is None
+
+
+def test_search_finds_a_firm_by_name_and_a_parcel_by_its_id(app, demo_inputs, demo_evaluation):
+    firms = demo_evaluation.firms.rename_axis("uscc").reset_index()
+    firm = firms[firms["class"].notna()].iloc[0]
+    at = app.run()
+    at.text_input(key="map_find").input(str(firm["name"])[2:8]).run()   # part of the name
+    options = at.selectbox(key="map_search").options
+    assert any(str(firm["uscc"]) in o for o in options), options
+    at.selectbox(key="map_search").select(f"enterprises|{firm['uscc']}").run()
+    assert not at.exception
+    assert str(firm["name"]) in [h.value for h in at.subheader]
+    card = dict(at.dataframe[0].value.to_numpy().tolist())
+    assert card["统一社会信用代码"] == firm["uscc"] and card["亩均评价等级"] == firm["class"]
+    parcel = demo_inputs.parcels["parcel_id"].iloc[100]
+    at.text_input(key="map_find").input(parcel).run()
+    at.selectbox(key="map_search").select(f"parcels|{parcel}").run()
+    assert f"宗地 {parcel}" in [h.value for h in at.subheader]
+    assert at.session_state["map_view"] is not None
+    at.text_input(key="map_find").input("没有这个名字xyz").run()
+    assert any("没有找到" in c.value for c in at.caption)
 
 
 def test_colouring_by_an_indicator_and_scheme(app, demo_evaluation):

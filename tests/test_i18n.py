@@ -68,6 +68,7 @@ FAMILIES = {
     "siting_method_": lambda: ("wsum", "topsis"),
     "siting_cmp_": _comparisons,
     "map_scheme_": lambda: _module_strings("maps/choropleth.py", "SCHEMES"),
+    "map_search_kind_": lambda: _module_strings("analysis/identify.py", "SEARCH_KINDS"),
     "supply_cat_": lambda: _module_strings("analysis/supply_lists.py", "LIST_CATEGORIES"),
     "unit_not_scored_": lambda: _module_strings("analysis/composite.py", "NOT_SCORED_CODES"),
 }
@@ -78,6 +79,7 @@ DECLARED = {
     ("maps/webmap.py", "f'col_{f}'"): ("col_class", "col_parcel_count"),  # only for f in ("class", "parcel_count")
     ("reports/__init__.py", "value"): ("red", "blue"),  # display_value: line levels only
     ("ui/siting_page.py", "status"): lambda: _module_strings("maps/webmap.py", "SUPPLY_COLOURS"),  # offered parcels
+    ("ui/map_page.py", "status"): lambda: _module_strings("maps/webmap.py", "SUPPLY_COLOURS"),  # identified parcel
 }
 
 

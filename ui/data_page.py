@@ -6,6 +6,13 @@ Computation lives in `layers`: uploads (`layers.uploads`), validation and import
 leaves the project byte-identical), the mapping table and its edits (`layers.mapping_edits`),
 problem tables (`layers.issue_tables`) and project folders (`layers.projects`). An import changes
 the project's content hash, which every page's cache keys on, so they all see the new data.
+
+After an import the page says what changed (`analysis.import_diff`): the layer's features added,
+removed and kept, and each evaluation unit's score, rank and grade before → after (before: the
+evaluation cached for the old content; after: the new content's, computed and cached at once).
+
+The open tab is kept in the session (`TAB_NAME`): a rerun that changes the tab labels (the issue
+count after a project switch) or moves the tabs (a message above them) opens the same tab again.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from layers.problems import InputError
 from layers.project import Project
 from layers.schema import LAYERS, layer_spec
 from layers.settings import AppData
-from ui.state import PROJECT_KEY, current_project, lang, tr
+from ui.state import PROJECT_KEY, current_project, evaluation, lang, tr
 
 ENCODINGS = ("", "gbk", "gb18030", "utf-8", "big5")  # "" = detect
 FILES_KEY = "data_files"
@@ -37,6 +44,10 @@ OVERRIDES_STATE = "data_overrides"
 SAVED_STATE = "data_overrides_saved"  # okey → number of columns pre-filled from the project's saved mapping
 FLASH_STATE = "data_flash"
 VERSION_STATE = "data_uploader_version"  # bumped after an import: a fresh, empty uploader
+DIFF_STATE = "data_import_diff"  # what the last import changed, shown until the next upload or a project switch
+TAB_KEY = "data_tab"  # st.tabs' own state (the open tab's label)
+TAB_NAME = "data_tab_name"  # the open tab by name: labels change with the issue count and the language
+TABS = ("import", "issues", "projects")
 
 
 def _t_or(key: str, fallback: str, **values: Any) -> str:
@@ -444,6 +455,7 @@ def _import_box(project: Project, upload, opts: dict, overrides: dict, report) -
                         disabled=not report.ok or (project.has_layer(kind) and mode is None))
     if not clicked:
         return
+    before = _snapshot(project, kind, "data_diff_before")
     try:
         with st.spinner(tr("data_importing")):
             done = import_source(upload.path, kind, project.root, layer=opts["layer"], encoding=opts["encoding"],
@@ -455,12 +467,124 @@ def _import_box(project: Project, upload, opts: dict, overrides: dict, report) -
     except Exception as exc:  # any other failure: the atomic write left the project as it was
         st.error(f"{tr('data_import_failed')}：{type(exc).__name__}: {relabel(str(exc), upload)}")
         return
+    after = _snapshot(project.root, kind, "data_diff_after")
+    if before is not None and after is not None:
+        from analysis.import_diff import compare
+
+        st.session_state[DIFF_STATE] = {"project": str(project.root), "diff": compare(before, after)}
     kept = sum(1 for p in done.problems if p.severity in ("warning", "error"))
     _flash("success", tr("data_imported", kind=label, n=format_count(done.feature_count), name=upload.label, issues=kept)
            + " " + done.change.describe(lang()))
     st.session_state.pop(REPORT_STATE, None)
     st.session_state[VERSION_STATE] = st.session_state.get(VERSION_STATE, 0) + 1  # the next run shows an empty uploader
     st.rerun()
+
+
+def _snapshot(where: Project | Path, kind: str, spinner_key: str):
+    """The layer's ids and the units' evaluation (the app's cached one; computed and cached when absent), or None
+    when the layer cannot be read: the import stands either way, only its comparison is left out."""
+    from analysis.import_diff import snapshot
+
+    try:
+        project = where if isinstance(where, Project) else Project.open(where)
+        try:
+            with st.spinner(tr(spinner_key)):
+                _inputs, ev = evaluation(project)
+        except Exception as exc:  # the evaluation fails on this content: the layer comparison still stands
+            if type(exc).__name__ in ("StopException", "RerunException"):
+                raise
+            shot = snapshot(project, kind)
+            shot.note = f"{type(exc).__name__}: {exc}"
+            return shot
+        return snapshot(project, kind, units=ev.units)
+    except (InputError, OSError, RuntimeError, ValueError):
+        return None
+
+
+# --------------------------------------------------------------------------- after an import
+
+
+def _ids_text(ids: list[str], total: int) -> str:
+    shown = "、".join(ids) if lang() == "zh" else ", ".join(ids)
+    return shown + (tr("data_diff_more", n=format_count(total)) if total > len(ids) else "")
+
+
+def _layer_lines(diff) -> None:
+    d = diff.layer
+    if d["by"] == "id":
+        spec = next((f for f in fields_of(diff.kind) if f.name == d["id_field"]), None)
+        label = spec.label_zh if spec is not None and spec.label_zh and lang() == "zh" else ""
+        field = f"{label}（{d['id_field']}）" if label else d["id_field"]
+        st.markdown(tr("data_diff_layer_id", field=field, added=format_count(d["added"]), removed=format_count(d["removed"]),
+                       kept=format_count(d["kept"]), before=format_count(d["before"]), after=format_count(d["after"])))
+        if d["without_id_before"] or d["without_id_after"]:
+            st.caption(tr("data_diff_without_id", before=format_count(d["without_id_before"]),
+                          after=format_count(d["without_id_after"])))
+        if d["added_ids"]:
+            st.caption(tr("data_diff_added_ids", ids=_ids_text(d["added_ids"], d["added"])))
+        if d["removed_ids"]:
+            st.caption(tr("data_diff_removed_ids", ids=_ids_text(d["removed_ids"], d["removed"])))
+    else:
+        change = d["after"] - d["before"]
+        st.markdown(tr("data_diff_layer_count", before=format_count(d["before"]), after=format_count(d["after"]),
+                       change=f"{change:+,d}"))
+
+
+def unit_change_table(units: pd.DataFrame) -> pd.DataFrame:
+    """The units' before → after table as the page shows it (translated headers and values)."""
+    return pd.DataFrame({
+        tr("data_diff_col_kind"): units["unit_kind"].map(lambda k: layer_label(k, lang())),
+        tr("data_diff_col_unit"): units["unit_id"],
+        tr("data_diff_col_name"): units["name"],
+        tr("data_diff_col_status"): units["status"].map({"kept": tr("data_diff_status_kept"),
+                                                         "added": tr("data_diff_status_added"),
+                                                         "removed": tr("data_diff_status_removed")}),
+        tr("data_diff_col_score_before"): units["score_before"],
+        tr("data_diff_col_score_after"): units["score_after"],
+        tr("data_diff_col_score_change"): units["score_change"],
+        tr("data_diff_col_rank_before"): units["rank_before"],
+        tr("data_diff_col_rank_after"): units["rank_after"],
+        tr("data_diff_col_grade_before"): units["grade_before"],
+        tr("data_diff_col_grade_after"): units["grade_after"],
+    })
+
+
+def _unit_lines(diff, settings: AppData) -> None:
+    if diff.units is None:
+        st.caption(tr("data_diff_units_unknown", note=diff.note or "—"))
+        return
+    if not len(diff.units):
+        st.caption(tr("data_diff_units_none"))
+        return
+    c = diff.unit_counts()
+    st.markdown(tr("data_diff_units", n=format_count(c["units"]), changed=format_count(c["changed"]),
+                   score=format_count(c["score"]), rank=format_count(c["rank"]), grade=format_count(c["grade"]),
+                   added=format_count(c["added"]), removed=format_count(c["removed"])))
+    if not c["changed"]:
+        st.info(tr("data_diff_units_same"))
+        return
+    every = st.checkbox(tr("data_diff_show_all"), key="data_diff_all")
+    shown = diff.units if every else diff.units[diff.units["changed"]]
+    numbers = {label: st.column_config.NumberColumn(format="%.1f") for label in (
+        tr("data_diff_col_score_before"), tr("data_diff_col_score_after"), tr("data_diff_col_score_change"))}
+    st.dataframe(unit_change_table(shown), hide_index=True, width="stretch", key="data_diff_units_table",
+                 height=_fit(len(shown), settings.table_height), column_config=numbers)
+    st.caption(tr("data_diff_units_help"))
+
+
+def _diff_box(project: Project, settings: AppData) -> None:
+    """What the last import changed: its layer's features, then the units' scores and ranks (until dismissed)."""
+    stored = st.session_state.get(DIFF_STATE)
+    if not stored or stored["project"] != str(project.root):
+        return
+    diff = stored["diff"]
+    with st.container(border=True, key="data_diff"):
+        st.markdown(f"**{tr('data_diff_title', kind=layer_label(diff.kind, lang()))}**")
+        _layer_lines(diff)
+        _unit_lines(diff, settings)
+        if st.button(tr("data_diff_dismiss"), key="data_diff_close"):
+            st.session_state.pop(DIFF_STATE, None)
+            st.rerun()
 
 
 def _mode_choice(project: Project, kind: str, label: str) -> str | None:
@@ -484,8 +608,10 @@ def _import_tab(project: Project, settings: AppData) -> None:
         state = st.session_state.pop(UPLOAD_STATE, None)
         if state and state.get("upload") is not None:
             discard_upload(state["upload"])
+        _diff_box(project, settings)
         st.info(tr("data_upload_hint"))
         return
+    st.session_state.pop(DIFF_STATE, None)  # a new upload: the last import's changes are history
     upload, uid = _saved_upload(files, settings)
     if upload is None:
         return
@@ -544,7 +670,7 @@ def _switch_to(current: Project, root: Path, message_key: str, settings: AppData
     remember_project(current.root, limit=limit)
     remember_project(root, limit=limit)
     st.session_state[PROJECT_KEY] = str(root)
-    for key in (REPORT_STATE, "data_layers_memo", "data_columns_memo"):
+    for key in (REPORT_STATE, "data_layers_memo", "data_columns_memo", DIFF_STATE):
         st.session_state.pop(key, None)
     _flash("success", tr(message_key, path=str(root)))
     st.rerun()
@@ -613,6 +739,28 @@ def _projects_tab(project: Project, summary, settings: AppData) -> None:
 # --------------------------------------------------------------------------- page
 
 
+def _remember_tab(names: dict[str, str]) -> None:
+    """on_change of the tabs: the tab the user opened, by name (its label may differ on the next run)."""
+    name = names.get(str(st.session_state.get(TAB_KEY)))
+    if name is not None:
+        st.session_state[TAB_NAME] = name
+
+
+def _tabs(summary):
+    """The three tabs, opening on the one the user had open: st.tabs tracks it (on_change) and the page keeps
+    it by name, since new labels (another issue count) or a moved block (a message above) make new tabs."""
+    labels = {"import": tr("data_tab_import"), "issues": tr("data_tab_issues", n=format_count(summary.issue_count)),
+              "projects": tr("data_tab_projects")}
+    current = st.session_state.get(TAB_NAME)
+    current = current if current in labels else "import"
+    tabs = st.tabs(list(labels.values()), key=TAB_KEY, default=labels[current], on_change=_remember_tab,
+                   args=({label: name for name, label in labels.items()},))
+    opened = next((name for name, tab in zip(TABS, tabs) if tab.open), None)
+    if opened is not None:
+        st.session_state[TAB_NAME] = opened
+    return tabs
+
+
 def render() -> None:
     st.title(tr("page_data"))
     project = current_project()
@@ -620,8 +768,7 @@ def render() -> None:
     summary = _summary(project)
     _header(project, summary)
     _show_flash()
-    tab_import, tab_issues, tab_projects = st.tabs([
-        tr("data_tab_import"), tr("data_tab_issues", n=format_count(summary.issue_count)), tr("data_tab_projects")])
+    tab_import, tab_issues, tab_projects = _tabs(summary)
     with tab_import:
         _import_tab(project, settings)
     with tab_issues:

@@ -15,7 +15,6 @@ import html
 import threading
 import time
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -131,7 +130,7 @@ def _colour_kind(layers, selected: str | None) -> str | None:
 def _resolve_unit(layers) -> None:
     """A unit given by its id alone (?unit=YQ01) becomes the map's "kind|id" key; an unknown one is dropped."""
     value = st.session_state.get(SELECTED)
-    if not value or not len(layers.units):
+    if not value or not len(layers.units) or str(value).partition("|")[0] in ("parcels", "enterprises"):
         return
     keys = set(layers.units["uk"])
     if value in keys:
@@ -182,34 +181,95 @@ def _range_text(indicator: str, span: tuple[float, float] | None, n: int) -> str
     return f"{lo}（{n}）" if lo == hi else f"{lo} – {hi}（{n}）"
 
 
-def _search_options(layers) -> tuple[list, dict]:
-    units = layers.units
-    labels = {None: tr("map_search_none")}
-    labels.update({uk: f"{name}（{uid} · {layer_label(kind, lang())}）"
-                   for uk, name, uid, kind in zip(units["uk"], units["name"], units["unit_id"], units["unit_kind"])})
-    return [None, *units["uk"].tolist()], labels
+FIND = "map_find"  # the search text
 
 
-def _on_search(layers, height_px: int) -> None:
+def _search_box(project: Project, height_px: int) -> None:
+    """One search across units (name or id), firms (name or credit code) and 宗地号; a pick selects and zooms."""
+    from analysis.identify import search
+
+    text = st.text_input(tr("map_search"), key=FIND, placeholder=tr("map_search_placeholder"), help=tr("map_search_help"))
+    if not text.strip():
+        return
+    inputs, ev = evaluation(project)
+    hits = search(inputs, ev, text)
+    if not hits:
+        st.caption(tr("map_search_nothing", text=text))
+        return
+    labels = {h.key: f"{tr('map_search_kind_' + h.kind)} · {h.label}" for h in hits}
+    if st.session_state.get(SEARCH) not in labels:
+        st.session_state[SEARCH] = None
+    st.selectbox(tr("map_search_results", n=len(hits)), [None, *labels], key=SEARCH,
+                 format_func=lambda k: tr("map_search_pick") if k is None else labels[k],
+                 on_change=_on_search, args=(project, height_px))
+
+
+def _on_search(project: Project, height_px: int) -> None:
+    from analysis.identify import bounds_of
     from maps.webmap import zoom_for_bounds
 
     key = st.session_state.get(SEARCH)
-    st.session_state[SELECTED] = key
     if key is None:
         return
-    rows = layers.units[layers.units["uk"] == key]
-    bounds = rows[["minx", "miny", "maxx", "maxy"]].to_numpy(dtype=float)[:1]
-    if len(bounds) and np.isfinite(bounds[0]).all():  # a unit without geometry is selected but not zoomed to
-        centre, zoom = zoom_for_bounds(tuple(bounds[0]), width_px=900, height_px=height_px)
+    st.session_state[SELECTED] = key
+    inputs, _ = evaluation(project)
+    bounds = bounds_of(inputs, key)
+    if bounds is not None:  # a feature without geometry is selected but not zoomed to
+        pad_x, pad_y = max(0.0, 0.001 - (bounds[2] - bounds[0]) / 2), max(0.0, 0.001 - (bounds[3] - bounds[1]) / 2)
+        padded = (bounds[0] - pad_x, bounds[1] - pad_y, bounds[2] + pad_x, bounds[3] + pad_y)  # a point: ~200 m around
+        centre, zoom = zoom_for_bounds(padded, width_px=900, height_px=height_px)
         st.session_state[VIEW] = ([round(float(centre[0]), 6), round(float(centre[1]), 6)], int(zoom))
 
 
+def _feature_card(project: Project, ev, key: str) -> None:
+    """Identify a parcel or a firm: everything the project knows about it, with the units it lies in."""
+    from analysis.identify import firm_card, parcel_card
+    from reports import display_value
+
+    kind, _, ident = key.partition("|")
+    inputs, _ = evaluation(project)
+    card = parcel_card(inputs, ev, ident) if kind == "parcels" else firm_card(inputs, ev, ident)
+    if card is None:
+        st.warning(tr("map_unit_not_found", key=key))
+        return
+    if kind == "parcels":
+        st.subheader(f"{tr('map_parcel')} {card['parcel_id']}")
+        status = card["supply_status"]
+        rows = [(tr("map_parcel_land_use"), f"{card['land_use'] or '—'} {card['land_use_name'] or ''}".strip()),
+                (tr("map_parcel_area"), display_value("area_mu", card["area_mu"], lang())),
+                (tr("map_parcel_owner"), " ".join(x for x in (card["owner_name"], card["owner_uscc"]) if x) or "—"),
+                (tr("map_parcel_status"), tr(status) if status else "—"),
+                (tr("map_parcel_supply_date"), card["supply_date"] or "—"),
+                (tr("map_parcel_start_date"), card["agreed_start_date"] or "—"),
+                (tr("map_parcel_approval"), card["approval_id"] or "—"),
+                (tr("map_parcel_firms"), "、".join(f"{f['name']}（{f['class'] or '—'}）" for f in card["firms"]) or "—")]
+    else:
+        st.subheader(card["name"] or card["uscc"])
+        rows = [(tr("map_firm_uscc"), card["uscc"]), (tr("map_firm_industry"), card["industry"] or "—"),
+                (tr("map_firm_class"), card["class"] or tr("grade_not_scored")),
+                (tr("map_firm_land"), display_value("land_mu", card["land_mu"], lang())),
+                (tr("map_firm_parcels"), "、".join(card["parcels"][:10]) or "—")]
+    st.dataframe(pd.DataFrame(rows, columns=[tr("exp_item"), tr("exp_value")]), hide_index=True, width="stretch")
+    if card["units"]:
+        st.markdown(f"**{tr('map_parcel_units')}**")
+        st.dataframe(pd.DataFrame([{tr("exp_indicator"): layer_label(u["unit_kind"], lang()), tr("map_unit_name"): u["name"],
+                                    tr("map_share_inside"): display_value("industrial_share", u["share_inside"], lang())}
+                                   for u in card["units"]]), hide_index=True, width="stretch")
+    st.button(tr("map_clear_selection"), on_click=_clear_selection, key="map_clear_feature")
+
+
 def _clicked_unit(value: dict | None) -> str | None:
-    """The unit key of a click answer from st_folium, when a new unit was clicked."""
+    """The map key of a click answer from st_folium when a new feature was clicked: a unit ("parks|YQ01"),
+    a parcel ("parcels|宗地号") or a firm ("enterprises|credit code")."""
     if not value:
         return None
     drawing = value.get("last_active_drawing") or {}
-    uk = (drawing.get("properties") or {}).get("uk")
+    props = drawing.get("properties") or {}
+    uk = props.get("uk")
+    if uk is None and props.get("parcel_id") is not None:
+        uk = f"parcels|{props['parcel_id']}"
+    elif uk is None and props.get("uscc") is not None:
+        uk = f"enterprises|{props['uscc']}"
     where = value.get("last_object_clicked")
     stamp = (uk, None if where is None else (round(where.get("lat", 0), 7), round(where.get("lng", 0), 7)))
     if uk is None or stamp == st.session_state.get(LAST_CLICK):
@@ -286,12 +346,12 @@ def render() -> None:
             st.caption(tr("map_classes_pending"))
 
     with panel_col:
-        options, labels = _search_options(layers)
-        if st.session_state.get(SEARCH) != selected:
-            st.session_state[SEARCH] = selected if selected in labels else None
-        st.selectbox(tr("map_search"), options, key=SEARCH, format_func=lambda k: labels.get(k, str(k)),
-                     help=tr("map_search_help"), on_change=_on_search, args=(layers, cfg.height_px))
-        if selected and ev is not None:
+        _search_box(project, cfg.height_px)
+        selected = st.session_state.get(SELECTED)
+        kind = selected.partition("|")[0] if selected else None
+        if selected and kind in ("parcels", "enterprises"):
+            _feature_card(project, ev, selected)
+        elif selected and ev is not None:
             _scorecard(ev, selected)
         elif not selected:
             st.info(tr("map_panel_hint"))
@@ -307,6 +367,7 @@ def render() -> None:
 def _clear_selection() -> None:
     st.session_state[SELECTED] = None
     st.session_state[SEARCH] = None
+    st.session_state[FIND] = ""
 
 
 def _scorecard(ev, key: str) -> None:

@@ -43,6 +43,7 @@ MODE_KEY = "siting_area_mode"
 CANDIDATE_COLOUR = "#0b3d91"
 SEARCH_COLOUR = "#e6007e"
 AREA_MODES = ("none", "draw", "upload")
+SPREADS = ("first", "cap", "score")  # candidates over parks: best per park first, at most N per park, by score only
 OFFERED_STATUSES = ("unsupplied", "idle")  # parcels drawn under the candidates (what a request can take)
 DOWNLOADS = (("gpkg", "application/geopackage+sqlite3"), ("geojson", "application/geo+json"), ("csv", "text/csv"))
 
@@ -329,6 +330,11 @@ def _form(project: Project, settings: AppSiting) -> dict[str, Any] | None:
                               key="siting_top")
         method = c2.radio(tr("siting_method"), ["wsum", "topsis"], index=0 if cfg.method == "wsum" else 1,
                           key="siting_method", format_func=lambda m: tr(f"siting_method_{m}"), horizontal=True)
+        s1, s2 = st.columns([2, 1], vertical_alignment="bottom")
+        spread = s1.segmented_control(tr("siting_spread"), SPREADS, default="first", required=True, key="siting_spread",
+                                      format_func=lambda m: tr(f"siting_spread_{m}"), help=tr("siting_spread_help"))
+        per_park = s2.number_input(tr("siting_per_park"), min_value=1, max_value=50, value=2, step=1, key="siting_per_park",
+                                   help=tr("siting_per_park_help"))
         include_idle = st.checkbox(tr("siting_include_idle"), key="siting_include_idle")
         include_low = st.checkbox(tr("siting_include_low"), key="siting_include_low", help=tr("siting_include_low_help"))
         outside = st.checkbox(tr("siting_allow_outside"), key="siting_allow_outside")
@@ -357,7 +363,16 @@ def _form(project: Project, settings: AppSiting) -> dict[str, Any] | None:
     return {"area_mu": area, "max_area_mu": max_area, "industry": (industry or "").strip() or None, "top": int(top),
             "method": method, "include_idle": include_idle, "include_low_efficiency": include_low,
             "allow_outside_lines": outside, "max_slope_deg": slope, "weights": changed or None, "mode": mode,
-            "upload": upload, "drawn": drawn}
+            "upload": upload, "drawn": drawn, "per_park": per_park_option(spread, per_park)}
+
+
+def per_park_option(spread: str | None, n: int | float | None) -> int | None:
+    """SiteRequest.per_park of the form's choice: best per park first (None), at most N per park (N), by score (0)."""
+    if spread == "score":
+        return 0
+    if spread == "cap" and n is not None:
+        return int(n)
+    return None
 
 
 def _drawn_area(project: Project):
@@ -403,7 +418,7 @@ def _run(project: Project, values: dict[str, Any], settings: AppSiting) -> None:
                           industry=values["industry"], top=values["top"], method=values["method"],
                           include_idle=values["include_idle"], include_low_efficiency=values["include_low_efficiency"],
                           allow_outside_lines=values["allow_outside_lines"], max_slope_deg=float(values["max_slope_deg"]),
-                          within=search, weights=values["weights"])
+                          within=search, weights=values["weights"], per_park=values.get("per_park"))
     try:
         request.validate()
         data, lock = cached("siting_data", project, _siting_data)
@@ -439,6 +454,7 @@ def _candidate_table(result) -> pd.DataFrame:
         rows.append({tr("siting_col_rank"): c["rank"], tr("siting_col_score"): c["score"],
                      tr("siting_col_area"): c["area_mu"], tr("siting_col_parcels"): len(c["parcel_ids"]),
                      tr("siting_col_units"): units,
+                     tr("siting_col_park"): (c.get("park") or {}).get("name") or "—",
                      tr("siting_col_source"): source,
                      tr("siting_col_rank_range"): f"{c['sensitivity']['rank_best']}–{c['sensitivity']['rank_worst']}",
                      tr("siting_col_site"): c["site_id"]})
@@ -497,6 +513,14 @@ def _download_bytes(stored: dict, suffix: str) -> bytes:
     return cache[suffix]
 
 
+def _spread_text(per_park: int | None) -> str:
+    if per_park == 0:
+        return tr("siting_spread_used_score")
+    if per_park is None:
+        return tr("siting_spread_used_first")
+    return tr("siting_spread_used_cap", n=per_park)
+
+
 def _results(project: Project, stored: dict) -> None:
     from analysis.siting.constraints import RULES
     from analysis.siting.search_area import area_to_geojson
@@ -505,7 +529,8 @@ def _results(project: Project, stored: dict) -> None:
     r = result.request
     st.subheader(tr("siting_results"))
     st.caption(tr("siting_request_summary", area=f"{r['area_mu']:g}", max=f"{r['max_area_mu']:g}",
-                  industry=r["industry"] or "—", method=tr(f"siting_method_{r['method']}"), top=r["top"]))
+                  industry=r["industry"] or "—", method=tr(f"siting_method_{r['method']}"), top=r["top"])
+               + ("；" if lang() == "zh" else "; ") + _spread_text(r.get("per_park")))
     s = result.summary
     cols = st.columns(4)
     cols[0].metric(tr("siting_m_available"), format_count(s.get('available_parcels', 0)))
@@ -524,7 +549,7 @@ def _results(project: Project, stored: dict) -> None:
             st.warning(tr("siting_no_candidates"))
     with right:
         st.markdown(f"**{tr('siting_excluded')}**")
-        st.dataframe(pd.DataFrame({tr("siting_col_rule"): [tr(f"siting_rule_{n}") for n in RULES],
+        st.dataframe(pd.DataFrame({tr("siting_col_excluded_by"): [tr(f"siting_excl_{n}") for n in RULES],
                                    tr("siting_col_excluded"): [int(result.excluded.get(n, 0)) for n in RULES]}),
                      hide_index=True, width="stretch", key="siting_excluded_table")
         st.caption(tr("siting_excluded_help"))

@@ -2,25 +2,47 @@
 with their locations, and the supply figures of each unit.
 
 Everything shown comes from the cached evaluation (`ev.district`, `ev.cohorts`, `ev.batches`,
-`ev.units`) and `analysis.supply_lists.land_lists`; selecting rows of the list highlights the
-parcels on the map and zooms to them without re-sending the map (streamlit-folium dynamic group).
+`ev.units`) and `analysis.supply_lists.land_lists`.
+
+The selection is a set of parcel ids in `st.session_state[SELECTED_KEY]`, never row positions: the
+list's `st.dataframe` reports the positions of its ticked rows, which are turned into ids at once
+with the ids of the rows that table showed (`DRAWN_KEY`); whenever the rows shown change (filter,
+sort), the table's selection is set again from the ids (Streamlit lets a keyed dataframe's
+selection be assigned through Session State). A selected parcel the filters hide stays selected.
+The map draws exactly the listed rows (one published GeoJSON per list and filter), the selection
+highlighted in a dynamic group (a click re-sends only that group); it zooms to the selected parcels
+shown, else to the chosen unit, else to the district (`map_plan`). The selection exports as a
+GeoPackage or a GBK Shapefile (`reports.selection.export_selection`).
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
+from analysis.supply_lists import CATEGORY_COLOURS
 from i18n import layer_label
 from i18n.numbers import format_count, format_mu, format_ratio
 from layers.project import Project
 from layers.settings import AppSupply
 from ui.state import cached, current_project, evaluation_or_stop, lang, leaflet_urls, page_header, tr
 
-CATEGORY_COLOURS = {"unsupplied": "#f0a202", "idle": "#d7263d", "idle_by_date": "#7b2cbf"}
 SELECTED_COLOUR = "#00e5ff"
+TABLE_KEY = "supply_list"              # the list's st.dataframe; its selection state holds row positions
+SELECTED_KEY = "supply_selected_ids"   # the selection: a set of parcel ids, kept across filters and sorts
+DRAWN_KEY = "supply_list_ids"          # the parcel ids of the table's rows as last drawn, in row order
+DRAWN_LANG_KEY = "supply_list_lang"    # the language the table was last drawn in (its headings)
+SOURCES_KEY = "supply_map_sources"     # the GeoJSON of each list as last drawn on the map (reused by clicks)
+EXPORT_FORMATS = ("gpkg", "shp")
+EXPORT_MIME = {"gpkg": "application/geopackage+sqlite3", "shp": "application/zip"}
 
 
 def _lists(project: Project):
@@ -32,17 +54,17 @@ def _lists(project: Project):
 
 
 def _base_map(project: Project):
-    """Context layers and every listed parcel by category (lon/lat GeoJSON, published as static files; cached)."""
-    from maps.overlays import context_layers, lonlat_geojson, project_stem, publish_geojson
+    """Context layers, district bounds, every listed parcel as a lon/lat GeoJSON feature by list, and the
+    features by parcel id (cached)."""
+    from maps.overlays import context_layers, lonlat_geojson
 
     layers, bounds = context_layers(project)
     lists = cached("supply_lists", project, _lists)
     shown = lists[["parcel_id", "category", "geometry"]].assign(area_mu=lists["area_mu"].round(2))
-    parcels = {}
-    for cat in CATEGORY_COLOURS:
-        data = lonlat_geojson(shown[shown["category"] == cat], ["parcel_id", "area_mu"])
-        parcels[cat] = (data, publish_geojson(data, project_stem(project, f"supply-{cat}")), len(data["features"]))
-    return layers, bounds, parcels
+    features = {cat: lonlat_geojson(shown[shown["category"] == cat], ["parcel_id", "area_mu"])["features"]
+                for cat in CATEGORY_COLOURS}
+    index = {f["properties"]["parcel_id"]: f for fs in features.values() for f in fs}
+    return layers, bounds, features, index
 
 
 def _pct(value: Any) -> str:
@@ -166,52 +188,271 @@ def _list_frame(lists: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def _selection_group(selected: pd.DataFrame):
+# --------------------------------------------------------------------------- selection (ids, not rows)
+
+
+def selection_after(selected: Iterable[str], drawn: Sequence[str] | None, rows: Iterable[int]) -> set[str]:
+    """The selected ids once the table reports `rows`, positions among `drawn` (the ids of the rows it showed).
+
+    The table knows only its own rows: an id it did not show keeps its state (a parcel the filters hide
+    stays selected)."""
+    keep = set(selected)
+    if drawn is None:
+        return keep
+    ticked = {drawn[r] for r in rows if isinstance(r, int) and 0 <= r < len(drawn)}
+    return (keep - set(drawn)) | ticked
+
+
+def rows_of(ids: Sequence[str], selected: Collection[str]) -> list[int]:
+    """Positions of the selected ids among `ids` (a table's rows, in order)."""
+    return [i for i, pid in enumerate(ids) if pid in selected]
+
+
+def _table_rows(state: Any) -> list[int] | None:
+    """The row positions in a dataframe's selection state; None when there is no state yet."""
+    try:
+        return [int(r) for r in state["selection"]["rows"]]
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _select_rows(rows: list[int]) -> None:
+    st.session_state[TABLE_KEY] = {"selection": {"rows": rows, "columns": [], "cells": []}}
+
+
+def _sync_selection(known: Collection[str], ids: tuple[str, ...]) -> set[str]:
+    """Read the table's last report into the id set, and set the table's selection to the ids among `ids`.
+
+    Runs before the table is drawn. The table's state holds positions among the rows it showed last
+    (`DRAWN_KEY`); when the rows to show differ (or their headings' language), the positions are
+    assigned afresh, so a filter or a sort never leaves a tick on the row that merely took a selected
+    parcel's place."""
+    drawn = st.session_state.get(DRAWN_KEY)
+    rows = _table_rows(st.session_state.get(TABLE_KEY))
+    selected = set(st.session_state.get(SELECTED_KEY, ()))
+    if rows is not None:
+        selected = selection_after(selected, drawn, rows)
+    selected &= set(known)  # ids gone from the project (a new import) are dropped
+    want = rows_of(ids, selected)
+    if drawn != ids or st.session_state.get(DRAWN_LANG_KEY) != lang() or (rows or []) != want:
+        _select_rows(want)
+    st.session_state[DRAWN_KEY] = ids
+    st.session_state[DRAWN_LANG_KEY] = lang()
+    st.session_state[SELECTED_KEY] = selected
+    return selected
+
+
+def _clear_selection() -> None:
+    st.session_state[SELECTED_KEY] = set()
+    _select_rows([])
+
+
+def selection_summary(lists: pd.DataFrame, selected: Collection[str], shown: Collection[str]) -> tuple[int, float, int]:
+    """(count, area in 亩, how many the filters hide) of the selected parcels, summed over their ids."""
+    rows = lists[lists["parcel_id"].isin(list(selected))].drop_duplicates("parcel_id")
+    hidden = len(set(rows["parcel_id"]) - set(shown))
+    return len(rows), float(rows["area_mu"].sum()), hidden
+
+
+def _summary_caption(lists: pd.DataFrame, selected: set[str], shown: tuple[str, ...]) -> None:
+    n, area, hidden = selection_summary(lists, selected, shown)
+    if not n:
+        st.caption(tr("supply_select_hint"))
+        return
+    text = tr("supply_selection", n=format_count(n), area=format_mu(area))
+    if hidden:
+        text += tr("supply_selection_hidden", k=format_count(hidden))
+    if hidden < n:
+        text += tr("supply_selection_zoomed")
+    left, right = st.columns([4, 1])
+    left.caption(text)
+    right.button(tr("supply_clear_selection"), key="supply_clear_selection", on_click=_clear_selection)
+
+
+# --------------------------------------------------------------------------- map
+
+
+@dataclass(frozen=True)
+class MapPlan:
+    """What the page's map shows: the table's rows by list, the selection, and where it looks."""
+
+    drawn: dict[str, tuple[str, ...]]   # list → ids of the table's rows in it (sorted: a sort keeps the map)
+    selected: tuple[str, ...]           # selected ids among the table's rows (highlighted)
+    hidden: tuple[str, ...]             # selected ids the filters hide (outlined, dashed)
+    bounds: tuple[float, float, float, float] | None  # lon/lat bounds to show; None: the district
+    focus: str                          # "selection", "unit" or "district"
+
+
+def unit_bounds(units: gpd.GeoDataFrame | None, name: str) -> tuple[float, float, float, float] | None:
+    """Lon/lat bounds of the evaluation unit(s) named `name` (the unit filter matches by name); None if none."""
+    from maps.webmap import lonlat_bounds
+
+    if units is None or not len(units) or "name" not in units:
+        return None
+    held = units[(units["name"].astype(str) == name).to_numpy()]
+    held = held[~(held.geometry.isna() | held.geometry.is_empty).to_numpy()]
+    return lonlat_bounds(held) if len(held) else None
+
+
+def map_plan(lists: gpd.GeoDataFrame, shown: pd.DataFrame, selected: Collection[str], *,
+             units: gpd.GeoDataFrame | None = None, unit: str | None = None) -> MapPlan:
+    """The map of the table `shown` (rows of `lists`): exactly its rows, the selection, and the view —
+    the selected parcels among the rows, else the chosen unit, else the whole district."""
+    from maps.webmap import lonlat_bounds
+
+    ids = set(shown["parcel_id"])
+    drawn = {cat: tuple(sorted(shown.loc[shown["category"] == cat, "parcel_id"])) for cat in CATEGORY_COLOURS}
+    known = set(lists["parcel_id"])
+    chosen = sorted(set(selected) & known)
+    visible = tuple(p for p in chosen if p in ids)
+    hidden = tuple(p for p in chosen if p not in ids)
+    if visible:
+        rows = lists[lists["parcel_id"].isin(visible).to_numpy()]
+        return MapPlan(drawn, visible, hidden, lonlat_bounds(rows), "selection")
+    bounds = unit_bounds(units, unit) if unit is not None else None
+    return MapPlan(drawn, visible, hidden, bounds, "unit" if bounds is not None else "district")
+
+
+def _layer_source(project: Project, cat: str, features: list[dict], ids: tuple[str, ...]):
+    """(GeoJSON, URL or None) of the parcels `ids` of one list, published once per distinct set of ids."""
+    from maps.overlays import project_stem, publish_geojson
+
+    memo = st.session_state.setdefault(SOURCES_KEY, {})
+    slot = (str(project.root), cat)
+    hit = memo.get(slot)
+    if hit is not None and hit[0] == ids and hit[1] is features:
+        return hit[2], hit[3]
+    wanted = set(ids)
+    data = {"type": "FeatureCollection", "features": [f for f in features if f["properties"]["parcel_id"] in wanted]}
+    url = publish_geojson(data, project_stem(project, f"supply-{cat}"))
+    memo[slot] = (ids, features, data, url)
+    return data, url
+
+
+def _selection_group(plan: MapPlan, index: dict[str, dict]):
+    """The selection, drawn over the map without rebuilding it (streamlit-folium's dynamic group)."""
     import folium
 
-    from maps.overlays import lonlat_geojson
-
     group = folium.FeatureGroup(name=tr("supply_selected"))
-    if len(selected):
-        folium.GeoJson(lonlat_geojson(selected, ["parcel_id", "area_mu"]), name="selected",
-                       style_function=lambda f: {"color": SELECTED_COLOUR, "weight": 4, "fillOpacity": 0.35,
-                                                 "fillColor": SELECTED_COLOUR},
-                       tooltip=folium.GeoJsonTooltip(["parcel_id", "area_mu"],
-                                                     aliases=[tr("supply_col_parcel"), tr("supply_col_area_mu")])
-                       ).add_to(group)
+    styles = ((plan.selected, {"color": SELECTED_COLOUR, "weight": 4, "fillOpacity": 0.35, "fillColor": SELECTED_COLOUR}),
+              (plan.hidden, {"color": SELECTED_COLOUR, "weight": 3, "dashArray": "6 4", "fillOpacity": 0.0}))
+    for ids, style in styles:
+        chosen = [index[p] for p in ids if p in index]
+        if chosen:
+            folium.GeoJson({"type": "FeatureCollection", "features": chosen}, name="selected",
+                           style_function=lambda f, s=style: dict(s),
+                           tooltip=folium.GeoJsonTooltip(["parcel_id", "area_mu"],
+                                                         aliases=[tr("supply_col_parcel"), tr("supply_col_area_mu")])
+                           ).add_to(group)
     return group
 
 
-def _map(project: Project, selected: pd.DataFrame, settings: AppSupply) -> None:
+def _map_key(plan: MapPlan) -> str:
+    """The map's component key: new when the rows drawn change (the map is then built afresh), kept by a sort."""
+    text = "\n".join(f"{cat}:{','.join(ids)}" for cat, ids in plan.drawn.items())
+    return f"supply-map-{hashlib.sha1(text.encode('utf-8')).hexdigest()[:16]}"
+
+
+def _map(project: Project, plan: MapPlan, settings: AppSupply) -> None:
     from streamlit_folium import st_folium
 
     from maps.overlays import add_geojson, corner_legend, layer_control_last, view_for_bounds
-    from maps.webmap import build_map, lonlat_bounds
+    from maps.webmap import build_map
 
-    layers, bounds, parcels = cached("supply_base_map", project, _base_map)
+    layers, bounds, features, index = cached("supply_base_map", project, _base_map)
     fmap = build_map(layers, lang=lang(), bounds=bounds, demo=project.config.project.demo,
                      leaflet_urls=leaflet_urls())
     tip = [tr("supply_col_parcel"), tr("supply_col_area_mu")]
     for cat, colour in CATEGORY_COLOURS.items():
-        data, url, count = parcels[cat]
-        if count:
-            add_geojson(fmap, data, url, name=f"{tr(f'supply_cat_{cat}')} ({count})", fields=["parcel_id", "area_mu"],
-                        aliases=tip, style={"color": colour, "weight": 0.6, "fillColor": colour, "fillOpacity": 0.6})
+        ids = plan.drawn.get(cat, ())
+        if ids:
+            data, url = _layer_source(project, cat, features[cat], ids)
+            add_geojson(fmap, data, url, name=f"{tr(f'supply_cat_{cat}')} ({len(data['features'])})",
+                        fields=["parcel_id", "area_mu"], aliases=tip,
+                        style={"color": colour, "weight": 0.6, "fillColor": colour, "fillOpacity": 0.6})
     layer_control_last(fmap, collapsed=True)
-    fmap.get_root().add_child(corner_legend(tr("supply_map_legend"), [
-        (c, tr(f"supply_cat_{k}"), "fill") for k, c in CATEGORY_COLOURS.items()] + [
-        (SELECTED_COLOUR, tr("supply_selected"), "line")], element_id="landpark-supply-legend"))
+    rows = [(c, tr(f"supply_cat_{k}"), "fill") for k, c in CATEGORY_COLOURS.items()] + [
+        (SELECTED_COLOUR, tr("supply_selected"), "line")]
+    if plan.hidden:
+        rows.append((SELECTED_COLOUR, tr("supply_selected_hidden"), "line"))
+    fmap.get_root().add_child(corner_legend(tr("supply_map_legend"), rows, element_id="landpark-supply-legend"))
+    view = plan.bounds or bounds
     centre, zoom = None, None
-    if len(selected):
-        centre, zoom = view_for_bounds(lonlat_bounds(selected), settings.map_width_px,
-                                       settings.map_height_px, max_zoom=settings.selection_zoom_max,
-                                       padding_px=settings.selection_padding_px)
-    st_folium(fmap, key="supply-map", height=settings.map_height_px, use_container_width=True,
-              returned_objects=[], feature_group_to_add=_selection_group(selected), center=centre, zoom=zoom)
+    if view is not None:
+        centre, zoom = view_for_bounds(view, settings.map_width_px, settings.map_height_px,
+                                       max_zoom=settings.selection_zoom_max, padding_px=settings.selection_padding_px)
+    st_folium(fmap, key=_map_key(plan), height=settings.map_height_px, use_container_width=True,
+              returned_objects=[], feature_group_to_add=_selection_group(plan, index), center=centre, zoom=zoom)
 
 
-def _lists_section(project: Project, ev, settings: AppSupply) -> None:
-    from analysis.supply_lists import LIST_CATEGORIES, list_summary
+# --------------------------------------------------------------------------- export
+
+
+def _export_bytes(lists: gpd.GeoDataFrame, ids: tuple[str, ...], fmt: str, crs: str | None, language: str) -> bytes:
+    """The selection as a file (`reports.selection.export_selection`), made when the download is clicked."""
+    import tempfile
+
+    from reports.selection import export_selection
+
+    with tempfile.TemporaryDirectory(prefix="landpark-selection-") as folder:
+        out = Path(folder) / ("selection.gpkg" if fmt == "gpkg" else "selection.zip")
+        return export_selection(lists, ids, out, fmt=fmt, crs=crs, lang=language).read_bytes()
+
+
+def _export(lists: gpd.GeoDataFrame, selected: set[str]) -> None:
+    from reports.selection import LONLAT_CRS
+
+    ids = tuple(p for p in lists["parcel_id"] if p in selected)  # the list's order
+    epsg = lists.crs.to_epsg() if lists.crs is not None else None
+    project_crs = f"EPSG:{epsg}" if epsg else (lists.crs.name if lists.crs is not None else "—")
+    st.markdown(f"**{tr('supply_export_title')}**")
+    c1, c2, c3 = st.columns([3, 2, 2], vertical_alignment="bottom")
+    choice = c1.radio(tr("supply_export_crs"), ("project", "lonlat"), key="supply_export_crs", horizontal=True,
+                      format_func=lambda c: tr(f"supply_export_crs_{c}", crs=project_crs))
+    crs = LONLAT_CRS if choice == "lonlat" else None
+    stem = tr("supply_export_file", n=len(ids))
+    for col, fmt in ((c2, "gpkg"), (c3, "shp")):
+        col.download_button(tr(f"supply_export_{fmt}"), data=partial(_export_bytes, lists, ids, fmt, crs, lang()),
+                            file_name=f"{stem}.gpkg" if fmt == "gpkg" else f"{stem}_shp.zip", mime=EXPORT_MIME[fmt],
+                            key=f"supply_export_{fmt}", on_click="ignore", disabled=not ids, width="stretch")
+    st.caption(tr("supply_export_hint"))
+
+
+# --------------------------------------------------------------------------- the lists
+
+
+def _filters(lists: pd.DataFrame) -> tuple[list[str], str | None, float, str]:
+    from analysis.supply_lists import LIST_CATEGORIES, SORT_ORDERS
+
+    f1, f2, f3, f4 = st.columns([2, 2, 1, 2])
+    categories = f1.multiselect(tr("supply_filter_category"), list(LIST_CATEGORIES), default=list(LIST_CATEGORIES),
+                                format_func=lambda c: tr(f"supply_cat_{c}"), key="supply_filter_category")
+    names = sorted(lists["unit_name"].dropna().unique().tolist())
+    unit = f2.selectbox(tr("supply_filter_unit"), [None, *names], key="supply_filter_unit",
+                        format_func=lambda u: tr("all") if u is None else u)
+    min_mu = f3.number_input(tr("supply_filter_min_mu"), min_value=0.0, value=0.0, step=5.0, key="supply_filter_min_mu")
+    order = f4.selectbox(tr("supply_sort"), list(SORT_ORDERS), key="supply_sort",
+                         format_func=lambda o: tr(f"supply_sort_{o}"))
+    return categories, unit, float(min_mu), order
+
+
+def _table(shown: pd.DataFrame, listed: int, settings: AppSupply) -> None:
+    st.caption(tr("supply_list_hint", n=format_count(len(shown)), area=format_mu(shown["area_mu"].sum())))
+    if not len(shown):
+        st.info(tr("supply_no_match") if listed else tr("supply_lists_empty"))
+        return
+    frame = _list_frame(shown)
+    st.dataframe(frame, hide_index=True, width="stretch", height=settings.map_height_px,
+                 on_select="rerun", selection_mode="multi-row", key=TABLE_KEY, column_config={
+                     tr("supply_col_area_mu"): st.column_config.NumberColumn(format="%.2f"),
+                     tr("supply_col_years"): st.column_config.NumberColumn(format="%.1f"),
+                     tr("supply_col_days"): st.column_config.NumberColumn(format="%d")})
+    st.download_button(tr("supply_download_list"), frame.to_csv(index=False).encode("utf-8-sig"),
+                       file_name="supply_lists.csv", mime="text/csv", key="supply_download_list", on_click="ignore")
+
+
+def _lists_section(project: Project, inputs, ev, settings: AppSupply) -> None:
+    from analysis.supply_lists import LIST_CATEGORIES, filter_lists, list_summary, sort_lists
 
     st.subheader(tr("supply_lists_title"))
     st.caption(tr("supply_lists_caption", days=ev.config.supply.idle_after_days))
@@ -221,37 +462,17 @@ def _lists_section(project: Project, ev, settings: AppSupply) -> None:
     for col, row in zip(cols, summary.itertuples(index=False)):
         col.metric(tr(f"supply_cat_{row.category}"), tr("supply_count_area", count=format_count(row.count),
                                                           area=format_mu(row.area_mu, 0)))
-    f1, f2, f3 = st.columns([2, 2, 1])
-    categories = f1.multiselect(tr("supply_filter_category"), list(LIST_CATEGORIES), default=list(LIST_CATEGORIES),
-                                format_func=lambda c: tr(f"supply_cat_{c}"), key="supply_filter_category")
-    names = sorted(lists["unit_name"].dropna().unique().tolist())
-    unit = f2.selectbox(tr("supply_filter_unit"), [None, *names], key="supply_filter_unit",
-                        format_func=lambda u: tr("all") if u is None else u)
-    min_mu = f3.number_input(tr("supply_filter_min_mu"), min_value=0.0, value=0.0, step=5.0, key="supply_filter_min_mu")
-    shown = lists[lists["category"].isin(categories) & (lists["area_mu"] >= min_mu)]
-    if unit is not None:
-        shown = shown[shown["units"].str.split("、").map(lambda names_: unit in names_)]
-    shown = shown.reset_index(drop=True)
+    categories, unit, min_mu, order = _filters(lists)
+    shown = sort_lists(filter_lists(lists, categories, unit=unit, min_mu=min_mu), order)
+    ids = tuple(str(p) for p in shown["parcel_id"])
+    selected = _sync_selection(lists["parcel_id"].astype(str).tolist(), ids)
     left, right = st.columns([1, 1])
     with left:
-        st.caption(tr("supply_list_hint", n=format_count(len(shown)), area=format_mu(shown['area_mu'].sum())))
-        event = st.dataframe(_list_frame(shown), hide_index=True, width="stretch", height=settings.map_height_px,
-                             on_select="rerun", selection_mode="multi-row", key="supply_list", column_config={
-                                 tr("supply_col_area_mu"): st.column_config.NumberColumn(format="%.2f"),
-                                 tr("supply_col_years"): st.column_config.NumberColumn(format="%.1f"),
-                                 tr("supply_col_days"): st.column_config.NumberColumn(format="%d")})
-        rows = [r for r in (event.selection.rows if event is not None and hasattr(event, "selection") else [])
-                if r < len(shown)]
-        csv = _list_frame(shown).to_csv(index=False).encode("utf-8-sig")
-        st.download_button(tr("supply_download_list"), csv, file_name="supply_lists.csv", mime="text/csv",
-                           key="supply_download_list", on_click="ignore")
+        _table(shown, len(lists), settings)
     with right:
-        selected = shown.iloc[rows]
-        if len(selected):
-            st.caption(tr("supply_selection", n=len(selected), area=format_mu(selected['area_mu'].sum())))
-        else:
-            st.caption(tr("supply_select_hint"))
-        _map(project, selected, settings)
+        _summary_caption(lists, selected, ids)
+        _map(project, map_plan(lists, shown, selected, units=inputs.units, unit=unit), settings)
+        _export(lists, selected)
 
 
 def _units_section(ev) -> None:
@@ -285,10 +506,10 @@ def render() -> None:
     if "parcels" not in project.layer_names():
         st.info(tr("supply_no_parcels"))
         return
-    _inputs, ev = evaluation_or_stop(project)
+    inputs, ev = evaluation_or_stop(project)
     settings = project.config.app.supply
     st.caption(tr("supply_as_of", date=info.evaluation_date.isoformat()))
     _metrics(ev.district)
     _supply_section(ev)
-    _lists_section(project, ev, settings)
+    _lists_section(project, inputs, ev, settings)
     _units_section(ev)

@@ -28,7 +28,7 @@ from analysis.siting.pool import Pool, grow_pool
 from analysis.siting.request import SiteRequest
 from analysis.siting.result import SitingResult
 from analysis.siting.settings import siting_settings
-from analysis.siting.site_criteria import site_criteria, site_units
+from analysis.siting.site_criteria import site_criteria, site_parks, site_units
 from layers.problems import InputError
 from layers.project import Project
 from layers.settings import SitingSettings
@@ -82,43 +82,92 @@ def _score_function(method: str) -> Callable[[np.ndarray, np.ndarray], np.ndarra
     return score
 
 
+Phases = tuple[int | None, ...]
+
+
+def park_phases(per_park: int | None) -> Phases:
+    """The shortlist's passes over the sites by score, as the most sites of one park each pass may hold in all
+    (None: no limit): best per park first, then the rest (None); at most N per park (N); plain order (0)."""
+    if per_park == 0:
+        return (None,)
+    if per_park is None:
+        return (1, None)
+    return (1,) if per_park == 1 else (1, int(per_park))
+
+
 def _shortlist(data: SitingData, pool: Pool, ok: np.ndarray, order: np.ndarray, top: int, distinct: bool,
-               limits: RuleLimits) -> tuple[list[tuple], dict[str, int]]:
+               limits: RuleLimits, groups: np.ndarray | None = None,
+               phases: Phases = (None,)) -> tuple[list[tuple], dict[str, int]]:
     """The best `top` sites (sharing no parcel when `distinct`), each passing every rule on its dissolved geometry.
 
+    The sites are scanned in `order` once per phase; a phase takes a site only while its group (`groups`,
+    per passing site: its park) holds fewer chosen sites than the phase's limit (None: no limit), so
+    `(1, None)` takes the best site of each park, then the rest by score; `(None,)` is plain score order.
     Sites are checked in batches; after a failure the scan resumes just after it, since sites
-    skipped for sharing parcels with the failed one may now qualify.
+    skipped for sharing parcels with the failed one may now qualify. A site failing on its dissolved
+    geometry is left out of later phases too.
     """
     sites = pool.sites
     geoms = data.parcels.geometry.to_numpy()[pool.positions]
+    group = np.zeros(len(ok), dtype=int) if groups is None else np.asarray(groups)
     chosen: list[tuple] = []
     used = np.zeros(len(pool.positions), dtype=bool)
     rejected = np.zeros(len(order), dtype=bool)
+    taken_site = np.zeros(len(order), dtype=bool)
+    held: dict[int, int] = {}  # chosen sites per group
     failures = {name: 0 for name in RULES}
-    cursor = 0
-    while len(chosen) < top and cursor < len(order):
-        batch: list[int] = []
-        taken = used.copy()
-        while cursor < len(order) and len(batch) < top - len(chosen):
-            members = sites.parcels_of(ok[order[cursor]])
-            if not rejected[cursor] and not (distinct and taken[members].any()):
-                taken[members] = True
-                batch.append(cursor)
-            cursor += 1
-        if not batch:
-            break
-        picked = [int(ok[order[c]]) for c in batch]
-        exact = _exact_check(data, pool.zones, [geoms[sites.parcels_of(k)] for k in picked],
-                             None if pool.slope is None else pool.slope[picked], limits)
-        for c, k, (geometry, area_mu, rules, failed) in zip(batch, picked, exact):
-            if failed:
-                failures[failed[0]] += 1
-                rejected[c] = True
-                cursor = c + 1
+    present = {int(g) for g in np.unique(group)} if len(group) else set()
+    for limit in phases:
+        cursor = 0
+        while len(chosen) < top and cursor < len(order):
+            if limit is not None and all(held.get(g, 0) >= limit for g in present):
+                break  # every park is full: the rest of this pass would take nothing
+            batch: list[int] = []
+            taken = used.copy()
+            tentative = dict(held)
+            while cursor < len(order) and len(batch) < top - len(chosen):
+                g = int(group[order[cursor]])
+                if not (rejected[cursor] or taken_site[cursor] or (limit is not None and tentative.get(g, 0) >= limit)):
+                    members = sites.parcels_of(ok[order[cursor]])
+                    if not (distinct and taken[members].any()):
+                        taken[members] = True
+                        tentative[g] = tentative.get(g, 0) + 1
+                        batch.append(cursor)
+                cursor += 1
+            if not batch:
                 break
-            used[sites.parcels_of(k)] = True
-            chosen.append((int(order[c]), k, geometry, area_mu, rules))
+            picked = [int(ok[order[c]]) for c in batch]
+            exact = _exact_check(data, pool.zones, [geoms[sites.parcels_of(k)] for k in picked],
+                                 None if pool.slope is None else pool.slope[picked], limits)
+            for c, k, (geometry, area_mu, rules, failed) in zip(batch, picked, exact):
+                if failed:
+                    failures[failed[0]] += 1
+                    rejected[c] = True
+                    cursor = c + 1
+                    break
+                used[sites.parcels_of(k)] = True
+                taken_site[c] = True
+                g = int(group[order[c]])
+                held[g] = held.get(g, 0) + 1
+                chosen.append((int(order[c]), k, geometry, area_mu, rules))
     return chosen, failures
+
+
+def arrange(scores: np.ndarray, groups: np.ndarray, phases: Phases) -> np.ndarray:
+    """Positions of sites in the order the shortlist's phases take them, by `scores` (no rule or parcel checks):
+    the order of the chosen sites under other weights, for the rank sensitivity."""
+    order = np.argsort(-np.asarray(scores, dtype=float), kind="stable")
+    out: list[int] = []
+    taken = np.zeros(len(order), dtype=bool)
+    held: dict[int, int] = {}
+    for limit in phases:
+        for i in order:
+            g = int(groups[i])
+            if not taken[i] and (limit is None or held.get(g, 0) < limit):
+                taken[i] = True
+                held[g] = held.get(g, 0) + 1
+                out.append(int(i))
+    return np.asarray(out, dtype=int)
 
 
 def run_siting(source: Project | SitingData | EvaluationInputs, request: SiteRequest, *,
@@ -134,6 +183,7 @@ def run_siting(source: Project | SitingData | EvaluationInputs, request: SiteReq
     max_slope = float(request.max_slope_deg if request.max_slope_deg is not None else cfg.max_slope_deg)
     method = request.method or cfg.method
     top = int(request.top or cfg.top)
+    phases = park_phases(request.per_park)
     weights, ahp_info = _weights(cfg, request)
     within = request.within
     if isinstance(within, (str, Path)):
@@ -143,6 +193,7 @@ def run_siting(source: Project | SitingData | EvaluationInputs, request: SiteReq
     resolved = {"area_mu": min_mu, "max_area_mu": max_mu, "industry": request.industry, "top": top, "method": method,
                 "include_idle": request.include_idle, "include_low_efficiency": request.include_low_efficiency,
                 "allow_outside_lines": request.allow_outside_lines, "max_slope_deg": max_slope,
+                "per_park": request.per_park,
                 "within": str(request.within) if isinstance(request.within, (str, Path)) else within is not None,
                 "merge_gap_m": cfg.merge_gap_m, "overlap_tolerance_m2": limits.overlap_tolerance_m2,
                 "boundary_tolerance_m2": limits.boundary_tolerance_m2}
@@ -189,15 +240,17 @@ def run_siting(source: Project | SitingData | EvaluationInputs, request: SiteReq
     scores = score_of(matrix, w)
     order = np.argsort(-scores, kind="stable")
 
-    # 4. shortlist, re-checked on the dissolved geometry
+    # 4. shortlist (spread over parks unless per_park = 0), re-checked on the dissolved geometry
     say("checking the best sites on their dissolved geometry…")
-    chosen, failures = _shortlist(data, pool, ok, order, top, cfg.distinct, limits)
+    parks = site_parks(data, cfg, placed)
+    chosen, failures = _shortlist(data, pool, ok, order, top, cfg.distinct, limits, parks, phases)
     for name, count in failures.items():
         excluded[name] += count
     summary["sites_failed_on_dissolved_geometry"] = int(sum(failures.values()))
     summary["returned"] = len(chosen)
 
-    sensitivity = _sensitivity(matrix, w, [c[0] for c in chosen], score_of, cfg.sensitivity_step)
+    picked = [c[0] for c in chosen]
+    sensitivity = _sensitivity(matrix, w, picked, score_of, cfg.sensitivity_step, parks[picked], phases)
     ids_all = data.parcels["parcel_id"].astype(str).to_numpy() if "parcel_id" in data.parcels else \
         np.arange(len(data.parcels)).astype(str)
     candidates = []
@@ -209,13 +262,22 @@ def run_siting(source: Project | SitingData | EvaluationInputs, request: SiteReq
         candidates.append({
             "rank": rank, "site_id": _site_id(ids), "area_mu": round(area_mu, 4), "score": round(float(scores[pos]), 4),
             "parcel_ids": [str(i) for i in ids], "unit_ids": [u["unit_id"] for u in placed.rows[pos]],
-            "units": placed.rows[pos], "availability": {str(r): int(n) for r, n in reasons.items()},
+            "units": placed.rows[pos], "park": _park(data, int(parks[pos])),
+            "availability": {str(r): int(n) for r, n in reasons.items()},
             "criteria": breakdown, "rules": rules, "sensitivity": sensitivity[rank - 1], "geometry": geometry,
         })
     method_info = {"name": method, "weights": {n: round(float(x), 6) for n, x in zip(active, w)},
                    "dropped": [n for n in CRITERIA if n not in criteria] if len(ok) else [], "ahp": ahp_info,
                    "score": "TOPSIS closeness × 100" if method == "topsis" else "Σ weight × normalised × 100"}
     return SitingResult(resolved, candidates, excluded, summary, method_info, notices, data.crs)
+
+
+def _park(data: SitingData, unit: int) -> dict[str, str] | None:
+    """The park a candidate is counted under for `per_park` (unit id, kind and name), or None."""
+    if unit < 0:
+        return None
+    row = data.units.iloc[unit]
+    return {"unit_id": str(row["unit_id"]), "unit_kind": str(row["unit_kind"]), "name": str(row["name"])}
 
 
 def _site_id(parcel_ids: np.ndarray) -> str:
@@ -242,17 +304,26 @@ def _exact_check(data: SitingData, zones: Zones, parts: list[np.ndarray], slope_
     return out
 
 
-def _sensitivity(matrix: np.ndarray, w: np.ndarray, picked: list[int], score_of: Callable, step: float) -> list[dict]:
-    """Best and worst rank of each returned site among the returned when each weight moves ±step."""
+def _sensitivity(matrix: np.ndarray, w: np.ndarray, picked: list[int], score_of: Callable, step: float,
+                 groups: np.ndarray | None = None, phases: Phases = (None,)) -> list[dict]:
+    """Best and worst rank of each returned site among the returned when each weight moves ±step (ranked
+    as the shortlist orders them: by park first when the phases spread them, `arrange`)."""
     n = len(picked)
     if n == 0:
         return []
     best, worst = np.arange(1, n + 1), np.arange(1, n + 1)
     if matrix.shape[1] > 1 and step > 0:
+        spread = groups is not None and phases != (None,)
         for j in range(matrix.shape[1]):
             for sign in (-1.0, 1.0):
                 ws = w.copy()
                 ws[j] *= 1.0 + sign * step
-                r = rank_desc(score_of(matrix, ws)[picked])
+                moved = score_of(matrix, ws)[picked]
+                if spread:
+                    assert groups is not None
+                    r = np.empty(n, dtype=int)
+                    r[arrange(moved, groups, phases)] = np.arange(1, n + 1)
+                else:
+                    r = rank_desc(moved)
                 best, worst = np.minimum(best, r), np.maximum(worst, r)
     return [{"rank_best": int(b), "rank_worst": int(x), "weight_step": step} for b, x in zip(best, worst)]

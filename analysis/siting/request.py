@@ -20,7 +20,13 @@ class RequestError(UsageError):
 
 @dataclass
 class SiteRequest:
-    """A project's land request and the options of `landpark site` (None = the toml default)."""
+    """A project's land request and the options of `landpark site` (None = the toml default).
+
+    `per_park` spreads the candidates over parks (a site's park: the `parks` unit holding most of it, else its
+    own unit when the project has no parks; sites in none count as one group). None (the default): the best
+    site of each park first, then the rest by score; N ≥ 1: the same, with at most N sites per park; 0: plain
+    score order (no spreading). The rank of a candidate is its place in that list (`landpark site --per-park N`).
+    """
 
     area_mu: float
     max_area_mu: float | None = None
@@ -35,6 +41,7 @@ class SiteRequest:
     weights: dict[str, float] | None = None
     use_ahp: bool | None = None
     force_ahp: bool = False
+    per_park: int | None = None
 
     def validate(self) -> None:
         """Refuse impossible parameters with a message naming the field (the front doors name their own options)."""
@@ -44,6 +51,9 @@ class SiteRequest:
             raise RequestError(f"max_area_mu ({self.max_area_mu}) must be ≥ area_mu ({self.area_mu})")
         if self.top is not None and self.top < 1:
             raise RequestError(f"top must be ≥ 1, got {self.top}")
+        if self.per_park is not None and (isinstance(self.per_park, bool) or not isinstance(self.per_park, (int, np.integer))
+                                          or self.per_park < 0):
+            raise RequestError(f"per_park must be a whole number ≥ 0 (0 = plain score order), got {self.per_park!r}")
         if self.method is not None and self.method not in ("wsum", "topsis"):
             raise RequestError(f"method must be wsum or topsis, got {self.method!r}")
         if self.max_slope_deg is not None and not (0 < self.max_slope_deg <= 90):

@@ -44,7 +44,7 @@ class SitingResult:
         """A plain-text summary for the terminal: ranked sites, exclusions and notices."""
         r = self.request
         lines = [f"request: {r['area_mu']:g}–{r['max_area_mu']:g} 亩" + (f", industry {r['industry']}" if r["industry"] else "")
-                 + f", method {r['method']}",
+                 + f", method {r['method']}" + _spread_text(r.get("per_park", 0)),
                  f"available parcels: {self.summary.get('available_parcels', 0)}  sites grown: "
                  f"{self.summary.get('sites_generated', 0)}  passed the rules: {self.summary.get('sites_passed', 0)}",
                  "excluded: " + (", ".join(f"{k} {v}" for k, v in self.excluded.items() if v) or "none"), ""]
@@ -65,8 +65,10 @@ class SitingResult:
         """One row per candidate (project CRS): ids, area, score, each criterion and rule flattened."""
         rows = []
         for c in self.candidates:
+            park = c.get("park") or {}
             row = {"rank": c["rank"], "site_id": c["site_id"], "area_mu": c["area_mu"], "score": c["score"],
                    "parcel_ids": ";".join(c["parcel_ids"]), "unit_ids": ";".join(c["unit_ids"]),
+                   "park_id": park.get("unit_id"), "park_name": park.get("name"),
                    "availability": ";".join(f"{k}:{v}" for k, v in c["availability"].items())}
             for name, crit in c["criteria"].items():
                 row[f"{name}_raw"] = crit["raw"]
@@ -76,6 +78,15 @@ class SitingResult:
                 row[f"rule_{name}_passed"] = rule["passed"]
                 row[f"rule_{name}_value"] = rule["value"]
             rows.append(row)
-        frame = pd.DataFrame(rows, columns=["rank", "site_id", "area_mu", "score", "parcel_ids", "unit_ids",
-                                            "availability"] if not rows else None)
+        frame = pd.DataFrame(rows, columns=["rank", "site_id", "area_mu", "score", "parcel_ids", "unit_ids", "park_id",
+                                            "park_name", "availability"] if not rows else None)
         return gpd.GeoDataFrame(frame, geometry=[c["geometry"] for c in self.candidates], crs=self.crs)
+
+
+def _spread_text(per_park: int | None) -> str:
+    """How the candidates were spread over parks (SiteRequest.per_park), for the text summary."""
+    if per_park == 0:
+        return ", by score (not spread over parks)"
+    if per_park is None:
+        return ", best per park first"
+    return f", best per park first, at most {per_park} per park"

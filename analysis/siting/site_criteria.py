@@ -25,7 +25,7 @@ from analysis.siting.request import SiteRequest
 from analysis.units import UNIT_PRIORITY
 from layers.settings import SitingSettings
 
-__all__ = ["UNIT_PRIORITY", "SiteUnits", "site_criteria", "site_units"]
+__all__ = ["UNIT_PRIORITY", "SiteUnits", "site_criteria", "site_parks", "site_units"]
 
 
 @dataclass
@@ -64,6 +64,21 @@ def site_units(data: SitingData, cfg: SitingSettings, pool: Pool, ok: np.ndarray
     held = held.sort_values(["pos", "priority", "share"], ascending=[True, True, False]).drop_duplicates("pos")
     own[held["pos"].to_numpy()] = held["unit"].to_numpy()
     return SiteUnits(su, rows, own)
+
+
+def site_parks(data: SitingData, cfg: SitingSettings, placed: SiteUnits) -> np.ndarray:
+    """Per passing site, the position (in `data.units`) of its park, the group `SiteRequest.per_park` spreads
+    the candidates over: the `parks` unit holding the largest share of the site (at least unit_min_share), or,
+    in a project without parks, the site's own unit; -1 when none."""
+    units = data.units
+    if len(units) == 0 or not (units["unit_kind"] == "parks").any():
+        return placed.own.copy()
+    out = np.full(len(placed.own), -1)
+    su = placed.pieces
+    parks = su[(su["kind"] == "parks").to_numpy() & (su["share"] >= cfg.unit_min_share).to_numpy()]
+    best = parks.sort_values(["pos", "share"], ascending=[True, False]).drop_duplicates("pos")
+    out[best["pos"].to_numpy(dtype=int)] = best["unit"].to_numpy(dtype=int)
+    return out
 
 
 def _industry_criterion(cfg: SitingSettings, request: SiteRequest, units: pd.DataFrame, su: pd.DataFrame, n: int,
