@@ -90,6 +90,7 @@ def measure(project: Path) -> dict[str, Any]:
             zero = {"ws": 0, "layers": 0, "http": 0}
             first = {"seconds": round(time.perf_counter() - start, 3), **_delta(traffic.snapshot(), zero)}
             name = frame.evaluate("() => window.landparkLayers.parks.getLayers()[0].feature.properties.name")
+            page.locator('iframe[title*="streamlit_folium"]').scroll_into_view_if_needed()
             point = frame.evaluate(INTERIOR_POINT, name)
             box = page.locator('iframe[title*="streamlit_folium"]').bounding_box()
             before, start = traffic.snapshot(), time.perf_counter()

@@ -276,6 +276,36 @@ function landparkOverlayNow(fg, spec) {
         self._name = "LandparkScript"
 
 
+class FullscreenControl(MacroElement):
+    """A 全屏 button under the zoom buttons: the map fills the screen (Esc or the button again to leave)."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+(function (map) {
+  var Control = L.Control.extend({options: {position: "topleft"}, onAdd: function () {
+    var box = L.DomUtil.create("div", "leaflet-bar landpark-fullscreen"), a = L.DomUtil.create("a", "", box);
+    a.href = "#"; a.title = {{ this.title }}; a.setAttribute("role", "button");
+    a.innerHTML = '<svg width="16" height="16" viewBox="0 0 16 16" style="margin-top:7px" aria-hidden="true">'
+      + '<path d="M1 6V1h5M10 1h5v5M15 10v5h-5M6 15H1v-5" fill="none" stroke="#333" stroke-width="2"/></svg>';
+    L.DomEvent.on(a, "click", function (e) { L.DomEvent.preventDefault(e);
+      var page = document.documentElement;
+      if (document.fullscreenElement) { document.exitFullscreen(); }
+      else if (page.requestFullscreen) { page.requestFullscreen(); } });
+    L.DomEvent.disableClickPropagation(box);
+    return box; }});
+  new Control().addTo(map);
+  var box = map.getContainer(), height = box.style.height;
+  document.addEventListener("fullscreenchange", function () {   // the map takes the whole screen, then back
+    box.style.height = document.fullscreenElement ? "100vh" : height;
+    setTimeout(function () { map.invalidateSize(); }, 50); });
+})({{ this._parent.get_name() }});
+{% endmacro %}""")
+
+    def __init__(self, lang: str = "zh") -> None:
+        super().__init__()
+        self._name = "FullscreenControl"
+        self.title = json.dumps("全屏（Esc 退出）" if lang == "zh" else "Full screen (Esc to leave)", ensure_ascii=False)
+
+
 class MetricScale(MacroElement):
     """A metric-only scale bar at the bottom right (folium's shows miles too, under the legend)."""
 
@@ -386,8 +416,10 @@ def build_map(layers: dict[str, DisplayLayer | CompactLayer], *, lang: str = "zh
                                highlight_function=lambda f, highlight=highlight: dict(highlight)).add_to(group)
         group.add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
+    fmap.add_child(FullscreenControl(lang), name="landpark_fullscreen")
     if legend:
-        fmap.get_root().add_child(_legend(lang, demo, firms="enterprises" in layers))
+        drawn = {k for k, v in layers.items() if v is not None and v.count > 0}
+        fmap.get_root().add_child(_legend(lang, demo, firms="enterprises" in drawn, drawn=drawn))
     if bounds is not None:
         fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
     return fmap
@@ -419,13 +451,17 @@ def legend_rows_html(title: str, rows: Sequence[tuple[str, str]], note: str | No
             f'{_html.escape(title)}</div>{items}{foot}</div>')
 
 
-def _legend(lang: str, demo: bool, *, firms: bool = False) -> MacroElement:
-    """A fixed, collapsible legend box drawn in HTML (folium has none for categorical styles)."""
-    rows = [(SUPPLY_COLOURS[s], t(s, lang), "fill") for s in SUPPLY_COLOURS]
-    rows += [(LINE_COLOURS[s], t(s, lang), "line") for s in LINE_COLOURS]
-    rows += [(UNIT_STYLE[k]["color"], layer_label(k, lang), "line") for k in UNIT_STYLE]
-    rows += [(CONSTRAINT_COLOURS[k], t(k, lang), "fill") for k in CONSTRAINT_COLOURS]
-    rows += [("#444444", layer_label("roads", lang), "road")]
+def _legend(lang: str, demo: bool, *, firms: bool = False, drawn: set[str] | None = None) -> MacroElement:
+    """A fixed, collapsible legend box drawn in HTML (folium has none for categorical styles); with `drawn`,
+    only the entries of the layers the map has."""
+    def has(kind: str) -> bool:
+        return drawn is None or kind in drawn
+
+    rows = [(SUPPLY_COLOURS[s], t(s, lang), "fill") for s in SUPPLY_COLOURS] if has("parcels") else []
+    rows += [(LINE_COLOURS[s], t(s, lang), "line") for s in LINE_COLOURS] if has("protection_lines") else []
+    rows += [(UNIT_STYLE[k]["color"], layer_label(k, lang), "line") for k in UNIT_STYLE if has(k)]
+    rows += [(CONSTRAINT_COLOURS[k], t(k, lang), "fill") for k in CONSTRAINT_COLOURS] if has("constraints") else []
+    rows += [("#444444", layer_label("roads", lang), "road")] if has("roads") else []
     if firms:
         rows += [(CLASS_COLOURS[c], t("exp_class_firms", lang).format(c=c), "dot") for c in CLASS_COLOURS]
     swatch = {"fill": "background:{c};opacity:.7", "line": "border:2px solid {c}",

@@ -230,6 +230,7 @@ def test_click_a_park_shows_its_scorecard_and_colour_the_units(app_server, brows
 
     name, score, grade, rank = _expected(demo_evaluation, "parks", str(parks["park_id"].iloc[0]))
     assert name == parks["name"].iloc[0]
+    page.locator('iframe[title*="streamlit_folium"]').scroll_into_view_if_needed()
     point = frame.evaluate(INTERIOR_POINT, name)
     assert point is not None, "no interior pixel of the park is visible"
     box = page.locator('iframe[title*="streamlit_folium"]').bounding_box()
@@ -268,7 +269,7 @@ def test_map_settings_are_the_validated_app_map_section():
     from layers.problems import InputError
 
     shipped = default_config().app.map  # the defaults live once, in the shipped toml
-    assert (shipped.classes, shipped.scheme, shipped.height_px, shipped.precision_deg) == (5, "quantiles", 720, 1e-5)
+    assert (shipped.classes, shipped.scheme, shipped.height_px, shipped.precision_deg) == (5, "quantiles", 640, 1e-5)
     cfg = config_from_dict({"app": {"map": {"scheme": "natural_breaks", "simplify_m": 2}}}).app.map
     assert cfg.scheme == "natural_breaks" and cfg.simplify_m == 2.0 and cfg.classes == shipped.classes
     for key, value in (("classes", "five"), ("height_px", 0), ("precision_deg", 0), ("precision_deg", 0.05)):

@@ -261,3 +261,18 @@ def test_legend_ranges_are_the_values_each_class_holds():
     assert c.ranges() == [(0.10, 0.12), (0.30, 0.31), (0.482, 0.482)]
     empty = classify([0, 1, 9, 10], scheme="equal_interval", k=3)
     assert empty.ranges() == [(0.0, 1.0), None, (9.0, 10.0)]
+
+
+def test_legend_lists_only_the_layers_drawn_and_a_fullscreen_button():
+    from maps.codec import encode_layer
+
+    parks = gpd.GeoDataFrame({"park_id": ["P1"], "name": ["甲园"]}, geometry=[shapely.box(121.0, 29.0, 121.01, 29.01)],
+                             crs=4326)
+    page = build_map({"parks": encode_layer("parks", parks.geometry.to_numpy(), parks[["park_id", "name"]])}
+                     ).get_root().render()
+    legend = page[page.index('id="landpark-legend"'):]
+    legend = legend[:legend.index("</details>")]
+    assert "产业园区" in legend
+    for absent in ("批而未供", "道路", "工业用地保护线", "生态保护红线"):
+        assert absent not in legend, absent
+    assert "landpark-fullscreen" in page and "requestFullscreen" in page and "全屏" in page

@@ -319,7 +319,10 @@ def render() -> None:
     colouring = _colouring(ev, indicator, scheme, cfg, colour_kind) if indicator and ev is not None else None
     firm_classes = firm_class_string(layers.firm_order, ev.firms["class"]) if ev is not None and layers.firm_order else None
 
-    map_col, panel_col = st.columns([5, 3], gap="small")
+    # 一张图: the map takes the page's whole width; the search sits above it, the identified feature below it
+    search_col, map_col, panel_col = st.container(), st.container(), st.container()
+    with search_col:
+        _search_box(project, cfg.height_px)
     with map_col:
         fmap = build_map(layers.layers, lang=lang(), basemap=drawn_basemap, tianditu_key=tk, bounds=layers.bounds,
                          demo=pcfg.demo, leaflet_urls=leaflet_urls(), publish=publish_payload)
@@ -346,7 +349,6 @@ def render() -> None:
             st.caption(tr("map_classes_pending"))
 
     with panel_col:
-        _search_box(project, cfg.height_px)
         selected = st.session_state.get(SELECTED)
         kind = selected.partition("|")[0] if selected else None
         if selected and kind in ("parcels", "enterprises"):
