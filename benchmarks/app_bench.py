@@ -224,6 +224,8 @@ def phase_page(project_dir: str, repeat: int) -> dict[str, Any]:
     for _ in range(repeat):
         at = app()
         timed(at)
+        at.text_input(key="map_find").input(str(unit["unit_id"]))
+        timed(at)
         at.selectbox(key="map_search").select(f"{unit['unit_kind']}|{unit['unit_id']}")
         search.append(timed(at))
     out["search_select_s"] = _median(search)
