@@ -9,20 +9,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.enterprise import enterprise_land_mu
+from analysis.enterprise import _normalise_uscc as _codes
+from analysis.enterprise import _numeric, enterprise_land_mu
 from analysis.methods.method_file import FIRM_FIELDS, Sector
 
 _DAYS_PER_YEAR = 365.2425
-
-
-def _numeric(frame: pd.DataFrame, name: str) -> pd.Series:
-    if name not in frame.columns:
-        return pd.Series(np.nan, index=frame.index, dtype="float64")
-    return pd.to_numeric(frame[name], errors="coerce").astype("float64")
-
-
-def _codes(values: pd.Series) -> pd.Series:
-    return values.astype("string").str.strip().str.upper()
 
 
 def _years_between(start: pd.Series, evaluation_date: str | None) -> pd.Series:
