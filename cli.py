@@ -17,8 +17,9 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from i18n import layer_label, t
-from layers.problems import InputError, LandparkError, UsageError
+from i18n import TEXT, field_label, layer_label, t
+from i18n import feature_label as feature_text
+from layers.problems import InputError, LandparkError, UsageError, error_text
 from layers.schema import LAYERS
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -73,11 +74,22 @@ def emit_json(document: Any) -> None:
     sys.stdout.write("\n")
 
 
-def fail(exc: LandparkError | Exception, as_json: bool) -> None:
-    """Report invalid input (exit 1): the message names file, layer, feature and problem."""
+def fail(exc: LandparkError | Exception, as_json: bool, lang: str = "en") -> None:
+    """Report invalid input (exit 1): the message names file, layer, feature and problem (in Chinese for lang zh,
+    where the error carries it; --json keeps the English `error` and adds `error_zh`)."""
     problems = getattr(exc, "problems", [])
+    zh = getattr(exc, "message_zh", "")
     if as_json:
-        emit_json({"ok": False, "error": str(exc), "problems": [p.to_dict() for p in problems]})
+        emit_json({"ok": False, "error": str(exc), **({"error_zh": zh} if zh else {}),
+                   "problems": [p.to_dict() for p in problems]})
+    elif lang == "zh":
+        print(f"landpark：错误：{error_text(exc, lang)}", file=sys.stderr)
+        for p in problems[:50]:
+            text = p.text(lang) if hasattr(p, "text") else str(p)
+            where = " / ".join(x for x in (getattr(p, "source", ""), getattr(p, "layer", ""),
+                                          feature_text(getattr(p, "feature", ""), lang), getattr(p, "field", "")) if x)
+            severity = t("severity_" + p.severity, lang) if hasattr(p, "severity") else ""
+            print(f"  [{severity}] {where}：{text}" if where else f"  [{severity}] {text}", file=sys.stderr)
     else:
         print(f"landpark: error: {exc}", file=sys.stderr)
         for p in problems[:50]:
@@ -268,41 +280,55 @@ def _guess_kind(source: str, layer, encoding, crs, json_out: bool) -> str:
 
 
 def format_report(report, lang: str = "zh") -> str:
-    """The validation report as text a person reads top to bottom."""
-    lines = [f"{t('report_source', lang)}: {report.source}"]
+    """The validation report as text a person reads top to bottom (notes and problems in `lang`)."""
+    from layers.landuse import STANDARD_LABELS
+
+    zh = lang == "zh"
+    sep = ": "  # as before, in both languages (scripts read these lines)
+    lines = [f"{t('report_source', lang)}{sep}{report.source}"]
     if report.layer:
         extra = f"  ({', '.join(report.layers_available)})" if len(report.layers_available) > 1 else ""
-        lines.append(f"{t('report_layer', lang)}: {report.layer}{extra}")
-    lines.append(f"{t('report_kind', lang)}: {layer_label(report.kind, lang)} ({report.kind})")
-    lines.append(f"{t('report_features', lang)}: {report.feature_count}")
+        lines.append(f"{t('report_layer', lang)}{sep}{report.layer}{extra}")
+    lines.append(f"{t('report_kind', lang)}{sep}{layer_label(report.kind, lang)} ({report.kind})")
+    lines.append(f"{t('report_features', lang)}{sep}{report.feature_count}")
     if report.crs is not None:
         epsg = f"EPSG:{report.crs.epsg}" if report.crs.epsg else report.crs.crs.name
         guess = t("report_crs_guess", lang) if report.crs.is_guess else ""
-        lines.append(f"{t('report_crs', lang)}: {epsg} {report.crs.crs.name}{guess} — {report.crs.note}")
+        lines.append(f"{t('report_crs', lang)}{sep}{epsg} {report.crs.name(lang)}{guess} — {report.crs.note_in(lang)}")
     if report.encoding is not None:
-        lines.append(f"{t('report_encoding', lang)}: {report.encoding.encoding} ({report.encoding.method})")
+        enc = report.encoding
+        lines.append(f"{t('report_encoding', lang)}{sep}{enc.encoding.upper()}（{t('data_enc_m_' + enc.method, lang)}）" if zh
+                     else f"{t('report_encoding', lang)}{sep}{enc.encoding} ({enc.method})")
     if report.land_use_standard or report.land_use_note:
-        lines.append(f"{t('report_land_use', lang)}: {report.land_use_standard or '?'} {report.land_use_note}")
+        if zh:
+            note = report.land_use_note_zh or STANDARD_LABELS.get(report.land_use_standard or "", "?")
+            lines.append(f"{t('report_land_use', lang)}{sep}{note}")
+        else:
+            lines.append(f"{t('report_land_use', lang)}{sep}{report.land_use_standard or '?'} {report.land_use_note}")
     if report.mapping:
-        lines.append(f"{t('report_mapping', lang)}:")
-        lines += [f"  {src} → {dst}" for src, dst in report.mapping.items()]
+        lines.append(f"{t('report_mapping', lang)}{sep.strip()}")
+        for src, dst in report.mapping.items():
+            label = field_label(report.kind, dst, lang)
+            lines.append(f"  {src} → {dst}" + (f"（{label}）" if zh and label != dst else ""))
     if report.sample:
-        lines.append(f"{t('report_sample', lang)}: " + "; ".join(f"{k}={v}" for k, v in list(report.sample.items())[:8]))
-    lines.append(f"{t('report_unmapped', lang)}: {', '.join(report.unmapped) if report.unmapped else t('report_none', lang)}")
+        lines.append(f"{t('report_sample', lang)}{sep}" + "; ".join(f"{k}={v}" for k, v in list(report.sample.items())[:8]))
+    unmapped = ("、" if zh else ", ").join(report.unmapped)
+    lines.append(f"{t('report_unmapped', lang)}{sep}{unmapped or t('report_none', lang)}")
     keys = link_keys(report)
     if keys is not None and report.kind == "parcels":
         from analysis.land_links import owner_columns_text
 
-        lines.append(f"{t('links_owner_columns', lang)}: {owner_columns_text(keys, lang)}")
+        lines.append(f"{t('links_owner_columns', lang)}{sep}{owner_columns_text(keys, lang)}")
     elif keys is not None:
         text = t("links_keys_both", lang) if keys == "both" else t("links_keys_code", lang)
-        lines.append(f"{t('links_firm_keys', lang)}: {text}")
+        lines.append(f"{t('links_firm_keys', lang)}{sep}{text}")
     problems = list(report.problems)
-    lines.append(f"{t('report_problems', lang)} ({len(problems)}):" if problems
-                 else f"{t('report_problems', lang)}: {t('report_none', lang)}")
+    lines.append(f"{t('report_problems', lang)} ({len(problems)}){sep.strip()}" if problems
+                 else f"{t('report_problems', lang)}{sep}{t('report_none', lang)}")
     for p in problems:
-        where = " ".join(x for x in (p.feature, f"[{p.field}]" if p.field else "") if x)
-        lines.append(f"  {t('severity_' + p.severity, lang)} {p.code} {where}: {p.message}")
+        where = " ".join(x for x in (feature_text(p.feature, lang), f"[{p.field}]" if p.field else "") if x)
+        kind = f"{t('data_code_' + p.code, lang)}（{p.code}）" if zh and f"data_code_{p.code}" in TEXT else p.code
+        lines.append(f"  {t('severity_' + p.severity, lang)} {kind}{' ' + where if where else ''}{sep}{p.text(lang)}")
     lines.append(t("report_ok", lang) if report.ok else t("report_blocked", lang))
     return "\n".join(lines)
 
@@ -351,7 +377,7 @@ def import_cmd(source: Annotated[str, typer.Argument(help="file, folder or zip t
     except UnknownMappedColumn as exc:
         raise map_usage(exc) from None
     except InputError as exc:
-        fail(exc, json_out)
+        fail(exc, json_out, lang)
     report, change = result.report, result.change
     diff = compare(before, snapshot(into, kind, evaluate=True)) if before is not None else None
     if json_out:
@@ -367,7 +393,7 @@ def import_cmd(source: Annotated[str, typer.Argument(help="file, folder or zip t
         print(f"{t('imported', lang)}: {layer_label(kind, lang)} ({kind}) → {into} ({report.feature_count})")
         print(change.describe(lang))
         if diff is not None:
-            print(diff.to_text())
+            print(diff.to_text(lang=lang))
 
 
 MethodOpt = Annotated[Optional[str], typer.Option(
@@ -524,9 +550,9 @@ def explain(directory: Annotated[Path, typer.Argument(help="project folder")],
             unit_id: Annotated[Optional[str], typer.Argument(help="unit id (line_id, park_id or community_id)")] = None,
             firm: Annotated[Optional[str], typer.Option("--firm", help="explain one firm's class instead (credit code)")] = None,
             method: MethodOpt = None,
-            json_out: JsonOpt = False) -> None:
+            json_out: JsonOpt = False, lang: LangOpt = "zh") -> None:
     """Show, for one unit, every indicator's formula, inputs, members, weights and benchmarks; with --firm, how one
-    firm got its class."""
+    firm got its class. Formulas and labels in --lang (zh by default, also in --json's `formula`)."""
     from analysis.explain import explain_unit, format_explanation
     from reports import UnknownUnitsError, select_units
 
@@ -551,13 +577,13 @@ def explain(directory: Annotated[Path, typer.Argument(help="project folder")],
     except UnknownUnitsError as exc:
         raise unknown_units_usage(exc, "UNIT_ID") from None
     try:
-        doc = explain_unit(ev, unit_id)
+        doc = explain_unit(ev, unit_id, lang=lang)
     except InputError as exc:
-        fail(exc, json_out)
+        fail(exc, json_out, lang)
     if json_out:
         emit_json(doc)
     else:
-        print(format_explanation(doc))
+        print(format_explanation(doc, lang))
 
 
 # `landpark site` options whose help does not fit on the signature's line.

@@ -235,8 +235,11 @@ class ImportDiff:
         return {"kind": self.kind, "layer": self.layer, "unit_counts": self.unit_counts(), "units_changed": units,
                 "note": self.note}
 
-    def to_text(self, shown: int = 20) -> str:
-        """A plain-text summary for the terminal: the layer's change, then up to `shown` changed units."""
+    def to_text(self, shown: int = 20, lang: str = "en") -> str:
+        """A plain-text summary for the terminal: the layer's change, then up to `shown` changed units (in Chinese
+        for lang="zh")."""
+        if lang == "zh":
+            return self._text_zh(shown)
         d = self.layer
         if d["by"] == "id":
             lines = [f"{self.kind} by {d['id_field']}: {d['added']} added, {d['removed']} removed, {d['kept']} kept "
@@ -263,6 +266,42 @@ class ImportDiff:
                          f"grade {row.grade_before or '—'} → {row.grade_after or '—'} ({row.status})")
         if len(changed) > shown:
             lines.append(f"  … {len(changed) - shown} more")
+        return "\n".join(lines)
+
+
+    def _text_zh(self, shown: int) -> str:
+        from i18n import field_label, layer_label
+
+        d = self.layer
+        label = layer_label(self.kind, "zh")
+        if d["by"] == "id":
+            field = field_label(self.kind, d["id_field"], "zh")
+            lines = [f"{label}（按{field}比较）：新增 {d['added']} 个、移除 {d['removed']} 个、保留 {d['kept']} 个"
+                     f"（要素 {d['before']} → {d['after']} 个）"]
+            if d["without_id_after"] or d["without_id_before"]:
+                lines.append(f"  无编号的要素（未逐个比较）：{d['without_id_before']} → {d['without_id_after']} 个")
+            for what, word in (("added", "新增"), ("removed", "移除")):
+                ids = d[f"{what}_ids"]
+                if ids:
+                    more = f" …（共 {d[what]} 个）" if d[what] > len(ids) else ""
+                    lines.append(f"  {word}：{'、'.join(ids)}{more}")
+        else:
+            lines = [f"{label}（无编号字段，按数量比较）：要素 {d['before']} → {d['after']} 个"]
+        if self.units is None:
+            lines.append("评价单元得分：未比较" + (f"（{self.note}）" if self.note else ""))
+            return "\n".join(lines)
+        c = self.unit_counts()
+        lines.append(f"评价单元 {c['units']} 个，其中 {c['changed']} 个有变化：得分变化 {c['score']} 个、"
+                     f"排名变化 {c['rank']} 个、等级变化 {c['grade']} 个；新增 {c['added']} 个、移除 {c['removed']} 个")
+        status = {"kept": "保留", "added": "新增", "removed": "移除"}
+        changed = self.units[self.units["changed"]]
+        for row in changed.head(shown).itertuples(index=False):
+            lines.append(f"  {layer_label(row.unit_kind, 'zh')} {row.unit_id} {row.name or ''}："
+                         f"得分 {_num(row.score_before)} → {_num(row.score_after)}，"
+                         f"排名 {_num(row.rank_before)} → {_num(row.rank_after)}，"
+                         f"等级 {row.grade_before or '—'} → {row.grade_after or '—'}（{status.get(row.status, row.status)}）")
+        if len(changed) > shown:
+            lines.append(f"  …另有 {len(changed) - shown} 个")
         return "\n".join(lines)
 
 

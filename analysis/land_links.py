@@ -133,14 +133,18 @@ class LinkReport:
                 f"没有企业关联到宗地：亩均指标只能用企业表自报的用地面积 (no firm is linked to any parcel: {why}; "
                 f"{self.parcels} parcels, {self.firms} firms — per-mu output uses only land areas declared in the "
                 "enterprise table; map the parcels' owner column (权利人 / 统一社会信用代码) or import a land_links table)",
-                layer="parcels"))
+                layer="parcels", message_zh=f"{t('links_none', 'zh')}（宗地 {self.parcels} 宗，企业 {self.firms} 家）"))
         for a in self.ambiguous:
             out.append(Problem("warning", "ambiguous_owner",
                                f"owner {a['owner']!r} not linked ({a['reason']}): candidates {', '.join(a['candidates'])}",
-                               layer="parcels", feature=str(a["parcel_id"]), field="owner_name"))
+                               layer="parcels", feature=str(a["parcel_id"]), field="owner_name",
+                               message_zh=f"权利人 {a['owner']!r} 未关联（{_REASONS_ZH.get(a['reason'], a['reason'])}）："
+                                          f"候选企业 {'、'.join(a['candidates'])}"))
         for r in self.table_ignored:
             out.append(Problem("warning", "link_ignored", f"link {r['uscc']} ↔ {r['parcel_id']} ignored: {r['reason']}",
-                               layer="land_links", feature=str(r["parcel_id"])))
+                               layer="land_links", feature=str(r["parcel_id"]),
+                               message_zh=f"关联 {r['uscc']} ↔ {r['parcel_id']} 被忽略："
+                                          f"{_REASONS_ZH.get(r['reason'], r['reason'])}"))
         return out
 
 
@@ -217,6 +221,12 @@ def _per_distinct(values: np.ndarray, function: Any) -> np.ndarray:
     for k, c in enumerate(codes):  # element by element: results may be lists, which numpy would broadcast
         out[k] = results[c] if c >= 0 else missing
     return out
+
+
+# Why a parcel or a link-table row was not linked, in Chinese (the reasons below and in _apply_table, _match).
+_REASONS_ZH = {"several firms in the link table": "关联表中对应多家企业", "several owner names": "权利人名称对应多家企业",
+               "several firms with this name": "同名企业有多家", "empty code or parcel id": "信用代码或宗地编号为空",
+               "no firm has this code": "没有企业使用此信用代码", "no parcel has this id": "没有此编号的宗地"}
 
 
 def _firm_keys(firms: pd.DataFrame) -> tuple[dict[str, str], dict[str, list[str]]]:

@@ -251,12 +251,22 @@ def _unit_warnings(table: pd.DataFrame, norm: pd.DataFrame, spec: CompositeSpec)
         if isinstance(codes, str) and codes:
             out.append(Problem("warning", "unit_not_scored",
                                f"not scored: {reason_text(codes.split(','), 'en')}; no score, rank or grade",
-                               layer=str(row["unit_kind"]), feature=str(row["unit_id"])).to_dict())
+                               layer=str(row["unit_kind"]), feature=str(row["unit_id"]),
+                               message_zh=f"未评价：{reason_text(codes.split(','), 'zh')}；无得分、排名和等级").to_dict())
             continue
         out.append(Problem("warning", "indicator_missing",
                            f"score leaves out {', '.join(names)} (no data in this unit); the other weights are rescaled",
-                           layer=str(row["unit_kind"]), feature=str(row["unit_id"])).to_dict())
+                           layer=str(row["unit_kind"]), feature=str(row["unit_id"]),
+                           message_zh=f"综合得分未计入 {'、'.join(_label_zh(n) for n in names)}（本单元无数据）；"
+                                      "其余指标的权重按比例放大").to_dict())
     return out
+
+
+def _label_zh(name: str) -> str:
+    """An indicator's Chinese column label (its name when the table has none)."""
+    from i18n import TEXT, t
+
+    return t(f"col_{name}", "zh") if f"col_{name}" in TEXT else name
 
 
 UNIT_KEYS = ["unit_id", "unit_kind", "name", "level", "leading_industries", "area_mu", "industrial_land_mu",

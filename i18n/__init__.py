@@ -6,6 +6,8 @@ Layer and field labels come from `layers.schema` so they are written once.
 
 from __future__ import annotations
 
+import re
+
 from layers.schema import LAYERS
 from spatial.errors import LandparkError
 
@@ -59,6 +61,115 @@ TEXT: dict[str, dict[str, str]] = {
     "data_code_datum_outside_china": {"zh": "中国境外坐标未偏移", "en": "coordinates outside China not shifted"},
     "data_code_survey_axes": {"zh": "X 坐标为北坐标（测量坐标系）", "en": "X holds northings (survey convention)"},
     "data_code_other_coordinates": {"zh": "其余坐标列作为属性保留", "en": "other coordinate columns kept as attributes"},
+    # how the CRS / encoding was found (the data page and `landpark validate`)
+    "data_crs_m_user": {"zh": "用户指定", "en": "given by the user"},
+    "data_crs_m_embedded": {"zh": "文件内嵌坐标系", "en": "embedded in the file"},
+    "data_crs_m_prj_epsg": {"zh": ".prj 中的 EPSG 代码", "en": "EPSG code in the .prj"},
+    "data_crs_m_prj_esri_name": {"zh": ".prj 中的 ESRI 坐标系名称", "en": "ESRI name in the .prj"},
+    "data_crs_m_prj_parameters": {"zh": ".prj 中的投影参数", "en": "projection parameters in the .prj"},
+    "data_crs_m_coordinate_guess": {"zh": "根据坐标数值推测", "en": "guessed from the coordinates"},
+    "data_enc_m_user": {"zh": "用户指定", "en": "given by the user"},
+    "data_enc_m_cpg": {"zh": ".cpg 文件", "en": ".cpg file"},
+    "data_enc_m_ldid": {"zh": "DBF 语言驱动标识（LDID）", "en": "DBF language driver id (LDID)"},
+    "data_enc_m_utf8_strict": {"zh": "内容为合法 UTF-8", "en": "content is valid UTF-8"},
+    "data_enc_m_gb18030_strict": {"zh": "内容为合法 GBK/GB18030", "en": "content is valid GBK/GB18030"},
+    "data_enc_m_charset_normalizer": {"zh": "按内容统计推测", "en": "statistical guess from the content"},
+    "data_enc_m_ascii": {"zh": "内容仅含 ASCII 字符", "en": "content is plain ASCII"},
+    # problem types (layers.problems codes): the data page, `landpark validate` / `import`
+    "data_code_read_error": {"zh": "无法读取", "en": "cannot read"},
+    "data_code_crs_refused": {"zh": "坐标系无法确定或与坐标不符", "en": "CRS unknown or contradicts the coordinates"},
+    "data_code_missing_field": {"zh": "缺少必填字段", "en": "required field missing"},
+    "data_code_no_features": {"zh": "没有要素", "en": "no features"},
+    "data_code_wrong_geometry_type": {"zh": "几何类型不符", "en": "wrong geometry type"},
+    "data_code_mixed_geometry_type": {"zh": "部分几何类型不符", "en": "some geometry of the wrong type"},
+    "data_code_land_use_standard_ambiguous": {"zh": "无法判断用地分类标准", "en": "land-use standard undecided"},
+    "data_code_no_geometry": {"zh": "缺少几何", "en": "no geometry"},
+    "data_code_missing_value": {"zh": "必填值为空", "en": "required value missing"},
+    "data_code_missing_geometry": {"zh": "要素无几何", "en": "feature without geometry"},
+    "data_code_empty_geometry": {"zh": "空几何", "en": "empty geometry"},
+    "data_code_invalid_geometry": {"zh": "几何无效（已自动修复）", "en": "invalid geometry (repaired)"},
+    "data_code_tiny_polygon": {"zh": "面积过小", "en": "tiny polygon"},
+    "data_code_duplicate_id": {"zh": "编号重复", "en": "duplicate id"},
+    "data_code_parcel_overlap": {"zh": "宗地重叠", "en": "parcels overlap"},
+    "data_code_outside_project": {"zh": "位于项目范围之外", "en": "outside the project"},
+    "data_code_outside_crs_area": {"zh": "超出坐标系适用范围", "en": "outside the CRS's area"},
+    "data_code_crs_reprojected": {"zh": "导入时将转换坐标系", "en": "reprojected on import"},
+    "data_code_crs_detected": {"zh": "已识别坐标系", "en": "CRS detected"},
+    "data_code_crs_guessed": {"zh": "坐标系为推测", "en": "CRS guessed"},
+    "data_code_crs_ignored": {"zh": "坐标系参数被忽略", "en": "CRS option ignored"},
+    "data_code_no_prj": {"zh": "缺少 .prj 文件", "en": "no .prj file"},
+    "data_code_bad_uscc": {"zh": "统一社会信用代码有误", "en": "bad USCC"},
+    "data_code_unmapped_columns": {"zh": "未使用的字段", "en": "unused columns"},
+    "data_code_column_ambiguous": {"zh": "字段有歧义", "en": "ambiguous column"},
+    "data_code_column_duplicate": {"zh": "字段重复", "en": "duplicate column"},
+    "data_code_column_unit_mismatch": {"zh": "字段单位不符", "en": "column unit mismatch"},
+    "data_code_column_prefix": {"zh": "截断的字段名", "en": "cut column name"},
+    "data_code_column_alias": {"zh": "按别名识别的字段", "en": "column matched by alias"},
+    "data_code_column_holds_codes": {"zh": "名称列实为地类编码", "en": "name column holds codes"},
+    "data_code_unit_assumed": {"zh": "单位为假定", "en": "unit assumed"},
+    "data_code_unit_converted": {"zh": "单位已换算", "en": "unit converted"},
+    "data_code_not_a_number": {"zh": "不是数字", "en": "not a number"},
+    "data_code_required_not_a_number": {"zh": "必填字段不是数字", "en": "required field not a number"},
+    "data_code_not_a_date": {"zh": "不是日期", "en": "not a date"},
+    "data_code_not_a_bool": {"zh": "不是“是/否”", "en": "not yes/no"},
+    "data_code_not_an_integer": {"zh": "不是整数", "en": "not a whole number"},
+    "data_code_unknown_value": {"zh": "取值不在允许范围", "en": "value not allowed"},
+    "data_code_ratio_as_percent": {"zh": "比例按百分数填写", "en": "share written as a percent"},
+    "data_code_ratio_out_of_range": {"zh": "比例超出 0–1", "en": "share outside 0–1"},
+    "data_code_placeholder_missing": {"zh": "占位符视为空值", "en": "placeholder read as missing"},
+    "data_code_land_use_standard_assumed": {"zh": "用地分类标准为推断", "en": "land-use standard assumed"},
+    "data_code_land_use_code_padded": {"zh": "地类编码补零", "en": "land-use code padded"},
+    "data_code_land_use_from_names": {"zh": "按地类名称分类", "en": "categories from names"},
+    "data_code_land_use_name_mismatch": {"zh": "地类名称与编码不符", "en": "land-use name disagrees with code"},
+    "data_code_land_use_unknown_code": {"zh": "未知地类编码", "en": "unknown land-use code"},
+    "data_code_encoding_guessed": {"zh": "字符编码为推测", "en": "encoding guessed"},
+    "data_code_encoding_ignored": {"zh": "编码参数被忽略", "en": "encoding option ignored"},
+    "data_code_encoding_mismatch": {"zh": "编码声明与内容不符", "en": "declared encoding disagrees"},
+    "data_code_unknown_cpg": {"zh": "无法识别的 .cpg", "en": "unknown .cpg"},
+    "data_code_text_cut_in_character": {"zh": "字段名在汉字中间被截断", "en": "name cut inside a character"},
+    "data_code_several_datasets": {"zh": "包含多个数据集", "en": "several datasets"},
+    "data_code_several_layers": {"zh": "包含多个图层", "en": "several layers"},
+    "data_code_gdal_warning": {"zh": "GDAL 警告", "en": "GDAL warning"},
+    "data_code_invalid_wkt": {"zh": "WKT 几何无效", "en": "invalid WKT"},
+    "data_code_no_coordinates": {"zh": "缺少坐标", "en": "no coordinates"},
+    "data_code_not_geometry": {"zh": "不是几何", "en": "not a geometry"},
+    "data_code_dates_converted": {"zh": "日期已转换", "en": "dates converted"},
+    "data_code_title_rows_skipped": {"zh": "已跳过标题行", "en": "title rows skipped"},
+    "data_code_no_geo_metadata": {"zh": "缺少地理元数据", "en": "no geo metadata"},
+    "data_code_mixed_geometry": {"zh": "几何类型混杂", "en": "mixed geometry"},
+    "data_code_approved_area_differs": {"zh": "面积与核准面积不符", "en": "area differs from the approved area"},
+    "data_code_approved_area_unit": {"zh": "核准面积单位取自单元格", "en": "approved-area unit from the cells"},
+    "data_code_approved_area_unit_assumed": {"zh": "核准面积单位为假定（亩）", "en": "approved-area unit assumed (亩)"},
+    "data_code_column_values_contradict": {"zh": "取值与字段名不符", "en": "values contradict the header"},
+    "data_code_column_values": {"zh": "按取值识别的字段", "en": "column recognised by its values"},
+    "data_code_column_override": {"zh": "手动指定的字段", "en": "column mapped by hand"},
+    "data_code_column_canonical": {"zh": "标准字段名", "en": "canonical column"},
+    "data_code_config_not_utf8": {"zh": "设置文件不是 UTF-8", "en": "settings file not UTF-8"},
+    "data_code_curve_geometry": {"zh": "曲线几何（已跳过）", "en": "curved geometry (skipped)"},
+    "data_code_duplicate_key": {"zh": "属性名重复", "en": "property given twice"},
+    "data_code_extent_not_finite": {"zh": "无法转换到项目坐标系", "en": "cannot be expressed in the project CRS"},
+    "data_code_crs_mismatch": {"zh": "坐标与坐标系不符", "en": "coordinates contradict the CRS"},
+    "data_code_id_collision": {"zh": "编号已存在", "en": "id already in the layer"},
+    "data_code_invalid_config": {"zh": "设置项无效", "en": "invalid setting"},
+    "data_code_unknown_config_key": {"zh": "未知的设置项", "en": "unknown setting"},
+    "data_code_mapping_not_saved": {"zh": "字段对应未保存", "en": "field mapping not saved"},
+    "data_code_outside_china": {"zh": "位于中国境外", "en": "outside China"},
+    "data_code_unreadable_geometry": {"zh": "几何无法读取（已跳过）", "en": "unreadable geometry (skipped)"},
+    "data_code_unsupported_value": {"zh": "取值为列表或对象", "en": "list or object value"},
+    "data_code_zone_code_as_id": {"zh": "以开发区代码作园区编号", "en": "zone code used as park id"},
+    # problems of an evaluation (analysis/): exports and the CLI
+    "data_code_unit_not_scored": {"zh": "单元未评价", "en": "unit not scored"},
+    "data_code_indicator_missing": {"zh": "指标无数据", "en": "indicator without data"},
+    "data_code_ambiguous_owner": {"zh": "权利人匹配有歧义", "en": "ambiguous owner"},
+    "data_code_link_ignored": {"zh": "关联记录被忽略", "en": "link ignored"},
+    "data_code_no_land_links": {"zh": "企业未关联宗地", "en": "no firm–parcel links"},
+    "data_code_benchmark_unavailable": {"zh": "基准值无法计算", "en": "benchmark unavailable"},
+    "data_code_group_mean_unavailable": {"zh": "组均值无法计算", "en": "group mean unavailable"},
+    "data_code_owner_not_classed": {"zh": "出租方未分类", "en": "landlord not classed"},
+    "data_code_new_firm_rule_skipped": {"zh": "新设企业规则未执行", "en": "new-firm rule skipped"},
+    "data_code_previous_year_missing": {"zh": "缺少上年数据", "en": "previous year missing"},
+    "data_code_invalid_method": {"zh": "评价办法文件有误", "en": "invalid method file"},
+    "data_code_invalid_value": {"zh": "取值无效", "en": "invalid value"},
     "report_encoding": {"zh": "字符编码", "en": "Encoding"},
     "report_mapping": {"zh": "字段对应", "en": "Field mapping"},
     "report_sample": {"zh": "首行取值（核对编码）", "en": "First row (check the decoding)"},
@@ -228,6 +339,11 @@ TEXT: dict[str, dict[str, str]] = {
     "col_scored": {"zh": "参与评价", "en": "Scored"},
     "col_reason_not_scored": {"zh": "未评价原因", "en": "Why not scored"},
     "col_score_coverage": {"zh": "得分所依据权重占比", "en": "Share of weight scored"},
+    "col_share_inside": {"zh": "在单元内的比例", "en": "Share inside"},
+    "col_basis": {"zh": "归属依据", "en": "Basis"},
+    # how a firm is counted in a unit (analysis/members.py `basis`)
+    "basis_parcels": {"zh": "按宗地（单元内面积占比）", "en": "by its parcels (share inside)"},
+    "basis_point": {"zh": "按企业点位", "en": "by its location point"},
     # units without a composite score (analysis.composite.not_scored_codes): missing is never graded
     "grade_not_scored": {"zh": "未评价", "en": "not scored"},
     "value_no_data": {"zh": "无数据", "en": "no data"},
@@ -299,6 +415,23 @@ def t(key: str, lang: str = DEFAULT_LANG) -> str:
     if entry is None:
         return key
     return entry.get(lang) or entry.get("en") or key
+
+
+_ROW = re.compile(r"row (\d+)")
+_FEATURE = re.compile(r"feature (\d+)")
+
+
+def feature_label(feature: object, lang: str = DEFAULT_LANG) -> str:
+    """Where a problem is, as a person reads it: the readers' "row N" / "feature N" labels in Chinese for zh
+    (第 N 行 / 第 N 个要素); a feature id as it is."""
+    text = "" if feature is None or (isinstance(feature, float) and feature != feature) else str(feature)
+    if lang != "zh":
+        return text
+    if m := _ROW.fullmatch(text):
+        return f"第 {m.group(1)} 行"
+    if m := _FEATURE.fullmatch(text):
+        return f"第 {m.group(1)} 个要素"
+    return text
 
 
 def layer_label(kind: str, lang: str = DEFAULT_LANG) -> str:

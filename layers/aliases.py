@@ -292,6 +292,11 @@ class ColumnMatch:
     quality: int = 0  # 4 canonical, 3 alias, 2 alias with unit suffix or cut unit, 1 DBF prefix
     preference: int = 0
     unit_assumed: bool = False  # the header's unit was cut off; the field's unit is assumed
+    note_zh: str = ""  # `note` in Chinese
+
+    def note_in(self, lang: str = "zh") -> str:
+        """The note in `lang` (Chinese for zh when there is one)."""
+        return self.note_zh if lang == "zh" and self.note_zh else self.note
 
     @property
     def mapped(self) -> bool:
@@ -340,13 +345,15 @@ def suffix_variants(key: str) -> list[str]:
     return []
 
 
-def _apply_unit(kind: str, column: str, field: str, unit_text: str | None, cut: bool) -> tuple[str, float, str, str]:
-    """Resolve the header unit against the field: (field, scale, note, status ok | assumed | mismatch)."""
+def _apply_unit(kind: str, column: str, field: str, unit_text: str | None,
+                cut: bool) -> tuple[str, float, str, str, str]:
+    """Resolve the header unit against the field: (field, scale, note, status ok | assumed | mismatch, note in Chinese)."""
     target = _field_unit(kind, field)
     if unit_text is None or target is None:
         if cut and target is not None:
-            return field, 1.0, f"header {column!r} was cut before its unit; assumed the unit of {field}", "assumed"
-        return field, 1.0, "", "ok"
+            return (field, 1.0, f"header {column!r} was cut before its unit; assumed the unit of {field}", "assumed",
+                    f"字段名 {column!r} 在单位之前被截断；按 {field} 的单位读取")
+        return field, 1.0, "", "ok", ""
     unit: tuple[str, float] | None
     if cut:
         options = {UNITS[u] for u in UNITS if u.startswith(unit_text)} if unit_text else set()
@@ -354,19 +361,23 @@ def _apply_unit(kind: str, column: str, field: str, unit_text: str | None, cut: 
         if len(same) == 1:
             unit = same.pop()
         else:
-            return field, 1.0, f"header {column!r} was cut inside its unit; assumed the unit of {field}", "assumed"
+            return (field, 1.0, f"header {column!r} was cut inside its unit; assumed the unit of {field}", "assumed",
+                    f"字段名 {column!r} 在单位中间被截断；按 {field} 的单位读取")
     else:
         unit = _unit_of(unit_text)
         if unit is None:
-            return field, 1.0, "", "ok"  # bracket text that is not a unit (e.g. 实测, 2023年) is a qualifier
+            return field, 1.0, "", "ok", ""  # bracket text that is not a unit (e.g. 实测, 2023年) is a qualifier
     if unit[0] != target[0]:
-        return field, 1.0, f"header {column!r} has unit {unit_text!r}, which cannot measure {field}", "mismatch"
+        return (field, 1.0, f"header {column!r} has unit {unit_text!r}, which cannot measure {field}", "mismatch",
+                f"字段名 {column!r} 的单位 {unit_text!r} 不能用于 {field}")
     sibling = M2_SIBLINGS.get(kind, {}).get(field)
     if sibling and unit == ("area", 1.0):
-        return sibling, 1.0, f"header {column!r} is in m²; mapped to {sibling} (converted to 亩)", "ok"
+        return (sibling, 1.0, f"header {column!r} is in m²; mapped to {sibling} (converted to 亩)", "ok",
+                f"字段名 {column!r} 的单位为平方米；对应 {sibling}（换算为亩）")
     scale = unit[1] / target[1]
     note = f"values of {column!r} are converted from {unit_text} (× {scale:g})" if scale != 1.0 else ""
-    return field, scale, note, "ok"
+    note_zh = f"{column!r} 的取值由 {unit_text} 换算（× {scale:g}）" if scale != 1.0 else ""
+    return field, scale, note, "ok", note_zh
 
 
 def match_column(column: str, kind: str, *, cut: bool = False) -> ColumnMatch:
@@ -381,7 +392,7 @@ def match_column(column: str, kind: str, *, cut: bool = False) -> ColumnMatch:
     dbf_cut = cut  # `cut` below is whether the unit in brackets was cut
     key = _key(column)
     if not key:
-        return ColumnMatch(column, None, "unmatched", note="empty header")
+        return ColumnMatch(column, None, "unmatched", note="empty header", note_zh="字段名为空")
     if key in index and index[key][1] == 0:
         return ColumnMatch(column, index[key][0], "canonical", quality=4)
     base, unit_text, cut = _split_unit(key)
@@ -394,11 +405,12 @@ def match_column(column: str, kind: str, *, cut: bool = False) -> ColumnMatch:
                 break
     if hit is not None:
         field, pref = hit
-        field, scale, note, status = _apply_unit(kind, column, field, unit_text, cut)
+        field, scale, note, status, note_zh = _apply_unit(kind, column, field, unit_text, cut)
         if status == "mismatch":
-            return ColumnMatch(column, field, "unit_mismatch", note=note)
+            return ColumnMatch(column, field, "unit_mismatch", note=note, note_zh=note_zh)
         how = "canonical" if pref == 0 else "alias"
-        return ColumnMatch(column, field, how, scale, note, quality, pref, unit_assumed=status == "assumed")
+        return ColumnMatch(column, field, how, scale, note, quality, pref, unit_assumed=status == "assumed",
+                           note_zh=note_zh)
     variant = _match_variant(column, kind, index, base, unit_text, cut)
     if variant is not None:
         return variant
@@ -412,10 +424,13 @@ def match_column(column: str, kind: str, *, cut: bool = False) -> ColumnMatch:
     if len(prefix_of) == 1:
         field, pref = next(iter(prefix_of.items()))
         note = f"header {column!r} read as a DBF name cut at 10 bytes, matching {field}; a unit in the full name, if any, is lost"
-        return ColumnMatch(column, field, "prefix", 1.0, note, 1, pref, unit_assumed=_field_unit(kind, field) is not None)
+        note_zh = f"字段名 {column!r} 视为在 10 字节处截断的 DBF 字段名，对应 {field}；完整字段名中的单位（如有）已丢失"
+        return ColumnMatch(column, field, "prefix", 1.0, note, 1, pref, unit_assumed=_field_unit(kind, field) is not None,
+                           note_zh=note_zh)
     if len(prefix_of) > 1:
         return ColumnMatch(column, None, "ambiguous",
-                           note=f"header {column!r} could be a truncation of any of {', '.join(sorted(prefix_of))}")
+                           note=f"header {column!r} could be a truncation of any of {', '.join(sorted(prefix_of))}",
+                           note_zh=f"字段名 {column!r} 可能是 {'、'.join(sorted(prefix_of))} 中任一个的截断")
     return ColumnMatch(column, None, "unmatched")
 
 
@@ -429,13 +444,15 @@ def _match_variant(column: str, kind: str, index: dict[str, tuple[str, int]], ba
         return None
     if len(fields) > 1:
         return ColumnMatch(column, None, "ambiguous",
-                           note=f"header {column!r} read with another suffix could be any of {', '.join(sorted(fields))}")
+                           note=f"header {column!r} read with another suffix could be any of {', '.join(sorted(fields))}",
+                           note_zh=f"字段名 {column!r} 换用其他后缀后可能是 {'、'.join(sorted(fields))} 中的任一个")
     field, pref = min(hits, key=lambda h: h[1])
-    field, scale, note, status = _apply_unit(kind, column, field, unit_text, cut)
+    field, scale, note, status, note_zh = _apply_unit(kind, column, field, unit_text, cut)
     if status == "mismatch":
-        return ColumnMatch(column, field, "unit_mismatch", note=note)
+        return ColumnMatch(column, field, "unit_mismatch", note=note, note_zh=note_zh)
     note = "; ".join(n for n in (f"header {column!r} matched {field} with a suffix variant", note) if n)
-    return ColumnMatch(column, field, "alias", scale, note, 2, pref, unit_assumed=status == "assumed")
+    note_zh = "；".join(n for n in (f"字段名 {column!r} 换用后缀后对应 {field}", note_zh) if n)
+    return ColumnMatch(column, field, "alias", scale, note, 2, pref, unit_assumed=status == "assumed", note_zh=note_zh)
 
 
 def _override_match(column: str, field: str, kind: str) -> ColumnMatch:
@@ -444,13 +461,14 @@ def _override_match(column: str, field: str, kind: str) -> ColumnMatch:
     base, unit_text, cut = _split_unit(_key(column))
     if unit_text is None:
         return ColumnMatch(column, field, "override", quality=9)
-    field_to, scale, note, status = _apply_unit(kind, column, field, unit_text, cut)
+    field_to, scale, note, status, note_zh = _apply_unit(kind, column, field, unit_text, cut)
     if status == "mismatch":
         return ColumnMatch(column, field, "override", 1.0, note + "; mapped as asked, values taken as they are",
-                           quality=9, unit_assumed=True)
+                           quality=9, unit_assumed=True, note_zh=note_zh + "；已按指定对应，取值原样读取")
     if field_to != field:  # a m² header mapped by hand to the 亩 field: convert through the m² sibling
-        return ColumnMatch(column, field_to, "override", scale, note, quality=9)
-    return ColumnMatch(column, field, "override", scale, note, quality=9, unit_assumed=status == "assumed")
+        return ColumnMatch(column, field_to, "override", scale, note, quality=9, note_zh=note_zh)
+    return ColumnMatch(column, field, "override", scale, note, quality=9, unit_assumed=status == "assumed",
+                       note_zh=note_zh)
 
 
 def match_columns(columns: Iterable[str], kind: str, *, overrides: dict[str, str] | None = None,
@@ -470,11 +488,14 @@ def match_columns(columns: Iterable[str], kind: str, *, overrides: dict[str, str
     for col, field in overrides.items():
         if field and field not in valid:
             raise InputError(f"column override {col!r} → {field!r}: layer kind {kind} has no field {field!r}; "
-                             f"valid fields: {', '.join(sorted(valid))}")
+                             f"valid fields: {', '.join(sorted(valid))}",
+                             zh=f"字段对应 {col!r} → {field!r}：图层类型 {kind} 没有字段 {field!r}；"
+                                f"可用字段：{'、'.join(sorted(valid))}")
     targets = [f for f in overrides.values() if f]
     dup = {f for f in targets if targets.count(f) > 1}
     if dup:
-        raise InputError(f"column overrides map several columns to {', '.join(sorted(dup))} in {spec.kind}")
+        raise InputError(f"column overrides map several columns to {', '.join(sorted(dup))} in {spec.kind}",
+                         zh=f"字段对应中有多列对应到 {spec.kind} 的 {'、'.join(sorted(dup))}")
     matches: list[ColumnMatch] = []
     for col in columns:
         if col in overrides:
@@ -496,7 +517,8 @@ def match_columns(columns: Iterable[str], kind: str, *, overrides: dict[str, str
         if target is not None and best[target] != i:
             winner = matches[best[target]].column
             m = ColumnMatch(m.column, target, "duplicate",
-                            note=f"column {m.column!r} also matches {target}, taken by column {winner!r}")
+                            note=f"column {m.column!r} also matches {target}, taken by column {winner!r}",
+                            note_zh=f"列 {m.column!r} 也对应 {target}，但该字段已由列 {winner!r} 占用")
         out.append(m)
     return out
 

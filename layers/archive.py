@@ -53,7 +53,8 @@ def _safe_relative(name: str, archive: Path) -> PurePosixPath:
         or (parts.parts and len(parts.parts[0]) >= 2 and parts.parts[0][1] == ":")  # C:/...
     ):
         raise InputError(
-            f"{archive}: refused: member {name!r} would be written outside the extraction folder (zip slip)"
+            f"{archive}: refused: member {name!r} would be written outside the extraction folder (zip slip)",
+            zh=f"{archive}：拒绝解压：成员 {name!r} 会被写到解压文件夹之外（zip slip）",
         )
     return PurePosixPath(*[p for p in parts.parts if p not in ("", ".")])
 
@@ -77,9 +78,10 @@ def extract_zip(
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile as exc:
-        raise InputError(f"{path}: not a readable zip archive ({exc})") from None
+        raise InputError(f"{path}: not a readable zip archive ({exc})", zh=f"{path}：不是可读取的 zip 压缩包（{exc}）") from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot open the zip archive: {exc.strerror or exc}") from None
+        raise InputError(f"{path}: cannot open the zip archive: {exc.strerror or exc}",
+                         zh=f"{path}：无法打开 zip 压缩包：{exc.strerror or exc}") from None
     written: list[Path] = []
     with archive:
         members = archive.infolist()
@@ -91,18 +93,21 @@ def extract_zip(
             target = root.joinpath(*relative.parts) if relative.parts else root
             if target != root and root not in target.resolve().parents:
                 raise InputError(
-                    f"{path}: refused: member {name!r} would be written outside the extraction folder (zip slip)"
+                    f"{path}: refused: member {name!r} would be written outside the extraction folder (zip slip)",
+                    zh=f"{path}：拒绝解压：成员 {name!r} 会被写到解压文件夹之外（zip slip）",
                 )
             if info.file_size > max_member_bytes:
                 raise InputError(
                     f"{path}: refused: member {name!r} is {info.file_size} bytes unpacked, "
-                    f"above the limit of {max_member_bytes} bytes"
+                    f"above the limit of {max_member_bytes} bytes",
+                    zh=f"{path}：拒绝解压：成员 {name!r} 解压后 {info.file_size} 字节，超过上限 {max_member_bytes} 字节",
                 )
             declared_total += info.file_size
             plan.append((info, name, target))
         if declared_total > max_total_bytes:
             raise InputError(
-                f"{path}: refused: the archive unpacks to {declared_total} bytes, above the limit of {max_total_bytes} bytes"
+                f"{path}: refused: the archive unpacks to {declared_total} bytes, above the limit of {max_total_bytes} bytes",
+                zh=f"{path}：拒绝解压：压缩包解压后共 {declared_total} 字节，超过上限 {max_total_bytes} 字节",
             )
         total = 0
         for info, name, target in plan:
@@ -128,18 +133,20 @@ def _copy_member(
                 total += len(chunk)
                 if size > max_member_bytes:
                     raise InputError(
-                        f"{path}: refused: member {name!r} unpacks to more than {max_member_bytes} bytes"
+                        f"{path}: refused: member {name!r} unpacks to more than {max_member_bytes} bytes",
+                        zh=f"{path}：拒绝解压：成员 {name!r} 解压后超过 {max_member_bytes} 字节",
                     )
                 if total > max_total_bytes:
-                    raise InputError(f"{path}: refused: the archive unpacks to more than {max_total_bytes} bytes")
+                    raise InputError(f"{path}: refused: the archive unpacks to more than {max_total_bytes} bytes",
+                                     zh=f"{path}：拒绝解压：压缩包解压后超过 {max_total_bytes} 字节")
                 out.write(chunk)
     except InputError:
         target.unlink(missing_ok=True)
         raise
     except RuntimeError as exc:  # encrypted member
-        raise InputError(f"{path}: cannot unpack member {name!r}: {exc}") from None
+        raise InputError(f"{path}: cannot unpack member {name!r}: {exc}", zh=f"{path}：无法解压成员 {name!r}：{exc}") from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError) as exc:
-        raise InputError(f"{path}: cannot unpack member {name!r}: {exc}") from None
+        raise InputError(f"{path}: cannot unpack member {name!r}: {exc}", zh=f"{path}：无法解压成员 {name!r}：{exc}") from None
     return total
 
 
@@ -167,6 +174,7 @@ def find_datasets(folder: Path, *, label: str | None = None) -> list[Path]:
     folder = Path(folder)
     found: list[Path] = []
     missing: list[str] = []
+    missing_zh: list[str] = []
     gdbs: list[Path] = []
     for path in sorted(folder.rglob("*")):
         if _is_junk(path, folder) or any(g in path.parents for g in gdbs):
@@ -184,11 +192,14 @@ def find_datasets(folder: Path, *, label: str | None = None) -> list[Path]:
             if lacking:
                 rel = path.relative_to(folder)
                 missing.append(f"{rel} lacks {' and '.join(path.stem + s for s in lacking)}")
+                missing_zh.append(f"{rel} 缺少 {'、'.join(path.stem + s for s in lacking)}")
                 continue
         found.append(path)
     if missing:
         raise InputError(
             f"{label or folder}: incomplete shapefile: " + "; ".join(missing)
-            + " (a shapefile needs its .shp, .shx and .dbf files together)"
+            + " (a shapefile needs its .shp, .shx and .dbf files together)",
+            zh=f"{label or folder}：Shapefile 不完整：" + "；".join(missing_zh)
+               + "（Shapefile 需要 .shp、.shx、.dbf 三个文件齐全）",
         )
     return found

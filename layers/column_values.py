@@ -75,11 +75,15 @@ def match_by_values(frame: pd.DataFrame, positions: list[int], matches: list[Col
             if name_field and not name_taken:
                 out[k] = replace(m, field=name_field, how="values", quality=1,
                                  note=f"column {m.column!r} looks like {code_field} by its header but holds names, "
-                                      f"not credit codes (none of {n} valid); read as {name_field}")
+                                      f"not credit codes (none of {n} valid); read as {name_field}",
+                                 note_zh=f"列 {m.column!r} 按字段名像 {code_field}，但取值是名称而非信用代码"
+                                         f"（{n} 个均无效）；按 {name_field} 读取")
             else:
                 out[k] = replace(m, field=None, how="contradicted",
                                  note=f"column {m.column!r} looks like {code_field} by its header but holds names, "
-                                      f"not credit codes (none of {n} valid); not used")
+                                      f"not credit codes (none of {n} valid); not used",
+                                 note_zh=f"列 {m.column!r} 按字段名像 {code_field}，但取值是名称而非信用代码"
+                                         f"（{n} 个均无效）；不使用")
     if any(m.mapped_field == code_field for m in out) or code_field in (overrides or {}).values():
         return out
     candidates: list[tuple[int, float, int]] = []
@@ -94,12 +98,15 @@ def match_by_values(frame: pd.DataFrame, positions: list[int], matches: list[Col
         m = out[k]
         out[k] = ColumnMatch(m.column, code_field, "values", quality=1,
                              note=f"column {m.column!r} has no known header but {share:.0%} of its {n} filled cells "
-                                  f"are valid credit codes (GB 32100); read as {code_field}")
+                                  f"are valid credit codes (GB 32100); read as {code_field}",
+                             note_zh=f"列 {m.column!r} 的字段名无法识别，但 {n} 个非空取值中 {share:.0%} 是有效的统一社会信用代码"
+                                     f"（GB 32100）；按 {code_field} 读取")
     elif len(candidates) > 1:
         names = ", ".join(repr(out[k].column) for k, _, _ in candidates)
         for k, _, _ in candidates:
             m = out[k]
             out[k] = ColumnMatch(m.column, code_field, "ambiguous",
                                  note=f"columns {names} all hold valid credit codes; map one to {code_field} "
-                                      f"with --map")
+                                      f"with --map",
+                                 note_zh=f"列 {names} 均为有效的统一社会信用代码；请指定其中一列对应 {code_field}")
     return out

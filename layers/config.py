@@ -111,11 +111,13 @@ def _read_toml(path: Path) -> dict[str, Any]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         message = f"{path}: the file is not UTF-8 text (byte {exc.start}); save it as UTF-8 (无 BOM 的 UTF-8 编码)"
-        raise InputError(message, [Problem("error", "config_not_utf8", message, source=str(path))]) from None
+        zh = f"{path}：文件不是 UTF-8 文本（第 {exc.start} 字节）；请另存为 UTF-8（无 BOM 的 UTF-8 编码）"
+        raise InputError(message, [Problem("error", "config_not_utf8", message, source=str(path), message_zh=zh)],
+                         zh=zh) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: invalid TOML: {exc}") from exc
+        raise InputError(f"{path}: invalid TOML: {exc}", zh=f"{path}：TOML 格式有误：{exc}") from exc
 
 
 def _validated(merged: dict[str, Any], source: str) -> Config:

@@ -17,6 +17,7 @@ from layers.problems import InputError
 
 __all__ = [
     "EncodingDetection",
+    "ENCODING_METHODS_ZH",
     "detect_dbf_encoding",
     "detect_bytes_encoding",
     "detect_dbf_content_encoding",
@@ -27,6 +28,10 @@ __all__ = [
 ]
 
 METHODS = ("user", "cpg", "ldid", "utf8_strict", "gb18030_strict", "charset_normalizer", "ascii")
+# How each METHOD decided the encoding, in Chinese (notes in the zh app and CLI).
+ENCODING_METHODS_ZH = {"user": "用户指定", "cpg": ".cpg 文件", "ldid": "DBF 语言驱动标识（LDID）",
+                       "utf8_strict": "内容为合法 UTF-8", "gb18030_strict": "内容为合法 GBK/GB18030",
+                       "charset_normalizer": "按内容统计推测", "ascii": "内容仅含 ASCII 字符"}
 
 # DBF language driver id (header byte 29) → Python codec, after the ESRI/dBase code page
 # table (ArcPad reference "Language driver ID (LDID) and code page"). 0x57 (87) means "the
@@ -114,7 +119,8 @@ def detect_dbf_encoding(dbf_path: Path, *, user_encoding: str | None = None) -> 
     if user_encoding is not None:
         codec = normalise_codec(user_encoding)
         if codec is None:
-            raise InputError(f"{dbf_path}: unknown encoding {user_encoding!r}; use e.g. gbk, gb18030 or utf-8")
+            raise InputError(f"{dbf_path}: unknown encoding {user_encoding!r}; use e.g. gbk, gb18030 or utf-8",
+                             zh=f"{dbf_path}：未知的字符编码 {user_encoding!r}；请用 gbk、gb18030 或 utf-8 等")
         return EncodingDetection(codec, "user")
     cpg = sidecar(dbf_path, ".cpg")
     if cpg is not None:
@@ -200,12 +206,15 @@ def _dbf_header(dbf_path: Path) -> tuple[int, int]:
         with open(dbf_path, "rb") as fh:
             head = fh.read(32)
     except OSError as exc:
-        raise InputError(f"{dbf_path}: cannot open the DBF table: {exc.strerror or exc}") from None
+        raise InputError(f"{dbf_path}: cannot open the DBF table: {exc.strerror or exc}",
+                         zh=f"{dbf_path}：无法打开 DBF 属性表：{exc.strerror or exc}") from None
     if len(head) < 32:
-        raise InputError(f"{dbf_path}: not a DBF table (only {len(head)} bytes, a header needs 32)")
+        raise InputError(f"{dbf_path}: not a DBF table (only {len(head)} bytes, a header needs 32)",
+                         zh=f"{dbf_path}：不是 DBF 属性表（只有 {len(head)} 字节，文件头需要 32 字节）")
     header_length = int.from_bytes(head[8:10], "little")
     if header_length < 33:
-        raise InputError(f"{dbf_path}: not a DBF table (header length {header_length} in bytes 8-9)")
+        raise InputError(f"{dbf_path}: not a DBF table (header length {header_length} in bytes 8-9)",
+                         zh=f"{dbf_path}：不是 DBF 属性表（第 8–9 字节的文件头长度为 {header_length}）")
     return header_length, head[29]
 
 

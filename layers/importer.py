@@ -32,7 +32,8 @@ class ModeRequired(UsageError):
     def __init__(self, kind: str, before: int):
         self.kind, self.before, self.choices = kind, before, IMPORT_MODES
         super().__init__(f"the project already has layer {kind} with {before} feature(s); say whether the import "
-                         f"replaces them or appends to them: {', '.join(IMPORT_MODES)}")
+                         f"replaces them or appends to them: {', '.join(IMPORT_MODES)}",
+                         zh=f"项目中已有 {kind} 图层（{before} 个要素）；请说明导入是替换（replace）还是追加（append）")
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,8 @@ def import_source(source: str | Path, kind: str, into: str | Path, *, layer: str
     has, under `overrides` (`report.saved_mapping_used` lists what it decided).
     """
     if mode is not None and mode not in IMPORT_MODES:
-        raise UsageError(f"unknown import mode {mode!r}; valid modes: {', '.join(IMPORT_MODES)}")
+        raise UsageError(f"unknown import mode {mode!r}; valid modes: {', '.join(IMPORT_MODES)}",
+                         zh=f"未知的导入方式 {mode!r}；可用：{'、'.join(IMPORT_MODES)}")
     into = Path(into)
     existing = (into / "landpark.toml").exists() or (into / "project.gpkg").exists()
     if existing and (into / INCOMPLETE_MARKER).exists() and not (into / "project.gpkg").exists():
@@ -142,10 +144,12 @@ def import_source(source: str | Path, kind: str, into: str | Path, *, layer: str
                              saved_mapping=project.saved_mapping(kind) if project is not None and use_saved_mapping else None)
     if not report.ok:
         raise InputError(f"{source}: not imported, {len(report.blocking)} blocking problem(s): "
-                         + "; ".join(p.message for p in report.blocking), report.blocking)
+                         + "; ".join(p.message for p in report.blocking), report.blocking,
+                         zh=f"{source}：未导入，存在 {len(report.blocking)} 个阻断性问题："
+                            + "；".join(p.text("zh") for p in report.blocking))
     frame = report.frame
     if frame is None:
-        raise InputError(f"{source}: not imported, nothing was read")
+        raise InputError(f"{source}: not imported, nothing was read", zh=f"{source}：未导入，没有读到任何数据")
     appending = mode == "append" and had_layer
     old = project.read_layer(kind) if appending and project is not None else None
     if old is not None:
@@ -184,7 +188,7 @@ def _save_mapping(project: Project, kind: str, report: ValidationReport, source:
         project.save_mapping(kind, used_mapping(report.mapping, report.overrides), source=Path(source).name)
     except OSError as exc:
         report.problems.add("warning", "mapping_not_saved", f"the field mapping used was not saved with the project: {exc}",
-                            source=source)
+                            source=source, zh=f"本次使用的字段对应未能保存到项目：{exc}")
 
 
 def _id_keys(frame: pd.DataFrame, kind: str) -> pd.Series | None:
@@ -212,9 +216,14 @@ def _refuse_id_collisions(old: pd.DataFrame, new: pd.DataFrame, kind: str, sourc
     id_field = layer_spec(kind).id_field
     message = (f"{source}: not appended, {len(clash)} feature id(s) already in layer {kind} ({id_field}): {shown}; "
                "nothing was written — replace the layer instead, or renumber or remove these features")
+    shown_zh = "、".join(clash[:SHOWN_IDS]) + (f"…（共 {len(clash)} 个）" if len(clash) > SHOWN_IDS else "")
+    label = layer_spec(kind).label_zh
+    message_zh = (f"{source}：未追加，{len(clash)} 个要素编号（{id_field}）在{label}图层中已存在：{shown_zh}；"
+                  "未写入任何数据——请改为替换该图层，或重新编号、删除这些要素")
     problems = [Problem("error", "id_collision", f"{id_field} {k} is already in layer {kind}", source=source, layer=kind,
-                        feature=str(k), field=id_field or "", value=str(k)) for k in clash]
-    raise InputError(message, problems)
+                        feature=str(k), field=id_field or "", value=str(k),
+                        message_zh=f"编号 {k}（{id_field}）在{label}图层中已存在") for k in clash]
+    raise InputError(message, problems, zh=message_zh)
 
 
 def _appended(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
@@ -236,14 +245,16 @@ def _empty_to_none(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def _relabelled(problem: Problem, path: str, label: str) -> Problem:
-    return replace(problem, source=problem.source.replace(path, label), message=problem.message.replace(path, label))
+    return replace(problem, source=problem.source.replace(path, label), message=problem.message.replace(path, label),
+                   message_zh=problem.message_zh.replace(path, label))
 
 
 def _as_layer_issue(problem: Problem, kind: str) -> Problem:
     """Record an issue against the canonical layer name, keeping the source location in `source`."""
     src = problem.source + (f" [{problem.layer}]" if problem.layer and problem.layer != kind else "")
     return Problem(problem.severity if problem.severity != "error" else "warning", problem.code, problem.message,
-                   source=src, layer=kind, feature=problem.feature, field=problem.field, value=problem.value)
+                   source=src, layer=kind, feature=problem.feature, field=problem.field, value=problem.value,
+                   message_zh=problem.message_zh)
 
 
 __all__ = ["IMPORT_MODES", "ImportChange", "ImportResult", "ModeRequired", "import_source", "project_crs_for",

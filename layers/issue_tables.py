@@ -1,7 +1,7 @@
 """Problems and data issues as tables: one row per problem, filtered and counted.
 
 A validation report's problems and a project's `data_issues` table share the columns of
-`layers.project.ISSUE_COLUMNS` (layer, feature, field, severity, code, message, value, source),
+`layers.project.ISSUE_COLUMNS` (layer, feature, field, severity, code, message, value, source, message_zh),
 so one filter and one count serve both the "before import" report and the stored issues.
 """
 
@@ -28,7 +28,7 @@ def problems_frame(problems: Iterable[Problem], *, relabel: Callable[[str], str]
     fix = relabel or (lambda text: text)
     rows = [{"layer": p.layer, "feature": p.feature, "field": p.field, "severity": p.severity, "code": p.code,
              "message": fix(p.message), "value": "" if p.value is None else str(p.value), "source": fix(p.source),
-             "blocking": p.severity == "error" and p.code in BLOCKING_CODES}
+             "message_zh": fix(p.message_zh), "blocking": p.severity == "error" and p.code in BLOCKING_CODES}
             for p in problems]
     return pd.DataFrame(rows, columns=[*ISSUE_COLUMNS, "blocking"])
 
@@ -36,7 +36,7 @@ def problems_frame(problems: Iterable[Problem], *, relabel: Callable[[str], str]
 def filter_issues(frame: pd.DataFrame, *, layers: Iterable[str] | None = None, severities: Iterable[str] | None = None,
                   codes: Iterable[str] | None = None, text: str = "") -> pd.DataFrame:
     """Rows whose layer, severity and code are among the given ones (None or empty = all) and whose
-    feature, field, message or value contains `text` (case-insensitive)."""
+    feature, field, message (English or Chinese) or value contains `text` (case-insensitive)."""
     keep = pd.Series(True, index=frame.index)
     for column, wanted in (("layer", layers), ("severity", severities), ("code", codes)):
         wanted = list(wanted or [])
@@ -45,8 +45,9 @@ def filter_issues(frame: pd.DataFrame, *, layers: Iterable[str] | None = None, s
     text = text.strip().lower()
     if text:
         hay = pd.Series("", index=frame.index)
-        for column in ("feature", "field", "message", "value"):
-            hay = hay + " " + frame[column].fillna("").astype(str).str.lower()
+        for column in ("feature", "field", "message", "message_zh", "value"):
+            if column in frame.columns:
+                hay = hay + " " + frame[column].fillna("").astype(str).str.lower()
         keep &= hay.str.contains(text, regex=False)
     return frame[keep]
 

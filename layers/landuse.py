@@ -207,19 +207,55 @@ def _examples(codes: Iterable[str], counts: pd.Series, k: int = 3) -> str:
     return ", ".join(f"{c} ({int(counts.get(c, 0))}×)" for c in codes[:k]) + (" …" if len(codes) > k else "")
 
 
+# Landpark's land-use categories in Chinese, for notes and tables in the zh app.
+CATEGORY_LABELS_ZH = {"industrial": "工业用地", "m0": "新型产业用地（M0）", "warehouse": "仓储用地",
+                      "residential": "居住用地", "commercial": "商业服务业用地", "public": "公共管理与公共服务用地",
+                      "other": "其他用地"}
+STANDARD_SHORT_ZH = {"gbt21010": "GB/T 21010", "ydyh2023": "用地用海 2023", "gb50137": "GB 50137"}
+
+
+def category_label(category: object, lang: str = "zh") -> str:
+    """A land-use category as a person reads it: Chinese for zh, the code otherwise."""
+    text = "" if category is None or (isinstance(category, float) and category != category) else str(category)
+    return CATEGORY_LABELS_ZH.get(text, text) if lang == "zh" else text
+
+
 def _describe(code: str, standard: str) -> str:
     meaning = _MEANING.get(standard, {}).get(code) or _BY_STANDARD[standard](code) or "unknown"
     return f"{meaning} in {standard}"
 
 
-def detect_standard(codes: Iterable[str], names: Iterable[str] | None = None) -> tuple[str | None, str]:
-    """Guess the land-use standard of `codes`: (standard or None when undecidable, explanation).
+def _describe_zh(code: str, standard: str) -> str:
+    found = _BY_STANDARD[standard](code)
+    meaning = _MEANING.get(standard, {}).get(code) or CATEGORY_LABELS_ZH.get(found or "", found) or "未知"
+    return f"在 {STANDARD_SHORT_ZH[standard]} 中为{meaning}"
+
+
+def detect_standard(codes: Iterable[str], names: Iterable[str] | None = None, *,
+                    lang: str = "en") -> tuple[str | None, str]:
+    """Guess the land-use standard of `codes`: (standard or None when undecidable, explanation in `lang`).
 
     Letter codes (M1, W2) mean GB 50137; numeric codes are told apart by codes that exist
     in only one standard (0508, 05H1, 1004 → GB/T 21010; 100101, 0703, 13xx → 用地用海),
     then by DLMC names (0601 + 工业用地 → GB/T 21010). When the codes it sees mean the same
     in both numeric standards the choice does not matter and GB/T 21010 is named.
     """
+    std, why = detect_standard_texts(codes, names)
+    return std, why["zh" if lang == "zh" else "en"]
+
+
+def _name_votes(cleaned: pd.Series, names: pd.Series | None, differ: list[str], in21: dict, inyd: dict) -> tuple[int, int]:
+    """Rows whose name agrees with GB/T 21010's, and with 用地用海 2023's, category of a code the two standards
+    class differently (names vote on those codes only)."""
+    if names is None:
+        return 0, 0
+    frame = pd.DataFrame({"code": cleaned, "name": name_category(names)}).dropna()
+    frame = frame[frame["code"].isin(differ)]
+    return int((frame["name"] == frame["code"].map(in21)).sum()), int((frame["name"] == frame["code"].map(inyd)).sum())
+
+
+def detect_standard_texts(codes: Iterable[str], names: Iterable[str] | None = None) -> tuple[str | None, dict[str, str]]:
+    """`detect_standard` with the explanation in both languages: (standard or None, {"en": …, "zh": …})."""
     code_s = pd.Series(list(codes), dtype=object)
     name_s = pd.Series(list(names), dtype=object) if names is not None else None
     if name_s is not None and len(name_s) != len(code_s):
@@ -227,53 +263,68 @@ def detect_standard(codes: Iterable[str], names: Iterable[str] | None = None) ->
     cleaned, _ = clean_codes(code_s)
     present = cleaned.dropna()
     if present.empty:
-        return None, "no land-use codes given" + ("; categories come from the names" if name_s is not None else "")
+        return None, {"en": "no land-use codes given" + ("; categories come from the names" if name_s is not None else ""),
+                      "zh": "未提供地类编码" + ("；按地类名称分类" if name_s is not None else "")}
     counts = present.value_counts()
     uniq = list(counts.index)
     letters = [c for c in uniq if _LETTER.fullmatch(c)]
     numeric = [c for c in uniq if _NUMERIC.fullmatch(c) or _NUMERIC6.fullmatch(c)]
     unknown = [c for c in uniq if c not in letters and c not in numeric]
     tail = f"; {len(unknown)} code(s) fit no standard: {_examples(unknown, counts)}" if unknown else ""
+    tail_zh = f"；{len(unknown)} 个编码不属于任何标准：{_examples(unknown, counts)}" if unknown else ""
+
+    def said(en: str, zh: str) -> dict[str, str]:
+        return {"en": en + tail, "zh": zh + tail_zh}
+
     if letters and not numeric:
-        return "gb50137", f"all codes are GB 50137 letter codes, e.g. {_examples(letters, counts)}{tail}"
+        return "gb50137", said(f"all codes are GB 50137 letter codes, e.g. {_examples(letters, counts)}",
+                               f"编码均为 GB 50137 字母编码，如 {_examples(letters, counts)}")
     if letters and numeric:
-        return None, (f"codes mix GB 50137 letter codes ({_examples(letters, counts)}) with numeric codes "
-                      f"({_examples(numeric, counts)}); say which standard the layer uses{tail}")
+        return None, said(f"codes mix GB 50137 letter codes ({_examples(letters, counts)}) with numeric codes "
+                          f"({_examples(numeric, counts)}); say which standard the layer uses",
+                          f"编码中既有 GB 50137 字母编码（{_examples(letters, counts)}），又有数字编码"
+                          f"（{_examples(numeric, counts)}）；请指定该图层使用的分类标准")
     if not numeric:
-        return None, f"no code fits a known standard: {_examples(unknown, counts)}"
+        return None, {"en": f"no code fits a known standard: {_examples(unknown, counts)}",
+                      "zh": f"没有编码属于已知的分类标准：{_examples(unknown, counts)}"}
     in21 = {c: _gbt21010(c) for c in numeric}
     inyd = {c: _ydyh2023(c) for c in numeric}
     only21 = [c for c in numeric if in21[c] is not None and inyd[c] is None]
     onlyyd = [c for c in numeric if inyd[c] is not None and in21[c] is None]
     differ = [c for c in numeric if in21[c] is not None and inyd[c] is not None and in21[c] != inyd[c]]
-    # Names vote on codes whose category differs between the two numeric standards.
-    vote21 = voteyd = 0
-    if name_s is not None:
-        frame = pd.DataFrame({"code": cleaned, "name": name_category(name_s)}).dropna()
-        frame = frame[frame["code"].isin(differ)]
-        vote21 = int((frame["name"] == frame["code"].map(in21)).sum())
-        voteyd = int((frame["name"] == frame["code"].map(inyd)).sum())
-    names_say = ""
+    vote21, voteyd = _name_votes(cleaned, name_s, differ, in21, inyd)
+    names_say = names_say_zh = ""
     if vote21 or voteyd:
         names_say = f"; names agree with GB/T 21010 on {vote21} row(s) and with 用地用海 2023 on {voteyd}"
+        names_say_zh = f"；地类名称与 GB/T 21010 相符 {vote21} 行，与用地用海 2023 相符 {voteyd} 行"
     if only21 and onlyyd:
-        return None, (f"codes conflict: {_examples(only21, counts)} exist only in GB/T 21010 but "
-                      f"{_examples(onlyyd, counts)} only in 用地用海 2023{names_say}{tail}")
+        return None, said(f"codes conflict: {_examples(only21, counts)} exist only in GB/T 21010 but "
+                          f"{_examples(onlyyd, counts)} only in 用地用海 2023{names_say}",
+                          f"编码相互矛盾：{_examples(only21, counts)} 只见于 GB/T 21010，而 {_examples(onlyyd, counts)} "
+                          f"只见于用地用海 2023{names_say_zh}")
     if only21 or onlyyd:
         std, marks, against = ("gbt21010", only21, voteyd) if only21 else ("ydyh2023", onlyyd, vote21)
         label = "GB/T 21010" if std == "gbt21010" else "用地用海 2023"
         if against:
-            return None, f"codes {_examples(marks, counts)} exist only in {label}, but names disagree{names_say}{tail}"
-        return std, f"codes {_examples(marks, counts)} exist only in {label}{names_say}{tail}"
+            return None, said(f"codes {_examples(marks, counts)} exist only in {label}, but names disagree{names_say}",
+                              f"编码 {_examples(marks, counts)} 只见于 {label}，但地类名称与之不符{names_say_zh}")
+        return std, said(f"codes {_examples(marks, counts)} exist only in {label}{names_say}",
+                         f"编码 {_examples(marks, counts)} 只见于 {label}{names_say_zh}")
     if vote21 and not voteyd:
-        return "gbt21010", f"DLMC names match GB/T 21010 meanings of the codes{names_say}{tail}"
+        return "gbt21010", said(f"DLMC names match GB/T 21010 meanings of the codes{names_say}",
+                                f"地类名称（DLMC）与编码在 GB/T 21010 中的含义相符{names_say_zh}")
     if voteyd and not vote21:
-        return "ydyh2023", f"DLMC names match 用地用海 2023 meanings of the codes{names_say}{tail}"
+        return "ydyh2023", said(f"DLMC names match 用地用海 2023 meanings of the codes{names_say}",
+                                f"地类名称（DLMC）与编码在用地用海 2023 中的含义相符{names_say_zh}")
     if vote21 and voteyd:
-        return None, f"DLMC names contradict each other{names_say}{tail}"
+        return None, said(f"DLMC names contradict each other{names_say}", f"地类名称（DLMC）相互矛盾{names_say_zh}")
     if differ:
         c = differ[0]
-        return None, (f"codes such as {c} mean {_describe(c, 'gbt21010')} but {_describe(c, 'ydyh2023')}, and no "
-                      f"names tell which; say which standard the layer uses (ambiguous: {_examples(differ, counts)}){tail}")
-    return "gbt21010", (f"codes {_examples(numeric, counts)} give the same categories in GB/T 21010 and "
-                        f"用地用海 2023; GB/T 21010 assumed, the categories do not depend on it{tail}")
+        return None, said(f"codes such as {c} mean {_describe(c, 'gbt21010')} but {_describe(c, 'ydyh2023')}, and no "
+                          f"names tell which; say which standard the layer uses (ambiguous: {_examples(differ, counts)})",
+                          f"编码如 {c} {_describe_zh(c, 'gbt21010')}，{_describe_zh(c, 'ydyh2023')}，且没有地类名称可以判断；"
+                          f"请指定该图层使用的分类标准（有歧义的编码：{_examples(differ, counts)}）")
+    return "gbt21010", said(f"codes {_examples(numeric, counts)} give the same categories in GB/T 21010 and "
+                            f"用地用海 2023; GB/T 21010 assumed, the categories do not depend on it",
+                            f"编码 {_examples(numeric, counts)} 在 GB/T 21010 和用地用海 2023 中分类相同；"
+                            f"按 GB/T 21010 处理，分类结果不受影响")

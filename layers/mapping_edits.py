@@ -31,10 +31,10 @@ def field_options(kind: str) -> list[str]:
 
 def mapping_rows(columns: list[str], kind: str, mapping: Mapping[str, str], *,
                  overrides: Mapping[str, str] | None = None, sample: Mapping[str, str] | None = None,
-                 matches: Iterable[ColumnMatch] | None = None) -> pd.DataFrame:
+                 matches: Iterable[ColumnMatch] | None = None, lang: str = "en") -> pd.DataFrame:
     """One row per source column: column, sample (first decoded value), field (what the validation
     mapped it to, "" when unused), how (override, ignored, canonical, alias, prefix, unmatched,
-    ambiguous, duplicate, unit_mismatch) and note.
+    ambiguous, duplicate, unit_mismatch) and note (in `lang`).
 
     `mapping` is the report's final mapping (it includes e.g. a 用地性质 column holding codes used as
     land_use), so the table shows what an import would write. `matches`: the validation's own column
@@ -48,7 +48,7 @@ def mapping_rows(columns: list[str], kind: str, mapping: Mapping[str, str], *,
     for col in columns:
         m = by_column[col]
         rows.append({"column": col, "sample": sample.get(col, ""), "field": mapping.get(col, UNUSED) or UNUSED,
-                     "how": m.how, "note": m.note})
+                     "how": m.how, "note": m.note_in(lang)})
     return pd.DataFrame(rows, columns=["column", "sample", "field", "how", "note"])
 
 

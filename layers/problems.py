@@ -3,6 +3,9 @@
 Every reader and check appends `Problem`s instead of raising early, so a user sees
 every issue of a file at once (the osmnx `_validate` pattern). `severity="error"`
 blocks an import; `"warning"` is kept in the project's `data_issues` table.
+
+`message` is English (the CLI's --json and --lang en); `message_zh` says the same in Chinese, built
+where the message is built, with the same values (file, field, value, numbers). `text(lang)` picks one.
 """
 
 from __future__ import annotations
@@ -10,9 +13,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from spatial.errors import InputError, LandparkError, UsageError
+from spatial.errors import InputError, LandparkError, UsageError, text
 
-__all__ = ["InputError", "LandparkError", "UsageError", "Problem", "ProblemList", "Severity"]
+__all__ = ["InputError", "LandparkError", "UsageError", "Problem", "ProblemList", "Severity", "error_text"]
+
+error_text = text  # the message of an error in a language (spatial.errors.text)
 
 Severity = Literal["error", "warning", "info"]
 
@@ -23,18 +28,23 @@ class Problem:
 
     severity: Severity
     code: str  # stable machine key, e.g. "invalid_geometry", "duplicate_id"
-    message: str  # human sentence, Chinese or English, naming the value
+    message: str  # human sentence in English, naming the value (`message_zh`: the same in Chinese)
     source: str = ""  # file path as given by the user
     layer: str = ""  # layer / sheet name inside the source
     feature: str = ""  # feature id (preferred) or "row N" (1-based, as a spreadsheet shows it)
     field: str = ""  # column name, canonical when known
     value: Any = None  # the offending value, JSON-safe
+    message_zh: str = ""  # the message in Chinese ("" only where no Chinese text exists: `text` falls back)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         if d["value"] is not None and not isinstance(d["value"], (str, int, float, bool)):
             d["value"] = str(d["value"])
         return d
+
+    def text(self, lang: str = "zh") -> str:
+        """The message in `lang`: Chinese for zh when there is one, else the English message."""
+        return self.message_zh if lang == "zh" and self.message_zh else self.message
 
     def __str__(self) -> str:
         where = " / ".join(p for p in (self.source, self.layer, self.feature, self.field) if p)
@@ -47,8 +57,9 @@ class ProblemList:
 
     items: list[Problem] = field(default_factory=list)
 
-    def add(self, severity: Severity, code: str, message: str, **where: Any) -> Problem:
-        p = Problem(severity, code, message, **where)
+    def add(self, severity: Severity, code: str, message: str, *, zh: str = "", **where: Any) -> Problem:
+        """Append a problem; `zh` is its message in Chinese."""
+        p = Problem(severity, code, message, message_zh=zh, **where)
         self.items.append(p)
         return p
 

@@ -31,7 +31,7 @@ GPKG_NAME = "project.gpkg"
 MAPPINGS_NAME = "field_mappings.json"  # the field mapping used by the last import of each layer kind
 RASTER_DIR = "rasters"
 DATA_ISSUES = "data_issues"
-ISSUE_COLUMNS = ["layer", "feature", "field", "severity", "code", "message", "value", "source"]
+ISSUE_COLUMNS = ["layer", "feature", "field", "severity", "code", "message", "value", "source", "message_zh"]
 
 
 INCOMPLETE_MARKER = ".landpark-import-incomplete"
@@ -153,12 +153,15 @@ class Project:
         """Open an existing project; a folder without `landpark.toml` or `project.gpkg` is refused."""
         project = cls(root)
         if not project.root.is_dir():
-            raise InputError(f"{root}: no such project folder")
+            raise InputError(f"{root}: no such project folder", zh=f"{root}：项目文件夹不存在")
         if not project.config_path.exists() and not project.gpkg.exists():
-            raise InputError(f"{root}: not a Landpark project (no {CONFIG_NAME} or {GPKG_NAME})")
+            raise InputError(f"{root}: not a Landpark project (no {CONFIG_NAME} or {GPKG_NAME})",
+                             zh=f"{root}：不是 Landpark 项目（缺少 {CONFIG_NAME} 或 {GPKG_NAME}）")
         if (project.root / INCOMPLETE_MARKER).exists() and not project.gpkg.exists():
             raise InputError(f"{root}: incomplete project: the import that was creating it was interrupted and "
-                             f"{GPKG_NAME} was never written; import the first layer again (the folder is reused)")
+                             f"{GPKG_NAME} was never written; import the first layer again (the folder is reused)",
+                             zh=f"{root}：项目不完整：创建它的导入被中断，{GPKG_NAME} 未写入；"
+                                "请重新导入第一个图层（沿用该文件夹）")
         project.remove_stale_temps()
         project.check_integrity()
         return project
@@ -205,7 +208,9 @@ class Project:
             problem = f"SQLite cannot read it ({exc})"
         if problem:
             raise InputError(f"{self.gpkg}: the project's GeoPackage is damaged: {problem}; restore it from a backup "
-                             "or re-import the layers into a new project folder")
+                             "or re-import the layers into a new project folder",
+                             zh=f"{self.gpkg}：项目的 GeoPackage 已损坏：{problem}；"
+                                "请从备份恢复，或将各图层重新导入新的项目文件夹")
         _SOUND_FILES[str(self.gpkg.resolve())] = signature
 
     @property
@@ -252,7 +257,9 @@ class Project:
             return [str(name) for name, _ in pyogrio.list_layers(self.gpkg)]
         except (RuntimeError, OSError) as exc:  # pyogrio's DataSourceError is a RuntimeError
             raise InputError(f"{self.gpkg}: the project's GeoPackage is damaged: GDAL cannot open it ({exc}); "
-                             "restore it from a backup or re-import the layers into a new project folder") from None
+                             "restore it from a backup or re-import the layers into a new project folder",
+                             zh=f"{self.gpkg}：项目的 GeoPackage 已损坏：GDAL 无法打开（{exc}）；"
+                                "请从备份恢复，或将各图层重新导入新的项目文件夹") from None
 
     def has_layer(self, kind: str) -> bool:
         return kind in self.layer_names()
@@ -261,7 +268,8 @@ class Project:
         """Read one canonical layer; an absent layer is an InputError naming the project."""
         if not self.has_layer(kind):
             raise InputError(f"{self.root}: layer {kind!r} is not in the project "
-                             f"(has: {', '.join(self.layer_names()) or 'none'})")
+                             f"(has: {', '.join(self.layer_names()) or 'none'})",
+                             zh=f"{self.root}：项目中没有图层 {kind!r}（现有：{'、'.join(self.layer_names()) or '无'}）")
         frame = pyogrio.read_dataframe(self.gpkg, layer=kind, columns=columns, use_arrow=True)
         if isinstance(frame, gpd.GeoDataFrame) and frame.crs is None:
             frame = frame.set_crs(self.crs)
@@ -299,7 +307,8 @@ class Project:
         return int(pyogrio.read_info(self.gpkg, layer=kind).get("features") or 0)
 
     def data_issues(self) -> pd.DataFrame:
-        """Every warning kept at import: layer, feature, field, severity, code, message, value, source."""
+        """Every warning kept at import: layer, feature, field, severity, code, message, value, source, message_zh
+        (the message in Chinese; empty in issues recorded before it existed)."""
         frame = self.read_table(DATA_ISSUES)
         return frame.reindex(columns=ISSUE_COLUMNS) if len(frame) else pd.DataFrame(columns=ISSUE_COLUMNS)
 
@@ -347,7 +356,8 @@ def _geopackage_structure_problem(con: sqlite3.Connection) -> str:
 def issues_frame(problems: list[Problem]) -> pd.DataFrame:
     """Problems as rows of the `data_issues` table."""
     rows = [{"layer": p.layer, "feature": p.feature, "field": p.field, "severity": p.severity, "code": p.code,
-             "message": p.message, "value": "" if p.value is None else str(p.value), "source": p.source}
+             "message": p.message, "value": "" if p.value is None else str(p.value), "source": p.source,
+             "message_zh": p.message_zh}
             for p in problems]
     return pd.DataFrame(rows, columns=ISSUE_COLUMNS)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -56,6 +57,56 @@ def _range_text(low: float | None, high: float | None, low_open: bool, high_open
     return ""
 
 
+# What a setting should be (the `expected` of Reader.fail), in Chinese: the phrases the Reader uses.
+_EXPECTED_ZH = (
+    (r"a table of name = number", "“名称 = 数值”的表"),
+    (r"a table of indicator = rule", "“指标 = 规则”的表"),
+    (r"a table", "表（table）"),
+    (r"a whole number(.*)", "整数{0}"),
+    (r"a number(.*)", "数值{0}"),
+    (r"true or false", "true 或 false"),
+    (r"one of (.*)", "以下之一：{0}"),
+    (r"a text", "文本"),
+    (r'a date written "YYYY-MM-DD" \(e\.g\. "2025-12-31"\)', "“YYYY-MM-DD”格式的日期（如 \"2025-12-31\"）"),
+    (r'a projected CRS in metres such as "EPSG:4549" \(this is (.*)\)', "以米为单位的投影坐标系，如 \"EPSG:4549\"（当前：{0}）"),
+    (r"a non-empty list", "非空列表"),
+    (r"a list of lists of names", "名称列表的列表"),
+    (r"a list of names", "名称列表"),
+    (r"a list of (\d*) ?(.*)", "{0} 个{1}组成的列表"),
+    (r"(\d+) numbers falling \(A ≥ B ≥ C\)", "{0} 个从大到小的数值（A ≥ B ≥ C）"),
+    (r"(\d+) numbers rising", "{0} 个从小到大的数值"),
+    (r"weights ≥ 0 with a positive sum", "均 ≥ 0 且总和大于 0 的权重"),
+    (r"a rule for one of this group's indicators \((.*)\)", "本组某一指标（{0}）的规则"),
+    (r"a (\d+)×(\d+) list of rows \(one per criterion\)", "{0}×{1} 的矩阵（每个指标一行）"),
+)
+_RANGE_ZH = ((r" in ([\[(].*[\])])", "，范围 {0}"), (r" ([≥>≤<] .*)", " {0}"))
+_WORDS_ZH = {"numbers": "数值", "texts": "文本", "numbers (the A, B and C cut-offs)": "数值（A、B、C 等级分界）"}
+
+
+def _expected_zh(expected: str) -> str:
+    """`expected` in Chinese when it is one of the Reader's phrases; as given otherwise."""
+    for pattern, zh in _EXPECTED_ZH:
+        m = re.fullmatch(pattern, expected)
+        if m is None:
+            continue
+        parts = [g or "" for g in m.groups()]
+        if pattern.startswith("a whole number") or pattern.startswith("a number"):
+            tail = parts[0]
+            for rpattern, rzh in _RANGE_ZH:
+                r = re.fullmatch(rpattern, tail)
+                if r:
+                    tail = rzh.format(*r.groups())
+                    break
+            parts = [tail]
+        if pattern.startswith("a list of ("):
+            count, what = parts[0], parts[1].strip()
+            per = re.fullmatch(r"numbers \(one per indicator: (.*)\)", what)
+            what = f"数值（每个指标一个：{per.group(1)}）" if per else _WORDS_ZH.get(what, what)
+            return f"{count} 个{what}组成的列表" if count else f"{what}列表"
+        return zh.format(*parts)
+    return expected
+
+
 def _in_range(value: float, low: float | None, high: float | None, low_open: bool, high_open: bool) -> bool:
     above = low is None or (value > low if low_open else value >= low)
     below = high is None or (value < high if high_open else value <= high)
@@ -90,9 +141,11 @@ class Reader:
         self.used: set[str] = set()
 
     def _error(self, dotted: str, value: Any, expected: str) -> InputError:
+        zh = f"{dotted} = {_show(value)}：应为{_expected_zh(expected)}"
         problem = Problem("error", "invalid_config", f"{dotted} = {_show(value)}: expected {expected}",
-                          source=self.source, field=dotted, value=_show(value))
-        return InputError(f"{self.source}: {dotted} = {_show(value)}: expected {expected}", [problem])
+                          source=self.source, field=dotted, value=_show(value), message_zh=zh)
+        return InputError(f"{self.source}: {dotted} = {_show(value)}: expected {expected}", [problem],
+                          zh=f"{self.source}：{zh}")
 
     def dotted(self, name: str) -> str:
         return f"{self.key}.{name}" if self.key else name
@@ -109,8 +162,9 @@ class Reader:
         self.used.add(name)
         if name not in self.table:
             problem = Problem("error", "invalid_config", f"{self.dotted(name)} is missing", source=self.source,
-                              field=self.dotted(name))
-            raise InputError(f"{self.source}: {self.dotted(name)} is missing", [problem])
+                              field=self.dotted(name), message_zh=f"缺少 {self.dotted(name)}")
+            raise InputError(f"{self.source}: {self.dotted(name)} is missing", [problem],
+                             zh=f"{self.source}：缺少 {self.dotted(name)}")
         return self.table[name]
 
     def sub(self, name: str) -> Reader:
@@ -123,8 +177,10 @@ class Reader:
         if unknown:
             dotted = self.dotted(str(unknown[0]))
             known = ", ".join(sorted(self.used))
-            problem = Problem("error", "unknown_config_key", f"unknown key {dotted}", source=self.source, field=dotted)
-            raise InputError(f"{self.source}: unknown key {dotted} (a typo?); known keys here: {known}", [problem])
+            problem = Problem("error", "unknown_config_key", f"unknown key {dotted}", source=self.source, field=dotted,
+                              message_zh=f"未知的设置项 {dotted}")
+            raise InputError(f"{self.source}: unknown key {dotted} (a typo?); known keys here: {known}", [problem],
+                             zh=f"{self.source}：未知的设置项 {dotted}（是否拼写有误？）；此处可用的设置项：{known}")
 
     # ---- scalars ------------------------------------------------------------------------
     def check_number(self, dotted: str, value: Any, low: float | None = None, high: float | None = None,

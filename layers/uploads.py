@@ -168,7 +168,7 @@ def source_layers(path: str | Path) -> list[str]:
     if p.is_dir() and p.suffix.lower() != ".gdb":
         datasets = find_datasets(p, label=str(p))
         if not datasets:
-            raise InputError(f"{p}: no dataset found")
+            raise InputError(f"{p}: no dataset found", zh=f"{p}：没有找到可读取的数据集")
         if len(datasets) > 1:
             return [d.stem for d in datasets]
         p = datasets[0]
@@ -177,14 +177,15 @@ def source_layers(path: str | Path) -> list[str]:
         try:
             return [str(n) for n, _ in pyogrio.list_layers(p)]
         except (RuntimeError, OSError, ValueError) as exc:
-            raise InputError(f"{p}: cannot list layers: {exc}") from None
+            raise InputError(f"{p}: cannot list layers: {exc}", zh=f"{p}：无法列出图层：{exc}") from None
     if suffix == ".xlsx":
         import openpyxl
 
         try:
             book = openpyxl.load_workbook(p, read_only=True)
         except Exception as exc:  # openpyxl raises zipfile, KeyError and its own errors for broken files
-            raise InputError(f"{p}: cannot open as an Excel .xlsx workbook: {exc}") from None
+            raise InputError(f"{p}: cannot open as an Excel .xlsx workbook: {exc}",
+                             zh=f"{p}：无法作为 Excel .xlsx 工作簿打开：{exc}") from None
         try:
             return [str(s) for s in book.sheetnames]
         finally:

@@ -40,25 +40,36 @@ def uscc_check_char(code17: str) -> str:
     return USCC_CHARSET[(31 - total % 31) % 31]
 
 
-def uscc_problem(code: object) -> str | None:
-    """Return None for a valid USCC, else a sentence saying what is wrong with it.
+def uscc_problem(code: object, lang: str = "en") -> str | None:
+    """Return None for a valid USCC, else a sentence saying what is wrong with it (in Chinese for lang="zh").
 
     The code is checked exactly as given (no case folding): callers that want lenient
     reading pass `clean_uscc(code)`.
     """
+    zh = lang == "zh"
     if code is None or (isinstance(code, float) and code != code):
-        return "no code given"
+        return "未填写代码" if zh else "no code given"
     if not isinstance(code, str):
+        if zh:
+            return f"{code!r} 是{type(code).__name__}类型而非文本（表格软件可能把代码转成了数字）"
         return f"{code!r} is a {type(code).__name__}, not text (a spreadsheet may have turned the code into a number)"
     if len(code) != USCC_LENGTH:
-        hint = " (a 15-digit code is a pre-2015 registration number)" if len(code) == 15 and code.isdigit() else ""
+        old_number = len(code) == 15 and code.isdigit()
+        if zh:
+            tail = "（15 位数字为 2015 年前的注册号）" if old_number else ""
+            return f"{code!r} 有 {len(code)} 位，统一社会信用代码为 18 位{tail}"
+        hint = " (a 15-digit code is a pre-2015 registration number)" if old_number else ""
         return f"{code!r} has {len(code)} characters, a USCC has 18{hint}"
     bad = sorted({c for c in code if c not in _VALUE})
     if bad:
         listed = " ".join(repr(c) for c in bad)
+        if zh:
+            return f"{code!r} 含统一社会信用代码不允许的字符 {listed}（不用 I、O、S、V、Z，不用小写字母）"
         return f"{code!r} contains character(s) {listed} not allowed in a USCC (no I, O, S, V, Z, no lower case)"
     expected = uscc_check_char(code[:17])
     if code[17] != expected:
+        if zh:
+            return f"{code!r} 未通过 GB 32100 校验：校验码应为 {expected!r}，而不是 {code[17]!r}"
         return f"{code!r} fails the GB 32100 check: the check character should be {expected!r}, not {code[17]!r}"
     return None
 

@@ -21,16 +21,16 @@ from layers.aliases import ColumnMatch
 from layers.config import Config, default_config
 from layers.encoding import EncodingDetection
 from layers.normalize import NormalizedTable, normalize_table
-from layers.problems import InputError, Problem, ProblemList, Severity, UsageError
+from layers.problems import InputError, Problem, ProblemList, Severity, UsageError, error_text
 from layers.readers import SourceRead, read_source
 from layers.schema import LayerSpec, layer_spec
 from layers.settings import ImportSettings
 from layers.values import parse_area_mu
 from spatial.area import MU_M2, ellipsoidal_area_m2
-from spatial.crs import CRSDetection, CRSError
-from spatial.gcj02 import WEB_DATUMS, bd09_to_wgs84, gcj02_to_wgs84, in_china
+from spatial.crs import CRS_METHODS_ZH, CRSDetection, CRSError, crs_name_zh
+from spatial.gcj02 import WEB_DATUMS, WEB_DATUMS_ZH, bd09_to_wgs84, gcj02_to_wgs84, in_china
 from spatial.overlay import self_overlaps
-from spatial.validity import explain, geometry_kinds, repair
+from spatial.validity import KIND_ZH, explain, geometry_kinds, reason_zh, repair
 
 if TYPE_CHECKING:
     from layers.project import Project
@@ -66,6 +66,7 @@ class ValidationReport:
     unmapped: list[str] = field(default_factory=list)
     land_use_standard: str | None = None
     land_use_note: str = ""
+    land_use_note_zh: str = ""  # `land_use_note` in Chinese
     problems: ProblemList = field(default_factory=ProblemList)
     sample: dict[str, str] = field(default_factory=dict)  # first row's decoded values, to check the encoding by eye
     frame: gpd.GeoDataFrame | pd.DataFrame | None = None  # normalised, in the source CRS, invalid geometry repaired
@@ -99,8 +100,8 @@ class ValidationReport:
             "layers_available": self.layers_available,
             "feature_count": self.feature_count,
             "crs": None if self.crs is None else {
-                "epsg": self.crs.epsg, "name": self.crs.crs.name, "method": self.crs.method,
-                "note": self.crs.note, "is_guess": self.crs.is_guess},
+                "epsg": self.crs.epsg, "name": self.crs.crs.name, "name_zh": self.crs.name("zh"), "method": self.crs.method,
+                "note": self.crs.note, "note_zh": self.crs.note_in("zh"), "is_guess": self.crs.is_guess},
             "encoding": None if self.encoding is None else {"encoding": self.encoding.encoding, "method": self.encoding.method},
             "field_mapping": self.mapping,
             "field_overrides": self.overrides,
@@ -109,6 +110,7 @@ class ValidationReport:
             "sample_values": self.sample,
             "land_use_standard": self.land_use_standard,
             "land_use_note": self.land_use_note,
+            "land_use_note_zh": self.land_use_note_zh,
             "ok": self.ok,
             "problem_counts": self.counts(),
             "problems": [p.to_dict() for p in self.problems],
@@ -136,10 +138,10 @@ def validate_source(path: str | Path, kind: str, *, layer: str | None = None, en
     try:
         read = read_source(path, layer=layer, encoding=encoding, crs=crs)
     except CRSError as exc:
-        report.problems.add("error", "crs_refused", str(exc), source=str(path))
+        report.problems.add("error", "crs_refused", str(exc), source=str(path), zh=error_text(exc))
         return report
     except InputError as exc:
-        report.problems.add("error", "read_error", str(exc), source=str(path))
+        report.problems.add("error", "read_error", str(exc), source=str(path), zh=error_text(exc))
         report.problems.extend(exc.problems)
         return report
     _absorb_read(report, read)
@@ -149,7 +151,9 @@ def validate_source(path: str | Path, kind: str, *, layer: str | None = None, en
     absent = [c for c in (overrides or {}) if c not in report.columns]
     if absent:
         raise UnknownMappedColumn(f"{path}: no column {', '.join(repr(c) for c in absent)} to map; the source's columns are: "
-                         f"{', '.join(report.columns) or 'none'}")
+                                  f"{', '.join(report.columns) or 'none'}",
+                                  zh=f"{path}：没有要对应的列 {'、'.join(repr(c) for c in absent)}；数据源的列为："
+                                     f"{'、'.join(report.columns) or '（无）'}")
     if saved_mapping:
         from layers.mapping_edits import with_saved
         overrides, report.saved_mapping_used = with_saved(kind, report.columns, saved_mapping, overrides,
@@ -168,7 +172,8 @@ def validate_source(path: str | Path, kind: str, *, layer: str | None = None, en
     frame = table.frame
     report.feature_count = len(frame)
     if len(frame) == 0:
-        report.problems.add("error", "no_features", "the layer has no features/rows", source=str(path), layer=read.layer)
+        report.problems.add("error", "no_features", "the layer has no features/rows", source=str(path), layer=read.layer,
+                            zh="图层中没有要素（行）")
         return report
     ids = _feature_labels(frame, spec)
     _check_duplicate_ids(report, frame, spec, ids)
@@ -198,7 +203,7 @@ def _absorb_read(report: ValidationReport, read: SourceRead) -> None:
     report.problems.extend(read.problems)
     if read.crs is not None and read.crs.is_guess:
         report.problems.add("warning", "crs_guessed", f"CRS guessed from coordinates: {read.crs.note}",
-                            source=report.source, layer=read.layer)
+                            source=report.source, layer=read.layer, zh=f"坐标系为根据坐标推测：{read.crs.note_in('zh')}")
 
 
 def _sample_values(frame: pd.DataFrame, rows: int = 1) -> dict[str, str]:
@@ -227,6 +232,7 @@ def _absorb_table(report: ValidationReport, table: NormalizedTable) -> None:
     report.unmapped = table.unmapped
     report.land_use_standard = table.land_use_standard
     report.land_use_note = table.land_use_note
+    report.land_use_note_zh = table.land_use_note_zh
     report.problems.extend(table.problems)
 
 
@@ -248,9 +254,18 @@ def _check_duplicate_ids(report: ValidationReport, frame: pd.DataFrame, spec: La
     dup = ids.notna() & ids.duplicated(keep=False)
     rows = frame["_row"] if "_row" in frame.columns else pd.Series(np.arange(1, len(frame) + 1), index=frame.index)
     for value, group in rows[dup].groupby(ids[dup]):
+        rows_shown = ', '.join(map(str, group.tolist()))
         report.problems.add("warning", "duplicate_id",
-                            f"{spec.id_field} {value} appears {len(group)} times (rows {', '.join(map(str, group.tolist()))})",
-                            source=report.source, layer=report.layer, feature=str(value), field=spec.id_field, value=value)
+                            f"{spec.id_field} {value} appears {len(group)} times (rows {rows_shown})",
+                            source=report.source, layer=report.layer, feature=str(value), field=spec.id_field, value=value,
+                            zh=f"{_field_zh(spec, spec.id_field)} {value} 出现 {len(group)} 次"
+                               f"（第 {rows_shown.replace(', ', '、')} 行）")
+
+
+def _field_zh(spec: LayerSpec, name: str) -> str:
+    """A field's Chinese label (its name when it has none)."""
+    f = spec.get(name)
+    return f.label_zh if f is not None and f.label_zh else name
 
 
 def _check_geometry(report: ValidationReport, frame: gpd.GeoDataFrame, spec: LayerSpec, labels: np.ndarray,
@@ -258,18 +273,19 @@ def _check_geometry(report: ValidationReport, frame: gpd.GeoDataFrame, spec: Lay
     """Report missing/empty/invalid/wrong-type geometry and repair invalid polygons (kept polygons)."""
     if not isinstance(frame, gpd.GeoDataFrame):
         report.problems.add("error", "no_geometry", f"a {spec.kind} layer needs geometry, but the source has none",
-                            source=report.source, layer=report.layer)
+                            source=report.source, layer=report.layer,
+                            zh=f"{spec.label_zh}图层需要几何，但数据源中没有几何")
         return frame
     geoms = frame.geometry.to_numpy()
     kinds = geometry_kinds(geoms)
     expected = EXPECTED_KINDS[spec.geometry]
     where = dict(source=report.source, layer=report.layer)
-    for code, mask, text in (("missing_geometry", kinds == "missing", "feature has no geometry"),
-                             ("empty_geometry", kinds == "empty", "feature has an empty geometry")):
+    for code, mask, text, text_zh in (("missing_geometry", kinds == "missing", "feature has no geometry", "要素没有几何"),
+                                      ("empty_geometry", kinds == "empty", "feature has an empty geometry", "要素的几何为空")):
         if spec.geometry == "point_or_none":
             break
         for label in labels[mask]:
-            report.problems.add("warning", code, text, feature=str(label), **where)
+            report.problems.add("warning", code, text, feature=str(label), **where, zh=text_zh)
     present = ~np.isin(kinds, ["missing", "empty"])
     wrong = present & ~np.isin(kinds, list(expected))
     if wrong.any():
@@ -277,7 +293,9 @@ def _check_geometry(report: ValidationReport, frame: gpd.GeoDataFrame, spec: Lay
         code = "wrong_geometry_type" if severity == "error" else "mixed_geometry_type"
         for label, k in zip(labels[wrong], kinds[wrong]):
             report.problems.add(severity, code, f"geometry is {k}, a {spec.kind} layer needs {spec.geometry}",
-                                feature=str(label), **where)
+                                feature=str(label), **where,
+                                zh=f"几何类型为{KIND_ZH.get(k, k)}，"
+                                   f"{spec.label_zh}图层需要{KIND_ZH.get(spec.geometry, spec.geometry)}")
         if severity == "error":
             return frame
     reasons = explain(geoms)
@@ -285,7 +303,7 @@ def _check_geometry(report: ValidationReport, frame: gpd.GeoDataFrame, spec: Lay
     if invalid.any():
         for label, reason in zip(labels[invalid], reasons[invalid]):
             report.problems.add("warning", "invalid_geometry", f"invalid geometry ({reason}); repaired with make_valid",
-                                feature=str(label), **where)
+                                feature=str(label), **where, zh=f"几何无效（{reason_zh(reason)}）；已用 make_valid 修复")
         if spec.geometry == "polygon":
             fixed = geoms.copy()
             fixed[invalid] = repair(geoms[invalid], keep="polygon")
@@ -299,7 +317,7 @@ def _check_geometry(report: ValidationReport, frame: gpd.GeoDataFrame, spec: Lay
         small = ok & (areas < settings.min_parcel_area_m2)
         for label, a in zip(labels[small], areas[small]):
             report.problems.add("warning", "tiny_polygon", f"polygon area is only {a:.2f} m² ({a / MU_M2:.4f} 亩)",
-                                feature=str(label), **where)
+                                feature=str(label), **where, zh=f"多边形面积仅 {a:.2f} m²（{a / MU_M2:.4f} 亩）")
     return frame
 
 
@@ -320,10 +338,13 @@ def _refuse_not_finite(report: ValidationReport, geoms: np.ndarray, labels: np.n
         return False
     bad = [str(x) for x in labels[~coords_ok]]
     shown = ", ".join(bad[:20]) + (f", … ({len(bad)} in all)" if len(bad) > 20 else "")
+    shown_zh = "、".join(bad[:20]) + (f"…（共 {len(bad)} 个）" if len(bad) > 20 else "")
     report.problems.add("error", "extent_not_finite",
                         f"{len(bad)} feature(s) cannot be expressed in the project's CRS {project_crs} (their "
                         f"coordinates become infinite there; they lie too far from its zone): {shown}",
-                        feature=bad[0], **where)
+                        feature=bad[0], **where,
+                        zh=f"{len(bad)} 个要素无法转换到项目坐标系 {project_crs}"
+                           f"（转换后坐标为无穷大，距该投影带太远）：{shown_zh}")
     return True
 
 
@@ -350,18 +371,22 @@ def _check_extent(report: ValidationReport, frame: gpd.GeoDataFrame, labels: np.
             msg = (f"coordinates fall outside the area of use of {frame.crs.name} "
                    f"({aou.west:.1f}–{aou.east:.1f}°E, {aou.south:.1f}–{aou.north:.1f}°N): "
                    "the CRS is probably wrong; state the right one")
+            msg_zh = (f"坐标超出 {crs_name_zh(frame.crs)} 的适用范围（{aou.west:.1f}–{aou.east:.1f}°E，"
+                      f"{aou.south:.1f}–{aou.north:.1f}°N）：坐标系可能有误，请指定正确的坐标系")
             if severity == "error":
-                report.problems.add("error", "crs_refused", msg, **where)
+                report.problems.add("error", "crs_refused", msg, **where, zh=msg_zh)
             else:
                 for label in labels[present][outside][:200]:
-                    report.problems.add("warning", code, msg, feature=str(label), **where)
+                    report.problems.add("warning", code, msg, feature=str(label), **where, zh=msg_zh)
     if project_crs is None and not frame.crs.is_projected and not _gk_zone_in_china(lon):
         # a new project takes the Gauss-Krüger zone of its first layer, which exists only for China
         report.problems.add("error", "outside_china",
                             f"the layer lies outside China (centre near {float(np.nanmedian(lon)):.2f}°E, "
                             f"{float(np.nanmedian(lat)):.2f}°N): a project's CRS is a CGCS2000 Gauss-Krüger zone "
                             "between 75°E and 135°E; import this layer into a project of its region, or check the "
-                            "coordinates", **where)
+                            "coordinates", **where,
+                            zh=f"图层位于中国境外（中心约 {float(np.nanmedian(lon)):.2f}°E，{float(np.nanmedian(lat)):.2f}°N）："
+                               "项目坐标系为 75°E 至 135°E 之间的 CGCS2000 高斯-克吕格投影带；请导入所在地区的项目，或核对坐标")
     if project_extent is not None and project_crs is not None:
         buffer_m = settings.outside_extent_buffer_m
         minx, miny, maxx, maxy = project_extent
@@ -373,12 +398,13 @@ def _check_extent(report: ValidationReport, frame: gpd.GeoDataFrame, labels: np.
         for label in labels[present][far]:
             report.problems.add("warning", "outside_project",
                                 f"feature lies more than {buffer_m / 1000:.0f} km outside the project's extent",
-                                feature=str(label), **where)
+                                feature=str(label), **where, zh=f"要素位于项目范围之外 {buffer_m / 1000:.0f} 千米以上")
         if not frame.crs.equals(CRS(project_crs)):
             report.problems.add("info", "crs_reprojected",
                                 f"source CRS {frame.crs.name} differs from the project's {project_crs}; "
                                 "it will be reprojected on import",
-                                **where)
+                                **where,
+                                zh=f"数据坐标系 {crs_name_zh(frame.crs)} 与项目坐标系 {project_crs} 不同；导入时将转换坐标系")
 
 
 def _check_parcel_overlaps(report: ValidationReport, frame: gpd.GeoDataFrame, labels: np.ndarray,
@@ -401,7 +427,8 @@ def _check_parcel_overlaps(report: ValidationReport, frame: gpd.GeoDataFrame, la
     for a, b, m2 in zip(labels[idx][i][keep], labels[idx][j][keep], area_m2[keep]):
         report.problems.add("warning", "parcel_overlap",
                             f"overlaps parcel {b} by {m2:.1f} m² ({m2 / MU_M2:.3f} 亩): that land would be counted twice",
-                            source=report.source, layer=report.layer, feature=str(a), value=str(b))
+                            source=report.source, layer=report.layer, feature=str(a), value=str(b),
+                            zh=f"与宗地 {b} 重叠 {m2:.1f} m²（{m2 / MU_M2:.3f} 亩）：这部分土地会被重复计算")
 
 
 # ---- parks as bureaus list them: zone code, approved area (核准面积) -------------------------------------
@@ -423,7 +450,8 @@ def _zone_code_as_id(report: ValidationReport, frame: pd.DataFrame, kind: str,
     out["park_id"] = frame[fields["zone_code"]]
     report.problems.add("info", "zone_code_as_id",
                         f"no park id column; the zone code of column {fields['zone_code']!r} is used as park_id",
-                        source=report.source, field="park_id", value=fields["zone_code"])
+                        source=report.source, field="park_id", value=fields["zone_code"],
+                        zh=f"没有园区编号列；以列 {fields['zone_code']!r} 的开发区代码作为园区编号（park_id）")
     return out
 
 
@@ -441,9 +469,11 @@ def _grade_unreadable_numbers(table: NormalizedTable, spec: LayerSpec) -> None:
     for p in table.problems.items:
         if p.code == "not_a_number" and p.field in required:
             p = replace(p, severity="error", code="required_not_a_number",
-                        message=f"{p.message}; {p.field} is required, so the source cannot be imported until it is fixed")
+                        message=f"{p.message}; {p.field} is required, so the source cannot be imported until it is fixed",
+                        message_zh=f"{p.text('zh')}；{p.field} 为必填字段，修正之前不能导入")
         elif p.code == "not_a_number":
-            p = replace(p, severity="warning", message=f"{p.message}; imported as empty")
+            p = replace(p, severity="warning", message=f"{p.message}; imported as empty",
+                        message_zh=f"{p.text('zh')}；按空值导入")
         graded.append(p)
     table.problems.items = graded
 
@@ -466,19 +496,24 @@ def _read_approved_area(table: NormalizedTable, raw_frame: pd.DataFrame, spec: L
     for issue in reading.issues:
         i = int(cast(int, issue.row))
         table.problems.add("error", issue.code, f"column {column!r}: {issue.message}", **where, feature=str(labels[i]),
-                           field=APPROVED_AREA, value=raw[i])
+                           field=APPROVED_AREA, value=raw[i], zh=f"列 {column!r}：{issue.message_zh or issue.message}")
     if reading.unit_source == "values":
         table.problems.add("info", "approved_area_unit",
                            f"column {column!r} names no unit; its cells give {reading.unit}, so bare numbers were read "
-                           f"in {reading.unit} (stored in 亩)", **where, field=APPROVED_AREA, value=column)
+                           f"in {reading.unit} (stored in 亩)", **where, field=APPROVED_AREA, value=column,
+                           zh=f"列 {column!r} 未注明单位；其单元格中注有 {reading.unit}，故不带单位的数字按 {reading.unit} 读取"
+                              "（以亩保存）")
     elif reading.unit_source == "assumed":
         table.problems.add("warning", "approved_area_unit_assumed",
                            f"column {column!r} names no unit (公顷 / km² / 亩); its numbers were read as 亩 — if they "
                            f"are not, name the unit in the header, e.g. 核准面积(公顷)", **where, field=APPROVED_AREA,
-                           value=column)
+                           value=column,
+                           zh=f"列 {column!r} 未注明单位（公顷 / km² / 亩）；其数字按亩读取——如不是亩，请在表头注明单位，"
+                              "如 核准面积(公顷)")
 
 
 _UNIT_HINTS = ((15.0, "公顷"), (1500.0, "km²"), (1 / 15.0, "亩 while the header says 公顷"))
+_UNIT_HINTS_ZH = {"公顷": "公顷而非亩", "km²": "平方千米而非亩", "亩 while the header says 公顷": "亩，而表头注明为公顷"}
 
 
 def _check_approved_area(report: ValidationReport, frame: gpd.GeoDataFrame, labels: np.ndarray,
@@ -498,13 +533,16 @@ def _check_approved_area(report: ValidationReport, frame: gpd.GeoDataFrame, labe
     share = np.abs(polygon_mu - approved) / np.where(ok, approved, 1.0)
     for i in np.flatnonzero(ok & (share > tolerance)):
         ratio = polygon_mu[i] / approved[i]
-        hint = next((f"; the 核准面积 looks like it is in {unit}, not 亩" for factor, unit in _UNIT_HINTS
-                     if abs(ratio / factor - 1) <= tolerance), "")
+        unit = next((unit for factor, unit in _UNIT_HINTS if abs(ratio / factor - 1) <= tolerance), None)
+        hint = f"; the 核准面积 looks like it is in {unit}, not 亩" if unit else ""
+        hint_zh = f"；核准面积似乎是以{_UNIT_HINTS_ZH[unit]}填写" if unit else ""
         report.problems.add("warning", "approved_area_differs",
                             f"polygon area {polygon_mu[i]:,.1f} 亩 differs from the approved area (核准面积) "
                             f"{approved[i]:,.1f} 亩 by {share[i]:.0%} (tolerance {tolerance:.0%}){hint}",
                             source=report.source, layer=report.layer, feature=str(labels[i]), field=APPROVED_AREA,
-                            value=round(float(approved[i]), 3))
+                            value=round(float(approved[i]), 3),
+                            zh=f"多边形面积 {polygon_mu[i]:,.1f} 亩与核准面积 {approved[i]:,.1f} 亩相差 {share[i]:.0%}"
+                               f"（容差 {tolerance:.0%}）{hint_zh}")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -540,31 +578,36 @@ def _check_web_datum(report: ValidationReport, read: SourceRead, project: Projec
     coords = coords[np.isfinite(coords).all(axis=1)] if len(coords) else coords
     if not len(coords) or not in_china(coords[:, 0], coords[:, 1]).mean() > 0.5:
         return  # no shift applies outside China
-    evidence: dict[str, list[str]] = {"gcj02": [], "bd09": []}
+    evidence: dict[str, list[tuple[str, str]]] = {"gcj02": [], "bd09": []}  # (English, Chinese)
     columns = {str(c).strip().casefold(): str(c) for c in frame.columns}
     signature = sorted(columns[c] for c in DATAV_SIGNATURE & columns.keys())
     if "adcode" in columns and signature:
         shown = ", ".join([columns["adcode"], *signature])
-        evidence["gcj02"].append(f"its properties ({shown}) are the Aliyun DataV / AMap boundary signature, "
-                                 "and those boundaries are published in GCJ-02")
+        evidence["gcj02"].append((f"its properties ({shown}) are the Aliyun DataV / AMap boundary signature, "
+                                  "and those boundaries are published in GCJ-02",
+                                  f"其属性（{shown}）是阿里云 DataV / 高德行政区边界的特征，这类边界以 GCJ-02 发布"))
     if project is not None:
-        for key, text in _offset_evidence(frame, coords, project).items():
-            evidence[key].append(text)
+        for key, texts in _offset_evidence(frame, coords, project).items():
+            evidence[key].append(texts)
     label_crs = f"EPSG:{detection.epsg}" if detection.epsg is not None else detection.crs.name
     for key, found in evidence.items():
         if not found:
             continue
         label, size = WEB_DATUMS[key]
+        label_zh, size_zh = WEB_DATUMS_ZH[key]
+        method_zh = CRS_METHODS_ZH.get(detection.method, detection.method)
         report.problems.add(
             "warning", f"datum_{key}_suspected",
-            f"the layer is read as {label_crs} ({detection.method}) but looks like {label}: {'; '.join(found)}. "
+            f"the layer is read as {label_crs} ({detection.method}) but looks like {label}: {'; '.join(en for en, _ in found)}. "
             f"{label} is offset from CGCS2000 by {size}; if the data is {label}, state the CRS as {label} "
             "(it is then converted to CGCS2000)",
-            source=report.source, layer=read.layer)
+            source=report.source, layer=read.layer,
+            zh=f"图层按 {label_crs}（{method_zh}）读取，但看起来是 {label_zh}：{'；'.join(zh for _, zh in found)}。"
+               f"{label} 与 CGCS2000 相差 {size_zh}；如数据确为 {label}，请将坐标系指定为 {label}（将转换为 CGCS2000）")
 
 
-def _offset_evidence(frame: gpd.GeoDataFrame, coords: np.ndarray, project: Project) -> dict[str, str]:
-    """{datum: evidence} for the datums whose undoing brings this layer onto the project's boundaries."""
+def _offset_evidence(frame: gpd.GeoDataFrame, coords: np.ndarray, project: Project) -> dict[str, tuple[str, str]]:
+    """{datum: (evidence, in Chinese)} for the datums whose undoing brings this layer onto the project's boundaries."""
     reference = _project_boundaries(project)
     if reference is None or len(reference) == 0:
         return {}
@@ -583,7 +626,7 @@ def _offset_evidence(frame: gpd.GeoDataFrame, coords: np.ndarray, project: Proje
         return float(np.median(dist))
 
     before = median_distance(sample[:, 0], sample[:, 1])
-    found: dict[str, tuple[float, str]] = {}
+    found: dict[str, tuple[float, tuple[str, str]]] = {}
     for key, undo in _UNDO.items():
         lon, lat = undo(sample[:, 0], sample[:, 1])
         shift = float(np.median(_GEOD.inv(sample[:, 0], sample[:, 1], lon, lat)[2]))
@@ -591,9 +634,12 @@ def _offset_evidence(frame: gpd.GeoDataFrame, coords: np.ndarray, project: Proje
         if (before >= max(OFFSET_MIN_M, OFFSET_MIN_SHARE * shift) and after <= OFFSET_AFTER_MAX_M
                 and after <= OFFSET_AFTER_SHARE * before):
             label = WEB_DATUMS[key][0]
-            found[key] = (after, f"the median distance from its vertices to the nearest boundary already in the project is "
-                          f"{before:.0f} m, and {after:.0f} m once {label} is undone (a {label} shift here is "
-                          f"{shift:.0f} m)")
+            found[key] = (after, (f"the median distance from its vertices to the nearest boundary already in the project is "
+                                  f"{before:.0f} m, and {after:.0f} m once {label} is undone (a {label} shift here is "
+                                  f"{shift:.0f} m)",
+                                  f"其顶点到项目中已有边界的最近距离中位数为 {before:.0f} 米，"
+                                  f"撤销 {label} 偏移后为 {after:.0f} 米"
+                                  f"（此处 {label} 偏移约 {shift:.0f} 米）"))
     if len(found) > 1:  # both cannot fit: keep the one that fits better (the smaller remaining distance)
         best = min(found, key=lambda k: found[k][0])
         found = {best: found[best]}

@@ -47,13 +47,32 @@ class ValueIssue(NamedTuple):
     row: Hashable  # index label of the cell
     code: str  # key of ISSUE_SEVERITY
     message: str  # names the value
+    message_zh: str = ""  # the same in Chinese
 
     @property
     def severity(self) -> Severity:
         return ISSUE_SEVERITY[self.code]
 
 
-_Result = tuple[Any, str | None, str | None]  # (value, issue code, message)
+class _Msg(str):
+    """An issue message (English) that carries its Chinese text through the parsers' result tuples."""
+
+    zh: str
+
+    def __new__(cls, en: str, zh: str) -> _Msg:
+        obj = super().__new__(cls, en)
+        obj.zh = zh
+        return obj
+
+    def __reduce__(self):  # keep the Chinese text when pickled
+        return (_Msg, (str(self), self.zh))
+
+
+def _issue(row: Hashable, code: str, message: str) -> ValueIssue:
+    return ValueIssue(row, code, str(message), getattr(message, "zh", ""))
+
+
+_Result = tuple[Any, str | None, str | None]  # (value, issue code, message: a _Msg)
 
 
 def _as_series(s: Any) -> pd.Series:
@@ -70,7 +89,7 @@ def _placeholder(v: Any) -> bool:
 
 
 def _missing_result(v: Any) -> _Result:
-    return None, "placeholder_missing", f"{v!r} read as missing"
+    return None, "placeholder_missing", _Msg(f"{v!r} read as missing", f"{v!r} 按空值读取")
 
 
 _SCALAR_KINDS = {"string", "empty", "integer", "floating", "mixed-integer-float", "boolean", "decimal", "date",
@@ -91,7 +110,9 @@ def _without_structured(s: pd.Series) -> tuple[pd.Series, list[ValueIssue]]:
     if not mask.any():
         return s, []
     issues = [ValueIssue(i, "unsupported_value", f"{_shown(v)} is a {'mapping' if isinstance(v, dict) else 'list'}, "
-                         "not a single value; read as missing") for i, v in s[mask].items()]
+                         "not a single value; read as missing",
+                         f"{_shown(v)} 是{'对象' if isinstance(v, dict) else '列表'}，不是单个取值；按空值读取")
+              for i, v in s[mask].items()]
     cells = s.to_numpy(dtype=object, copy=True)
     cells[mask] = None
     return pd.Series(cells, index=s.index, dtype=object), issues
@@ -133,8 +154,7 @@ def _apply_scalars(s: pd.Series, parse: Callable[[Any], _Result], dtype: str | N
         out = out.astype(dtype) if dtype != "object" else out
     codes = present.map({k: r[1] for k, r in results.items()})
     bad = codes.notna()
-    messages = present[bad].map({k: r[2] for k, r in results.items()})
-    issues = [ValueIssue(i, c, m) for i, c, m in zip(present.index[bad], codes[bad], messages)]
+    issues = [_issue(i, c, results[v][2] or "") for i, c, v in zip(present.index[bad], codes[bad], present[bad])]
     return out, issues
 
 
@@ -145,10 +165,11 @@ _GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
 def _number(v: Any, units: tuple[str, ...], percent: bool) -> tuple[float | None, str | None, str | None, bool]:
     """(value, issue code, message, had_percent_sign) for one cell."""
     if isinstance(v, (bool, np.bool_)):
-        return None, "not_a_number", f"{v!r} is a yes/no value, not a number", False
+        return None, "not_a_number", _Msg(f"{v!r} is a yes/no value, not a number", f"{v!r} 是“是/否”值，不是数字"), False
     if isinstance(v, (int, float, np.integer, np.floating)):
         f = float(v)
-        return (f, None, None, False) if np.isfinite(f) else (None, "not_a_number", f"{v!r} is not a finite number", False)
+        return (f, None, None, False) if np.isfinite(f) else (
+            None, "not_a_number", _Msg(f"{v!r} is not a finite number", f"{v!r} 不是有限数值"), False)
     t = _text(v)
     had_percent = False
     for unit in sorted(units, key=len, reverse=True):
@@ -157,19 +178,22 @@ def _number(v: Any, units: tuple[str, ...], percent: bool) -> tuple[float | None
             break
     if t.endswith("%"):
         if not percent:
-            return None, "not_a_number", f"{v!r} is a percentage in a column that is not a share", False
+            return None, "not_a_number", _Msg(f"{v!r} is a percentage in a column that is not a share",
+                                              f"{v!r} 是百分数，但该列不是比例"), False
         t, had_percent = t[:-1].strip(), True
     if "," in t:
         if not _GROUPED.fullmatch(t):
-            return (None, "not_a_number", f"{v!r}: the comma is neither a thousands separator nor allowed as a decimal point",
-                    False)
+            return (None, "not_a_number",
+                    _Msg(f"{v!r}: the comma is neither a thousands separator nor allowed as a decimal point",
+                         f"{v!r}：逗号既不是千位分隔符，也不能作小数点"), False)
         t = t.replace(",", "")
     if _NUMBER.fullmatch(t):
         f = float(t)
         return (f / 100 if had_percent else f), None, None, had_percent
     if re.fullmatch(r"[+-]?[\d.]+\s*(万|亿|千)\S*", t):
-        return None, "not_a_number", f"{v!r} carries a multiplier or unit; give plain numbers in the column's unit", False
-    return None, "not_a_number", f"{v!r} is not a number", False
+        return None, "not_a_number", _Msg(f"{v!r} carries a multiplier or unit; give plain numbers in the column's unit",
+                                          f"{v!r} 带有数量级或单位；请按该列的单位填写纯数字"), False
+    return None, "not_a_number", _Msg(f"{v!r} is not a number", f"{v!r} 不是数字"), False
 
 
 def parse_numbers(s: Any, *, units: Iterable[str] = (), percent: bool = False) -> tuple[pd.Series, list[ValueIssue]]:
@@ -183,7 +207,8 @@ def parse_numbers(s: Any, *, units: Iterable[str] = (), percent: bool = False) -
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         f = s.astype("float64")
         bad = ~np.isfinite(f) & f.notna()
-        issues = [ValueIssue(i, "not_a_number", f"{v!r} is not a finite number") for i, v in f[bad].items()]
+        issues = [ValueIssue(i, "not_a_number", f"{v!r} is not a finite number", f"{v!r} 不是有限数值")
+                  for i, v in f[bad].items()]
         return f.where(~bad), issues
     units = tuple(units)
     out, issues = _apply(s, lambda v: _number(v, units, percent)[:3], None)
@@ -207,8 +232,10 @@ def parse_ratios(s: Any, *, percent_column: bool = False) -> tuple[pd.Series, li
         if 0 <= f <= 1:
             return f, None, None
         if not had and not percent_column and 1 < f <= 100:
-            return f / 100, "ratio_as_percent", f"{v!r} read as {f:g} % = {f / 100:g}"
-        return None, "ratio_out_of_range", f"{v!r} is not a share between 0 and 1 (0–100 %)"
+            return f / 100, "ratio_as_percent", _Msg(f"{v!r} read as {f:g} % = {f / 100:g}",
+                                                     f"{v!r} 按 {f:g}% = {f / 100:g} 读取")
+        return None, "ratio_out_of_range", _Msg(f"{v!r} is not a share between 0 and 1 (0–100 %)",
+                                                f"{v!r} 不是 0 到 1（0–100%）之间的比例")
 
     out, issues = _apply(s, one, None)
     return out.astype("float64"), issues
@@ -222,24 +249,26 @@ _DATE = re.compile(
 
 def _date_from_number(v: float, shown: Any) -> _Result:
     if not float(v).is_integer() and not (EXCEL_SERIAL_RANGE[0] <= v < EXCEL_SERIAL_RANGE[1]):
-        return None, "not_a_date", f"{shown!r} is not a date"
+        return None, "not_a_date", _Msg(f"{shown!r} is not a date", f"{shown!r} 不是日期")
     n = int(v)
     if 19000101 <= n <= 21001231:
         y, m, d = n // 10000, n // 100 % 100, n % 100
         try:
             return dt.date(y, m, d).isoformat(), None, None
         except ValueError:
-            return None, "not_a_date", f"{shown!r} looks like YYYYMMDD but is not a calendar date"
+            return None, "not_a_date", _Msg(f"{shown!r} looks like YYYYMMDD but is not a calendar date",
+                                            f"{shown!r} 形如 YYYYMMDD，但不是有效日期")
     if EXCEL_SERIAL_RANGE[0] <= v < EXCEL_SERIAL_RANGE[1]:
         return (_EXCEL_EPOCH + dt.timedelta(days=int(v))).isoformat(), None, None
     if 1900 <= n <= 2100:
-        return None, "not_a_date", f"{shown!r} is a year, not a date"
-    return None, "not_a_date", f"{shown!r} is neither an Excel date serial (1950–2100) nor YYYYMMDD"
+        return None, "not_a_date", _Msg(f"{shown!r} is a year, not a date", f"{shown!r} 是年份，不是日期")
+    return None, "not_a_date", _Msg(f"{shown!r} is neither an Excel date serial (1950–2100) nor YYYYMMDD",
+                                    f"{shown!r} 既不是 Excel 日期序号（1950–2100），也不是 YYYYMMDD")
 
 
 def _date(v: Any) -> _Result:
     if isinstance(v, (bool, np.bool_)):
-        return None, "not_a_date", f"{v!r} is not a date"
+        return None, "not_a_date", _Msg(f"{v!r} is not a date", f"{v!r} 不是日期")
     if isinstance(v, (pd.Timestamp, dt.datetime, dt.date, np.datetime64)):
         return pd.Timestamp(v).date().isoformat(), None, None
     if isinstance(v, (int, float, np.integer, np.floating)):
@@ -252,12 +281,13 @@ def _date(v: Any) -> _Result:
         try:
             return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat(), None, None
         except ValueError:
-            return None, "not_a_date", f"{v!r} is not a calendar date"
+            return None, "not_a_date", _Msg(f"{v!r} is not a calendar date", f"{v!r} 不是有效日期")
     if re.fullmatch(r"\d{4}\s*[-/.年]\s*\d{1,2}\s*月?", t):
-        return None, "not_a_date", f"{v!r} has no day; give a full date"
+        return None, "not_a_date", _Msg(f"{v!r} has no day; give a full date", f"{v!r} 缺少日；请填写完整日期")
     if re.fullmatch(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{4}", t):
-        return None, "not_a_date", f"{v!r}: day/month order is ambiguous; write YYYY-MM-DD"
-    return None, "not_a_date", f"{v!r} is not a date"
+        return None, "not_a_date", _Msg(f"{v!r}: day/month order is ambiguous; write YYYY-MM-DD",
+                                        f"{v!r}：日、月顺序不明确；请写成 YYYY-MM-DD")
+    return None, "not_a_date", _Msg(f"{v!r} is not a date", f"{v!r} 不是日期")
 
 
 def parse_dates(s: Any) -> tuple[pd.Series, list[ValueIssue]]:
@@ -284,7 +314,8 @@ def _bool(v: Any) -> _Result:
         return True, None, None
     if key in _FALSE:
         return False, None, None
-    return None, "not_a_bool", f"{v!r} is not a yes/no value (是/否, Y/N, 1/0, 规上/规下)"
+    return None, "not_a_bool", _Msg(f"{v!r} is not a yes/no value (是/否, Y/N, 1/0, 规上/规下)",
+                                    f"{v!r} 不是“是/否”值（是/否、Y/N、1/0、规上/规下）")
 
 
 def parse_bools(s: Any) -> tuple[pd.Series, list[ValueIssue]]:
@@ -298,7 +329,7 @@ def _choice_key(v: Any) -> str:
 
 
 def _choice_parser(table: dict[str, list[str]], choices: tuple[str, ...],
-                   what: str) -> Callable[[Any], tuple[pd.Series, list[ValueIssue]]]:
+                   what: str, what_zh: str = "") -> Callable[[Any], tuple[pd.Series, list[ValueIssue]]]:
     """Build a parser mapping the spellings in `table` (and the English choices) to `choices`."""
     lookup = {_choice_key(c): c for c in choices}
     for choice, spellings in table.items():
@@ -307,10 +338,13 @@ def _choice_parser(table: dict[str, list[str]], choices: tuple[str, ...],
             assert lookup.get(_choice_key(sp), choice) == choice, sp
             lookup[_choice_key(sp)] = choice
     accepted = " / ".join(f"{c} ({'、'.join(table.get(c, [])[:3])})" for c in choices)
+    accepted_zh = "；".join("、".join(table.get(c, [])[:3]) or c for c in choices)
 
     def one(v: Any) -> _Result:
         hit = lookup.get(_choice_key(v))
-        return (hit, None, None) if hit else (None, "unknown_value", f"{v!r} is not a known {what}; accepted: {accepted}")
+        return (hit, None, None) if hit else (
+            None, "unknown_value", _Msg(f"{v!r} is not a known {what}; accepted: {accepted}",
+                                        f"{v!r} 不是可识别的{what_zh or what}；可填：{accepted_zh}"))
 
     def parse(s: Any) -> tuple[pd.Series, list[ValueIssue]]:
         return _apply(s, one, "object")
@@ -340,10 +374,11 @@ PARK_KIND_SPELLINGS = {
     "cluster_zone": ["集聚区", "产业集聚区", "产业集聚园区"],
 }
 
-parse_supply_status = _choice_parser(SUPPLY_STATUS_SPELLINGS, SUPPLY_STATUSES, "supply status (供地状态)")
-parse_line_level = _choice_parser(LINE_LEVEL_SPELLINGS, LINE_LEVELS, "protection-line level (控制线级别)")
-parse_constraint_kind = _choice_parser(CONSTRAINT_KIND_SPELLINGS, CONSTRAINT_KINDS, "三区三线 kind (控制线类型)")
-parse_park_kind = _choice_parser(PARK_KIND_SPELLINGS, PARK_KINDS, "park kind (园区类型)")
+parse_supply_status = _choice_parser(SUPPLY_STATUS_SPELLINGS, SUPPLY_STATUSES, "supply status (供地状态)", "供地状态")
+parse_line_level = _choice_parser(LINE_LEVEL_SPELLINGS, LINE_LEVELS, "protection-line level (控制线级别)", "控制线级别")
+parse_constraint_kind = _choice_parser(CONSTRAINT_KIND_SPELLINGS, CONSTRAINT_KINDS, "三区三线 kind (控制线类型)",
+                                       "三区三线类型")
+parse_park_kind = _choice_parser(PARK_KIND_SPELLINGS, PARK_KINDS, "park kind (园区类型)", "园区类型")
 
 
 APPROVAL_LEVEL_SPELLINGS = {
@@ -353,7 +388,7 @@ APPROVAL_LEVEL_SPELLINGS = {
     "县级": ["县", "区级", "县区级", "县(市、区)级", "县(市区)级", "县(市)级", "县级开发区", "县级园区", "县政府批准",
              "county"],
 }
-_APPROVAL_LEVEL_EXACT = _choice_parser(APPROVAL_LEVEL_SPELLINGS, APPROVAL_LEVELS, "approval level (批准级别)")
+_APPROVAL_LEVEL_EXACT = _choice_parser(APPROVAL_LEVEL_SPELLINGS, APPROVAL_LEVELS, "approval level (批准级别)", "批准级别")
 _LEVEL_PREFIXES = ("国家级", "省级", "市级", "县级", "区级")
 
 
@@ -384,7 +419,7 @@ def parse_choices(s: Any, choices: tuple[str, ...], what: str = "value") -> tupl
     """Read a column whose values must be one of `choices` (case and width folded); a choice set with a
     spelling table of its own (批准级别) is read through it."""
     known = _KNOWN_CHOICES.get(tuple(choices))
-    return known(s) if known else _choice_parser({}, choices, what)(s)
+    return known(s) if known else _choice_parser({}, choices, what, "取值")(s)
 
 
 # Area units a cell or header may give an approved area in, as factors to 亩 (1 亩 = 10000/15 m² exactly:
@@ -415,7 +450,8 @@ def _area_cell(v: Any) -> tuple[float | None, float | None, str | None, str | No
     for unit in sorted(AREA_UNITS_MU, key=len, reverse=True):
         if key.endswith(unit) and len(key) > len(unit):
             f, code, msg, _ = _number(key[: -len(unit)], (), False)
-            return (f, AREA_UNITS_MU[unit], None, None) if code is None else (None, None, code, f"{v!r} is not an area")
+            return (f, AREA_UNITS_MU[unit], None, None) if code is None else (
+                None, None, code, _Msg(f"{v!r} is not an area", f"{v!r} 不是面积"))
     f, code, msg, _ = _number(v, (), False)
     return f, None, code, msg
 
@@ -447,7 +483,7 @@ def parse_area_mu(s: Any, header_factor: float | None = None) -> AreaReading:
             continue
         number, unit, code, msg = cells[v]
         if code is not None or number is None:
-            issues.append(ValueIssue(label, code or "not_a_number", msg or f"{v!r} is not an area"))
+            issues.append(_issue(label, code or "not_a_number", msg or _Msg(f"{v!r} is not an area", f"{v!r} 不是面积")))
             continue
         values[pos] = number * (unit if unit is not None else factor)
     return AreaReading(pd.Series(values, index=s.index, dtype="float64"), issues,
@@ -476,6 +512,6 @@ def parse_text(s: Any) -> tuple[pd.Series, list[ValueIssue]]:
                                  lambda v: (str(int(v)) if isinstance(v, (float, np.floating)) and float(v).is_integer()
                                             else str(v).strip(), None, None), "object")
         cells[others] = other_values.to_numpy(dtype=object)
-    issues = structured + [ValueIssue(i, "placeholder_missing", f"{v!r} read as missing")
+    issues = structured + [ValueIssue(i, "placeholder_missing", f"{v!r} read as missing", f"{v!r} 按空值读取")
                            for i, v in s[is_str][token.to_numpy()].items()]
     return pd.Series(cells, index=s.index, dtype=object), issues

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
-from analysis.explain import FORMULAS
+from analysis.explain import FORMULAS, formula
 from analysis.indicators import INDICATORS
 from analysis.score import Evaluation
 from i18n import layer_label, t
@@ -214,8 +214,9 @@ def _method_rows(ev: Evaluation, lang: str) -> list[tuple]:
     for key, value in _fields(cfg.project):
         rows.append((t("project", lang), key, None, _scalar(value), "landpark.toml [project]"))
     section = t("exp_unit_formulas", lang)
-    for key, (label, formula) in FORMULAS.items():
-        rows.append((section, f"{label} {key}" if lang == "zh" else key, formula, None, "Landpark analysis.explain.FORMULAS"))
+    for key, (label, _) in FORMULAS.items():  # the formula in the export's language (FORMULAS_ZH for zh)
+        rows.append((section, f"{label} {key}" if lang == "zh" else key, formula(key, lang), None,
+                     "Landpark analysis.explain.FORMULAS"))
     for name, settings in (("units", cfg.units), ("supply", cfg.supply), ("intensity", cfg.intensity),
                            ("land_use", cfg.land_use)):
         for key, value in _fields(settings):

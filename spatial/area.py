@@ -33,10 +33,11 @@ def _resolve_crs(geoms: Any, crs: Any) -> pyproj.CRS:
     if crs is None:
         crs = getattr(geoms, "crs", None)
     if crs is None:
-        raise CRSError("area needs a CRS: pass crs= or use a GeoSeries with .crs set")
+        raise CRSError("area needs a CRS: pass crs= or use a GeoSeries with .crs set", zh="计算面积需要坐标系")
     result = pyproj.CRS.from_user_input(crs)
     if not (result.is_geographic or result.is_projected):
-        raise CRSError(f"cannot compute ellipsoidal areas in {result.name}: not geographic or projected")
+        raise CRSError(f"cannot compute ellipsoidal areas in {result.name}: not geographic or projected",
+                       zh=f"无法在 {result.name} 中计算椭球面积：既不是地理坐标系也不是投影坐标系")
     return result
 
 
@@ -45,12 +46,14 @@ def local_equal_area_crs(crs: Any, bounds: tuple[float, float, float, float]) ->
     source = pyproj.CRS.from_user_input(crs)
     geographic = source.geodetic_crs
     if geographic is None:
-        raise CRSError(f"{source.name} has no geodetic datum; cannot compute ellipsoidal areas")
+        raise CRSError(f"{source.name} has no geodetic datum; cannot compute ellipsoidal areas",
+                       zh=f"{source.name} 没有大地基准，无法计算椭球面积")
     minx, miny, maxx, maxy = bounds
     to_geo = pyproj.Transformer.from_crs(source, geographic, always_xy=True)
     lon, lat = to_geo.transform((minx + maxx) / 2, (miny + maxy) / 2)
     if not (np.isfinite(lon) and np.isfinite(lat)):
-        raise CRSError(f"the data's extent {bounds} is not valid in {source.name}")
+        raise CRSError(f"the data's extent {bounds} is not valid in {source.name}",
+                       zh=f"数据范围 {bounds} 在 {source.name} 中无效")
     conversion = LambertAzimuthalEqualAreaConversion(latitude_natural_origin=float(lat), longitude_natural_origin=float(lon))
     return ProjectedCRS(conversion=conversion, geodetic_crs=geographic, name="local equal-area")
 

@@ -21,11 +21,14 @@ from spatial.validity import as_geometry_array
 
 __all__ = ["wgs84_to_gcj02", "gcj02_to_wgs84", "geometries_to_gcj02", "geometries_from_gcj02", "in_china",
            "gcj02_to_bd09", "bd09_to_gcj02", "wgs84_to_bd09", "bd09_to_wgs84", "geometries_from_datum",
-           "geometries_to_datum", "WEB_DATUMS"]
+           "geometries_to_datum", "WEB_DATUMS", "WEB_DATUMS_ZH"]
 
 # Web datums this module converts, by key: (label, typical offset from WGS 84 in China).
 WEB_DATUMS = {"gcj02": ("GCJ-02", "20–710 m, about 500 m in eastern China"),
               "bd09": ("BD-09", "0.7–1.5 km, about 1.1 km in eastern China")}
+# The same in Chinese: (label, typical offset) for notes shown in the zh app and CLI.
+WEB_DATUMS_ZH = {"gcj02": ("GCJ-02（高德/火星坐标）", "20–710 米，华东约 500 米"),
+                 "bd09": ("BD-09（百度坐标）", "0.7–1.5 千米，华东约 1.1 千米")}
 
 _A = 6378245.0  # Krasovsky 1940 semi-major axis (m)
 _EE = 0.00669342162296594323  # Krasovsky first eccentricity squared

@@ -44,9 +44,11 @@ class Grid:
 def _check_north_up(transform: Affine, where: str) -> None:
     if transform.b != 0 or transform.d != 0:
         raise InputError(f"{where}: rotated grids are not supported (transform {tuple(transform)[:6]}); "
-                         "warp it north-up first, e.g. gdalwarp")
+                         "warp it north-up first, e.g. gdalwarp",
+                         zh=f"{where}：不支持旋转的栅格（仿射参数 {tuple(transform)[:6]}）；请先重采样为正北向上，如用 gdalwarp")
     if transform.a <= 0 or transform.e >= 0:
-        raise InputError(f"{where}: grid must be north-up with positive cell width (transform {tuple(transform)[:6]})")
+        raise InputError(f"{where}: grid must be north-up with positive cell width (transform {tuple(transform)[:6]})",
+                         zh=f"{where}：栅格须正北向上、像元宽度为正（仿射参数 {tuple(transform)[:6]}）")
 
 
 def read_grid(path: str | Path, *, band: int = 1) -> Grid:
@@ -60,7 +62,7 @@ def read_grid(path: str | Path, *, band: int = 1) -> Grid:
             transform = src.transform
             crs = pyproj.CRS.from_user_input(src.crs.to_wkt()) if src.crs else None
     except (RasterioIOError, IndexError) as exc:
-        raise InputError(f"{path}: cannot read band {band}: {exc}") from None
+        raise InputError(f"{path}: cannot read band {band}: {exc}", zh=f"{path}：无法读取第 {band} 波段：{exc}") from None
     _check_north_up(transform, str(path))
     return Grid(values, transform, crs)
 
@@ -88,7 +90,8 @@ def slope_degrees(values: np.ndarray, transform: Affine, crs: Any = None, *, z_f
     _check_north_up(transform, "slope")
     z = np.asarray(values, dtype=float) * z_factor
     if z.ndim != 2 or min(z.shape) < 2:
-        raise InputError(f"slope needs a 2-D grid of at least 2x2 cells, got shape {z.shape}")
+        raise InputError(f"slope needs a 2-D grid of at least 2x2 cells, got shape {z.shape}",
+                         zh=f"计算坡度需要至少 2×2 个像元的二维栅格，实际形状为 {z.shape}")
     crs = None if crs is None else pyproj.CRS.from_user_input(crs)
     p = np.pad(z, 1, mode="reflect", reflect_type="odd")
     a, b, c = p[:-2, :-2], p[:-2, 1:-1], p[:-2, 2:]

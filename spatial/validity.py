@@ -15,7 +15,19 @@ from shapely.errors import UnsupportedGEOSVersionError
 
 from spatial.errors import UsageError
 
-__all__ = ["as_geometry_array", "explain", "repair", "geometry_kinds", "polygonal_parts"]
+__all__ = ["as_geometry_array", "explain", "repair", "geometry_kinds", "polygonal_parts", "reason_zh", "KIND_ZH"]
+
+# Geometry kinds (`geometry_kinds`, and a layer's expected geometry) in Chinese, for messages.
+KIND_ZH = {"polygon": "面", "line": "线", "point": "点", "collection": "几何集合", "empty": "空几何",
+           "missing": "无几何", "point_or_none": "点（或无几何）"}
+
+# GEOS's reasons (shapely.is_valid_reason) in Chinese; the location in brackets is kept as GEOS gives it.
+_REASONS_ZH = {
+    "Ring Self-intersection": "环自相交", "Self-intersection": "自相交", "Too few points": "点数过少",
+    "Hole lies outside shell": "内环位于外环之外", "Nested holes": "内环嵌套", "Nested shells": "外环嵌套",
+    "Interior is disconnected": "内部不连通", "Duplicate Rings": "重复的环", "Invalid Coordinate": "坐标无效",
+    "Ring is not closed": "环未闭合", "Topology Validation Error": "拓扑错误", "missing": "无几何", "empty": "空几何",
+}
 
 _POLYGONAL = (GeometryType.POLYGON, GeometryType.MULTIPOLYGON)
 _EMPTY_POLYGON = shapely.Polygon()
@@ -125,3 +137,11 @@ def geometry_kinds(geoms: Any) -> np.ndarray:
         out[types == type_id] = kind
     out[(types >= 0) & shapely.is_empty(arr)] = "empty"
     return out
+
+
+def reason_zh(reason: str) -> str:
+    """A reason of `explain` in Chinese ("Self-intersection[1 2]" → "自相交[1 2]"); an unknown one as GEOS gives it."""
+    for english in sorted(_REASONS_ZH, key=len, reverse=True):
+        if reason.startswith(english):
+            return _REASONS_ZH[english] + reason[len(english):]
+    return reason

@@ -23,12 +23,13 @@ from tests import hostile
 RUNNER = CliRunner()
 FIXTURES = Path(__import__("pyogrio").__file__).parent / "tests" / "fixtures"
 
-# builder, kind, expected: ("refused", reason substring) or ("imported", features, warning code or None)
+# builder, kind, expected: ("refused", reason substring) or ("imported", features, warning code or None); the CLI
+# speaks Chinese by default (--lang zh), so the reasons are the Chinese messages
 BATTERY = {
     "ring1": (lambda t: hostile.make_short_ring_geojson(t, 1), "parks", ("imported", 2, "unreadable_geometry")),
     "ring2": (lambda t: hostile.make_short_ring_geojson(t, 2), "parks", ("imported", 2, "unreadable_geometry")),
     "nan_ring": (hostile.make_nan_ring_geojson, "parks", ("imported", 2, "unreadable_geometry")),
-    "tin_shapefile": (hostile.make_tin_shapefile, "parcels", ("refused", "no feature has a readable geometry")),
+    "tin_shapefile": (hostile.make_tin_shapefile, "parcels", ("refused", "没有一个要素的几何可以读取")),
     "filegdb_binary": (hostile.make_filegdb_binary_field, "parcels", ("refused", "land_use")),
     "parquet_wkb": (hostile.make_parquet_wkb_column, "parks", ("imported", 3, None)),
     "csv_curve": (hostile.make_csv_curve_wkt, "parks", ("imported", 2, "curve_geometry")),
@@ -45,19 +46,19 @@ BATTERY = {
                            "parcels", ("imported", 3, "unsupported_value")),
     "object_parcel_id": (lambda t: hostile.make_structured_value_geojson(t, "parcels", "宗地编号", {"id": 2}),
                          "parcels", ("imported", 3, "unsupported_value")),
-    "csv_all_curves": (hostile.make_csv_all_curves, "parks", ("refused", "curved geometry")),
+    "csv_all_curves": (hostile.make_csv_all_curves, "parks", ("refused", "曲线几何")),
     # equivalents of Fiona's test fixtures
     "fiona_mixed_multi_shp": (hostile.make_mixed_multi_shapefile, "parcels", ("imported", 3, None)),
     "fiona_z_polygons": (hostile.make_z_polygon_geojson, "parks", ("imported", 3, None)),
     "fiona_gpkg_second_layer": (hostile.make_gpkg_wanted_second, "parks", ("imported", 3, None), ["--layer", "园区"]),
     "fiona_gpkg_first_layer_default": (hostile.make_gpkg_wanted_second, "parks", ("refused", "园区编号")),
-    "fiona_empty_layer": (hostile.make_empty_layer_gpkg, "parks", ("refused", "no features")),
+    "fiona_empty_layer": (hostile.make_empty_layer_gpkg, "parks", ("refused", "没有要素")),
     "fiona_null_geometry": (hostile.make_null_geometry_geojson, "parks", ("imported", 3, "missing_geometry")),
     "fiona_gbk_lying_cpg": (hostile.make_gbk_shapefile_lying_cpg, "parcels", ("imported", 3, "encoding_mismatch")),
-    "outside_china": (hostile.make_outside_china_geojson, "parks", ("refused", "outside China")),
-    "world": (hostile.make_world_geojson, "parks", ("refused", "outside")),
+    "outside_china": (hostile.make_outside_china_geojson, "parks", ("refused", "中国境外")),
+    "world": (hostile.make_world_geojson, "parks", ("refused", "境外")),
     "xlsx_formulas": (hostile.make_xlsx_formulas_uncached, "enterprises", ("refused", "formula")),
-    "xlsx_two_rows": (hostile.make_xlsx_two_row_header, "enterprises", ("refused", "header spans more than one row")),
+    "xlsx_two_rows": (hostile.make_xlsx_two_row_header, "enterprises", ("refused", "表头占了不止一行")),
     "truncated_shp": (hostile.make_truncated_shapefile, "parcels", ("refused", "truncated")),
     "duplicate_key": (hostile.make_duplicate_key_geojson, "parks", ("imported", 2, "duplicate_key")),
     "bang_name": (hostile.make_bang_name_geojson, "parks", ("imported", 3, None)),
@@ -238,7 +239,7 @@ def test_pyogrio_fixtures_never_traceback(tmp_path):
 def test_curve_row_is_named_and_skipped(tmp_path):
     code, out = invoke("import", str(hostile.make_csv_curve_wkt(tmp_path)), "--kind", "parks", "--into", str(tmp_path / "p"))
     assert code == 0, out
-    assert "curve_geometry" in out and "row 3" in out and "CURVEPOLYGON" in out
+    assert "curve_geometry" in out and "第 3 行" in out and "CURVEPOLYGON" in out
     parks = Project.open(tmp_path / "p").read_layer("parks")
     assert sorted(parks["park_id"]) == ["YQ00", "YQ01"] and parks.geometry.notna().all()
 
@@ -247,7 +248,7 @@ def test_structured_value_is_reported_and_missing(tmp_path):
     source = hostile.make_structured_value_geojson(tmp_path, "parcels", "供地状态", ["已供应", "闲置"])
     code, out = invoke("import", str(source), "--kind", "parcels", "--into", str(tmp_path / "p"))
     assert code == 0, out
-    assert "unsupported_value" in out and "feature 2" in out and "供地状态" in out
+    assert "unsupported_value" in out and "第 2 个要素" in out and "供地状态" in out
     parcels = Project.open(tmp_path / "p").read_layer("parcels").set_index("parcel_id")
     assert parcels.loc["ZD-001", "supply_status"] == "supplied" and pd.isna(parcels.loc["ZD-002", "supply_status"])
 

@@ -71,9 +71,27 @@ FAMILIES = {
     "map_search_kind_": lambda: _module_strings("analysis/identify.py", "SEARCH_KINDS"),
     "supply_cat_": lambda: _module_strings("analysis/supply_lists.py", "LIST_CATEGORIES"),
     "unit_not_scored_": lambda: _module_strings("analysis/composite.py", "NOT_SCORED_CODES"),
+    "data_enc_m_": lambda: _module_strings("layers/encoding.py", "METHODS"),  # how an encoding was decided
+    "data_crs_m_": lambda: _module_strings("spatial/crs.py", "METHODS"),  # how a CRS was decided
+    "basis_": lambda: ("parcels", "point"),  # analysis.members: how a firm is counted in a unit
+    # the settings table of the 亩均 page: settings_rows keys (EnterpriseSettings, EnterpriseClasses fields)
+    "enterprises_setting_": lambda: ("benchmark_mode", "k", "cap_multiple", "method", "percentile_cuts",
+                                     "score_thresholds", "new_firm_years", "listed_as_t"),
+    "enterprises_link_col_": lambda: _module_strings("ui/enterprises_page.py", "_LINK_COLUMNS"),
+    "enterprises_link_reason_": lambda: tuple(r.replace(" ", "_")
+                                              for r in _module_strings("ui/enterprises_page.py", "_LINK_REASONS")),
+    "data_geom_": lambda: _module_strings("ui/data_page.py", "GEOMETRY_TYPES"),
+    "enterprises_scoring_": lambda: _module_strings("analysis/methods/method_file.py", "SCORINGS"),
+    "enterprises_classes_": lambda: _module_strings("analysis/methods/method_file.py", "CLASS_METHODS"),
+    "enterprises_within_": lambda: _module_strings("analysis/methods/method_file.py", "WITHIN"),
+    "enterprises_adjust_": lambda: ("veto", "protection", "points"),  # method_file.Adjustment.kind
 }
 # Calls whose key is looked up only after checking it exists (`if f"col_{name}" in TEXT`).
-GUARDED = {("reports/__init__.py", "f'col_{name}'")}
+GUARDED = {("reports/__init__.py", "f'col_{name}'"),
+           ("analysis/explain.py", "f'col_{key}'"),  # an input's label when the table has one
+           ("analysis/score.py", "f'col_{name}'"),  # an indicator's label when the table has one
+           ("cli.py", "'data_code_' + p.code"),  # a problem code's label when the table has one
+           ("ui/enterprises_page.py", "key")}  # a derived firm field's label when the table has one
 # Calls whose key the scan cannot follow, with the keys they can take.
 DECLARED = {
     ("maps/webmap.py", "f'col_{f}'"): ("col_class", "col_parcel_count"),  # only for f in ("class", "parcel_count")

@@ -24,13 +24,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from i18n import layer_label
+from i18n import feature_label, field_label, layer_label
 from i18n.numbers import format_count
 from layers.aliases import fields_of, guess_kind
 from layers.issue_tables import count_issues, filter_issues, problems_frame, severity_counts
 from layers.landuse import STANDARD_LABELS, STANDARDS
 from layers.mapping_edits import apply_edits, field_options, mapping_rows
-from layers.problems import InputError
+from layers.problems import InputError, error_text
 from layers.project import Project
 from layers.schema import LAYERS, layer_spec
 from layers.settings import AppData
@@ -48,6 +48,7 @@ DIFF_STATE = "data_import_diff"  # what the last import changed, shown until the
 TAB_KEY = "data_tab"  # st.tabs' own state (the open tab's label)
 TAB_NAME = "data_tab_name"  # the open tab by name: labels change with the issue count and the language
 TABS = ("import", "issues", "projects")
+GEOMETRY_TYPES = ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon", "Unknown")
 
 
 def _t_or(key: str, fallback: str, **values: Any) -> str:
@@ -62,6 +63,47 @@ def code_label(code: str) -> str:
 
 def _severity_label(severity: str) -> str:
     return tr("severity_" + severity)
+
+
+def _geometry_label(geometry_type: object) -> str:
+    """A layer's geometry type (GDAL's name) in the UI language; a table without geometry says so."""
+    if not isinstance(geometry_type, str) or not geometry_type:
+        return tr("data_geom_none")
+    name = geometry_type.replace(" Z", "").replace(" M", "")
+    return tr("data_geom_" + name) if name in GEOMETRY_TYPES else geometry_type
+
+
+def _messages(frame: pd.DataFrame) -> pd.Series:
+    """The problems' messages in the UI language: Chinese where the problem carries it (issues recorded before
+    Chinese messages existed keep their English text)."""
+    if lang() != "zh" or "message_zh" not in frame.columns:
+        return frame["message"]
+    zh = frame["message_zh"].fillna("").astype(str)
+    return zh.where(zh.str.strip() != "", frame["message"])
+
+
+def _values(frame: pd.DataFrame) -> pd.Series:
+    """The problems' values; a land-use standard named by its code is named as people know it (GB/T 21010 …)."""
+    from layers.landuse import STANDARD_SHORT_ZH
+
+    if lang() != "zh":
+        return frame["value"]
+    standard = frame["code"].astype(str).str.startswith("land_use_standard")
+    return frame["value"].where(~standard, frame["value"].map(lambda v: STANDARD_SHORT_ZH.get(v, v)))
+
+
+def _fields(frame: pd.DataFrame, kind: str | None) -> pd.Series:
+    """The problems' fields as a person reads them: the canonical field's Chinese name with its code (zh)."""
+    if lang() != "zh":
+        return frame["field"]
+    kinds = frame["layer"] if kind is None else pd.Series(kind, index=frame.index)
+
+    def one(k, name) -> str:
+        name = "" if not isinstance(name, str) else name
+        label = field_label(k, name, "zh") if isinstance(k, str) and k in LAYERS and name else name
+        return f"{label}（{name}）" if label and label != name else name
+
+    return pd.Series([one(k, f) for k, f in zip(kinds, frame["field"])], index=frame.index, dtype=object)
 
 
 def _files_key() -> str:
@@ -146,7 +188,7 @@ def _saved_upload(files: list, settings: AppData):
         except UploadError as exc:
             error = _t_or(f"data_err_{exc.key}", str(exc), **exc.values)
         except InputError as exc:
-            error = f"{tr('data_upload_failed')}：{exc}"
+            error = f"{tr('data_upload_failed')}：{error_text(exc, lang())}"
         state = {"ids": ids, "upload": upload, "error": error, "uid": hashlib.sha1(repr(ids).encode()).hexdigest()[:10]}
         st.session_state[UPLOAD_STATE] = state
         st.session_state.pop(REPORT_STATE, None)
@@ -185,7 +227,7 @@ def _read_options(upload, uid: str) -> dict | None:
     try:
         layers = _memo("data_layers_memo", (uid,), lambda: source_layers(upload.path))
     except InputError as exc:
-        st.error(f"{tr('data_upload_failed')}：{relabel(str(exc), upload)}")
+        st.error(f"{tr('data_upload_failed')}：{relabel(error_text(exc, lang()), upload)}")
         return None
     c1, c2, c3, c4, c5 = st.columns([1.1, 0.7, 0.9, 1.0, 1.3])
     with c1:
@@ -204,7 +246,7 @@ def _read_options(upload, uid: str) -> dict | None:
         columns = _memo("data_columns_memo", (uid, layer, encoding, crs),
                         lambda: source_columns(upload.path, layer=layer, encoding=encoding, crs=crs))
     except InputError as exc:  # the validation report says it again, with every problem, once a kind is chosen
-        columns, peek_error = [], relabel(str(exc), upload)
+        columns, peek_error = [], relabel(error_text(exc, lang()), upload)
     guess, why = guess_kind(columns) if columns else (None, "")
     kinds = list(LAYERS)
     with c4:
@@ -274,7 +316,7 @@ def _read_result(report, upload) -> None:
         epsg = f"EPSG:{report.crs.epsg} " if report.crs.epsg else ""
         method = _t_or(f"data_crs_m_{report.crs.method}", report.crs.method)
         guess = tr("report_crs_guess") if report.crs.is_guess else ""
-        lines.append(f"- {tr('data_crs_detected')}：**{epsg}{report.crs.crs.name}**{guess}（{method}）")
+        lines.append(f"- {tr('data_crs_detected')}：**{epsg}{report.crs.name(lang())}**{guess}（{method}）")
     else:
         lines.append(f"- {tr('data_crs_detected')}：{tr('data_crs_none')}")
     if report.encoding is not None:
@@ -289,9 +331,9 @@ def _read_result(report, upload) -> None:
     if report.crs is not None and report.crs.is_guess:
         st.warning(tr("data_crs_is_guess"))
     if report.crs is not None and report.crs.note:
-        st.caption(report.crs.note)
+        st.caption(report.crs.note_in(lang()))
     if report.land_use_note:
-        st.caption(report.land_use_note)
+        st.caption(report.land_use_note_zh or report.land_use_note if lang() == "zh" else report.land_use_note)
     if report.sample:
         st.markdown(f"**{tr('data_sample')}**")
         sample = pd.DataFrame({tr("data_col_column"): list(report.sample),
@@ -307,7 +349,7 @@ def _mapping_editor(report, opts: dict, okey: str) -> None:
         return
     kind = opts["kind"]
     rows = mapping_rows(columns, kind, report.mapping, overrides=overrides, sample=report.sample,
-                        matches=report.matches)
+                        matches=report.matches, lang=lang())
     st.markdown(f"**{tr('data_mapping')}**")
     st.caption(tr("data_mapping_help"))
     table = rows.assign(how=rows["how"].map(lambda h: _t_or(f"data_how_{h}", h)))
@@ -351,7 +393,8 @@ def _by_severity(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.iloc[rank.argsort(kind="stable")]
 
 
-def _issue_table(frame: pd.DataFrame, *, key: str, height: int, show_layer: bool, show_blocking: bool) -> None:
+def _issue_table(frame: pd.DataFrame, *, key: str, height: int, show_layer: bool, show_blocking: bool,
+                 kind: str | None = None) -> None:
     """Counts by type (all rows), then filters (severity, type, layer, text) over the full table of problems."""
     by = ("layer", "severity", "code") if show_layer else ("severity", "code")
     counts = count_issues(frame, by=by)
@@ -385,10 +428,10 @@ def _issue_table(frame: pd.DataFrame, *, key: str, height: int, show_layer: bool
         **({tr("data_col_layer"): shown["layer"].map(lambda k: layer_label(k, lang()))} if show_layer else {}),
         tr("data_col_severity"): shown["severity"].map(_severity_label),
         tr("data_col_code_label"): shown["code"].map(code_label),
-        tr("col_feature"): shown["feature"],
-        tr("col_field"): shown["field"],
-        tr("col_message"): shown["message"],
-        tr("col_value"): shown["value"],
+        tr("col_feature"): shown["feature"].map(lambda f: feature_label(f, lang())),
+        tr("col_field"): _fields(shown, kind),
+        tr("col_message"): _messages(shown),
+        tr("col_value"): _values(shown),
         **({tr("data_col_blocking"): shown["blocking"]} if show_blocking else {}),
         tr("col_code"): shown["code"],
         tr("col_source"): shown["source"],
@@ -401,8 +444,9 @@ def _issue_table(frame: pd.DataFrame, *, key: str, height: int, show_layer: bool
 def _blocking_list(blocking: pd.DataFrame) -> str:
     """One line per blocking (code, message), naming the features it concerns (first ten)."""
     lines = []
+    blocking = blocking.assign(message=_messages(blocking).to_numpy())
     for (code, message), group in blocking.groupby(["code", "message"], sort=False):
-        features = [f for f in group["feature"] if f]
+        features = [feature_label(f, lang()) for f in group["feature"] if f]
         where = ""
         if features:
             shown = "、".join(features[:10]) + ("…" if len(features) > 10 else "")
@@ -431,7 +475,8 @@ def _report(report, upload, opts: dict, okey: str, settings: AppData) -> None:
         with right:
             _mapping_editor(report, opts, okey)
     if len(frame):
-        _issue_table(frame, key="data_report", height=settings.table_height, show_layer=False, show_blocking=True)
+        _issue_table(frame, key="data_report", height=settings.table_height, show_layer=False, show_blocking=True,
+                     kind=opts["kind"])
     else:
         st.info(tr("data_no_problems"))
 
@@ -462,7 +507,7 @@ def _import_box(project: Project, upload, opts: dict, overrides: dict, report) -
                                  crs=opts["crs"], land_use_standard=opts["land_use_standard"],
                                  overrides=overrides or None, source_label=upload.label, mode=mode)
     except InputError as exc:
-        st.error(f"{tr('data_import_failed')}：{relabel(str(exc), upload)}")
+        st.error(f"{tr('data_import_failed')}：{relabel(error_text(exc, lang()), upload)}")
         return
     except Exception as exc:  # any other failure: the atomic write left the project as it was
         st.error(f"{tr('data_import_failed')}：{type(exc).__name__}: {relabel(str(exc), upload)}")
@@ -629,7 +674,7 @@ def _import_tab(project: Project, settings: AppData) -> None:
     except InputError as exc:  # e.g. an override the reader refuses; drop the overrides and say why
         from layers.uploads import relabel
 
-        st.error(relabel(str(exc), upload))
+        st.error(relabel(error_text(exc, lang()), upload))
         if overrides and st.button(tr("data_mapping_reset"), key="data_map_reset_error"):
             st.session_state[OVERRIDES_STATE][okey] = {}  # not popped: a missing key would pre-fill again
             st.session_state.get(SAVED_STATE, {}).pop(okey, None)
@@ -685,7 +730,7 @@ def _projects_tab(project: Project, summary, settings: AppData) -> None:
             tr("data_col_layer"): summary.layers["layer"].map(lambda k: layer_label(k, lang())),
             tr("data_col_kind"): summary.layers["layer"],
             tr("data_col_features"): summary.layers["features"].astype(int),
-            tr("data_col_geometry"): summary.layers["geometry_type"],
+            tr("data_col_geometry"): summary.layers["geometry_type"].map(_geometry_label),
         })
         st.table(table.set_index(tr("data_col_layer")))
     else:
@@ -761,10 +806,24 @@ def _tabs(summary):
     return tabs
 
 
+
+def _chrome(settings: AppData) -> None:
+    """Streamlit's fixed widget text in the UI language, the file uploader's limit line worded as this page's
+    uploader has it (ui/text/chrome.py: CSS, nothing in English)."""
+    from layers.uploads import UPLOAD_SUFFIXES
+    from ui.text.chrome import chrome_css
+
+    css = chrome_css(lang(), upload_mb=int(settings.max_upload_mb),
+                     upload_types=tuple(s.lstrip(".") for s in UPLOAD_SUFFIXES))
+    if css:
+        st.html(css)
+
+
 def render() -> None:
     st.title(tr("page_data"))
     project = current_project()
     settings = project.config.app.data
+    _chrome(settings)
     summary = _summary(project)
     _header(project, summary)
     _show_flash()

@@ -8,6 +8,8 @@ the page only lays them out.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import streamlit as st
 
@@ -109,10 +111,67 @@ def _firm_list(table: pd.DataFrame, settings: AppEnterprises) -> None:
     frame = shown[columns].copy()
     frame["group"] = frame["group"].map(_group_label)
     frame["land_source"] = frame["land_source"].map(lambda s: tr(f"enterprises_src_{s}") if isinstance(s, str) else s)
+    if lang() == "zh":
+        frame["class_override"] = frame["class_override"].map(override_text)
+        frame["substituted"] = frame["substituted"].map(indicator_names)
     st.dataframe(frame, hide_index=True, width="stretch", height=settings.table_height, key="enterprises_table",
                  column_config=column_config(columns, lang(), kinds=NUMBER_KINDS,
                                              labels={"industry": tr("enterprises_industry"),
                                                      "rank": tr("enterprises_rank")}))
+
+
+_FOLLOWS = re.compile(r"tenancy: follows (\S+): (.+)")
+_ADJUSTED = re.compile(r"(.+?): ([A-DT]→[A-DT])")
+
+
+def override_text(text: object) -> object:
+    """A class override (analysis.methods.engine `class_override`) in Chinese: the inline method's "new firm"
+    and the tenancy rule are worded here; a method file's own labels (Chinese) are kept."""
+    if not isinstance(text, str):
+        return text
+    if m := _FOLLOWS.fullmatch(text):
+        return tr("enterprises_override_follows", owner=m.group(1), change=m.group(2))
+    if m := _ADJUSTED.fullmatch(text):
+        label = tr("enterprises_override_new_firm") if m.group(1) == "new firm" else m.group(1)
+        return f"{label}：{m.group(2)}"
+    return text
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_OPERATORS = {"*": " × ", "/": " ÷ "}
+
+
+def expression_text(expression: object, lang_: str) -> object:
+    """A method file's indicator expression as a person reads it: in zh its field names are the enterprise
+    table's Chinese field names and * / are × ÷ (e.g. tax_10k_yuan / land_mu → 税收（万元） ÷ 用地面积（亩））."""
+    if lang_ != "zh" or not isinstance(expression, str):
+        return expression
+    words = {"and": "且", "or": "或", "not": "非", "True": "是", "False": "否"}
+    text = _NAME.sub(lambda m: words.get(m.group(0)) or _field_name(m.group(0)), expression)
+    for op, shown in _OPERATORS.items():
+        text = text.replace(f" {op} ", shown).replace(op, shown)
+    return re.sub(r"\s{2,}", " ", text).strip()
+
+
+def _field_name(name: str) -> str:
+    """A firm field of a method expression in Chinese: the enterprise table's field name, or a derived field's
+    (analysis/methods/firm_fields.py); the name itself when neither has one."""
+    from i18n import TEXT, field_label
+
+    label = field_label("enterprises", name, "zh")
+    if label != name:
+        return label
+    key = f"enterprises_field_{name}"
+    return tr(key) if key in TEXT else name
+
+
+def indicator_names(codes: object) -> object:
+    """Comma-separated indicator codes (`substituted`) as their Chinese names."""
+    from analysis.indicators import INDICATORS
+
+    if not isinstance(codes, str) or not codes:
+        return codes
+    return "、".join(INDICATORS[c].label_zh if c in INDICATORS else c for c in codes.split(","))
 
 
 def _unscored(table: pd.DataFrame) -> None:
@@ -178,10 +237,20 @@ def _method(ent: EnterpriseSettings, benchmarks: dict, table: pd.DataFrame) -> N
     st.caption(" ".join(extra))
     with st.expander(tr("enterprises_settings")):
         rows = settings_rows(ent)
+        if lang() == "zh":
+            rows = rows.assign(key=rows["key"].map(lambda k: f"{tr('enterprises_setting_' + k.replace('classes.', ''))}（{k}）"),
+                               value=[_setting_value(k, v) for k, v in zip(rows["key"], rows["value"])])
         st.dataframe(rows, hide_index=True, width="stretch", column_config={
             "key": st.column_config.TextColumn(tr("enterprises_key")),
             "value": st.column_config.TextColumn(tr("enterprises_value")),
             "config_key": st.column_config.TextColumn(tr("enterprises_config_key"))})
+
+
+def _setting_value(key: str, value: str) -> str:
+    """A setting's value in Chinese where it is a word (fixed, percentile, True …); numbers as they are."""
+    words = {"fixed": "固定值", "mean": "本年度组内平均值", "k_mean": "本年度组内平均值 × k", "percentile": "百分位",
+             "score": "分数线", "True": "是", "False": "否", "sector": "分行业", "list": "名单内"}
+    return words.get(value, value)
 
 
 def _method_file(method, benchmarks: dict) -> None:
@@ -196,8 +265,13 @@ def _method_file(method, benchmarks: dict) -> None:
     rows = benchmarks_table(method, benchmarks)
     for lst in method.lists:
         part = rows[rows["list"] == lst.name]
-        st.markdown(f"**{lst.label}** · `{lst.when.text}` · {lst.scoring} · {lst.classes.method} "
-                    f"{', '.join(f'{c:g}' for c in lst.classes.cuts)} ({lst.classes.within})")
+        cuts = ", ".join(f"{c:g}" for c in lst.classes.cuts)
+        classes = tr("enterprises_classes_" + lst.classes.method, cuts=cuts)
+        within = tr("enterprises_within_" + lst.classes.within)
+        st.markdown(f"**{lst.label}** · `{expression_text(lst.when.text, lang())}` · "
+                    f"{tr('enterprises_scoring_' + lst.scoring)} · {classes}（{within}）")
+        part = part.assign(expression=part["expression"].map(lambda e: expression_text(e, lang())),
+                           missing_rule=part["missing_rule"].map(lambda r: tr(f"enterprises_rule_{r}") if r else "—"))
         st.dataframe(part[["label", "expression", "unit", "weight", "benchmark_config", "benchmark_applied",
                            "missing_rule"]], hide_index=True, width="stretch", column_config={
             "label": st.column_config.TextColumn(tr("enterprises_indicator")),
@@ -207,8 +281,9 @@ def _method_file(method, benchmarks: dict) -> None:
             "benchmark_config": st.column_config.NumberColumn(tr("enterprises_bench_config"), format="%g"),
             "benchmark_applied": st.column_config.NumberColumn(tr("enterprises_bench_applied"), format="%g"),
             "missing_rule": st.column_config.TextColumn(tr("enterprises_missing_rule"))})
-    rules = [f"{e.label or ''} {e.when.text}: {e.reason}" for e in method.exclusions]
-    rules += [f"{a.kind}: {a.label or a.event or (a.when.text if a.when else '')} → "
+    rules = [f"{e.label or ''} {expression_text(e.when.text, lang())}: {e.reason}" for e in method.exclusions]
+    rules += [f"{tr('enterprises_adjust_' + a.kind)}："
+              f"{a.label or a.event or expression_text(a.when.text if a.when else '', lang())} → "
               f"{a.points if a.points is not None else (a.max_class or a.min_class)}" for a in method.adjustments]
     if rules:
         st.markdown("\n".join(f"- {r}" for r in rules))
@@ -242,15 +317,43 @@ def _links(links) -> None:
     with st.expander(tr("enterprises_links_details")):
         if doc["ambiguous"]:
             st.markdown(f"**{tr('enterprises_links_ambiguous')}**")
-            st.dataframe(pd.DataFrame([{**a, "candidates": ", ".join(a["candidates"])} for a in doc["ambiguous"]]),
-                         hide_index=True, width="stretch")
+            frame = pd.DataFrame([{**a, "candidates": ", ".join(a["candidates"]),
+                                   "reason": _link_reason(a.get("reason"))} for a in doc["ambiguous"]])
+            st.dataframe(frame, hide_index=True, width="stretch", column_config=_link_columns(frame.columns))
         if doc["owner_without_firm"]:
             st.markdown(f"**{tr('enterprises_links_orphans')}**")
-            st.dataframe(pd.DataFrame([{**a, "hints": ", ".join(a["hints"])} for a in doc["owner_without_firm"]]),
-                         hide_index=True, width="stretch")
+            frame = pd.DataFrame([{**a, "hints": ", ".join(a["hints"])} for a in doc["owner_without_firm"]])
+            st.dataframe(frame, hide_index=True, width="stretch", column_config=_link_columns(frame.columns))
         if doc["declaring_unlinked"]:
             st.markdown(f"**{tr('enterprises_links_declaring')}**")
-            st.dataframe(pd.DataFrame({"uscc": doc["declaring_unlinked"]}), hide_index=True, width="stretch")
+            frame = pd.DataFrame({"uscc": doc["declaring_unlinked"]})
+            st.dataframe(frame, hide_index=True, width="stretch", column_config=_link_columns(frame.columns))
+
+
+_LINK_COLUMNS = ("uscc", "parcel_id", "owner", "candidates", "reason", "hints")
+_LINK_REASONS = ("several firms in the link table", "several owner names", "several firms with this name")
+
+
+def _link_columns(columns) -> dict:
+    """Headers of the link detail tables in the UI language."""
+    return {c: st.column_config.TextColumn(tr(f"enterprises_link_col_{c}")) for c in columns if c in _LINK_COLUMNS}
+
+
+def _link_reason(reason: object) -> object:
+    """Why a parcel was left unlinked (analysis.land_links), in the UI language."""
+    if isinstance(reason, str) and reason in _LINK_REASONS:
+        return tr("enterprises_link_reason_" + reason.replace(" ", "_"))
+    return reason
+
+
+
+def _chrome() -> None:
+    """Streamlit's fixed widget text in the UI language (ui/text/chrome.py: CSS, nothing in English)."""
+    from ui.text.chrome import chrome_css
+
+    css = chrome_css(lang())
+    if css:
+        st.html(css)
 
 
 def render() -> None:
@@ -258,6 +361,7 @@ def render() -> None:
 
     project = current_project()
     info = page_header(project, "page_enterprises")
+    _chrome()
     inputs, ev = evaluation_or_stop(project)
     table = cached(f"enterprises_firm_table:{evaluation_key()}", project, lambda _p: firm_table(ev.firms, inputs.enterprises))
     if ev.method is not None:

@@ -290,8 +290,12 @@ def render() -> None:
     from maps.layer_data import firm_class_string
     from maps.publish import publish_payload
     from maps.webmap import build_map, overlay_group
+    from ui.text.chrome import chrome_css
 
     start, started = time.perf_counter(), time.monotonic()
+    css = chrome_css(lang())  # Streamlit's own widget texts in Chinese
+    if css:
+        st.html(css)
     project = current_project()
     cfg = project.config.app.map  # [app.map], validated when the toml is read
     pcfg = page_header(project, "page_map", with_region=True)
@@ -424,7 +428,7 @@ def _explanation(ev, card) -> None:
     from analysis.explain import explain_unit
     from reports import column_label, display_value, format_value
 
-    doc = explain_unit(ev, card.unit_id)
+    doc = explain_unit(ev, card.unit_id, lang=lang())
     if doc["unit_kind"] != card.unit_kind:
         st.caption(tr("map_card_id_mismatch", id=card.unit_id))
     lines = [f"- **{column_label(i['indicator'], lang())}** = {display_value(i['indicator'], i['value'], lang())}  \n"

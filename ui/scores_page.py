@@ -166,11 +166,11 @@ def _explained(project, default_ev, uid: str) -> dict:
     list takes up to a second on a park with a thousand firms; it does not depend on the weights)."""
     from analysis.explain import explain_unit
 
-    key = (str(project.root), project.content_hash(), uid)
+    key = (str(project.root), project.content_hash(), uid, lang())
     with _EXPLAINED_LOCK:
         if key in _EXPLAINED:
             return _EXPLAINED[key]
-    doc = explain_unit(default_ev, uid)
+    doc = explain_unit(default_ev, uid, lang=lang())
     with _EXPLAINED_LOCK:
         _EXPLAINED[key] = doc
         while len(_EXPLAINED) > _EXPLAINED_LIMIT:
@@ -242,7 +242,8 @@ def _scorecard(project, ev, default_ev, uid: str, changed: bool) -> None:
     with st.expander(tr("scores_members", n=len(members), counts=counts)):
         if len(members):
             shown = members[["uscc", "name", "class", "land_mu", "tax_10k_yuan", "value_added_10k_yuan", "share_inside",
-                             "basis"]]
+                             "basis"]].copy()
+            shown["basis"] = shown["basis"].map(lambda b: tr(f"basis_{b}") if b in ("parcels", "point") else b)
             st.dataframe(shown, hide_index=True, width="stretch", column_config=column_config(
                 shown.columns, lang(), labels={"share_inside": tr("scores_share_inside"), "basis": tr("scores_basis")},
                 kinds={"share_inside": "ratio"}))
@@ -251,7 +252,21 @@ def _scorecard(project, ev, default_ev, uid: str, changed: bool) -> None:
     if doc["encroachments"]:
         st.warning(tr("scores_encroachments", n=len(doc["encroachments"]),
                       mu=format_mu(sum(float(e.get('area_mu') or 0) for e in doc['encroachments']))))
-        st.dataframe(pd.DataFrame(doc["encroachments"]), hide_index=True, width="stretch")
+        st.dataframe(encroachment_table(doc["encroachments"]), hide_index=True, width="stretch")
+
+
+def encroachment_table(rows: list[dict]) -> pd.DataFrame:
+    """Non-industrial parcels inside a red line, as the page shows them: land use code and name, category, area."""
+    from layers.landuse import category_label
+    from layers.landuse_names import land_use_name
+
+    frame = pd.DataFrame(rows)
+    return pd.DataFrame({
+        tr("scores_enc_parcel"): frame["parcel_id"],
+        tr("scores_enc_land_use"): [f"{c} {land_use_name(c) or ''}".strip() for c in frame["land_use"]],
+        tr("scores_enc_category"): frame["land_use_category"].map(lambda c: category_label(c, lang())),
+        tr("scores_enc_area"): frame["area_mu"].astype(float).round(2),
+    })
 
 
 # --------------------------------------------------------------------------- exports
@@ -316,12 +331,23 @@ def _exports(ev, inputs, ids: list[str], changed: bool, version: str) -> None:
 # --------------------------------------------------------------------------- page
 
 
+
+def _chrome() -> None:
+    """Streamlit's fixed widget text in the UI language (ui/text/chrome.py: CSS, nothing in English)."""
+    from ui.text.chrome import chrome_css
+
+    css = chrome_css(lang())
+    if css:
+        st.html(css)
+
+
 def render() -> None:
     from analysis.rescore import rescored
     from layers.problems import InputError
 
     project = current_project()
     info = page_header(project, "page_scores")
+    _chrome()
     inputs, default_ev = evaluation_or_stop(project)
     if not len(default_ev.units):
         st.info(tr("no_units"))

@@ -392,7 +392,7 @@ def _run(project: Project, values: dict[str, Any], settings: AppSiting) -> None:
     """Validate the form, resolve the search area, run the request; the result goes to the session."""
     from analysis.siting import RequestError, SiteRequest, run_siting
     from analysis.siting.search_area import area_from_upload
-    from layers.problems import InputError
+    from layers.problems import InputError, error_text
 
     if values["max_area_mu"] is not None and values["max_area_mu"] < values["area_mu"]:
         st.error(tr("siting_err_max_area", max=f"{values['max_area_mu']:g}", area=f"{values['area_mu']:g}"))
@@ -412,7 +412,7 @@ def _run(project: Project, values: dict[str, Any], settings: AppSiting) -> None:
             search = area_from_upload(upload.getvalue(), upload.name, project.crs,
                                       max_bytes=int(settings.upload_max_mb) * 1024**2)
         except InputError as exc:
-            st.error(f"{tr('siting_err_upload')}: {exc}")
+            st.error(f"{tr('siting_err_upload')}: {error_text(exc, lang())}")
             return
     request = SiteRequest(area_mu=float(values["area_mu"]), max_area_mu=values["max_area_mu"],
                           industry=values["industry"], top=values["top"], method=values["method"],
@@ -425,10 +425,10 @@ def _run(project: Project, values: dict[str, Any], settings: AppSiting) -> None:
         with st.spinner(tr("siting_running")), lock:
             result = run_siting(data, request)
     except RequestError as exc:
-        st.error(f"{tr('siting_err_request')}: {exc}")
+        st.error(f"{tr('siting_err_request')}: {error_text(exc, lang())}")
         return
     except InputError as exc:
-        st.error(f"{tr('siting_err_input')}: {exc}")
+        st.error(f"{tr('siting_err_input')}: {error_text(exc, lang())}")
         return
     except (ValueError, TypeError, KeyError, OSError) as exc:  # a defect in the data or the code: say so, keep the page
         st.error(f"{tr('siting_err_input')}: {type(exc).__name__}: {exc}")
@@ -588,9 +588,20 @@ def _results(project: Project, stored: dict) -> None:
                                     key="siting_download_search", on_click="ignore")
 
 
+
+def _chrome() -> None:
+    """Streamlit's fixed widget text in the UI language (ui/text/chrome.py: CSS, nothing in English)."""
+    from ui.text.chrome import chrome_css
+
+    css = chrome_css(lang())
+    if css:
+        st.html(css)
+
+
 def render() -> None:
     project = current_project()
     page_header(project, "page_siting", with_region=True)
+    _chrome()
     if "parcels" not in project.layer_names():
         st.info(tr("siting_no_parcels"))
         return

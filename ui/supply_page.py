@@ -500,9 +500,20 @@ def _units_section(ev) -> None:
         tr("supply_m_ratio"): pct, tr("supply_m_idle_ratio"): pct})
 
 
+
+def _chrome() -> None:
+    """Streamlit's fixed widget text in the UI language (ui/text/chrome.py: CSS, nothing in English)."""
+    from ui.text.chrome import chrome_css
+
+    css = chrome_css(lang())
+    if css:
+        st.html(css)
+
+
 def render() -> None:
     project = current_project()
     info = page_header(project, "page_supply", with_region=True)
+    _chrome()
     if "parcels" not in project.layer_names():
         st.info(tr("supply_no_parcels"))
         return

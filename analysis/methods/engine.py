@@ -71,7 +71,8 @@ def _benchmark(values: pd.Series, lst: EvaluationList, j: int, previous: pd.Data
             return lst.k * float(prior.mean()), f"{lst.k:g} × previous year's mean"
     warnings.append(Problem("warning", "previous_year_missing",
                             f"{lst.label} {name}: no previous year's data, so the 基准值 given in the method file is used",
-                            layer=LAYER, field=name, value=fixed))
+                            layer=LAYER, field=name, value=fixed,
+                            message_zh=f"{lst.label} {name}：没有上年数据，采用评价办法文件给定的基准值"))
     return (float(fixed) if fixed is not None else float("nan")), "fixed (previous year absent)"
 
 
@@ -124,7 +125,8 @@ def _score_list(lst: EvaluationList, rows: pd.Series, values: pd.DataFrame, ids:
         if lst.scoring == "ratio" and not bench > 0:
             warnings.append(Problem("warning", "benchmark_unavailable",
                                     f"{lst.label} {name}: 基准值 ({origin}) is {bench}; the indicator scores 0 for the list",
-                                    layer=LAYER, field=name, value=None if np.isnan(bench) else bench))
+                                    layer=LAYER, field=name, value=None if np.isnan(bench) else bench,
+                                    message_zh=f"{lst.label} {name}：基准值（{origin}）为 {bench}；该指标在本名单中计 0 分"))
             table.loc[rows, f"{name}_part"] = 0.0
             continue
         part = _points(v, have, lst, j, bench)
@@ -135,7 +137,8 @@ def _score_list(lst: EvaluationList, rows: pd.Series, values: pd.DataFrame, ids:
             if not have.any():
                 warnings.append(Problem("warning", "group_mean_unavailable",
                                         f"{lst.label} {name}: no scored firm has a value, so missing values score 0",
-                                        layer=LAYER, field=name))
+                                        layer=LAYER, field=name,
+                                        message_zh=f"{lst.label} {name}：参评企业均无此项数据，缺失值计 0 分"))
         table.loc[rows, f"{name}_part"] = part.where(~lacking, fill)[rows]
         if lacking.any():
             how = "组内平均得分" if rule == "group_mean_score" else "0分"
@@ -283,7 +286,8 @@ def _follow_owners(method: Method, fields: pd.DataFrame, table: pd.DataFrame, te
         new, owner = owner_class.iloc[pos], landlord.iloc[pos]
         if new is None or pd.isna(new):
             warnings.append(Problem("warning", "owner_not_classed", f"企业 {codes.iloc[pos]}: its landlord {owner} has no class; "
-                                    "it keeps its own", layer=LAYER, feature=str(codes.iloc[pos]), value=str(owner)))
+                                    "it keeps its own", layer=LAYER, feature=str(codes.iloc[pos]), value=str(owner),
+                                    message_zh=f"企业 {codes.iloc[pos]}：出租方 {owner} 没有分类；保留其自身分类"))
             continue
         old = table["class"].iloc[pos]
         table.iloc[pos, table.columns.get_loc("class")] = new
@@ -307,7 +311,8 @@ def evaluate_firms(firms: pd.DataFrame, method: Method, *, evaluation_date: str 
             and frame["production_start_date"].notna().any():
         warnings.append(Problem("warning", "new_firm_rule_skipped",
                                 "no evaluation date given: rules on years in production (new firms) were not applied",
-                                layer=LAYER, field="production_start_date"))
+                                layer=LAYER, field="production_start_date",
+                                message_zh="未给出评价基准日：按投产年数（新设企业）的规则未执行"))
     fields = firm_fields(frame, evaluation_date=evaluation_date, parcel_owner_mu=parcel_owner_mu, tenancy=tenancy,
                          owned_parcels=owned_parcels)
     used = list(dict.fromkeys(i for lst in method.lists for i in lst.indicators))

@@ -78,7 +78,7 @@ class Zones:
         if search is not None:
             zones.search = _dissolve([search])
             if zones.search is None:
-                raise InputError("the search area has no polygon with area")
+                raise InputError("the search area has no polygon with area", zh="选址范围中没有有面积的面要素")
         has_constraints = constraints is not None
         zones.present = {"urban_m2": has_constraints and zones.urban is not None,
                          "farmland_m2": has_constraints, "ecological_m2": has_constraints,

@@ -27,19 +27,21 @@ def read_search_area(path: str | Path, crs: Any) -> shapely.Geometry:
 
     path = Path(path)
     if not path.exists():
-        raise InputError(f"{path}: no such search-area file")
+        raise InputError(f"{path}: no such search-area file", zh=f"{path}：选址范围文件不存在")
     try:
         frame = pyogrio.read_dataframe(path)
     except Exception as exc:  # pyogrio raises several error types for unreadable files
-        raise InputError(f"{path}: cannot read the search area: {exc}") from None
+        raise InputError(f"{path}: cannot read the search area: {exc}", zh=f"{path}：无法读取选址范围：{exc}") from None
     if not isinstance(frame, gpd.GeoDataFrame) or len(frame) == 0:
-        raise InputError(f"{path}: the search area has no features")
+        raise InputError(f"{path}: the search area has no features", zh=f"{path}：选址范围中没有要素")
     if frame.crs is None:
         frame = frame.set_crs(OUTPUT_CRS)
     geoms = frame.to_crs(crs).geometry.to_numpy()
     polygonal = np.isin(shapely.get_type_id(geoms), (3, 6))
     if not polygonal.any():
-        raise InputError(f"{path}: the search area has no polygon (found {', '.join(sorted(set(frame.geom_type)))})")
+        found = ", ".join(sorted(set(frame.geom_type)))
+        raise InputError(f"{path}: the search area has no polygon (found {found})",
+                         zh=f"{path}：选址范围中没有面要素（只有 {found}）")
     return shapely.union_all(shapely.make_valid(geoms[polygonal]))
 
 

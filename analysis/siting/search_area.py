@@ -69,9 +69,12 @@ def area_from_upload(data: bytes, filename: str, crs: Any, *, max_bytes: int = 5
     suffix = Path(filename).suffix.lower()
     if suffix not in SEARCH_AREA_SUFFIXES:
         raise InputError(f"{filename}: use a GeoJSON, GeoPackage, KML file or a zipped shapefile "
-                         f"({', '.join(SEARCH_AREA_SUFFIXES)})")
+                         f"({', '.join(SEARCH_AREA_SUFFIXES)})",
+                         zh=f"{filename}：请上传 GeoJSON、GeoPackage、KML 文件或 Shapefile 的 zip 压缩包"
+                            f"（{'、'.join(SEARCH_AREA_SUFFIXES)}）")
     if len(data) > max_bytes:
-        raise InputError(f"{filename}: {len(data) / 1024**2:.1f} MB is above the limit of {max_bytes / 1024**2:.0f} MB")
+        raise InputError(f"{filename}: {len(data) / 1024**2:.1f} MB is above the limit of {max_bytes / 1024**2:.0f} MB",
+                         zh=f"{filename}：{len(data) / 1024**2:.1f} MB，超过上限 {max_bytes / 1024**2:.0f} MB")
     with tempfile.TemporaryDirectory(prefix="landpark-search-") as tmp:
         path = Path(tmp) / f"upload{suffix}"
         path.write_bytes(data)
@@ -81,15 +84,18 @@ def area_from_upload(data: bytes, filename: str, crs: Any, *, max_bytes: int = 5
             datasets = [p for p in find_datasets(folder, label=filename)
                         if p.suffix.lower() in (".shp", ".gpkg", ".geojson", ".json", ".kml")]
             if not datasets:
-                raise InputError(f"{filename}: the zip holds no shapefile, GeoPackage or GeoJSON")
+                raise InputError(f"{filename}: the zip holds no shapefile, GeoPackage or GeoJSON",
+                                 zh=f"{filename}：压缩包中没有 Shapefile、GeoPackage 或 GeoJSON")
             if len(datasets) > 1:
                 names = ", ".join(str(p.relative_to(folder)) for p in datasets)
-                raise InputError(f"{filename}: the zip holds several datasets ({names}); upload one search area")
+                raise InputError(f"{filename}: the zip holds several datasets ({names}); upload one search area",
+                                 zh=f"{filename}：压缩包中有多个数据集（{names}）；请只上传一个选址范围")
             path = datasets[0]
         try:
             return read_search_area(path, crs)
         except InputError as exc:
-            raise InputError(str(exc).replace(str(path), filename)) from None
+            raise InputError(str(exc).replace(str(path), filename),
+                             zh=getattr(exc, "message_zh", "").replace(str(path), filename)) from None
 
 
 def area_to_geojson(geometry: shapely.Geometry, crs: Any) -> str:

@@ -69,6 +69,10 @@ TEXT: dict[str, dict[str, str]] = {
     "scores_no_members": {"zh": "该单元没有成员企业。", "en": "The unit has no member firms."},
     "scores_share_inside": {"zh": "用地在单元内比例", "en": "Share inside"},
     "scores_basis": {"zh": "归属依据", "en": "Basis"},
+    "scores_enc_parcel": {"zh": "宗地编号", "en": "Parcel"},
+    "scores_enc_land_use": {"zh": "地类（代码 名称）", "en": "Land use (code name)"},
+    "scores_enc_category": {"zh": "用地类别", "en": "Category"},
+    "scores_enc_area": {"zh": "面积（亩）", "en": "Area (mu)"},
     "scores_encroachments": {"zh": "保护线内有 {n} 宗非工业用地，共 {mu} 亩", "en": "{n} non-industrial parcels inside the line, {mu} mu"},
     # exports
     "scores_export": {"zh": "导出评分卡", "en": "Export scorecards"},
