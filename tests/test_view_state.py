@@ -14,12 +14,13 @@ ROOT_APP = "streamlit_app.py"
 
 @pytest.fixture
 def whole_app(demo_project, monkeypatch):
-    from pathlib import Path
+    import importlib.util
 
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("LANDPARK_PROJECT", str(demo_project.root))
-    return AppTest.from_file(str(Path(__file__).resolve().parents[1] / ROOT_APP), default_timeout=180)
+    script = importlib.util.find_spec(ROOT_APP.removesuffix(".py")).origin  # the source tree's, or the installed one
+    return AppTest.from_file(str(script), default_timeout=180)
 
 
 def test_a_link_opens_its_view_and_the_address_follows_the_view(whole_app, demo_evaluation):
