@@ -150,3 +150,13 @@ def browser_page(chromium_browser):
     page.set_default_timeout(60_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def private_app_files(tmp_path, monkeypatch):
+    """Keep the app's recent-projects list and upload folders in the test's tmp_path, never the user's."""
+    import tempfile
+
+    monkeypatch.setenv("LANDPARK_RECENT_FILE", str(tmp_path / "recent.json"))
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))

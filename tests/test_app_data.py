@@ -35,18 +35,11 @@ from tests.hostile import (
 )
 
 OWNER = "宁波甬江机械有限公司"  # first row's 权利人 in tests.bureau.parcels_gdf, GBK in the DBF
-pytestmark = pytest.mark.filterwarnings("ignore:.crs. was not provided:UserWarning")  # tests.bureau writes, then adds a .prj
 BUREAU_IDS = ["P001", "P002", "P003", "P004", "P002", "P006"]
 
 
-@pytest.fixture(autouse=True)
-def _private_files(tmp_path, monkeypatch):
-    """Keep the recent-projects list and the upload folders of every test in its tmp_path, never the user's."""
-    import tempfile
-
-    monkeypatch.setenv("LANDPARK_RECENT_FILE", str(tmp_path / "recent.json"))
-    (tmp_path / "tmp").mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+pytestmark = [pytest.mark.filterwarnings("ignore:.crs. was not provided:UserWarning"),  # tests.bureau writes, then adds a .prj
+              pytest.mark.usefixtures("private_app_files")]  # recent list and uploads in tmp_path
 
 
 def empty_project(root: Path, region: str = "测试区") -> Project:

@@ -259,16 +259,9 @@ def test_saved_mapping_applies_only_to_present_columns_and_valid_fields(tmp_path
 # the app: the mapping table is pre-filled with the saved mapping
 
 
-@pytest.fixture()
-def _private_files(tmp_path, monkeypatch):
-    import tempfile
-
-    monkeypatch.setenv("LANDPARK_RECENT_FILE", str(tmp_path / "recent.json"))
-    (tmp_path / "tmp").mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
 
 
-def test_app_prefills_the_mapping_editor_with_the_saved_mapping(tmp_path, _private_files):
+def test_app_prefills_the_mapping_editor_with_the_saved_mapping(tmp_path, private_app_files):
     from layers.projects import create_empty_project
     from tests.apphelp import page_app
     from ui.data_page import saved_overrides

@@ -30,14 +30,7 @@ def box(x0, y0, x1, y1):
     return shapely.box(X0 + x0, Y0 + y0, X0 + x1, Y0 + y1)
 
 
-@pytest.fixture(autouse=True)
-def _private_files(tmp_path, monkeypatch):
-    """The recent-projects list and the upload folders stay in the test's tmp_path."""
-    import tempfile
-
-    monkeypatch.setenv("LANDPARK_RECENT_FILE", str(tmp_path / "recent.json"))
-    (tmp_path / "tmp").mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+pytestmark = pytest.mark.usefixtures("private_app_files")  # recent list and uploads in tmp_path
 
 
 # =========================================================================== layer_diff

@@ -23,7 +23,6 @@ from layers.problems import InputError
 from layers.project import Project
 from layers.validation import validate_source
 
-pytestmark = pytest.mark.filterwarnings("ignore:.crs. was not provided:UserWarning")  # tests.bureau adds its .prj after
 GK = "EPSG:4549"
 X0, Y0 = 640000.0, 3300000.0
 A = "91330212MA2AAAAA10"  # valid credit codes (tests/test_events_tenancy.py)
@@ -34,13 +33,8 @@ def box(x0, y0, x1, y1):
     return shapely.box(X0 + x0, Y0 + y0, X0 + x1, Y0 + y1)
 
 
-@pytest.fixture(autouse=True)
-def _private_files(tmp_path, monkeypatch):
-    import tempfile
-
-    monkeypatch.setenv("LANDPARK_RECENT_FILE", str(tmp_path / "recent.json"))
-    (tmp_path / "tmp").mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+pytestmark = [pytest.mark.filterwarnings("ignore:.crs. was not provided:UserWarning"),  # tests.bureau adds its .prj after
+              pytest.mark.usefixtures("private_app_files")]  # recent list and uploads in tmp_path
 
 
 # =========================================================================== 1. exclusion labels
