@@ -233,6 +233,21 @@ def firm_points(enterprises: pd.DataFrame, parcels: pd.DataFrame) -> tuple[pd.Se
     return points, source
 
 
+def report_order(units: pd.DataFrame) -> np.ndarray:
+    """Positions of `units` in the one order every export uses: by unit kind (as `layers.schema` lists the
+    evaluation-unit layers), then rank within the kind (unranked last), then unit id."""
+    from layers.schema import EVALUATION_UNIT_KINDS
+
+    kind_pos = {k: i for i, k in enumerate(EVALUATION_UNIT_KINDS)}
+    order = pd.DataFrame({
+        "kind": units["unit_kind"].astype(str).map(kind_pos).fillna(len(kind_pos)).to_numpy(),
+        "rank": pd.to_numeric(units["rank"], errors="coerce").fillna(np.inf).to_numpy() if "rank" in units else np.inf,
+        "id": units["unit_id"].astype(str).to_numpy(),
+        "pos": np.arange(len(units)),
+    })
+    return order.sort_values(["kind", "rank", "id"], kind="stable")["pos"].to_numpy()
+
+
 def is_demo(config: Config) -> bool:
     """True when landpark.toml marks the project as the generated demo district."""
     return config.project.demo
@@ -253,5 +268,5 @@ def __getattr__(name: str):
 
 __all__ = ["FORMATS", "KEY_INDICATORS", "GRADE_COLOURS", "MISSING", "CjkFont", "MissingFontError", "UnknownUnitsError",
            "column_kind", "column_label", "display_value", "find_cjk_font", "format_value", "grade_text",
-           "indicator_comparison", "is_missing", "select_units", "unit_issues", "unit_reason", "with_display_grades",
+           "indicator_comparison", "is_missing", "report_order", "select_units", "unit_issues", "unit_reason", "with_display_grades",
            *_LAZY]
