@@ -32,6 +32,7 @@ from layers.settings import (
     LandUseSettings,
     ProjectSettings,
     Reader,
+    ReportSettings,
     SitingSettings,
     SupplySettings,
     UnitsSettings,
@@ -61,6 +62,7 @@ class Config:
     composite: CompositeSettings
     siting: SitingSettings
     app: AppSettings
+    report: ReportSettings
     source: str
 
 
@@ -135,10 +137,13 @@ def _validated(merged: dict[str, Any], source: str) -> Config:
     sections["enterprise"] = EnterpriseSettings.read(root.sub("enterprise"))
     sections["siting"] = SitingSettings.read(root.sub("siting"), criteria)
     sections["app"] = AppSettings.read(root.sub("app"))
+    sections["report"] = ReportSettings.read(r := root.sub("report"))
+    r.finish()
     root.finish()
     return Config(project=project, import_=sections["import"], land_use=sections["land_use"], units=sections["units"],
                   supply=sections["supply"], intensity=sections["intensity"], enterprise=sections["enterprise"],
-                  composite=sections["composite"], siting=sections["siting"], app=sections["app"], source=source)
+                  composite=sections["composite"], siting=sections["siting"], app=sections["app"],
+                  report=sections["report"], source=source)
 
 
 def config_from_dict(data: Mapping[str, Any] | Config, source: str = CONFIG_NAME) -> Config:

@@ -298,6 +298,19 @@ class ProjectSettings:
 
 
 @dataclass(frozen=True)
+class ReportSettings:
+    """[report]: what the exported scorecards say about who made them and how they print."""
+
+    organisation: str        # 编制单位 on the cover ("" leaves the line out)
+    body_font_pt: float      # body text size of the PDF and Word briefings
+    json_digits: int         # significant decimals kept by exported JSON files (score --json keeps all)
+
+    @classmethod
+    def read(cls, r: Reader) -> ReportSettings:
+        return cls(r.text("organisation"), r.number("body_font_pt", 8, 16), r.integer("json_digits", 0, 15))
+
+
+@dataclass(frozen=True)
 class ImportSettings:
     """[import]: tolerances of the import checks."""
 
