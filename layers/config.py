@@ -106,9 +106,9 @@ def _over_defaults(data: Mapping[str, Any]) -> dict[str, Any]:
     return merge(_default_table(), data)
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    """Parse one toml file; not UTF-8 or not TOML is an InputError naming the file."""
-    data = path.read_bytes()
+def _read_toml(path: Path, data: bytes | None = None) -> dict[str, Any]:
+    """Parse one toml file (or its bytes already read); not UTF-8 or not TOML is an InputError naming the file."""
+    data = path.read_bytes() if data is None else data
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -168,7 +168,18 @@ def load_config(path: str | Path) -> Config:
         path = path / CONFIG_NAME
     if not path.exists():
         return default_config()
-    return _validated(_over_defaults(_read_toml(path)), str(path))
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read: {exc.strerror}", zh=f"{path}：无法读取：{exc.strerror}") from exc
+    return _config_of_bytes(str(path), data)
+
+
+@lru_cache(maxsize=32)
+def _config_of_bytes(path: str, data: bytes) -> Config:
+    """The validated settings of one file's exact bytes: the app asks for them on every click, and a frozen
+    `Config` of the same bytes is the same answer (an edited file has other bytes, so it is read again)."""
+    return _validated(_over_defaults(_read_toml(Path(path), data)), path)
 
 
 def config_text_with(region: str | None = None, year: int | None = None, *, demo: bool = False,

@@ -217,9 +217,31 @@ function landparkLayer(d, spec) {
     layer.on("mouseover", function (e) { e.layer.setStyle(spec.hover); });
     layer.on("mouseout", function (e) { layer.resetStyle(e.layer); });
   }
+  if (spec.interactive !== false) { layer.on("click", function () { setTimeout(landparkAnswerNow, 0); }); }
   window.landparkLayers = window.landparkLayers || {};
   window.landparkLayers[d.k] = layer;
   return layer;
+}
+// streamlit-folium answers a click after a 250 ms debounce; a feature click is answered at once instead. Runs
+// after its own handler has recorded the click, builds the same answer (same keys, same order) and stores it as
+// the last one sent, so the debounced call finds nothing new to send.
+function landparkAnswerNow() {
+  var g = window.__GLOBAL_DATA__, map = window.map;
+  if (!g || !map || !window.Streamlit) { return; }
+  var all = {last_clicked: g.lat_lng_clicked, last_object_clicked: g.last_object_clicked,
+             last_object_clicked_count: g.last_object_clicked_count,
+             last_object_clicked_tooltip: g.last_object_clicked_tooltip,
+             last_object_clicked_popup: g.last_object_clicked_popup, all_drawings: g.all_drawings,
+             last_active_drawing: g.last_active_drawing, last_geocoder_result: g.last_geocoder_result,
+             bounds: map.getBounds(), zoom: map.getZoom(), last_circle_radius: g.last_circle_radius,
+             last_circle_polygon: g.last_circle_polygon, center: map.getCenter(),
+             selected_layers: Object.values(g.selected_layers || {}), selected_tags: g.selected_tags};
+  var data = {};
+  Object.keys(all).forEach(function (k) { if (!g.returned_objects || g.returned_objects.indexOf(k) >= 0) { data[k] = all[k]; } });
+  if (JSON.stringify(g.previous_data) !== JSON.stringify(data)) {
+    g.previous_data = data;
+    window.Streamlit.setComponentValue(data);
+  }
 }
 window.landparkPending = window.landparkPending || [];
 window.landparkChain = window.landparkChain || Promise.resolve();
