@@ -37,6 +37,7 @@ def publish_payload(payload: str, kind: str, folder: Path | None = None) -> str 
             fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=root)
             with os.fdopen(fd, "wb") as out:
                 out.write(payload.encode("utf-8"))
+            os.chmod(tmp, 0o644)  # mkstemp makes it private; a reverse proxy serving static/ must read it
             os.replace(tmp, target)
     except OSError:
         return None

@@ -34,6 +34,7 @@ from branca.element import Element, MacroElement, Template
 
 from i18n import field_label, layer_label, t
 from maps.codec import DECODER_JS, CompactLayer
+from maps.packed import PACKED_JS
 
 SUPPLY_COLOURS = {"unsupplied": "#f0a202", "supplied": "#4f9dd9", "built": "#9e9e9e", "idle": "#d7263d"}
 CONSTRAINT_COLOURS = {"urban_boundary": "#6a4c93", "permanent_farmland": "#8ac926", "ecological_redline": "#2a9d8f"}
@@ -62,6 +63,8 @@ TOOLTIP_FIELDS = {
     "roads": ["road_class", "name"],
     "enterprises": ["uscc", "name", "industry"],
 }
+# Polygon layers drawn by `maps.packed` (one canvas, no Leaflet object per feature): the parcels, by far the most.
+PACKED_KINDS = frozenset({"parcels"})
 SHOWN_BY_DEFAULT = {"parcels", "protection_lines", "parks", "micro_parks", "future_communities", "roads"}
 STYLE_FIELD = {"parcels": "supply_status", "protection_lines": "level", "constraints": "kind", "roads": "road_class",
                "enterprises": "class"}
@@ -190,7 +193,7 @@ class LandparkScript(_RawScriptMacro):
     """Defines the browser helpers once per map: decoding compact layers, drawing and restyling them."""
 
     _template = Template("""{% macro script(this, kwargs) %}
-""" + DECODER_JS + r"""
+""" + DECODER_JS + PACKED_JS + r"""
 function landparkEsc(v) { return String(v).replace(/[&<>"]/g, function (c) {
   return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]; }); }
 function landparkStyler(st) {
@@ -199,27 +202,36 @@ function landparkStyler(st) {
       if (extra) { Object.assign(s, extra); } }
     return s; };
 }
+function landparkTipHtml(tip, p) {   // a feature's tooltip: one row per field, coded values labelled
+  var rows = "";
+  for (var i = 0; i < tip.fields.length; i++) { var v = p[tip.fields[i]];
+    if (v === null || v === undefined || v === "") { v = "—"; } else if (tip.labels[v] !== undefined) { v = tip.labels[v]; }
+    rows += "<tr><th style='text-align:left;padding-right:6px'>" + landparkEsc(tip.aliases[i]) + "</th><td>"
+      + landparkEsc(v) + "</td></tr>"; }
+  return "<table>" + rows + "</table>";
+}
 function landparkLayer(d, spec) {
+  if (spec.packed && d.t === "polygon") { return landparkRegister(d.k, new LandparkPacked(d, spec)); }
   var style = landparkStyler(spec.style || {});
   var opts = {style: style, interactive: spec.interactive !== false};
   if (d.t === "point") { opts.pointToLayer = function (f, ll) { return L.circleMarker(ll, style(f)); }; }
   var layer = L.geoJSON(landparkDecode(d), opts);
   var tip = spec.tip;
   if (tip && tip.fields.length) {
-    layer.bindTooltip(function (l) { var p = l.feature.properties, rows = "";
-      for (var i = 0; i < tip.fields.length; i++) { var v = p[tip.fields[i]];
-        if (v === null || v === undefined || v === "") { v = "—"; } else if (tip.labels[v] !== undefined) { v = tip.labels[v]; }
-        rows += "<tr><th style='text-align:left;padding-right:6px'>" + landparkEsc(tip.aliases[i]) + "</th><td>"
-          + landparkEsc(v) + "</td></tr>"; }
-      return "<table>" + rows + "</table>"; }, {sticky: true});
+    layer.bindTooltip(function (l) { return landparkTipHtml(tip, l.feature.properties); }, {sticky: true});
   }
   if (spec.hover) {
-    layer.on("mouseover", function (e) { e.layer.setStyle(spec.hover); });
-    layer.on("mouseout", function (e) { layer.resetStyle(e.layer); });
+    layer.on("mouseover", function (e) { e.layer.setStyle(spec.hover); window.landparkHoverTop = true; });
+    layer.on("mouseout", function (e) { layer.resetStyle(e.layer); window.landparkHoverTop = false; });
   }
-  if (spec.interactive !== false) { layer.on("click", function () { setTimeout(landparkAnswerNow, 0); }); }
+  if (spec.interactive !== false) {   // answered here: the packed parcels underneath leave this click alone
+    layer.on("click", function (e) { window.landparkTopHit = e.originalEvent; setTimeout(landparkAnswerNow, 0); });
+  }
+  return landparkRegister(d.k, layer);
+}
+function landparkRegister(kind, layer) {
   window.landparkLayers = window.landparkLayers || {};
-  window.landparkLayers[d.k] = layer;
+  window.landparkLayers[kind] = layer;
   return layer;
 }
 // streamlit-folium answers a click after a 250 ms debounce; a feature click is answered at once instead. Runs
@@ -277,7 +289,10 @@ function landparkOverlayNow(fg, spec) {
     // a parcel (宗地号) or a firm (credit code) found by the search or clicked: outlined the same way
     var sk = spec.select.split("|")[0], sid = spec.select.slice(sk.length + 1), base = layers[sk];
     var field = sk === "parcels" ? "parcel_id" : (sk === "enterprises" ? "uscc" : null);
-    if (base && field) { base.eachLayer(function (l) { if (String(l.feature.properties[field]) !== sid) { return; }
+    if (base && field && base.find) { var at = base.find(field, sid);   // packed parcels: one lookup, no proxies
+      if (at >= 0) { L.geoJSON(base.feature(at), {style: {color: spec.selectColour, weight: 4, opacity: 0.95, fill: false},
+                                                 interactive: false}).addTo(fg); } }
+    else if (base && field) { base.eachLayer(function (l) { if (String(l.feature.properties[field]) !== sid) { return; }
       L.geoJSON(l.toGeoJSON(), {pointToLayer: function (f, ll) { return L.circleMarker(ll, {radius: 9}); },
                                 style: {color: spec.selectColour, weight: 4, opacity: 0.95, fill: false},
                                 interactive: false}).addTo(fg); }); }
@@ -350,13 +365,13 @@ class CompactGeoJson(_RawScriptMacro):
 {% endif %}{% endmacro %}""")
 
     def __init__(self, layer: CompactLayer, *, style: dict, tooltip: dict | None = None, hover: dict | None = None,
-                 interactive: bool = True, url: str | None = None) -> None:
+                 interactive: bool = True, url: str | None = None, packed: bool = False) -> None:
         super().__init__()
         self._name = "CompactGeoJson"
         self.url = json.dumps(url) if url else None
         self.payload = "" if url else layer.payload
-        self.spec = json.dumps({"style": style, "tip": tooltip, "hover": hover, "interactive": interactive},
-                               ensure_ascii=False, separators=(",", ":"))
+        self.spec = json.dumps({"style": style, "tip": tooltip, "hover": hover, "interactive": interactive,
+                                "packed": packed}, ensure_ascii=False, separators=(",", ":"))
 
 
 class LandparkOverlay(_RawScriptMacro):
@@ -423,7 +438,7 @@ def build_map(layers: dict[str, DisplayLayer | CompactLayer], *, lang: str = "zh
             hover = {"weight": 3.5, "color": "#000000"} if kind in UNIT_KINDS else None
             url = publish(layer.payload, kind) if publish is not None else None
             CompactGeoJson(layer, style=style_spec(kind), tooltip=_tooltip_spec(kind, layer.columns, lang, labels),
-                           hover=hover, url=url).add_to(group)
+                           hover=hover, url=url, packed=kind in PACKED_KINDS).add_to(group)
         else:
             fields = layer.fields
             tooltip = (folium.GeoJsonTooltip(fields=fields, aliases=[field_label(kind, f, lang) for f in fields])

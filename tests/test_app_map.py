@@ -64,7 +64,7 @@ def test_selected_unit_in_session_shows_its_scorecard(app, demo_evaluation):
     ranges = [c.value for c in at.caption if "±10%" in c.value]
     assert ranges == [f"权重各 ±10% 时排名 {int(row['rank_best'])}–{int(row['rank_worst'])}"]
     # the explanation is computed only when its expander is opened; its score breakdown adds up to the score
-    assert len(at.dataframe) == 2        # key indicators + the sidebar's layer counts
+    assert len(at.dataframe) == 1        # the key indicators (the sidebar's layer counts are a Markdown table)
     at.session_state["map_explain"] = True
     at.run()
     assert not at.exception
@@ -261,6 +261,45 @@ def test_click_a_park_shows_its_scorecard_and_colour_the_units(app_server, brows
     wait_for_map_drawn(frame)
     screenshot(page, "map-choropleth")
     assert page.locator('[data-testid="stException"]').count() == 0
+    assert not errors, errors
+
+
+# A pixel of the map where a parcel, and no unit above it, lies; with the parcel's 宗地号.
+PARCEL_PIXEL = """() => {
+  var map = window.map, parcels = window.landparkLayers.parcels, size = map.getSize(), units = [];
+  ["protection_lines", "parks", "micro_parks", "future_communities"].forEach(function (k) {
+    if (window.landparkLayers[k] && map.hasLayer(window.landparkLayers[k])) {
+      window.landparkLayers[k].eachLayer(function (l) { units.push(l); }); } });
+  for (var y = 40; y < size.y - 40; y += 7) { for (var x = 60; x < size.x - 60; x += 7) {
+    var ll = map.containerPointToLatLng([x, y]), p = map.latLngToLayerPoint(ll), i = parcels.identify(ll);
+    if (i < 0 || units.some(function (u) { return u._containsPoint(p); })) { continue; }
+    return [x, y, parcels.properties(i).parcel_id]; } }
+  return null;
+}"""
+
+
+@pytest.mark.browser
+def test_a_parcel_clicked_in_the_browser_is_identified(app_server, browser_page, demo_inputs):
+    """The parcels are one canvas (maps.packed), not Leaflet objects: a click still identifies the parcel under it,
+    hovering shows its tooltip, and every parcel of the project is there."""
+    page = browser_page
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    open_page(page, app_server, "map")
+    frame = map_frame(page, "() => window.landparkLayers && window.landparkLayers.parcels && window.landparkLayers.parks")
+    assert frame.evaluate("() => window.landparkLayers.parcels.getLayers().length") == len(demo_inputs.parcels)
+    wait_for_map_drawn(frame)
+    page.locator('iframe[title*="streamlit_folium"]').scroll_into_view_if_needed()
+    hit = frame.evaluate(PARCEL_PIXEL)
+    assert hit is not None, "no pixel shows a parcel outside every unit"
+    x, y, parcel_id = hit
+    box = page.locator('iframe[title*="streamlit_folium"]').bounding_box()
+    page.mouse.move(box["x"] + x, box["y"] + y)
+    frame.locator(".leaflet-tooltip", has_text=parcel_id).wait_for()
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    page.locator("h3", has_text=f"宗地 {parcel_id}").wait_for()
+    wait_for_app(page)
+    frame.wait_for_function("() => (window.feature_group || []).some(g => window.map.hasLayer(g) && g.getLayers().length > 0)")
     assert not errors, errors
 
 
