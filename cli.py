@@ -432,7 +432,11 @@ def score(directory: Annotated[Path, typer.Argument(help="project folder")],
           formats: Annotated[Optional[str], typer.Option(
               "--format", help="comma list of xlsx,pdf,gpkg,html,json (needs --out; default json)")] = None,
           units: Annotated[Optional[str], typer.Option(
-              "--units", help="comma list of unit ids to show and export (default: all)")] = None,
+              "--units", help="comma list of unit ids to show and export (default: all); exported files then hold "
+                              "only these units, their member firms and their parcels")] = None,
+          redact: Annotated[bool, typer.Option(
+              "--redact", help="with --out: replace firm names, credit codes and parcel owners in every exported file "
+                               "by the project's keyed pseudonyms (key kept in DIR/.landpark-secret, never exported)")] = False,
           method: MethodOpt = None,
           lang: LangOpt = "zh") -> None:
     """Evaluate every protection line, park, micro park and future community."""
@@ -441,6 +445,9 @@ def score(directory: Annotated[Path, typer.Argument(help="project folder")],
 
     wanted_formats = parse_formats(formats, out)
     unit_ids = parse_unit_ids(units)
+    if redact and out is None:
+        raise typer.BadParameter("needs --out OUTDIR (pseudonyms are written into the exported files; stdout keeps "
+                                 "the project's own data)", param_hint="--redact")
     if out is not None and out.exists() and not out.is_dir():
         raise typer.BadParameter(f"{out} exists and is not a folder", param_hint="--out")
     start = time.perf_counter()
@@ -448,7 +455,7 @@ def score(directory: Annotated[Path, typer.Argument(help="project folder")],
     if len(ev.units) == 0:
         fail(InputError(f"{directory}: the project has no evaluation units: import protection_lines, parks, micro_parks "
                         "or future_communities before scoring"), json_out)
-    document = to_json(ev)
+    document = to_json(ev, units_requested=unit_ids)
     progress(f"scored {len(document['units'])} units and {len(document['enterprises'])} enterprises "
              f"in {time.perf_counter() - start:.1f} s")
     if unit_ids is not None:
@@ -461,7 +468,8 @@ def score(directory: Annotated[Path, typer.Argument(help="project folder")],
         from reports.bundle import export_all
 
         try:
-            written = export_all(ev, inputs, out, wanted_formats, lang=lang, unit_ids=unit_ids, progress=progress)
+            written = export_all(ev, inputs, out, wanted_formats, lang=lang, unit_ids=unit_ids, progress=progress,
+                                 redact=redact)
         except LandparkError as exc:
             fail(exc, json_out)
         for path in written.values():
@@ -722,7 +730,10 @@ def app_cmd(directory: AppTargetArg = None,
     script = folder / LAUNCHER_NAME
     command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
                "--server.address", "localhost", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-               "--client.toolbarMode", "minimal", "--server.enableStaticServing", "true", "--theme.base", "light"]
+               "--client.toolbarMode", "minimal", "--server.enableStaticServing", "true", "--theme.base", "light",
+               # no full garbage collection after every run: with a district's tables cached it walks millions of
+               # objects (≈ 120–200 ms per click); Python's generational collector still runs as usual
+               "--runner.postScriptGC", "false"]
     progress(f"starting the app on http://localhost:{port} …")
     sys.stdout.flush()
     sys.stderr.flush()

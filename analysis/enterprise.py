@@ -97,13 +97,13 @@ def _firm_ids(frame: pd.DataFrame) -> pd.Series:
 
 
 def _warn(warnings: list[Problem], code: str, ids: pd.Series, mask: pd.Series, message: str,
-          field_name: str | pd.Series, values: pd.Series | None = None) -> None:
-    """One warning per flagged firm; `field_name` may vary per firm (a Series)."""
+          field_name: str | pd.Series, values: pd.Series | None = None, zh: str = "") -> None:
+    """One warning per flagged firm; `field_name` may vary per firm (a Series); `zh` the Chinese text ({id} filled)."""
     for i in mask[mask].index:
         value = None if values is None or pd.isna(values[i]) else float(values[i])
         name = field_name if isinstance(field_name, str) else str(field_name[i])
         warnings.append(Problem("warning", code, message.format(id=ids[i]), layer=LAYER, feature=str(ids[i]),
-                                field=name, value=value))
+                                field=name, value=value, message_zh=zh.format(id=ids[i]) if zh else ""))
 
 
 def _append_text(text: pd.Series, mask: pd.Series, item: str, sep: str) -> pd.Series:

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -54,6 +55,22 @@ def _units_of(geometry: Any, inputs: Any) -> list[dict[str, Any]]:
             out.append({"unit_id": str(units["unit_id"].iloc[i]), "unit_kind": str(units["unit_kind"].iloc[i]),
                         "name": str(units["name"].iloc[i]), "share_inside": round(share, 4)})
     return sorted(out, key=lambda u: -u["share_inside"])
+
+
+def parcel_at(inputs: Any, lon: float, lat: float, *, gcj02: bool = False) -> str | None:
+    """The 宗地号 of the parcel containing the map point (lon, lat), or None: a click on a unit also names the parcel
+    under it, so parcels inside parks and protection lines stay identifiable. `gcj02`: the point is on AMap tiles."""
+    parcels = inputs.parcels
+    if not len(parcels) or "parcel_id" not in parcels:
+        return None
+    if gcj02:
+        from spatial.gcj02 import gcj02_to_wgs84
+
+        x, y = gcj02_to_wgs84(lon, lat)
+        lon, lat = float(np.asarray(x).ravel()[0]), float(np.asarray(y).ravel()[0])
+    point = gpd.GeoSeries([shapely.Point(lon, lat)], crs=4326).to_crs(parcels.crs).iloc[0]
+    hits = parcels.sindex.query(point, predicate="intersects")  # the frame keeps its index: built once per project
+    return None if len(hits) == 0 else str(parcels["parcel_id"].iloc[int(np.min(hits))])
 
 
 def parcel_card(inputs: Any, ev: Any, parcel_id: str) -> dict[str, Any] | None:

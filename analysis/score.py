@@ -279,8 +279,15 @@ UNIT_KEYS = ["unit_id", "unit_kind", "name", "level", "leading_industries", "are
              "parcel_count", "score", "rank", "grade", "rank_best", "rank_worst", "score_coverage", "reason_not_scored"]
 
 
-def to_json(ev: Evaluation) -> dict[str, Any]:
-    """The `score --json` document (docs/methods.md §3.3: ratios as fractions, areas in mu, money in 万元)."""
+SCHEMA_VERSION = "1.1"  # of the score document: 1.1 added `meta` and the firms' `unit_ids`
+ENTERPRISE_KEYS = ["uscc", "name", "group", "list", "list_label", "sector", "land_mu", "land_source", "score", "rank",
+                   "rank_of", "class", "excluded_label", "scored", "reason_not_scored"]
+
+
+def to_json(ev: Evaluation, *, units_requested: list[str] | None = None, redacted: bool = False,
+            digits: int | None = None) -> dict[str, Any]:
+    """The `score --json` document (docs/methods.md §3.3: ratios as fractions, areas in mu, money in 万元) with its
+    `meta` block; `digits` rounds every float (exported files), None keeps full precision (stdout)."""
     units = []
     for pos, row in ev.units.reset_index(drop=True).iterrows():
         d = {k: _clean(row.get(k)) for k in UNIT_KEYS}
@@ -289,13 +296,14 @@ def to_json(ev: Evaluation) -> dict[str, Any]:
         d["above_scale"] = above_scale_json(row)
         d["score_breakdown"] = breakdown(row, ev.norm.iloc[pos], {k: ev.district.get(k) for k in ev.spec.indicators}, ev.spec)
         units.append(d)
-    cols = ["uscc", "name", "group", "list", "list_label", "sector", "land_mu", "land_source", "score", "rank", "rank_of",
-            "class", "excluded_label", "scored", "reason_not_scored"]
     ent_table = ev.enterprises.table
-    enterprises = [{**{k: _clean(r.get(k)) for k in cols if k in ent_table.columns},
+    memberships = firm_unit_ids(ev)
+    enterprises = [{**{k: _clean(r.get(k)) for k in ENTERPRISE_KEYS if k in ent_table.columns},
+                    "unit_ids": memberships.get(str(r.get("uscc")), []),
                     "adjustments": [{k: _clean(v) for k, v in a.items()} for a in (r.get("adjustments") or [])]}
                    for r in ent_table.to_dict("records")]
-    return {
+    document = {
+        "meta": json_meta(ev, units_requested=units_requested, redacted=redacted, digits=digits),
         "units": units,
         "enterprises": enterprises,
         "district": {**{k: _clean(v) for k, v in ev.district.items() if not str(k).startswith(ABOVE_SCALE)},
@@ -311,6 +319,127 @@ def to_json(ev: Evaluation) -> dict[str, Any]:
         "links": ev.links.to_dict(),
         "warnings": ev.warnings,
     }
+    if digits is not None:
+        document = {k: (v if k == "meta" else round_floats(v, digits)) for k, v in document.items()}
+    return document
+
+
+def firm_unit_ids(ev: Evaluation) -> dict[str, list[str]]:
+    """Credit code → the ids of the units the firm is a member of (from ev.members), each list sorted."""
+    if not len(ev.members) or not len(ev.units):
+        return {}
+    ids = ev.units["unit_id"].astype(str).to_numpy()
+    pairs = pd.DataFrame({"uscc": ev.members["uscc"].astype(str).to_numpy(),
+                          "unit": ids[ev.members["unit_pos"].to_numpy(dtype=int)]}).drop_duplicates()
+    return {str(k): sorted(v) for k, v in pairs.groupby("uscc")["unit"]}
+
+
+def round_floats(value: Any, digits: int) -> Any:
+    """`value` (JSON-like) with every float rounded to `digits` decimals; ints, bools and text unchanged."""
+    if isinstance(value, float):
+        return round(value, digits) if math.isfinite(value) else value
+    if isinstance(value, dict):
+        return {k: round_floats(v, digits) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [round_floats(v, digits) for v in value]
+    return value
+
+
+def software_version() -> str:
+    """The installed landpark version, or "source" when running from a source tree that was never installed."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("landpark")
+    except PackageNotFoundError:
+        return "source"
+
+
+def json_meta(ev: Evaluation, *, units_requested: list[str] | None = None, redacted: bool = False,
+              digits: int | None = None) -> dict[str, Any]:
+    """The `meta` block of the score document: schema version, when and by what it was made, CRS, evaluation date
+    and year, the methods and their sources, the units asked for, whether firms are pseudonymised, the float
+    precision and the field dictionary (each field's unit and meaning in Chinese and English)."""
+    import datetime as dt
+
+    project = ev.config.project
+    method = ev.method
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "generated_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "software": {"name": "landpark", "version": software_version()},
+        "region": project.region,
+        "crs": project.crs,
+        "evaluation_date": project.evaluation_date.isoformat(),
+        "year": project.year,
+        "method": {
+            "composite": {"name": "composite", "source": "landpark.toml [composite]"},
+            "enterprise": ({"name": method.name, "title": method.title, "source": method.source, "url": method.url,
+                            "file": method.path or None} if method is not None
+                           else {"name": "inline", "source": ev.config.enterprise.source}),
+        },
+        "units_requested": list(units_requested) if units_requested else None,
+        "redacted": bool(redacted),
+        "float_digits": digits,
+        "conventions": {"ratio": "fraction 0–1 (×100 = %)", "area": "亩 (mu = 10000/15 m², ellipsoidal)",
+                        "money": "万元 (10,000 yuan)", "missing": "null (never 0)"},
+        "fields": field_dictionary(ev),
+    }
+
+
+_UNIT_OF_KIND = {"per_mu": "万元/亩", "mu": "亩", "money": "万元", "ratio": "ratio", "far": "ratio", "score": "points",
+                 "bool": "boolean", "text": ""}
+# fields whose name does not tell their number kind: (kind, unit)
+_FIELD_OVERRIDES = {"floor": ("ratio", "ratio"), "supply_floor": ("ratio", "ratio"), "below_floor": ("bool", "boolean"),
+                    "rank_of": ("int", "count"), "year": ("int", "year"), "member_count": ("int", "count")}
+
+
+def field_dictionary(ev: Evaluation) -> dict[str, dict[str, dict[str, str]]]:
+    """Per table of the document, each field's number kind, unit and meaning (zh, en), from the one translation
+    table's column labels and number kinds."""
+    district = [k for k in ev.district if not str(k).startswith(ABOVE_SCALE)] + ["above_scale"]
+    return {
+        "units": {k: _field(k) for k in [*UNIT_KEYS, "not_scored_codes", "class_counts", "above_scale", "score_breakdown"]},
+        "enterprises": {k: _field(k) for k in [*ENTERPRISE_KEYS, "unit_ids", "adjustments"]},
+        "district": {k: _field(k) for k in district},
+        "supply_cohorts": {k: _field(k) for k in ev.cohorts.columns},
+        "encroachments": {k: _field("encroachment_area_mu" if k == "area_mu" else k, k) for k in ev.encroachments.columns},
+    }
+
+
+def _field(name: str, column: str | None = None) -> dict[str, str]:
+    """One field's entry: kind (as i18n.numbers formats it), unit and meaning in both languages."""
+    import reports.text.scope  # noqa: F401  (registers the field texts)
+    from analysis.indicators import INDICATORS
+    from i18n import TEXT, t
+    from i18n.numbers import column_kind
+
+    column = column or name
+    kind = column_kind(column)
+    if column in _FIELD_OVERRIDES:
+        kind, unit = _FIELD_OVERRIDES[column]
+    elif column in ("rank", "rank_best", "rank_worst"):
+        unit = "rank"
+    elif kind == "int":
+        unit = "count"
+    elif column in INDICATORS and INDICATORS[column].unit:
+        unit = INDICATORS[column].unit
+    elif column.endswith("labour_productivity"):
+        unit = "万元/人"
+    else:
+        unit = _UNIT_OF_KIND.get(kind, "")
+    labels = {}
+    for lang in ("zh", "en"):
+        if f"scope_field_{name}" in TEXT:  # the field texts of reports/text/scope.py
+            text = TEXT[f"scope_field_{name}"][lang]
+        elif f"col_{name}" in TEXT:
+            text = t(f"col_{name}", lang)
+        elif column in INDICATORS and lang == "zh":
+            text = INDICATORS[column].label_zh
+        else:
+            text = column.replace("_", " ")
+        labels[lang] = text.split("（")[0].split(" (")[0].strip()
+    return {"kind": kind, "unit": unit, "zh": labels["zh"], "en": labels["en"]}
 
 
 def above_scale_json(figures: Mapping[str, Any] | pd.Series) -> dict[str, Any]:

@@ -88,6 +88,26 @@ def test_a_click_on_the_map_selects_the_clicked_unit(app, demo_evaluation):
     assert _metrics(at)["综合得分"] == score and _metrics(at)["同类排名"] == rank
 
 
+def test_a_click_on_a_unit_also_names_the_parcel_under_it(app, demo_inputs):
+    """A park answers a click inside it; the parcel under the click stays one button away."""
+    import geopandas as gpd
+
+    units, parcels = demo_inputs.units, demo_inputs.parcels
+    park = units[(units["unit_kind"] == "parks") & (units["unit_id"] == "YQ01")].geometry.iloc[0]
+    inside = parcels[parcels.geometry.within(park)].iloc[0]
+    point = gpd.GeoSeries([inside.geometry.representative_point()], crs=parcels.crs).to_crs(4326).iloc[0]
+    at = app.run()
+    at.session_state["overview-map"] = {"last_active_drawing": {"type": "Feature", "properties": {"uk": "parks|YQ01"}},
+                                        "last_object_clicked": {"lat": point.y, "lng": point.x}}
+    at.run()
+    assert not at.exception, at.exception
+    button = at.button(key="map_parcel_under_click")
+    assert button.label == f"查看点击处的宗地 {inside['parcel_id']}"
+    button.click().run()
+    assert at.session_state["map_unit"] == f"parcels|{inside['parcel_id']}"
+    assert f"宗地 {inside['parcel_id']}" in [h.value for h in at.subheader]
+
+
 def test_a_click_on_a_parcel_identifies_it(app, demo_project, demo_inputs):
     """Identify: 宗地号, land-use code and name, area in 亩, owner, status with dates, linked firms, units."""
     parcels = demo_inputs.parcels
@@ -265,15 +285,16 @@ def test_click_a_park_shows_its_scorecard_and_colour_the_units(app_server, brows
 
 
 # A pixel of the map where a parcel, and no unit above it, lies; with the parcel's 宗地号.
-PARCEL_PIXEL = """() => {
+PARCEL_PIXEL = """(anywhere) => {
   var map = window.map, parcels = window.landparkLayers.parcels, size = map.getSize(), units = [];
   ["protection_lines", "parks", "micro_parks", "future_communities"].forEach(function (k) {
     if (window.landparkLayers[k] && map.hasLayer(window.landparkLayers[k])) {
       window.landparkLayers[k].eachLayer(function (l) { units.push(l); }); } });
   for (var y = 40; y < size.y - 40; y += 7) { for (var x = 60; x < size.x - 60; x += 7) {
     var ll = map.containerPointToLatLng([x, y]), p = map.latLngToLayerPoint(ll), i = parcels.identify(ll);
-    if (i < 0 || units.some(function (u) { return u._containsPoint(p); })) { continue; }
-    return [x, y, parcels.properties(i).parcel_id]; } }
+    if (i < 0) { continue; }
+    var under = units.some(function (u) { return u._containsPoint(p); });
+    if (!under || anywhere) { return [x, y, parcels.properties(i).parcel_id, under]; } } }
   return null;
 }"""
 
@@ -290,9 +311,9 @@ def test_a_parcel_clicked_in_the_browser_is_identified(app_server, browser_page,
     assert frame.evaluate("() => window.landparkLayers.parcels.getLayers().length") == len(demo_inputs.parcels)
     wait_for_map_drawn(frame)
     page.locator('iframe[title*="streamlit_folium"]').scroll_into_view_if_needed()
-    hit = frame.evaluate(PARCEL_PIXEL)
+    hit = frame.evaluate(PARCEL_PIXEL, False)
     assert hit is not None, "no pixel shows a parcel outside every unit"
-    x, y, parcel_id = hit
+    x, y, parcel_id, _under = hit
     box = page.locator('iframe[title*="streamlit_folium"]').bounding_box()
     page.mouse.move(box["x"] + x, box["y"] + y)
     frame.locator(".leaflet-tooltip", has_text=parcel_id).wait_for()

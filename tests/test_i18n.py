@@ -385,6 +385,7 @@ def test_scan_finds_the_helpers_and_resolves_every_dynamic_key():
 
 def test_every_key_used_exists_in_both_languages():
     import i18n
+    import reports.text  # noqa: F401  (registers the exports' sections)
     import ui.text  # noqa: F401  (registers the page sections)
 
     uses, _ = scan()

@@ -3,6 +3,7 @@ search across units, firms and 宗地号, exact matches first."""
 
 from __future__ import annotations
 
+import geopandas as gpd
 import pytest
 import shapely
 
@@ -43,3 +44,18 @@ def test_search_ranks_exact_then_prefix_then_contains(demo_inputs, demo_evaluati
     assert search(demo_inputs, demo_evaluation, "   ") == []
     b = bounds_of(demo_inputs, f"parcels|{parcel}")
     assert b is not None and 100 < b[0] < 130 and 20 < b[1] < 40 and b[0] <= b[2] and b[1] <= b[3]
+
+
+def test_parcel_at_finds_the_parcel_under_a_map_point(demo_inputs):
+    """A point inside a parcel (its representative point, taken to lon/lat by pyproj) names that parcel; in GCJ-02
+    (AMap tiles) the shifted point names the same parcel; a point far outside the district names none."""
+    from analysis.identify import parcel_at
+    from spatial.gcj02 import wgs84_to_gcj02
+
+    parcels = demo_inputs.parcels
+    row = parcels.iloc[321]
+    inside = gpd.GeoSeries([row.geometry.representative_point()], crs=parcels.crs).to_crs(4326).iloc[0]
+    assert parcel_at(demo_inputs, inside.x, inside.y) == row["parcel_id"]
+    gx, gy = wgs84_to_gcj02(inside.x, inside.y)
+    assert parcel_at(demo_inputs, float(gx), float(gy), gcj02=True) == row["parcel_id"]
+    assert parcel_at(demo_inputs, 100.0, 30.0) is None

@@ -358,6 +358,7 @@ def render() -> None:
         if selected and kind in ("parcels", "enterprises"):
             _feature_card(project, ev, selected)
         elif selected and ev is not None:
+            _parcel_under_click(project, selected, gcj)
             _scorecard(ev, selected)
         elif not selected:
             st.info(tr("map_panel_hint"))
@@ -369,6 +370,26 @@ def render() -> None:
             st.markdown(f"| {tr('layers')} | {tr('features')} |\n|:--|--:|\n{rows}")
         st.caption(tr("map_timing", s=time.perf_counter() - start, mb=layers.nbytes / 1e6))
     _prewarm_mapclassify()
+
+
+def _parcel_under_click(project: Project, selected: str, gcj: bool) -> None:
+    """When a unit was selected by a click, name the parcel under the click with a button to identify it: parcels
+    inside parks and protection lines stay identifiable although the unit answers the click."""
+    from analysis.identify import parcel_at
+
+    stamp = st.session_state.get(LAST_CLICK)
+    if not stamp or stamp[0] != selected or stamp[1] is None:
+        return
+    inputs, _ = evaluation(project)
+    lat, lon = stamp[1]
+    parcel = parcel_at(inputs, lon, lat, gcj02=gcj)
+    if parcel is not None:
+        st.button(tr("map_parcel_under_click", id=parcel), key="map_parcel_under_click", on_click=_select_feature,
+                  args=(f"parcels|{parcel}",))
+
+
+def _select_feature(key: str) -> None:
+    st.session_state[SELECTED] = key
 
 
 def _clear_selection() -> None:

@@ -284,7 +284,9 @@ def _file_name(ev, ids: list[str], fmt: str) -> str:
 
 
 def _exports(ev, inputs, ids: list[str], changed: bool, version: str) -> None:
-    """Generate one export of the selection on demand, then offer it for download."""
+    """Generate one export of the selection on demand (only the selected units, their member firms and parcels:
+    `export_all` scopes it; firms pseudonymised when the toggle is on), then offer it for download."""
+    import reports.text.scope  # noqa: F401  (the toggle's text)
     from layers.problems import LandparkError
     from reports.bundle import export_all
 
@@ -296,8 +298,9 @@ def _exports(ev, inputs, ids: list[str], changed: bool, version: str) -> None:
     c2.markdown(f"{tr('scores_scope')}：{scope}" if lang() == "zh" else f"{tr('scores_scope')}: {scope}")
     if fmt == "pdf" and not ids:
         c2.caption(tr("scores_pdf_slow"))
+    redact = c2.toggle(tr("scope_redact_toggle"), key="scores_redact", help=tr("scope_redact_help"))
     st.caption(tr("scores_export_weights_edited") if changed else tr("scores_export_weights_default"))
-    signature = (fmt, tuple(ids), tuple(ev.spec.weights), lang(), version)
+    signature = (fmt, tuple(ids), tuple(ev.spec.weights), lang(), version, redact)
     if st.button(tr("scores_generate"), key="scores_generate", type="primary"):
         st.session_state.pop(EXPORT_KEY, None)
         bar = st.progress(0.0, text=tr("scores_generating"))
@@ -310,7 +313,7 @@ def _exports(ev, inputs, ids: list[str], changed: bool, version: str) -> None:
         try:
             with st.spinner(tr("scores_generating")), tempfile.TemporaryDirectory(prefix="landpark-export-") as tmp:
                 written = export_all(ev, inputs, Path(tmp) / "out", [fmt], lang=lang(), unit_ids=ids or None,
-                                     progress=progress)
+                                     progress=progress, redact=redact)
                 data = written[fmt].read_bytes()
         except LandparkError as exc:
             bar.empty()

@@ -85,6 +85,7 @@ TEXT: dict[str, dict[str, str]] = {
                              "en": "Note: id {id} repeats across unit kinds; the explanation is for the first unit with it."},
     "map_eval_failed": {"zh": "评价计算失败：{error}", "en": "The evaluation failed: {error}"},
     # layers
+    "map_parcel_under_click": {"zh": "查看点击处的宗地 {id}", "en": "Identify the parcel clicked: {id}"},
     "map_layer_counts": {"zh": "图层与要素数", "en": "Layers and features"},
     "map_parcels_merged": {"zh": "宗地共 {n} 宗，超过 {limit} 宗：按供地状态合并显示（上限见 landpark.toml [app.map] parcel_limit）。",
                            "en": "{n} parcels, more than {limit}: drawn merged by supply status ([app.map] parcel_limit in landpark.toml)."},
