@@ -19,9 +19,11 @@ LAYER_DIR = "layers"
 
 
 def payload_name(kind: str, payload: str) -> str:
-    """The file name of a payload: kind plus the first 20 hex digits of its SHA-256."""
+    """The file name of a payload: kind plus the first 20 hex digits of its SHA-256, `.json` unless the kind names
+    its own extension ("landpark-map.js": served as JavaScript)."""
     digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()[:20]
-    return f"{kind}-{digest}.json"
+    stem, dot, ext = kind.rpartition(".") if kind.endswith(".js") else (kind, ".", "json")
+    return f"{stem}-{digest}{dot}{ext}"
 
 
 def publish_payload(payload: str, kind: str, folder: Path | None = None) -> str | None:

@@ -31,6 +31,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 from branca.element import Element, MacroElement, Template
+from folium.elements import JSCSSMixin
 
 from i18n import field_label, layer_label, t
 from maps.codec import DECODER_JS, CompactLayer
@@ -189,11 +190,9 @@ class _RawScriptMacro(MacroElement):
             child.render(**kwargs)
 
 
-class LandparkScript(_RawScriptMacro):
-    """Defines the browser helpers once per map: decoding compact layers, drawing and restyling them."""
-
-    _template = Template("""{% macro script(this, kwargs) %}
-""" + DECODER_JS + PACKED_JS + r"""
+# The browser helpers every compact-layer map uses: decoding, drawing and restyling layers, the overlay. The app
+# serves them as one cacheable static file (`LandparkScriptLink`); offline pages carry them inline (`LandparkScript`).
+LANDPARK_JS = DECODER_JS + PACKED_JS + r"""
 function landparkEsc(v) { return String(v).replace(/[&<>"]/g, function (c) {
   return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]; }); }
 function landparkStyler(st) {
@@ -306,11 +305,35 @@ function landparkOverlayNow(fg, spec) {
     if (fg._map) { legend.addTo(fg._map); }
   }
 }
-{% endmacro %}""")
+"""
+
+
+class LandparkScript(_RawScriptMacro):
+    """Defines the browser helpers once per map, inline (offline pages: the HTML export)."""
+
+    _template = Template("{% macro script(this, kwargs) %}{{ this.js }}{% endmacro %}")
 
     def __init__(self) -> None:
         super().__init__()
         self._name = "LandparkScript"
+        self.js = LANDPARK_JS
+
+    def render(self, **kwargs) -> None:
+        self.get_root().script.add_child(_RawText(LANDPARK_JS), name=self.get_name())
+        for child in self._children.values():
+            child.render(**kwargs)
+
+
+class LandparkScriptLink(JSCSSMixin, MacroElement):
+    """The browser helpers as a published static file: the component loads it once with Leaflet, so the map's
+    own script, sent again with every rerun, stays small."""
+
+    _template = Template("")
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self._name = "LandparkScriptLink"
+        self.default_js = [("landpark_map_js", url)]
 
 
 class FullscreenControl(MacroElement):
@@ -427,7 +450,8 @@ def build_map(layers: dict[str, DisplayLayer | CompactLayer], *, lang: str = "zh
         tiles.add_to(fmap)
     labels = value_label_map if value_label_map is not None else value_labels(lang)
     if any(isinstance(v, CompactLayer) for v in layers.values()):
-        fmap.add_child(LandparkScript(), name="landpark_script")
+        script_url = publish(LANDPARK_JS, "landpark-map.js") if publish is not None else None
+        fmap.add_child(LandparkScriptLink(script_url) if script_url else LandparkScript(), name="landpark_script")
     for kind in DRAW_ORDER:
         layer = layers.get(kind)
         if layer is None or layer.count == 0:
@@ -573,6 +597,7 @@ def zoom_for_bounds(bounds: tuple[float, float, float, float], *, width_px: int 
     return ((miny + maxy) / 2, (minx + maxx) / 2), zoom
 
 
-__all__ = ["CLASS_COLOURS", "CompactGeoJson", "DisplayLayer", "LandparkOverlay", "LandparkScript", "SUPPLY_COLOURS",
-           "UNIT_KINDS", "build_map", "display_geometries", "find_leaflet", "inline_leaflet", "legend_rows_html",
-           "lonlat_bounds", "overlay_group", "style_spec", "to_display", "value_labels", "zoom_for_bounds"]
+__all__ = ["CLASS_COLOURS", "CompactGeoJson", "DisplayLayer", "LANDPARK_JS", "LandparkOverlay", "LandparkScript",
+           "LandparkScriptLink", "SUPPLY_COLOURS", "UNIT_KINDS", "build_map", "display_geometries", "find_leaflet",
+           "inline_leaflet", "legend_rows_html", "lonlat_bounds", "overlay_group", "style_spec", "to_display",
+           "value_labels", "zoom_for_bounds"]

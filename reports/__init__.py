@@ -241,7 +241,8 @@ def report_order(units: pd.DataFrame) -> np.ndarray:
     kind_pos = {k: i for i, k in enumerate(EVALUATION_UNIT_KINDS)}
     order = pd.DataFrame({
         "kind": units["unit_kind"].astype(str).map(kind_pos).fillna(len(kind_pos)).to_numpy(),
-        "rank": pd.to_numeric(units["rank"], errors="coerce").fillna(np.inf).to_numpy() if "rank" in units else np.inf,
+        "rank": pd.to_numeric(units["rank"], errors="coerce").astype(float).fillna(np.inf).to_numpy()
+        if "rank" in units else np.inf,
         "id": units["unit_id"].astype(str).to_numpy(),
         "pos": np.arange(len(units)),
     })

@@ -284,12 +284,11 @@ def _last_click_unit() -> str | None:
 
 
 def render() -> None:
-    from streamlit_folium import st_folium
-
     from maps.basemaps import basemap_label, needs_gcj02
     from maps.layer_data import firm_class_string
     from maps.publish import publish_payload
     from maps.webmap import build_map, overlay_group
+    from ui.folium_map import prepare_map, show_map
     from ui.text.chrome import chrome_css
 
     start, started = time.perf_counter(), time.monotonic()
@@ -328,16 +327,17 @@ def render() -> None:
     with search_col:
         _search_box(project, cfg.height_px)
     with map_col:
-        fmap = build_map(layers.layers, lang=lang(), basemap=drawn_basemap, tianditu_key=tk, bounds=layers.bounds,
-                         demo=pcfg.demo, leaflet_urls=leaflet_urls(), publish=publish_payload)
+        base = prepare_map((str(project.root), project.content_hash(), lang(), drawn_basemap, tk, gcj, pcfg.demo),
+                           lambda: build_map(layers.layers, lang=lang(), basemap=drawn_basemap, tianditu_key=tk,
+                                             bounds=layers.bounds, demo=pcfg.demo, leaflet_urls=leaflet_urls(),
+                                             publish=publish_payload))
         overlay = overlay_group(fill=colouring[0] if colouring else None, legend_html=colouring[1] if colouring else None,
                                 label=_indicator_label(indicator) if indicator else "",
                                 select=selected, firm_classes=firm_classes,
                                 opacity=cfg.fill_opacity)
         centre, zoom = st.session_state.get(VIEW) or (None, None)
-        value = st_folium(fmap, height=cfg.height_px, use_container_width=True, key=MAP_KEY,
-                          returned_objects=["last_active_drawing", "last_object_clicked"],
-                          feature_group_to_add=overlay, center=centre, zoom=zoom)
+        value = show_map(base, height=cfg.height_px, key=MAP_KEY, returned_objects=["last_active_drawing", "last_object_clicked"],
+                         overlay=overlay, center=centre, zoom=zoom)
         if _clicked_unit(value) is not None:  # a click not seen through on_change: draw its outline too
             st.session_state[SELECTED] = _last_click_unit()
             st.rerun()
