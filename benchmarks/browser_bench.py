@@ -121,7 +121,7 @@ def measure(project: Path, repeat: int = 3) -> dict[str, Any]:
     """First map, then `repeat` clicks on parks and recolourings; interaction figures are the medians."""
     from playwright.sync_api import sync_playwright
 
-    from tests.apphelp import MAP_DRAWN_JS, open_page, wait_for_app
+    from tests.apphelp import open_page, wait_for_app
     from tests.conftest import start_app
     from tests.test_app_map import INTERIOR_POINT
 
@@ -138,20 +138,7 @@ def measure(project: Path, repeat: int = 3) -> dict[str, Any]:
             context = browser.new_context(viewport={"width": 1600, "height": 1000})  # empty HTTP cache
             page = context.new_page()
             traffic = Traffic(page)
-            page.goto(f"{base}/", wait_until="domcontentloaded")
-            frame = page.wait_for_selector('iframe[title*="streamlit_folium"]', timeout=120_000).content_frame()
-            frame.wait_for_function("() => window.landparkLayers && window.landparkLayers.parcels "
-                                    "&& window.landparkLayers.parks", timeout=120_000)
-            frame.evaluate(WATCH_JS, [MAP_DRAWN_JS, None])
-            frame.wait_for_function(SEEN_AT_JS, timeout=60_000)
-            drawn_at = frame.evaluate(SEEN_AT_JS)
-            page.wait_for_load_state("networkidle")
-            traffic.quiet()
-            origin = page.evaluate("() => performance.timeOrigin")
-            idle_at = max(drawn_at, _last_response_end(page), _last_response_end(frame))
-            zero = {"ws": 0, "layers": 0, "http": 0}
-            first = {"seconds": round((idle_at - origin) / 1000, 3), "drawn_s": round((drawn_at - origin) / 1000, 3),
-                     **_delta(traffic.snapshot(), zero)}
+            first, frame = _first_map(page, traffic, base)
             wait_for_app(page)
             names = frame.evaluate("() => window.landparkLayers.parks.getLayers().map((l) => l.feature.properties.name)")
             clicks, recolours = [], []
@@ -172,12 +159,35 @@ def measure(project: Path, repeat: int = 3) -> dict[str, Any]:
                     page.get_by_role("option", name=option).click()
                 recolours.append(_interaction(page, traffic, frame, LEGEND_SHOWN, option, choose))
                 wait_for_app(page)
+            # a person's next visit: the browser keeps Streamlit's and Leaflet's files and the published layers
+            again = context.new_page()
+            warm, _ = _first_map(again, Traffic(again), base)
             browser.close()
     finally:
         app.terminate()
         app.wait(timeout=30)
-    return {"first_map": first, "click": _median(clicks), "recolour": _median(recolours),
+    return {"first_map": first, "first_map_cached": warm, "click": _median(clicks), "recolour": _median(recolours),
             "runs": {"click": clicks, "recolour": recolours}}
+
+
+def _first_map(page: Any, traffic: Traffic, base: str) -> tuple[dict[str, float], Any]:
+    """Open the map page; seconds from navigation until the map is drawn and the last response has arrived
+    ("idle"), the bytes moved; and the map's frame."""
+    from tests.apphelp import MAP_DRAWN_JS
+
+    page.goto(f"{base}/", wait_until="domcontentloaded")
+    frame = page.wait_for_selector('iframe[title*="streamlit_folium"]', timeout=120_000).content_frame()
+    frame.wait_for_function("() => window.landparkLayers && window.landparkLayers.parcels "
+                            "&& window.landparkLayers.parks", timeout=120_000)
+    frame.evaluate(WATCH_JS, [MAP_DRAWN_JS, None])
+    frame.wait_for_function(SEEN_AT_JS, timeout=60_000)
+    drawn_at = frame.evaluate(SEEN_AT_JS)
+    page.wait_for_load_state("networkidle")
+    traffic.quiet()
+    origin = page.evaluate("() => performance.timeOrigin")
+    idle_at = max(drawn_at, _last_response_end(page), _last_response_end(frame))
+    return {"seconds": round((idle_at - origin) / 1000, 3), "drawn_s": round((drawn_at - origin) / 1000, 3),
+            **_delta(traffic.snapshot(), {"ws": 0, "layers": 0, "http": 0})}, frame
 
 
 def _median(runs: list[dict[str, float]]) -> dict[str, float]:
@@ -190,6 +200,7 @@ def verdict(result: dict[str, Any]) -> dict[str, bool]:
     first, click, recolour = result["first_map"], result["click"], result["recolour"]
     return {
         "first_map_s": first["seconds"] <= TARGETS["first_map_s"],
+        "first_map_cached_s": result["first_map_cached"]["seconds"] <= TARGETS["first_map_s"],
         "first_map_data_mb": first["layers_kb"] / 1024 <= TARGETS["first_map_data_mb"],
         "click_s": click["seconds"] <= TARGETS["interaction_s"],
         "click_kb": click["ws_kb"] <= TARGETS["interaction_kb"],
