@@ -430,7 +430,7 @@ def score(directory: Annotated[Path, typer.Argument(help="project folder")],
           json_out: JsonOpt = False,
           out: Annotated[Optional[Path], typer.Option("--out", help="folder for exported files")] = None,
           formats: Annotated[Optional[str], typer.Option(
-              "--format", help="comma list of xlsx,pdf,gpkg,html,json (needs --out; default json)")] = None,
+              "--format", help="comma list of xlsx,pdf,docx,gpkg,html,json (needs --out; default json)")] = None,
           units: Annotated[Optional[str], typer.Option(
               "--units", help="comma list of unit ids to show and export (default: all); exported files then hold "
                               "only these units, their member firms and their parcels")] = None,

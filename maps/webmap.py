@@ -4,7 +4,7 @@ Display only: geometry is simplified in the metric CRS, converted to lon/lat (CG
 map scale; optionally shifted to GCJ-02 for AMap tiles) and rounded.
 
 Two ways to put a layer on the map:
-- `to_display` → `DisplayLayer`: plain GeoJSON drawn by `folium.GeoJson` (the HTML export);
+- `to_display` → `DisplayLayer`: plain GeoJSON drawn by `folium.GeoJson` (small layers, tests);
 - `maps.codec.encode_layer` → `CompactLayer`: quantised, delta-encoded JSON decoded and
   styled in the browser by a small script (`LandparkScript`), a fifth of the size and no
   per-feature work in Python — what the app uses for 20,000 parcels.

@@ -27,7 +27,7 @@ from layers.problems import InputError
 from layers.schema import LAYERS
 from reports.fonts import CjkFont, MissingFontError, find_cjk_font
 
-FORMATS = ("xlsx", "pdf", "gpkg", "html", "json")
+FORMATS = ("xlsx", "pdf", "docx", "gpkg", "html", "json")
 FILE_STEM = "score"
 
 # The indicators a scorecard shows beside the district median and the unit's rank.
@@ -257,7 +257,8 @@ def is_demo(config: Config) -> bool:
 
 
 _LAZY = {"export_all": "bundle", "export_json": "bundle", "parse_formats": "bundle", "export_pdf": "pdf", "export_xlsx": "excel",
-         "export_gpkg": "gpkg", "export_html": "html", "unit_map_png": "staticmap"}
+         "export_gpkg": "gpkg", "export_html": "html", "export_docx": "docx",
+         "unit_map_png": "staticmap"}
 
 
 def __getattr__(name: str):
@@ -269,5 +270,5 @@ def __getattr__(name: str):
 
 __all__ = ["FORMATS", "KEY_INDICATORS", "GRADE_COLOURS", "MISSING", "CjkFont", "MissingFontError", "UnknownUnitsError",
            "column_kind", "column_label", "display_value", "find_cjk_font", "format_value", "grade_text",
-           "indicator_comparison", "is_missing", "report_order", "select_units", "unit_issues", "unit_reason", "with_display_grades",
-           *_LAZY]
+           "indicator_comparison", "is_missing", "report_order", "select_units", "unit_issues", "unit_reason",
+           "with_display_grades", *_LAZY]

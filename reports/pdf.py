@@ -1,119 +1,120 @@
-"""PDF scorecards: a cover (district summary, method, ranking) and one A4 page per unit.
+"""The briefing PDF: cover, table of contents and bookmarks, a one-page summary of the district against its floors,
+the district map and supply chart, the method, the ranking and one page per unit (in `reports.report_order`).
 
-Text is set in an embedded CJK font (Noto Sans CJK SC or WenQuanYi Micro Hei, subset by
-fpdf2 with a ToUnicode map), so Chinese prints on any PC and `pdftotext` extracts it.
+The content comes from `reports.briefing` (shared with the Word report); this module only lays it out with fpdf2.
+Text is set in an embedded CJK font (Noto Sans CJK SC or WenQuanYi Micro Hei, subset by fpdf2 with a ToUnicode
+map), so Chinese prints on any PC and `pdftotext` extracts it.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import io
+import math
 from collections.abc import Callable
 from pathlib import Path
 
-import pandas as pd
 from fpdf import FPDF, FontFace
 from fpdf.enums import WrapMode, XPos, YPos
 
 from analysis.inputs import EvaluationInputs
 from analysis.score import Evaluation
-from i18n import layer_label, t
-from reports import (
-    GRADE_COLOURS,
-    KEY_INDICATORS,
-    NO_GRADE_COLOUR,
-    CjkFont,
-    base_label,
-    composite_directions,
-    display_value,
-    find_cjk_font,
-    format_value,
-    grade_text,
-    indicator_comparison,
-    is_demo,
-    is_missing,
-    select_units,
-    short_label,
-    unit_issues,
-    unit_reason,
-    with_above_scale,
-)
-from reports.staticmap import prepare_layers, register_font, unit_map_png
+from i18n import t
+from reports import GRADE_COLOURS, CjkFont, find_cjk_font
+from reports.briefing import Briefing, BriefingFigures, Table, UnitPage, build_briefing, write_atomically
 
-MARGIN = 12.0
-PAGE_W = 210.0
+# Page geometry in mm (A4 portrait) and colours: layout constants, not domain choices.
+MARGIN = 15.0
+PAGE_W, PAGE_H = 210.0, 297.0
 BODY_W = PAGE_W - 2 * MARGIN
+BOTTOM = 16.0  # footer band
 GREY = "#555555"
-DEMO_RED = "#b00020"
+RED = "#b00020"
 HEAD_FILL = "#eef1f5"
+BREACH_FILL = "#fde0e0"
+ATTENTION_FILL = "#fff4d6"
 FONT = "cjk"
-LEFT_W, GAP = 92.0, 4.0  # unit page: indicator column, gap, then the map
+FOOTER_PT = 9.0  # footer and captions; body text uses config.report.body_font_pt
+LEFT_W, GAP = 96.0, 4.0  # unit page: left column (facts, classes, diagnosis, data quality), gap, then the map
 MAP_W = BODY_W - LEFT_W - GAP
-MAP_H = MAP_W * 1.18
-
-# District figures on the cover, in order (key of ev.district, number kind taken from the column kind); the per-mu
-# output figures over all firms (全部企业), each followed by its 规上-only twin.
-COVER_FIGURES = ("tax_per_mu", "above_scale_tax_per_mu", "value_added_per_mu", "above_scale_value_added_per_mu",
-                 "supply_ratio", "built_ratio", "idle_ratio", "industrial_share",
-                 "far_industrial", "parcels_mu", "industrial_land_mu", "approved_mu", "supplied_mu", "unsupplied_mu",
-                 "low_far_mu", "idle_by_date_count", "rolling_supply_ratio", "supply_floor")
-# Unit facts printed under the key indicators.
-UNIT_FACTS = ("area_mu", "industrial_land_mu", "approved_mu", "supplied_mu", "unsupplied_mu", "idle_mu",
-              "low_efficiency_mu", "building_coverage", "output_per_mu")
-_EXTRA_LABELS = {"parcels_mu": ("宗地总面积（亩）", "All parcels (mu)"),
-                 "rolling_supply_ratio": ("近5年平均供地率", "5-year supply ratio"),
-                 "supply_floor": ("供地率下限", "Supply ratio floor")}
+QUALITY_MAX = 6  # data-quality lines on a unit page; the rest are counted and left to the Excel
 
 
-class ScorecardPDF(FPDF):
-    """A4 portrait with the embedded CJK font and a footer carrying the page number and demo mark."""
+class BriefingPDF(FPDF):
+    """A4 portrait with the embedded CJK font and a footer carrying the page number and the demo mark."""
 
-    def __init__(self, font: CjkFont, lang: str, footer_note: str):
+    def __init__(self, font: CjkFont, lang: str, footer_note: str, body_pt: float):
         super().__init__(orientation="P", unit="mm", format="A4")
         self.ui_lang = lang
         self.footer_note = footer_note
+        self.body_pt = body_pt
         # One face only: parsing and subsetting a CJK font costs seconds per face, so bold is drawn
-        # as fill + a thin outline of the regular face (see `set_font`).
+        # as fill + a thin outline of the regular face (see `emboldened`).
         self.add_font(FONT, "", str(font.path), collection_font_number=font.index)
         self.set_margins(MARGIN, MARGIN, MARGIN)
-        self.set_auto_page_break(True, margin=16)
+        self.set_auto_page_break(True, margin=BOTTOM + 2)
         self.set_lang("zh-CN" if lang == "zh" else "en")
         self.wrap = WrapMode.CHAR if lang == "zh" else WrapMode.WORD
+        self.on_cover = False
 
     def set_font(self, family=None, style="", size=0) -> None:
         """Select the CJK face; a "B" style is drawn by `emboldened`, so it maps to the one face here."""
         super().set_font(family, "", size)
 
     def emboldened(self):
-        """Context in which text is filled and outlined in its own colour: bold from the regular face.
-
-        `local_context` wraps the output in q…Q, so the outline mode cannot leak into later text."""
+        """Context in which text is filled and outlined in its own colour: bold from the regular face."""
         return self.local_context(text_mode="FILL_STROKE", line_width=max(self.font_size_pt, 1) * 0.012,
                                   draw_color=self.text_color)
 
     def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font(FONT, "", 7)
+        """The demo mark / generator note and the page number (not on the cover)."""
+        if self.page_no() == 1:
+            return
+        self.set_y(-BOTTOM + 3)
+        self.set_font(FONT, "", FOOTER_PT)
         self.set_text_color(GREY)
         self.cell(BODY_W * 0.75, 5, self.footer_note, align="L")
-        self.cell(BODY_W * 0.25, 5, t("exp_page", self.ui_lang).format(i=self.page_no(), n="{nb}"), align="R")
+        self.cell(BODY_W * 0.25, 5, t("brief_page", self.ui_lang).format(i=self.page_no()), align="R")
         self.set_text_color(0)
 
-    def text_line(self, text: str, size: float = 9, style: str = "", color: str | None = None, h: float | None = None,
-                  w: float = 0, align: str = "L") -> None:
+    def para(self, text: str, size: float | None = None, *, bold: bool = False, color: str | None = None,
+             h: float | None = None, w: float = 0, align: str = "L") -> None:
         """One paragraph that wraps inside the width (by character for Chinese)."""
+        size = size or self.body_pt
         if color:
             self.set_text_color(color)
         self.set_font(FONT, "", size)
+        if not w and self.get_x() > self.w - self.r_margin - 10:  # at the right edge: start a fresh line
+            self.set_x(self.l_margin)
         width = w or (self.w - self.r_margin - self.get_x())
-        if "B" in style:
+        x = self.get_x()
+        kw = dict(align=align, wrapmode=self.wrap, new_x=XPos.LEFT, new_y=YPos.NEXT)
+        if bold:
             with self.emboldened():
-                self.multi_cell(width, h or size * 0.5, text, align=align, wrapmode=self.wrap, new_x=XPos.LMARGIN,
-                                new_y=YPos.NEXT)
+                self.multi_cell(width, h or size * 0.52, text, **kw)
         else:
-            self.multi_cell(width, h or size * 0.5, text, align=align, wrapmode=self.wrap, new_x=XPos.LMARGIN,
-                            new_y=YPos.NEXT)
+            self.multi_cell(width, h or size * 0.52, text, **kw)
+        self.set_x(x)
         self.set_text_color(0)
+
+    def para_height(self, text: str, w: float, size: float | None = None, h: float | None = None) -> float:
+        """Height `para` would take."""
+        size = size or self.body_pt
+        self.set_font(FONT, "", size)
+        lines = self.multi_cell(w, h or size * 0.52, text, wrapmode=self.wrap, dry_run=True, output="LINES")
+        return len(lines) * (h or size * 0.52)
+
+    def heading(self, text: str, size: float = 14.0, level: int | None = None) -> None:
+        """A section heading with a rule under it; with `level`, also a bookmark and a table-of-contents entry."""
+        if level is not None:
+            self.start_section(text, level=level)
+        self.para(text, size, bold=True, h=size * 0.55)
+        y = self.get_y() + 0.5
+        self.set_draw_color("#999999")
+        self.set_line_width(0.3)
+        self.line(MARGIN, y, MARGIN + BODY_W, y)
+        self.set_draw_color(0)
+        self.set_line_width(0.2)
+        self.set_y(y + 2)
 
     def fill_rect(self, x: float, y: float, w: float, h: float, colour: str) -> None:
         """A filled rectangle; the fill colour goes back to white so later tables are not tinted."""
@@ -121,342 +122,301 @@ class ScorecardPDF(FPDF):
         self.rect(x, y, w, h, style="F")
         self.set_fill_color(255)
 
+    def text_table(self, table: Table, width: float, *, size: float | None = None, row_fills: dict[int, str] | None = None,
+                   align_left: bool = True) -> None:
+        """A `briefing.Table` as an fpdf2 table (header shaded, grade cells filled, flagged rows tinted)."""
+        size = size or self.body_pt
+        self.set_font(FONT, "", size)
+        total = sum(table.widths)
+        widths = tuple(width * w / total for w in table.widths)
+        aligns = tuple({"L": "LEFT", "R": "RIGHT", "C": "CENTER"}[a] for a in table.align)
+        heads = bool(table.headers)
+        with self.table(col_widths=widths, text_align=aligns, line_height=size * 0.55, width=width,
+                        align="LEFT" if align_left else "CENTER", first_row_as_headings=heads,
+                        headings_style=FontFace(emphasis="", fill_color=HEAD_FILL),
+                        borders_layout="HORIZONTAL_LINES" if not heads else "ALL", wrapmode=self.wrap,
+                        padding=(0.45, 1.0)) as pdf_table:
+            if heads:
+                pdf_table.row(table.headers)
+            for r, cells in enumerate(table.rows):
+                row = pdf_table.row()
+                for c, value in enumerate(cells):
+                    fill = table.fills.get((r, c)) or (row_fills or {}).get(r)
+                    colour = "#ffffff" if table.fills.get((r, c)) in ("#1a9850", "#d73027") else None
+                    row.cell(value, style=FontFace(fill_color=fill, color=colour) if fill else None)
+
 
 def export_pdf(ev: Evaluation, inputs: EvaluationInputs, path: Path, *, lang: str = "zh",
                unit_ids: list[str] | None = None, progress: Callable[[str], None] | None = None,
                font: CjkFont | None = None) -> Path:
-    """Write the scorecard PDF: a cover with the district summary and ranking, then one page per unit."""
+    """Write the briefing PDF (atomically: a temp file beside `path`, then a rename)."""
     say = progress or (lambda _m: None)
     font = font or find_cjk_font()
-    positions = select_units(ev.units, unit_ids)
-    units = ev.units.reset_index(drop=True)
-    geoms = inputs.units.reset_index(drop=True)
-    directions = composite_directions(ev.spec)
-    comparison = indicator_comparison(units, with_above_scale(KEY_INDICATORS), directions)
-    issues = unit_issues(ev.warnings, geoms, inputs.parcels, ev.members)
-    # project-wide errors (e.g. no firm linked to any parcel) concern every unit: first on every page
-    project_errors = [w for w in ev.warnings if w.get("severity") == "error" and not w.get("feature")]
-    issues = [project_errors + [w for w in unit if w not in project_errors] for unit in issues]
-    layers = prepare_layers(geoms, inputs.parcels, inputs.enterprises, ev.members, ev.firms)
-    fontprops = register_font(font)
-
-    project = ev.config.project
-    demo = is_demo(ev.config)
-    note = t("exp_footer", lang).format(date=dt.date.today().isoformat())
-    if demo:
-        note = f"{t('demo_banner', lang)} · {note}"
-    pdf = ScorecardPDF(font, lang, note)
-    title = t("exp_title", lang).format(region=project.region, year=project.year)
-    pdf.set_title(title)
+    brief = build_briefing(ev, inputs, lang=lang, unit_ids=unit_ids)
+    figures = BriefingFigures(ev, inputs, font, lang)
+    pdf = BriefingPDF(font, lang, brief.footer, brief.body_pt)
+    pdf.set_title(brief.title)
     pdf.set_creator("Landpark")
-    _cover(pdf, ev, units.iloc[positions], title, demo)
-    for k, pos in enumerate(positions, 1):
-        png = unit_map_png(layers, int(pos), geoms.geometry.iloc[int(pos)], lang=lang, fontprops=fontprops,
-                           size_in=(MAP_W / 25.4, MAP_H / 25.4))
-        _unit_page(pdf, ev, units.iloc[int(pos)], {n: c.iloc[int(pos)] for n, c in comparison.items()}, png,
-                   issues[int(pos)], demo)
-        if k % 10 == 0 or k == len(positions):
-            say(f"pdf: {k}/{len(positions)} unit pages")
-    pdf.output(str(path))
-    return path
-
-
-# --------------------------------------------------------------------------- cover
-
-
-def _cover(pdf: ScorecardPDF, ev: Evaluation, units: pd.DataFrame, title: str, demo: bool) -> None:
-    lang = pdf.ui_lang
+    if brief.organisation:
+        pdf.set_author(brief.organisation)
+    _cover(pdf, brief)
     pdf.add_page()
-    pdf.text_line(title, 18, "B", h=9)
-    if demo:
-        pdf.text_line(t("demo_banner", lang), 11, "B", DEMO_RED, h=6)
-    project = ev.config.project
-    sub = [t("exp_units_count", lang).format(n=len(units)),
-           f"{t('exp_year', lang)} {project.year}",
-           f"{t('exp_as_of', lang)} {project.evaluation_date.isoformat()}"]
-    pdf.text_line(" · ".join(sub), 9, color=GREY, h=5)
-    for w in ev.warnings:  # project-wide errors (no firm linked to any parcel …) head the cover
-        if w.get("severity") == "error" and not w.get("feature"):
-            pdf.text_line(f"[{t('severity_error', lang)}] {w.get('code', '')}: {w.get('message', '')}", 8.5, color=DEMO_RED,
-                          h=4.6)
+    pdf.insert_toc_placeholder(_render_toc, pages=_toc_pages(brief))  # reserves exactly its pages; ends on a new page
+    _summary(pdf, brief)
+    pdf.add_page()
+    _overview(pdf, brief, figures)
+    pdf.add_page()
+    _method(pdf, brief)
+    pdf.ln(4)
+    _ranking(pdf, brief)
+    pdf.add_page()
+    pdf.start_section(t("brief_sec_units", lang), level=0)
+    kind = None
+    for k, page in enumerate(brief.units, 1):
+        if k > 1:
+            pdf.add_page()
+        if page.kind != kind:
+            kind = page.kind
+            label, n = next((lab, n) for key, lab, n in brief.kinds if key == kind)
+            pdf.start_section(t("brief_sec_kind", lang).format(kind=label, n=n), level=1)
+        _unit_page(pdf, brief, page, figures)
+        if k % 10 == 0 or k == len(brief.units):
+            say(f"pdf: {k}/{len(brief.units)} unit pages")
+    return write_atomically(Path(path), pdf.output)
+
+
+# --------------------------------------------------------------------------- cover and contents
+
+
+def _cover(pdf: BriefingPDF, brief: Briefing) -> None:
+    pdf.add_page()
+    if brief.demo_banner:
+        pdf.set_y(MARGIN)
+        pdf.para(brief.demo_banner, 11, bold=True, color=RED, align="C")
+    pdf.set_y(62)
+    pdf.para(brief.cover_region, 20, bold=True, h=11, align="C")
     pdf.ln(3)
-    _section(pdf, t("exp_district_summary", lang))
-    _district_table(pdf, ev.district)
+    pdf.para(brief.cover_title, 24, bold=True, h=12, align="C")
+    pdf.ln(4)
+    pdf.para(brief.subtitle, 16, h=9, align="C", color=GREY)
+    pdf.set_y(150)
+    size = 13.0
+    pdf.set_font(FONT, "", size)
+    label_w = max(pdf.get_string_width(label) for label, _ in brief.cover_lines) + 6
+    value_w = min(BODY_W - label_w, max(pdf.get_string_width(v) for _, v in brief.cover_lines) + 6)
+    x = (PAGE_W - label_w - value_w) / 2
+    for label, value in brief.cover_lines:
+        pdf.set_x(x)
+        pdf.set_text_color(GREY)
+        pdf.cell(label_w, 9, label, align="L")
+        pdf.set_text_color(0)
+        pdf.multi_cell(value_w, 9, value, align="L", wrapmode=pdf.wrap, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+TOC_HEAD_PT = 16.0
+
+
+def _toc_line_h(body_pt: float) -> float:
+    """Line height of a contents entry (mm)."""
+    return body_pt * 0.6
+
+
+def _toc_pages(brief: Briefing) -> int:
+    """Pages the table of contents takes: one line per section, unit kind and unit, laid out exactly as
+    `_render_toc` does (fpdf2 breaks the page when the next line would pass the trigger)."""
+    entries = 5 + len(brief.kinds) + len(brief.units)
+    h = _toc_line_h(brief.body_pt)
+    trigger = PAGE_H - (BOTTOM + 2)
+    first = int((trigger - (MARGIN + TOC_HEAD_PT * 0.55 + 2.5)) // h)
+    later = int((trigger - MARGIN) // h)
+    return 1 if entries <= first else 1 + math.ceil((entries - first) / later)
+
+
+def _render_toc(pdf: BriefingPDF, outline: list) -> None:
+    """The table of contents: every bookmark, indented by level, with a dotted leader, its page and a link."""
+    pdf.set_xy(MARGIN, MARGIN)
+    pdf.heading(t("brief_toc", pdf.ui_lang), TOC_HEAD_PT)
+    size = pdf.body_pt
+    h = _toc_line_h(size)
+    pdf.set_font(FONT, "", size)
+    for section in outline:
+        indent = 7.0 * section.level
+        link = pdf.add_link(page=section.page_number)
+        page = str(section.page_number)
+        page_w = pdf.get_string_width(page) + 1
+        name_w = min(pdf.get_string_width(section.name) + 2, BODY_W - indent - page_w - 8)
+        pdf.set_x(MARGIN + indent)
+        pdf.cell(name_w, h, section.name, link=link)
+        dots_w = BODY_W - indent - name_w - page_w
+        dot = pdf.get_string_width(".")
+        pdf.set_text_color("#999999")
+        pdf.cell(dots_w, h, "." * max(int(dots_w / max(dot, 0.1)) - 2, 0), align="R")
+        pdf.set_text_color(0)
+        pdf.cell(page_w, h, page, align="R", link=link, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+# --------------------------------------------------------------------------- summary, overview, method, ranking
+
+
+STATUS_FILLS = {"breach": BREACH_FILL, "attention": ATTENTION_FILL}
+
+
+def _summary(pdf: BriefingPDF, brief: Briefing) -> None:
+    """One page: the breaches as sentences (the rolling 供地率 first), the floors table, the district figures."""
+    lang = brief.lang
+    pdf.heading(t("brief_sec_summary", lang), level=0)
+    for line in brief.errors:
+        pdf.para(line, color=RED)
+    pdf.para(t("brief_breaches_head", lang), 12, bold=True, h=7)
+    flagged = {r.label for r in brief.summary if r.status == "breach"}
+    for k, note in enumerate(brief.summary_notes):
+        first_breach = k == 0 and any(r.status == "breach" for r in brief.summary[:1])
+        pdf.para(f"■ {note}" if first_breach else f"• {note}", bold=first_breach, color=RED if first_breach else None)
+    if not flagged and not brief.summary_notes:
+        pdf.para(t("brief_nothing_flagged", lang))
     pdf.ln(3)
-    _section(pdf, t("exp_method", lang))
-    _method_block(pdf, ev)
-    pdf.ln(3)
-    _section(pdf, t("exp_ranking", lang))
-    _ranking_table(pdf, units)
+    heads = [t("brief_col_item", lang), t("brief_col_value", lang), t("brief_col_target", lang), t("brief_col_status", lang),
+             t("brief_col_basis", lang)]
+    rows = [[r.label, r.value, r.target, r.status_text, r.basis] for r in brief.summary]
+    fills = {i: STATUS_FILLS[r.status] for i, r in enumerate(brief.summary) if r.status in STATUS_FILLS}
+    pdf.text_table(Table(heads, rows, ["L", "R", "L", "C", "L"], [3.1, 2.2, 2.0, 1.4, 3.4]), BODY_W, row_fills=fills)
+    pdf.ln(4)
+    pdf.para(t("brief_district_figures", lang), 12, bold=True, h=7)
+    pdf.text_table(brief.district, BODY_W)
 
 
-def _section(pdf: ScorecardPDF, text: str) -> None:
-    pdf.text_line(text, 11.5, "B", h=7)
-    y = pdf.get_y()
-    pdf.set_draw_color("#999999")
-    pdf.set_line_width(0.3)
-    pdf.line(MARGIN, y, MARGIN + BODY_W, y)
-    pdf.set_draw_color(0)
-    pdf.set_line_width(0.2)
-    pdf.ln(1.5)
+def _overview(pdf: BriefingPDF, brief: Briefing, figures: BriefingFigures) -> None:
+    """The district overview map and the supply-by-cohort chart, each with its caption."""
+    lang = brief.lang
+    pdf.heading(t("brief_sec_overview", lang), level=0)
+    chart_h = 78.0 if len(brief.cohorts) else 12.0
+    map_h = PAGE_H - BOTTOM - 4 - pdf.get_y() - chart_h - 2 * 8
+    map_w = BODY_W
+    png = figures.district_map((map_w / 25.4, map_h / 25.4))
+    pdf.image(io.BytesIO(png), x=MARGIN, y=pdf.get_y(), w=map_w, h=map_h)
+    pdf.set_y(pdf.get_y() + map_h + 1)
+    pdf.para(t("brief_overview_map", lang), FOOTER_PT + 1, color=GREY, align="C")
+    pdf.ln(2)
+    chart = figures.cohort_chart(brief, (BODY_W / 25.4, (chart_h - 2) / 25.4))
+    if chart is None:
+        pdf.para(t("brief_no_cohorts", lang), color=GREY)
+        return
+    pdf.image(io.BytesIO(chart), x=MARGIN, y=pdf.get_y(), w=BODY_W, h=chart_h - 2)
+    pdf.set_y(pdf.get_y() + chart_h - 1)
+    pdf.para(t("brief_cohort_chart", lang).format(w=brief.supply_window), FOOTER_PT + 1, color=GREY, align="C")
 
 
-def _label(name: str, lang: str) -> str:
-    if name in _EXTRA_LABELS:
-        return _EXTRA_LABELS[name][0 if lang == "zh" else 1]
-    return base_label(name, lang)  # 全部企业 / 规上 on the per-mu output figures
+def _method(pdf: BriefingPDF, brief: Briefing) -> None:
+    """The composite indicators and weights, the score and grade rules, the firms' method and its source."""
+    pdf.heading(t("brief_sec_method", brief.lang), level=0)
+    pdf.text_table(brief.method, BODY_W)
+    pdf.ln(2)
+    for line in brief.method_lines:
+        pdf.para(line, h=brief.body_pt * 0.55)
 
 
-def _district_table(pdf: ScorecardPDF, district: dict) -> None:
-    lang = pdf.ui_lang
-    items = [(k, district.get(k)) for k in COVER_FIGURES if k in district]
-    half = (len(items) + 1) // 2
-    pdf.set_font(FONT, "", 8.5)
-    with pdf.table(col_widths=(58, 35, 58, 35), text_align=("LEFT", "RIGHT", "LEFT", "RIGHT"), first_row_as_headings=False,
-                   line_height=5.2, width=BODY_W, borders_layout="HORIZONTAL_LINES", wrapmode=pdf.wrap) as table:
-        for left, right in zip(items[:half], items[half:] + [(None, None)]):
-            row = table.row()
-            for name, value in (left, right):
-                row.cell(_label(name, lang) if name else "")
-                row.cell(display_value(name, value, lang) if name else "")
-
-
-def _enterprise_source(ev: Evaluation) -> str:
-    """The 亩均 method the firms were scored with: its title and source notice (the inline section's source)."""
-    method = getattr(ev, "method", None)
-    if method is None:
-        return ev.config.enterprise.source
-    return f"{method.title} [{method.name}] — {method.source}"
-
-
-def _open_points(ev: Evaluation) -> tuple[str, ...]:
-    method = getattr(ev, "method", None)
-    return tuple(method.open_points) if method is not None else ()
-
-
-def _method_text(source: str, lang: str) -> str:
-    """"Enterprise method: source", with the colon of the language."""
-    return f"{t('exp_enterprise_method', lang)}：{source}" if lang == "zh" else f"{t('exp_enterprise_method', lang)}: {source}"
-
-
-def _method_block(pdf: ScorecardPDF, ev: Evaluation) -> None:
-    lang = pdf.ui_lang
-    spec = ev.spec
-    pdf.set_font(FONT, "", 8.5)
-    heads = (t("exp_indicator", lang), t("exp_weight", lang), t("exp_direction", lang), t("exp_normalisation", lang),
-             t("exp_district_value", lang))
-    with pdf.table(col_widths=(52, 20, 28, 56, 30), text_align=("LEFT", "RIGHT", "LEFT", "LEFT", "RIGHT"), line_height=5.2,
-                   width=BODY_W, headings_style=FontFace(emphasis="", fill_color=HEAD_FILL), wrapmode=pdf.wrap) as table:
-        table.row(heads)
-        for name, w, d, norm in zip(spec.indicators, spec.weights, spec.directions, spec.normalisations):
-            table.row((base_label(name, lang, short=True), f"{w:g}", t(f"exp_{d}", lang),
-                       t(f"exp_norm_{norm}", lang).format(cap=f"{spec.cap:g}"), display_value(name, ev.district.get(name), lang)))
-    pdf.ln(1.5)
-    a, b, c = spec.grade_thresholds
-    pdf.text_line(t("exp_score_formula", lang), 8.5, h=4.6)
-    pdf.text_line(t("exp_grade_rule", lang).format(a=f"{a:g}", b=f"{b:g}", c=f"{c:g}"), 8.5, h=4.6)
-    source = _enterprise_source(ev)
-    if source:
-        pdf.text_line(_method_text(source, lang), 8.5, h=4.6, color=GREY)
-    for point in _open_points(ev):  # a rule the notice leaves open is said, never filled silently
-        pdf.text_line(f"{t('exp_open_point', lang)}：{point}" if lang == "zh" else f"{t('exp_open_point', lang)}: {point}",
-                      7.5, h=4.0, color=GREY)
-
-
-def _ranking_table(pdf: ScorecardPDF, units: pd.DataFrame) -> None:
-    lang = pdf.ui_lang
-    order = units.assign(_r=pd.to_numeric(units["rank"], errors="coerce").fillna(1e9)).sort_values(["unit_kind", "_r", "unit_id"])
-    cols = ("unit_kind", "rank", "unit_id", "name", "score", "grade", "tax_per_mu", "above_scale_tax_per_mu",
-            "supply_ratio", "built_ratio")
-    widths = (24, 15, 20, 35, 14, 11, 17, 17, 16, 17)
-    pdf.set_font(FONT, "", 8)
-    with pdf.table(col_widths=widths, text_align=("LEFT", "RIGHT", "LEFT", "LEFT", "RIGHT", "CENTER", "RIGHT", "RIGHT", "RIGHT",
-                                                  "RIGHT"),
-                   line_height=4.8, width=BODY_W, headings_style=FontFace(emphasis="", fill_color=HEAD_FILL),
-                   wrapmode=pdf.wrap) as table:
-        table.row([base_label(c, lang, short=True) for c in cols])
-        for rec in order.to_dict("records"):
-            row = table.row()
-            for c in cols:
-                value = (layer_label(rec[c], lang) if c == "unit_kind" else grade_text(rec, lang) if c == "grade"
-                         else display_value(c, rec.get(c), lang))
-                style = FontFace(fill_color=GRADE_COLOURS.get(rec.get("grade"), NO_GRADE_COLOUR)) if c == "grade" else None
-                row.cell(value, style=style)
+def _ranking(pdf: BriefingPDF, brief: Briefing) -> None:
+    """Every unit in report order (kind, then rank), the grade cell coloured."""
+    pdf.heading(t("brief_sec_ranking", brief.lang), level=0)
+    pdf.text_table(brief.ranking, BODY_W)
 
 
 # --------------------------------------------------------------------------- unit page
 
 
-def _unit_page(pdf: ScorecardPDF, ev: Evaluation, row: pd.Series, comparison: dict[str, pd.Series], png: bytes,
-               issues: list[dict], demo: bool) -> None:
-    lang = pdf.ui_lang
-    pdf.add_page()
-    if demo:
-        pdf.set_xy(MARGIN, MARGIN - 5)
-        pdf.text_line(t("demo_banner", lang), 8, "B", DEMO_RED, h=4, align="R")
+def _unit_page(pdf: BriefingPDF, brief: Briefing, page: UnitPage, figures: BriefingFigures) -> None:
+    """Header, score banner, the indicator table across the page, then facts, classes, diagnosis and data quality
+    on the left and the map on the right, sized to fill the page."""
+    lang = brief.lang
+    pdf.start_section(page.bookmark, level=2)
+    if brief.demo_banner:
+        pdf.set_xy(MARGIN, MARGIN - 8)
+        pdf.para(brief.demo_banner, FOOTER_PT, bold=True, color=RED, align="R")
     pdf.set_xy(MARGIN, MARGIN)
-    pdf.text_line(str(row["name"]), 16, "B", h=8)
-    meta = [layer_label(row["unit_kind"], lang), str(row["unit_id"])]
-    for key in ("level", "leading_industries"):
-        if not is_missing(row.get(key)) and str(row.get(key)).strip():
-            meta.append(f"{short_label(key, lang)}：{display_value(key, row.get(key), lang)}" if lang == "zh"
-                        else f"{short_label(key, lang)}: {display_value(key, row.get(key), lang)}")
-    pdf.text_line(" · ".join(meta), 9, color=GREY, h=5)
+    pdf.para(page.name, 16, bold=True, h=8)
+    pdf.para(page.meta, color=GREY)
     pdf.ln(2)
-    _score_banner(pdf, ev, row)
-    top = pdf.get_y() + 3
-    left_w, gap, map_w, map_h = LEFT_W, GAP, MAP_W, MAP_H
-    pdf.image(io.BytesIO(png), x=MARGIN + left_w + gap, y=top, w=map_w, h=map_h)
-    pdf.set_xy(MARGIN, top)
-    _indicator_table(pdf, ev, row, comparison, left_w)
+    _score_banner(pdf, page)
     pdf.ln(3)
-    _facts_table(pdf, row, left_w)
-    pdf.ln(3)
-    _class_bar(pdf, row, left_w)
-    pdf.set_y(max(pdf.get_y(), top + map_h) + 4)
-    _issues_block(pdf, issues, bottom=297 - 16 - 26)
-    _method_footer(pdf, ev)
+    pdf.text_table(page.indicators, BODY_W)
+    if page.diagnosis:  # the key message of a C/D unit, across the page under its figures
+        pdf.ln(3)
+        pdf.para(t("brief_diagnosis", lang), 11.5, bold=True, h=6.5)
+        pdf.para(page.diagnosis_intro)
+        for line in page.diagnosis:
+            pdf.para(f"• {line}")
+    top = pdf.get_y() + 4
+    bottom = PAGE_H - BOTTOM - 3
+    row_h = pdf.body_pt * 0.55 + 1.0
+    left_h = 6.5 + len(page.facts.rows) * row_h + 3 + 6.5 + 16 + 2 + 6.5 + 4 * pdf.body_pt * 0.52 + 6
+    if top + left_h > bottom:  # a long page (diagnosis, long English labels): the facts two per row, across the page
+        pdf.set_xy(MARGIN, top)
+        pdf.para(t("brief_facts", lang), 11.5, bold=True, h=6.5)
+        rows = page.facts.rows
+        half = (len(rows) + 1) // 2
+        pairs = [a + (b if b else ["", ""]) for a, b in zip(rows[:half], rows[half:] + [None])]
+        pdf.text_table(Table([], pairs, ["L", "R", "L", "R"], [1.0, 1.1, 1.0, 1.1]), BODY_W)
+        top = pdf.get_y() + 3
+        pdf.set_xy(MARGIN, top)
+    else:
+        pdf.set_xy(MARGIN, top)
+        pdf.para(t("brief_facts", lang), 11.5, bold=True, h=6.5, w=LEFT_W)
+        pdf.text_table(page.facts, LEFT_W)
+        pdf.ln(3)
+    _class_bar(pdf, page)
+    pdf.ln(2)
+    pdf.para(t("brief_quality", lang), 11.5, bold=True, h=6.5, w=LEFT_W)
+    lines = [f"• {line}" for line in page.quality[:QUALITY_MAX]] or [f"• {t('brief_quality_none', lang)}"]
+    more = pdf.para_height(t("brief_quality_more", lang), LEFT_W, FOOTER_PT + 0.5) if page.quality else 0.0
+    for line in lines:  # as many as fit above the foot of the page: the rest are in the Excel
+        if pdf.get_y() + pdf.para_height(line, LEFT_W) + more > bottom:
+            break
+        pdf.para(line, w=LEFT_W)
+    if page.quality:
+        pdf.para(t("brief_quality_more", lang), FOOTER_PT + 0.5, color=GREY, w=LEFT_W)
+    map_h = max(bottom - top, 40.0)  # the map fills the right column to the foot of the page
+    png = figures.unit_map(page, (MAP_W / 25.4, map_h / 25.4))
+    pdf.image(io.BytesIO(png), x=MARGIN + LEFT_W + GAP, y=top, w=MAP_W, h=map_h)
 
 
-def _score_banner(pdf: ScorecardPDF, ev: Evaluation, row: pd.Series) -> None:
-    lang = pdf.ui_lang
+def _score_banner(pdf: BriefingPDF, page: UnitPage) -> None:
+    """The grade in its colour, the score and rank, and whether the rank holds when weights move."""
     y = pdf.get_y()
-    grade = row.get("grade")
-    colour = GRADE_COLOURS.get(grade, NO_GRADE_COLOUR)
-    pdf.fill_rect(MARGIN, y, 16, 14, colour)
+    pdf.fill_rect(MARGIN, y, 16, 14, page.grade_colour)
     pdf.set_xy(MARGIN, y + 1)
     pdf.set_font(FONT, "", 22)
-    pdf.set_text_color("#ffffff" if grade in ("A", "D") else "#111111")
+    pdf.set_text_color("#ffffff" if page.grade in ("A", "D") else "#111111")
     with pdf.emboldened():
-        pdf.cell(16, 12, grade if isinstance(grade, str) else "—", align="C")
+        pdf.cell(16, 12, page.grade or "—", align="C")
     pdf.set_text_color(0)
-    n = _scored_in_kind(ev, row)
-    pdf.set_xy(MARGIN + 20, y + 1)
-    reason = unit_reason(row, lang)
-    if is_missing(row.get("score")):  # no score: say so and why, never a grade it has no data for
-        sep = "：" if lang == "zh" else ": "
-        pdf.text_line(f"{t('grade_not_scored', lang)}{sep}{reason or ''}", 12, "B", h=6.5)
-        pdf.set_y(max(pdf.get_y(), y + 14))
-        return
-    pdf.text_line(t("exp_score_grade", lang).format(score=format_value(row.get("score"), "score"), grade=grade or "—",
-                                                    rank=format_value(row.get("rank"), "int"), n=n), 12, "B", h=6.5)
-    pdf.set_x(MARGIN + 20)
-    pdf.text_line(t("exp_rank_range", lang).format(best=format_value(row.get("rank_best"), "int"),
-                                                   worst=format_value(row.get("rank_worst"), "int")), 8.5, color=GREY, h=5)
+    pdf.set_xy(MARGIN + 20, y + 0.5)
+    pdf.para(page.headline, 12.5, bold=True, h=7)
+    if page.stability:
+        pdf.set_x(MARGIN + 20)
+        pdf.para(page.stability, color=GREY, h=6)
     pdf.set_y(max(pdf.get_y(), y + 14))
 
 
-def _indicator_table(pdf: ScorecardPDF, ev: Evaluation, row: pd.Series, comparison: dict[str, pd.Series], width: float) -> None:
-    lang = pdf.ui_lang
-    heads = (t("exp_indicator", lang), t("exp_this_unit", lang), t("exp_kind_median", lang), t("exp_district_value", lang),
-             t("exp_rank_in_kind", lang))
-    pdf.set_font(FONT, "", 8)
-    # the per-mu output figures over all firms (全部企业), each followed by its 规上-only twin
-    with pdf.table(col_widths=(31, 15, 17, 15, 14), text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"), line_height=5,
-                   width=width, align="LEFT", headings_style=FontFace(emphasis="", fill_color=HEAD_FILL),
-                   wrapmode=pdf.wrap) as table:
-        table.row(heads)
-        for name in with_above_scale(KEY_INDICATORS):
-            c = comparison[name]
-            rank = f"{int(c['rank'])}/{int(c['n'])}" if not is_missing(c["rank"]) else "—"
-            table.row((base_label(name, lang, short=True), display_value(name, row.get(name), lang),
-                       display_value(name, c["median"], lang), display_value(name, ev.district.get(name), lang), rank))
-        table.row((short_label("score", lang), format_value(row.get("score"), "score"), "", "",
-                   f"{format_value(row.get('rank'), 'int')}/{_scored_in_kind(ev, row)}"))
-        table.row((short_label("grade", lang), grade_text(row, lang), "", "", ""))
+def _class_bar(pdf: BriefingPDF, page: UnitPage) -> None:
+    """Member firms by class as one stacked bar, each segment labelled with its count, and the counts as text."""
+    pdf.para(page.classes_title, 11.5, bold=True, h=6.5, w=LEFT_W)
+    total = sum(page.classes.values())
+    if total:
+        y, h, x = pdf.get_y() + 0.5, 7.0, MARGIN
+        pdf.set_font(FONT, "", pdf.body_pt)
+        for c, n in page.classes.items():
+            if n == 0:
+                continue
+            w = LEFT_W * n / total
+            pdf.fill_rect(x, y, w, h, GRADE_COLOURS[c])
+            pdf.set_xy(x, y)
+            label = f"{c} {n}" if w >= 12 else (f"{n}" if w >= 6 else "")
+            pdf.set_text_color("#ffffff" if c in ("A", "D") else "#111111")
+            pdf.cell(w, h, label, align="C")
+            x += w
+        pdf.set_text_color(0)
+        pdf.set_xy(MARGIN, y + h + 1)
+    pdf.para(page.classes_line, color=GREY, w=LEFT_W)
 
 
-def _scored_in_kind(ev: Evaluation, row: pd.Series) -> int:
-    """How many units of the row's kind have a score (ranks count scored units only)."""
-    units = ev.units
-    return int(((units["unit_kind"] == row["unit_kind"]) & pd.to_numeric(units["score"], errors="coerce").notna()).sum())
-
-
-def _facts_table(pdf: ScorecardPDF, row: pd.Series, width: float) -> None:
-    lang = pdf.ui_lang
-    pdf.set_font(FONT, "", 8)
-    facts = [(k, row.get(k)) for k in UNIT_FACTS if k in row.index]
-    half = (len(facts) + 1) // 2
-    with pdf.table(col_widths=(30, 16, 30, 16), text_align=("LEFT", "RIGHT", "LEFT", "RIGHT"), line_height=4.8, width=width,
-                   align="LEFT", first_row_as_headings=False, borders_layout="HORIZONTAL_LINES", wrapmode=pdf.wrap) as table:
-        for left, right in zip(facts[:half], facts[half:] + [(None, None)]):
-            r = table.row()
-            for name, value in (left, right):
-                r.cell(short_label(name, lang) if name else "")
-                r.cell(display_value(name, value, lang) if name else "")
-
-
-def _class_bar(pdf: ScorecardPDF, row: pd.Series, width: float) -> None:
-    """Member firms by class as one stacked bar, each segment labelled with its count."""
-    lang = pdf.ui_lang
-    counts = {c: int(row.get(f"class_{c}", 0) or 0) for c in GRADE_COLOURS}
-    total = sum(counts.values())
-    pdf.text_line(t("exp_member_classes", lang).format(n=int(row.get("member_count", total) or 0)), 9, "B", h=5.5, w=width)
-    y, h = pdf.get_y() + 0.5, 7.0
-    if total == 0:
-        pdf.text_line(t("exp_none", lang), 8.5, color=GREY, h=5, w=width)
-        return
-    x = MARGIN
-    pdf.set_font(FONT, "", 8)
-    for c, n in counts.items():
-        if n == 0:
-            continue
-        w = width * n / total
-        pdf.fill_rect(x, y, w, h, GRADE_COLOURS[c])
-        pdf.set_xy(x, y)
-        label = f"{c} {n}" if w >= 9 else (f"{n}" if w >= 4 else "")
-        pdf.set_text_color("#ffffff" if c in ("A", "D") else "#111111")
-        pdf.cell(w, h, label, align="C")
-        x += w
-    pdf.set_text_color(0)
-    pdf.set_xy(MARGIN, y + h + 1)
-    pdf.text_line("   ".join(f"{t('exp_class_firms', lang).format(c=c)} {n}" for c, n in counts.items()),
-                  7.5, color=GREY, h=4, w=width)
-
-
-def _issues_block(pdf: ScorecardPDF, issues: list[dict], bottom: float) -> None:
-    """The data issues touching the unit, as many as fit above `bottom`; the rest are counted."""
-    lang = pdf.ui_lang
-    pdf.text_line(t("exp_unit_issues", lang).format(n=len(issues)), 9, "B", h=5.5)
-    if not issues:
-        pdf.text_line(t("exp_none", lang), 8, color=GREY, h=4.5)
-        return
-    shown = 0
-    for issue in issues:
-        if pdf.get_y() > bottom - 9:
-            break
-        where = " / ".join(str(issue.get(k)) for k in ("layer", "feature", "field") if issue.get(k))
-        severity = t(f"severity_{issue.get('severity', 'warning')}", lang)
-        pdf.text_line(f"• [{severity}] {where} · {issue.get('code', '')}: {issue.get('message', '')}", 7.5, h=4)
-        shown += 1
-    if shown < len(issues):
-        pdf.text_line(t("exp_more_issues", lang).format(n=len(issues) - shown), 7.5, color=GREY, h=4)
-
-
-def _method_footer(pdf: ScorecardPDF, ev: Evaluation) -> None:
-    """Evaluation year, method, weights and grade rule from landpark.toml, at the foot of the page."""
-    lang = pdf.ui_lang
-    spec = ev.spec
-    project = ev.config.project
-    weights = "、".join(f"{short_label(n, lang)} {w:g}" for n, w in zip(spec.indicators, spec.weights)) if lang == "zh" else \
-        ", ".join(f"{short_label(n, lang)} {w:g}" for n, w in zip(spec.indicators, spec.weights))
-    a, b, c = spec.grade_thresholds
-    sep = "；" if lang == "zh" else "; "
-    text = sep.join([f"{t('exp_year', lang)} {project.year}",
-                     f"{t('exp_as_of', lang)} {project.evaluation_date.isoformat()}",
-                     t("exp_score_formula", lang),
-                     f"{t('exp_weight', lang)}：{weights}" if lang == "zh" else f"{t('exp_weight', lang)}: {weights}",
-                     t("exp_grade_rule", lang).format(a=f"{a:g}", b=f"{b:g}", c=f"{c:g}")])
-    source = _enterprise_source(ev)
-    if source:
-        text += sep + _method_text(source, lang)
-    pdf.set_font(FONT, "", 7)
-    lines = pdf.multi_cell(BODY_W, 3.6, text, wrapmode=pdf.wrap, dry_run=True, output="LINES")
-    y = 297 - 16 - 3.6 * len(lines) - 1
-    pdf.set_draw_color("#bbbbbb")
-    pdf.line(MARGIN, y - 1, MARGIN + BODY_W, y - 1)
-    pdf.set_xy(MARGIN, y)
-    pdf.text_line(text, 7, color=GREY, h=3.6)
-
-
-__all__ = ["export_pdf", "ScorecardPDF"]
+__all__ = ["export_pdf", "BriefingPDF"]

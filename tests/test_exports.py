@@ -136,8 +136,8 @@ def test_failed_export_leaves_outdir_as_it_was(small, tmp_path, monkeypatch):
 
 def test_bad_formats_units_and_language_are_input_errors(small, tmp_path):
     ev, inputs = small
-    with pytest.raises(InputError, match="docx"):
-        export_all(ev, inputs, tmp_path / "a", ["json", "docx"])
+    with pytest.raises(InputError, match="odt"):
+        export_all(ev, inputs, tmp_path / "a", ["json", "odt"])
     with pytest.raises(InputError, match="NOPE"):
         export_all(ev, inputs, tmp_path / "b", ["json"], unit_ids=["K1", "NOPE"])
     with pytest.raises(InputError, match="fr"):
@@ -221,20 +221,23 @@ def test_score_colour_ramp_ends():
 def test_pdf_has_extractable_chinese_and_an_embedded_cjk_font(exported):
     need("pdftotext"), need("pdffonts"), need("pdfinfo")
     pdf = exported[0]["pdf"]
-    assert re.search(r"Pages:\s+5\b", run("pdfinfo", str(pdf)))  # cover + 4 units
+    # cover, contents, summary, overview (no approvals: no supply chart), method and ranking, 4 unit pages
+    assert re.search(r"Pages:\s+9\b", run("pdfinfo", str(pdf)))
     fonts = run("pdffonts", str(pdf)).splitlines()[2:]
     cjk = [line for line in fonts if re.search(r"CJK|WenQuanYi|MicroHei", line)]
     assert cjk and all(line.split()[-5] == "yes" for line in cjk)  # the "emb" column
-    pages = [run("pdftotext", "-layout", "-f", str(i), "-l", str(i), str(pdf), "-") for i in range(1, 6)]
-    assert "区县概况" in pages[0] and all(name in pages[0] for name in NAMES.values())
-    by_unit = {uid: next(p for p in pages[1:] if NAMES[uid] in p.splitlines()[0]) for uid in NAMES}
+    pages = [p for p in run("pdftotext", "-layout", str(pdf), "-").split("\f") if p.strip()]
+    ranking = next(p for p in pages if re.search(r"四、单元排名\s*\n", p))
+    assert "2025" in pages[0] and all(name in ranking for name in NAMES.values())
+    by_unit = {uid: next(p for p in pages[1:] if NAMES[uid] == p.splitlines()[0].strip()) for uid in NAMES}
     # K2 has the lower tax per mu of the two parks: 50 万元 on P5 (40000 m²) vs 181 万元 on ≈138 亩.
     tax_row = next(line for line in by_unit["K2"].splitlines() if line.strip().startswith("亩均税收"))
     assert tax_row.split()[-1] == "2/2"
     # Supply ratio of K2 = (P5 + P7) / (P5 + P7 + P8) = 62500 / 72500 m² = 86.2 %.
     assert "86.2%" in by_unit["K2"]
-    assert "small_area" in by_unit["K1"] and "small_area" not in by_unit["K2"]
-    assert "2025" in by_unit["M1"] and "黄岩区" in by_unit["M1"]  # evaluation year and method source
+    # the sliver on P1 (in K1 only) is summed up as one parcel issue, without its English code
+    assert "1 条宗地记录" in by_unit["K1"] and "宗地记录" not in by_unit["K2"] and "small_area" not in "".join(pages)
+    assert "黄岩区" in next(p for p in pages if "三、评价方法" in p and "..." not in p)  # the method source
 
 
 # --------------------------------------------------------------------------- Excel
@@ -281,17 +284,19 @@ def test_geopackage_layers_aliases_and_default_style(exported):
     need("ogrinfo")
     gpkg = exported[0]["gpkg"]
     listing = run("ogrinfo", "-ro", "-so", "-q", str(gpkg))
-    for layer in ("units", "enterprises", "parcels", "data_issues", "layer_styles"):
+    expected = {"工业用地保护线评价": 1, "产业园区评价": 2, "小微产业园评价": 1, "企业亩均评价": 6, "宗地供地状态": 8,
+                "数据问题": 2}
+    for layer in [*expected, "layer_styles"]:
         assert layer in listing
     counts = {layer: int(re.search(r"Feature Count: (\d+)", run("ogrinfo", "-ro", "-so", str(gpkg), layer)).group(1))
-              for layer in ("units", "enterprises", "parcels", "data_issues")}
-    assert counts == {"units": 4, "enterprises": 6, "parcels": 8, "data_issues": 2}
-    assert read_aliases(gpkg, "units")["tax_per_mu"] == "亩均税收（万元/亩）"
+              for layer in expected}
+    assert counts == expected
+    assert read_aliases(gpkg, "产业园区评价")["tax_per_mu"] == "亩均税收（万元/亩）"
     with sqlite3.connect(gpkg) as con:
         style = con.execute("SELECT f_geometry_column, styleQML, useAsDefault FROM layer_styles "
-                            "WHERE f_table_name='units'").fetchone()
-        geom = con.execute("SELECT column_name FROM gpkg_geometry_columns WHERE table_name='units'").fetchone()[0]
-        fields = [r[1] for r in con.execute("PRAGMA table_info(units)")]
+                            "WHERE f_table_name='产业园区评价'").fetchone()
+        geom = con.execute("SELECT column_name FROM gpkg_geometry_columns WHERE table_name='产业园区评价'").fetchone()[0]
+        fields = [r[1] for r in con.execute("PRAGMA table_info(产业园区评价)")]
     assert style[0] == geom and style[2] == 1 and max(map(len, fields)) <= 63
     renderer = ET.fromstring(style[1].split("\n", 1)[1]).find("renderer-v2")
     assert renderer.get("type") == "categorizedSymbol" and renderer.get("attr") == "grade"
@@ -370,7 +375,8 @@ def test_demo_district_exports_every_unit(demo_inputs, demo_evaluation, tmp_path
     assert sorted(_unit_rows(paths["html"])) == ids
     summary = openpyxl.load_workbook(paths["xlsx"], read_only=True).worksheets[0]
     assert sorted(str(r[0]) for r in summary.iter_rows(min_row=2, values_only=True)) == ids
-    units = gpd.read_file(paths["gpkg"], layer="units")
+    units = pd.concat([gpd.read_file(paths["gpkg"], layer=name) for name in
+                       ("工业用地保护线评价", "产业园区评价", "小微产业园评价", "未来工业社区评价")])
     assert sorted(units["unit_id"]) == ids
     if shutil.which("pdftotext"):
         text = run("pdftotext", str(paths["pdf"]), "-")

@@ -98,6 +98,12 @@ DECLARED = {
     ("reports/__init__.py", "value"): ("red", "blue"),  # display_value: line levels only
     ("ui/siting_page.py", "status"): lambda: _module_strings("maps/webmap.py", "SUPPLY_COLOURS"),  # offered parcels
     ("ui/map_page.py", "status"): lambda: _module_strings("maps/webmap.py", "SUPPLY_COLOURS"),  # identified parcel
+    # the HTML export: tooltip fields of parcels and firms, supply statuses and line levels drawn, the floor flag
+    ("reports/html.py", "f'html_f_{f}'"): ("html_f_parcel_id", "html_f_land_use", "html_f_supply_status", "html_f_industry",
+                                           "html_f_class"),
+    ("reports/html.py", "s"): lambda: _module_strings("maps/webmap.py", "SUPPLY_COLOURS"),
+    ("reports/html.py", "lv"): lambda: _module_strings("maps/webmap.py", "LINE_COLOURS"),
+    ("reports/html.py", "key"): ("html_below_floor", "html_meets_floor"),
 }
 
 

@@ -8,8 +8,8 @@ the cache key. The caches are plain module-level dictionaries behind a lock (not
 
 from __future__ import annotations
 
-import os
 import gc
+import os
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
