@@ -154,10 +154,10 @@ def measure(project: Path, repeat: int = 3) -> dict[str, Any]:
             for i in range(repeat):
                 option = ("综合得分", "供地率")[i % 2]
 
-                def choose(option: str = option) -> None:
-                    page.locator(".st-key-map_colour input[role=combobox]").click()
-                    page.get_by_role("option", name=option).click()
-                recolours.append(_interaction(page, traffic, frame, LEGEND_SHOWN, option, choose))
+                page.locator(".st-key-map_colour input[role=combobox]").click()  # the list opens; then the choice
+                choice = page.get_by_role("option", name=option)
+                choice.wait_for()
+                recolours.append(_interaction(page, traffic, frame, LEGEND_SHOWN, option, choice.click))
                 wait_for_app(page)
             # a person's next visit: the browser keeps Streamlit's and Leaflet's files and the published layers
             again = context.new_page()
