@@ -534,6 +534,99 @@ def district_output_lines(district: dict, lang: str = "zh") -> list[str]:
             for key in ("tax_per_mu", "value_added_per_mu") if key in district]
 
 
+SupplyYearOpt = Annotated[Optional[int], typer.Option(
+    "--year", min=1900, max=2200,
+    help="one year (default: the last supply_mix.years_shown years of landpark.toml, up to the evaluation year)")]
+
+
+@app.command()
+def supply(directory: Annotated[Path, typer.Argument(help="project folder")],
+           year: SupplyYearOpt = None, json_out: JsonOpt = False, lang: LangOpt = "zh") -> None:
+    """The yearly supply mix: land supplied by category and 供地方式, the industrial share against the floors of
+    landpark.toml (supply_mix.floors), and flexible-term leases ended or ending within the window. A floor not met
+    is a finding, not an error: the exit code is 0."""
+    from analysis.supply_mix import mix_json, supply_mix
+    from layers.project import Project
+
+    try:
+        project = Project.open(directory)
+        if "parcels" not in project.layer_names():
+            fail(InputError(t("supply_mix_no_parcels", "en").format(directory=directory),
+                            zh=t("supply_mix_no_parcels", "zh").format(directory=directory)), json_out, lang)
+        progress(f"reading {directory}…")
+        mix = supply_mix(project.read_layer("parcels"), project.config, years=None if year is None else [year])
+    except InputError as exc:
+        fail(exc, json_out, lang)
+    document = mix_json(mix, project.config)
+    if json_out:
+        emit_json(document)
+    else:
+        print(format_supply_mix(document, lang))
+
+
+def format_supply_mix(document: dict, lang: str = "zh") -> str:
+    """The supply mix as text: per year by 供地方式 and by category, each floor's verdicts, undated land and the
+    leases ended or ending soon (columns aligned in terminal cells, a CJK character taking two)."""
+    from analysis.supply_mix import code_labels, counts_text
+    from i18n.numbers import MISSING, format_count, format_mu, format_ratio
+
+    labels = code_labels(lang)
+    sep = "、" if lang == "zh" else ", "
+    years = document["years"]
+    cats = sep.join(labels["category"].get(c, c) for c in document["industrial_categories"])
+    lines = [t("supply_mix_header", lang).format(date=document["as_of"]),
+             t("supply_mix_definition", lang).format(categories=cats)]
+
+    def row(cells: list[str], widths: list[int]) -> str:
+        return " ".join(_pad(c, w) for c, w in zip(cells, widths)).rstrip()
+
+    def table(title: str, key: str, names: dict[str, str], with_share: bool) -> None:
+        columns = list(dict.fromkeys(k for y in years for k in y[key]))
+        head = [t("supply_mix_col_year", lang), t("supply_mix_col_parcels", lang), t("supply_mix_col_supplied", lang),
+                *(names.get(c, c) for c in columns)]
+        head += [t("supply_mix_col_industrial", lang), t("supply_mix_col_share", lang)] if with_share else []
+        body = [[str(y["year"]), format_count(y["parcels"]), format_mu(y["supplied_mu"]),
+                 *(format_mu(y[key].get(c, 0.0)) for c in columns),
+                 *([format_mu(y["industrial_mu"]), format_ratio(y["industrial_share"])] if with_share else [])]
+                for y in years]
+        widths = [max(sum(2 if ord(ch) > 0x2E80 else 1 for ch in r[i]) for r in [head, *body]) for i in range(len(head))]
+        lines.extend(["", title, row(head, widths), *(row(r, widths) for r in body)])
+
+    table(t("supply_mix_by_type", lang), "by_supply_type", labels["type"], True)
+    table(t("supply_mix_by_category", lang), "by_category", labels["category"], False)
+    lines += ["", t("supply_mix_floors", lang)]
+    if not document["floors"]:
+        lines.append("  " + t("supply_mix_no_floors", lang))
+    for i, floor in enumerate(document["floors"]):
+        lines.append("  " + t("supply_mix_floor_line", lang).format(
+            name=floor["name"], share=format_ratio(floor["share"]), counts=counts_text(floor["counts"], lang),
+            base=labels["base"].get(floor["base"], floor["base"])))
+        for y in years:
+            verdict = y["floors"][i]
+            lines.append(f"    {y['year']}  {_pad(format_ratio(verdict['value']), 6)}  "
+                         f"{labels['floor_status'].get(verdict['status'], verdict['status'])}")
+        lines.append("    " + t("supply_mix_floor_source", lang).format(source=floor["source"]))
+    undated = document["undated"]
+    lines += ["", t("supply_mix_undated", lang).format(n=format_count(undated["parcels"]), mu=format_mu(undated["area_mu"]))]
+    leases = document["leases"]
+    lines += ["", t("supply_mix_leases", lang).format(n=format_count(leases["count"]), ended=leases["by_status"]["ended"],
+                                                      expiring=leases["by_status"]["expiring"], months=leases["window_months"])]
+    if not leases["listed"]:
+        lines.append("  " + t("supply_mix_no_leases", lang))
+    else:
+        head = [t(f"supply_mix_col_{k}", lang)
+                for k in ("parcel", "type", "category", "area", "term", "start", "end", "months_left", "lease_status")]
+        body = [[x["parcel_id"], labels["type"].get(x["supply_type"] or "unknown", x["supply_type"] or MISSING),
+                 labels["category"].get(x["land_use_category"] or "unknown", x["land_use_category"] or MISSING),
+                 format_mu(x["area_mu"]), format_mu(x["term_years"], 0) if x["term_years"] is not None else MISSING,
+                 x["start_date"] or MISSING, x["end_date"] or MISSING,
+                 format_mu(x["months_left"]), labels["lease_status"].get(x["status"], x["status"])]
+                for x in leases["listed"]]
+        widths = [max(sum(2 if ord(ch) > 0x2E80 else 1 for ch in r[i]) for r in [head, *body]) for i in range(len(head))]
+        lines += ["  " + row(head, widths), *("  " + row(r, widths) for r in body)]
+    return "\n".join(lines)
+
+
 @app.command()
 def methods(json_out: JsonOpt = False) -> None:
     """List the 亩均 method presets: name, title, region, year and source notice."""

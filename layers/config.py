@@ -34,6 +34,7 @@ from layers.settings import (
     Reader,
     ReportSettings,
     SitingSettings,
+    SupplyMixSettings,
     SupplySettings,
     UnitsSettings,
 )
@@ -57,6 +58,7 @@ class Config:
     land_use: LandUseSettings
     units: UnitsSettings
     supply: SupplySettings
+    supply_mix: SupplyMixSettings
     intensity: IntensitySettings
     enterprise: EnterpriseSettings
     composite: CompositeSettings
@@ -130,7 +132,8 @@ def _validated(merged: dict[str, Any], source: str) -> Config:
     p.finish()
     sections: dict[str, Any] = {"project": project}
     for key, kind in (("import", ImportSettings), ("land_use", LandUseSettings), ("units", UnitsSettings),
-                      ("supply", SupplySettings), ("intensity", IntensitySettings), ("composite", CompositeSettings)):
+                      ("supply", SupplySettings), ("supply_mix", SupplyMixSettings), ("intensity", IntensitySettings),
+                      ("composite", CompositeSettings)):
         reader = root.sub(key)
         sections[key] = kind.read(reader)
         reader.finish()
@@ -141,7 +144,8 @@ def _validated(merged: dict[str, Any], source: str) -> Config:
     r.finish()
     root.finish()
     return Config(project=project, import_=sections["import"], land_use=sections["land_use"], units=sections["units"],
-                  supply=sections["supply"], intensity=sections["intensity"], enterprise=sections["enterprise"],
+                  supply=sections["supply"], supply_mix=sections["supply_mix"], intensity=sections["intensity"],
+                  enterprise=sections["enterprise"],
                   composite=sections["composite"], siting=sections["siting"], app=sections["app"],
                   report=sections["report"], source=source)
 

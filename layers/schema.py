@@ -21,6 +21,12 @@ CONSTRAINT_KINDS = ("urban_boundary", "permanent_farmland", "ecological_redline"
 LAND_USE_CATEGORIES = ("industrial", "m0", "warehouse", "residential", "commercial", "public", "other")
 # 批准级别 of a development zone as bureaus list them (开发区审核公告目录: 国家级 / 省级; 市级 and 县级 locally).
 APPROVAL_LEVELS = ("国家级", "省级", "市级", "县级")
+# 供地方式 as bureaus write it (the Chinese terms are the codes, as for 批准级别, so a 供地 table imports as it is):
+# 出让 (招拍挂/协议), 弹性年期出让 (a grant for less than the statutory maximum term), 先租后让 (leased first,
+# granted once the agreed conditions are met), 租赁 (国有土地租赁), 划拨, 其他 (作价出资、授权经营 …).
+SUPPLY_TYPES = ("出让", "弹性年期出让", "先租后让", "租赁", "划拨", "其他")
+# Supply types with a term short enough that its expiry matters to the bureau (docs/methods.md §4.4).
+FLEXIBLE_SUPPLY_TYPES = ("弹性年期出让", "先租后让", "租赁")
 
 
 @dataclass(frozen=True)
@@ -132,6 +138,11 @@ LAYERS: dict[str, LayerSpec] = {
                 F("footprint_m2", "float", label_zh="建筑基底面积", unit="m²"),
                 F("owner_uscc", label_zh="权利人统一社会信用代码"),
                 F("owner_name", label_zh="权利人名称"),
+                # optional: the supply mix (analysis/supply_mix.py); projects without them keep importing
+                F("supply_type", choices=SUPPLY_TYPES, label_zh="供地方式"),
+                F("lease_term_years", "float", label_zh="土地使用年限", unit="年"),
+                F("lease_start_date", "date", label_zh="使用权起始日期"),
+                F("lease_end_date", "date", label_zh="使用权终止日期"),
             ),
         ),
         LayerSpec(

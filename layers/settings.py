@@ -20,6 +20,7 @@ from typing import Any
 from layers.problems import InputError, Problem
 
 __all__ = ["Reader", "ProjectSettings", "ImportSettings", "LandUseSettings", "UnitsSettings", "SupplySettings",
+           "SupplyFloor", "SupplyMixSettings", "FLOOR_BASES", "ALL_SUPPLY_TYPES",
            "IntensitySettings", "EnterpriseGroup", "EnterpriseClasses", "EnterpriseSettings", "CompositeSettings",
            "SitingIndustry", "SitingAhp", "SitingSettings", "AppScores", "AppEnterprises", "AppData", "AppMap",
            "AppSupply", "AppSiting", "AppSettings", "COMPOSITE_INDICATORS"]
@@ -365,6 +366,52 @@ class SupplySettings:
     @classmethod
     def read(cls, r: Reader) -> SupplySettings:
         return cls(r.number("floor_ratio", 0, 1), r.integer("window_years", 1), r.integer("idle_after_days", 0))
+
+
+# [supply_mix] floors: what the denominator is called (the plans' wording) and the `counts` entry for every type.
+FLOOR_BASES = ("new_construction_land", "land_sold")
+ALL_SUPPLY_TYPES = "all"
+
+
+@dataclass(frozen=True)
+class SupplyFloor:
+    """One floor on the yearly industrial share of supplied land: industrial ÷ land of the counted supply types."""
+
+    name: str
+    share: float
+    counts: tuple[str, ...]  # 供地方式 codes (layers.schema.SUPPLY_TYPES), or ("all",): every supplied parcel
+    base: str                # one of FLOOR_BASES: the plan's denominator, as its text names it
+    source: str
+
+    @classmethod
+    def read(cls, r: Reader) -> SupplyFloor:
+        from layers.schema import SUPPLY_TYPES
+
+        counts = r.texts("counts", (*SUPPLY_TYPES, ALL_SUPPLY_TYPES), nonempty=True)
+        if ALL_SUPPLY_TYPES in counts and len(counts) > 1:
+            raise r.fail("counts", list(counts), f'either ["{ALL_SUPPLY_TYPES}"] or a list of supply types')
+        return cls(r.text("name"), r.number("share", 0, 1), counts, r.text("base", FLOOR_BASES), r.text("source"))
+
+
+@dataclass(frozen=True)
+class SupplyMixSettings:
+    """[supply_mix]: floors on the yearly industrial share of supplied land, years shown, lease-expiry window."""
+
+    floors: tuple[SupplyFloor, ...]
+    years_shown: int            # the supply-mix table's years end at the evaluation year
+    expiry_window_months: int   # flexible-term leases ending within this many months of the evaluation date
+
+    @classmethod
+    def read(cls, r: Reader) -> SupplyMixSettings:
+        floors = r.value("floors") if r.has("floors") else []
+        if not isinstance(floors, list):
+            raise r.fail("floors", floors, "a list of tables")
+        typed = []
+        for i, table in enumerate(floors):
+            item = Reader(table, r.dotted(f"floors[{i}]"), r.source)
+            typed.append(SupplyFloor.read(item))
+            item.finish()
+        return cls(tuple(typed), r.integer("years_shown", 1, 100), r.integer("expiry_window_months", 0, 600))
 
 
 @dataclass(frozen=True)

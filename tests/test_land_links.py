@@ -167,7 +167,8 @@ def test_no_link_on_the_scorecard(unlinked, tmp_path):
     pdf = export_pdf(ev, inputs, tmp_path / "score.pdf")
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     flat = "".join(text.split())
-    assert flat.count("no_land_links") >= 2  # on the cover and on the unit's page
+    # in Chinese (no raw code), on the summary and on the unit's page
+    assert flat.count("没有任何企业关联到宗地") >= 2 and "no_land_links" not in flat
 
 
 def test_per_mu_output_once_firms_link_by_name(tmp_path):

@@ -501,6 +501,124 @@ def _units_section(ev) -> None:
 
 
 
+def _mix(project: Project):
+    """The project's yearly supply mix (analysis.supply_mix; cached on the project's content hash)."""
+    from analysis.supply_mix import supply_mix
+
+    return supply_mix(project.read_layer("parcels"), project.config)
+
+
+def _mix_year_table(mix, key: str, names: dict[str, str], with_share: bool) -> pd.DataFrame:
+    """Per year: parcels, supplied 亩, 亩 per 供地方式 or category (`key`), and industrial 亩 and share."""
+    years = mix.years
+    parts = mix.by_type if key == "type" else mix.by_category
+    table = pd.DataFrame({tr("supply_mix_col_year"): years["year"].astype(int).to_numpy(),
+                          tr("supply_mix_col_parcels"): years["parcels"].astype(int).to_numpy(),
+                          tr("supply_mix_col_supplied"): years["supplied_mu"].to_numpy(dtype=float)})
+    for column in parts.columns:
+        table[names.get(column, column)] = parts[column].to_numpy(dtype=float)
+    if with_share:
+        table[tr("supply_mix_col_industrial")] = years["industrial_mu"].to_numpy(dtype=float)
+        table[tr("supply_mix_col_share")] = years["industrial_share"].to_numpy(dtype=float)
+    return table
+
+
+def _mix_floors(mix, labels: dict[str, dict[str, str]], config) -> None:
+    """Each configured floor: what it counts and its source, then its value and verdict per year."""
+    from analysis.supply_mix import counts_text
+
+    floors = config.supply_mix.floors
+    if not floors:
+        st.info(tr("supply_mix_no_floors"))
+        return
+    for floor in floors:
+        st.markdown("**" + tr("supply_mix_floor_line", name=floor.name, share=_pct(floor.share),
+                              counts=counts_text(floor.counts, lang()), base=labels["base"].get(floor.base, floor.base))
+                    + "**")
+        st.caption(tr("supply_mix_floor_source", source=floor.source))
+    rows = mix.floors
+    failed = rows[rows["status"] == "fail"]
+    if len(failed):
+        st.warning(tr("supply_mix_page_failed", items=("；" if lang() == "zh" else "; ").join(
+            f"{r.name} {int(r.year)}: {_pct(r.value)}" for r in failed.itertuples(index=False))))
+    table = pd.DataFrame({
+        tr("supply_mix_col_floor"): rows["name"].to_numpy(),
+        tr("supply_mix_col_year"): rows["year"].astype(int).to_numpy(),
+        tr("supply_mix_col_target"): rows["target"].to_numpy(dtype=float),
+        tr("supply_mix_col_counted"): rows["counted_mu"].to_numpy(dtype=float),
+        tr("supply_mix_col_industrial"): rows["industrial_mu"].to_numpy(dtype=float),
+        tr("supply_mix_col_value"): rows["value"].to_numpy(dtype=float),
+        tr("supply_mix_col_status"): [labels["floor_status"].get(s, s) for s in rows["status"]],
+    })
+    mu, pct = st.column_config.NumberColumn(format="%.1f"), st.column_config.NumberColumn(format="percent")
+    st.dataframe(table, hide_index=True, width="stretch", key="supply_mix_floors_table", column_config={
+        tr("supply_mix_col_target"): pct, tr("supply_mix_col_value"): pct,
+        tr("supply_mix_col_counted"): mu, tr("supply_mix_col_industrial"): mu})
+
+
+def _mix_leases(mix, labels: dict[str, dict[str, str]]) -> None:
+    """The flexible-term leases ended or ending within the window, soonest first."""
+    leases = mix.leases
+    count = {s: int((leases["status"] == s).sum()) for s in ("ended", "expiring")}
+    st.caption(tr("supply_mix_leases", n=format_count(len(leases)), ended=count["ended"], expiring=count["expiring"],
+                  months=mix.window_months))
+    listed = leases[leases["status"].isin(["ended", "expiring"])]
+    if not len(listed):
+        st.info(tr("supply_mix_no_leases"))
+        return
+    types, cats = labels["type"], labels["category"]
+    table = pd.DataFrame({
+        tr("supply_mix_col_parcel"): listed["parcel_id"].to_numpy(),
+        tr("supply_mix_col_type"): [types.get(v if v is not None else "unknown", v) for v in listed["supply_type"]],
+        tr("supply_mix_col_category"): [cats.get(v if v is not None else "unknown", v) for v in listed["land_use_category"]],
+        tr("supply_mix_col_area"): listed["area_mu"].to_numpy(dtype=float),
+        tr("supply_mix_col_term"): listed["term_years"].to_numpy(dtype=float),
+        tr("supply_mix_col_start"): listed["start_date"].fillna("—").to_numpy(),
+        tr("supply_mix_col_end"): listed["end_date"].fillna("—").to_numpy(),
+        tr("supply_mix_col_months_left"): listed["months_left"].to_numpy(dtype=float),
+        tr("supply_mix_col_lease_status"): [labels["lease_status"].get(s, s) for s in listed["status"]],
+    })
+    st.dataframe(table, hide_index=True, width="stretch", key="supply_mix_leases_table", column_config={
+        tr("supply_mix_col_area"): st.column_config.NumberColumn(format="%.1f"),
+        tr("supply_mix_col_term"): st.column_config.NumberColumn(format="%.1f"),
+        tr("supply_mix_col_months_left"): st.column_config.NumberColumn(format="%.1f")})
+
+
+def _mix_section(project: Project, config) -> None:
+    """供地结构: land supplied per year by 供地方式 and category, the industrial share against the configured floors,
+    supplied land without a date, and flexible-term leases ended or ending soon."""
+    from analysis.supply_mix import code_labels
+
+    st.subheader(tr("supply_mix_title"))
+    mix = cached("supply_mix", project, _mix)
+    labels = code_labels(lang())
+    categories = config.land_use.industrial_categories + (("warehouse",) if config.land_use.include_warehouse else ())
+    years = mix.years["year"]
+    st.caption(tr("supply_mix_definition", categories=("、" if lang() == "zh" else ", ").join(
+        labels["category"].get(c, c) for c in categories)) + " " + tr(
+        "supply_mix_page_years", first=int(years.min()), last=int(years.max()), n=len(years)))
+    st.caption(tr("supply_mix_undated", n=format_count(mix.undated_parcels), mu=format_mu(mix.undated_mu)))
+    mu = st.column_config.NumberColumn(format="%.1f")
+    by_type, by_category, floors, leases = st.tabs([tr("supply_mix_page_tab_type"), tr("supply_mix_page_tab_category"),
+                                                    tr("supply_mix_page_tab_floors"), tr("supply_mix_page_tab_leases")])
+    with by_type:
+        table = _mix_year_table(mix, "type", labels["type"], True)
+        if float(mix.years["untyped_mu"].sum() + mix.years["uncategorised_mu"].sum()) > 0:
+            st.caption(tr("supply_mix_page_untyped"))
+        config_columns = {c: mu for c in table.columns[2:]}
+        config_columns[tr("supply_mix_col_share")] = st.column_config.NumberColumn(
+            format="percent", help=tr("supply_mix_page_share_help"))
+        st.dataframe(table, hide_index=True, width="stretch", key="supply_mix_type_table", column_config=config_columns)
+    with by_category:
+        table = _mix_year_table(mix, "category", labels["category"], False)
+        st.dataframe(table, hide_index=True, width="stretch", key="supply_mix_category_table",
+                     column_config={c: mu for c in table.columns[2:]})
+    with floors:
+        _mix_floors(mix, labels, config)
+    with leases:
+        _mix_leases(mix, labels)
+
+
 def _chrome() -> None:
     """Streamlit's fixed widget text in the UI language (ui/text/chrome.py: CSS, nothing in English)."""
     from ui.text.chrome import chrome_css
@@ -524,3 +642,4 @@ def render() -> None:
     _supply_section(ev)
     _lists_section(project, inputs, ev, settings)
     _units_section(ev)
+    _mix_section(project, project.config)

@@ -15,7 +15,7 @@ from layers.demo.parcels import Parcels, build_parcels
 from layers.demo.plan import build_plan
 from layers.demo.randomness import stage_rng
 from layers.demo.roads import build_roads
-from layers.demo.supply import Supply, build_supply
+from layers.demo.supply import Supply, build_supply, supply_type_columns
 from layers.demo.terrain import DEMO_CRS, Terrain, build_terrain
 from layers.demo.units import build_unit_layers
 
@@ -56,6 +56,7 @@ def _parcel_layer(seed: int, parcels: Parcels, supply: Supply, world: np.ndarray
         "supply_date": iso_dates(supply.supply_date), "agreed_start_date": iso_dates(supply.agreed_start),
         "floor_area_m2": supply.floor_m2, "footprint_m2": supply.footprint_m2,
         "owner_uscc": np.where(owner >= 0, usccs[np.maximum(owner, 0)], None),
+        **supply_type_columns(seed, cat, supply.supply_date),
     }, world)
 
 

@@ -8,6 +8,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from layers.config import CONFIG_NAME
 from layers.demo.assemble import build_demo_layers
 from layers.demo.dem import build_demo_dem
 from layers.demo.terrain import DEMO_CRS
@@ -31,6 +32,7 @@ def build_demo_project(root: str | Path, *, seed: int = 20251231,
         say("generating layers…")
         layers = build_demo_layers(seed)
         project = Project.create(staging, region=DEMO_REGION, year=DEMO_YEAR, crs=DEMO_CRS, demo=True)
+        _add_supply_floors(staging / CONFIG_NAME)
         say("writing project.gpkg…")
         project.write_layers(layers, issues=[])
         say("generating DEM…")
@@ -46,6 +48,34 @@ def build_demo_project(root: str | Path, *, seed: int = 20251231,
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     return Project.open(root)
+
+
+# The seed plans' floors on the yearly industrial share of supplied land (docs/methods.md §4.4): the
+# demo district is 鄞州-like and in Zhejiang, so both apply. A new project has none until it adds its own.
+DEMO_SUPPLY_FLOORS = """
+# The demo's floors on the yearly industrial share of supplied land ([supply_mix] above explains the keys).
+[[supply_mix.floors]]
+name = "鄞州：每年新增建设用地 25% 以上用于工业项目"
+share = 0.25
+counts = ["all"]
+base = "new_construction_land"
+source = "鄞州区“154”千百亿级产业集群行动方案：每年新增建设用地25%以上用于工业项目 [C, seed]"
+
+[[supply_mix.floors]]
+name = "浙江：每年出让土地总量中工业用地比例不低于 30%"
+share = 0.30
+counts = ["出让", "弹性年期出让"]
+base = "land_sold"
+source = "浙江省 2020 年若干意见：每年出让土地总量中工业用地比例不低于30% [C-2nd]"
+"""
+
+
+def _add_supply_floors(path: Path) -> None:
+    """Append the demo's supply-mix floors to its landpark.toml (atomically: temp file, then os.replace)."""
+    text = path.read_text(encoding="utf-8").rstrip("\n") + "\n" + DEMO_SUPPLY_FLOORS
+    temp = path.with_name(path.name + ".tmp")
+    temp.write_text(text, encoding="utf-8")
+    os.replace(temp, path)
 
 
 def default_demo_dir() -> Path:

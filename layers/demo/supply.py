@@ -8,9 +8,10 @@ import numpy as np
 import shapely
 
 from layers.demo.blocks import Blocks
+from layers.demo.frames import iso_dates
 from layers.demo.parcels import Parcels
 from layers.demo.plan import Plan
-from layers.demo.randomness import lattice_noise, random_dates, stage_rng
+from layers.demo.randomness import draw, lattice_noise, random_dates, stage_rng
 
 EVALUATION_DATE = np.datetime64("2025-12-31")
 _FAR = {  # median floor-area ratio and log-sd of built parcels, coverage range
@@ -18,6 +19,14 @@ _FAR = {  # median floor-area ratio and log-sd of built parcels, coverage range
     "residential": (2.2, 0.2, 0.18, 0.30), "commercial": (2.6, 0.35, 0.30, 0.50), "public": (1.2, 0.3, 0.20, 0.40),
     "micro": (2.2, 0.15, 0.40, 0.55),
 }
+# 供地方式 of supplied parcels by category; industrial land since 2017 also goes out on flexible terms
+# (鄞州 plan: 弹性年期 (10 年) 出让, 先租后让 [C, seed]). Shares are the demo's own [U].
+_SUPPLY_TYPES = {"public": {"划拨": 0.85, "出让": 0.15}, "industrial_new": {"出让": 0.70, "弹性年期出让": 0.18,
+                 "先租后让": 0.08, "租赁": 0.04}, "industrial_old": {"出让": 0.97, "划拨": 0.03}}
+_FLEXIBLE_FROM = np.datetime64("2017-01-01")
+_LEASES_SETTLED = 0.85  # share of leases ended before the evaluation date that were granted or renewed [U]
+_TERM_YEARS = {"弹性年期出让": ([10, 20, 30], [0.5, 0.35, 0.15]), "先租后让": ([3, 5], [0.4, 0.6]),
+               "租赁": ([5, 10], [0.6, 0.4])}
 _UNSUPPLIED_BY_YEAR = {2019: 0.05, 2020: 0.07, 2021: 0.10, 2022: 0.16, 2023: 0.25, 2024: 0.42, 2025: 0.75}
 
 
@@ -102,3 +111,47 @@ def build_supply(seed: int, plan: Plan, blocks: Blocks, parcels: Parcels, new_sh
     floor = np.where(is_built, np.round(far * area_p, 1), 0.0)
     footprint = np.where(is_built, np.round(np.minimum(cover, far) * area_p, 1), 0.0)
     return Supply(batch, of_block, batch_ids, dates, status, supply, agreed, floor, footprint)
+
+
+def _add_years(start: np.ndarray, years: np.ndarray) -> np.ndarray:
+    """The last day of a term of whole `years` from `start` (a 3-year lease from 2023-03-15 ends on 2026-03-14)."""
+    month_start = start.astype("datetime64[M]")
+    months = np.asarray(years * 12).astype(int).astype("timedelta64[M]")
+    return (month_start + months).astype("datetime64[D]") + (start - month_start.astype("datetime64[D]")) \
+        - np.timedelta64(1, "D")
+
+
+def supply_type_columns(seed: int, category: np.ndarray, supply_date: np.ndarray) -> dict[str, object]:
+    """供地方式 and, for flexible terms, term and start/end dates of each supplied parcel (None when unsupplied).
+
+    Drawn from a generator of its own, so adding these columns leaves every other demo value as it was."""
+    rng = stage_rng(seed, "supply_types")
+    n = len(category)
+    supplied = ~np.isnat(supply_date)
+    kind = np.where(category == "public", "public",
+                    np.where(category == "industrial",
+                             np.where(supply_date >= _FLEXIBLE_FROM, "industrial_new", "industrial_old"), "other"))
+    types = np.full(n, "出让", dtype=object)
+    for key, table in _SUPPLY_TYPES.items():
+        at = kind == key
+        types[at] = draw(rng, table, int(at.sum()))
+    types[~supplied] = None
+    term = np.full(n, np.nan)
+    for key, (years, p) in _TERM_YEARS.items():
+        at = types == key
+        term[at] = rng.choice(years, int(at.sum()), p=p)
+    flexible = np.isfinite(term)
+    start = np.where(flexible, supply_date, np.datetime64("NaT", "D"))
+    end = np.where(flexible, _add_years(start, np.where(flexible, term, 0)), np.datetime64("NaT", "D"))
+    # Most leases that ended before the evaluation date were dealt with: 先租后让 granted (出让, no lease
+    # term left), 租赁 renewed for one more term; the rest are ended leases the bureau has still to act on.
+    ended = flexible & (end < EVALUATION_DATE) & (rng.random(n) < _LEASES_SETTLED)
+    granted = ended & (types == "先租后让")
+    renewed = ended & (types == "租赁")
+    types[granted] = "出让"
+    term[granted] = np.nan
+    start = np.where(granted, np.datetime64("NaT", "D"), np.where(renewed, end + np.timedelta64(1, "D"), start))
+    end = np.where(granted, np.datetime64("NaT", "D"), end)
+    end[renewed] = _add_years(start[renewed], term[renewed])
+    return {"supply_type": types, "lease_term_years": term,
+            "lease_start_date": iso_dates(start), "lease_end_date": iso_dates(end)}

@@ -107,4 +107,18 @@ TEXT: dict[str, dict[str, str]] = {
     "supply_units_title": {"zh": "各单元供地情况", "en": "Supply by unit"},
     "supply_col_idle_mu": {"zh": "闲置（亩）", "en": "Idle (mu)"},
     "supply_col_idle_by_date_mu": {"zh": "逾期未开工（亩）", "en": "Late start (mu)"},
+    # 供地结构 (the yearly supply mix; shared labels are the CLI's supply_mix_* keys in i18n)
+    "supply_mix_page_tab_type": {"zh": "按供地方式", "en": "By supply type"},
+    "supply_mix_page_tab_category": {"zh": "按用地类别", "en": "By category"},
+    "supply_mix_page_tab_floors": {"zh": "占比底线", "en": "Floors"},
+    "supply_mix_page_tab_leases": {"zh": "弹性年期与租赁到期", "en": "Leases ending"},
+    "supply_mix_page_years": {"zh": "统计年度：{first}—{last}（近 {n} 年，截至评价年度）",
+                              "en": "Years {first}–{last} (the last {n}, up to the evaluation year)"},
+    "supply_mix_page_share_help": {"zh": "工业用地面积 ÷ 当年已填用地类别的供地面积；当年无供地时为空（不是 0）",
+                                   "en": "Industrial ÷ categorised area supplied that year; empty (not 0) when nothing was "
+                                         "supplied"},
+    "supply_mix_page_untyped": {"zh": "未填供地方式或用地类别的面积计入「未填」列；这类宗地所在年度，相关底线无法判定。",
+                                "en": "Area without a supply type or category is in the “Not given” column; the floors it "
+                                      "may count for cannot be judged in that year."},
+    "supply_mix_page_failed": {"zh": "未达标：{items}", "en": "Below the floor: {items}"},
 }
