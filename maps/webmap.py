@@ -554,10 +554,8 @@ def find_leaflet(folder: Path | None = None) -> Path | None:
     return None
 
 
-def inline_leaflet(fmap: folium.Map, folder: Path) -> None:
-    """Replace folium's CDN links by Leaflet's JS and CSS inlined (images as data URIs)."""
-    fmap.default_js = []
-    fmap.default_css = []
+def leaflet_inline_parts(folder: Path) -> tuple[str, str]:
+    """Leaflet's CSS (images as data URIs) and JS from `folder`, ready to sit inside <style> and <script>."""
     css = (folder / "leaflet.css").read_text(encoding="utf-8")
 
     def data_uri(match: re.Match) -> str:
@@ -568,7 +566,14 @@ def inline_leaflet(fmap: folium.Map, folder: Path) -> None:
 
     css = re.sub(r"url\((images/[\w.-]+\.png)\)", data_uri, css)
     js_file = folder / "leaflet.min.js" if (folder / "leaflet.min.js").is_file() else folder / "leaflet.js"
-    js = js_file.read_text(encoding="utf-8").replace("</script", "<\\/script")
+    return css, js_file.read_text(encoding="utf-8").replace("</script", "<\\/script")
+
+
+def inline_leaflet(fmap: folium.Map, folder: Path) -> None:
+    """Replace folium's CDN links by Leaflet's JS and CSS inlined (images as data URIs)."""
+    fmap.default_js = []
+    fmap.default_css = []
+    css, js = leaflet_inline_parts(folder)
     header = fmap.get_root().header
     header.add_child(Element(f"<style>{css}</style>"), name="leaflet_css_inline", index=0)
     header.add_child(Element(f"<script>{js}</script>"), name="leaflet_js_inline", index=0)
@@ -599,5 +604,5 @@ def zoom_for_bounds(bounds: tuple[float, float, float, float], *, width_px: int 
 
 __all__ = ["CLASS_COLOURS", "CompactGeoJson", "DisplayLayer", "LANDPARK_JS", "LandparkOverlay", "LandparkScript",
            "LandparkScriptLink", "SUPPLY_COLOURS", "UNIT_KINDS", "build_map", "display_geometries", "find_leaflet",
-           "inline_leaflet", "legend_rows_html", "lonlat_bounds", "overlay_group", "style_spec", "to_display",
-           "value_labels", "zoom_for_bounds"]
+           "inline_leaflet", "leaflet_inline_parts", "legend_rows_html", "lonlat_bounds", "overlay_group", "style_spec",
+           "to_display", "value_labels", "zoom_for_bounds"]

@@ -13,11 +13,9 @@ With `unit_ids`, only the selected units, the parcels they overlap and their mem
 
 from __future__ import annotations
 
-import base64
 import html
 import json
 import os
-import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -44,6 +42,7 @@ from maps.webmap import (
     UNIT_STYLE,
     display_geometries,
     find_leaflet,
+    leaflet_inline_parts,
 )
 from reports import (
     GRADE_COLOURS,
@@ -451,17 +450,7 @@ def _leaflet_head(folder: Path | None) -> str:
         js = dict(folium.Map.default_js)["leaflet"]
         css = dict(folium.Map.default_css)["leaflet_css"]
         return f'<link rel="stylesheet" href="{css}"/>\n<script src="{js}"></script>'
-    css = (folder / "leaflet.css").read_text(encoding="utf-8")
-
-    def data_uri(match: re.Match) -> str:
-        image = folder / match.group(1)
-        if not image.is_file():
-            return match.group(0)
-        return f"url(data:image/png;base64,{base64.b64encode(image.read_bytes()).decode('ascii')})"
-
-    css = re.sub(r"url\((images/[\w.-]+\.png)\)", data_uri, css)
-    js_file = folder / "leaflet.min.js" if (folder / "leaflet.min.js").is_file() else folder / "leaflet.js"
-    js = js_file.read_text(encoding="utf-8").replace("</script", "<\\/script")
+    css, js = leaflet_inline_parts(folder)
     return f"<style>{css}</style>\n<script>{js}</script>"
 
 

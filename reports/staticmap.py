@@ -214,14 +214,7 @@ def unit_map_png(layers: MapLayers, pos: int, unit_geom, *, lang: str = "zh", fo
     lo, hi = np.searchsorted(layers.member_unit, [pos, pos + 1])
     _firms(ax, layers, lo, hi, (x0, y0, x1, y1), legend, lang)
 
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
-    ax.set_aspect("equal")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    for spine in ax.spines.values():
-        spine.set_edgecolor("#888888")
-        spine.set_linewidth(0.6)
+    _frame(ax, (x0, y0, x1, y1))
     if layers.district is not None:
         _locator(fig, box, layers.district, window, lang, fontprops)
     top = band - 0.015
@@ -320,6 +313,19 @@ def _locator(fig: Figure, box: tuple[float, float, float, float], district, wind
                fontproperties=_sized(fontprops, 6))
 
 
+def _frame(ax, view: tuple[float, float, float, float]) -> None:
+    """Fix a map's view to `view` (metres, equal aspect) with a thin grey frame and no ticks."""
+    x0, y0, x1, y1 = view
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_edgecolor("#888888")
+        spine.set_linewidth(0.6)
+
+
 def _scale_bar(fig: Figure, span_m: float, axes_width: float, at: tuple[float, float], fontprops) -> None:
     """A two-tone bar of a round length, drawn below the map in figure coordinates."""
     length = nice_length(span_m)
@@ -389,14 +395,7 @@ def district_map_png(units: gpd.GeoDataFrame, grades: pd.Series, layers: MapLaye
         for i in np.flatnonzero(big):
             c = shapely.point_on_surface(geoms[i])
             _halo_text(ax, c.x, c.y, str(labels.iloc[i]), _sized(fontprops, 7.5), ha="center", va="center", zorder=7)
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
-    ax.set_aspect("equal")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    for spine in ax.spines.values():
-        spine.set_edgecolor("#888888")
-        spine.set_linewidth(0.6)
+    _frame(ax, (x0, y0, x1, y1))
     top = band - 0.01
     _scale_bar(fig, x1 - x0, box[2], (0.03, top - 0.04), fontprops)
     _north_arrow(fig, (0.97, top - 0.09, top - 0.01), lang, fontprops)
