@@ -71,8 +71,15 @@ def app(demo_project, monkeypatch):
     return at
 
 
+def is_list(frame: pd.DataFrame) -> bool:
+    """The parcel list (not the 供地结构 table of leases ending soon, which also names parcels)."""
+    from i18n import t
+
+    return "宗地编号" in frame.columns and t("supply_mix_col_months_left", "zh") not in frame.columns
+
+
 def table(at) -> pd.DataFrame:
-    frames = [d.value for d in at.dataframe if "宗地编号" in d.value.columns]
+    frames = [d.value for d in at.dataframe if is_list(d.value)]
     assert len(frames) == 1, "the list table is missing"
     return frames[0]
 
@@ -253,7 +260,7 @@ def test_a_filter_with_no_rows_says_so(app):
     at.number_input(key="supply_filter_min_mu").set_value(1e6).run()
     assert not at.exception
     assert "没有符合筛选条件的宗地。" in [i.value for i in at.info]
-    assert not [d for d in at.dataframe if "宗地编号" in d.value.columns]
+    assert not [d for d in at.dataframe if is_list(d.value)]
     assert drawn_ids(at) == {}
 
 
