@@ -99,6 +99,11 @@ ALIASES: dict[str, dict[str, list[str]]] = {
                           "dlmc", "tdyt", "ydxz", "yt", "批准用途", "实际用途", "sjyt", "pzyt"],
         "land_use_category": ["用地类别"],
         "supply_status": ["供地状态", "供应状态", "土地供应状态", "供地情况", "土地状态", "gdzt"],
+        # 供地方式 and the term of the right (出让合同 / 租赁合同 fields as bureau tables name them)
+        "supply_type": ["供地方式", "供应方式", "土地供应方式", "供地类型", "出让方式", "gdfs", "gyfs"],
+        "lease_term_years": ["土地使用年限", "出让年限", "使用年限", "租赁年限", "使用权年限", "crnx", "synx"],
+        "lease_start_date": ["使用权起始日期", "使用期限起", "租赁起始日期", "使用起始日期", "qsrq"],
+        "lease_end_date": ["使用权终止日期", "使用期限止", "租赁到期日期", "使用权到期日期", "终止日期", "zzrq"],
         "approval_id": ["批次号", "批准文号", "批次编号", "批次文号", "用地批次", "农转用批次号", "pch", "pzwh",
                         "批次名称", "pcmc"],
         "supply_date": ["供地日期", "出让日期", "合同签订日期", "供应日期", "供地时间", "出让时间", "划拨日期",

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from layers.problems import Severity
-from layers.schema import APPROVAL_LEVELS, CONSTRAINT_KINDS, LINE_LEVELS, PARK_KINDS, SUPPLY_STATUSES
+from layers.schema import APPROVAL_LEVELS, CONSTRAINT_KINDS, LINE_LEVELS, PARK_KINDS, SUPPLY_STATUSES, SUPPLY_TYPES
 
 MISSING_TOKENS = {"", "—", "–", "-", "/", "无", "N/A", "NA", "null", "None", "nan", "#N/A", "——"}
 _MISSING_KEYS = {unicodedata.normalize("NFKC", t).casefold() for t in MISSING_TOKENS} | {"--", "---", "#n/a", "n.a."}
@@ -410,8 +410,20 @@ def parse_approval_level(s: Any) -> tuple[pd.Series, list[ValueIssue]]:
 
 
 # Choice sets with their own spelling tables, read by `parse_choices` (the schema names the set, not the parser).
+# 供地方式 as registers write it: 招拍挂 and 协议 are ways of 出让; 作价出资 (入股) and 授权经营 are 其他.
+SUPPLY_TYPE_SPELLINGS = {
+    "出让": ["招拍挂出让", "招拍挂", "招标出让", "拍卖出让", "挂牌出让", "协议出让", "国有建设用地使用权出让", "grant"],
+    "弹性年期出让": ["弹性出让", "弹性年期", "弹性年期供应", "弹性年期出让（工业）"],
+    "先租后让": ["租让结合", "先租后出让"],
+    "租赁": ["出租", "土地租赁", "国有土地租赁", "长期租赁", "lease"],
+    "划拨": ["行政划拨", "国有建设用地使用权划拨", "allocation"],
+    "其他": ["作价出资", "作价入股", "授权经营", "other"],
+}
+parse_supply_type = _choice_parser(SUPPLY_TYPE_SPELLINGS, SUPPLY_TYPES, "supply type (供地方式)", "供地方式")
+
 _KNOWN_CHOICES: dict[tuple[str, ...], Callable[[Any], tuple[pd.Series, list[ValueIssue]]]] = {
     APPROVAL_LEVELS: parse_approval_level,
+    SUPPLY_TYPES: parse_supply_type,
 }
 
 

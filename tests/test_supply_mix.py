@@ -273,3 +273,18 @@ def test_app_section_in_chinese(demo_project, cli_document):
     leases = next(v for k, v in tables.items() if "剩余月数" in k)
     assert leases["宗地编号"].tolist() == [x["parcel_id"] for x in cli_document["leases"]["listed"]]
     assert set(leases["状态"]) <= {"已到期", "即将到期"}
+
+
+def test_supply_types_and_lease_terms_as_registers_write_them():
+    """A bureau table's 出让方式 column with 挂牌出让 / 协议出让 / 行政划拨 / 作价出资 reads as 出让 / 出让 / 划拨 / 其他;
+    出让年限 and 使用期限止 are found by their headers; an unknown spelling is reported, not guessed."""
+    from layers.aliases import match_column
+    from layers.schema import SUPPLY_TYPES
+    from layers.values import parse_choices
+
+    values, issues = parse_choices(pd.Series(["挂牌出让", "协议出让", "行政划拨", "作价出资", "弹性年期", "租让结合", "置换"]),
+                                   SUPPLY_TYPES)
+    assert values.tolist()[:6] == ["出让", "出让", "划拨", "其他", "弹性年期出让", "先租后让"]
+    assert pd.isna(values.iloc[6]) and [i.code for i in issues] == ["unknown_value"]
+    assert [match_column(c, "parcels").field for c in ("出让方式", "出让年限", "使用期限止", "供应方式")] == \
+        ["supply_type", "lease_term_years", "lease_end_date", "supply_type"]
