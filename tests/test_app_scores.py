@@ -176,6 +176,21 @@ def test_excel_export_of_one_unit_uses_the_edited_weights(app, demo_project, dem
     assert summary["综合得分"].iloc[0] != pytest.approx(unit_row(ev, "XW05")["score"])
 
 
+def test_word_briefing_of_one_unit_from_the_page(app, demo_project):
+    """The page offers the Word briefing too: one unit's .docx, with the unit's page heading."""
+    import docx
+
+    app.multiselect(key="scores_units").set_value(["XW05"])
+    app.radio(key="scores_fmt").set_value("docx").run()
+    app.button(key="scores_generate").click().run()
+    assert not app.exception
+    done = app.session_state["scores_export"]
+    assert done["name"].endswith("_下洋新材料小微企业园.docx")
+    document = docx.Document(io.BytesIO(done["data"]))
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert any("下洋新材料小微企业园" in h for h in headings)
+
+
 # --------------------------------------------------------------------------- Chromium
 
 

@@ -24,8 +24,9 @@ from ui.state import current_project, evaluation_or_stop, lang, page_header, tr
 WEIGHT_KEY = "scores_w_{}"
 UNITS_KEY = "scores_units"
 EXPORT_KEY = "scores_export"
-EXPORT_FORMATS = ("pdf", "xlsx", "gpkg", "html")
+EXPORT_FORMATS = ("pdf", "docx", "xlsx", "gpkg", "html")
 MIME = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         "gpkg": "application/geopackage+sqlite3", "html": "text/html"}
 # Columns of the ranking table after the composite's own indicators.
 EXTRA_COLUMNS = ("area_mu", "industrial_land_mu", "approved_mu", "unsupplied_mu", "idle_mu", "idle_by_date_mu",
@@ -296,7 +297,7 @@ def _exports(ev, inputs, ids: list[str], changed: bool, version: str) -> None:
                    format_func=lambda f: tr(f"scores_fmt_{f}"))
     scope = tr("scores_scope_selected", n=len(ids)) if ids else tr("scores_scope_all", n=len(ev.units))
     c2.markdown(f"{tr('scores_scope')}：{scope}" if lang() == "zh" else f"{tr('scores_scope')}: {scope}")
-    if fmt == "pdf" and not ids:
+    if fmt in ("pdf", "docx") and not ids:
         c2.caption(tr("scores_pdf_slow"))
     redact = c2.toggle(tr("scope_redact_toggle"), key="scores_redact", help=tr("scope_redact_help"))
     st.caption(tr("scores_export_weights_edited") if changed else tr("scores_export_weights_default"))

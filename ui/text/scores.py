@@ -77,14 +77,15 @@ TEXT: dict[str, dict[str, str]] = {
     # exports
     "scores_export": {"zh": "导出评分卡", "en": "Export scorecards"},
     "scores_format": {"zh": "格式", "en": "Format"},
-    "scores_fmt_pdf": {"zh": "PDF 评分卡", "en": "PDF scorecards"},
+    "scores_fmt_pdf": {"zh": "PDF 简报", "en": "PDF briefing"},
+    "scores_fmt_docx": {"zh": "Word 简报（可编辑）", "en": "Word briefing (editable)"},
     "scores_fmt_xlsx": {"zh": "Excel 表格", "en": "Excel workbook"},
     "scores_fmt_gpkg": {"zh": "GeoPackage（GIS 图层）", "en": "GeoPackage (GIS)"},
     "scores_fmt_html": {"zh": "HTML 网页地图", "en": "HTML map"},
     "scores_scope": {"zh": "导出范围", "en": "Scope"},
     "scores_scope_selected": {"zh": "已选 {n} 个单元", "en": "{n} selected units"},
     "scores_scope_all": {"zh": "全部 {n} 个单元（未选择单元时）", "en": "all {n} units (none selected)"},
-    "scores_pdf_slow": {"zh": "全部单元的 PDF 约需 40 秒。", "en": "A PDF of every unit takes about 40 s."},
+    "scores_pdf_slow": {"zh": "全部单元的简报约需 10–40 秒。", "en": "A briefing of every unit takes 10–40 s."},
     "scores_export_weights_default": {"zh": "导出文件使用 landpark.toml 的默认权重。", "en": "The export uses the landpark.toml weights."},
     "scores_export_weights_edited": {"zh": "注意：导出文件使用本页修改后的权重（得分、排名、等级及“评价方法”中列出的权重均为修改后的值）。点“恢复默认”可按默认权重导出。",
                                      "en": "Note: the export uses the weights edited on this page (scores, ranks, grades and the weights listed "
