@@ -19,6 +19,15 @@ import pytest
 from analysis.score import software_version, to_json
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def expected_version() -> str:
+    """The version pyproject.toml states (source tree), or the installed distribution's (the wheel's suite)."""
+    if (ROOT / "pyproject.toml").is_file():
+        return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    return importlib.metadata.version("landpark")
+
+
 FIRM = "91330203166642628G"  # 宁波海润电器有限公司: its parcels lie in micro park XW19, which lies in blue line GY-B05
 
 
@@ -56,7 +65,7 @@ def test_meta_states_where_when_and_how(documents):
         assert meta["schema_version"] and isinstance(meta["schema_version"], str)
         made = dt.datetime.fromisoformat(meta["generated_at"].replace("Z", "+00:00"))
         assert meta["generated_at"].endswith("Z") and abs(dt.datetime.now(dt.UTC) - made) < dt.timedelta(minutes=15)
-        assert meta["software"]["version"] == tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+        assert meta["software"]["version"] == expected_version()
         assert meta["method"]["enterprise"]["source"] == config["enterprise"]["source"]
         assert meta["method"]["composite"]["source"] == "landpark.toml [composite]"
         assert meta["units_requested"] is None and meta["redacted"] is False
