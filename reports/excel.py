@@ -306,23 +306,18 @@ def code_label(code: str, lang: str = "zh") -> str:
     return phrase(f"xlsx_code_{code}", lang) if has_phrase(f"xlsx_code_{code}") else code
 
 
-_SUBSTITUTED = re.compile(r"企业 (?P<firm>\S+) (?P<indicator>\w+)缺失: 按\S+ (?P<fill>\S+) 计 \(rule (?P<rule>\w+)\)")
 _IDENTIFIER = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+(?![A-Za-z0-9])")
 
 
 def _issue_message(record: dict, lang: str) -> str | None:
-    """A problem's message in `lang`: its own Chinese text for zh; the substitution notice (whose text the
-    scorer writes half in English) worded here; other messages with their field codes named in Chinese."""
+    """A problem's message in `lang`: its own Chinese text for zh (else the English one with its field codes named
+    in Chinese); the English message for en."""
     message = record.get("message")
     zh = record.get("message_zh")
     if lang == "zh" and isinstance(zh, str) and zh.strip():
         return zh
     if not isinstance(message, str):
         return None
-    if record.get("code") == "missing_indicator_substituted" and (m := _SUBSTITUTED.fullmatch(message)):
-        return phrase("xlsx_msg_substituted", lang).format(
-            firm=m["firm"], indicator=_indicator_names(m["indicator"], lang), fill=m["fill"],
-            rule=_phrase_or("xlsx_rule_", m["rule"], lang))
     if lang != "zh":
         return message
     layer = record.get("layer") if isinstance(record.get("layer"), str) else ""

@@ -143,9 +143,10 @@ def _score_list(lst: EvaluationList, rows: pd.Series, values: pd.DataFrame, ids:
         table.loc[rows, f"{name}_part"] = part.where(~lacking, fill)[rows]
         if lacking.any():
             how = "组内平均得分" if rule == "group_mean_score" else "0分"
+            how_en = "the group's mean points" if rule == "group_mean_score" else "0 points"
             label = INDICATORS[name].label_zh if name in INDICATORS else name
             _warn(warnings, "missing_indicator_substituted", ids, lacking,
-                  f"企业 {{id}} {name}缺失: 按{how} {fill:.4g} 计 (rule {rule})", blame(name),
+                  f"firm {{id}}: {name} missing, scored {how_en} ({fill:.4g}; rule {rule})", blame(name),
                   zh=f"企业 {{id}} 的{label}缺失，按{how}（{fill:.4g}）计分")
             table["substituted"] = _append_text(table["substituted"], lacking, name, ",")
     table.loc[rows, "score_base"] = table.loc[rows, [f"{i}_part" for i in lst.indicators]].sum(axis=1)

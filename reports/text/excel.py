@@ -40,13 +40,6 @@ TEXT: dict[str, dict[str, str]] = {
     "xlsx_adjust_follows_owner": {"zh": "随出租方分类", "en": "follows the landlord's class"},
     "xlsx_override_new_firm": {"zh": "新设企业", "en": "new firm"},
     "xlsx_override_follows": {"zh": "租用企业随出租方 {owner}：{change}", "en": "tenancy: follows {owner}: {change}"},
-    # missing-data rules (layers.settings MISSING_RULES)
-    "xlsx_rule_group_mean_score": {"zh": "按组内平均得分", "en": "group mean score"},
-    "xlsx_rule_zero": {"zh": "计 0 分", "en": "scores 0"},
-    "xlsx_rule_exclude": {"zh": "不参与评价", "en": "firm not scored"},
-    # problem codes the shared table (i18n data_code_*) does not name yet
-    "xlsx_msg_substituted": {"zh": "企业 {firm} 的{indicator}缺失，{rule}（{fill}）计分",
-                             "en": "firm {firm}: {indicator} missing, scored by {rule} ({fill})"},
     # the method sheet: sections' items
     "xlsx_formula_source": {"zh": "Landpark 计算公式", "en": "Landpark analysis.explain.FORMULAS"},
     "xlsx_project_region": {"zh": "区县", "en": "District"},
