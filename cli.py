@@ -8,6 +8,7 @@ from the analysis carry no flag names: this module words them for the command li
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import json
 import os
 import sys
@@ -344,6 +345,10 @@ def import_cmd(source: Annotated[str, typer.Argument(help="file, folder or zip t
                into: Annotated[Path, typer.Option("--into", help="project folder (created if missing)")],
                layer: LayerOpt = None, encoding: EncodingOpt = None, crs: CrsOpt = None,
                land_use_standard: LandUseOpt = None, mode: ImportModeOpt = None, maps: MapOpt = None,
+               valid_from: Annotated[Optional[str], typer.Option(
+                   "--valid-from", help="date (YYYY-MM-DD) from which this version of the layer is in force "
+                                        "(default: since always for a new layer, today for a later version); "
+                                        "`score --year`/`--as-of` read the version in force on their date")] = None,
                json_out: JsonOpt = False, lang: LangOpt = "zh") -> None:
     """Validate SOURCE, then add it to the project as layer KIND; nothing is written if it fails.
 
@@ -352,11 +357,13 @@ def import_cmd(source: Annotated[str, typer.Argument(help="file, folder or zip t
     under any --map.
 
     A layer the project already has needs --mode replace (only the new features are kept) or --mode append
-    (old and new; refused when a new feature reuses an id of the layer). The change is stated: before → after."""
+    (old and new; refused when a new feature reuses an id of the layer). The change is stated: before → after.
+    Every import is kept as a version of the layer (`landpark versions DIR`); earlier ones are never lost."""
     from layers.importer import IMPORT_MODES, ModeRequired, import_source
     from layers.validation import UnknownMappedColumn
 
     check_choice(mode, IMPORT_MODES, "--mode")
+    check_date(valid_from, "--valid-from")
     check_source_options(source, kind, land_use_standard, encoding, json_out)
     overrides = parse_maps(maps, kind)
     progress(f"importing {source} as {kind} into {into}…")
@@ -369,7 +376,7 @@ def import_cmd(source: Annotated[str, typer.Argument(help="file, folder or zip t
     try:
         result = import_source(source, kind, into, layer=layer, encoding=encoding, crs=crs,
                                land_use_standard=land_use_standard, mode=mode, overrides=overrides,
-                               use_saved_mapping=True)
+                               use_saved_mapping=True, valid_from=valid_from)
     except ModeRequired as exc:
         raise typer.BadParameter(f"the project already has layer {exc.kind} with {exc.before} feature(s); "
                                  f"choose one of: {choices_text(exc.choices)} (replace keeps only the new features, "
@@ -401,7 +408,26 @@ MethodOpt = Annotated[Optional[str], typer.Option(
                      "default: landpark.toml [enterprise]")]
 
 
-def _evaluate(directory: Path, json_out: bool, *, with_inputs: bool = False, method: str | None = None):
+YearOpt = Annotated[Optional[int], typer.Option(
+    "--year", help="evaluation year: the firm data of that year, the layers in force on its evaluation date "
+                   "(the project's evaluation date moved into that year); default: the project's year, current layers")]
+AsOfOpt = Annotated[Optional[str], typer.Option(
+    "--as-of", help="evaluation date (YYYY-MM-DD) of the run: rules on dates use it and layers are read as they "
+                    "were in force that day")]
+
+
+def check_date(value: str | None, flag: str) -> dt.date | None:
+    """An ISO date option as a date; a usage error naming the option otherwise."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (expected YYYY-MM-DD)", param_hint=flag) from None
+
+
+def _evaluate(directory: Path, json_out: bool, *, with_inputs: bool = False, method: str | None = None,
+              year: int | None = None, as_of: dt.date | None = None):
     from analysis.inputs import load_inputs
     from analysis.methods import load_method
     from analysis.score import evaluate
@@ -418,7 +444,7 @@ def _evaluate(directory: Path, json_out: bool, *, with_inputs: bool = False, met
     try:
         project = Project.open(directory)
         progress(f"reading {directory}…")
-        inputs = load_inputs(project)
+        inputs = load_inputs(project, year=year, as_of=as_of)
         ev = evaluate(inputs, progress=progress, method=chosen)
         return (ev, inputs) if with_inputs else ev
     except InputError as exc:
@@ -437,9 +463,9 @@ def score(directory: Annotated[Path, typer.Argument(help="project folder")],
           redact: Annotated[bool, typer.Option(
               "--redact", help="with --out: replace firm names, credit codes and parcel owners in every exported file "
                                "by the project's keyed pseudonyms (key kept in DIR/.landpark-secret, never exported)")] = False,
-          method: MethodOpt = None,
+          method: MethodOpt = None, year: YearOpt = None, as_of: AsOfOpt = None,
           lang: LangOpt = "zh") -> None:
-    """Evaluate every protection line, park, micro park and future community."""
+    """Evaluate every protection line, park, micro park and future community (of one year: --year, --as-of)."""
     from analysis.score import to_json
     from reports import UnknownUnitsError, select_units
 
@@ -451,7 +477,8 @@ def score(directory: Annotated[Path, typer.Argument(help="project folder")],
     if out is not None and out.exists() and not out.is_dir():
         raise typer.BadParameter(f"{out} exists and is not a folder", param_hint="--out")
     start = time.perf_counter()
-    ev, inputs = _evaluate(directory, json_out, with_inputs=True, method=method)
+    ev, inputs = _evaluate(directory, json_out, with_inputs=True, method=method, year=year,
+                           as_of=check_date(as_of, "--as-of"))
     if len(ev.units) == 0:
         fail(InputError(f"{directory}: the project has no evaluation units: import protection_lines, parks, micro_parks "
                         "or future_communities before scoring"), json_out)
@@ -537,6 +564,48 @@ def district_output_lines(district: dict, lang: str = "zh") -> list[str]:
 SupplyYearOpt = Annotated[Optional[int], typer.Option(
     "--year", min=1900, max=2200,
     help="one year (default: the last supply_mix.years_shown years of landpark.toml, up to the evaluation year)")]
+
+
+@app.command()
+def versions(directory: Annotated[Path, typer.Argument(help="project folder")],
+             layer: Annotated[Optional[str], typer.Option("--layer", help="only this layer kind")] = None,
+             json_out: JsonOpt = False, lang: LangOpt = "zh") -> None:
+    """Every kept version of each layer: number, in force from, imported at, features, mode, source."""
+    import i18n.versions_text  # noqa: F401  (registers the text)
+    from i18n import layer_label
+    from layers.project import Project
+
+    check_kind(layer)
+    try:
+        table = Project.open(directory).versions()
+    except InputError as exc:
+        fail(exc, json_out, lang)
+    if layer is not None:
+        table = table[table["layer"] == layer]
+    rows = [{"layer": r.layer, "version": int(r.version), "valid_from": r.valid_from or None,
+             "imported_at": r.imported_at or None, "features": int(r.features), "mode": r.mode or None,
+             "source": r.source or None, "current": bool(r.current)} for r in table.itertuples(index=False)]
+    if json_out:
+        emit_json({"project": str(directory), "versions": rows})
+        return
+    print(t("versions_header", lang).format(project=directory))
+    if not rows:
+        print("  " + t("versions_none", lang))
+        return
+    head = [t(f"versions_col_{c}", lang) for c in ("layer", "version", "valid_from", "imported_at", "features", "mode",
+                                                   "source")]
+    body = [[layer_label(r["layer"], lang), f"{r['version']}{t('versions_current', lang) if r['current'] else ''}",
+             r["valid_from"] or t("versions_since_always", lang), (r["imported_at"] or t("versions_unknown", lang))[:19],
+             f"{r['features']:,}", t(f"versions_mode_{r['mode']}", lang) if r["mode"] in ("replace", "append") else "—",
+             r["source"] or "—"] for r in rows]
+    widths = [max(_cells(x[i]) for x in [head, *body]) for i in range(len(head))]
+    for cells in [head, *body]:
+        print(" ".join(_pad(c, w) for c, w in zip(cells, widths)).rstrip())
+
+
+def _cells(text: str) -> int:
+    """Terminal cells of `text`: a CJK character takes two."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
 @app.command()

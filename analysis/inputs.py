@@ -7,6 +7,7 @@ Units of the four evaluation-unit kinds are stacked into one frame with `unit_id
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,8 +19,10 @@ import shapely
 
 from analysis.land_links import LinkReport, link_parcels_frame
 from layers.config import Config, config_from_dict
+from layers.problems import Problem
 from layers.project import Project
 from layers.schema import EVALUATION_UNIT_KINDS, LAYERS
+from layers.years import evaluation_date_of, resolve_firm_year, rows_of_year
 from spatial.area import MU_M2, ellipsoidal_area_m2
 
 
@@ -39,6 +42,10 @@ class EvaluationInputs:
     events: pd.DataFrame | None = None  # enterprise events (安全生产事故, 高新技术企业 …) for the method's adjustments
     tenancy: pd.DataFrame | None = None  # tenant ↔ landlord / parcel rows for leases and tenancy rules
     root: Any = None  # the project folder (method files named with a relative path are read from it)
+    year: int | None = None  # the year whose firm rows these are (None: a table without years)
+    as_of: Any = None  # the date the layers were taken as of (None: their current versions)
+    versions: dict[str, int] = field(default_factory=dict)  # layer → version read, when read as of a date
+    notes: list[Problem] = field(default_factory=list)  # what choosing the year and versions had to assume
 
 
 def stack_units(layers: dict[str, gpd.GeoDataFrame], crs) -> gpd.GeoDataFrame:
@@ -94,22 +101,53 @@ def _empty_layer(kind: str, crs) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(columns, geometry=[], crs=crs)
 
 
-def load_inputs(project: Project) -> EvaluationInputs:
-    """Read the project's layers needed by the evaluation."""
+def load_inputs(project: Project, *, year: int | None = None, as_of: dt.date | None = None) -> EvaluationInputs:
+    """Read the project's layers needed by the evaluation.
+
+    `year`: the year whose firm rows are scored (default: the project's year when the firm data hold several,
+    layers.years.resolve_firm_year). Given a year, the layers are those in force on that year's evaluation
+    date (the project's evaluation date moved into it) or on `as_of`, which also becomes the evaluation date;
+    without either, the current versions are read and the project's dates stand."""
     config = project.config
     names = set(project.layer_names())
-    layers = {k: project.read_layer(k) for k in EVALUATION_UNIT_KINDS if k in names}
+    notes: list[Problem] = []
+    enterprises = project.read_layer("enterprises") if "enterprises" in names else pd.DataFrame({"uscc": []})
+    chosen, note = resolve_firm_year(enterprises, year, config.project.year)
+    if note:
+        notes.append(Problem("warning", "firm_year_fallback", note, layer="enterprises", field="year",
+                             message_zh=f"企业数据中没有项目年度 {config.project.year} 年的数据，按最新年度 {chosen} 年评价"))
+    enterprises = rows_of_year(enterprises, chosen)
+    if year is not None or as_of is not None:
+        when = as_of or evaluation_date_of(config.project.evaluation_date, config.project.year, year or config.project.year)
+        settings = dataclasses.replace(config.project, year=chosen if chosen is not None else config.project.year,
+                                       evaluation_date=when)
+        config = dataclasses.replace(config, project=settings)
+    taken: dict[str, int] = {}
+
+    def read(kind: str) -> gpd.GeoDataFrame:
+        if as_of is None and year is None:
+            return project.read_layer(kind)
+        version, why = project.version_note(kind, config.project.evaluation_date)
+        taken[kind] = version
+        if why:
+            notes.append(Problem("warning", "layer_version_fallback", why, layer=kind,
+                                 message_zh=f"图层 {kind} 在 {config.project.evaluation_date.isoformat()} 没有生效的版本，"
+                                            f"使用最早的第 {version} 版"))
+        return project.read_layer(kind, version=version)
+
+    layers = {k: read(k) for k in EVALUATION_UNIT_KINDS if k in names}
     crs = project.crs
     units = stack_units(layers, crs)
-    parcels = prepare_parcels(project.read_layer("parcels") if "parcels" in names else _empty_layer("parcels", crs), config)
-    enterprises = project.read_layer("enterprises") if "enterprises" in names else pd.DataFrame({"uscc": []})
-    approvals = project.read_layer("land_approvals") if "land_approvals" in names else None
-    land_links = pd.DataFrame(project.read_layer("land_links")) if "land_links" in names else None
-    events = pd.DataFrame(project.read_layer("enterprise_events")) if "enterprise_events" in names else None
-    tenancy = pd.DataFrame(project.read_layer("tenancy")) if "tenancy" in names else None
+    parcels = prepare_parcels(read("parcels") if "parcels" in names else _empty_layer("parcels", crs), config)
+    approvals = read("land_approvals") if "land_approvals" in names else None
+    land_links = pd.DataFrame(read("land_links")) if "land_links" in names else None
+    events = pd.DataFrame(read("enterprise_events")) if "enterprise_events" in names else None
+    tenancy = pd.DataFrame(read("tenancy")) if "tenancy" in names else None
     return link_inputs(EvaluationInputs(units=units, parcels=parcels, enterprises=enterprises, approvals=approvals,
                                         config=config, data_issues=project.data_issues(), crs=crs,
-                                        land_links=land_links, events=events, tenancy=tenancy, root=project.root))
+                                        land_links=land_links, events=events, tenancy=tenancy, root=project.root,
+                                        year=chosen, as_of=None if year is None and as_of is None
+                                        else config.project.evaluation_date, versions=taken, notes=notes))
 
 
 def link_inputs(inputs: EvaluationInputs) -> EvaluationInputs:

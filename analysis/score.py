@@ -73,6 +73,7 @@ class Evaluation:
     warnings: list[dict] = field(default_factory=list)
     links: LinkReport = field(default_factory=LinkReport)  # firm ↔ parcel linking (analysis/land_links.py)
     method: Method | None = None  # the 亩均 method the firms were scored with
+    layer_versions: dict[str, int] = field(default_factory=dict)  # layer → version read (a run as of a date)
 
 
 def resolve_method(method: Method | str | None, config: Config, root: Any = None) -> Method:
@@ -158,11 +159,11 @@ def evaluate(inputs: EvaluationInputs, *, weights: list[float] | None = None,
         district["supply_floor"] = config.supply.floor_ratio
 
     # the link errors first: "no firm linked to any parcel" explains every null 亩均 below it
-    warnings = [p.to_dict() for p in links.problems()]
+    warnings = [p.to_dict() for p in inputs.notes] + [p.to_dict() for p in links.problems()]
     warnings += [_issue_dict(r) for r in inputs.data_issues.to_dict("records")] + [p.to_dict() for p in ent_eval.warnings]
     warnings += _unit_warnings(table, norm, spec)
     return Evaluation(table, members, ent_eval, firms, district, cohorts, batches, enc, flags, norm, spec, config, warnings,
-                      links, chosen)
+                      links, chosen, dict(inputs.versions))
 
 
 def set_not_scored(table: pd.DataFrame, norm: pd.DataFrame, weights) -> None:
@@ -372,6 +373,7 @@ def json_meta(ev: Evaluation, *, units_requested: list[str] | None = None, redac
         "crs": project.crs,
         "evaluation_date": project.evaluation_date.isoformat(),
         "year": project.year,
+        "layer_versions": dict(ev.layer_versions) or None,  # layer → version, when scored as of a date
         "method": {
             "composite": {"name": "composite", "source": "landpark.toml [composite]"},
             "enterprise": ({"name": method.name, "title": method.title, "source": method.source, "url": method.url,

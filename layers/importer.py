@@ -17,7 +17,8 @@ from i18n.numbers import format_count
 from layers.problems import InputError, Problem, UsageError
 from layers.project import INCOMPLETE_MARKER, Project
 from layers.schema import layer_spec
-from layers.validation import ValidationReport, validate_source
+from layers.validation import ValidationReport, period_suffix, validate_source
+from layers.versions import VersionNote, parse_version_date
 from spatial.crs import gk_epsg
 
 # What an import does to a layer already in the project. (When layer versions arrive, replace will make a
@@ -108,7 +109,7 @@ def import_source(source: str | Path, kind: str, into: str | Path, *, layer: str
                   encoding: str | None = None, crs: str | int | None = None,
                   land_use_standard: str | None = None, overrides: dict[str, str] | None = None,
                   source_label: str | None = None, mode: str | None = None,
-                  use_saved_mapping: bool = False) -> ImportResult:
+                  use_saved_mapping: bool = False, valid_from: str | None = None) -> ImportResult:
     """Validate `source` as `kind` and write it into the project at `into`.
 
     `mode`: "replace" (the layer holds only the new features) or "append" (old and new; a new feature whose
@@ -121,7 +122,11 @@ def import_source(source: str | Path, kind: str, into: str | Path, *, layer: str
     The field mapping the import used is saved with the project (`Project.save_mapping`); with
     `use_saved_mapping` the mapping saved by the last import of `kind` applies to the columns the source
     has, under `overrides` (`report.saved_mapping_used` lists what it decided).
+
+    Every import is kept as a new version of the layer (layers.versions), in force from `valid_from` (ISO date;
+    default: since always for a new layer, from today for a later version); earlier versions are never lost.
     """
+    start = parse_version_date(valid_from, "--valid-from")
     if mode is not None and mode not in IMPORT_MODES:
         raise UsageError(f"unknown import mode {mode!r}; valid modes: {', '.join(IMPORT_MODES)}",
                          zh=f"未知的导入方式 {mode!r}；可用：{'、'.join(IMPORT_MODES)}")
@@ -171,7 +176,9 @@ def import_source(source: str | Path, kind: str, into: str | Path, *, layer: str
     kept: list[Problem] = [p for p in report.problems if p.severity in ("warning", "error")]
     if source_label:
         kept = [_relabelled(p, str(source), source_label) for p in kept]
-    project.write_layer(kind, frame, issues=[_as_layer_issue(p, kind) for p in kept], keep_issues=appending)
+    note = VersionNote(None if start is None else start.isoformat(), Path(source_label or str(source)).name, mode)
+    project.write_layer(kind, frame, issues=[_as_layer_issue(p, kind) for p in kept], keep_issues=appending,
+                        version=note)
     _save_mapping(project, kind, report, source_label or str(source))
     if marker is not None:
         marker.unlink(missing_ok=True)
@@ -192,14 +199,13 @@ def _save_mapping(project: Project, kind: str, report: ValidationReport, source:
 
 
 def _id_keys(frame: pd.DataFrame, kind: str) -> pd.Series | None:
-    """The identity of each feature for an append: its id (enterprises: credit code and year, one row per year)."""
+    """The identity of each feature for an append: its id (enterprises: credit code, year and half-year)."""
     id_field = layer_spec(kind).id_field
     if not id_field or id_field not in frame.columns:
         return None
     keys = frame[id_field].astype("string").str.strip()
     if kind == "enterprises" and "year" in frame.columns:
-        years = pd.to_numeric(frame["year"], errors="coerce").astype("Int64").astype("string").fillna("?")
-        keys = keys + " (" + years + ")"
+        keys = keys + period_suffix(frame)
     return keys.where(frame[id_field].notna())
 
 

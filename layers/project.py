@@ -8,6 +8,7 @@ crash leaves each file of the project byte-identical to what it was.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import glob
 import hashlib
 import json
@@ -26,6 +27,16 @@ import pyogrio
 
 from layers.config import CONFIG_NAME, Config, config_text_with, load_config
 from layers.problems import InputError, Problem
+from layers.versions import (
+    VERSION_COLUMNS,
+    VERSIONS_TABLE,
+    VersionNote,
+    archive_name,
+    is_internal_table,
+    list_versions,
+    version_for,
+    versions_frame,
+)
 
 GPKG_NAME = "project.gpkg"
 MAPPINGS_NAME = "field_mappings.json"  # the field mapping used by the last import of each layer kind
@@ -251,10 +262,11 @@ class Project:
 
     # ---- layers ----------------------------------------------------------------------
     def layer_names(self) -> list[str]:
+        """The project's layers (and its data_issues table); kept versions and their list are not layers."""
         if not self.gpkg.exists():
             return []
         try:
-            return [str(name) for name, _ in pyogrio.list_layers(self.gpkg)]
+            return [str(name) for name, _ in pyogrio.list_layers(self.gpkg) if not is_internal_table(str(name))]
         except (RuntimeError, OSError) as exc:  # pyogrio's DataSourceError is a RuntimeError
             raise InputError(f"{self.gpkg}: the project's GeoPackage is damaged: GDAL cannot open it ({exc}); "
                              "restore it from a backup or re-import the layers into a new project folder",
@@ -264,16 +276,38 @@ class Project:
     def has_layer(self, kind: str) -> bool:
         return kind in self.layer_names()
 
-    def read_layer(self, kind: str, *, columns: list[str] | None = None) -> gpd.GeoDataFrame:
-        """Read one canonical layer; an absent layer is an InputError naming the project."""
+    def read_layer(self, kind: str, *, columns: list[str] | None = None, version: int | None = None,
+                   as_of: dt.date | None = None) -> gpd.GeoDataFrame:
+        """Read one canonical layer: its current version, version number `version`, or the version in force on
+        `as_of` (layers.versions.version_for). An absent layer is an InputError naming the project."""
         if not self.has_layer(kind):
             raise InputError(f"{self.root}: layer {kind!r} is not in the project "
                              f"(has: {', '.join(self.layer_names()) or 'none'})",
                              zh=f"{self.root}：项目中没有图层 {kind!r}（现有：{'、'.join(self.layer_names()) or '无'}）")
-        frame = pyogrio.read_dataframe(self.gpkg, layer=kind, columns=columns, use_arrow=True)
+        table = kind
+        if version is not None or as_of is not None:
+            table = str(version_for(self.versions(), kind, version=version, as_of=as_of)[0]["stored_as"])
+        frame = pyogrio.read_dataframe(self.gpkg, layer=table, columns=columns, use_arrow=True)
         if isinstance(frame, gpd.GeoDataFrame) and frame.crs is None:
             frame = frame.set_crs(self.crs)
         return frame
+
+    def versions(self) -> pd.DataFrame:
+        """Every kept version of every layer, oldest first (layers.versions.list_versions)."""
+        if not self.gpkg.exists():
+            return pd.DataFrame(columns=[*VERSION_COLUMNS, "current"])
+        from layers.schema import LAYERS
+
+        table = list_versions(self.gpkg, [n for n in self.layer_names() if n != DATA_ISSUES])
+        order = {kind: i for i, kind in enumerate(LAYERS)}
+        rank = table["layer"].map(order).fillna(len(order))
+        return table.assign(_rank=rank).sort_values(["_rank", "version"], kind="stable").drop(columns="_rank") \
+            .reset_index(drop=True)
+
+    def version_note(self, kind: str, as_of: dt.date) -> tuple[int, str]:
+        """The version of `kind` in force on `as_of` and a note when none was (the earliest is then used)."""
+        row, note = version_for(self.versions(), kind, as_of=as_of)
+        return int(row["version"]), note
 
     def read_table(self, name: str) -> pd.DataFrame:
         if not self.has_layer(name):
@@ -281,9 +315,17 @@ class Project:
         return pyogrio.read_dataframe(self.gpkg, layer=name, read_geometry=False)
 
     def write_layers(self, layers: dict[str, pd.DataFrame], *, issues: list[Problem] | None = None,
-                     replace_issues_for: list[str] | None = None) -> None:
-        """Write several layers (and their data issues) in one atomic step."""
+                     replace_issues_for: list[str] | None = None, versions: dict[str, VersionNote] | None = None) -> None:
+        """Write several layers (and their data issues) in one atomic step.
+
+        Each layer kind written becomes a new version (`versions` says when it is in force from and where it
+        came from; default: from today, source unnamed); the features it replaces are kept (layers.versions)."""
+        from layers.schema import LAYERS
+
         with atomic_path(self.gpkg, copy_existing=True) as tmp:
+            kept = [k for k in layers if k in LAYERS]
+            if kept:
+                _record_versions(tmp, {k: layers[k] for k in kept}, versions or {}, self.crs)
             for name, frame in layers.items():
                 _write_frame(tmp, name, frame, self.crs)
             if issues is not None:
@@ -296,9 +338,11 @@ class Project:
                 _write_frame(tmp, DATA_ISSUES, merged.reindex(columns=ISSUE_COLUMNS), self.crs)
 
     def write_layer(self, kind: str, frame: pd.DataFrame, *, issues: list[Problem] | None = None,
-                    keep_issues: bool = False) -> None:
-        """Write one layer and replace its data issues (add to them with `keep_issues`, as an append does), atomically."""
-        self.write_layers({kind: frame}, issues=issues, replace_issues_for=[] if keep_issues else [kind])
+                    keep_issues: bool = False, version: VersionNote | None = None) -> None:
+        """Write one layer as its new version and replace its data issues (add to them with `keep_issues`, as an
+        append does), atomically."""
+        self.write_layers({kind: frame}, issues=issues, replace_issues_for=[] if keep_issues else [kind],
+                          versions=None if version is None else {kind: version})
 
     def feature_count(self, kind: str) -> int:
         """Features (rows) of one layer; 0 when the layer is absent."""
@@ -337,6 +381,40 @@ class Project:
                 stat = path.stat()
                 digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
         return digest.hexdigest()[:16]
+
+
+def _record_versions(path: Path, layers: dict[str, pd.DataFrame], notes: dict[str, VersionNote], crs: str) -> None:
+    """Before `layers` replace their tables in the GeoPackage at `path`: keep each replaced table as an archived
+    version and list the new versions in `layer_versions` (layers written before versions were kept become
+    version 1, in force since always)."""
+    present = {str(n) for n, _ in pyogrio.list_layers(path)} if path.exists() else set()
+    table = versions_frame(path)
+    now = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    rows = [table] if len(table) else []
+    for kind, frame in layers.items():
+        mine = table[table["layer"] == kind] if len(table) else table
+        last = int(mine["version"].max()) if len(mine) else 0
+        if kind in present:
+            if not len(mine):  # written before versions were kept
+                count = int(pyogrio.read_info(path, layer=kind).get("features") or 0)
+                rows.append(pd.DataFrame([{"layer": kind, "version": 1, "imported_at": None, "valid_from": None,
+                                           "source": "", "mode": "", "features": count, "stored_as": kind}]))
+                last = 1
+            old = pyogrio.read_dataframe(path, layer=kind, use_arrow=True)
+            _write_frame(path, archive_name(kind, last), old, crs)
+            for part in rows:
+                part.loc[(part["layer"] == kind) & (part["version"] == last), "stored_as"] = archive_name(kind, last)
+        note = notes.get(kind, VersionNote())
+        # undated: a layer's first version is in force since always (nothing earlier is known), a later one from today
+        start = note.valid_from or (None if last == 0 else dt.date.today().isoformat())
+        rows.append(pd.DataFrame([{"layer": kind, "version": last + 1, "imported_at": now, "valid_from": start,
+                                   "source": note.source, "mode": note.mode, "features": len(frame), "stored_as": kind}]))
+    merged = pd.concat(rows, ignore_index=True).reindex(columns=VERSION_COLUMNS)
+    merged["version"] = merged["version"].astype("int64")
+    merged["features"] = pd.to_numeric(merged["features"]).astype("int64")
+    for column in ("imported_at", "valid_from", "source", "mode", "stored_as", "layer"):
+        merged[column] = merged[column].astype(object).where(merged[column].notna(), None)
+    pyogrio.write_dataframe(merged, path, layer=VERSIONS_TABLE, driver="GPKG", layer_options={"OVERWRITE": "YES"})
 
 
 def _geopackage_structure_problem(con: sqlite3.Connection) -> str:

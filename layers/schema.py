@@ -24,6 +24,8 @@ APPROVAL_LEVELS = ("国家级", "省级", "市级", "县级")
 # 供地方式 as bureaus write it (the Chinese terms are the codes, as for 批准级别, so a 供地 table imports as it is):
 # 出让 (招拍挂/协议), 弹性年期出让 (a grant for less than the statutory maximum term), 先租后让 (leased first,
 # granted once the agreed conditions are met), 租赁 (国有土地租赁), 划拨, 其他 (作价出资、授权经营 …).
+# 效益报表 period of a firm row: 上半年 / 下半年; no value = the whole year (the annual 亩均 data).
+HALVES = ("1", "2")
 SUPPLY_TYPES = ("出让", "弹性年期出让", "先租后让", "租赁", "划拨", "其他")
 # Supply types with a term short enough that its expiry matters to the bureau (docs/methods.md §4.4).
 FLEXIBLE_SUPPLY_TYPES = ("弹性年期出让", "先租后让", "租赁")
@@ -162,6 +164,7 @@ LAYERS: dict[str, LayerSpec] = {
                 F("industry_code", label_zh="行业代码 (GB/T 4754)"),
                 F("above_scale", "bool", label_zh="规上企业"),
                 F("year", "int", label_zh="年度"),
+                F("half", choices=HALVES, label_zh="半年度"),
                 F("tax_10k_yuan", "float", label_zh="实缴税金", unit="万元"),
                 F("value_added_10k_yuan", "float", label_zh="工业增加值", unit="万元"),
                 F("output_10k_yuan", "float", label_zh="工业总产值", unit="万元"),

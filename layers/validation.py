@@ -247,10 +247,21 @@ def _feature_labels(frame: pd.DataFrame, spec: LayerSpec) -> np.ndarray:
     return labels
 
 
+def period_suffix(frame: pd.DataFrame) -> pd.Series:
+    """" (2024)", " (2025 H1)" …: the year and half-year of each firm row, to tell a firm's periods apart."""
+    from layers.years import year_column
+
+    years = year_column(frame).astype("string").fillna("?")
+    halves = frame["half"].astype("string") if "half" in frame.columns else pd.Series(pd.NA, index=frame.index, dtype="string")
+    return " (" + years + (" H" + halves).fillna("") + ")"
+
+
 def _check_duplicate_ids(report: ValidationReport, frame: pd.DataFrame, spec: LayerSpec, labels: np.ndarray) -> None:
     if not spec.id_field or spec.id_field not in frame.columns:
         return
     ids = frame[spec.id_field].astype("string")
+    if spec.kind == "enterprises":  # one row per firm and period: a firm's rows of other years are not duplicates
+        ids = ids + period_suffix(frame)
     dup = ids.notna() & ids.duplicated(keep=False)
     rows = frame["_row"] if "_row" in frame.columns else pd.Series(np.arange(1, len(frame) + 1), index=frame.index)
     for value, group in rows[dup].groupby(ids[dup]):

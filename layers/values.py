@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from layers.problems import Severity
-from layers.schema import APPROVAL_LEVELS, CONSTRAINT_KINDS, LINE_LEVELS, PARK_KINDS, SUPPLY_STATUSES, SUPPLY_TYPES
+from layers.schema import APPROVAL_LEVELS, CONSTRAINT_KINDS, HALVES, LINE_LEVELS, PARK_KINDS, SUPPLY_STATUSES, SUPPLY_TYPES
 
 MISSING_TOKENS = {"", "—", "–", "-", "/", "无", "N/A", "NA", "null", "None", "nan", "#N/A", "——"}
 _MISSING_KEYS = {unicodedata.normalize("NFKC", t).casefold() for t in MISSING_TOKENS} | {"--", "---", "#n/a", "n.a."}
@@ -421,9 +421,27 @@ SUPPLY_TYPE_SPELLINGS = {
 }
 parse_supply_type = _choice_parser(SUPPLY_TYPE_SPELLINGS, SUPPLY_TYPES, "supply type (供地方式)", "供地方式")
 
+# 效益报表 periods: half-year rows carry "1" (上半年) or "2" (下半年); the whole year's spellings read as no value.
+HALF_SPELLINGS = {
+    "1": ["上半年", "H1", "1-6月", "1—6月", "1~6月", "一至六月", "上半年度", "半年报", "1.0"],
+    "2": ["下半年", "H2", "7-12月", "7—12月", "7~12月", "七至十二月", "下半年度", "2.0"],
+}
+FULL_YEAR_SPELLINGS = frozenset({"全年", "年度", "全年度", "年报", "1-12月", "1—12月", "1~12月", "fy"})
+_HALF_EXACT = _choice_parser(HALF_SPELLINGS, HALVES, "half-year (半年度)", "半年度")
+
+
+def parse_half(s: Any) -> tuple[pd.Series, list[ValueIssue]]:
+    """Read a 效益报表 period → "1" (上半年) / "2" (下半年); 全年 and its spellings are the whole year (no value)."""
+    s = _as_series(s)
+    out, issues = _HALF_EXACT(s)
+    kept = [i for i in issues if not (i.code == "unknown_value" and _choice_key(s[i.row]) in FULL_YEAR_SPELLINGS)]
+    return out, kept
+
+
 _KNOWN_CHOICES: dict[tuple[str, ...], Callable[[Any], tuple[pd.Series, list[ValueIssue]]]] = {
     APPROVAL_LEVELS: parse_approval_level,
     SUPPLY_TYPES: parse_supply_type,
+    HALVES: parse_half,
 }
 
 

@@ -18,6 +18,7 @@ import shapely
 
 from analysis.land_links import link_parcels_frame
 from layers.schema import LAYERS
+from layers.years import resolve_firm_year, rows_of_year
 from maps.codec import DEFAULT_PRECISION, CompactLayer, encode_layer
 from maps.webmap import DRAW_ORDER, STYLE_FIELD, TOOLTIP_FIELDS, UNIT_KINDS, display_geometries
 
@@ -59,11 +60,15 @@ def read_map_frames(project) -> dict[str, gpd.GeoDataFrame]:
         if kind in UNIT_KINDS:
             wanted |= set(UNIT_EXTRA)
         if kind == "enterprises":
-            wanted |= {"uscc", "name", "industry"}
+            wanted |= {"uscc", "name", "industry", "year", "half"}
         if kind == "parcels" and "enterprises" in names:
             wanted |= {"owner_uscc", "owner_name"}  # firms without their own point are drawn on their first parcel
         columns = [f.name for f in spec.fields if f.name in wanted]
         frames[kind] = project.read_layer(kind, columns=columns)
+    if "enterprises" in frames:  # one point per firm: the rows of the year the evaluation takes by default
+        firms = frames["enterprises"]
+        year, _note = resolve_firm_year(firms, None, project.config.project.year)
+        frames["enterprises"] = rows_of_year(firms, year).drop(columns=["year", "half"], errors="ignore")
     if "parcels" in frames and "enterprises" in frames:  # the same firm ↔ parcel links the evaluation uses
         links = pd.DataFrame(project.read_layer("land_links")) if "land_links" in names else None
         frames["parcels"], _report = link_parcels_frame(frames["parcels"], frames["enterprises"], links)

@@ -70,6 +70,7 @@ def current_project() -> Project:
 def page_header(project: Project, title_key: str, *, with_region: bool = False) -> ProjectSettings:
     """The page title (with the project's region when asked) and the demo banner; returns `[project]` of the toml."""
     info = project.config.project
+    year_choice(project)
     st.title(f"{tr(title_key)} · {info.region}" if with_region else tr(title_key))
     if info.demo:
         st.caption(tr("demo_banner"))
@@ -115,13 +116,14 @@ def is_cached(name: str, project: Project) -> bool:
 
 
 METHOD_KEY = "enterprise_method"  # the 亩均 method chosen in the sidebar ("" = the project's landpark.toml)
+YEAR_KEY = "evaluation_year"  # the evaluation year chosen in the sidebar (0 = the project's year, current layers)
 
 
-def _evaluate(project: Project, method: str | None = None):
+def _evaluate(project: Project, method: str | None = None, year: int | None = None):
     from analysis.inputs import load_inputs
     from analysis.score import evaluate
 
-    inputs = load_inputs(project)
+    inputs = load_inputs(project, year=year)
     return inputs, evaluate(inputs, method=method or None)
 
 
@@ -130,19 +132,60 @@ def chosen_method() -> str:
     return str(st.session_state.get(METHOD_KEY) or "")
 
 
+def chosen_year() -> int | None:
+    """The evaluation year chosen in the sidebar; None = the project's year with the current layers."""
+    value = st.session_state.get(YEAR_KEY)
+    return int(value) if value else None
+
+
+def project_firm_years(project: Project) -> list[int]:
+    """The years of whole-year firm rows in the project (layers.years.firm_years), once per content hash."""
+    from layers.years import firm_years
+
+    def compute(p: Project) -> list[int]:
+        if "enterprises" not in p.layer_names():
+            return []
+        return firm_years(p.read_layer("enterprises", columns=[c for c in ("year", "half") if c in _columns(p)]))
+
+    return cached("firm_years", project, compute)
+
+
+def _columns(project: Project) -> list[str]:
+    import pyogrio
+
+    return [str(c) for c in pyogrio.read_info(project.gpkg, layer="enterprises")["fields"]]
+
+
+def year_choice(project: Project) -> None:
+    """The sidebar's evaluation-year choice, shown when the firm data hold more than one year: every page then
+    evaluates that year's firms with the layers in force on its evaluation date."""
+    years = project_firm_years(project)
+    if len(years) < 2:
+        st.session_state.pop(YEAR_KEY, None)
+        return
+    options = [0, *sorted(years, reverse=True)]
+    if st.session_state.get(YEAR_KEY) not in options:
+        st.session_state[YEAR_KEY] = 0
+    default = project.config.project.year
+    st.sidebar.selectbox(tr("year_choice"), options, key=YEAR_KEY,
+                         format_func=lambda y: tr("year_project").format(year=default) if not y else tr("year_item")
+                         .format(year=y), help=tr("year_choice_help"))
+
+
 def evaluation_key() -> str:
-    """The cache name of the evaluation with the chosen method."""
-    method = chosen_method()
-    return f"evaluation:{method}" if method else "evaluation"
+    """The cache name of the evaluation with the chosen method and year."""
+    method, year = chosen_method(), chosen_year()
+    name = f"evaluation:{method}" if method else "evaluation"
+    return f"{name}@{year}" if year else name
 
 
 def evaluation(project: Project):
-    """(EvaluationInputs, Evaluation) of the project with the chosen method, computed once per content hash."""
-    method = chosen_method()
+    """(EvaluationInputs, Evaluation) of the project with the chosen method and year, computed once per content hash."""
+    method, year = chosen_method(), chosen_year()
     name = evaluation_key()
 
     def compute(p: Project):
-        return _evaluate(p, method) if method else _evaluate(p)
+        return _evaluate(p, method, year)
 
     if is_cached(name, project):
         return cached(name, project, compute)

@@ -7,6 +7,12 @@ TEXT: dict[str, dict[str, str]] = {
     "page_siting": {"zh": "选址分析", "en": "Siting"},
     "page_data": {"zh": "数据管理", "en": "Data"},
     "method_choice": {"zh": "亩均评价办法", "en": "亩均 evaluation method"},
+    "year_choice": {"zh": "评价年度", "en": "Evaluation year"},
+    "year_project": {"zh": "项目年度（{year}，现行图层）", "en": "Project year ({year}, current layers)"},
+    "year_item": {"zh": "{year} 年", "en": "{year}"},
+    "year_choice_help": {"zh": "按所选年度的企业数据评价，图层取该年度评价基准日生效的版本（landpark score --year）。",
+                         "en": "Evaluates the firm data of the chosen year with the layers in force on its evaluation "
+                               "date (landpark score --year)."},
     "method_project": {"zh": "本项目设定（landpark.toml）", "en": "this project's setting (landpark.toml)"},
     "method_choice_help": {"zh": "各页面的企业评价按此办法计算；预设列表见 landpark methods，每个预设注明来源文件和未定规则。",
                            "en": "Every page scores firms with this method; the presets (landpark methods) cite their "
