@@ -492,6 +492,8 @@ def _import_box(project: Project, upload, opts: dict, overrides: dict, report) -
     if project.config.project.demo:
         st.info(tr("data_import_demo"))
     mode = _mode_choice(project, kind, label)
+    valid_from = st.date_input(tr("data_valid_from"), value=None, key=f"data_valid_from_{kind}", format="YYYY-MM-DD",
+                               help=tr("data_valid_from_help"))
     if not report.ok:
         st.caption(tr("data_import_blocked_hint"))
     elif project.has_layer(kind) and mode is None:
@@ -505,7 +507,8 @@ def _import_box(project: Project, upload, opts: dict, overrides: dict, report) -
         with st.spinner(tr("data_importing")):
             done = import_source(upload.path, kind, project.root, layer=opts["layer"], encoding=opts["encoding"],
                                  crs=opts["crs"], land_use_standard=opts["land_use_standard"],
-                                 overrides=overrides or None, source_label=upload.label, mode=mode)
+                                 overrides=overrides or None, source_label=upload.label, mode=mode,
+                                 valid_from=None if valid_from is None else valid_from.isoformat())
     except InputError as exc:
         st.error(f"{tr('data_import_failed')}：{relabel(error_text(exc, lang()), upload)}")
         return
@@ -721,6 +724,26 @@ def _switch_to(current: Project, root: Path, message_key: str, settings: AppData
     st.rerun()
 
 
+def _versions_box(project: Project) -> None:
+    """Every kept version of each layer (`landpark versions`): number, in force from, imported at, features."""
+    versions = project.versions()
+    if not len(versions):
+        return
+    with st.expander(tr("data_versions_title", n=format_count(len(versions)))):
+        modes = {"replace": tr("data_versions_mode_replace"), "append": tr("data_versions_mode_append")}
+        st.dataframe(pd.DataFrame({
+            tr("data_col_layer"): versions["layer"].map(lambda k: layer_label(k, lang())),
+            tr("data_versions_col_version"): versions["version"].astype(int),
+            tr("data_versions_col_current"): versions["current"].map({True: "✓", False: ""}),
+            tr("data_versions_col_valid_from"): versions["valid_from"].fillna(tr("data_versions_always")),
+            tr("data_versions_col_imported_at"): versions["imported_at"].fillna("").astype(str).str[:19],
+            tr("data_col_features"): versions["features"].astype(int),
+            tr("data_versions_col_mode"): versions["mode"].map(modes).fillna(""),
+            tr("data_versions_col_source"): versions["source"].fillna(""),
+        }), hide_index=True, width="stretch")
+        st.caption(tr("data_versions_caption"))
+
+
 def _projects_tab(project: Project, summary, settings: AppData) -> None:
     from layers.projects import ProjectFolderError, check_project_folder, create_empty_project, recent_projects
 
@@ -735,6 +758,7 @@ def _projects_tab(project: Project, summary, settings: AppData) -> None:
         st.table(table.set_index(tr("data_col_layer")))
     else:
         st.info(tr("no_layers"))
+    _versions_box(project)
     left, right = st.columns(2)
     with left:
         st.markdown(f"**{tr('data_open_title')}**")

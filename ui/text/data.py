@@ -123,6 +123,27 @@ TEXT: dict[str, dict[str, str]] = {
     "data_import_replaces": {"zh": "项目中已有“{kind}”图层（{n} 个要素）：请选择替换它还是在其后追加。",
                              "en": "The project already has a {kind} layer ({n} features): choose whether to replace it or append to it."},
     "data_import_mode": {"zh": "对现有图层", "en": "With the existing layer"},
+    "data_valid_from": {"zh": "此版本生效日期（可不填）", "en": "This version in force from (optional)"},
+    "data_valid_from_help": {"zh": "每次导入都保存为该图层的一个版本，旧版本不会丢失。按年度评价时取评价基准日生效的版本；"
+                                   "不填：新图层视为一直有效，已有图层的新版本自今日起生效。",
+                             "en": "Every import is kept as a version of the layer; older versions are never lost. A "
+                                   "run for a year reads the version in force on its evaluation date. Empty: a new "
+                                   "layer is in force since always, a later version from today."},
+    "data_versions_title": {"zh": "图层版本（{n} 个）", "en": "Layer versions ({n})"},
+    "data_versions_col_version": {"zh": "版本", "en": "Version"},
+    "data_versions_col_current": {"zh": "当前", "en": "Current"},
+    "data_versions_col_valid_from": {"zh": "生效日期", "en": "In force from"},
+    "data_versions_col_imported_at": {"zh": "导入时间", "en": "Imported at"},
+    "data_versions_col_mode": {"zh": "导入方式", "en": "Mode"},
+    "data_versions_col_source": {"zh": "来源文件", "en": "Source file"},
+    "data_versions_mode_replace": {"zh": "替换", "en": "replace"},
+    "data_versions_mode_append": {"zh": "追加", "en": "append"},
+    "data_versions_always": {"zh": "一直有效", "en": "always"},
+    "data_versions_caption": {"zh": "分析默认使用当前版本；landpark score --year / --as-of 取当日生效的版本；"
+                                    "landpark lines 比较工业用地保护线的两个版本。",
+                              "en": "Analysis uses the current versions by default; landpark score --year / --as-of "
+                                    "reads the versions in force on that day; landpark lines compares two versions "
+                                    "of the protection lines."},
     "data_mode_replace": {"zh": "替换：删除现有 {n} 个要素及其数据问题，只保留新导入的要素",
                           "en": "Replace: drop the {n} existing features and their data issues, keep only the imported ones"},
     "data_mode_append": {"zh": "追加：保留现有 {n} 个要素，加入新要素（编号与现有要素重复时拒绝导入）",
