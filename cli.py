@@ -8,6 +8,7 @@ from the analysis carry no flag names: this module words them for the command li
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -610,10 +611,11 @@ def _cells(text: str) -> int:
 
 @app.command()
 def supply(directory: Annotated[Path, typer.Argument(help="project folder")],
-           year: SupplyYearOpt = None, json_out: JsonOpt = False, lang: LangOpt = "zh") -> None:
+           year: SupplyYearOpt = None, as_of: AsOfOpt = None, json_out: JsonOpt = False, lang: LangOpt = "zh") -> None:
     """The yearly supply mix: land supplied by category and 供地方式, the industrial share against the floors of
     landpark.toml (supply_mix.floors), and flexible-term leases ended or ending within the window. A floor not met
-    is a finding, not an error: the exit code is 0."""
+    is a finding, not an error: the exit code is 0. --as-of DATE: the parcels in force that day, leases judged on
+    it and the years shown ending with its year."""
     from analysis.supply_mix import mix_json, supply_mix
     from layers.project import Project
 
@@ -623,10 +625,15 @@ def supply(directory: Annotated[Path, typer.Argument(help="project folder")],
             fail(InputError(t("supply_mix_no_parcels", "en").format(directory=directory),
                             zh=t("supply_mix_no_parcels", "zh").format(directory=directory)), json_out, lang)
         progress(f"reading {directory}…")
-        mix = supply_mix(project.read_layer("parcels"), project.config, years=None if year is None else [year])
+        config, when = project.config, check_date(as_of, "--as-of")
+        if when is not None:
+            config = dataclasses.replace(config, project=dataclasses.replace(config.project, year=when.year,
+                                                                             evaluation_date=when))
+        parcels = project.read_layer("parcels", as_of=when)
+        mix = supply_mix(parcels, config, years=None if year is None else [year])
     except InputError as exc:
         fail(exc, json_out, lang)
-    document = mix_json(mix, project.config)
+    document = mix_json(mix, config)
     if json_out:
         emit_json(document)
     else:
