@@ -568,6 +568,55 @@ SupplyYearOpt = Annotated[Optional[int], typer.Option(
 
 
 @app.command()
+def targets(directory: Annotated[Path, typer.Argument(help="project folder")],
+            year: Annotated[Optional[int], typer.Option(
+                "--year", min=1900, max=2200, help="the year of firm data to measure (default: the project's year)")] = None,
+            json_out: JsonOpt = False, lang: LangOpt = "zh") -> None:
+    """Plan targets and progress ([targets] of landpark.toml and the [supply_mix] floors): value, target, gap and
+    status (met / on track / behind / no data). A target not met is a finding, not an error: the exit code is 0."""
+    from analysis.targets import format_targets, project_progress, to_json
+    from layers.project import Project
+
+    try:
+        project = Project.open(directory)
+        progress(f"reading {directory}…")
+        items = to_json(project_progress(project, year=year))
+    except InputError as exc:
+        fail(exc, json_out, lang)
+    if json_out:
+        emit_json(items)
+    else:
+        print(format_targets(items, lang))
+
+
+@app.command()
+def lines(directory: Annotated[Path, typer.Argument(help="project folder")],
+          from_version: Annotated[Optional[int], typer.Option(
+              "--from", min=1, help="the earlier version of the protection lines (default: the one before --to)")] = None,
+          to_version: Annotated[Optional[int], typer.Option(
+              "--to", min=1, help="the later version (default: the current one)")] = None,
+          json_out: JsonOpt = False, lang: LangOpt = "zh") -> None:
+    """Two versions of the protection lines compared: area by level before and after, what left and what entered
+    (亩, parcels and units touched), the 占补平衡 ledger, industrial shares then and now against the [lines] floors,
+    encroachments new since the earlier version and the [lines] rules. A breach is a finding: the exit code is 0."""
+    from analysis.line_history import compare_versions
+    from analysis.line_versions import format_lines, to_json
+    from layers.project import Project
+
+    try:
+        project = Project.open(directory)
+        progress(f"reading {directory}…")
+        comparison = compare_versions(project, from_version, to_version, lang=lang)
+    except InputError as exc:
+        fail(exc, json_out, lang)
+    document = to_json(comparison)
+    if json_out:
+        emit_json(document)
+    else:
+        print(format_lines(document, lang))
+
+
+@app.command()
 def versions(directory: Annotated[Path, typer.Argument(help="project folder")],
              layer: Annotated[Optional[str], typer.Option("--layer", help="only this layer kind")] = None,
              json_out: JsonOpt = False, lang: LangOpt = "zh") -> None:

@@ -33,7 +33,7 @@ from spatial.area import area_mu
 from spatial.overlay import intersection_area_pairs, intersection_geometry_pairs
 from spatial.validity import polygonal_parts, repair
 
-__all__ = ["LineComparison", "compare_lines", "to_json", "format_lines"]
+__all__ = ["LineComparison", "compare_lines", "to_json", "format_lines", "code_labels"]
 
 NOISE_M2 = 0.01  # planar overlaps below this (m²) are floating-point noise along shared edges, not contact
 IDS_SHOWN = 5    # CLI layout: ids listed per change before "… (N in all)"
@@ -114,6 +114,15 @@ def _touching(pieces: np.ndarray, frame: gpd.GeoDataFrame | None, geoms: np.ndar
     return _ids_per_row(len(pieces), pi[keep], frame[id_column].to_numpy()[fi[keep]])
 
 
+def _in_crs(frame: Any, crs: Any) -> Any:
+    """`frame` in `crs` (unchanged when either CRS is unknown or they agree), with a fresh 0..n-1 index."""
+    if frame is None:
+        return None
+    if crs is not None and frame.crs is not None and frame.crs != crs:
+        frame = frame.to_crs(crs)
+    return frame.reset_index(drop=True)
+
+
 def _levels_of(lines: gpd.GeoDataFrame) -> np.ndarray:
     """The level of each line as text (red / blue)."""
     if len(lines) == 0:
@@ -184,8 +193,7 @@ class _Version:
 
 def _version(lines: gpd.GeoDataFrame, crs: Any) -> _Version:
     """Lines in the project CRS with their per-level unions (and "all")."""
-    lines = lines.to_crs(crs) if crs is not None and lines.crs is not None and lines.crs != crs else lines
-    lines = lines.reset_index(drop=True)
+    lines = _in_crs(lines, crs)
     geoms, levels = _geoms(lines), _levels_of(lines)
     unions = {level: _union(geoms[_level_mask(levels, level)]) for level in FLOOR_LEVELS}
     return _Version(lines, geoms, levels, unions)
@@ -344,9 +352,9 @@ def _rule(rule: LinesRule, versions: dict[str, tuple[_Version, _Land | None, np.
                          for r in over.itertuples()]
                 status = _status(known["value"] <= (rule.share or 0.0))
     else:  # outside_constraint
-        chosen = None if constraints is None or "kind" not in constraints else constraints[constraints["kind"] == rule.constraint_kind]
+        chosen = None if constraints is None or "kind" not in constraints else \
+            _in_crs(constraints[constraints["kind"] == rule.constraint_kind], crs)
         if chosen is not None and len(chosen):
-            chosen = chosen.to_crs(crs) if crs is not None and chosen.crs is not None and chosen.crs != crs else chosen
             zone = _union(_geoms(chosen))
             for key, (version, _, _, _) in versions.items():
                 mask = _level_mask(version.levels, rule.level)
@@ -394,19 +402,14 @@ def compare_lines(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame, *, parcels:
     versions: dict[str, tuple[_Version, _Land | None, np.ndarray, np.ndarray]] = {}
     for key, version in (("before", v_before), ("after", v_after)):
         frame = parcel_frames[key]
-        if frame is not None:
-            frame = frame.to_crs(crs) if crs is not None and frame.crs is not None and frame.crs != crs else frame
-            frame = frame.reset_index(drop=True)
-            parcel_frames[key] = frame
+        frame = parcel_frames[key] = _in_crs(frame, crs)
         geoms = _geoms(frame)
         industrial = (frame["land_use_category"].isin(industrial_set).to_numpy() if frame is not None and
                       "land_use_category" in frame else np.zeros(len(geoms), dtype=bool))
         land = None if frame is None else _line_land(version.lines, version.geoms, frame, geoms, industrial,
                                                      settings.share_base, crs)
         versions[key] = (version, land, geoms, industrial)
-    if units is not None:
-        units = units.to_crs(crs) if crs is not None and units.crs is not None and units.crs != crs else units
-        units = units.reset_index(drop=True)
+    units = _in_crs(units, crs)
     changes, sums = _changes(v_before, v_after, settings, crs)
     changes = _annotate(changes, v_before, v_after, parcel_frames["after"], versions["after"][2], units, crs)
     levels = _ledger(v_before, v_after, sums, settings.balance_tolerance_mu, crs)
@@ -529,11 +532,29 @@ def _ids(ids: list[str], lang: str) -> str:
     return shown if len(ids) <= IDS_SHOWN else t("lines_ids_more", lang).format(ids=shown, n=len(ids))
 
 
+def code_labels(lang: str) -> dict[str, dict[str, str]]:
+    """Display labels of the codes the comparison reports (levels, verdicts, statuses, change kinds, floor scopes,
+    rule kinds), keys written out so that the translation scan (tests/test_i18n.py) can follow them."""
+    return {
+        "level": {"red": t("lines_level_red", lang), "blue": t("lines_level_blue", lang), "all": t("lines_level_all", lang)},
+        "verdict": {"balanced": t("lines_verdict_balanced", lang), "unbalanced": t("lines_verdict_unbalanced", lang)},
+        "status": {"pass": t("lines_status_pass", lang), "fail": t("lines_status_fail", lang),
+                   "no_data": t("lines_status_no_data", lang)},
+        "kind": {"removed": t("lines_kind_removed", lang), "added": t("lines_kind_added", lang)},
+        "scope": {"per_line": t("lines_scope_per_line", lang), "district_in_lines": t("lines_scope_district_in_lines", lang),
+                  "lines_total": t("lines_scope_lines_total", lang)},
+        "rule": {"industrial_not_decreasing": t("lines_rule_industrial_not_decreasing", lang),
+                 "max_category_share": t("lines_rule_max_category_share", lang),
+                 "outside_constraint": t("lines_rule_outside_constraint", lang)},
+        "version": {"before": t("lines_before", lang), "after": t("lines_after", lang)},
+    }
+
+
 def _level_label(level: str | None, lang: str) -> str:
     """A level's display name (一级（红线）…); the em dash for none."""
     from i18n.numbers import MISSING
 
-    return MISSING if level is None else t(f"lines_level_{level}", lang) if level in FLOOR_LEVELS else level
+    return MISSING if level is None else code_labels(lang)["level"].get(level, level)
 
 
 def format_lines(doc: dict, lang: str = "zh") -> str:
@@ -542,25 +563,25 @@ def format_lines(doc: dict, lang: str = "zh") -> str:
     from i18n.numbers import MISSING, format_mu
 
     def mu(value: Any) -> str:
-        return format_mu(value)
+        """亩 with one decimal."""
+        return format_mu(value if value is None else round(float(value), 1) + 0.0)  # + 0.0: no "-0.0"
 
     def yes(value: bool) -> str:
+        """是 / 否."""
         return t("lines_yes" if value else "lines_no", lang)
 
-    def status(value: str) -> str:
-        return t(f"lines_status_{value}", lang)
-
+    labels = code_labels(lang)
     out = [t("lines_header", lang).format(before=doc["before"]["label"], after=doc["after"]["label"],
                                           n_before=doc["before"]["lines"], n_after=doc["after"]["lines"]),
-           t("lines_definition", lang).format(min=mu(doc["settings"]["min_change_mu"]),
-                                              tol=mu(doc["settings"]["balance_tolerance_mu"]))]
+           t("lines_definition", lang).format(min=f"{doc['settings']['min_change_mu']:g}",
+                                              tol=f"{doc['settings']['balance_tolerance_mu']:g}")]
     head = [t(f"lines_col_{k}", lang) for k in ("level", "before", "after", "net", "not_decreasing", "removed", "added",
                                                 "from_stricter", "balance", "verdict")]
     body = [[_level_label(x["level"], lang), mu(x["area_before_mu"]), mu(x["area_after_mu"]), mu(x["net_mu"]),
              yes(x["not_decreasing"]), mu(x["removed_mu"]), mu(x["added_mu"]), mu(x["from_stricter_mu"]),
-             mu(x["balance_mu"]), t(f"lines_verdict_{x['verdict']}", lang)] for x in doc["levels"]]
+             mu(x["balance_mu"]), labels["verdict"][x["verdict"]]] for x in doc["levels"]]
     total = doc["total"]
-    body.append([t("lines_level_all", lang), mu(total["area_before_mu"]), mu(total["area_after_mu"]), mu(total["net_mu"]),
+    body.append([t("lines_total_row", lang), mu(total["area_before_mu"]), mu(total["area_after_mu"]), mu(total["net_mu"]),
                  yes(total["not_decreasing"]), "", "", "", "",
                  t("lines_verdict_balanced" if doc["balanced"] else "lines_verdict_unbalanced", lang)])
     out += ["", t("lines_levels", lang), *_table(head, body, left=(0,))]
@@ -582,9 +603,10 @@ def format_lines(doc: dict, lang: str = "zh") -> str:
     else:
         head = [t(f"lines_col_{k}", lang) for k in ("change", "kind", "level", "area", "other_levels", "before_lines",
                                                     "after_lines", "parcels", "units")]
-        body = [[str(c["change_id"]), t(f"lines_kind_{c['kind']}", lang), _level_label(c["level"], lang), mu(c["area_mu"]),
-                 ("、" if lang == "zh" else ", ").join(f"{_level_label(k, lang)} {mu(v)}" for k, v in c["other_levels_mu"].items())
-                 or MISSING, _ids(c["before_line_ids"], lang), _ids(c["after_line_ids"], lang),
+        sep = "、" if lang == "zh" else ", "
+        body = [[str(c["change_id"]), labels["kind"][c["kind"]], _level_label(c["level"], lang), mu(c["area_mu"]),
+                 sep.join(f"{_level_label(k, lang)} {mu(v)}" for k, v in c["other_levels_mu"].items()) or MISSING,
+                 _ids(c["before_line_ids"], lang), _ids(c["after_line_ids"], lang),
                  _ids(c["parcel_ids"], lang), _ids(c["unit_ids"], lang)] for c in changes]
         out += _table(head, body, left=(1, 2, 4, 5, 6, 7, 8))
     out += _shares_text(doc, lang)
@@ -593,45 +615,50 @@ def format_lines(doc: dict, lang: str = "zh") -> str:
 
 def _shares_text(doc: dict, lang: str) -> list[str]:
     """The line shares, floors, new encroachments and rules of `format_lines`."""
+    from analysis.supply_mix import code_labels as supply_labels
     from i18n.numbers import MISSING, format_mu, format_ratio
 
+    labels, categories = code_labels(lang), supply_labels(lang)["category"]
     out = ["", t("lines_shares", lang)]
     if not doc["parcels_given"]:
-        return [*out, "  " + t("lines_no_parcels", lang)]
-    head = [t(f"lines_col_{k}", lang) for k in ("line", "name", "level_before", "level_after", "share_before", "share_after")]
-    body = [[x["line_id"], x["name"] or MISSING, _level_label(x["level_before"], lang), _level_label(x["level_after"], lang),
-             format_ratio(x["share_before"]), format_ratio(x["share_after"])] for x in doc["line_shares"]]
-    out += _table(head, body, left=(0, 1, 2, 3))
+        out.append("  " + t("lines_no_parcels", lang))
+    else:
+        head = [t(f"lines_col_{k}", lang) for k in ("line", "name", "level_before", "level_after", "share_before", "share_after")]
+        body = [[x["line_id"], x["name"] or MISSING, _level_label(x["level_before"], lang), _level_label(x["level_after"], lang),
+                 format_ratio(x["share_before"]), format_ratio(x["share_after"])] for x in doc["line_shares"]]
+        out += _table(head, body, left=(0, 1, 2, 3))
     out += ["", t("lines_floors", lang)]
     if not doc["floors"]:
         out.append("  " + t("lines_no_floors", lang))
     for f in doc["floors"]:
         out.append("  " + t("lines_floor_line", lang).format(name=f["name"], share=format_ratio(f["share"]),
-                                                             scope=t(f"lines_scope_{f['scope']}", lang),
+                                                             scope=labels["scope"][f["scope"]],
                                                              level=_level_label(f["level"], lang)))
+        label_width = max(len(v) for v in labels["version"].values()) * (2 if lang == "zh" else 1)
         for key in ("before", "after"):
             v = f[key]
             failing = ("、" if lang == "zh" else ", ").join(f"{x['line_id']} {format_ratio(x['share'])}" for x in v["failing"])
-            out.append("    " + t(f"lines_{key}", lang) + "  " + _pad(format_ratio(v["value"]), 6) + "  "
-                       + t(f"lines_status_{v['status']}", lang) + (("  " + t("lines_failing", lang).format(lines=failing))
-                                                                    if failing else ""))
+            out.append("    " + _pad(labels["version"][key], label_width, left=True) + "  " + _pad(format_ratio(v["value"]), 6)
+                       + "  " + labels["status"][v["status"]]
+                       + (("  " + t("lines_failing", lang).format(lines=failing)) if failing else ""))
         out.append("    " + t("lines_source", lang).format(source=f["source"]))
     enc = doc["encroachments"]
-    out += ["", t("lines_encroachments", lang).format(before=enc["before_count"], after=enc["after_count"],
-                                                      new=len(enc["new"]))]
+    if doc["parcels_given"]:
+        out += ["", t("lines_encroachments", lang).format(before=enc["before_count"], after=enc["after_count"],
+                                                          new=len(enc["new"]))]
     if enc["new"]:
         head = [t(f"lines_col_{k}", lang) for k in ("parcel", "line", "category", "area")]
-        body = [[x["parcel_id"], x["line_id"], t(f"supply_mix_cat_{x['land_use_category']}", lang)
-                 if x["land_use_category"] else MISSING, format_mu(x["area_mu"])] for x in enc["new"]]
+        body = [[x["parcel_id"], x["line_id"], categories.get(x["land_use_category"] or "unknown", MISSING),
+                 format_mu(x["area_mu"])] for x in enc["new"]]
         out += _table(head, body, left=(0, 1, 2))
     out += ["", t("lines_rules", lang)]
     if not doc["rules"]:
         out.append("  " + t("lines_no_rules", lang))
     for r in doc["rules"]:
         out.append("  " + t("lines_rule_line", lang).format(name=r["name"], level=_level_label(r["level"], lang),
-                                                            status=t(f"lines_status_{r['status']}", lang)))
+                                                            status=labels["status"][r["status"]]))
         fmt = format_ratio if r["kind"] == "max_category_share" else format_mu
-        out.append("    " + t(f"lines_rule_{r['kind']}", lang).format(before=fmt(r["before"]), after=fmt(r["after"]),
+        out.append("    " + labels["rule"][r["kind"]].format(before=fmt(r["before"]), after=fmt(r["after"]),
                                                                       share=format_ratio(r["share"])))
         for item in r["items"]:
             value = format_ratio(item["value"]) if "value" in item else format_mu(item["area_mu"]) + " " + t("lines_mu", lang)

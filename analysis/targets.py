@@ -20,7 +20,6 @@ Figures (docs: layers/targets_settings.py):
 from __future__ import annotations
 
 import dataclasses
-import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,7 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from i18n import layer_label, t
+import i18n.targets_text  # noqa: F401  (registers the targets_ text)
+from i18n import TEXT, layer_label, t
 from layers.config import Config, config_from_dict
 from layers.targets_settings import FIRM_INDICATORS, SizeCheck, TargetItem, TargetsSettings
 
@@ -208,7 +208,7 @@ def size_bounds(check: SizeCheck) -> tuple[float | None, float | None]:
     """The 亩 range each unit must fall in: min/max_mu intersected with target_km2 × (1 ± tolerance) × 1,500."""
     low, high = check.min_mu, check.max_mu
     if check.target_km2 is not None:
-        tol = check.tolerance or 0.0
+        tol = check.tolerance or 0.0  # SizeCheck.read defaults it to 0.1
         t_low, t_high = check.target_km2 * MU_PER_KM2 * (1 - tol), check.target_km2 * MU_PER_KM2 * (1 + tol)
         low = t_low if low is None else max(low, t_low)
         high = t_high if high is None else min(high, t_high)
@@ -341,9 +341,7 @@ def unit_targets(results: Sequence[TargetResult], unit_id: str, unit_kind: str) 
             if own is None:
                 continue
             ok = own["ok"]
-            status = "no_data" if ok is None else ("met" if ok else "behind")
-            if ok is False and r.evaluated_year < r.year:
-                status = "behind"
+            status = "no_data" if ok is None else ("behind" if not ok else ("met" if r.evaluated_year >= r.year else "on_track"))
             target = r.detail["target_km2"] * MU_PER_KM2 if r.detail.get("target_km2") is not None else None
             out.append(dataclasses.replace(
                 r, kind="unit_size", scope=f"unit:{unit_id}", scope_name=own["name"], indicator="area_mu", unit="mu",
@@ -361,38 +359,29 @@ def settings_of(config: Config) -> TargetsSettings:
     return found if isinstance(found, TargetsSettings) else TargetsSettings((), (), (), True)
 
 
-def evaluation_of_year(project, year: int | None, *, method: str | None = None):
-    """(inputs, evaluation) of the firm data of `year` (default: the project's year), layers as of that year."""
+def project_progress(project, *, year: int | None = None, method: str | None = None, inputs=None,
+                     evaluation=None) -> list[TargetResult]:
+    """The targets of a project measured on the firm data of `year` (default: the project's year) with the layers
+    in force then (analysis.inputs.load_inputs), or on the `inputs`/`evaluation` given (the app's cached ones);
+    the supply floors over the [supply_mix] years_shown years ending at that year."""
     from analysis.inputs import load_inputs
     from analysis.score import evaluate
-    from layers.problems import InputError
+    from analysis.supply_mix import supply_mix
 
-    if year is None or year == project.config.project.year:
-        inputs = load_inputs(project)
-    elif "year" in inspect.signature(load_inputs).parameters:
+    if evaluation is None:
         inputs = load_inputs(project, year=year)
-    else:
-        raise InputError(f"firm data of {year} cannot be read by this version (one year per project)",
-                         zh=f"此版本无法读取 {year} 年的企业数据（每个项目仅一个年度）")
-    return inputs, evaluate(inputs, method=method)
-
-
-def project_progress(project, *, year: int | None = None, method: str | None = None,
-                     evaluation=None) -> list[TargetResult]:
-    """The targets of a project measured on `year` (default: its evaluation year): evaluates (or takes the
-    `evaluation` given for that year), computes the supply mix of the years up to it, then `target_progress`."""
-    from analysis.supply_mix import shown_years, supply_mix
-
-    config = project.config
-    year = config.project.year if year is None else int(year)
-    ev = evaluation if evaluation is not None else evaluation_of_year(project, year, method=method)[1]
-    settings = settings_of(config)
+        evaluation = evaluate(inputs, method=method)
+    config = evaluation.config
+    measured = int(year) if year is not None else config.project.year
+    settings = settings_of(project.config)
     mix = None
-    if settings.supply_floors and config.supply_mix.floors and "parcels" in project.layer_names():
-        years = [y for y in shown_years(config) if y <= year] or [year]
-        years = list(range(year - config.supply_mix.years_shown + 1, year + 1)) if year != config.project.year else years
-        mix = supply_mix(project.read_layer("parcels"), config, years=years)
-    return target_progress(ev, config=config, settings=settings, year=year, supply_mix=mix)
+    if settings.supply_floors and config.supply_mix.floors:
+        parcels = inputs.parcels if inputs is not None else (
+            project.read_layer("parcels") if "parcels" in project.layer_names() else None)
+        if parcels is not None and len(parcels):
+            years = list(range(measured - config.supply_mix.years_shown + 1, measured + 1))  # as shown_years
+            mix = supply_mix(parcels, config, years=years)
+    return target_progress(evaluation, config=config, settings=settings, year=measured, supply_mix=mix)
 
 
 # ---- text ---------------------------------------------------------------------------------------------------------
@@ -433,19 +422,37 @@ def format_gap(value: Any, unit: str, lang: str = "zh") -> str:
     if value is None:
         return MISSING
     if unit == "ratio":
-        return t("targets_pp", lang).format(value=f"{float(value) * 100:+.1f}")
+        return t("targets_pp", lang).format(value=f"{float(value) * 100:+.1f}".replace("-", "−"))
     sign = "+" if float(value) > 0 else ("−" if float(value) < 0 else "±")
     return sign + format_value(abs(float(value)), unit, lang)
 
 
+def unit_text(unit: str, lang: str = "zh") -> str:
+    """The unit printed after a value ("万元/亩", "平方公里"; nothing for ratios, already in percent)."""
+    key = f"targets_unit_{unit}"
+    return t(key, lang) if key in TEXT else ""
+
+
 def target_text(item: dict[str, Any], lang: str = "zh") -> str:
-    """The target cell: "≥ 58.00 万元/亩", "≤ 0", a size range "50–300 亩"."""
-    unit_text = t(f"targets_unit_{item['unit']}", lang)
-    if item["direction"] == "range":
+    """The target cell: "≥ 58.00 万元/亩", a size range "1,350.0–1,650.0 亩" (for a size check or one unit)."""
+    if item["kind"] in ("size", "unit_size"):
         d = item["detail"]
-        return f"{format_value(d.get('low_mu'), 'mu', lang)}–{format_value(d.get('high_mu'), 'mu', lang)} {unit_text}".strip()
+        return f"{format_value(d.get('low_mu'), 'mu', lang)}–{format_value(d.get('high_mu'), 'mu', lang)} {unit_text('mu', lang)}"
     sign = "≥" if item["direction"] == ">=" else "≤"
-    return f"{sign} {format_value(item['target'], item['unit'], lang)} {unit_text}".strip()
+    return f"{sign} {format_value(item['target'], item['unit'], lang)} {unit_text(item['unit'], lang)}".strip()
+
+
+def value_text(item: dict[str, Any], lang: str = "zh") -> str:
+    """The value cell: the figure in its unit; for a size check the number of units outside the range."""
+    if item["kind"] == "size" and item["value"] is not None:
+        return t("targets_size_value", lang).format(n=format_value(item["value"], "count", lang))
+    return format_value(item["value"], item["unit"], lang)
+
+
+def name_text(item: dict[str, Any], lang: str = "zh") -> str:
+    """The name cell: the configured name, with 面积 / 数量 after it for the two rows of a size check."""
+    suffix = {"size": "targets_kind_size", "count": "targets_kind_count"}.get(item["kind"])
+    return item["name"] + (t(suffix, lang) if suffix else "")
 
 
 def status_label(status: str, lang: str = "zh") -> str:
@@ -457,8 +464,14 @@ def base_label(base: str | None, lang: str = "zh") -> str:
     """The base of a target as a person reads it (规上 / 全部企业 / 新增建设用地 …; empty for land checks)."""
     if base is None:
         return ""
-    key = f"targets_base_{base}"
-    return t(key, lang) if key != t(key, lang) else t(f"supply_mix_base_{base}", lang)
+    key = f"targets_base_{base}" if f"targets_base_{base}" in TEXT else f"supply_mix_base_{base}"
+    return t(key, lang) if key in TEXT else base
+
+
+def level_label(level: str, lang: str = "zh") -> str:
+    """A protection-line level (red / blue / all) as a person reads it; an unknown level as written."""
+    key = f"targets_level_{level}"
+    return t(key, lang) if key in TEXT else level
 
 
 def _width(text: str) -> int:
@@ -479,15 +492,17 @@ def detail_lines(item: dict[str, Any], lang: str = "zh") -> list[str]:
         low, high = d.get("low_mu"), d.get("high_mu")
         out.append(t("targets_size_rule", lang).format(low=format_value(low, "mu", lang), high=format_value(high, "mu", lang),
                                                        n=len(d.get("units", []))))
+        if not d.get("outside"):
+            out.append("  " + t("targets_page_all_within", lang))
         for u in d.get("units", []):
             if u["ok"] is False:
                 out.append(t("targets_size_outside", lang).format(
                     name=u["name"], id=u["unit_id"], mu=format_value(u["area_mu"], "mu", lang),
                     km2=format_value(u["area_km2"], "km2", lang), gap=format_gap(u["gap_mu"], "mu", lang)))
     if item["kind"] == "line_total":
-        parts = [f"{t('targets_level_' + lv, lang) if t('targets_level_' + lv, lang) != 'targets_level_' + lv else lv} "
-                 f"{format_value(v, 'km2', lang)} {t('targets_unit_km2', lang)}" for lv, v in d.get("by_level_km2", {}).items()]
-        out.append(t("targets_line_levels", lang).format(level=t(f"targets_level_{d.get('level', 'all')}", lang),
+        parts = [f"{level_label(lv, lang)} {format_value(v, 'km2', lang)} {t('targets_unit_km2', lang)}"
+                 for lv, v in d.get("by_level_km2", {}).items()]
+        out.append(t("targets_line_levels", lang).format(level=level_label(d.get("level", "all"), lang),
                                                          levels=("；" if lang == "zh" else "; ").join(parts) or "—"))
     if item["kind"] == "indicator" and d.get("n_firms"):
         out.append(t("targets_n_firms", lang).format(n=d["n_firms"]))
@@ -508,17 +523,14 @@ def format_targets(items: list[dict[str, Any]], lang: str = "zh") -> str:
     if not items:
         return t("targets_none", lang)
     head = [t(f"targets_col_{k}", lang) for k in ("name", "year", "base", "value", "target", "gap", "status")]
-    body = []
-    for item in items:
-        unit = item["unit"] if item["direction"] != "range" else "mu"
-        value = format_value(item["value"], unit, lang)
-        body.append([item["name"], str(item["year"]), base_label(item["base"], lang) or "—", value,
-                     target_text(item, lang), format_gap(item["gap"], unit, lang), status_label(item["status"], lang)])
+    body = [[name_text(item, lang), str(item["year"]), base_label(item["base"], lang) or "—", value_text(item, lang),
+             target_text(item, lang), format_gap(item["gap"], item["unit"], lang), status_label(item["status"], lang)]
+            for item in items]
     widths = [max(_width(r[i]) for r in [head, *body]) for i in range(len(head))]
     right = {3, 5}
     row = lambda cells: "  ".join(_pad(c, w, i in right) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()  # noqa: E731
     evaluated = sorted({i["evaluated_year"] for i in items})
-    lines = [t("targets_header", lang).format(year="、".join(map(str, evaluated)) if lang == "zh" else ", ".join(map(str, evaluated)))]
+    lines = [t("targets_header", lang).format(year=("、" if lang == "zh" else ", ").join(map(str, evaluated)))]
     current = None
     for item, cells in zip(items, body):
         group = scope_label(item["scope"], item.get("scope_name"), lang)

@@ -519,3 +519,4 @@ def field_label(kind: str, name: str, lang: str = DEFAULT_LANG) -> str:
     if lang == "en" or f is None or not f.label_zh:
         return name
     return f.label_zh
+from i18n import targets_text as _targets_text  # noqa: E402,F401

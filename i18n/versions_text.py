@@ -17,6 +17,8 @@ TEXT = {
     "versions_none": {"zh": "项目中还没有图层", "en": "The project has no layers yet"},
     "versions_mode_replace": {"zh": "替换", "en": "replace"},
     "versions_mode_append": {"zh": "追加", "en": "append"},
+    "versions_label_dated": {"zh": "第 {version} 版（{date} 起）", "en": "version {version} (from {date})"},
+    "versions_label_undated": {"zh": "第 {version} 版", "en": "version {version}"},
 }
 
 register_section(__name__, TEXT)

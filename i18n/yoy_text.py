@@ -15,7 +15,8 @@ TEXT: dict[str, dict[str, str]] = {
     "yoy_state_absent_from": {"zh": "上年无", "en": "Not in before"},
     "yoy_state_absent_to": {"zh": "本年无", "en": "Not in after"},
     "yoy_total": {"zh": "合计", "en": "Total"},
-    "yoy_summary": {"zh": "两年均有分类的企业 {both} 家：升级 {up} 家，降级 {down} 家，不变 {same} 家；新进入 {entered} 家，退出 {left} 家。",
+    "yoy_summary": {"zh": "两年均有分类的企业 {both} 家：升级 {up} 家，降级 {down} 家，不变 {same} 家；"
+                          "新进入 {entered} 家，退出 {left} 家。",
                     "en": "{both} firms classed in both years: {up} up, {down} down, {same} unchanged; "
                           "{entered} entered, {left} left."},
     "yoy_downgraded": {"zh": "降级企业", "en": "Firms moved down"},
@@ -43,6 +44,20 @@ TEXT: dict[str, dict[str, str]] = {
     "yoy_no_units": {"zh": "两年均无评价单元。", "en": "No unit in either year."},
     "yoy_unit_new": {"zh": "（{after} 年新增单元）", "en": " (new in {after})"},
     "yoy_unit_gone": {"zh": "（{after} 年已无此单元）", "en": " (gone in {after})"},
+    # indicator labels the scorecards' column table lacks (others come from reports.short_label)
+    "yoy_ind_parcels_mu": {"zh": "宗地总面积", "en": "Parcel area"},
+    "yoy_ind_rolling_supply_ratio": {"zh": "近五年滚动供地率", "en": "Rolling 5-year supply ratio"},
+    "yoy_ind_firm_count": {"zh": "企业数", "en": "Firms"},
+    "yoy_ind_idle_by_date_count": {"zh": "逾期未动工宗数", "en": "Overdue start, parcels"},
+    "yoy_ind_revenue_per_mu": {"zh": "亩均营业收入", "en": "Revenue per mu"},
+    "yoy_ind_value_added_per_energy": {"zh": "单位能耗增加值", "en": "Value added per tce"},
+    "yoy_ind_value_added_per_emission": {"zh": "单位排放增加值", "en": "Value added per tonne emitted"},
+    "yoy_ind_rd_ratio": {"zh": "R&D经费支出占比", "en": "R&D share of revenue"},
+    "yoy_ind_tax_per_kwh": {"zh": "单位电耗税收", "en": "Tax per kWh"},
+    "yoy_ind_tax_10k_yuan": {"zh": "税收", "en": "Tax"},
+    "yoy_ind_value_added_10k_yuan": {"zh": "工业增加值", "en": "Value added"},
+    "yoy_ind_output_10k_yuan": {"zh": "工业总产值", "en": "Output"},
+    "yoy_ind_revenue_10k_yuan": {"zh": "营业收入", "en": "Revenue"},
     # half-year 效益报表
     "yoy_half_title": {"zh": "半年度效益报表（{year} 年；同比 = 与 {previous} 年同期相比；亩均按企业用地面积计，未年化）",
                        "en": "Half-year report ({year}; change against the same half of {previous}; per mu on the firms' land, "
@@ -57,7 +72,8 @@ TEXT: dict[str, dict[str, str]] = {
     "yoy_col_tax_per_mu": {"zh": "亩均税收", "en": "Tax per mu"},
     "yoy_col_output_per_mu": {"zh": "亩均产值", "en": "Output per mu"},
     "yoy_col_yoy": {"zh": "同比", "en": "vs last year"},
-    "yoy_no_half": {"zh": "无半年度数据。", "en": "No half-year data."},
+    "yoy_half_no_previous": {"zh": "{previous} 年同期无半年度数据，无法计算同比。",
+                             "en": "No half-year data for {previous}: no change can be computed."},
 }
 
 register_section(__name__, TEXT)

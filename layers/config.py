@@ -22,6 +22,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from layers.lines_settings import LinesSettings
 from layers.problems import InputError, Problem
 from layers.settings import (
     AppSettings,
@@ -38,6 +39,7 @@ from layers.settings import (
     SupplySettings,
     UnitsSettings,
 )
+from layers.targets_settings import TargetsSettings
 
 __all__ = ["CONFIG_NAME", "Config", "config_from_dict", "config_text_with", "default_config", "default_config_text",
            "enterprise_settings", "load_config", "merge"]
@@ -59,6 +61,8 @@ class Config:
     units: UnitsSettings
     supply: SupplySettings
     supply_mix: SupplyMixSettings
+    lines: LinesSettings
+    targets: TargetsSettings
     intensity: IntensitySettings
     enterprise: EnterpriseSettings
     composite: CompositeSettings
@@ -132,7 +136,8 @@ def _validated(merged: dict[str, Any], source: str) -> Config:
     p.finish()
     sections: dict[str, Any] = {"project": project}
     for key, kind in (("import", ImportSettings), ("land_use", LandUseSettings), ("units", UnitsSettings),
-                      ("supply", SupplySettings), ("supply_mix", SupplyMixSettings), ("intensity", IntensitySettings),
+                      ("supply", SupplySettings), ("supply_mix", SupplyMixSettings), ("lines", LinesSettings),
+                      ("targets", TargetsSettings), ("intensity", IntensitySettings),
                       ("composite", CompositeSettings)):
         reader = root.sub(key)
         sections[key] = kind.read(reader)
@@ -144,7 +149,8 @@ def _validated(merged: dict[str, Any], source: str) -> Config:
     r.finish()
     root.finish()
     return Config(project=project, import_=sections["import"], land_use=sections["land_use"], units=sections["units"],
-                  supply=sections["supply"], supply_mix=sections["supply_mix"], intensity=sections["intensity"],
+                  supply=sections["supply"], supply_mix=sections["supply_mix"],
+                  lines=sections["lines"], targets=sections["targets"], intensity=sections["intensity"],
                   enterprise=sections["enterprise"],
                   composite=sections["composite"], siting=sections["siting"], app=sections["app"],
                   report=sections["report"], source=source)

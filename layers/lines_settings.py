@@ -8,7 +8,9 @@ rules). Floors and rules are a plan's: none by default; `DEMO_TOML` gives Guangz
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from layers.settings import Reader
 
@@ -30,6 +32,7 @@ RULE_KINDS = ("industrial_not_decreasing", "max_category_share", "outside_constr
 # The denominator of a line's industrial share: its ellipsoidal area (as the unit indicator industrial_share),
 # or the area of the parcels inside it (land not parcelled, such as roads, left out).
 SHARE_BASES = ("line_area", "parcels")
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -95,12 +98,12 @@ class LinesSettings:
                    floors, rules)
 
 
-def _tables(r: Reader, name: str, read):  # type: ignore[no-untyped-def]
+def _tables(r: Reader, name: str, read: Callable[[Reader], _T]) -> list[_T]:
     """Each table of the optional array of tables `name`, read by `read` and finished (unknown keys refused)."""
     tables = r.value(name) if r.has(name) else []
     if not isinstance(tables, list):
         raise r.fail(name, tables, "a list of tables")
-    out = []
+    out: list[_T] = []
     for i, table in enumerate(tables):
         item = Reader(table, r.dotted(f"{name}[{i}]"), r.source)
         out.append(read(item))

@@ -31,6 +31,8 @@ DIRECTIONS = (">=", "<=")
 # The firm base of a target: every firm, or the firms whose enterprise-layer flag above_scale is true (规上).
 BASES = ("all", "above_scale")
 BASE_ALIASES = {"all": "all", "全部": "all", "above_scale": "above_scale", "规上": "above_scale"}
+# "About 1 km²": ± 10 % unless the project says otherwise [U: the plans give no tolerance; a project's choice].
+DEFAULT_TOLERANCE = 0.1
 SCOPE_PREFIXES = ("kind:", "unit:", "cluster:")
 LINE_TOTAL_LEVELS = ("all", "red", "blue")  # red = 一级 / 保护红线, blue = 二级 / 保护蓝线 (layers.schema.LINE_LEVELS)
 
@@ -103,7 +105,7 @@ class SizeCheck:
     min_mu: float | None        # each unit at least this many 亩
     max_mu: float | None        # … and at most
     target_km2: float | None    # each unit about this area (1 km² = 1,500 亩) …
-    tolerance: float | None     # … within ± this fraction of it (0.2 = 0.8–1.2 km²)
+    tolerance: float | None     # … within ± this fraction of it (0.1 = 0.9–1.1 km²)
     min_count: int | None       # at least this many units of the kind
     year: int                   # the plan's target year (for the count: before it the count may still grow)
     source: str
@@ -117,7 +119,7 @@ class SizeCheck:
         if low is not None and high is not None and low > high:
             raise r.fail("max_mu", high, f"a number ≥ {low:g} (min_mu)")
         target = _optional_number(r, "target_km2", 0, low_open=True)
-        tolerance = r.number("tolerance", 0, 1) if r.has("tolerance") else (0.2 if target is not None else None)
+        tolerance = r.number("tolerance", 0, 1) if r.has("tolerance") else (DEFAULT_TOLERANCE if target is not None else None)
         if tolerance is not None and target is None:
             raise r.fail("target_km2", None, "a number > 0 (tolerance is a fraction of it)")
         count = _optional_int(r, "min_count", 0, 100000)
@@ -207,7 +209,7 @@ DEFAULT_TOML = """
 # min_mu = 50                             # each unit's area in 亩 (ellipsoidal), at least …
 # max_mu = 300                            # … and at most
 # # target_km2 = 1.0                      # or: about this area (1 km² = 1,500 亩) …
-# # tolerance = 0.2                       # … within ± this fraction (default 0.2)
+# # tolerance = 0.1                       # … within ± this fraction (default 0.1)
 # min_count = 20                          # at least this many units of the kind
 # year = 2025
 # source = "……"
@@ -235,7 +237,7 @@ scope = "district"
 year = 2025
 value = 58.0
 base = "规上"
-source = "鄞州区“154”千百亿级产业集群行动方案：到2025年，亩均税收58万元/亩（规上工业口径）[C, seed]"
+source = "鄞州区“154”千百亿级产业集群行动方案（2025 年目标）：亩均税收 58 万元/亩，规上工业口径 [C, seed; domain.md §1.8]"
 
 [[targets.items]]
 name = "鄞州：全员劳动生产率 37.8 万元/人（规上）"
@@ -244,7 +246,7 @@ scope = "district"
 year = 2025
 value = 37.8
 base = "规上"
-source = "鄞州区“154”千百亿级产业集群行动方案：到2025年，规上工业全员劳动生产率37.8万元/人 [C, seed]"
+source = "鄞州区“154”千百亿级产业集群行动方案（2025 年目标）：全员劳动生产率 37.8 万元/人，规上工业口径 [C, seed; domain.md §1.8]"
 
 [[targets.items]]
 name = "鄞州：规上工业利润率 8%"
@@ -253,8 +255,9 @@ scope = "district"
 year = 2025
 value = 0.08
 base = "规上"
-source = "鄞州区“154”千百亿级产业集群行动方案：到2025年，规上工业利润率8% [C, seed]"
+source = "鄞州区“154”千百亿级产业集群行动方案（2025 年目标）：规上工业利润率 8% [C, seed; domain.md §1.8]"
 
+# 50–300 亩 is the seed plan's figure; no other source was found for it (domain.md §2.2, [U]).
 [[targets.sizes]]
 name = "鄞州“6620”：小微产业创新园 20 个，每个 50–300 亩"
 kind = "micro_parks"
@@ -262,21 +265,25 @@ min_mu = 50
 max_mu = 300
 min_count = 20
 year = 2025
-source = "鄞州区“154”千百亿级产业集群行动方案：“6620”空间布局，建设20个50–300亩的小微产业创新园 [C, seed]"
+source = "鄞州区“154”千百亿级产业集群行动方案，“6620”空间布局：20 个小微产业创新园，每个 50–300 亩 [C, seed]"
 
+# "About 1 km²" is read as ± 10 % (1,350–1,650 亩): the plan gives no tolerance, so this is the project's choice [U];
+# the one community seen in a source (姜山, 342 亩) is far smaller (domain.md §5).
 [[targets.sizes]]
 name = "鄞州“6620”：未来工业社区 6 个，每个约 1 平方公里"
 kind = "future_communities"
 target_km2 = 1.0
-tolerance = 0.2
+tolerance = 0.1
 min_count = 6
 year = 2025
-source = "鄞州区“154”千百亿级产业集群行动方案：“6620”空间布局，打造6个1平方公里左右的未来工业社区 [C, seed]；“约”的容差 ±20% 为本项目设定 [U]"
+source = "鄞州区“154”千百亿级产业集群行动方案，“6620”空间布局：6 个未来工业社区，每个约 1 平方公里 [C, seed]"
 
+# 西海岸's figure (domain.md §1.8; no published source found for the red/blue split, §4.4 [U]), applied to the demo
+# as an example of the check: the demo district is not 西海岸.
 [[targets.line_totals]]
 name = "西海岸：工业用地保护红线和保护蓝线 141.6 平方公里"
 level = "all"
 target_km2 = 141.6
 year = 2025
-source = "青岛西海岸新区产业集群规划：划定工业用地保护红线和保护蓝线141.6平方公里 [C, plan text]（示范区借用其数值作为示例）"
+source = "青岛西海岸新区八大产业集群规划：工业用地保护红线和保护蓝线共 141.6 平方公里 [C, plan text]（示范区借作示例）"
 """
