@@ -452,6 +452,49 @@ def _evaluate(directory: Path, json_out: bool, *, with_inputs: bool = False, met
         fail(exc, json_out)
 
 
+def attach_time_context(directory: Path, ev, inputs, method: str | None, json_out: bool) -> None:
+    """Set `ev.year_on_year` (against the year before, when the firm data hold one) and `ev.targets` (when
+    [targets] or the supply floors are configured) for the score document and the exports."""
+    from analysis.targets import project_progress
+    from analysis.time_context import all_firm_rows, compare_years, previous_year
+    from layers.project import Project
+
+    try:
+        project = Project.open(directory)
+        if previous_year(all_firm_rows(project), inputs.year) is not None:
+            progress(f"comparing {inputs.year} with the year before…")
+            ev.year_on_year = compare_years(project, year_to=inputs.year, method=method, later=(inputs, ev))
+        ev.targets = project_progress(project, year=inputs.year, inputs=inputs, evaluation=ev)
+    except InputError as exc:
+        fail(exc, json_out)
+
+
+@app.command()
+def compare(directory: Annotated[Path, typer.Argument(help="project folder")],
+            year_from: Annotated[Optional[int], typer.Option(
+                "--from", min=1900, max=2200, help="the earlier year (default: the year before --to in the firm data)")] = None,
+            year_to: Annotated[Optional[int], typer.Option(
+                "--to", min=1900, max=2200, help="the later year (default: the project's year)")] = None,
+            method: MethodOpt = None, json_out: JsonOpt = False, lang: LangOpt = "zh") -> None:
+    """Two evaluation years side by side: firm class transitions (A→B …) with their lists, indicator changes of
+    firms, units and the district with their direction, and the half-year 效益报表 when half-year rows exist."""
+    from analysis.time_context import compare_years
+    from analysis.year_on_year import format_year_on_year, to_json
+    from layers.project import Project
+
+    try:
+        project = Project.open(directory)
+        progress(f"reading {directory}…")
+        yoy = compare_years(project, year_from, year_to, method=method)
+    except InputError as exc:
+        fail(exc, json_out, lang)
+    document = to_json(yoy, digits=None if json_out else 4)
+    if json_out:
+        emit_json(document)
+    else:
+        print(format_year_on_year(document, lang))
+
+
 @app.command()
 def score(directory: Annotated[Path, typer.Argument(help="project folder")],
           json_out: JsonOpt = False,
@@ -483,6 +526,7 @@ def score(directory: Annotated[Path, typer.Argument(help="project folder")],
     if len(ev.units) == 0:
         fail(InputError(f"{directory}: the project has no evaluation units: import protection_lines, parks, micro_parks "
                         "or future_communities before scoring"), json_out)
+    attach_time_context(directory, ev, inputs, method, json_out)
     document = to_json(ev, units_requested=unit_ids)
     progress(f"scored {len(document['units'])} units and {len(document['enterprises'])} enterprises "
              f"in {time.perf_counter() - start:.1f} s")

@@ -74,6 +74,8 @@ class Evaluation:
     links: LinkReport = field(default_factory=LinkReport)  # firm ↔ parcel linking (analysis/land_links.py)
     method: Method | None = None  # the 亩均 method the firms were scored with
     layer_versions: dict[str, int] = field(default_factory=dict)  # layer → version read (a run as of a date)
+    year_on_year: Any = None  # analysis.year_on_year.YearOnYear against the year before (set by the front doors)
+    targets: Any = None  # analysis.targets results for the evaluated year (set by the front doors)
 
 
 def resolve_method(method: Method | str | None, config: Config, root: Any = None) -> Method:
@@ -319,10 +321,44 @@ def to_json(ev: Evaluation, *, units_requested: list[str] | None = None, redacte
                    "enterprise_benchmarks": ev.enterprises.benchmarks},
         "links": ev.links.to_dict(),
         "warnings": ev.warnings,
+        **time_blocks(ev, scoped=units_requested is not None or redacted, digits=digits),
     }
     if digits is not None:
         document = {k: (v if k == "meta" else round_floats(v, digits)) for k, v in document.items()}
     return document
+
+
+def time_blocks(ev: Evaluation, *, scoped: bool, digits: int | None) -> dict[str, Any]:
+    """The `year_on_year` (against the year before) and `targets` blocks, when the front door set them. A scoped or
+    pseudonymised document keeps the year-on-year figures of its own units, the district and the transition
+    counts only: no firm is listed (the lists name firms of every unit, under their real codes)."""
+    out: dict[str, Any] = {}
+    if ev.year_on_year is not None:
+        from analysis.year_on_year import JSON_FIRM_INDICATORS
+        from analysis.year_on_year import to_json as yoy_json
+
+        block = yoy_json(ev.year_on_year, digits=digits, firm_indicators=() if scoped else JSON_FIRM_INDICATORS)
+        if scoped:
+            kept = set(ev.units["unit_id"].astype(str))
+            block["firms"] = []
+            block["transitions"] = {k: v for k, v in block["transitions"].items() if k != "lists"}
+            block["units"] = [u for u in block["units"] if str(u.get("unit_id")) in kept]
+            if block.get("half_year"):
+                block["half_year"]["units"] = [u for u in block["half_year"]["units"] if str(u.get("unit_id")) in kept]
+        out["year_on_year"] = block
+    if ev.targets is not None:
+        from analysis.targets import to_json as targets_json
+
+        items = targets_json(ev.targets)
+        if scoped:
+            kept = set(ev.units["unit_id"].astype(str))
+            items = [i for i in items if not str(i.get("scope", "")).startswith("unit:")
+                     or str(i["scope"]).split(":", 1)[1] in kept]
+            for item in items:  # a kind's check lists every unit of the kind: keep the verdict, not the others' figures
+                if str(item.get("scope", "")).startswith("kind:"):
+                    item["detail"] = None
+        out["targets"] = items
+    return out
 
 
 def firm_unit_ids(ev: Evaluation) -> dict[str, list[str]]:

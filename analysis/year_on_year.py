@@ -74,6 +74,10 @@ DISTRICT_INDICATORS = (
 FIRM_INDICATORS = (
     "score", "tax_per_mu", "value_added_per_mu", "output_per_mu", "revenue_per_mu", "labour_productivity",
     "profit_margin", "value_added_per_energy", "rd_ratio", "tax_per_kwh", "land_mu")
+# Firm indicators the JSON document carries by default (the firm_changes table has every one the tables hold).
+JSON_FIRM_INDICATORS = ("score", "tax_per_mu", "value_added_per_mu", "output_per_mu", "labour_productivity",
+                        "profit_margin", "land_mu")
+FIRM_CHANGE_KEYS = ("before", "after", "change", "relative_change")
 # The CLI text's unit table (the JSON carries every indicator).
 TEXT_UNIT_INDICATORS = ("tax_per_mu", "value_added_per_mu", "supply_ratio", "idle_ratio", "score")
 
@@ -114,14 +118,17 @@ def compare_values(before: Any, after: Any, indicator: str, *, better: Mapping[s
     relative = np.divide(change, np.abs(b), out=np.full(len(b), np.nan), where=known & (b != 0))
     band = np.full(len(b), float(flat_points)) if is_ratio(indicator) else float(flat_tolerance) * np.abs(b)
     flat = known & (np.abs(change) <= band + EPS)
-    direction = np.where(~known, None, np.where(flat, "flat", np.where(change > 0, "up", "down"))).astype(object)
+    direction = np.full(len(b), None, dtype=object)
+    direction[known] = np.where(change[known] > 0, "up", "down")
+    direction[flat] = "flat"
     good = (better or BETTER).get(indicator)
-    if good is None:
-        assessment = np.where(flat, "flat", None).astype(object)
-    else:
-        assessment = np.where(~known, None, np.where(flat, "flat", np.where(direction == good, "improved", "worsened")))
+    assessment = np.full(len(b), None, dtype=object)
+    if good is not None:  # without a better direction a move is neither better nor worse
+        moved = known & ~flat
+        assessment[moved] = np.where(direction[moved] == good, "improved", "worsened")
+    assessment[flat] = "flat"
     return pd.DataFrame({"before": b, "after": a, "change": np.where(known, change, np.nan), "relative_change": relative,
-                         "direction": direction, "better": pd.Series([good] * len(b), dtype=object),
+                         "direction": pd.Series(direction, dtype=object), "better": pd.Series([good] * len(b), dtype=object),
                          "assessment": pd.Series(assessment, dtype=object)})
 
 
@@ -269,6 +276,27 @@ def district_by_year(districts: Mapping[int, Mapping[str, Any]], indicators: Seq
     return out
 
 
+def by_year(evaluations: Mapping[int, Any], indicators: Sequence[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(units, district) long tables of any number of evaluations keyed by year: indicators_by_year over their
+    `units`, district_by_year over their `district`."""
+    return (indicators_by_year({y: ev.units for y, ev in evaluations.items()}, indicators),
+            district_by_year({y: ev.district for y, ev in evaluations.items()}, indicators))
+
+
+def by_year_json(units: pd.DataFrame, district: pd.DataFrame, *, digits: int | None = None) -> dict[str, Any]:
+    """The by-year tables as JSON: {"years": [...], "units": [{"unit_id", "indicators": {key: {"2024": v, …}}}],
+    "district": {key: {"2024": v, …}}}; years as text keys, null kept."""
+    years = sorted({int(y) for y in [*units["year"], *district["year"]]})
+    out_units: dict[str, dict[str, Any]] = {}
+    for r in units.to_dict("records"):
+        entry = out_units.setdefault(str(r["unit_id"]), {"unit_id": str(r["unit_id"]), "indicators": {}})
+        entry["indicators"].setdefault(r["indicator"], {})[str(int(r["year"]))] = _num(r["value"], digits)
+    out_district: dict[str, dict[str, Any]] = {}
+    for r in district.to_dict("records"):
+        out_district.setdefault(r["indicator"], {})[str(int(r["year"]))] = _num(r["value"], digits)
+    return {"years": years, "units": list(out_units.values()), "district": out_district}
+
+
 def unit_changes(before_units: pd.DataFrame, after_units: pd.DataFrame, indicators: Sequence[str] | None = None, *,
                  better: Mapping[str, str | None] | None = None, flat_tolerance: float = DEFAULT_FLAT_TOLERANCE,
                  flat_points: float = DEFAULT_FLAT_POINTS) -> pd.DataFrame:
@@ -279,16 +307,15 @@ def unit_changes(before_units: pd.DataFrame, after_units: pd.DataFrame, indicato
     keys = ["unit_id", "unit_kind", "name"]
 
     def side(units: pd.DataFrame, tag: str) -> pd.DataFrame:
+        """One year's units, one row per id, their columns suffixed with `tag`."""
         frame = pd.DataFrame(units.drop(columns="geometry", errors="ignore")).reindex(columns=[*keys, *inds])
         frame["unit_id"] = frame["unit_id"].astype(str)
         return frame.drop_duplicates("unit_id").rename(columns={k: f"{k}_{tag}" for k in [*inds, "unit_kind", "name"]})
 
-    joined = side(before_units, "before").merge(side(after_units, "after"), on="unit_id", how="outer")
+    joined = side(before_units, "before").merge(side(after_units, "after"), on="unit_id", how="outer", indicator=True)
     for k in ("unit_kind", "name"):
         joined[k] = joined[f"{k}_after"].where(joined[f"{k}_after"].notna(), joined[f"{k}_before"])
-    joined["present"] = np.select([joined["name_before"].isna() & joined["unit_kind_before"].isna(),
-                                   joined["name_after"].isna() & joined["unit_kind_after"].isna()],
-                                  ["after", "before"], default="both")
+    joined["present"] = joined["_merge"].map({"both": "both", "left_only": "before", "right_only": "after"}).astype(str)
     order = {u: i for i, u in enumerate(pd.concat([after_units["unit_id"], before_units["unit_id"]]).astype(str).unique())}
     joined = joined.assign(_o=joined["unit_id"].map(order)).sort_values("_o", kind="stable")
     out = _long_changes(joined, ["unit_id", "unit_kind", "name", "present"], inds, better=better,
@@ -361,10 +388,10 @@ def half_year_figures(rows: pd.DataFrame, members: pd.DataFrame, units: pd.DataF
     columns = ["scope", "unit_id", "name", "year", "half", *HALF_FIGURES]
     if rows is None or "half" not in rows or not len(rows):
         return pd.DataFrame(columns=columns)
-    half = pd.to_numeric(rows["half"], errors="coerce")
-    rows = rows[half.isin([1, 2])].assign(half=half[half.isin([1, 2])].astype(int),
-                                          year=pd.to_numeric(rows["year"], errors="coerce"))
-    rows = rows[rows["year"].notna()]
+    rows = pd.DataFrame(rows.drop(columns="geometry", errors="ignore")).reset_index(drop=True)  # any index, even repeated
+    rows["half"] = pd.to_numeric(rows["half"], errors="coerce")
+    rows["year"] = pd.to_numeric(rows["year"], errors="coerce")
+    rows = rows[rows["half"].isin([1, 2]) & rows["year"].notna()]
     n = len(units)
     mem = pd.DataFrame({"unit_pos": members["unit_pos"].to_numpy(dtype=np.int64),
                         "uscc": normalise_uscc(members["uscc"]).to_numpy()}).dropna().drop_duplicates()
@@ -399,7 +426,6 @@ def half_year_report(rows: pd.DataFrame, members: pd.DataFrame, units: pd.DataFr
     wide = wide.assign(_uid=wide["unit_id"].fillna(""))
     prev = wide.drop(columns=["unit_id", "name"]).assign(year=wide["year"] + 1)
     joined = wide.merge(prev, on=["scope", "_uid", "year", "half"], how="left", suffixes=("_after", "_before"))
-    joined = joined.rename(columns={"firm_count_after": "firm_count_after"})
     out = _long_changes(joined, keys, list(HALF_FIGURES), flat_tolerance=flat_tolerance, flat_points=flat_points)
     return (out.rename(columns={"indicator": "figure", "after": "value", "before": "previous"})
             [[*keys, "figure", "value", "previous", "change", "relative_change", "direction", "better", "assessment"]])
@@ -424,22 +450,38 @@ class YearOnYear:
     better: dict[str, str | None] = field(default_factory=dict)
 
 
+def flat_settings(config: Any) -> tuple[float, float]:
+    """(flat_tolerance, flat_points) from a config's `year_on_year` section (landpark.toml [year_on_year]) when it
+    has one, else the defaults — so the settings take effect as soon as the config model carries them."""
+    section = getattr(config, "year_on_year", None)
+    if isinstance(config, Mapping):
+        section = config.get("year_on_year")
+    if isinstance(section, Mapping):
+        return (float(section.get("flat_tolerance", DEFAULT_FLAT_TOLERANCE)),
+                float(section.get("flat_points", DEFAULT_FLAT_POINTS)))
+    return (float(getattr(section, "flat_tolerance", DEFAULT_FLAT_TOLERANCE)),
+            float(getattr(section, "flat_points", DEFAULT_FLAT_POINTS)))
+
+
 def year_on_year(before: Any, after: Any, *, half_rows: pd.DataFrame | None = None,
-                 flat_tolerance: float = DEFAULT_FLAT_TOLERANCE, flat_points: float = DEFAULT_FLAT_POINTS,
+                 flat_tolerance: float | None = None, flat_points: float | None = None,
                  year_from: int | None = None, year_to: int | None = None) -> YearOnYear:
     """Compare two evaluations (analysis.score.Evaluation: `firms`, `units`, `district`, `members`, `spec`,
     `config`); `half_rows`: enterprise rows of both years with `half`, for the half-year report (members of the
-    later year, each year's firm land)."""
+    later year, each year's firm land). Flat band: the arguments, else the later evaluation's config (flat_settings)."""
+    tolerance, points = flat_settings(getattr(after, "config", None))
+    flat_tolerance = tolerance if flat_tolerance is None else flat_tolerance
+    flat_points = points if flat_points is None else flat_points
     y_from = int(year_from if year_from is not None else before.config.project.year)
     y_to = int(year_to if year_to is not None else after.config.project.year)
     better = better_directions(getattr(after, "spec", None))
-    kw = {"better": better, "flat_tolerance": flat_tolerance, "flat_points": flat_points}
+    kw: dict[str, Any] = {"better": better, "flat_tolerance": flat_tolerance, "flat_points": flat_points}
     transitions = firm_transitions(before.firms, after.firms)
     half = None
     if half_rows is not None and "half" in half_rows and pd.to_numeric(half_rows["half"], errors="coerce").isin([1, 2]).any():
-        years = pd.to_numeric(half_rows["year"], errors="coerce")
+        years = pd.to_numeric(half_rows["year"], errors="coerce").to_numpy()
         lands = {y_from: before.firms["land_mu"], y_to: after.firms["land_mu"]}
-        half = half_year_report(half_rows[years.isin([y_from, y_to])], after.members, after.units, firm_land=lands,
+        half = half_year_report(half_rows[np.isin(years, [y_from, y_to])], after.members, after.units, firm_land=lands,
                                 flat_tolerance=flat_tolerance, flat_points=flat_points)
     return YearOnYear(y_from, y_to, transitions, transition_matrix(transitions), firm_changes(before.firms, after.firms, **kw),
                       unit_changes(before.units, after.units, **kw), district_changes(before.district, after.district, **kw),
@@ -486,6 +528,7 @@ def _half_json(table: pd.DataFrame, year: int, digits: int | None) -> dict[str, 
         return None
 
     def entries(rows: pd.DataFrame, keys: list[str]) -> list[dict[str, Any]]:
+        """The long rows grouped by `keys`: [{**keys, "figures": {figure: {value, previous, change …}}}]."""
         out: dict[tuple, dict[str, Any]] = {}
         for r in rows.to_dict("records"):
             entry = out.setdefault(tuple(r[c] for c in keys), {**{c: _num(r[c], None) if c == "half" else r[c] for c in keys},
@@ -501,34 +544,39 @@ def _half_json(table: pd.DataFrame, year: int, digits: int | None) -> dict[str, 
             "units": entries(part[part["scope"] == "unit"], ["unit_id", "name", "half"])}
 
 
-def to_json(yoy: YearOnYear, *, digits: int | None = None) -> dict[str, Any]:
+def to_json(yoy: YearOnYear, *, digits: int | None = None,
+            firm_indicators: Sequence[str] = JSON_FIRM_INDICATORS) -> dict[str, Any]:
     """The year-on-year document (`landpark compare --json`, `score --year Y`'s `year_on_year` block): from, to,
-    settings, transitions {matrix, entered, left, summary, lists}, firms, units, district, half_year."""
+    settings (flat band, each indicator's better direction), transitions {states, matrix, entered, left, summary,
+    lists}, firms (classes, movement, `firm_indicators` before/after/change/relative_change), units, district,
+    half_year (null without half-year rows). `digits` rounds the change figures (exports); None keeps them whole."""
     m = yoy.matrix
     tr = yoy.firms
     moved = tr["movement"].value_counts()
     firms_changes: dict[str, dict[str, Any]] = {}
-    for r in yoy.firm_changes.to_dict("records"):
-        firms_changes.setdefault(r["uscc"], {})[r["indicator"]] = _change_dict(r, digits)
+    chosen = yoy.firm_changes[yoy.firm_changes["indicator"].isin(list(firm_indicators))]
+    for r in chosen.to_dict("records"):
+        firms_changes.setdefault(r["uscc"], {})[r["indicator"]] = {k: _num(r[k], digits) for k in FIRM_CHANGE_KEYS}
     firms = [{"uscc": r["uscc"], "name": _num(r["name"], None) if not isinstance(r["name"], str) else r["name"],
               "class_before": r["class_before"], "class_after": r["class_after"], "movement": r["movement"],
               "indicators": firms_changes.get(r["uscc"], {})} for r in tr.to_dict("records")]
-    district = _grouped(yoy.district.assign(scope=DISTRICT), ["scope"], digits)
     return {
         "from": yoy.year_from,
         "to": yoy.year_to,
-        "settings": {"flat_tolerance": yoy.flat_tolerance, "flat_points": yoy.flat_points},
+        "settings": {"flat_tolerance": yoy.flat_tolerance, "flat_points": yoy.flat_points,
+                     "better": {k: yoy.better.get(k) for k in dict.fromkeys([*yoy.units["indicator"], *yoy.district["indicator"],
+                                                                             *chosen["indicator"]])}},
         "transitions": {
             "states": list(m.index),
             "matrix": {str(f): {str(c): int(m.at[f, c]) for c in m.columns} for f in m.index},
-            "entered": int(m[ABSENT].sum() * 0 + m.loc[ABSENT].sum()),
-            "left": int(m[ABSENT].sum()),
+            "entered": int(m.loc[ABSENT].sum()),  # absent before: entering firms
+            "left": int(m[ABSENT].sum()),  # absent after: leaving firms
             "summary": {k: int(moved.get(k, 0)) for k in ("up", "down", "same", "other", "entered", "left")},
             "lists": transition_lists(tr),
         },
         "firms": firms,
         "units": _grouped(yoy.units, ["unit_id", "unit_kind", "name", "present"], digits),
-        "district": {"indicators": district[0]["indicators"] if district else {}},
+        "district": {"indicators": {r["indicator"]: _change_dict(r, digits) for r in yoy.district.to_dict("records")}},
         "half_year": _half_json(yoy.half_year, yoy.year_to, digits) if yoy.half_year is not None else None,
     }
 
@@ -545,22 +593,27 @@ def _table(head: list[str], body: list[list[str]], left: int = 1) -> list[str]:
     widths = [max(_width(r[i]) for r in [head, *body]) for i in range(len(head))]
 
     def row(cells: list[str]) -> str:
+        """One line of the table, each cell padded to its column."""
         return " ".join(c + " " * (w - _width(c)) if i < left else " " * (w - _width(c)) + c
                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
 
     return [row(head), *(row(r) for r in body)]
 
 
-def _label(key: str, lang: str) -> str:
-    """An indicator's short label (the scorecards' column label without its unit)."""
+def indicator_label(key: str, lang: str = "zh") -> str:
+    """An indicator's short label: this module's own (yoy_ind_…), else the scorecards' column label without its unit."""
+    from i18n import TEXT
     from reports import short_label
 
-    return short_label(key, lang)
+    own = TEXT.get(f"yoy_ind_{key}")  # labels of i18n/yoy_text.py, both languages
+    return own[lang] if own else short_label(key, lang)
 
 
 def _value_text(key: str, value: Any, lang: str) -> str:
     """A value as the exports print it (ratios as %, areas and money with one decimal …)."""
     kind = column_kind(key)
+    if kind == "int" and not key.startswith("rank"):  # counts of firms or parcels: with thousands separators
+        kind = "count"
     return format_value(value, kind if kind != "text" else "per_mu", lang)
 
 
@@ -568,13 +621,25 @@ def _change_text(key: str, change: Any, lang: str) -> str:
     """A signed change: percentage points for ratios, else the value's own format."""
     if change is None or (isinstance(change, float) and not np.isfinite(change)):
         return MISSING
-    sign = "+" if change > 0 else ""
-    if is_ratio(key):
-        return f"{sign}{change * 100:.1f}{t('yoy_points', lang)}"
-    return sign + _value_text(key, change, lang)
+    text = f"{abs(change) * 100:.1f}{t('yoy_points', lang)}" if is_ratio(key) else _value_text(key, abs(change), lang)
+    return _signed(text, change)
 
 
-def _trend_text(c: Mapping[str, Any], lang: str) -> str:
+def _signed(text: str, value: float) -> str:
+    """`text` (an absolute value formatted) with the sign of `value`, none when it prints as zero (no "-0.00")."""
+    if not any(ch in "123456789" for ch in text):
+        return text
+    return ("+" if value > 0 else "-") + text
+
+
+def _relative_text(value: Any) -> str:
+    """A relative change as a signed percent ("+5.8%", "-1.4%"), an em dash when unknown."""
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return MISSING
+    return _signed(format_ratio(abs(value)), value)
+
+
+def trend_text(c: Mapping[str, Any], lang: str = "zh") -> str:
     """Arrow and verdict of one change: "↑ 向好", "↓ 变差", "持平", "↑" (no better direction), "—" (unknown)."""
     direction = c.get("direction")
     if direction is None:
@@ -583,7 +648,16 @@ def _trend_text(c: Mapping[str, Any], lang: str) -> str:
         return t("yoy_dir_flat", lang)
     arrow = "↑" if direction == "up" else "↓"
     assessment = c.get("assessment")
-    return f"{arrow} {t(f'yoy_assess_{assessment}', lang)}" if assessment in ("improved", "worsened") else arrow
+    if assessment not in ("improved", "worsened"):
+        return arrow
+    return f"{arrow} {t('yoy_assess_improved' if assessment == 'improved' else 'yoy_assess_worsened', lang)}"
+
+
+def direction_label(direction: str | None, lang: str = "zh") -> str:
+    """A direction in words (上升 / 下降 / 持平), an em dash when unknown: for export columns."""
+    if direction is None:
+        return MISSING
+    return t("yoy_dir_up" if direction == "up" else "yoy_dir_down" if direction == "down" else "yoy_dir_flat", lang)
 
 
 def _state_label(state: str, lang: str, column: bool) -> str:
@@ -598,7 +672,7 @@ def _state_label(state: str, lang: str, column: bool) -> str:
 def _transition_lines(doc: Mapping[str, Any], lang: str) -> list[str]:
     """The transition matrix with row and column totals, the summary and the firms moved down."""
     tr = doc["transitions"]
-    states = [s for s in tr["states"] if s != ABSENT or True]
+    states = tr["states"]
     total = t("yoy_total", lang)
     head = ["", *(_state_label(s, lang, True) for s in states), total]
     body = [[_state_label(f, lang, False), *(format_count(tr["matrix"][f][c]) for c in states),
@@ -615,7 +689,7 @@ def _transition_lines(doc: Mapping[str, Any], lang: str) -> list[str]:
               else f"{t('yoy_downgraded', lang)} ({format_count(len(down))})"]
     if not down:
         return [*lines, "  " + t("yoy_none", lang)]
-    head = [t("yoy_col_uscc", lang), t("yoy_col_firm", lang), t("yoy_col_classes", lang), _label("tax_per_mu", lang),
+    head = [t("yoy_col_uscc", lang), t("yoy_col_firm", lang), t("yoy_col_classes", lang), indicator_label("tax_per_mu", lang),
             t("yoy_col_change", lang)]
     rows = [[f["uscc"], f["name"] or MISSING, f"{f['class_before']} → {f['class_after']}",
              _value_text("tax_per_mu", (f["indicators"].get("tax_per_mu") or {}).get("after"), lang),
@@ -635,8 +709,8 @@ def _district_lines(doc: Mapping[str, Any], lang: str) -> list[str]:
     year = t("yoy_year", lang)
     head = [t("yoy_col_indicator", lang), year.format(year=doc["from"]), year.format(year=doc["to"]),
             t("yoy_col_change", lang), t("yoy_col_relative", lang), t("yoy_col_trend", lang)]
-    body = [[_label(k, lang), _value_text(k, c["before"], lang), _value_text(k, c["after"], lang),
-             _change_text(k, c["change"], lang), format_ratio(c["relative_change"]), _trend_text(c, lang)]
+    body = [[indicator_label(k, lang), _value_text(k, c["before"], lang), _value_text(k, c["after"], lang),
+             _change_text(k, c["change"], lang), _relative_text(c["relative_change"]), trend_text(c, lang)]
             for k, c in inds.items()]
     return ["", t("yoy_district", lang), *_table(head, body)]
 
@@ -650,14 +724,14 @@ def _unit_lines(doc: Mapping[str, Any], lang: str) -> list[str]:
     keys = [k for k in TEXT_UNIT_INDICATORS if any(k in u["indicators"] for u in units)]
     head = [t("yoy_col_unit", lang), t("yoy_col_name", lang)]
     for k in keys:
-        head += [_label(k, lang), t("yoy_col_trend", lang)]
+        head += [indicator_label(k, lang), t("yoy_col_trend", lang)]
     body = []
     for u in units:
         note = {"after": t("yoy_unit_new", lang), "before": t("yoy_unit_gone", lang)}.get(u.get("present"), "")
         row = [str(u["unit_id"]), (u["name"] or MISSING) + note.format(after=doc["to"])]
         for k in keys:
             c = u["indicators"].get(k) or {}
-            row += [_change_text(k, c.get("change"), lang), _trend_text(c, lang)]
+            row += [_change_text(k, c.get("change"), lang), trend_text(c, lang)]
         body.append(row)
     return [*lines, *_table(head, body, left=2)]
 
@@ -667,22 +741,27 @@ def _half_lines(doc: Mapping[str, Any], lang: str) -> list[str]:
     half = doc.get("half_year")
     if not half:
         return []
-    figures = [("firm_count", "yoy_col_firms", format_count), ("tax_10k_yuan", "yoy_col_tax", format_mu),
-               ("output_10k_yuan", "yoy_col_output", format_mu), ("revenue_10k_yuan", "yoy_col_revenue", format_mu),
-               ("tax_per_mu", "yoy_col_tax_per_mu", format_per_mu), ("output_per_mu", "yoy_col_output_per_mu", format_per_mu)]
+    figures = [("firm_count", t("yoy_col_firms", lang), format_count), ("tax_10k_yuan", t("yoy_col_tax", lang), format_mu),
+               ("output_10k_yuan", t("yoy_col_output", lang), format_mu),
+               ("revenue_10k_yuan", t("yoy_col_revenue", lang), format_mu),
+               ("tax_per_mu", t("yoy_col_tax_per_mu", lang), format_per_mu),
+               ("output_per_mu", t("yoy_col_output_per_mu", lang), format_per_mu)]
     head = [t("yoy_col_unit", lang), t("yoy_col_half", lang)]
     for _key, label, _f in figures:
-        head += [t(label, lang), t("yoy_col_yoy", lang)]
+        head += [label, t("yoy_col_yoy", lang)]
     body = []
     for entry in [*half["district"], *half["units"]]:
         name = entry.get("unit_id") or t("yoy_district", lang)
-        row = [str(name), t(f"yoy_half_{entry['half']}", lang)]
+        row = [str(name), t("yoy_half_1" if entry["half"] == 1 else "yoy_half_2", lang)]
         for key, _label_key, fmt in figures:
             f = entry["figures"].get(key) or {}
-            row += [fmt(f.get("value")), format_ratio(f.get("relative_change"))]
+            row += [fmt(f.get("value")), _relative_text(f.get("relative_change"))]
         body.append(row)
-    return ["", t("yoy_half_title", lang).format(year=half["year"], previous=half["previous_year"]),
-            *_table(head, body, left=2)]
+    lines = ["", t("yoy_half_title", lang).format(year=half["year"], previous=half["previous_year"]),
+             *_table(head, body, left=2)]
+    if not any(f.get("previous") is not None for e in [*half["district"], *half["units"]] for f in e["figures"].values()):
+        lines.append(t("yoy_half_no_previous", lang).format(previous=half["previous_year"]))
+    return lines
 
 
 def format_year_on_year(doc: Mapping[str, Any], lang: str = "zh") -> str:
@@ -698,7 +777,9 @@ def format_year_on_year(doc: Mapping[str, Any], lang: str = "zh") -> str:
     return "\n".join(lines)
 
 
-__all__ = ["BETTER", "DEFAULT_FLAT_POINTS", "DEFAULT_FLAT_TOLERANCE", "YearOnYear", "better_directions", "class_states",
-           "compare_values", "district_by_year", "district_changes", "firm_changes", "firm_transitions",
-           "format_year_on_year", "half_year_figures", "half_year_report", "indicators_by_year", "normalise_uscc",
-           "to_json", "transition_lists", "transition_matrix", "unit_change_columns", "unit_changes", "year_on_year"]
+__all__ = ["BETTER", "DEFAULT_FLAT_POINTS", "DEFAULT_FLAT_TOLERANCE", "YearOnYear", "better_directions", "by_year",
+           "by_year_json", "class_states",
+           "compare_values", "direction_label", "district_by_year", "district_changes", "firm_changes", "firm_transitions",
+           "flat_settings", "format_year_on_year", "half_year_figures", "half_year_report", "indicator_label",
+           "indicators_by_year", "normalise_uscc", "to_json", "transition_lists", "transition_matrix", "trend_text",
+           "unit_change_columns", "unit_changes", "year_on_year"]

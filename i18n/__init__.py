@@ -520,3 +520,4 @@ def field_label(kind: str, name: str, lang: str = DEFAULT_LANG) -> str:
         return name
     return f.label_zh
 from i18n import targets_text as _targets_text  # noqa: E402,F401
+from i18n import yoy_text as _yoy_text  # noqa: E402,F401

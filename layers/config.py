@@ -38,6 +38,7 @@ from layers.settings import (
     SupplyMixSettings,
     SupplySettings,
     UnitsSettings,
+    YearOnYearSettings,
 )
 from layers.targets_settings import TargetsSettings
 
@@ -63,6 +64,7 @@ class Config:
     supply_mix: SupplyMixSettings
     lines: LinesSettings
     targets: TargetsSettings
+    year_on_year: YearOnYearSettings
     intensity: IntensitySettings
     enterprise: EnterpriseSettings
     composite: CompositeSettings
@@ -137,7 +139,8 @@ def _validated(merged: dict[str, Any], source: str) -> Config:
     sections: dict[str, Any] = {"project": project}
     for key, kind in (("import", ImportSettings), ("land_use", LandUseSettings), ("units", UnitsSettings),
                       ("supply", SupplySettings), ("supply_mix", SupplyMixSettings), ("lines", LinesSettings),
-                      ("targets", TargetsSettings), ("intensity", IntensitySettings),
+                      ("targets", TargetsSettings), ("year_on_year", YearOnYearSettings),
+                      ("intensity", IntensitySettings),
                       ("composite", CompositeSettings)):
         reader = root.sub(key)
         sections[key] = kind.read(reader)
@@ -150,7 +153,8 @@ def _validated(merged: dict[str, Any], source: str) -> Config:
     root.finish()
     return Config(project=project, import_=sections["import"], land_use=sections["land_use"], units=sections["units"],
                   supply=sections["supply"], supply_mix=sections["supply_mix"],
-                  lines=sections["lines"], targets=sections["targets"], intensity=sections["intensity"],
+                  lines=sections["lines"], targets=sections["targets"],
+                  year_on_year=sections["year_on_year"], intensity=sections["intensity"],
                   enterprise=sections["enterprise"],
                   composite=sections["composite"], siting=sections["siting"], app=sections["app"],
                   report=sections["report"], source=source)

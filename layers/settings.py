@@ -415,6 +415,18 @@ class SupplyMixSettings:
 
 
 @dataclass(frozen=True)
+class YearOnYearSettings:
+    """[year_on_year]: the flat band of year-on-year changes."""
+
+    flat_tolerance: float  # relative, for amounts, per-mu values and counts
+    flat_points: float     # absolute, in fraction units, for ratios and shares
+
+    @classmethod
+    def read(cls, r: Reader) -> YearOnYearSettings:
+        return cls(r.number("flat_tolerance", 0), r.number("flat_points", 0))
+
+
+@dataclass(frozen=True)
 class IntensitySettings:
     """[intensity]: the low-efficiency FAR threshold."""
 
