@@ -65,7 +65,7 @@ def compare_versions(project: Project, from_version: int | None = None, to_versi
     """Compare two versions of the project's protection lines, each with the parcels in force on its date."""
     versions = project.versions()
     earlier, later = choose_versions(versions, from_version, to_version)
-    rows = versions[versions["layer"] == LINES].set_index("version")
+    rows = versions[versions["layer"] == LINES].set_index("version", drop=False)
     config = project.config
     names = set(project.layer_names())
 

@@ -64,6 +64,8 @@ def versions_frame(path: Path) -> pd.DataFrame:
         return pd.DataFrame(columns=VERSION_COLUMNS)
     frame = pyogrio.read_dataframe(path, layer=VERSIONS_TABLE, read_geometry=False)
     frame = frame.reindex(columns=VERSION_COLUMNS)
+    for column in ("imported_at", "valid_from", "source", "mode", "stored_as", "layer"):  # GDAL reads null text as NaN
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
     frame["version"] = pd.to_numeric(frame["version"], errors="coerce").astype("Int64")
     frame["features"] = pd.to_numeric(frame["features"], errors="coerce").astype("Int64")
     return frame

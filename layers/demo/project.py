@@ -11,8 +11,13 @@ from pathlib import Path
 from layers.config import CONFIG_NAME
 from layers.demo.assemble import build_demo_layers
 from layers.demo.dem import build_demo_dem
+from layers.demo.history import with_firm_history
+from layers.demo.line_history import CURRENT_VALID_FROM, EARLIER_VALID_FROM, build_line_history
 from layers.demo.terrain import DEMO_CRS
+from layers.lines_settings import DEMO_TOML as DEMO_LINES
 from layers.project import Project
+from layers.targets_settings import DEMO_TOML as DEMO_TARGETS
+from layers.versions import VersionNote
 from spatial.errors import InputError
 
 DEMO_REGION = "甬江示范区（虚构）"
@@ -31,10 +36,16 @@ def build_demo_project(root: str | Path, *, seed: int = 20251231,
     try:
         say("generating layers…")
         layers = build_demo_layers(seed)
+        say("generating the earlier years and the earlier protection lines…")
+        layers["enterprises"] = with_firm_history(seed, layers["enterprises"], layers["parcels"])
+        earlier_lines, _known = build_line_history(seed, layers["protection_lines"], layers["parcels"])
         project = Project.create(staging, region=DEMO_REGION, year=DEMO_YEAR, crs=DEMO_CRS, demo=True)
         _add_supply_floors(staging / CONFIG_NAME)
         say("writing project.gpkg…")
-        project.write_layers(layers, issues=[])
+        project.write_layers({"protection_lines": earlier_lines}, issues=[],
+                             versions={"protection_lines": VersionNote(EARLIER_VALID_FROM, "示范数据（上一版保护线）")})
+        project.write_layers(layers, issues=[],
+                             versions={"protection_lines": VersionNote(CURRENT_VALID_FROM, "示范数据")})
         say("generating DEM…")
         array, transform, crs = build_demo_dem(layers, seed)
         project.write_raster("dem", array, transform, crs)
@@ -71,8 +82,9 @@ source = "浙江省 2020 年若干意见：每年出让土地总量中工业用�
 
 
 def _add_supply_floors(path: Path) -> None:
-    """Append the demo's supply-mix floors to its landpark.toml (atomically: temp file, then os.replace)."""
-    text = path.read_text(encoding="utf-8").rstrip("\n") + "\n" + DEMO_SUPPLY_FLOORS
+    """Append the demo's supply-mix floors, protection-line floors and rules, and the seed plans' targets to its
+    landpark.toml (atomically: temp file, then os.replace)."""
+    text = "\n".join([path.read_text(encoding="utf-8").rstrip("\n"), DEMO_SUPPLY_FLOORS, DEMO_LINES, DEMO_TARGETS])
     temp = path.with_name(path.name + ".tmp")
     temp.write_text(text, encoding="utf-8")
     os.replace(temp, path)
