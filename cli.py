@@ -453,18 +453,12 @@ def _evaluate(directory: Path, json_out: bool, *, with_inputs: bool = False, met
 
 
 def attach_time_context(directory: Path, ev, inputs, method: str | None, json_out: bool) -> None:
-    """Set `ev.year_on_year` (against the year before, when the firm data hold one) and `ev.targets` (when
-    [targets] or the supply floors are configured) for the score document and the exports."""
-    from analysis.targets import project_progress
-    from analysis.time_context import all_firm_rows, compare_years, previous_year
+    """The year before and the targets set on `ev` (analysis.time_context.attach_time_context)."""
+    from analysis.time_context import attach_time_context as attach
     from layers.project import Project
 
     try:
-        project = Project.open(directory)
-        if previous_year(all_firm_rows(project), inputs.year) is not None:
-            progress(f"comparing {inputs.year} with the year before…")
-            ev.year_on_year = compare_years(project, year_to=inputs.year, method=method, later=(inputs, ev))
-        ev.targets = project_progress(project, year=inputs.year, inputs=inputs, evaluation=ev)
+        attach(Project.open(directory), inputs, ev, method=method, progress=progress)
     except InputError as exc:
         fail(exc, json_out)
 

@@ -17,7 +17,7 @@ from layers.problems import InputError
 from layers.project import Project
 from layers.years import firm_years
 
-__all__ = ["all_firm_rows", "compare_years", "previous_year"]
+__all__ = ["all_firm_rows", "attach_time_context", "compare_years", "previous_year"]
 
 
 def all_firm_rows(project: Project) -> pd.DataFrame:
@@ -58,3 +58,17 @@ def compare_years(project: Project, year_from: int | None = None, year_to: int |
     before = evaluate(load_inputs(project, year=from_year), method=method)
     after = later[1] if later is not None else evaluate(load_inputs(project, year=to_year), method=method)
     return year_on_year(before, after, half_rows=rows, year_from=from_year, year_to=to_year)
+
+
+def attach_time_context(project: Project, inputs: EvaluationInputs, ev: Evaluation, *, method: Any = None,
+                        progress: Any = None) -> Evaluation:
+    """Set `ev.year_on_year` (against the year before, when the firm data hold one) and `ev.targets` (the
+    [targets] and supply floors measured on this year) for the score document, scorecards and exports."""
+    from analysis.targets import project_progress
+
+    if previous_year(all_firm_rows(project), inputs.year) is not None:
+        if progress is not None:
+            progress(f"comparing {inputs.year} with the year before…")
+        ev.year_on_year = compare_years(project, year_to=inputs.year, method=method, later=(inputs, ev))
+    ev.targets = project_progress(project, year=inputs.year, inputs=inputs, evaluation=ev)
+    return ev
