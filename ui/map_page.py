@@ -15,6 +15,7 @@ import html
 import threading
 import time
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -109,6 +110,7 @@ def _sidebar(cfg: AppMap) -> tuple[str | None, str | None, str | None, str]:
         default_scheme = cfg.scheme if cfg.scheme in SCHEMES else SCHEMES[0]
         scheme = st.selectbox(tr("map_scheme"), SCHEMES, index=SCHEMES.index(default_scheme), key="map_scheme",
                               format_func=lambda s: tr(f"map_scheme_{s}"), disabled=indicator is None)
+        st.toggle(tr("map_colour_change"), key=CHANGE, disabled=indicator is None, help=tr("map_colour_change_help"))
     return basemap, key, indicator, scheme
 
 
@@ -139,9 +141,26 @@ def _resolve_unit(layers) -> None:
     st.session_state[SELECTED] = hits.iloc[0] if len(hits) else None
 
 
-def _colouring(ev, indicator: str, scheme: str, cfg: AppMap, kind: str | None) -> tuple[dict, str, str] | None:
+def _change_values(project: Project, ev, indicator: str) -> tuple[pd.DataFrame, int] | None:
+    """Each unit's change of `indicator` against the year before (analysis.year_on_year.unit_change_columns) and
+    that year; None with a message when the firm data hold no earlier year."""
+    from analysis.time_context import all_firm_rows, previous_year
+    from analysis.year_on_year import unit_change_columns
+    from ui.state import evaluation_of_year
+
+    year = ev.config.project.year
+    before = previous_year(cached("firm_rows", project, all_firm_rows), year)
+    if before is None:
+        st.info(tr("map_change_none", year=year))
+        return None
+    earlier = evaluation_of_year(project, before)[1]
+    return unit_change_columns(earlier.units, ev.units, indicator), before
+
+
+def _colouring(ev, indicator: str, scheme: str, cfg: AppMap, kind: str | None,
+               change: tuple[pd.DataFrame, int] | None = None) -> tuple[dict, str, str] | None:
     """Unit key → (colour, value text) for the units of `kind`, the legend HTML and a caption; None with a message
-    when nothing to colour."""
+    when nothing to colour. With `change` (the units' changes and the earlier year) the change is coloured."""
     from maps.choropleth import NO_DATA_COLOUR, classify
     from maps.webmap import legend_rows_html
     from reports import COST_INDICATORS, display_value
@@ -152,6 +171,8 @@ def _colouring(ev, indicator: str, scheme: str, cfg: AppMap, kind: str | None) -
         return None
     directions = dict(zip(ev.spec.indicators, ev.spec.directions))
     cost = directions.get(indicator, "cost" if indicator in COST_INDICATORS else "benefit") == "cost"
+    if change is not None:
+        return _change_colouring(units, indicator, change, scheme, cfg, kind, cost)
     classes = classify(units[indicator], scheme=scheme, k=cfg.classes, reverse=cost)
     if classes.k == 0:
         st.info(tr("map_classes_empty"))
@@ -171,6 +192,45 @@ def _colouring(ev, indicator: str, scheme: str, cfg: AppMap, kind: str | None) -
     return fill, legend, caption
 
 
+def _change_colouring(units: pd.DataFrame, indicator: str, change: tuple[pd.DataFrame, int], scheme: str, cfg: AppMap,
+                      kind: str | None, cost: bool) -> tuple[dict, str, str] | None:
+    """The units coloured by their change against the earlier year: classes of the change (green the better way,
+    by the indicator's direction), the value text "12.3（+1.2）"; units without both years are 无数据."""
+    from maps.choropleth import NO_DATA_COLOUR, classify
+    from maps.webmap import legend_rows_html
+    from reports import display_value
+
+    table, before = change
+    delta = units["unit_id"].astype(str).map(dict(zip(table["unit_id"].astype(str), table["change"]))).astype("float64")
+    classes = classify(delta, scheme=scheme, k=cfg.classes, reverse=cost)
+    if classes.k == 0:
+        st.info(tr("map_classes_empty"))
+        return None
+    keys = (units["unit_kind"].astype(str) + "|" + units["unit_id"].astype(str)).tolist()
+    texts = [f"{display_value(indicator, v, lang())}（{_signed(indicator, d)}）" for v, d in zip(units[indicator], delta)]
+    fill = dict(zip(keys, zip(classes.colour_of(), texts)))
+    rows = [(c, "—" if span is None else f"{_signed(indicator, span[0])} – {_signed(indicator, span[1])}（{n}）")
+            for c, span, n in zip(classes.colours, classes.ranges(), classes.counts)]
+    if classes.no_data:
+        rows.append((NO_DATA_COLOUR, f"{tr('map_no_data')}（{classes.no_data}）"))
+    label = tr("map_change_label", indicator=_indicator_label(indicator), before=before) + \
+        (f" · {layer_label(kind, lang())}" if kind else "")
+    scheme_label = tr(f"map_scheme_{scheme}")
+    legend = legend_rows_html(label, rows, tr("map_legend_note", scheme=scheme_label))
+    caption = tr("map_classes_caption", label=label, scheme=scheme_label, k=classes.k, n=classes.no_data)
+    return fill, legend, caption
+
+
+def _signed(indicator: str, value: float) -> str:
+    """A change as the indicator is shown, with its sign ("+1.2", "−3.4%")."""
+    from reports import display_value
+
+    if value is None or not np.isfinite(value):
+        return "—"
+    text = display_value(indicator, abs(float(value)), lang())
+    return ("+" if value > 0 else "−" if value < 0 else "±") + text
+
+
 def _range_text(indicator: str, span: tuple[float, float] | None, n: int) -> str:
     """A legend row: the values a class holds ("12.3 – 45.6（7）"), one value once ("48.2%（1）"), or empty."""
     from reports import display_value
@@ -182,6 +242,7 @@ def _range_text(indicator: str, span: tuple[float, float] | None, n: int) -> str
 
 
 FIND = "map_find"  # the search text
+CHANGE = "map_change"  # colour by the change against the year before instead of the value
 
 
 def _search_box(project: Project, height_px: int) -> None:
@@ -319,7 +380,9 @@ def render() -> None:
     deadline = started + (0.0 if st.session_state.get("map_waited") else cfg.class_wait_s)
     st.session_state["map_waited"] = True
     ev = _evaluation(project) if indicator or selected else _evaluation_if_ready(project, deadline)
-    colouring = _colouring(ev, indicator, scheme, cfg, colour_kind) if indicator and ev is not None else None
+    change = _change_values(project, ev, indicator) if indicator and ev is not None and st.session_state.get(CHANGE) \
+        else None
+    colouring = _colouring(ev, indicator, scheme, cfg, colour_kind, change) if indicator and ev is not None else None
     firm_classes = firm_class_string(layers.firm_order, ev.firms["class"]) if ev is not None and layers.firm_order else None
 
     # 一张图: the map takes the page's whole width; the search sits above it, the identified feature below it

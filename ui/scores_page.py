@@ -7,6 +7,7 @@ is `analysis.explain.explain_unit`; the files are `reports.bundle.export_all`.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tempfile
 import threading
@@ -19,7 +20,7 @@ from i18n import layer_label
 from i18n.numbers import MISSING, format_int, format_mu, format_ratio, format_score
 from layers.settings import AppScores
 from ui.number_columns import column_config
-from ui.state import current_project, evaluation_or_stop, lang, page_header, tr
+from ui.state import chosen_method, current_project, evaluation_or_stop, lang, page_header, tr
 
 WEIGHT_KEY = "scores_w_{}"
 UNITS_KEY = "scores_units"
@@ -313,6 +314,10 @@ def _exports(ev, inputs, ids: list[str], changed: bool, version: str) -> None:
 
         try:
             with st.spinner(tr("scores_generating")), tempfile.TemporaryDirectory(prefix="landpark-export-") as tmp:
+                from analysis.time_context import attach_time_context
+
+                # the year before and the targets go on a copy: the cached evaluation stays as every page reads it
+                ev = attach_time_context(current_project(), inputs, dataclasses.replace(ev), method=chosen_method() or None)
                 written = export_all(ev, inputs, Path(tmp) / "out", [fmt], lang=lang(), unit_ids=ids or None,
                                      progress=progress, redact=redact)
                 data = written[fmt].read_bytes()

@@ -193,6 +193,16 @@ def evaluation(project: Project):
         return cached(name, project, compute)
 
 
+def evaluation_of_year(project: Project, year: int):
+    """(EvaluationInputs, Evaluation) of `year`'s firm data with the chosen method (layers in force then), cached."""
+    method = chosen_method()
+    name = (f"evaluation:{method}" if method else "evaluation") + f"@{year}"
+    if is_cached(name, project):
+        return cached(name, project, lambda p: _evaluate(p, method, year))
+    with st.spinner(tr("evaluating")):
+        return cached(name, project, lambda p: _evaluate(p, method, year))
+
+
 def evaluation_or_stop(project: Project):
     """`evaluation(project)`; a failure is shown as a message naming it and the page stops (never a traceback)."""
     try:

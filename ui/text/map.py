@@ -15,6 +15,13 @@ TEXT: dict[str, dict[str, str]] = {
     # sidebar: colouring
     "map_colouring": {"zh": "单元着色", "en": "Colour units"},
     "map_colour_by": {"zh": "按指标着色", "en": "Colour by indicator"},
+    "map_colour_change": {"zh": "按同比变化着色", "en": "Colour by the change on the year before"},
+    "map_colour_change_help": {"zh": "各单元该指标较上一年度（企业数据中的前一年）的变化；绿色为向好方向。",
+                               "en": "Each unit's change of the indicator on the year before (the previous year of "
+                                     "the firm data); green is the better way."},
+    "map_change_none": {"zh": "企业数据中没有 {year} 年之前的年度，无法按同比变化着色。",
+                        "en": "The firm data hold no year before {year}: no change to colour."},
+    "map_change_label": {"zh": "{indicator}较 {before} 年变化", "en": "{indicator}, change on {before}"},
     "map_colour_none": {"zh": "不着色", "en": "No colouring"},
     "map_colour_kind": {"zh": "着色单元类型", "en": "Unit kind coloured"},
     "map_colour_kind_help": {"zh": "一次只给一类单元着色：园区与其所在的保护线区块重叠、小微园位于园区内，同时着色无法分辨颜色属于谁。",
