@@ -149,13 +149,20 @@ def test_growth_and_scale_are_plausible(demo):
 
 def test_half_year_rows(demo):
     _, firms, history, _, _ = demo
-    half = history[history["half"] == "1"].set_index("uscc")
+    half = history[(history["half"] == "1") & (history["year"] == 2025)].set_index("uscc")
     expected = firms[firms["above_scale"] & (pd.to_datetime(firms["production_start_date"]) < pd.Timestamp("2025-07-01"))]
     assert set(half.index) == set(expected["uscc"])
     share = half["revenue_10k_yuan"] / firms.set_index("uscc").loc[half.index, "revenue_10k_yuan"]
     assert 0.48 < share.median() < 0.52
     assert share.between(0.4 * 0.9, 0.6 * 1.1).all()
     assert (half["employees"] == firms.set_index("uscc").loc[half.index, "employees"]).all()  # a head count, not a flow
+    # the same half of 2024 for the 规上 firms of 2024 producing before July 2024, half their 2024 flows
+    y24 = _full_year(history, 2024)
+    earlier = history[(history["half"] == "1") & (history["year"] == 2024)].set_index("uscc")
+    started = pd.to_datetime(y24["production_start_date"]) < pd.Timestamp("2024-07-01")
+    assert set(earlier.index) == set(y24.loc[y24["above_scale"].astype(bool) & started, "uscc"])
+    share = earlier["revenue_10k_yuan"] / y24.set_index("uscc").loc[earlier.index, "revenue_10k_yuan"]
+    assert 0.48 < share.median() < 0.52
 
 
 # ---- protection lines ----------------------------------------------------------------------------

@@ -53,7 +53,8 @@ ABOVE_ONLY = ("profit_10k_yuan", "rd_10k_yuan", "tech_investment_10k_yuan", "emi
 
 def build_firm_history(seed: int, firms_2025: pd.DataFrame, years: tuple[int, ...] = (2023, 2024), *,
                        parcels: pd.DataFrame) -> gpd.GeoDataFrame:
-    """Firm rows of the earlier `years` plus the 2025 上半年 rows, with the columns of `firms_2025` and `half`.
+    """Firm rows of the earlier `years` plus the 上半年 rows of 2025 and 2024, with the columns of `firms_2025`
+    and `half`.
 
     `parcels` (the current parcel layer) gives each landholding firm its first supply date and the idle
     industrial parcels the leavers rented. Full-year rows have `half` None, half-year rows "1".
@@ -77,6 +78,10 @@ def build_firm_history(seed: int, firms_2025: pd.DataFrame, years: tuple[int, ..
         frames.append(_scaled(leavers, np.full(len(leavers), (1.0 + GROWTH_TREND) ** -steps), steps).assign(year=year))
     frames = sorted(frames, key=lambda f: int(f["year"].iloc[0]))
     frames.append(_half_year(rng, base, base_year))
+    previous = [f for f in frames if int(f["year"].iloc[0]) == base_year - 1 and "half" not in f]
+    if previous:  # the same half of the year before, so the half-year report has its 同比 (a stage of its own)
+        rows = pd.concat(previous, ignore_index=True)
+        frames.append(_half_year(stage_rng(seed, "firm_history_previous_half"), rows, base_year - 1))
 
     out = pd.concat([f.assign(half=None) if "half" not in f else f for f in frames], ignore_index=True)
     out["year"] = out["year"].astype("int64")
