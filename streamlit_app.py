@@ -1,4 +1,4 @@
-"""Landpark's web front door (Streamlit): seven pages over one project.
+"""Landpark's web front door (Streamlit): eight pages over one project.
 
 The project comes from $LANDPARK_PROJECT (a folder; set by `landpark app`) or the data page's
 project switch; with none, the demo project is opened (built first when missing). Pages live
@@ -9,7 +9,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import data_page, enterprises_page, map_page, scores_page, siting_page, supply_page, targets_page, view_state
+from ui import (
+    compare_page,
+    data_page,
+    enterprises_page,
+    map_page,
+    scores_page,
+    siting_page,
+    supply_page,
+    targets_page,
+    view_state,
+)
 from ui.state import LANG_KEY, METHOD_KEY, tr
 
 PAGES = [  # (module, title key, url path)
@@ -17,6 +27,7 @@ PAGES = [  # (module, title key, url path)
     (scores_page, "page_scores", "scores"),
     (enterprises_page, "page_enterprises", "enterprises"),
     (supply_page, "page_supply", "supply"),
+    (compare_page, "compare_page_title", "compare"),
     (targets_page, "targets_page_title", "targets"),
     (siting_page, "page_siting", "siting"),
     (data_page, "page_data", "data"),

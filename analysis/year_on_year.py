@@ -609,7 +609,7 @@ def indicator_label(key: str, lang: str = "zh") -> str:
     return own[lang] if own else short_label(key, lang)
 
 
-def _value_text(key: str, value: Any, lang: str) -> str:
+def value_text(key: str, value: Any, lang: str) -> str:
     """A value as the exports print it (ratios as %, areas and money with one decimal …)."""
     kind = column_kind(key)
     if kind == "int" and not key.startswith("rank"):  # counts of firms or parcels: with thousands separators
@@ -617,11 +617,11 @@ def _value_text(key: str, value: Any, lang: str) -> str:
     return format_value(value, kind if kind != "text" else "per_mu", lang)
 
 
-def _change_text(key: str, change: Any, lang: str) -> str:
+def change_text(key: str, change: Any, lang: str) -> str:
     """A signed change: percentage points for ratios, else the value's own format."""
     if change is None or (isinstance(change, float) and not np.isfinite(change)):
         return MISSING
-    text = f"{abs(change) * 100:.1f}{t('yoy_points', lang)}" if is_ratio(key) else _value_text(key, abs(change), lang)
+    text = f"{abs(change) * 100:.1f}{t('yoy_points', lang)}" if is_ratio(key) else value_text(key, abs(change), lang)
     return _signed(text, change)
 
 
@@ -632,7 +632,7 @@ def _signed(text: str, value: float) -> str:
     return ("+" if value > 0 else "-") + text
 
 
-def _relative_text(value: Any) -> str:
+def relative_text(value: Any) -> str:
     """A relative change as a signed percent ("+5.8%", "-1.4%"), an em dash when unknown."""
     if value is None or (isinstance(value, float) and not np.isfinite(value)):
         return MISSING
@@ -660,7 +660,7 @@ def direction_label(direction: str | None, lang: str = "zh") -> str:
     return t("yoy_dir_up" if direction == "up" else "yoy_dir_down" if direction == "down" else "yoy_dir_flat", lang)
 
 
-def _state_label(state: str, lang: str, column: bool) -> str:
+def state_label(state: str, lang: str, column: bool) -> str:
     """A matrix heading: A类 …, 未评价, 上年无 (row) / 本年无 (column)."""
     if state == ABSENT:
         return t("yoy_state_absent_to" if column else "yoy_state_absent_from", lang)
@@ -674,8 +674,8 @@ def _transition_lines(doc: Mapping[str, Any], lang: str) -> list[str]:
     tr = doc["transitions"]
     states = tr["states"]
     total = t("yoy_total", lang)
-    head = ["", *(_state_label(s, lang, True) for s in states), total]
-    body = [[_state_label(f, lang, False), *(format_count(tr["matrix"][f][c]) for c in states),
+    head = ["", *(state_label(s, lang, True) for s in states), total]
+    body = [[state_label(f, lang, False), *(format_count(tr["matrix"][f][c]) for c in states),
              format_count(sum(tr["matrix"][f].values()))] for f in states]
     body.append([total, *(format_count(sum(tr["matrix"][f][c] for f in states)) for c in states),
                  format_count(sum(sum(r.values()) for r in tr["matrix"].values()))])
@@ -692,8 +692,8 @@ def _transition_lines(doc: Mapping[str, Any], lang: str) -> list[str]:
     head = [t("yoy_col_uscc", lang), t("yoy_col_firm", lang), t("yoy_col_classes", lang), indicator_label("tax_per_mu", lang),
             t("yoy_col_change", lang)]
     rows = [[f["uscc"], f["name"] or MISSING, f"{f['class_before']} → {f['class_after']}",
-             _value_text("tax_per_mu", (f["indicators"].get("tax_per_mu") or {}).get("after"), lang),
-             _change_text("tax_per_mu", (f["indicators"].get("tax_per_mu") or {}).get("change"), lang)]
+             value_text("tax_per_mu", (f["indicators"].get("tax_per_mu") or {}).get("after"), lang),
+             change_text("tax_per_mu", (f["indicators"].get("tax_per_mu") or {}).get("change"), lang)]
             for f in down[:LISTED_FIRMS]]
     lines += ["  " + x for x in _table(head, rows, left=3)]
     if len(down) > LISTED_FIRMS:
@@ -709,8 +709,8 @@ def _district_lines(doc: Mapping[str, Any], lang: str) -> list[str]:
     year = t("yoy_year", lang)
     head = [t("yoy_col_indicator", lang), year.format(year=doc["from"]), year.format(year=doc["to"]),
             t("yoy_col_change", lang), t("yoy_col_relative", lang), t("yoy_col_trend", lang)]
-    body = [[indicator_label(k, lang), _value_text(k, c["before"], lang), _value_text(k, c["after"], lang),
-             _change_text(k, c["change"], lang), _relative_text(c["relative_change"]), trend_text(c, lang)]
+    body = [[indicator_label(k, lang), value_text(k, c["before"], lang), value_text(k, c["after"], lang),
+             change_text(k, c["change"], lang), relative_text(c["relative_change"]), trend_text(c, lang)]
             for k, c in inds.items()]
     return ["", t("yoy_district", lang), *_table(head, body)]
 
@@ -731,7 +731,7 @@ def _unit_lines(doc: Mapping[str, Any], lang: str) -> list[str]:
         row = [str(u["unit_id"]), (u["name"] or MISSING) + note.format(after=doc["to"])]
         for k in keys:
             c = u["indicators"].get(k) or {}
-            row += [_change_text(k, c.get("change"), lang), trend_text(c, lang)]
+            row += [change_text(k, c.get("change"), lang), trend_text(c, lang)]
         body.append(row)
     return [*lines, *_table(head, body, left=2)]
 
@@ -755,7 +755,7 @@ def _half_lines(doc: Mapping[str, Any], lang: str) -> list[str]:
         row = [str(name), t("yoy_half_1" if entry["half"] == 1 else "yoy_half_2", lang)]
         for key, _label_key, fmt in figures:
             f = entry["figures"].get(key) or {}
-            row += [fmt(f.get("value")), _relative_text(f.get("relative_change"))]
+            row += [fmt(f.get("value")), relative_text(f.get("relative_change"))]
         body.append(row)
     lines = ["", t("yoy_half_title", lang).format(year=half["year"], previous=half["previous_year"]),
              *_table(head, body, left=2)]
