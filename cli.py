@@ -633,21 +633,33 @@ def lines(directory: Annotated[Path, typer.Argument(help="project folder")],
               "--from", min=1, help="the earlier version of the protection lines (default: the one before --to)")] = None,
           to_version: Annotated[Optional[int], typer.Option(
               "--to", min=1, help="the later version (default: the current one)")] = None,
+          out: Annotated[Optional[Path], typer.Option(
+              "--out", help="folder for lines.gpkg (changed pieces, both versions, ledger; for QGIS) and lines.json")] = None,
           json_out: JsonOpt = False, lang: LangOpt = "zh") -> None:
     """Two versions of the protection lines compared: area by level before and after, what left and what entered
     (亩, parcels and units touched), the 占补平衡 ledger, industrial shares then and now against the [lines] floors,
     encroachments new since the earlier version and the [lines] rules. A breach is a finding: the exit code is 0."""
-    from analysis.line_history import compare_versions
+    from analysis.line_history import LINES, choose_versions, compare_versions
     from analysis.line_versions import format_lines, to_json
     from layers.project import Project
 
+    if out is not None and out.exists() and not out.is_dir():
+        raise typer.BadParameter(f"{out} exists and is not a folder", param_hint="--out")
     try:
         project = Project.open(directory)
         progress(f"reading {directory}…")
-        comparison = compare_versions(project, from_version, to_version, lang=lang)
+        earlier, later = choose_versions(project.versions(), from_version, to_version)
+        comparison = compare_versions(project, earlier, later, lang=lang)
     except InputError as exc:
         fail(exc, json_out, lang)
     document = to_json(comparison)
+    if out is not None:
+        from reports.lines_export import write_lines_export
+
+        written = write_lines_export(comparison, document, project.read_layer(LINES, version=earlier),
+                                     project.read_layer(LINES, version=later), out, lang=lang)
+        for path in written.values():
+            progress(f"wrote {path}")
     if json_out:
         emit_json(document)
     else:
