@@ -692,11 +692,13 @@ def versions(directory: Annotated[Path, typer.Argument(help="project folder")],
     if not rows:
         print("  " + t("versions_none", lang))
         return
-    head = [t(f"versions_col_{c}", lang) for c in ("layer", "version", "valid_from", "imported_at", "features", "mode",
-                                                   "source")]
+    head = [t("versions_col_layer", lang), t("versions_col_version", lang), t("versions_col_valid_from", lang),
+            t("versions_col_imported_at", lang), t("versions_col_features", lang), t("versions_col_mode", lang),
+            t("versions_col_source", lang)]
+    modes = {"replace": t("versions_mode_replace", lang), "append": t("versions_mode_append", lang)}
     body = [[layer_label(r["layer"], lang), f"{r['version']}{t('versions_current', lang) if r['current'] else ''}",
              r["valid_from"] or t("versions_since_always", lang), (r["imported_at"] or t("versions_unknown", lang))[:19],
-             f"{r['features']:,}", t(f"versions_mode_{r['mode']}", lang) if r["mode"] in ("replace", "append") else "—",
+             f"{r['features']:,}", modes.get(r["mode"], "—"),
              r["source"] or "—"] for r in rows]
     widths = [max(_cells(x[i]) for x in [head, *body]) for i in range(len(head))]
     for cells in [head, *body]:

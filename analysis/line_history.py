@@ -50,8 +50,8 @@ def choose_versions(versions: pd.DataFrame, from_version: int | None, to_version
 def version_label(row: pd.Series, lang: str) -> str:
     """"第 2 版（2024-06-30 起）" / "version 2 (from 2024-06-30)"."""
     start = row["valid_from"] if isinstance(row["valid_from"], str) and row["valid_from"] else None
-    key = "versions_label_dated" if start else "versions_label_undated"
-    return t(key, lang).format(version=int(row["version"]), date=start or "")
+    text = t("versions_label_dated", lang) if start else t("versions_label_undated", lang)
+    return text.format(version=int(row["version"]), date=start or "")
 
 
 def industrial_categories(project: Project) -> tuple[str, ...]:

@@ -47,7 +47,7 @@ M2_SIBLINGS: dict[str, dict[str, str]] = {
 }
 
 # Fields holding a share (0–1); a "%" header means the values are percentages.
-RATIO_FIELDS = frozenset({"occupancy_rate", "min_industrial_share"})
+RATIO_FIELDS = frozenset({"occupancy_rate", "min_industrial_share", "committed_rd_ratio"})
 
 _ID_ALIASES = ["编号", "id", "bh"]
 _NAME = ["名称", "mc", "name"]
@@ -104,6 +104,14 @@ ALIASES: dict[str, dict[str, list[str]]] = {
         "lease_term_years": ["土地使用年限", "出让年限", "使用年限", "租赁年限", "使用权年限", "crnx", "synx"],
         "lease_start_date": ["使用权起始日期", "使用期限起", "租赁起始日期", "使用起始日期", "qsrq"],
         "lease_end_date": ["使用权终止日期", "使用期限止", "租赁到期日期", "使用权到期日期", "终止日期", "zzrq"],
+        "standard_land": ["标准地", "是否标准地", "标准地出让", "bzd"],
+        "committed_investment_intensity": ["承诺固定资产投资强度", "固定资产投资强度", "投资强度", "约定投资强度"],
+        "committed_far_min": ["承诺容积率下限", "容积率下限", "承诺容积率", "约定容积率"],
+        "committed_tax_per_mu": ["承诺亩均税收", "约定亩均税收", "亩均税收承诺值"],
+        "committed_value_added_per_energy": ["承诺单位能耗工业增加值", "单位能耗工业增加值", "单位能耗增加值"],
+        "committed_value_added_per_emission": ["承诺单位排放工业增加值", "单位排放工业增加值", "单位排放增加值"],
+        "committed_rd_ratio": ["承诺研发经费投入占比", "研发经费投入占比", "研发投入占比", "R&D投入占比"],
+        "production_due_date": ["约定达产日期", "达产日期", "达产时间", "约定达产时间", "dcrq"],
         "approval_id": ["批次号", "批准文号", "批次编号", "批次文号", "用地批次", "农转用批次号", "pch", "pzwh",
                         "批次名称", "pcmc"],
         "supply_date": ["供地日期", "出让日期", "合同签订日期", "供应日期", "供地时间", "出让时间", "划拨日期",
@@ -142,7 +150,8 @@ ALIASES: dict[str, dict[str, list[str]]] = {
         "above_scale": ["是否规上", "规上企业", "企业规模", "是否规上企业", "规上", "规模以上", "sfgs"],
         "year": ["年度", "年份", "统计年度", "数据年度", "nd", "nf"],
         "half": ["半年度", "半年", "报表期", "报告期", "统计期", "期别", "bnd"],
-        "tax_10k_yuan": ["实缴税金", "税收", "入库税收", "税收实绩", "实缴税收", "实缴税费", "税收收入", "纳税额",
+"fixed_investment_10k_yuan": ["固定资产投资", "累计固定资产投资", "固定资产投资额", "已完成固定资产投资"],
+                "tax_10k_yuan": ["实缴税金", "税收", "入库税收", "税收实绩", "实缴税收", "实缴税费", "税收收入", "纳税额",
                          "税金", "sjsj", "tax"],
         "value_added_10k_yuan": ["工业增加值", "增加值", "gyzjz", "value_added"],
         "output_10k_yuan": ["工业总产值", "产值", "总产值", "gyzcz", "output"],
@@ -161,6 +170,12 @@ ALIASES: dict[str, dict[str, list[str]]] = {
         "listed": ["上市企业", "是否上市"],
         # 水电气等公用企业 (water, power, gas …), which methods often evaluate apart.
         "utility": ["是否公用事业", "公用事业", "公用企业", "是否公用企业", "水电气企业", "公用事业企业", "是否公用事业企业"],
+    },
+    "chain_leaders": {
+        "uscc": ["统一社会信用代码", "社会信用代码", "信用代码", "企业统一社会信用代码", "tyshxydm", "credit_code"],
+        "cluster": ["产业集群", "集群", "所属集群", "集群名称", "cyjq"],
+        "segment": ["产业链环节", "环节", "链条环节", "产业链位置", "hj"],
+        "note": ["说明", "备注", "bz"],
     },
     "land_links": {
         "uscc": ["统一社会信用代码", "社会信用代码", "信用代码", "权利人统一社会信用代码", "tyshxydm", "credit_code"],

@@ -145,6 +145,16 @@ LAYERS: dict[str, LayerSpec] = {
                 F("lease_term_years", "float", label_zh="土地使用年限", unit="年"),
                 F("lease_start_date", "date", label_zh="使用权起始日期"),
                 F("lease_end_date", "date", label_zh="使用权终止日期"),
+                # 标准地: the control indicators the parcel was sold with (出让合同 / 投资协议) and the agreed date of
+                # full production (达产), checked against the linked firm's actual figures after that date.
+                F("standard_land", "bool", label_zh="标准地"),
+                F("committed_investment_intensity", "float", label_zh="承诺固定资产投资强度", unit="万元/亩"),
+                F("committed_far_min", "float", label_zh="承诺容积率下限"),
+                F("committed_tax_per_mu", "float", label_zh="承诺亩均税收", unit="万元/亩"),
+                F("committed_value_added_per_energy", "float", label_zh="承诺单位能耗工业增加值", unit="万元/吨标煤"),
+                F("committed_value_added_per_emission", "float", label_zh="承诺单位排放工业增加值", unit="万元/吨"),
+                F("committed_rd_ratio", "float", label_zh="承诺研发经费投入占比"),
+                F("production_due_date", "date", label_zh="约定达产日期"),
             ),
         ),
         LayerSpec(
@@ -175,6 +185,7 @@ LAYERS: dict[str, LayerSpec] = {
                 F("electricity_kwh", "float", label_zh="用电量", unit="kWh"),
                 F("rd_10k_yuan", "float", label_zh="R&D经费支出", unit="万元"),
                 F("tech_investment_10k_yuan", "float", label_zh="技术改造投资", unit="万元"),
+                F("fixed_investment_10k_yuan", "float", label_zh="固定资产投资（累计）", unit="万元"),
                 F("employees", "float", label_zh="年平均职工人数", unit="人"),
                 F("land_area_mu", "float", label_zh="用地面积", unit="亩"),
                 F("leased_in_mu", "float", label_zh="租入面积", unit="亩"),
@@ -183,6 +194,13 @@ LAYERS: dict[str, LayerSpec] = {
                 F("listed", "bool", label_zh="上市企业"),
                 F("utility", "bool", label_zh="公用事业企业"),  # 水电气等公用企业
             ),
+        ),
+        # 链主企业: the firms that lead an industry chain of a cluster (cluster and segment named as in the
+        # project's [clusters] settings). One row per firm and cluster.
+        LayerSpec(
+            "chain_leaders", "链主企业", "point_or_none", None,
+            (F("uscc", required=True, label_zh="统一社会信用代码"), F("cluster", required=True, label_zh="产业集群"),
+             F("segment", label_zh="产业链环节"), F("note", label_zh="说明")),
         ),
         # Firm ↔ parcel link table (credit code ↔ parcel id): overrides the owner code/name matching of
         # analysis/land_links.py. One row per link; a parcel listed under several codes is reported, not linked.

@@ -85,13 +85,20 @@ FAMILIES = {
     "enterprises_classes_": lambda: _module_strings("analysis/methods/method_file.py", "CLASS_METHODS"),
     "enterprises_within_": lambda: _module_strings("analysis/methods/method_file.py", "WITHIN"),
     "enterprises_adjust_": lambda: ("veto", "protection", "points"),  # method_file.Adjustment.kind
+    "targets_status_": lambda: _module_strings("analysis/targets.py", "STATUSES"),
+    "targets_note_": lambda: ("no_base",),  # analysis.targets: a future target judged without a base
+    # analysis.targets: why a target has no value
+    "targets_reason_": lambda: ("cluster_pending", "floor_incomplete", "kind_missing", "no_above_scale_firms",
+                                "no_above_scale_flag", "no_firm_data", "no_firms", "no_land_data", "no_lines",
+                                "no_supplied_land", "no_supply_mix", "unit_missing"),
 }
 # Calls whose key is looked up only after checking it exists (`if f"col_{name}" in TEXT`).
 GUARDED = {("reports/__init__.py", "f'col_{name}'"),
            ("analysis/explain.py", "f'col_{key}'"),  # an input's label when the table has one
            ("analysis/score.py", "f'col_{name}'"),  # an indicator's label when the table has one
            ("cli.py", "'data_code_' + p.code"),  # a problem code's label when the table has one
-           ("ui/enterprises_page.py", "key")}  # a derived firm field's label when the table has one
+           ("ui/enterprises_page.py", "key"),  # a derived firm field's label when the table has one
+           ("analysis/targets.py", "key")}  # a unit, base or level label when the table has one
 # Calls whose key the scan cannot follow, with the keys they can take.
 DECLARED = {
     ("maps/webmap.py", "f'col_{f}'"): ("col_class", "col_parcel_count"),  # only for f in ("class", "parcel_count")
@@ -104,6 +111,7 @@ DECLARED = {
     ("reports/html.py", "s"): lambda: _module_strings("maps/webmap.py", "SUPPLY_COLOURS"),
     ("reports/html.py", "lv"): lambda: _module_strings("maps/webmap.py", "LINE_COLOURS"),
     ("reports/html.py", "key"): ("html_below_floor", "html_meets_floor"),
+    ("analysis/targets.py", "suffix"): ("targets_kind_size", "targets_kind_count"),
 }
 
 

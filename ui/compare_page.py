@@ -107,10 +107,11 @@ def _half_year(doc: dict[str, Any]) -> None:
         return
     language = lang()
     keys = ("firm_count", "tax_10k_yuan", "output_10k_yuan", "tax_per_mu", "value_added_per_mu")
+    halves = {1: tr("compare_half_1"), 2: tr("compare_half_2")}
     rows = [(tr("compare_district"), d["half"], d["figures"]) for d in half["district"]]
     rows += [(f"{u.get('name') or '—'}（{u['unit_id']}）", u["half"], u["figures"]) for u in half["units"]]
     table: dict[str, list[str]] = {tr("compare_col_unit"): [r[0] for r in rows],
-                                   tr("compare_col_half"): [tr(f"compare_half_{r[1]}") for r in rows]}
+                                   tr("compare_col_half"): [halves.get(r[1], "—") for r in rows]}
     for key in keys:
         table[indicator_label(key, language)] = [
             (_count_text((r[2].get(key) or {}).get("value")) if key == "firm_count"
