@@ -1,4 +1,4 @@
-"""Landpark's web front door (Streamlit): eight pages over one project.
+"""Landpark's web front door (Streamlit): nine pages over one project.
 
 The project comes from $LANDPARK_PROJECT (a folder; set by `landpark app`) or the data page's
 project switch; with none, the demo project is opened (built first when missing). Pages live
@@ -13,6 +13,7 @@ from ui import (
     compare_page,
     data_page,
     enterprises_page,
+    lines_page,
     map_page,
     scores_page,
     siting_page,
@@ -29,6 +30,7 @@ PAGES = [  # (module, title key, url path)
     (supply_page, "page_supply", "supply"),
     (compare_page, "compare_page_title", "compare"),
     (targets_page, "targets_page_title", "targets"),
+    (lines_page, "linespage_title", "lines"),
     (siting_page, "page_siting", "siting"),
     (data_page, "page_data", "data"),
 ]

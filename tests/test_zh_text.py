@@ -256,6 +256,15 @@ def test_siting_page_in_chinese(demo_project):
     assert_chinese(at, "siting (candidates, breakdowns, rule checks)")
 
 
+@pytest.mark.parametrize("module", ["compare_page", "targets_page", "lines_page"])
+def test_time_pages_in_chinese(module, demo_project):
+    """年度对比, 目标进度 and 保护线版本 on the demo's three years and two versions of the lines."""
+    at = run_zh(module, demo_project).run()
+    assert not at.exception, at.exception
+    assert at.dataframe, f"{module}: no table shown"
+    assert_chinese(at, module)
+
+
 @pytest.fixture
 def private_uploads(tmp_path, monkeypatch):
     """Uploads and the recent-projects list in the test's tmp_path (as tests/test_app_data.py keeps them)."""
