@@ -21,6 +21,7 @@ from layers.config import CONFIG_NAME
 from layers.problems import InputError
 from layers.project import DATA_ISSUES, GPKG_NAME, Project
 from layers.schema import LAYERS
+from layers.versions import is_internal_table
 
 __all__ = ["ProjectFolderError", "ProjectSummary", "is_project_folder", "check_project_folder",
            "create_empty_project", "project_summary", "recent_file", "recent_projects", "remember_project"]
@@ -106,13 +107,16 @@ class ProjectSummary:
 
 
 def project_summary(project: Project) -> ProjectSummary:
-    """Settings and layers of `project`; the `data_issues` table is counted apart from the layers."""
+    """Settings and layers of `project`; the `data_issues` table is counted apart from the layers, and the kept
+    versions of layers (layers.versions) are not layers."""
     settings = project.config.project
     rows, issues = [], 0
     if project.gpkg.exists():
         for name, geometry_type in pyogrio.list_layers(project.gpkg):
             info = pyogrio.read_info(project.gpkg, layer=str(name))
             count = int(info.get("features") or 0)
+            if is_internal_table(str(name)):  # kept versions and their list are not layers
+                continue
             if str(name) == DATA_ISSUES:
                 issues = count
                 continue

@@ -48,7 +48,7 @@ def test_a_failing_evaluation_is_a_message_not_a_traceback(module, tmp_path, mon
     layers = build_demo_layers(3)
     project.write_layers({"parks": layers["parks"], "parcels": layers["parcels"].head(300)}, issues=[])
 
-    def broken(_project):
+    def broken(_project, *_args):
         raise ValueError("landpark.toml [composite]: weights must be numbers")
 
     monkeypatch.setattr(ui.state, "_evaluate", broken)

@@ -736,7 +736,7 @@ def _versions_box(project: Project) -> None:
             tr("data_versions_col_version"): versions["version"].astype(int),
             tr("data_versions_col_current"): versions["current"].map({True: "✓", False: ""}),
             tr("data_versions_col_valid_from"): versions["valid_from"].fillna(tr("data_versions_always")),
-            tr("data_versions_col_imported_at"): versions["imported_at"].fillna("").astype(str).str[:19],
+            tr("data_versions_col_imported_at"): versions["imported_at"].fillna("").astype(str).str[:16].str.replace("T", " "),
             tr("data_col_features"): versions["features"].astype(int),
             tr("data_versions_col_mode"): versions["mode"].map(modes).fillna(""),
             tr("data_versions_col_source"): versions["source"].fillna(""),
