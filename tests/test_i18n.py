@@ -86,6 +86,8 @@ FAMILIES = {
     "enterprises_within_": lambda: _module_strings("analysis/methods/method_file.py", "WITHIN"),
     "enterprises_adjust_": lambda: ("veto", "protection", "points"),  # method_file.Adjustment.kind
     "targets_status_": lambda: _module_strings("analysis/targets.py", "STATUSES"),
+    "industry_reason_": lambda: _module_strings("layers/industry_codes.py", "REASONS"),
+    "industry_level_": lambda: _module_strings("layers/industry_codes.py", "LEVELS"),
     "targets_note_": lambda: ("no_base",),  # analysis.targets: a future target judged without a base
     # analysis.targets: why a target has no value
     "targets_reason_": lambda: ("cluster_pending", "floor_incomplete", "kind_missing", "no_above_scale_firms",
