@@ -628,6 +628,30 @@ def targets(directory: Annotated[Path, typer.Argument(help="project folder")],
 
 
 @app.command()
+def review(directory: Annotated[Path, typer.Argument(help="project folder")],
+           year: Annotated[Optional[int], typer.Option(
+               "--year", min=1900, max=2200, help="the year of firm data compared (default: the project's year)")] = None,
+           as_of: AsOfOpt = None, json_out: JsonOpt = False, lang: LangOpt = "zh") -> None:
+    """标准地 达产复核: every parcel sold as 标准地 and past its agreed 达产 date, the linked firm's actual figures
+    against the committed ones term by term → met / not met with the gaps, not yet due, or undetermined (with the
+    reason). --as-of DATE: the review date (default: the project's evaluation date). A parcel not met is a finding,
+    not an error: the exit code is 0."""
+    from analysis.standard_land import format_review, project_review, to_json
+    from layers.project import Project
+
+    try:
+        project = Project.open(directory)
+        progress(f"reading {directory}…")
+        items = to_json(project_review(project, as_of=check_date(as_of, "--as-of"), year=year))
+    except InputError as exc:
+        fail(exc, json_out, lang)
+    if json_out:
+        emit_json(items)
+    else:
+        print(format_review(items, lang))
+
+
+@app.command()
 def lines(directory: Annotated[Path, typer.Argument(help="project folder")],
           from_version: Annotated[Optional[int], typer.Option(
               "--from", min=1, help="the earlier version of the protection lines (default: the one before --to)")] = None,

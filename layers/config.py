@@ -40,6 +40,7 @@ from layers.settings import (
     UnitsSettings,
     YearOnYearSettings,
 )
+from layers.standard_land_settings import StandardLandSettings
 from layers.targets_settings import TargetsSettings
 
 __all__ = ["CONFIG_NAME", "Config", "config_from_dict", "config_text_with", "default_config", "default_config_text",
@@ -65,6 +66,7 @@ class Config:
     lines: LinesSettings
     targets: TargetsSettings
     year_on_year: YearOnYearSettings
+    standard_land: StandardLandSettings
     intensity: IntensitySettings
     enterprise: EnterpriseSettings
     composite: CompositeSettings
@@ -140,6 +142,7 @@ def _validated(merged: dict[str, Any], source: str) -> Config:
     for key, kind in (("import", ImportSettings), ("land_use", LandUseSettings), ("units", UnitsSettings),
                       ("supply", SupplySettings), ("supply_mix", SupplyMixSettings), ("lines", LinesSettings),
                       ("targets", TargetsSettings), ("year_on_year", YearOnYearSettings),
+                      ("standard_land", StandardLandSettings),
                       ("intensity", IntensitySettings),
                       ("composite", CompositeSettings)):
         reader = root.sub(key)
@@ -154,7 +157,7 @@ def _validated(merged: dict[str, Any], source: str) -> Config:
     return Config(project=project, import_=sections["import"], land_use=sections["land_use"], units=sections["units"],
                   supply=sections["supply"], supply_mix=sections["supply_mix"],
                   lines=sections["lines"], targets=sections["targets"],
-                  year_on_year=sections["year_on_year"], intensity=sections["intensity"],
+                  year_on_year=sections["year_on_year"], standard_land=sections["standard_land"], intensity=sections["intensity"],
                   enterprise=sections["enterprise"],
                   composite=sections["composite"], siting=sections["siting"], app=sections["app"],
                   report=sections["report"], source=source)

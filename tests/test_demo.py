@@ -83,8 +83,11 @@ def test_layers_have_exactly_the_schema_fields_and_crs(demo):
     for kind, frame in demo.items():
         assert CRS(frame.crs) == CRS("EPSG:4549"), kind
         # the demo's parcels carry the owner's credit code, not the name (owner_name links by name: test_land_links);
-        # the firms' half-year column comes with the earlier years the project adds (layers/demo/history.py)
-        left_out = {"parcels": {"owner_name"}, "enterprises": {"half"}}.get(kind, set())
+        # the firms' half-year column comes with the earlier years the project adds (layers/demo/history.py),
+        # and so do the 标准地 commitments and the firms' fixed investment (layers/demo/standard_land.py)
+        committed = {f for f in LAYERS["parcels"].field_names if f.startswith("committed_")}
+        left_out = {"parcels": {"owner_name", "standard_land", "production_due_date", *committed},
+                    "enterprises": {"half", "fixed_investment_10k_yuan"}}.get(kind, set())
         assert set(frame.columns) - {"geometry"} == set(LAYERS[kind].field_names) - left_out, kind
         assert frame.geometry.is_valid.all() and not frame.geometry.is_empty.any(), kind
         id_field = LAYERS[kind].id_field

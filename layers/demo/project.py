@@ -13,9 +13,11 @@ from layers.demo.assemble import build_demo_layers
 from layers.demo.dem import build_demo_dem
 from layers.demo.history import with_firm_history
 from layers.demo.line_history import CURRENT_VALID_FROM, EARLIER_VALID_FROM, build_line_history
+from layers.demo.standard_land import add_commitments, investment_column
 from layers.demo.terrain import DEMO_CRS
 from layers.lines_settings import DEMO_TOML as DEMO_LINES
 from layers.project import Project
+from layers.standard_land_settings import DEMO_TOML as DEMO_STANDARD_LAND
 from layers.targets_settings import DEMO_TOML as DEMO_TARGETS
 from layers.versions import VersionNote
 from spatial.errors import InputError
@@ -38,6 +40,9 @@ def build_demo_project(root: str | Path, *, seed: int = 20251231,
         layers = build_demo_layers(seed)
         say("generating the earlier years and the earlier protection lines…")
         layers["enterprises"] = with_firm_history(seed, layers["enterprises"], layers["parcels"])
+        layers["parcels"] = add_commitments(seed, layers["parcels"], layers["enterprises"])  # 标准地 and 达产复核
+        layers["enterprises"]["fixed_investment_10k_yuan"] = investment_column(seed, layers["parcels"],
+                                                                                 layers["enterprises"])
         earlier_lines, _known = build_line_history(seed, layers["protection_lines"], layers["parcels"])
         project = Project.create(staging, region=DEMO_REGION, year=DEMO_YEAR, crs=DEMO_CRS, demo=True)
         _add_supply_floors(staging / CONFIG_NAME)
@@ -82,9 +87,11 @@ source = "浙江省 2020 年若干意见：每年出让土地总量中工业用�
 
 
 def _add_supply_floors(path: Path) -> None:
-    """Append the demo's supply-mix floors, protection-line floors and rules, and the seed plans' targets to its
+    """Append the demo's supply-mix floors, protection-line floors and rules, the seed plans' targets and the 标准地
+    conditions to its
     landpark.toml (atomically: temp file, then os.replace)."""
-    text = "\n".join([path.read_text(encoding="utf-8").rstrip("\n"), DEMO_SUPPLY_FLOORS, DEMO_LINES, DEMO_TARGETS])
+    text = "\n".join([path.read_text(encoding="utf-8").rstrip("\n"), DEMO_SUPPLY_FLOORS, DEMO_LINES, DEMO_TARGETS,
+                      DEMO_STANDARD_LAND])
     temp = path.with_name(path.name + ".tmp")
     temp.write_text(text, encoding="utf-8")
     os.replace(temp, path)
