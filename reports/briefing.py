@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 import reports.text.briefing  # noqa: F401  registers the brief_* text
+import reports.text.time  # noqa: F401  registers the rtime_* text
 from analysis.indicators import INDICATORS
 from analysis.inputs import EvaluationInputs
 from analysis.score import Evaluation
@@ -44,7 +45,7 @@ from reports import (
     unit_reason,
     with_above_scale,
 )
-from reports.scope import kind_comparison, kind_norm_median, scored_in_kind
+from reports.scope import kind_comparison, kind_norm_median, scope_of, scored_in_kind
 
 # Unit facts on each unit page, in order.
 UNIT_FACTS = ("area_mu", "industrial_land_mu", "approved_mu", "supplied_mu", "unsupplied_mu", "idle_mu",
@@ -110,6 +111,22 @@ class UnitPage:
     diagnosis_intro: str
     diagnosis: list[str]
     quality: list[str]
+    change_line: str = ""  # year on year in one sentence ("" without a comparison)
+    targets: Table | None = None  # the unit's relevant targets (None without any)
+
+
+@dataclass
+class TimeSection:
+    """The district's year-on-year summary and the targets above unit level, for the front of the briefing."""
+
+    title: str
+    yoy_head: str  # "" without a comparison
+    yoy: Table | None
+    transitions: str  # class transition counts in one sentence ("" without a comparison)
+    targets_head: str  # "" without targets
+    targets: Table | None
+    target_fills: dict[int, str] = field(default_factory=dict)  # behind → tinted
+    sources: list[str] = field(default_factory=list)  # "target name: source", once per target
 
 
 @dataclass
@@ -138,6 +155,7 @@ class Briefing:
     units: list[UnitPage]
     body_pt: float
     organisation: str
+    time: TimeSection | None = None  # year on year and targets (None when the evaluation carries neither)
 
 
 # --------------------------------------------------------------------------- numbers with units
@@ -219,7 +237,7 @@ def build_briefing(ev: Evaluation, inputs: EvaluationInputs, *, lang: str = "zh"
         supply_floor=floor, supply_window=window, method=method_table(ev, lang), method_lines=method_lines(ev, lang),
         ranking=ranking_table(units, order, lang), kinds=kinds,
         units=list(unit_pages(ev, inputs, units, order, lang)), body_pt=float(report.body_font_pt),
-        organisation=report.organisation.strip())
+        organisation=report.organisation.strip(), time=time_section(ev, lang))
 
 
 def summary_rows(ev: Evaluation, units: pd.DataFrame, lang: str) -> tuple[list[SummaryRow], list[str]]:
@@ -377,6 +395,7 @@ def unit_pages(ev: Evaluation, inputs: EvaluationInputs, units: pd.DataFrame, or
     issues = unit_issues(ev.warnings, geoms, inputs.parcels, ev.members)
     project_wide = [w for w in ev.warnings if not w.get("feature")]
     gaps = diagnosis_gaps(ev, units)
+    view = time_view(ev)
     for pos in order:
         rec = units.iloc[pos]
         kind = str(rec["unit_kind"])
@@ -401,29 +420,44 @@ def unit_pages(ev: Evaluation, inputs: EvaluationInputs, units: pd.DataFrame, or
         n_members = int(rec.get("member_count", sum(counts.values())) or 0)
         diagnosis = diagnosis_lines(gaps, pos, units, comparison, directions, lang) if grade in DIAGNOSED_GRADES else []
         local = [w for w in issues[pos] if w.get("feature")]
+        unit_id = str(rec["unit_id"])
+        yoy_rows = view.unit_rows(unit_id) if view is not None else None
         yield UnitPage(
             pos=pos, unit_id=str(rec["unit_id"]), kind=kind, name=str(rec["name"]),
             bookmark=f"{rec['name']}（{rec['unit_id']}）" if lang == "zh" else f"{rec['name']} ({rec['unit_id']})",
             meta=" · ".join(meta), grade=grade, grade_colour=GRADE_COLOURS.get(grade, NO_GRADE_COLOUR),
-            headline=headline, stability=stability, indicators=indicator_table(rec, comp, ev.district, shown, lang),
+            headline=headline, stability=stability,
+            indicators=indicator_table(rec, comp, ev.district, shown, lang, yoy=yoy_rows,
+                                       years=(view.year_from, view.year_to) if view is not None else None),
             facts=facts_table(rec, lang), classes=counts,
             classes_title=t("brief_classes", lang).format(n=n_members),
             classes_line=t("brief_classes_line", lang).format(a=counts["A"], b=counts["B"], c=counts["C"], d=counts["D"])
             if sum(counts.values()) else t("brief_no_members", lang),
             diagnosis_intro=t("brief_diag_intro", lang).format(grade=grade) if diagnosis else "",
-            diagnosis=diagnosis, quality=quality_lines(project_wide + local, str(rec["unit_id"]), lang))
+            diagnosis=diagnosis, quality=quality_lines(project_wide + local, str(rec["unit_id"]), lang),
+            change_line=change_line(yoy_rows, shown, view, lang) if view is not None else "",
+            targets=unit_target_table(view, unit_id, kind, lang) if view is not None else None)
 
 
-def indicator_table(rec: pd.Series, comp: dict[str, pd.Series], district: dict, names: tuple[str, ...], lang: str) -> Table:
-    """The unit's key indicators beside its kind's median and the district, each with its unit, and its rank."""
+def indicator_table(rec: pd.Series, comp: dict[str, pd.Series], district: dict, names: tuple[str, ...], lang: str,
+                    *, yoy: pd.DataFrame | None = None, years: tuple[int, int] | None = None) -> Table:
+    """The unit's key indicators beside its kind's median and the district, each with its unit, and its rank; with
+    `yoy` (the unit's change rows, indexed by indicator), last year's value and the change with its trend."""
     rows = []
     for name in names:
         c = comp[name]
         rank = f"{int(c['rank'])}/{int(c['n'])}" if not is_missing(c["rank"]) else "—"
-        rows.append([label_of(name, lang), with_unit(name, rec.get(name), lang), with_unit(name, c["median"], lang),
-                     with_unit(name, district.get(name), lang), rank])
-    heads = [t("exp_indicator", lang), t("exp_this_unit", lang), t("exp_kind_median", lang), t("exp_district_value", lang),
-             t("brief_col_rank_kind", lang)]
+        row = [label_of(name, lang), with_unit(name, rec.get(name), lang)]
+        if yoy is not None:
+            ch = yoy.loc[name] if name in yoy.index else None
+            row += [display_value(name, ch["before"], lang) if ch is not None else "—", change_cell(name, ch, lang)]
+        rows.append(row + [with_unit(name, c["median"], lang), with_unit(name, district.get(name), lang), rank])
+    heads = [t("exp_indicator", lang), t("exp_this_unit", lang)]
+    if yoy is not None and years is not None:
+        heads += [t("rtime_col_last", lang).format(year=years[0]), t("rtime_col_change", lang)]
+        return Table(heads + [t("exp_kind_median", lang), t("exp_district_value", lang), t("brief_col_rank_kind", lang)],
+                     rows, ["L", "R", "R", "R", "R", "R", "R"], [3.2, 2.5, 1.6, 3.0, 2.5, 2.5, 1.4])
+    heads += [t("exp_kind_median", lang), t("exp_district_value", lang), t("brief_col_rank_kind", lang)]
     return Table(heads, rows, ["L", "R", "R", "R", "R"], [3.0, 2.1, 2.1, 2.1, 0.9])
 
 
@@ -463,6 +497,200 @@ def diagnosis_lines(gaps: pd.DataFrame, pos: int, units: pd.DataFrame, compariso
                                    median=with_unit(name, median, lang))
         out.append(text + t("brief_diag_points", lang).format(p=f"{-points:.1f}"))
     return out
+
+
+# --------------------------------------------------------------------------- year on year and targets
+
+TARGET_BEHIND_FILL = "#fde0e0"  # layout: a target behind its path is tinted like a breached floor
+
+
+@dataclass
+class TimeView:
+    """What an export may show of `ev.year_on_year` and `ev.targets`: the exported units' changes only, the district
+    and the class transition counts, firm transitions only in a whole, named export; targets of other units left out."""
+
+    year_from: int | None
+    year_to: int | None
+    units: pd.DataFrame  # analysis.year_on_year unit changes of the exported units (empty without a comparison)
+    district: pd.DataFrame  # the district's changes (empty without a comparison)
+    matrix: pd.DataFrame | None  # class transition counts (rows: before, columns: after)
+    summary: dict[str, int]  # up, down, same, other, entered, left
+    firms: pd.DataFrame | None  # firm transitions (uscc, name, class_before, class_after, movement); None when cut
+    targets: list[dict]  # analysis.targets.to_json items the export may carry
+    results: list[Any]  # the matching TargetResult objects (for unit_targets)
+
+    @property
+    def has_yoy(self) -> bool:
+        """True when the evaluation carries a comparison with an earlier year."""
+        return self.year_from is not None
+
+    def unit_rows(self, unit_id: str) -> pd.DataFrame | None:
+        """The change rows of one unit indexed by indicator; None without a comparison or for a unit new this year."""
+        if not self.has_yoy:
+            return None
+        rows = self.units[self.units["unit_id"].astype(str) == str(unit_id)]
+        if not len(rows) or (rows["present"] != "both").all():
+            return None
+        return rows.set_index("indicator")
+
+
+def whole_named_export(ev: Evaluation) -> bool:
+    """True when the export holds every unit under real names (not cut to a selection, not pseudonymised): only then
+    may firm-level lists leave."""
+    scope = scope_of(ev)
+    return scope is None or (scope.unit_ids is None and not scope.redacted)
+
+
+def time_view(ev: Evaluation) -> TimeView | None:
+    """The year-on-year and targets content an export of `ev` may carry (None when the evaluation carries neither)."""
+    yoy, results = getattr(ev, "year_on_year", None), getattr(ev, "targets", None)
+    if yoy is None and not results:
+        return None
+    kept = set(ev.units["unit_id"].astype(str))
+    whole = whole_named_export(ev)
+    scoped = scope_of(ev) is not None and scope_of(ev).unit_ids is not None
+    if yoy is not None:
+        units = yoy.units[yoy.units["unit_id"].astype(str).isin(kept).to_numpy()].reset_index(drop=True)
+        moved = yoy.firms["movement"].value_counts()
+        summary = {k: int(moved.get(k, 0)) for k in ("up", "down", "same", "other", "entered", "left")}
+        firms = yoy.firms.reindex(columns=["uscc", "name", "class_before", "class_after", "movement"]) if whole else None
+        view_years = (yoy.year_from, yoy.year_to)
+        district, matrix = yoy.district, yoy.matrix
+    else:
+        units, district, matrix, summary, firms = pd.DataFrame(), pd.DataFrame(), None, {}, None
+        view_years = (None, None)
+    from analysis.targets import to_json as targets_json
+
+    chosen = [r for r in (results or []) if not (scoped and r.scope.startswith("unit:") and r.scope.split(":", 1)[1] not in kept)]
+    return TimeView(view_years[0], view_years[1], units, district, matrix, summary, firms, targets_json(chosen), chosen)
+
+
+def change_text(name: str, change: Any, lang: str = "zh") -> str:
+    """A signed change of indicator `name`: percentage points for ratios, else the value's own format (no unit)."""
+    if is_missing(change):
+        return "—"
+    if column_kind(name) == "ratio":
+        text = f"{abs(float(change)) * 100:.1f}" + (" 个百分点" if lang == "zh" else " pp")
+    else:
+        text = display_value(name, abs(float(change)), lang)
+    if not any(ch in "123456789" for ch in text):
+        return text
+    return ("+" if float(change) > 0 else "−") + text
+
+
+def change_cell(name: str, change: Any, lang: str = "zh") -> str:
+    """The 同比 cell of an indicator: the signed change and its trend ("+1.23 ↑ 向好"), an em dash when unknown."""
+    from analysis.year_on_year import trend_text
+
+    if change is None or is_missing(change.get("change")):
+        return "—"
+    return f"{change_text(name, change['change'], lang)} {trend_text(change, lang)}"
+
+
+def change_line(rows: pd.DataFrame | None, names: tuple[str, ...], view: TimeView, lang: str) -> str:
+    """The unit's year on year in one sentence: how many key indicators got better, worse or stayed flat, and the
+    score then and now; "" without a comparison, a note for a unit new this year."""
+    if not view.has_yoy:
+        return ""
+    if rows is None:
+        return t("rtime_unit_new", lang).format(after=view.year_to)
+    shown = rows.reindex([n for n in names if n in rows.index])
+    verdicts = shown["assessment"].astype(object)
+    score = ""
+    if "score" in rows.index and not is_missing(rows.loc["score", "change"]):
+        from analysis.year_on_year import trend_text
+
+        s = rows.loc["score"]
+        score = t("rtime_change_score", lang).format(before=format_value(s["before"], "score"),
+                                                     after=format_value(s["after"], "score"), trend=trend_text(s, lang))
+    return t("rtime_change_line", lang).format(before=view.year_from, after=view.year_to,
+                                               up=int((verdicts == "improved").sum()), down=int((verdicts == "worsened").sum()),
+                                               flat=int((verdicts == "flat").sum()), score=score)
+
+
+def target_rows(items: list[dict], lang: str, *, scope: bool, source: bool) -> tuple[list[list[str]], dict[int, str]]:
+    """Target items (analysis.targets.to_json) as table rows — name, [scope,] year, value, target, gap, status,
+    [base and source] — and the rows behind a target, to tint."""
+    from analysis.targets import base_label as target_base
+    from analysis.targets import format_gap, name_text, scope_label, status_label, target_text, unit_text, value_text
+
+    rows, fills = [], {}
+    for i, item in enumerate(items):
+        row = [name_text(item, lang)]
+        if scope:
+            row.append(scope_label(item["scope"], item.get("scope_name"), lang))
+        unit = "" if item["kind"] == "size" or item["unit"] == "ratio" or item["value"] is None else unit_text(item["unit"], lang)
+        row += [str(item["year"]), f"{value_text(item, lang)} {unit}".strip(), target_text(item, lang),
+                format_gap(item["gap"], item["unit"], lang) if item["kind"] not in ("size", "unit_size") else "—",
+                status_label(item["status"], lang)]
+        if source:
+            row += [target_base(item.get("base"), lang) or "—", str(item.get("source") or "—")]
+        rows.append(row)
+        if item["status"] == "behind":
+            fills[i] = TARGET_BEHIND_FILL
+    return rows, fills
+
+
+def target_heads(lang: str, *, scope: bool, source: bool) -> list[str]:
+    """Headers of `target_rows`."""
+    heads = [t("rtime_col_target", lang)] + ([t("rtime_col_scope", lang)] if scope else [])
+    heads += [t(f"rtime_col_{k}", lang) for k in ("year", "value", "target_value", "gap", "status")]
+    return heads + ([t("rtime_col_base", lang), t("rtime_col_source", lang)] if source else [])
+
+
+def unit_target_table(view: TimeView, unit_id: str, kind: str, lang: str) -> Table | None:
+    """The targets a unit's scorecard shows (analysis.targets.unit_targets): value, target, gap, status; None without."""
+    from analysis.targets import to_json as targets_json
+    from analysis.targets import unit_targets
+
+    items = targets_json(unit_targets(view.results, unit_id, kind))
+    if not items:
+        return None
+    rows, fills = target_rows(items, lang, scope=False, source=False)
+    return Table(target_heads(lang, scope=False, source=False), rows, ["L", "C", "R", "R", "R", "C"],
+                 [6.8, 1.1, 1.4, 2.2, 1.0, 0.9], emphasis=set(fills))
+
+
+def time_section(ev: Evaluation, lang: str) -> TimeSection | None:
+    """The district's year on year (indicator changes, class transition counts) and the targets above unit level
+    (district, kinds, clusters) with status and source; None when the evaluation carries neither."""
+    view = time_view(ev)
+    if view is None:
+        return None
+    yoy_head, yoy_table, transitions = "", None, ""
+    if view.has_yoy:
+        from analysis.year_on_year import indicator_label
+
+        yoy_head = t("rtime_yoy_head", lang).format(before=view.year_from, after=view.year_to)
+        rows = [[indicator_label(r["indicator"], lang), with_unit(r["indicator"], r["before"], lang),
+                 with_unit(r["indicator"], r["after"], lang), change_cell(r["indicator"], r, lang)]
+                for r in view.district.to_dict("records")]
+        heads = [t("exp_indicator", lang), t("yoy_year", lang).format(year=view.year_from),
+                 t("yoy_year", lang).format(year=view.year_to), t("rtime_col_change", lang)]
+        yoy_table = Table(heads, rows, ["L", "R", "R", "R"], [3.4, 2.3, 2.3, 2.6]) if rows else None
+        s = view.summary
+        transitions = t("rtime_transitions", lang).format(before=view.year_from, after=view.year_to, up=f"{s['up']:,}",
+                                                          down=f"{s['down']:,}", entered=f"{s['entered']:,}",
+                                                          left=f"{s['left']:,}")
+    from analysis.targets import base_label as target_base
+
+    items = [i for i in view.targets if not str(i["scope"]).startswith("unit:")]
+    targets_head, targets, fills = "", None, {}
+    if items:
+        evaluated = sorted({int(i["evaluated_year"]) for i in items})
+        targets_head = t("rtime_targets_head", lang).format(year=("、" if lang == "zh" else ", ").join(map(str, evaluated)))
+        rows, fills = target_rows(items, lang, scope=True, source=False)
+        bases = [target_base(i.get("base"), lang) or "—" for i in items]
+        rows = [r + [b] for r, b in zip(rows, bases)]
+        targets = Table(target_heads(lang, scope=True, source=False) + [t("rtime_col_base", lang)], rows,
+                        ["L", "L", "C", "R", "R", "R", "C", "C"], [3.9, 1.5, 0.9, 1.4, 2.2, 1.9, 0.9, 1.3])
+        colon = "：" if lang == "zh" else ": "
+        sources = [f"{name}{colon}{source}" for name, source in dict.fromkeys(
+            (str(i["name"]), str(i.get("source") or "—")) for i in items)]
+    if yoy_table is None and targets is None:
+        return None
+    return TimeSection(t("rtime_sec", lang), yoy_head, yoy_table, transitions, targets_head, targets, fills,
+                       sources if targets is not None else [])
 
 
 # --------------------------------------------------------------------------- data quality
@@ -609,5 +837,6 @@ def read_roads(inputs: EvaluationInputs):
     return roads
 
 
-__all__ = ["Briefing", "BriefingFigures", "SummaryRow", "Table", "UnitPage", "build_briefing", "percent", "quality_lines",
-           "value_unit", "with_unit", "write_atomically"]
+__all__ = ["Briefing", "BriefingFigures", "SummaryRow", "Table", "TimeSection", "TimeView", "UnitPage", "build_briefing",
+           "change_cell", "change_text", "percent", "quality_lines", "target_heads", "target_rows", "time_view", "value_unit",
+           "whole_named_export", "with_unit", "write_atomically"]

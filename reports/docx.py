@@ -42,6 +42,8 @@ TITLE_PT, H1_PT, H2_PT, H3_PT = 22.0, 16.0, 14.0, 14.0
 HEAD_FILL = "EEF1F5"
 STATUS_FILLS = {"breach": "FDE0E0", "attention": "FFF4D6"}
 UNIT_MAP_W, UNIT_MAP_H = 78.0, 112.0
+TIME_SMALLER = 1.5  # pt: a unit's tables are set this much smaller when they carry last year and its targets
+TIME_MAP_CUT = 34.0  # mm: the unit map is this much shorter then, so the page still holds one unit
 
 
 def export_docx(ev: Evaluation, inputs: EvaluationInputs, path: Path, *, lang: str = "zh", unit_ids: list[str] | None = None,
@@ -56,6 +58,7 @@ def export_docx(ev: Evaluation, inputs: EvaluationInputs, path: Path, *, lang: s
     _cover(doc, brief)
     _toc(doc, brief)
     _summary(doc, brief)
+    _time(doc, brief)
     _overview(doc, brief, figures)
     _method_and_ranking(doc, brief)
     _heading(doc, t("brief_sec_units", lang), 1, page_break=True)
@@ -332,6 +335,27 @@ def _summary(doc, brief: Briefing) -> None:
     _table(doc, brief.district, BODY_W)
 
 
+def _time(doc, brief: Briefing) -> None:
+    """The district's year on year (indicator changes, class transition counts) and the targets above unit level;
+    nothing when the evaluation carries neither."""
+    sec = brief.time
+    if sec is None:
+        return
+    _heading(doc, sec.title, 2, page_break=True)  # under 一、区县概况与底线指标 in the contents
+    if sec.yoy is not None:
+        _para(doc, sec.yoy_head, bold=True, size=H3_PT - 2)
+        _table(doc, sec.yoy, BODY_W)
+    if sec.transitions:
+        _para(doc, sec.transitions)
+    if sec.targets is not None:
+        _para(doc, sec.targets_head, bold=True, size=H3_PT - 2)
+        fills = {i: c.lstrip("#").upper() for i, c in sec.target_fills.items()}
+        _table(doc, sec.targets, BODY_W, row_fills=fills, size=brief.body_pt - 1.5)
+        _para(doc, t("rtime_col_source", brief.lang), bold=True)
+        for line in sec.sources:
+            _para(doc, f"• {line}", colour="555555", size=brief.body_pt - 1.5)
+
+
 def _overview(doc, brief: Briefing, figures: BriefingFigures) -> None:
     """The district map and the supply-by-cohort chart."""
     lang = brief.lang
@@ -373,7 +397,14 @@ def _unit(doc, brief: Briefing, page: UnitPage, figures: BriefingFigures, *, pag
     text.bold = True
     if page.stability:
         _para(doc, page.stability, colour="555555")
-    _table(doc, page.indicators, BODY_W)
+    timed = bool(page.change_line) or page.targets is not None
+    small = brief.body_pt - TIME_SMALLER if timed else None
+    _table(doc, page.indicators, BODY_W, size=small)
+    if page.change_line:
+        _para(doc, page.change_line, colour="555555", size=small)
+    if page.targets is not None:
+        _para(doc, t("rtime_unit_targets", lang), bold=True)
+        _table(doc, page.targets, BODY_W, row_fills={i: STATUS_FILLS["breach"] for i in page.targets.emphasis}, size=small)
     layout = doc.add_table(rows=1, cols=2)
     layout.autofit = False
     left, right = layout.rows[0].cells
@@ -392,7 +423,8 @@ def _unit(doc, brief: Briefing, page: UnitPage, figures: BriefingFigures, *, pag
         _para(left, f"• {line}")
     if page.quality:
         _para(left, t("brief_quality_more", lang), colour="555555")
-    png = figures.unit_map(page, (UNIT_MAP_W / 25.4, UNIT_MAP_H / 25.4))
+    map_h = UNIT_MAP_H - (TIME_MAP_CUT if timed else 0.0)  # the year-on-year lines and targets take the difference
+    png = figures.unit_map(page, (UNIT_MAP_W / 25.4, map_h / 25.4))
     right.paragraphs[0].add_run().add_picture(io.BytesIO(png), width=Mm(UNIT_MAP_W))
 
 

@@ -41,6 +41,7 @@ from reports import (
     with_above_scale,
     with_display_grades,
 )
+from reports.briefing import time_view
 from reports.text.excel import has_phrase, phrase
 
 # Number formats by column kind (i18n.numbers.column_kind): what a cell shows, never what it stores.
@@ -206,6 +207,7 @@ def export_xlsx(ev: Evaluation, path: Path, *, lang: str = "zh", unit_ids: list[
         issues = _issue_frame(ev.warnings, lang)
         book.table(t("data_issues", lang), issues, {c: None for c in issues.columns}, freeze_cols=0,
                    widths={"message": 60, "feature": 20, "source": 20, "code": 18, "field": 16})
+        _time_sheets(book, ev)
         _method_sheet(book, ev)
         book.wb.close()
         tmp.replace(path)
@@ -429,6 +431,142 @@ def _empty(value: Any) -> bool:
     if isinstance(value, (list, tuple, dict)):
         return not value
     return is_missing(value) or (isinstance(value, str) and not value.strip())
+
+
+# --------------------------------------------------------------------------- year on year and targets
+
+# Number formats of a target's value by its unit (analysis.targets INDICATOR_UNITS and the checks' units).
+TARGET_FORMATS = {"ratio": NUMBER_FORMATS["ratio"], "per_mu": "#,##0.00", "per_person": "#,##0.00", "count": "#,##0",
+                  "km2": "#,##0.00", "mu": NUMBER_FORMATS["mu"]}
+
+
+def _signed(fmt: str | None) -> str:
+    """A number format showing the sign of a change ("+1.23", "-0.50", "0.00")."""
+    fmt = fmt or NUMBER_FORMATS["detail"]
+    return f"+{fmt};-{fmt};{fmt}"
+
+
+def _cell_sheet(book: _Book, name: str, heads: list[str], rows: list[list[Any]], formats: list[list[str | None]] | None,
+                widths: list[int], *, freeze_cols: int = 0, filters: bool = True):
+    """A sheet of `rows` under a frozen, repeated header whose cells each carry their own number format (`formats`
+    row by row: a column holds figures of different units), set up to print like the other sheets."""
+    ws = book.wb.add_worksheet(_sheet_name(name))
+    ws.set_row(0, HEAD_HEIGHT)
+    for j, (head, width) in enumerate(zip(heads, widths)):
+        ws.write_string(0, j, head, book.head)
+        ws.set_column(j, j, width, book.wrap)
+    for i, row in enumerate(rows, 1):
+        for j, value in enumerate(row):
+            book.cell(ws, i, j, value, formats[i - 1][j] if formats else None)
+    ws.freeze_panes(1, freeze_cols)
+    if filters:
+        ws.autofilter(0, 0, max(len(rows), 1), len(heads) - 1)
+    book.print_setup(ws, sum(w * 7 + 5 for w in widths), len(rows))
+    return ws
+
+
+def _state_label(state: str, lang: str, column: bool) -> str:
+    """A class state as a heading: A类 …, 未评价, 上年无 (as a row) / 本年无 (as a column)."""
+    if state == "absent":
+        return t("yoy_state_absent_to" if column else "yoy_state_absent_from", lang)
+    if state == "unscored":
+        return t("yoy_state_unscored", lang)
+    return t("yoy_class", lang).format(c=state)
+
+
+def _time_sheets(book: _Book, ev: Evaluation) -> None:
+    """The 同比 sheets (units and the district × indicators, the class transition counts, and the firms' transitions in a
+    whole, named export only) and the 目标进度 sheet, when the evaluation carries them; nothing otherwise."""
+    view = time_view(ev)
+    if view is None:
+        return
+    if view.has_yoy:
+        _yoy_sheet(book, view)
+        _matrix_sheet(book, view)
+        if view.firms is not None and len(view.firms):
+            _firm_transition_sheet(book, view)
+    if view.targets:
+        _targets_sheet(book, view.targets)
+
+
+def _yoy_sheet(book: _Book, view) -> None:
+    """One row per district or unit and indicator: before, after, change (ratios in percentage points), relative
+    change, direction and whether it is the better one; the district first."""
+    from analysis.year_on_year import direction_label, indicator_label
+
+    lang = book.lang
+    verdict = {"improved": t("rtime_improved", lang), "worsened": t("rtime_worsened", lang), "flat": t("rtime_flat", lang)}
+    district = view.district.assign(unit_id="", unit_kind="", name=t("rtime_district", lang))
+    table = pd.concat([district, view.units], ignore_index=True)
+    rows, formats = [], []
+    for r in table.to_dict("records"):
+        key = r["indicator"]
+        ratio = column_kind(key) == "ratio"
+        fmt = _column_format(key)
+        change = r["change"] * 100 if ratio and not is_missing(r["change"]) else r["change"]
+        kind = layer_label(str(r["unit_kind"]), lang) if r["unit_kind"] else ""
+        rows.append([r["unit_id"], kind, r["name"], indicator_label(key, lang), r["before"], r["after"], change,
+                     r["relative_change"], direction_label(r["direction"] if isinstance(r["direction"], str) else None, lang),
+                     verdict.get(r["assessment"], "—")])
+        points = '+0.0" {p}";-0.0" {p}";0.0" {p}"'.format(p=t("yoy_points", lang).strip())
+        formats.append([None, None, None, None, fmt, fmt, points if ratio else _signed(fmt), _signed("0.0%"), None, None])
+    heads = [t(f"rtime_col_{k}", lang) for k in ("unit_id", "unit_kind", "name", "indicator")]
+    heads += [t("yoy_year", lang).format(year=view.year_from), t("yoy_year", lang).format(year=view.year_to)]
+    heads += [t(f"rtime_col_{k}", lang) for k in ("change_value", "relative", "direction", "assessment")]
+    _cell_sheet(book, t("rtime_sheet_yoy", lang), heads, rows, formats, [9, 12, 22, 18, 12, 12, 14, 9, 7, 7], freeze_cols=4)
+
+
+def _matrix_sheet(book: _Book, view) -> None:
+    """The class transitions as counts (rows: the year before, columns: this year, with totals), then the upgraded,
+    downgraded, entering and leaving counts."""
+    lang = book.lang
+    m = view.matrix
+    states = list(m.index)
+    heads = [t("rtime_matrix_corner", lang), *(_state_label(s, lang, True) for s in states), t("yoy_total", lang)]
+    rows: list[list[Any]] = [[_state_label(f, lang, False), *(int(m.at[f, c]) for c in states), int(m.loc[f].sum())]
+                             for f in states]
+    rows.append([t("yoy_total", lang), *(int(m[c].sum()) for c in states), int(m.to_numpy().sum())])
+    rows.append([""] * len(heads))
+    for key in ("up", "down", "same", "entered", "left"):
+        rows.append([t(f"rtime_move_{key}", lang), view.summary.get(key, 0)] + [""] * (len(heads) - 2))
+    formats = [[None] + [NUMBER_FORMATS["int"]] * (len(heads) - 1) for _ in rows]
+    _cell_sheet(book, t("rtime_sheet_matrix", lang), heads, rows, formats, [14] + [9] * (len(heads) - 1), filters=False)
+
+
+def _firm_transition_sheet(book: _Book, view) -> None:
+    """Every firm of either year: credit code, name, class before and after, and the movement."""
+    lang = book.lang
+    firms = view.firms
+    words = {k: t(f"rtime_move_{k}", lang) for k in ("up", "down", "same", "entered", "left", "other")}
+    rows = [[r["uscc"], r["name"] if isinstance(r["name"], str) else "", _state_label(r["class_before"], lang, False),
+             _state_label(r["class_after"], lang, True), words.get(r["movement"], words["other"])]
+            for r in firms.to_dict("records")]
+    heads = [t(f"rtime_col_{k}", lang) for k in ("uscc", "firm", "from", "to", "movement")]
+    _cell_sheet(book, t("rtime_sheet_firms", lang), heads, rows, None, [22, 30, 10, 10, 8], freeze_cols=2)
+
+
+def _targets_sheet(book: _Book, items: list[dict]) -> None:
+    """Every target the export may carry: name, scope, year, value, target, gap (numbers in the target's unit),
+    the requirement as text, unit, status, base and source."""
+    from analysis.targets import base_label as target_base
+    from analysis.targets import name_text, scope_label, status_label, target_text, unit_text
+
+    lang = book.lang
+    rows, formats = [], []
+    for item in items:
+        unit = "count" if item["kind"] == "size" else item["unit"]
+        fmt = TARGET_FORMATS.get(unit)
+        gap = item["gap"] if item["kind"] not in ("size", "unit_size") else None
+        rows.append([name_text(item, lang), scope_label(item["scope"], item.get("scope_name"), lang), item["year"],
+                     item["value"], item["target"], gap, target_text(item, lang),
+                     unit_text(unit, lang) if unit != "ratio" else "%", status_label(item["status"], lang),
+                     target_base(item.get("base"), lang) or "—", item.get("source") or ""])
+        formats.append([None, None, "0", fmt, fmt, _signed(fmt), None, None, None, None, None])
+    heads = [t(f"rtime_col_{k}", lang) for k in ("target", "scope", "year", "value", "target_value", "gap")]
+    heads += [t("rtime_col_requirement", lang), t("rtime_col_unit_of", lang), t("rtime_col_status", lang),
+              t("rtime_col_base", lang), t("rtime_col_source", lang)]
+    _cell_sheet(book, t("rtime_sheet_targets", lang), heads, rows, formats, [30, 14, 7, 11, 11, 11, 18, 9, 9, 10, 50],
+                freeze_cols=1)
 
 
 # --------------------------------------------------------------------------- method sheet

@@ -19,6 +19,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -60,6 +61,7 @@ from reports import (
     unit_reason,
     with_above_scale,
 )
+from reports.briefing import change_cell, target_heads, target_rows, time_view, with_unit
 
 SCORE_STOPS = ((0.0, (215, 48, 39)), (50.0, (254, 224, 139)), (100.0, (26, 152, 80)))  # red → yellow → green
 # the per-mu output figures over all firms (全部企业) each with its 规上-only twin beside it
@@ -101,6 +103,7 @@ def export_html(ev: Evaluation, inputs: EvaluationInputs, path: Path, *, lang: s
         _summary_html(ev, chosen, lang, title=title, subset=bool(unit_ids)),
         _map_section(layers, lang, offline_ready=leaflet is not None),
         _table_html(chosen, lang),
+        _time_html(ev, lang),
     ])
     data = _data_json(layers, bounds, lang)
     text = _page(title, body, data, lang, leaflet)
@@ -441,6 +444,76 @@ def _table_html(chosen: pd.DataFrame, lang: str) -> str:
 </section>"""
 
 
+# --------------------------------------------------------------------------- year on year and targets
+
+# The unit indicators the page's 同比 table shows (the Excel 同比 sheet and the JSON carry every one).
+TIME_UNIT_INDICATORS = ("score", "tax_per_mu", "value_added_per_mu", "supply_ratio", "idle_ratio")
+
+
+def _trend_cell(name: str, change: Any, lang: str) -> str:
+    """A <td> with the signed change and its trend, coloured by whether it is the better direction."""
+    text = change_cell(name, change, lang)
+    verdict = change.get("assessment") if change is not None else None
+    css = {"improved": "num lp-better", "worsened": "num lp-worse"}.get(verdict, "num")
+    return f'<td class="{css}">{html.escape(text)}</td>'
+
+
+def _time_html(ev: Evaluation, lang: str) -> str:
+    """The year on year (the district's indicators, the class transition counts, the exported units' key indicators)
+    and the targets with their status and source; "" when the evaluation carries neither."""
+    view = time_view(ev)
+    if view is None:
+        return ""
+    from analysis.targets import base_label as target_base
+    from analysis.year_on_year import indicator_label
+
+    esc = html.escape
+    parts = []
+    if view.has_yoy:
+        parts.append(f"<h2>{esc(t('rtime_html_yoy', lang).format(before=view.year_from, after=view.year_to))}</h2>")
+        head = "".join(f"<th>{esc(h)}</th>" for h in (t("rtime_col_indicator", lang), t("yoy_year", lang).format(
+            year=view.year_from), t("yoy_year", lang).format(year=view.year_to), t("rtime_col_change", lang)))
+        rows = "".join(f"<tr><th>{esc(indicator_label(r['indicator'], lang))}</th>"
+                       f'<td class="num">{esc(with_unit(r["indicator"], r["before"], lang))}</td>'
+                       f'<td class="num">{esc(with_unit(r["indicator"], r["after"], lang))}</td>'
+                       f"{_trend_cell(r['indicator'], r, lang)}</tr>" for r in view.district.to_dict("records"))
+        parts.append(f'<table class="lp-tt" id="lp-yoy-district"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>')
+        counts = {k: f"{view.summary.get(k, 0):,}" for k in ("up", "down", "entered", "left")}
+        line = t("rtime_transitions", lang).format(before=view.year_from, after=view.year_to, **counts)
+        parts.append(f'<p id="lp-transitions">{esc(line)}</p>')
+        units = view.units
+        keys = [k for k in TIME_UNIT_INDICATORS if k in set(units["indicator"])]
+        if len(units) and keys:
+            head = "".join(f"<th>{esc(h)}</th>" for h in [t("rtime_col_unit_id", lang), t("rtime_col_name", lang),
+                                                         *(indicator_label(k, lang) for k in keys)])
+            body = []
+            for unit_id, group in units.groupby("unit_id", sort=False):
+                by = group.set_index("indicator")
+                cells = "".join(_trend_cell(k, by.loc[k] if k in by.index else None, lang) for k in keys)
+                body.append(f"<tr><td>{esc(str(unit_id))}</td><td>{esc(str(group['name'].iloc[0]))}</td>{cells}</tr>")
+            parts.append(f"<details><summary>{esc(t('rtime_html_units_hint', lang))}</summary>"
+                         f'<table class="lp-tt" id="lp-yoy-units"><thead><tr>{head}</tr></thead>'
+                         f"<tbody>{''.join(body)}</tbody></table></details>")
+    if view.targets:
+        evaluated = sorted({int(i["evaluated_year"]) for i in view.targets})
+        years = ("、" if lang == "zh" else ", ").join(map(str, evaluated))
+        parts.append(f"<h2>{esc(t('rtime_targets_head', lang).format(year=years))}</h2>")
+        rows, _fills = target_rows(view.targets, lang, scope=True, source=False)
+        heads = [*target_heads(lang, scope=True, source=False), t("rtime_col_base", lang), t("rtime_col_source", lang)]
+        body = []
+        for item, cells in zip(view.targets, rows):
+            tds = "".join(f'<td class="num">{esc(c)}</td>' if j in (3, 4, 5) else f"<td>{esc(c)}</td>"
+                          for j, c in enumerate(cells))
+            source = esc(str(item.get("source") or ""))
+            tds += f'<td>{esc(target_base(item.get("base"), lang) or "—")}</td><td class="lp-src">{source}</td>'
+
+            behind = ' class="lp-behind"' if item["status"] == "behind" else ""
+            body.append(f"<tr{behind}>{tds}</tr>")
+        parts.append(f'<table class="lp-tt" id="lp-targets"><thead><tr>{"".join(f"<th>{esc(h)}</th>" for h in heads)}</tr>'
+                     f"</thead><tbody>{''.join(body)}</tbody></table>")
+    return f'<section id="lp-time">{"".join(parts)}</section>'
+
+
 # --------------------------------------------------------------------------- the page
 
 
@@ -456,7 +529,12 @@ def _leaflet_head(folder: Path | None) -> str:
 
 _CSS = """
 body{margin:0;font:14px/1.55 %(font)s;color:#1d2327;background:#fff}
-#lp-summary,#landpark-table,#lp-map-section{margin:0 20px}
+#lp-summary,#landpark-table,#lp-map-section,#lp-time{margin:0 20px}
+#lp-time h2{margin-top:14px}.lp-tt{border-collapse:collapse;font-size:13px;margin:4px 0 8px}
+.lp-tt th,.lp-tt td{border:1px solid #d5d9de;padding:2px 6px}.lp-tt th{background:#eef1f5;white-space:nowrap}
+.lp-tt td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.lp-tt tr.lp-behind td{background:#fde0e0}.lp-tt td.lp-src{font-size:12px;color:#555}
+.lp-better{color:#1b5e20}.lp-worse{color:#b00020}
 h1{font-size:22px;margin:16px 0 4px}h2{font-size:15px;margin:0 0 6px}
 .lp-meta{color:#555;margin:0 0 6px}.lp-demo{color:#b00020;font-weight:bold;margin:2px 0}.lp-note{color:#8a5a00;margin:2px 0}
 .lp-cards{display:flex;flex-wrap:wrap;align-items:flex-start;gap:12px;margin:8px 0 12px}
@@ -488,7 +566,8 @@ h1{font-size:22px;margin:16px 0 4px}h2{font-size:15px;margin:0 0 6px}
 @page{margin:%(margin)gmm}
 @media print{
  body{font-size:10.5pt;-webkit-print-color-adjust:exact;print-color-adjust:exact}
- #lp-summary,#landpark-table,#lp-map-section{margin:0}
+ #lp-summary,#landpark-table,#lp-map-section,#lp-time{margin:0}
+ .lp-tt{font-size:8pt}#lp-time details{display:block}#lp-time details>*{display:block}
  #lp-map-section{break-inside:avoid;page-break-inside:avoid}
  #lp-map-frame{width:calc(var(--lp-w,680px) * var(--lp-s,1));height:calc(var(--lp-h,480px) * var(--lp-s,1));overflow:hidden}
  #lp-map{width:var(--lp-w,680px)!important;height:var(--lp-h,480px)!important;transform:scale(var(--lp-s,1));

@@ -36,6 +36,7 @@ FONT = "cjk"
 FOOTER_PT = 9.0  # footer and captions; body text uses config.report.body_font_pt
 LEFT_W, GAP = 96.0, 4.0  # unit page: left column (facts, classes, diagnosis, data quality), gap, then the map
 MAP_W = BODY_W - LEFT_W - GAP
+TIME_SMALLER = 1.5  # pt: the unit page's tables are set this much smaller when they carry last year and targets
 QUALITY_MAX = 6  # data-quality lines on a unit page; the rest are counted and left to the Excel
 
 
@@ -163,6 +164,9 @@ def export_pdf(ev: Evaluation, inputs: EvaluationInputs, path: Path, *, lang: st
     pdf.add_page()
     pdf.insert_toc_placeholder(_render_toc, pages=_toc_pages(brief))  # reserves exactly its pages; ends on a new page
     _summary(pdf, brief)
+    if brief.time is not None:
+        pdf.add_page()
+        _time(pdf, brief)
     pdf.add_page()
     _overview(pdf, brief, figures)
     pdf.add_page()
@@ -224,7 +228,7 @@ def _toc_line_h(body_pt: float) -> float:
 def _toc_pages(brief: Briefing) -> int:
     """Pages the table of contents takes: one line per section, unit kind and unit, laid out exactly as
     `_render_toc` does (fpdf2 breaks the page when the next line would pass the trigger)."""
-    entries = 5 + len(brief.kinds) + len(brief.units)
+    entries = 5 + (brief.time is not None) + len(brief.kinds) + len(brief.units)
     h = _toc_line_h(brief.body_pt)
     trigger = PAGE_H - (BOTTOM + 2)
     first = int((trigger - (MARGIN + TOC_HEAD_PT * 0.55 + 2.5)) // h)
@@ -285,6 +289,26 @@ def _summary(pdf: BriefingPDF, brief: Briefing) -> None:
     pdf.text_table(brief.district, BODY_W)
 
 
+def _time(pdf: BriefingPDF, brief: Briefing) -> None:
+    """The district's year on year (indicator changes, class transition counts) and the targets above unit level."""
+    sec = brief.time
+    pdf.heading(sec.title, level=1)  # under 一、区县概况与底线指标 in the contents and bookmarks
+    if sec.yoy is not None:
+        pdf.para(sec.yoy_head, 12, bold=True, h=7)
+        pdf.text_table(sec.yoy, BODY_W, size=brief.body_pt - 0.5)
+        pdf.ln(1.5)
+    if sec.transitions:
+        pdf.para(sec.transitions)
+        pdf.ln(3)
+    if sec.targets is not None:
+        pdf.para(sec.targets_head, 12, bold=True, h=7)
+        pdf.text_table(sec.targets, BODY_W, size=brief.body_pt - 1, row_fills=sec.target_fills)
+        pdf.ln(1.5)
+        pdf.para(t("rtime_col_source", brief.lang), bold=True)
+        for line in sec.sources:
+            pdf.para(f"• {line}", FOOTER_PT + 0.5, color=GREY)
+
+
 def _overview(pdf: BriefingPDF, brief: Briefing, figures: BriefingFigures) -> None:
     """The district overview map and the supply-by-cohort chart, each with its caption."""
     lang = brief.lang
@@ -338,7 +362,15 @@ def _unit_page(pdf: BriefingPDF, brief: Briefing, page: UnitPage, figures: Brief
     pdf.ln(2)
     _score_banner(pdf, page)
     pdf.ln(3)
-    pdf.text_table(page.indicators, BODY_W)
+    pdf.text_table(page.indicators, BODY_W, size=pdf.body_pt - TIME_SMALLER if page.change_line else None)
+    if page.change_line:
+        pdf.ln(1)
+        pdf.para(page.change_line, color=GREY)
+    if page.targets is not None:
+        pdf.ln(1.5)
+        pdf.para(t("rtime_unit_targets", lang), 11.5, bold=True, h=6.5)
+        pdf.text_table(page.targets, BODY_W, size=pdf.body_pt - TIME_SMALLER,
+                       row_fills={i: BREACH_FILL for i in page.targets.emphasis})
     if page.diagnosis:  # the key message of a C/D unit, across the page under its figures
         pdf.ln(3)
         pdf.para(t("brief_diagnosis", lang), 11.5, bold=True, h=6.5)

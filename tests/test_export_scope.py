@@ -130,11 +130,18 @@ def selection(demo_evaluation, demo_inputs):
 
 
 @pytest.fixture(scope="module")
-def scoped_files(demo_evaluation, demo_inputs, tmp_path_factory):
-    """Every format of UNIT, exported once."""
+def scoped_files(demo_project, demo_evaluation, demo_inputs, tmp_path_factory):
+    """Every format of UNIT, exported once, with the year before and the targets attached as the CLI attaches them
+    (the year-on-year block names firms of every unit: it must not leak either)."""
+    import dataclasses
+
+    from analysis.time_context import attach_time_context
+
     out = tmp_path_factory.mktemp("scope") / "xw19"
     messages: list[str] = []
-    paths = export_all(demo_evaluation, demo_inputs, out, list(FORMATS), unit_ids=[UNIT], progress=messages.append)
+    ev = attach_time_context(demo_project, demo_inputs, dataclasses.replace(demo_evaluation))
+    assert ev.year_on_year is not None and ev.targets
+    paths = export_all(ev, demo_inputs, out, list(FORMATS), unit_ids=[UNIT], progress=messages.append)
     return paths, messages
 
 
