@@ -76,6 +76,7 @@ class Evaluation:
     layer_versions: dict[str, int] = field(default_factory=dict)  # layer → version read (a run as of a date)
     year_on_year: Any = None  # analysis.year_on_year.YearOnYear against the year before (set by the front doors)
     targets: Any = None  # analysis.targets results for the evaluated year (set by the front doors)
+    standard_land_review: Any = None  # analysis.standard_land.Review of the 标准地 parcels (set by the front doors)
 
 
 def resolve_method(method: Method | str | None, config: Config, root: Any = None) -> Method:

@@ -62,8 +62,9 @@ def compare_years(project: Project, year_from: int | None = None, year_to: int |
 
 def attach_time_context(project: Project, inputs: EvaluationInputs, ev: Evaluation, *, method: Any = None,
                         progress: Any = None) -> Evaluation:
-    """Set `ev.year_on_year` (against the year before, when the firm data hold one) and `ev.targets` (the
-    [targets] and supply floors measured on this year) for the score document, scorecards and exports."""
+    """Set `ev.year_on_year` (against the year before, when the firm data hold one), `ev.targets` (the [targets] and
+    supply floors measured on this year) and `ev.standard_land_review` (the 达产复核, when parcels are 标准地) for the
+    score document, scorecards and exports."""
     from analysis.targets import project_progress
 
     if previous_year(all_firm_rows(project), inputs.year) is not None:
@@ -71,4 +72,10 @@ def attach_time_context(project: Project, inputs: EvaluationInputs, ev: Evaluati
             progress(f"comparing {inputs.year} with the year before…")
         ev.year_on_year = compare_years(project, year_to=inputs.year, method=method, later=(inputs, ev))
     ev.targets = project_progress(project, year=inputs.year, inputs=inputs, evaluation=ev)
+    if "standard_land" in inputs.parcels and inputs.parcels["standard_land"].fillna(False).astype(bool).any():
+        from analysis.standard_land import review, settings_of
+
+        firms = pd.DataFrame(inputs.enterprises.drop(columns="geometry", errors="ignore"))
+        ev.standard_land_review = review(inputs.parcels, firms, settings_of(inputs.config),
+                                         inputs.config.project.evaluation_date)
     return ev
