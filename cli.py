@@ -913,11 +913,18 @@ ForceAhpOpt = Annotated[bool, typer.Option(
     "--force-ahp", help="accept an AHP matrix whose consistency ratio exceeds the limit")]
 
 
+IndustryCodeOpt = Annotated[Optional[str], typer.Option(
+    "--industry-code", help="GB/T 4754-2017 code of the project's industry, any level (C34, 34, C3441): sites in parks "
+                            "missing that chain segment and near its 链主 score higher; candidates show its 标准地 conditions")]
+ClusterOpt = Annotated[Optional[str], typer.Option(
+    "--cluster", help="a cluster of [clusters] in landpark.toml (e.g. 高端装备): chain bonus and 标准地 conditions")]
+
+
 @app.command()
 def site(directory: Annotated[Path, typer.Argument(help="project folder")],
          area_mu: Annotated[float, typer.Option("--area-mu", help="area the project needs (亩)")],
          max_area_mu: MaxAreaOpt = None,
-         industry: IndustryOpt = None,
+         industry: IndustryOpt = None, industry_code: IndustryCodeOpt = None, cluster: ClusterOpt = None,
          top: TopOpt = None,
          method: Annotated[Optional[str], typer.Option("--method", help="wsum (weighted sum) or topsis")] = None,
          include_idle: Annotated[bool, typer.Option("--include-idle", help="also offer idle land (闲置)")] = False,
@@ -959,7 +966,8 @@ def site(directory: Annotated[Path, typer.Argument(help="project folder")],
                           include_idle=include_idle, include_low_efficiency=include_low_efficiency,
                           allow_outside_lines=allow_outside_lines, max_slope_deg=max_slope,
                           within=str(within) if within is not None else None, weights=weights or None,
-                          use_ahp=ahp, force_ahp=force_ahp, per_park=per_park)
+                          use_ahp=ahp, force_ahp=force_ahp, per_park=per_park, industry_code=industry_code,
+                          cluster=cluster)
     try:
         request.validate()
     except RequestError as exc:

@@ -525,6 +525,7 @@ def field_label(kind: str, name: str, lang: str = DEFAULT_LANG) -> str:
 # wherever `i18n` is (the CLI, the reports, the app).
 from i18n import industry_text as _industry_text  # noqa: E402,F401
 from i18n import lines_text as _lines_text  # noqa: E402,F401
+from i18n import siting_chain_text as _siting_chain_text  # noqa: E402,F401
 from i18n import standard_land_text as _standard_land_text  # noqa: E402,F401
 from i18n import targets_text as _targets_text  # noqa: E402,F401
 from i18n import versions_text as _versions_text  # noqa: E402,F401

@@ -605,6 +605,24 @@ class SitingAhp:
 
 
 @dataclass(frozen=True)
+class SitingChain:
+    """[siting.chain]: park-status scores, the 链主 distance scale and the leader's share of chain_fit."""
+
+    missing_segment_score: float = 1.0
+    cluster_present_score: float = 0.5
+    leader_distance_max_m: float = 3000.0
+    leader_share: float = 0.4
+
+    @classmethod
+    def read(cls, r: Reader) -> SitingChain:
+        """The [siting.chain] table, checked (scores and share in [0, 1], the distance > 0)."""
+        out = cls(r.number("missing_segment_score", 0, 1), r.number("cluster_present_score", 0, 1),
+                  r.number("leader_distance_max_m", 0, low_open=True), r.number("leader_share", 0, 1))
+        r.finish()
+        return out
+
+
+@dataclass(frozen=True)
 class SitingSettings:
     """[siting]: the rules, criteria, weights and defaults of `landpark site`."""
 
@@ -633,6 +651,7 @@ class SitingSettings:
     weights: Mapping[str, float]
     industry: SitingIndustry
     ahp: SitingAhp
+    chain: SitingChain = SitingChain()
 
     @classmethod
     def read(cls, r: Reader, criteria: tuple[str, ...]) -> SitingSettings:
@@ -654,7 +673,7 @@ class SitingSettings:
             r.number("performance_cap", 0, low_open=True), r.text("supply_ratio_direction", DIRECTIONS),
             r.number("compactness_ideal", 0, 1, low_open=True), line_levels,
             r.number("sensitivity_step", 0, 1, high_open=True), weights, SitingIndustry.read(r.sub("industry")),
-            SitingAhp.read(r.sub("ahp"), criteria))
+            SitingAhp.read(r.sub("ahp"), criteria), SitingChain.read(r.sub("chain")))
         r.finish()
         return out
 

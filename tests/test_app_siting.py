@@ -75,7 +75,7 @@ def test_form_has_every_option_of_landpark_site(project_env):
     numbers = [w.label for w in at.number_input]
     for label in ("用地需求面积（亩）", "可接受最大面积（亩）", "候选数量", "最大平均坡度（度）", "主导产业匹配", "道路通达"):
         assert label in numbers
-    assert [w.label for w in at.selectbox] == ["项目产业"]
+    assert [w.label for w in at.main.selectbox] == ["项目产业", "产业集群"]
     assert {w.label for w in at.radio} == {"评分方法", "选址范围"}
     assert [w.label for w in at.checkbox] == ["纳入闲置土地", "纳入低效用地（腾笼换鸟）", "允许位于工业用地保护线外"]
     assert [b.label for b in at.button] == ["开始选址"]

@@ -155,6 +155,8 @@ NOTICE_KEYS = [  # run_siting's notices (English) → translation keys; unknown 
     (re.compile(r"^no protection_lines layer"), "siting_n_no_lines"),
     (re.compile(r"^(urban_boundary|permanent_farmland|ecological_redline|protection_line) rule: no "),
      "siting_n_rule_unchecked"),
+    (re.compile(r"^no clusters in \[clusters\]"), "siting_chain_n_no_clusters"),
+    (re.compile(r"^industry code (\S+) lies in no cluster"), "siting_chain_n_no_cluster_for_code"),
 ]
 
 
@@ -325,6 +327,13 @@ def _form(project: Project, settings: AppSiting) -> dict[str, Any] | None:
         industry = st.selectbox(tr("siting_industry"), cached("siting_industries", project, _industries), index=None,
                                 accept_new_options=True, key="siting_industry", placeholder=tr("siting_industry_placeholder"),
                                 help=tr("siting_industry_help"))
+        k1, k2 = st.columns(2)
+        code = k1.text_input(tr("siting_chain_code"), key="siting_industry_code", max_chars=8,
+                             placeholder=tr("siting_chain_code_placeholder"), help=tr("siting_chain_code_help"))
+        names = cluster_names(project)
+        cluster = k2.selectbox(tr("siting_chain_cluster"), names, index=None, key="siting_cluster", disabled=not names,
+                               placeholder=tr("siting_chain_cluster_placeholder") if names else tr("siting_chain_no_clusters"),
+                               help=tr("siting_chain_cluster_help"))
         c1, c2 = st.columns(2)
         top = c1.number_input(tr("siting_top"), min_value=1, max_value=50, value=cfg.top, step=1,
                               key="siting_top")
@@ -347,7 +356,7 @@ def _form(project: Project, settings: AppSiting) -> dict[str, Any] | None:
             st.caption(tr("siting_weights_help"))
             for name in CRITERIA:
                 weights[name] = st.number_input(tr(f"siting_crit_{name}"), min_value=0.0, max_value=1.0,
-                                                value=float(cfg.weights.get(name, 0.0)),
+                                                value=_default_weight(cfg, name),
                                                 step=settings.weight_step, key=f"siting_w_{name}")
         if st.session_state.get(MODE_KEY) not in AREA_MODES:
             st.session_state[MODE_KEY] = "none"
@@ -359,11 +368,25 @@ def _form(project: Project, settings: AppSiting) -> dict[str, Any] | None:
         submitted = st.form_submit_button(tr("siting_run"), type="primary", width="stretch")
     if not submitted:
         return None
-    changed = {n: w for n, w in weights.items() if not math.isclose(w, float(cfg.weights.get(n, 0.0)))}
+    changed = {n: w for n, w in weights.items() if not math.isclose(w, _default_weight(cfg, n))}
     return {"area_mu": area, "max_area_mu": max_area, "industry": (industry or "").strip() or None, "top": int(top),
+            "industry_code": (code or "").strip() or None, "cluster": cluster or None,
             "method": method, "include_idle": include_idle, "include_low_efficiency": include_low,
             "allow_outside_lines": outside, "max_slope_deg": slope, "weights": changed or None, "mode": mode,
             "upload": upload, "drawn": drawn, "per_park": per_park_option(spread, per_park)}
+
+
+def _default_weight(cfg: Any, name: str) -> float:
+    """A criterion's weight in [siting.weights] (chain_fit: its shipped default until the toml carries it)."""
+    from layers.siting_chain_settings import DEFAULT_WEIGHT
+
+    return float(cfg.weights.get(name, DEFAULT_WEIGHT if name == "chain_fit" else 0.0))
+
+
+def cluster_names(project: Project) -> list[str]:
+    """The cluster names of the project's [clusters] (own items or the preset's), for the cluster select."""
+    settings = getattr(project.config, "clusters", None)
+    return [c.name for c in getattr(settings, "items", ()) or ()]
 
 
 def per_park_option(spread: str | None, n: int | float | None) -> int | None:
@@ -418,7 +441,8 @@ def _run(project: Project, values: dict[str, Any], settings: AppSiting) -> None:
                           industry=values["industry"], top=values["top"], method=values["method"],
                           include_idle=values["include_idle"], include_low_efficiency=values["include_low_efficiency"],
                           allow_outside_lines=values["allow_outside_lines"], max_slope_deg=float(values["max_slope_deg"]),
-                          within=search, weights=values["weights"], per_park=values.get("per_park"))
+                          within=search, weights=values["weights"], per_park=values.get("per_park"),
+                          industry_code=values.get("industry_code"), cluster=values.get("cluster"))
     try:
         request.validate()
         data, lock = cached("siting_data", project, _siting_data)
@@ -458,16 +482,47 @@ def _candidate_table(result) -> pd.DataFrame:
                      tr("siting_col_source"): source,
                      tr("siting_col_rank_range"): f"{c['sensitivity']['rank_best']}–{c['sensitivity']['rank_worst']}",
                      tr("siting_col_site"): c["site_id"]})
+        if c.get("chain"):
+            rows[-1][tr("siting_chain_col_reason")] = c["chain"]["reason"][lang()]
+        if c.get("standard_land") and (c["standard_land"].get("matched") or {}).get("entry"):
+            rows[-1][tr("siting_chain_col_standard")] = standard_short(c["standard_land"])
     return pd.DataFrame(rows)
+
+
+def _number(value: Any) -> str:
+    """A 标准地 value for display: up to four significant digits, or the missing mark."""
+    return MISSING if is_missing(value) else f"{float(value):.4g}"
+
+
+def standard_short(standard: dict) -> str:
+    """The 标准地 conditions of a candidate in one line: investment intensity, FAR range, tax per mu."""
+    lo, hi = standard.get("far_min"), standard.get("far_max")
+    far = f"{_number(lo)}–{_number(hi)}" if not (is_missing(lo) and is_missing(hi)) else MISSING
+    return tr("siting_chain_sl_short", investment=_number(standard.get("investment_intensity")), far=far,
+              tax=_number(standard.get("tax_per_mu")))
+
+
+def standard_table(standard: dict) -> pd.DataFrame:
+    """Every 标准地 control indicator of a candidate: name, value, unit and source (unset ones say so)."""
+    from analysis.siting.result import STANDARD_LAND_KEYS
+
+    units, sources = standard.get("units") or {}, standard.get("sources") or {}
+    return pd.DataFrame([{tr("siting_chain_sl_col_item"): tr(f"siting_chain_sl_{k}"),
+                          tr("siting_chain_sl_col_value"): tr("siting_chain_sl_none") if is_missing(standard.get(k))
+                          else _number(standard.get(k)),
+                          tr("siting_chain_sl_col_unit"): units.get(k) or "",
+                          tr("siting_chain_sl_col_source"): sources.get(k) or ""} for k in STANDARD_LAND_KEYS])
 
 
 def _criteria_table(candidate: dict) -> pd.DataFrame:
     rows = []
     for name, crit in candidate["criteria"].items():
+        chain = candidate.get("chain") if name == "chain_fit" else None
         rows.append({tr("siting_col_criterion"): tr(f"siting_crit_{name}"),
                      tr("siting_col_raw"): _measure(crit.get("raw"), crit.get("unit", "")),
                      tr("siting_col_normalised"): crit["normalised"], tr("siting_col_weight"): crit["weight"],
-                     tr("siting_col_points"): crit["contribution"], tr("siting_col_detail"): _detail(crit.get("detail"))})
+                     tr("siting_col_points"): crit["contribution"],
+                     tr("siting_col_detail"): chain["reason"][lang()] if chain else _detail(crit.get("detail"))})
     return pd.DataFrame(rows)
 
 
@@ -531,6 +586,8 @@ def _results(project: Project, stored: dict) -> None:
     st.caption(tr("siting_request_summary", area=f"{r['area_mu']:g}", max=f"{r['max_area_mu']:g}",
                   industry=r["industry"] or "—", method=tr(f"siting_method_{r['method']}"), top=r["top"])
                + ("；" if lang() == "zh" else "; ") + _spread_text(r.get("per_park")))
+    if r.get("industry_code") or r.get("cluster"):
+        st.caption(tr("siting_chain_request", code=r.get("industry_code") or "—", cluster=r.get("cluster") or "—"))
     s = result.summary
     cols = st.columns(4)
     cols[0].metric(tr("siting_m_available"), format_count(s.get('available_parcels', 0)))
@@ -569,6 +626,17 @@ def _results(project: Project, stored: dict) -> None:
                 tr("siting_col_detail"): st.column_config.TextColumn(width="large")})
             st.markdown(f"**{tr('siting_rules')}**")
             st.dataframe(_styled_rules(_rules_table(c)), hide_index=True, width="stretch")
+            if c.get("chain"):
+                st.markdown(f"**{tr('siting_chain_heading')}**")
+                st.caption(c["chain"]["reason"][lang()])
+            if c.get("standard_land"):
+                st.markdown(f"**{tr('siting_chain_sl_heading')}**")
+                entry = (c["standard_land"].get("matched") or {}).get("entry")
+                if entry:
+                    st.caption(tr("siting_chain_sl_matched", entry=entry))
+                    st.dataframe(standard_table(c["standard_land"]), hide_index=True, width="stretch")
+                else:
+                    st.caption(tr("siting_chain_sl_unmatched"))
             units = _sep().join(tr("siting_unit_entry", name=u["name"], kind=layer_label(u["unit_kind"], lang()),
                                       share=format_ratio(u['share'], 0)) for u in c["units"])
             st.caption(tr("siting_units_line", units=units or "—"))

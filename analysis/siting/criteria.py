@@ -3,6 +3,8 @@
 Every transform is on a fixed scale a bureau can check by hand (not min-max over whatever
 candidates happen to exist), so a site's score does not move when other sites come and go:
   industry_match    share of the site inside units whose leading industries match the request;
+  chain_fit         the site's park needs the requested chain segment / holds the cluster, and nearness to its
+                    链主 (a request naming --industry-code or --cluster; analysis/siting/chain.py);
   unit_performance  unit 亩均税收 ÷ district value, capped at `cap`, ÷ `cap`;
   unit_supply       unit 供地率 (cost: 1 − ratio, favouring units with 批而未供 to digest; or benefit);
   road_access       1 − min(d / d_max, 1), d = min over road classes of distance × class factor;
@@ -20,13 +22,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from i18n import siting_chain_text as _chain_text  # noqa: F401  (registers siting_crit_chain_fit)
 from i18n import t
 from spatial.errors import UsageError
 
 __all__ = ["CRITERIA", "CRITERION_LABELS_ZH", "Criterion", "benchmark_ratio", "fraction", "distance_decay",
            "road_access", "size_fit", "compactness", "slope_score", "line_score"]
 
-CRITERIA = ("industry_match", "unit_performance", "unit_supply", "road_access", "size_fit", "compactness",
+CRITERIA = ("industry_match", "chain_fit", "unit_performance", "unit_supply", "road_access", "size_fit", "compactness",
             "slope", "protection_line")
 # Labels live once in the translation table (`i18n.TEXT["siting_crit_<name>"]`), shared with the CLI and the app.
 CRITERION_LABELS_ZH = {name: t(f"siting_crit_{name}", "zh") for name in CRITERIA}

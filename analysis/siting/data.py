@@ -43,11 +43,21 @@ class SitingData:
     district: dict[str, Any] = field(default_factory=dict)
     source: str = ""
     notices: list[str] = field(default_factory=list)
+    # chains (chain_fit) and 标准地: the firms (uscc, name, industry_code, industry; points when located), each
+    # unit's member firms (unit_pos, uscc: analysis.members), the chain_leaders layer, and settings that override
+    # the config's [clusters] / [standard_land] / [siting.chain] when given (tests, callers holding them already)
+    firms: pd.DataFrame | None = None
+    members: pd.DataFrame | None = None
+    chain_leaders: pd.DataFrame | None = None
+    clusters: Any = None
+    standard_land: Any = None
+    chain: Any = None
     cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_inputs(cls, inputs: EvaluationInputs, evaluation: Any = None, *, constraints: gpd.GeoDataFrame | None = None,
-                    roads: gpd.GeoDataFrame | None = None, dem: Grid | None = None, source: str = "") -> SitingData:
+                    roads: gpd.GeoDataFrame | None = None, dem: Grid | None = None, source: str = "",
+                    chain_leaders: pd.DataFrame | None = None) -> SitingData:
         """Siting data from evaluation inputs; runs `analysis.score.evaluate` unless an Evaluation is given."""
         from analysis.score import evaluate
 
@@ -65,7 +75,8 @@ class SitingData:
         return cls(parcels=parcels, units=units, config=inputs.config, crs=inputs.crs, constraints=constraints,
                    roads=roads, dem=dem, idle_by_date=flags["idle_by_date"].to_numpy(dtype=bool),
                    low_far=flags["low_far"].to_numpy(dtype=bool), d_class_owners=d_class,
-                   district=dict(ev.district), source=source)
+                   district=dict(ev.district), source=source, firms=inputs.enterprises,
+                   members=ev.members[["unit_pos", "uscc"]] if len(ev.members) else None, chain_leaders=chain_leaders)
 
     @classmethod
     def from_project(cls, project: Project, *, prepare: bool = True,
@@ -86,6 +97,7 @@ class SitingData:
             raise InputError(f"{project.root}: layer 'parcels' is not in the project; siting needs parcels")
         constraints = project.read_layer("constraints") if "constraints" in names else None
         roads = project.read_layer("roads") if "roads" in names else None
+        leaders = project.read_layer("chain_leaders") if "chain_leaders" in names else None
         dem_path = project.raster_path("dem")
         dem = None
         if dem_path.exists():
@@ -94,7 +106,8 @@ class SitingData:
             except ValueError as exc:
                 raise InputError(f"{dem_path}: {exc}") from None
         say("evaluating units (亩均, 供地率)…" if evaluation is None else "using the evaluation given…")
-        data = cls.from_inputs(inputs, evaluation, constraints=constraints, roads=roads, dem=dem, source=str(project.root))
+        data = cls.from_inputs(inputs, evaluation, constraints=constraints, roads=roads, dem=dem, source=str(project.root),
+                              chain_leaders=leaders)
         if prepare:
             say("measuring the parcels that can become available…")
             data.prepare()

@@ -19,6 +19,8 @@ import shapely
 
 from analysis.inputs import EvaluationInputs
 from analysis.siting.available import AVAILABILITY_REASONS, availability
+from analysis.siting.chain import chain_criterion, clusters_settings, resolve_target, standard_land_conditions
+from layers.siting_chain_settings import DEFAULT_WEIGHT as CHAIN_DEFAULT_WEIGHT
 from analysis.siting.constraints import RULES, RuleLimits, Zones, check_rules, first_failure, zone_measures
 from analysis.siting.criteria import CRITERIA
 from analysis.siting.data import SitingData
@@ -50,7 +52,8 @@ def _as_data(source: Project | SitingData | EvaluationInputs, progress: Callable
 
 def _weights(cfg: SitingSettings, request: SiteRequest) -> tuple[dict[str, float], dict[str, Any] | None]:
     """Criterion weights: toml, then AHP if enabled, then the request's overrides."""
-    weights = {name: float(cfg.weights.get(name, 0.0)) for name in CRITERIA}
+    defaults = {"chain_fit": CHAIN_DEFAULT_WEIGHT}  # until the shipped [siting.weights] carries it
+    weights = {name: float(cfg.weights.get(name, defaults.get(name, 0.0))) for name in CRITERIA}
     ahp_info = None
     ahp = cfg.ahp
     if ahp.enabled if request.use_ahp is None else request.use_ahp:
@@ -185,12 +188,15 @@ def run_siting(source: Project | SitingData | EvaluationInputs, request: SiteReq
     top = int(request.top or cfg.top)
     phases = park_phases(request.per_park)
     weights, ahp_info = _weights(cfg, request)
+    if request.cluster:  # an unknown cluster is refused before any work (RequestError naming the choices)
+        resolve_target(request.industry_code, request.cluster, clusters_settings(data))
     within = request.within
     if isinstance(within, (str, Path)):
         within = read_search_area(within, data.crs)
     limits = RuleLimits(min_mu, max_mu, cfg.overlap_tolerance_m2, cfg.boundary_tolerance_m2,
                         max_slope, require_lines=not request.allow_outside_lines)
-    resolved = {"area_mu": min_mu, "max_area_mu": max_mu, "industry": request.industry, "top": top, "method": method,
+    resolved = {"area_mu": min_mu, "max_area_mu": max_mu, "industry": request.industry,
+                "industry_code": request.industry_code, "cluster": request.cluster, "top": top, "method": method,
                 "include_idle": request.include_idle, "include_low_efficiency": request.include_low_efficiency,
                 "allow_outside_lines": request.allow_outside_lines, "max_slope_deg": max_slope,
                 "per_park": request.per_park,
@@ -229,6 +235,10 @@ def run_siting(source: Project | SitingData | EvaluationInputs, request: SiteReq
     # 3. soft criteria and scores of the sites that passed
     placed = site_units(data, cfg, pool, ok)
     criteria = site_criteria(data, cfg, request, pool, ok, placed, limits, notices)
+    parks = site_parks(data, cfg, placed)
+    chain = chain_criterion(data, cfg, request, pool, ok, parks, notices)
+    if chain is not None:
+        criteria["chain_fit"] = chain.criterion
     active = [name for name in CRITERIA if name in criteria and weights.get(name, 0.0) > 0]
     if not active and criteria:
         active = [name for name in CRITERIA if name in criteria]
@@ -242,7 +252,6 @@ def run_siting(source: Project | SitingData | EvaluationInputs, request: SiteReq
 
     # 4. shortlist (spread over parks unless per_park = 0), re-checked on the dissolved geometry
     say("checking the best sites on their dissolved geometry…")
-    parks = site_parks(data, cfg, placed)
     chosen, failures = _shortlist(data, pool, ok, order, top, cfg.distinct, limits, parks, phases)
     for name, count in failures.items():
         excluded[name] += count
@@ -253,10 +262,14 @@ def run_siting(source: Project | SitingData | EvaluationInputs, request: SiteReq
     sensitivity = _sensitivity(matrix, w, picked, score_of, cfg.sensitivity_step, parks[picked], phases)
     ids_all = data.parcels["parcel_id"].astype(str).to_numpy() if "parcel_id" in data.parcels else \
         np.arange(len(data.parcels)).astype(str)
+    standard = standard_land_conditions(data, request.industry_code, request.cluster)
     candidates = []
     for rank, (pos, k, geometry, area_mu, rules) in enumerate(chosen, start=1):
         members = avail[pool.sites.parcels_of(k)]
         ids = ids_all[members]
+        facts = chain.fact(pos) if chain is not None else None
+        if facts is not None:
+            chain.criterion.detail[pos] = facts["reason"]["en"]
         breakdown = {name: criteria[name].entry(pos, float(w[j])) for j, name in enumerate(active)}
         reasons = pd.Series(reason[members]).value_counts()
         candidates.append({
@@ -264,7 +277,10 @@ def run_siting(source: Project | SitingData | EvaluationInputs, request: SiteReq
             "parcel_ids": [str(i) for i in ids], "unit_ids": [u["unit_id"] for u in placed.rows[pos]],
             "units": placed.rows[pos], "park": _park(data, int(parks[pos])),
             "availability": {str(r): int(n) for r, n in reasons.items()},
-            "criteria": breakdown, "rules": rules, "sensitivity": sensitivity[rank - 1], "geometry": geometry,
+            "criteria": breakdown, "rules": rules, "sensitivity": sensitivity[rank - 1], "chain": facts,
+            "standard_land": {**standard, "units": dict(standard["units"]), "sources": dict(standard["sources"]),
+                              "matched": dict(standard["matched"])},
+            "geometry": geometry,
         })
     method_info = {"name": method, "weights": {n: round(float(x), 6) for n, x in zip(active, w)},
                    "dropped": [n for n in CRITERIA if n not in criteria] if len(ok) else [], "ahp": ahp_info,

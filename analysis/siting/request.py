@@ -22,6 +22,8 @@ class RequestError(UsageError):
 class SiteRequest:
     """A project's land request and the options of `landpark site` (None = the toml default).
 
+    `industry_code` / `cluster` name the chain the land is for: sites in parks whose cluster lacks that segment and
+    near its 链主 score higher (chain_fit), and every candidate carries the 标准地 conditions for them.
     `per_park` spreads the candidates over parks (a site's park: the `parks` unit holding most of it, else its
     own unit when the project has no parks; sites in none count as one group). None (the default): the best
     site of each park first, then the rest by score; N ≥ 1: the same, with at most N sites per park; 0: plain
@@ -42,6 +44,8 @@ class SiteRequest:
     use_ahp: bool | None = None
     force_ahp: bool = False
     per_park: int | None = None
+    industry_code: str | None = None  # GB/T 4754-2017 code of any level (C34, C3441): chain_fit and 标准地 conditions
+    cluster: str | None = None  # a cluster of the project's [clusters] (高端装备): chain_fit and 标准地 conditions
 
     def validate(self) -> None:
         """Refuse impossible parameters with a message naming the field (the front doors name their own options)."""
@@ -58,6 +62,11 @@ class SiteRequest:
             raise RequestError(f"method must be wsum or topsis, got {self.method!r}")
         if self.max_slope_deg is not None and not (0 < self.max_slope_deg <= 90):
             raise RequestError(f"max_slope_deg must be in (0, 90] degrees, got {self.max_slope_deg}")
+        if self.industry_code is not None:
+            from analysis.siting.chain import normalise_code
+            self.industry_code = normalise_code(self.industry_code)
+        if self.cluster is not None:
+            self.cluster = str(self.cluster).strip() or None
         for name, value in (self.weights or {}).items():
             if name not in CRITERIA:
                 raise RequestError(f"unknown criterion {name!r} in weights; choose from {', '.join(CRITERIA)}")

@@ -12,9 +12,12 @@ import pandas as pd
 import pyproj
 import shapely
 
-__all__ = ["OUTPUT_CRS", "SitingResult"]
+__all__ = ["OUTPUT_CRS", "STANDARD_LAND_KEYS", "SitingResult"]
 
 OUTPUT_CRS = "EPSG:4490"
+# The 标准地 control indicators of a candidate (issue 16; analysis.standard_land.conditions_for): exported as sl_<key>.
+STANDARD_LAND_KEYS = ("investment_intensity", "far_min", "far_max", "tax_per_mu", "value_added_per_energy",
+                      "value_added_per_emission", "rd_ratio")
 
 
 @dataclass
@@ -44,6 +47,8 @@ class SitingResult:
         """A plain-text summary for the terminal: ranked sites, exclusions and notices."""
         r = self.request
         lines = [f"request: {r['area_mu']:g}–{r['max_area_mu']:g} 亩" + (f", industry {r['industry']}" if r["industry"] else "")
+                 + (f", code {r['industry_code']}" if r.get("industry_code") else "")
+                 + (f", cluster {r['cluster']}" if r.get("cluster") else "")
                  + f", method {r['method']}" + _spread_text(r.get("per_park", 0)),
                  f"available parcels: {self.summary.get('available_parcels', 0)}  sites grown: "
                  f"{self.summary.get('sites_generated', 0)}  passed the rules: {self.summary.get('sites_passed', 0)}",
@@ -56,6 +61,10 @@ class SitingResult:
             best = sorted(c["criteria"].items(), key=lambda kv: -kv[1]["contribution"])[:3]
             lines.append("       " + "; ".join(f"{k} {v['contribution']:.1f}" + (f" ({v['detail']})" if v.get("detail") else "")
                                               for k, v in best))
+            if c.get("chain"):
+                lines.append(f"       chain: {c['chain']['reason']['en']}")
+            if ((c.get("standard_land") or {}).get("matched") or {}).get("entry"):
+                lines.append("       标准地: " + _standard_text(c["standard_land"]))
         if not self.candidates:
             lines.append("   no site passes every rule")
         lines += [f"notice: {n}" for n in self.notices]
@@ -74,6 +83,17 @@ class SitingResult:
                 row[f"{name}_raw"] = crit["raw"]
                 row[f"{name}_norm"] = crit["normalised"]
                 row[f"{name}_points"] = crit["contribution"]
+            chain = c.get("chain") or {}
+            leader = chain.get("leader") or {}
+            row.update({"chain_cluster": chain.get("cluster"), "chain_status": chain.get("status"),
+                        "chain_leader": leader.get("name"), "chain_leader_distance_m": leader.get("distance_m"),
+                        "chain_reason_zh": (chain.get("reason") or {}).get("zh"),
+                        "chain_reason_en": (chain.get("reason") or {}).get("en")})
+            standard = c.get("standard_land") or {}
+            for key in STANDARD_LAND_KEYS:
+                row[f"sl_{key}"] = standard.get(key)
+                row[f"sl_{key}_unit"] = (standard.get("units") or {}).get(key)
+                row[f"sl_{key}_source"] = (standard.get("sources") or {}).get(key)
             for name, rule in c["rules"].items():
                 row[f"rule_{name}_passed"] = rule["passed"]
                 row[f"rule_{name}_value"] = rule["value"]
@@ -81,6 +101,13 @@ class SitingResult:
         frame = pd.DataFrame(rows, columns=["rank", "site_id", "area_mu", "score", "parcel_ids", "unit_ids", "park_id",
                                             "park_name", "availability"] if not rows else None)
         return gpd.GeoDataFrame(frame, geometry=[c["geometry"] for c in self.candidates], crs=self.crs)
+
+
+def _standard_text(standard: dict[str, Any]) -> str:
+    """The 标准地 conditions in one line for the terminal: key value unit, the unset ones left out."""
+    parts = [f"{k} {standard[k]:g}" + (f" {standard['units'].get(k)}" if (standard.get("units") or {}).get(k) else "")
+             for k in STANDARD_LAND_KEYS if isinstance(standard.get(k), (int, float))]
+    return f"{standard['matched']['entry']}: " + ("; ".join(parts) or "no value set")
 
 
 def _spread_text(per_park: int | None) -> str:

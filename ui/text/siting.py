@@ -1,4 +1,9 @@
-"""UI text of the app's siting page (merged into `i18n.TEXT`, the one translation table)."""
+"""UI text of the app's siting page (merged into `i18n.TEXT`, the one translation table).
+
+The chain and 标准地 text the page shares with the CLI lives in i18n/siting_chain_text.py, registered on import here.
+"""
+
+from i18n import siting_chain_text as _chain_text  # noqa: F401  (registers the siting_chain_ keys)
 
 TEXT: dict[str, dict[str, str]] = {
     "siting_intro": {"zh": "输入项目用地需求，系统在可供土地中生成连片地块组合，先按硬性规则（三区三线、工业用地保护线、坡度、面积）排除，"
