@@ -652,6 +652,30 @@ def review(directory: Annotated[Path, typer.Argument(help="project folder")],
 
 
 @app.command()
+def clusters(directory: Annotated[Path, typer.Argument(help="project folder")],
+             year: Annotated[Optional[int], typer.Option(
+                 "--year", min=1900, max=2200, help="the year of firm data to measure (default: the project's year)")] = None,
+             json_out: JsonOpt = False, lang: LangOpt = "zh") -> None:
+    """产业图谱: the [clusters] of landpark.toml measured on one year's firms — per cluster its codes, firms, output,
+    tax and land, target and progress ([targets] of scope "cluster:<name>"), chain segments and 链主; per unit the
+    clusters' shares, missing segments and the concentration on its leading industries; the 3–5 cluster-by-area
+    rule. A rule not met is a finding, not an error: the exit code is 0."""
+    from analysis.clusters import format_clusters, project_clusters, to_json
+    from layers.project import Project
+
+    try:
+        project = Project.open(directory)
+        progress(f"reading {directory}…")
+        doc = to_json(project_clusters(project, year=year))
+    except InputError as exc:
+        fail(exc, json_out, lang)
+    if json_out:
+        emit_json(doc)
+    else:
+        print(format_clusters(doc, lang))
+
+
+@app.command()
 def lines(directory: Annotated[Path, typer.Argument(help="project folder")],
           from_version: Annotated[Optional[int], typer.Option(
               "--from", min=1, help="the earlier version of the protection lines (default: the one before --to)")] = None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import (
+    clusters_page,
     compare_page,
     data_page,
     enterprises_page,
@@ -30,6 +31,7 @@ PAGES = [  # (module, title key, url path)
     (supply_page, "page_supply", "supply"),
     (compare_page, "compare_page_title", "compare"),
     (targets_page, "targets_page_title", "targets"),
+    (clusters_page, "clusters_page_title", "clusters"),
     (lines_page, "linespage_title", "lines"),
     (siting_page, "page_siting", "siting"),
     (data_page, "page_data", "data"),

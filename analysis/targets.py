@@ -13,6 +13,9 @@ Figures (docs: layers/targets_settings.py):
   the firms whose enterprise-layer flag `above_scale` is true (the flag score.py's 规上 figures use), no_data when
   the layer has no such flag;
 - land figures are the district's own (ev.district), a unit's, or Σ numerator ÷ Σ denominator over a kind's units;
+- a cluster scope ("cluster:<name>") is measured over the cluster's firms (analysis/clusters.py firm_clusters): output,
+  revenue and tax summed in 亿元, firms counted, or a firm figure pooled as above; no_data "cluster_pending" without
+  [clusters], "cluster_missing" for a name [clusters] does not define;
 - size checks list each unit of the kind outside its range and count the kind; line totals sum the protection
   lines' ellipsoidal 亩 by level (1 km² = 1,500 亩); the supply floors are analysis/supply_mix.py's verdicts.
 """
@@ -45,7 +48,9 @@ LAND_TERMS = {"industrial_share": ("industrial_land_mu", "area_mu"), "supply_rat
 # The unit each figure is measured in (a translation key suffix: targets_unit_<unit>).
 INDICATOR_UNITS = {"tax_per_mu": "per_mu", "value_added_per_mu": "per_mu", "output_per_mu": "per_mu",
                    "labour_productivity": "per_person", "profit_margin": "ratio", "industrial_share": "ratio",
-                   "supply_ratio": "ratio", "built_ratio": "ratio", "idle_ratio": "ratio"}
+                   "supply_ratio": "ratio", "built_ratio": "ratio", "idle_ratio": "ratio",
+                   # cluster figures (scope "cluster:<name>", analysis/clusters.py): sums in 亿元, and a firm count
+                   "output": "100m_yuan", "revenue": "100m_yuan", "tax": "100m_yuan", "firms": "count"}
 SCOPE_ORDER = ("district", "kind", "unit", "cluster")
 FLOOR_STATUS = {"pass": "met", "fail": "behind", "no_data": "no_data", "incomplete": "no_data"}
 
@@ -169,10 +174,12 @@ def land_figure(ev, units: pd.DataFrame, scope: str, indicator: str) -> tuple[fl
     return float(num[ok].sum() / den[ok].sum()), None
 
 
-def _scope_missing(units: pd.DataFrame, scope: str) -> str | None:
-    """Why a scope has nothing to measure (a cluster, an absent kind or unit), else None."""
+def _scope_missing(units: pd.DataFrame, scope: str, clusters: dict[str, pd.Index] | None = None) -> str | None:
+    """Why a scope has nothing to measure (no clusters defined, an unknown cluster, an absent kind or unit), else None."""
     if scope.startswith("cluster:"):
-        return "cluster_pending"
+        if not clusters:
+            return "cluster_pending"
+        return None if scope.partition(":")[2] in clusters else "cluster_missing"
     if scope.startswith(("kind:", "unit:")) and not len(_positions(units, scope)):
         return "kind_missing" if scope.startswith("kind:") else "unit_missing"
     return None
@@ -186,10 +193,27 @@ def _scope_name(units: pd.DataFrame, scope: str) -> str | None:
     return str(units.iloc[pos[0]]["name"]) if len(pos) and "name" in units else None
 
 
-def _item_result(ev, units: pd.DataFrame, item: TargetItem, year: int) -> TargetResult:
-    """One [[targets.items]] entry measured."""
-    value, reason, detail = None, _scope_missing(units, item.scope), {}
-    if reason is None and item.indicator in FIRM_INDICATORS:
+def _cluster_firms(enterprises: pd.DataFrame | None, clusters) -> dict[str, pd.Index] | None:
+    """Each defined cluster's member firms (uscc), by analysis.clusters.firm_clusters; None without clusters or firms."""
+    if clusters is None or not getattr(clusters, "items", ()) or enterprises is None:
+        return None
+    from analysis.clusters import firm_clusters
+
+    rows = firm_clusters(enterprises, clusters)
+    return {c.name: pd.Index(rows.loc[rows["cluster"] == c.name, "uscc"].astype(str).unique()) for c in clusters.items}
+
+
+def _item_result(ev, units: pd.DataFrame, item: TargetItem, year: int,
+                 clusters: dict[str, pd.Index] | None = None) -> TargetResult:
+    """One [[targets.items]] entry measured (a cluster scope over the cluster's firms, `clusters`: name → uscc)."""
+    value, reason, detail = None, _scope_missing(units, item.scope, clusters), {}
+    if reason is None and item.scope.startswith("cluster:"):
+        from analysis.clusters import cluster_value
+
+        ids = clusters[item.scope.partition(":")[2]]
+        value, n, reason = cluster_value(ev.firms.loc[ev.firms.index.intersection(ids)], item.indicator, item.base)
+        detail["n_firms"] = n
+    elif reason is None and item.indicator in FIRM_INDICATORS:
         value, n, reason = firm_figure(_scope_firms(ev, units, item.scope), item.indicator, item.base)
         detail["n_firms"] = n
     elif reason is None:
@@ -303,13 +327,22 @@ def _scope_rank(scope: str) -> int:
 
 
 def target_progress(ev, *, config: Config | Any, settings: TargetsSettings, year: int, units: pd.DataFrame | None = None,
-                    supply_mix=None, lines: pd.DataFrame | None = None) -> list[TargetResult]:
+                    supply_mix=None, lines: pd.DataFrame | None = None, clusters=None,
+                    enterprises: pd.DataFrame | None = None) -> list[TargetResult]:
     """Every target and check of `settings` measured on the evaluation `ev` of `year`: indicator targets, size
     checks, line totals (of `lines` when given: a version of the protection lines), and the supply floors (of the
-    analysis.supply_mix result `supply_mix`; no_data without it). Grouped by scope, district first, config order."""
+    analysis.supply_mix result `supply_mix`; no_data without it). Grouped by scope, district first, config order.
+    Cluster targets use `clusters` ([clusters] settings, default the config's) over the firms of `enterprises`
+    (the enterprise layer of the year: industry and code)."""
     cfg = config_from_dict(config)
     table = (ev.units if units is None else units).reset_index(drop=True)
-    out = [_item_result(ev, table, item, year) for item in settings.items]
+    if clusters is None:
+        from analysis.clusters import settings_of as clusters_of
+
+        clusters = clusters_of(cfg)
+    members = (_cluster_firms(enterprises, clusters)
+               if any(item.scope.startswith("cluster:") for item in settings.items) else None)
+    out = [_item_result(ev, table, item, year, members) for item in settings.items]
     for check in settings.sizes:
         out += _size_results(table, check, year)
     if settings.line_totals:
@@ -381,7 +414,12 @@ def project_progress(project, *, year: int | None = None, method: str | None = N
         if parcels is not None and len(parcels):
             years = list(range(measured - config.supply_mix.years_shown + 1, measured + 1))  # as shown_years
             mix = supply_mix(parcels, config, years=years)
-    return target_progress(evaluation, config=config, settings=settings, year=measured, supply_mix=mix)
+    from analysis.clusters import settings_of as clusters_of
+
+    enterprises = inputs.enterprises if inputs is not None else (
+        project.read_layer("enterprises") if "enterprises" in project.layer_names() else None)
+    return target_progress(evaluation, config=config, settings=settings, year=measured, supply_mix=mix,
+                           clusters=clusters_of(project.config), enterprises=enterprises)
 
 
 # ---- text ---------------------------------------------------------------------------------------------------------
@@ -410,6 +448,8 @@ def format_value(value: Any, unit: str, lang: str = "zh") -> str:
         return format_per_mu(value)
     if unit == "count":
         return format_count(value)
+    if unit == "100m_yuan":  # a cluster target in 亿元
+        return f"{float(value):,.2f}"
     if unit == "km2":
         return f"{float(value):,.2f}"
     return format_mu(value)

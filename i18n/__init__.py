@@ -523,6 +523,7 @@ def field_label(kind: str, name: str, lang: str = DEFAULT_LANG) -> str:
 
 # Sections kept beside their commands' code register themselves on import; imported here so that every key exists
 # wherever `i18n` is (the CLI, the reports, the app).
+from i18n import clusters_text as _clusters_text  # noqa: E402,F401
 from i18n import industry_text as _industry_text  # noqa: E402,F401
 from i18n import lines_text as _lines_text  # noqa: E402,F401
 from i18n import siting_chain_text as _siting_chain_text  # noqa: E402,F401

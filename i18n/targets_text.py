@@ -51,6 +51,7 @@ TEXT: dict[str, dict[str, str]] = {
     "targets_unit_count": {"zh": "个", "en": "units"},
     "targets_unit_km2": {"zh": "平方公里", "en": "km²"},
     "targets_unit_mu": {"zh": "亩", "en": "mu"},
+    "targets_unit_100m_yuan": {"zh": "亿元", "en": "100m yuan"},
     "targets_pp": {"zh": "{value} 个百分点", "en": "{value} pp"},
     "targets_kind_size": {"zh": "·单元面积", "en": " · unit size"},
     "targets_kind_count": {"zh": "·数量", "en": " · count"},
@@ -68,6 +69,8 @@ TEXT: dict[str, dict[str, str]] = {
     # why a target has no value
     "targets_reason_cluster_pending": {"zh": "无数据：产业集群尚未定义（待集群功能上线）",
                                        "en": "No data: clusters are not defined yet (they come with the cluster feature)"},
+    "targets_reason_cluster_missing": {"zh": "无数据：产业集群设置中没有该集群",
+                                       "en": "No data: [clusters] does not define this cluster"},
     "targets_reason_kind_missing": {"zh": "无数据：项目中没有该类单元图层",
                                     "en": "No data: the project has no units of this kind"},
     "targets_reason_unit_missing": {"zh": "无数据：项目中没有该单元", "en": "No data: the project has no such unit"},

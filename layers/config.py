@@ -22,6 +22,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from layers.clusters_settings import ClustersSettings
 from layers.lines_settings import LinesSettings
 from layers.problems import InputError, Problem
 from layers.settings import (
@@ -65,6 +66,7 @@ class Config:
     supply_mix: SupplyMixSettings
     lines: LinesSettings
     targets: TargetsSettings
+    clusters: ClustersSettings
     year_on_year: YearOnYearSettings
     standard_land: StandardLandSettings
     intensity: IntensitySettings
@@ -141,7 +143,7 @@ def _validated(merged: dict[str, Any], source: str) -> Config:
     sections: dict[str, Any] = {"project": project}
     for key, kind in (("import", ImportSettings), ("land_use", LandUseSettings), ("units", UnitsSettings),
                       ("supply", SupplySettings), ("supply_mix", SupplyMixSettings), ("lines", LinesSettings),
-                      ("targets", TargetsSettings), ("year_on_year", YearOnYearSettings),
+                      ("targets", TargetsSettings), ("clusters", ClustersSettings), ("year_on_year", YearOnYearSettings),
                       ("standard_land", StandardLandSettings),
                       ("intensity", IntensitySettings),
                       ("composite", CompositeSettings)):
@@ -156,7 +158,7 @@ def _validated(merged: dict[str, Any], source: str) -> Config:
     root.finish()
     return Config(project=project, import_=sections["import"], land_use=sections["land_use"], units=sections["units"],
                   supply=sections["supply"], supply_mix=sections["supply_mix"],
-                  lines=sections["lines"], targets=sections["targets"],
+                  lines=sections["lines"], targets=sections["targets"], clusters=sections["clusters"],
                   year_on_year=sections["year_on_year"], standard_land=sections["standard_land"], intensity=sections["intensity"],
                   enterprise=sections["enterprise"],
                   composite=sections["composite"], siting=sections["siting"], app=sections["app"],

@@ -18,14 +18,30 @@ from dataclasses import dataclass
 
 from layers.settings import Reader
 
-__all__ = ["TargetItem", "SizeCheck", "LineTotal", "TargetsSettings", "TARGET_INDICATORS", "FIRM_INDICATORS",
-           "LAND_INDICATORS", "DIRECTIONS", "BASES", "LINE_TOTAL_LEVELS", "DEFAULT_TOML", "DEMO_TOML"]
+__all__ = [
+    "BASES",
+    "CLUSTER_INDICATORS",
+    "DEFAULT_TOML",
+    "DEMO_TOML",
+    "DIRECTIONS",
+    "FIRM_INDICATORS",
+    "LAND_INDICATORS",
+    "LINE_TOTAL_LEVELS",
+    "TARGET_INDICATORS",
+    "LineTotal",
+    "SizeCheck",
+    "TargetItem",
+    "TargetsSettings",
+]
 
 # Indicators a target may name, as the evaluation computes them (analysis/score.py UNIT_KEYS and district figures).
 # Firm figures are pooled over the firms of the scope (analysis/members.py formulas) and may be 规上-only;
 # land figures are ratios of the units' land sums (or the district's own figure).
 FIRM_INDICATORS = ("tax_per_mu", "value_added_per_mu", "output_per_mu", "labour_productivity", "profit_margin")
 LAND_INDICATORS = ("industrial_share", "supply_ratio", "built_ratio", "idle_ratio")
+# Cluster figures (scope "cluster:<name>" only; analysis/clusters.py): output, revenue and tax summed over the
+# cluster's firms in 亿元 (as the plans write 550 亿), and the number of its firms.
+CLUSTER_INDICATORS = ("output", "revenue", "tax", "firms")
 TARGET_INDICATORS = FIRM_INDICATORS + LAND_INDICATORS
 DIRECTIONS = (">=", "<=")
 # The firm base of a target: every firm, or the firms whose enterprise-layer flag above_scale is true (规上).
@@ -79,10 +95,14 @@ class TargetItem:
 
     @classmethod
     def read(cls, r: Reader) -> TargetItem:
-        indicator = r.text("indicator", TARGET_INDICATORS)
+        indicator = r.text("indicator", TARGET_INDICATORS + CLUSTER_INDICATORS)
+        scope = _scope(r)
+        if indicator in CLUSTER_INDICATORS and not scope.startswith("cluster:"):
+            raise r.fail("indicator", indicator, f"one of {', '.join(TARGET_INDICATORS)} "
+                                                 f"({', '.join(CLUSTER_INDICATORS)} need a cluster scope)")
         base_text = r.text("base", tuple(BASE_ALIASES)) if r.has("base") else "all"
         base = BASE_ALIASES[base_text]
-        if base == "above_scale" and indicator not in FIRM_INDICATORS:
+        if base == "above_scale" and indicator not in FIRM_INDICATORS + CLUSTER_INDICATORS:
             raise r.fail("base", base_text, f'"all" (a 规上 base applies to the firm figures {", ".join(FIRM_INDICATORS)})')
         year = r.integer("year", 1900, 2200)
         base_year, base_value = _optional_int(r, "base_year", 1900, 2200), _optional_number(r, "base_value")
@@ -92,7 +112,7 @@ class TargetItem:
         if base_year is not None and base_year >= year:
             raise r.fail("base_year", base_year, f"a whole number < {year} (the target year)")
         direction = r.text("direction", DIRECTIONS) if r.has("direction") else ">="
-        return cls(r.text("name"), indicator, _scope(r), year, r.number("value"), direction, base, base_year,
+        return cls(r.text("name"), indicator, scope, year, r.number("value"), direction, base, base_year,
                    base_value, r.text("source"))
 
 
@@ -193,8 +213,8 @@ DEFAULT_TOML = """
 # indicator = "tax_per_mu"                # tax_per_mu, value_added_per_mu, output_per_mu, labour_productivity,
 #                                         # profit_margin (firm figures); industrial_share, supply_ratio,
 #                                         # built_ratio, idle_ratio (land figures)
-# scope = "district"                      # "district", "kind:micro_parks", "unit:XW01", "cluster:汽车" (clusters:
-#                                         # reported as no data until the project defines them)
+# scope = "district"                      # "district", "kind:micro_parks", "unit:XW01", "cluster:汽车" (a cluster of
+#                                         # [clusters]; its indicator may also be output, revenue, tax (亿元) or firms)
 # year = 2025                             # the target year
 # value = 58.0                            # in the indicator's unit (万元/亩, 万元/人; ratios as fractions: 0.08)
 # direction = ">="                        # ">=" at least, "<=" at most (default ">=")

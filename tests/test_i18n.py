@@ -90,7 +90,7 @@ FAMILIES = {
     "industry_level_": lambda: _module_strings("layers/industry_codes.py", "LEVELS"),
     "targets_note_": lambda: ("no_base",),  # analysis.targets: a future target judged without a base
     # analysis.targets: why a target has no value
-    "targets_reason_": lambda: ("cluster_pending", "floor_incomplete", "kind_missing", "no_above_scale_firms",
+    "targets_reason_": lambda: ("cluster_missing", "cluster_pending", "floor_incomplete", "kind_missing", "no_above_scale_firms",
                                 "no_above_scale_flag", "no_firm_data", "no_firms", "no_land_data", "no_lines",
                                 "no_supplied_land", "no_supply_mix", "unit_missing"),
 }

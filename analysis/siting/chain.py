@@ -22,11 +22,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from layers.siting_chain_settings import SitingChain
 from analysis.siting.criteria import Criterion, distance_decay
 from analysis.siting.request import RequestError
 from analysis.siting.result import STANDARD_LAND_KEYS
 from i18n import t
+from layers.siting_chain_settings import SitingChain
 
 __all__ = ["CHAIN_STATUSES", "STANDARD_LAND_KEYS", "ChainScores", "ChainTarget", "chain_criterion", "chain_settings",
            "clusters_settings", "codes_match", "normalise_code", "resolve_target", "standard_land_conditions"]

@@ -20,7 +20,6 @@ import shapely
 from analysis.inputs import EvaluationInputs
 from analysis.siting.available import AVAILABILITY_REASONS, availability
 from analysis.siting.chain import chain_criterion, clusters_settings, resolve_target, standard_land_conditions
-from layers.siting_chain_settings import DEFAULT_WEIGHT as CHAIN_DEFAULT_WEIGHT
 from analysis.siting.constraints import RULES, RuleLimits, Zones, check_rules, first_failure, zone_measures
 from analysis.siting.criteria import CRITERIA
 from analysis.siting.data import SitingData
@@ -34,6 +33,7 @@ from analysis.siting.site_criteria import site_criteria, site_parks, site_units
 from layers.problems import InputError
 from layers.project import Project
 from layers.settings import SitingSettings
+from layers.siting_chain_settings import DEFAULT_WEIGHT as CHAIN_DEFAULT_WEIGHT
 from spatial.area import MU_M2, ellipsoidal_area_m2
 from spatial.errors import UsageError
 

@@ -8,6 +8,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from layers.clusters_settings import DEMO_TOML as DEMO_CLUSTERS
+from layers.clusters_settings import PRESET_TARGETS_TOML as DEMO_CLUSTER_TARGETS
 from layers.config import CONFIG_NAME
 from layers.demo.assemble import build_demo_layers
 from layers.demo.dem import build_demo_dem
@@ -46,10 +48,11 @@ def build_demo_project(root: str | Path, *, seed: int = 20251231,
         earlier_lines, _known = build_line_history(seed, layers["protection_lines"], layers["parcels"])
         project = Project.create(staging, region=DEMO_REGION, year=DEMO_YEAR, crs=DEMO_CRS, demo=True)
         _add_supply_floors(staging / CONFIG_NAME)
+        leaders = _chain_leaders(layers["enterprises"], project)
         say("writing project.gpkg…")
         project.write_layers({"protection_lines": earlier_lines}, issues=[],
                              versions={"protection_lines": VersionNote(EARLIER_VALID_FROM, "示范数据（上一版保护线）")})
-        project.write_layers(layers, issues=[],
+        project.write_layers({**layers, "chain_leaders": leaders}, issues=[],
                              versions={"protection_lines": VersionNote(CURRENT_VALID_FROM, "示范数据")})
         say("generating DEM…")
         array, transform, crs = build_demo_dem(layers, seed)
@@ -86,12 +89,24 @@ source = "浙江省 2020 年若干意见：每年出让土地总量中工业用�
 """
 
 
+def _chain_leaders(enterprises, project: Project):
+    """The demo's 链主 table: the largest firm by output of each segment of the demo's clusters (2025 data), as a
+    table without geometry (a 链主 is located through its firm)."""
+    import pandas as pd
+
+    from analysis.clusters import leader_candidates
+    from layers.years import rows_of_year
+
+    firms = pd.DataFrame(rows_of_year(enterprises, DEMO_YEAR).drop(columns="geometry", errors="ignore"))
+    return leader_candidates(firms, project.config.clusters)
+
+
 def _add_supply_floors(path: Path) -> None:
     """Append the demo's supply-mix floors, protection-line floors and rules, the seed plans' targets and the 标准地
     conditions to its
     landpark.toml (atomically: temp file, then os.replace)."""
     text = "\n".join([path.read_text(encoding="utf-8").rstrip("\n"), DEMO_SUPPLY_FLOORS, DEMO_LINES, DEMO_TARGETS,
-                      DEMO_STANDARD_LAND])
+                      DEMO_CLUSTER_TARGETS, DEMO_CLUSTERS, DEMO_STANDARD_LAND])
     temp = path.with_name(path.name + ".tmp")
     temp.write_text(text, encoding="utf-8")
     os.replace(temp, path)
