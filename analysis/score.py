@@ -77,6 +77,7 @@ class Evaluation:
     year_on_year: Any = None  # analysis.year_on_year.YearOnYear against the year before (set by the front doors)
     targets: Any = None  # analysis.targets results for the evaluated year (set by the front doors)
     standard_land_review: Any = None  # analysis.standard_land.Review of the 标准地 parcels (set by the front doors)
+    clusters: Any = None  # analysis.clusters document (产业图谱) of the evaluated year (set by the front doors)
 
 
 def resolve_method(method: Method | str | None, config: Config, root: Any = None) -> Method:
@@ -359,6 +360,19 @@ def time_blocks(ev: Evaluation, *, scoped: bool, digits: int | None) -> dict[str
                 if str(item.get("scope", "")).startswith("kind:"):
                     item["detail"] = None
         out["targets"] = items
+    if ev.clusters is not None:
+        out["clusters"] = _scoped_clusters(ev.clusters, set(ev.units["unit_id"].astype(str))) if scoped else ev.clusters
+    return out
+
+
+def _scoped_clusters(document: dict[str, Any], kept: set[str]) -> dict[str, Any]:
+    """The 产业图谱 document of a scoped or pseudonymised export: district and cluster totals, the kept units' rows;
+    no 链主 (they name firms) and no other unit's figures or check rows."""
+    out = {k: v for k, v in document.items() if k not in ("leaders", "units", "checks")}
+    out["units"] = [u for u in document.get("units", []) if str(u.get("unit_id")) in kept]
+    out["clusters"] = [{**{k: v for k, v in c.items() if k not in ("leaders", "units")},
+                        "units": [u for u in c.get("units", []) if str(u.get("unit_id")) in kept]}
+                       for c in document.get("clusters", [])]
     return out
 
 

@@ -63,8 +63,8 @@ def compare_years(project: Project, year_from: int | None = None, year_to: int |
 def attach_time_context(project: Project, inputs: EvaluationInputs, ev: Evaluation, *, method: Any = None,
                         progress: Any = None) -> Evaluation:
     """Set `ev.year_on_year` (against the year before, when the firm data hold one), `ev.targets` (the [targets] and
-    supply floors measured on this year) and `ev.standard_land_review` (the 达产复核, when parcels are 标准地) for the
-    score document, scorecards and exports."""
+    supply floors measured on this year), `ev.clusters` (the 产业图谱, when [clusters] is configured) and
+    `ev.standard_land_review` (the 达产复核, when parcels are 标准地) for the score document, scorecards and exports."""
     from analysis.targets import project_progress
 
     if previous_year(all_firm_rows(project), inputs.year) is not None:
@@ -72,6 +72,11 @@ def attach_time_context(project: Project, inputs: EvaluationInputs, ev: Evaluati
             progress(f"comparing {inputs.year} with the year before…")
         ev.year_on_year = compare_years(project, year_to=inputs.year, method=method, later=(inputs, ev))
     ev.targets = project_progress(project, year=inputs.year, inputs=inputs, evaluation=ev)
+    if inputs.config.clusters.items:
+        from analysis.clusters import project_clusters
+        from analysis.clusters import to_json as clusters_json
+
+        ev.clusters = clusters_json(project_clusters(project, year=inputs.year, inputs=inputs, evaluation=ev))
     if "standard_land" in inputs.parcels and inputs.parcels["standard_land"].fillna(False).astype(bool).any():
         from analysis.standard_land import review, settings_of
 
