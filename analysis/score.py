@@ -362,7 +362,18 @@ def time_blocks(ev: Evaluation, *, scoped: bool, digits: int | None) -> dict[str
         out["targets"] = items
     if ev.clusters is not None:
         out["clusters"] = _scoped_clusters(ev.clusters, set(ev.units["unit_id"].astype(str))) if scoped else ev.clusters
-    return out
+    return {k: _no_nan(v) for k, v in out.items()}
+
+
+def _no_nan(value: Any) -> Any:
+    """`value` (JSON-like) with every non-finite float as null: JSON has no NaN, and missing is null."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _no_nan(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_no_nan(v) for v in value]
+    return value
 
 
 def _scoped_clusters(document: dict[str, Any], kept: set[str]) -> dict[str, Any]:
