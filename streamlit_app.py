@@ -1,4 +1,4 @@
-"""Landpark's web front door (Streamlit): nine pages over one project.
+"""Landpark's web front door (Streamlit): eleven pages over one project, in four groups.
 
 The project comes from $LANDPARK_PROJECT (a folder; set by `landpark app`) or the data page's
 project switch; with none, the demo project is opened (built first when missing). Pages live
@@ -18,23 +18,25 @@ from ui import (
     map_page,
     scores_page,
     siting_page,
+    standard_land_page,
     supply_page,
     targets_page,
     view_state,
 )
 from ui.state import LANG_KEY, METHOD_KEY, tr
 
-PAGES = [  # (module, title key, url path)
-    (map_page, "page_map", "map"),
-    (scores_page, "page_scores", "scores"),
-    (enterprises_page, "page_enterprises", "enterprises"),
-    (supply_page, "page_supply", "supply"),
-    (compare_page, "compare_page_title", "compare"),
-    (targets_page, "targets_page_title", "targets"),
-    (clusters_page, "clusters_page_title", "clusters"),
-    (lines_page, "linespage_title", "lines"),
-    (siting_page, "page_siting", "siting"),
-    (data_page, "page_data", "data"),
+PAGES = [  # (module, title key, url path, navigation group key)
+    (map_page, "page_map", "map", "nav_evaluate"),
+    (scores_page, "page_scores", "scores", "nav_evaluate"),
+    (enterprises_page, "page_enterprises", "enterprises", "nav_evaluate"),
+    (compare_page, "compare_page_title", "compare", "nav_evaluate"),
+    (supply_page, "page_supply", "supply", "nav_land"),
+    (standard_land_page, "stdpage_title", "standard-land", "nav_land"),
+    (lines_page, "linespage_title", "lines", "nav_land"),
+    (targets_page, "targets_page_title", "targets", "nav_plan"),
+    (clusters_page, "clusters_page_title", "clusters", "nav_plan"),
+    (siting_page, "page_siting", "siting", "nav_plan"),
+    (data_page, "page_data", "data", "nav_data"),
 ]
 
 
@@ -57,9 +59,11 @@ def main() -> None:
     st.sidebar.radio(tr("language"), ["zh", "en"], key=LANG_KEY, horizontal=True,
                      format_func=lambda v: "中文" if v == "zh" else "English")
     _method_choice()
-    pages = [st.Page(module.render, title=tr(title), url_path=path, default=(path == "map"))
-             for module, title, path in PAGES]
-    st.navigation(pages).run()
+    groups: dict[str, list] = {}
+    for module, title, path, group in PAGES:  # grouped as an analyst works: evaluate, land, plan, data
+        groups.setdefault(tr(group), []).append(st.Page(module.render, title=tr(title), url_path=path,
+                                                        default=(path == "map")))
+    st.navigation(groups).run()
     view_state.publish()
 
 

@@ -208,12 +208,14 @@ def export_xlsx(ev: Evaluation, path: Path, *, lang: str = "zh", unit_ids: list[
         book.table(t("data_issues", lang), issues, {c: None for c in issues.columns}, freeze_cols=0,
                    widths={"message": 60, "feature": 20, "source": 20, "code": 18, "field": 16})
         _time_sheets(book, ev)
+        reviewed = _standard_land_sheet(book, ev)
         _method_sheet(book, ev)
         book.wb.close()
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
-    say(f"xlsx: {len(units)} units, {len(firms)} enterprises, {len(issues)} data issues")
+    say(f"xlsx: {len(units)} units, {len(firms)} enterprises, {len(issues)} data issues"
+        + (f", {reviewed} standard-land parcels" if reviewed is not None else ""))
     return path
 
 
@@ -567,6 +569,63 @@ def _targets_sheet(book: _Book, items: list[dict]) -> None:
               t("rtime_col_base", lang), t("rtime_col_source", lang)]
     _cell_sheet(book, t("rtime_sheet_targets", lang), heads, rows, formats, [30, 14, 7, 11, 11, 11, 18, 9, 9, 10, 50],
                 freeze_cols=1)
+
+
+# --------------------------------------------------------------------------- 标准地 review
+
+# Number format of each reviewed term's committed and actual value (its gap: the same, signed).
+TERM_FORMATS = {"investment_intensity": "#,##0.00", "far_min": NUMBER_FORMATS["far"], "tax_per_mu": "#,##0.00",
+                "value_added_per_energy": "#,##0.00", "value_added_per_emission": "#,##0.00", "rd_ratio": "0.00%"}
+# Column widths (Excel characters) of the sheet: the parcel's own columns, then four per term.
+REVIEW_WIDTHS = [12, 9, 11, 22, 36, 24, 20, 8]
+TERM_WIDTHS = [10, 10, 10, 6]
+REVIEW_PRINTED = 6  # printed columns: parcel, verdict, due date, firm, terms missed, why undetermined (A4 portrait)
+
+
+def _standard_land_sheet(book: _Book, ev: Evaluation) -> int | None:
+    """The 标准地复核 sheet when the evaluation carries the 达产复核 (`ev.standard_land_review`): one row per 标准地
+    parcel (verdict, due date, firm, terms missed, why undetermined), then per term committed, actual, gap and
+    是/否 met; not met first. Returns the number of parcels written (None without a review)."""
+    import reports.text.standard_land  # noqa: F401  (registers the stdpage_ text)
+    from analysis.standard_land import TERMS, term_label, unit_text
+    from reports.scope import review_rows
+
+    result = getattr(ev, "standard_land_review", None)
+    if result is None:
+        return None
+    lang = book.lang
+    table = review_rows(result, lang)
+    heads = [t(f"stdpage_col_{k}", lang) for k in ("parcel", "verdict", "due", "firm", "failed", "reason", "uscc",
+                                                   "data_year")]
+    row_formats: list[str | None] = [None, None, None, None, None, None, None, "0"]
+    for key in TERMS:
+        unit = unit_text(key, lang)
+        term = term_label(key, lang) + ((f"（{unit}）" if lang == "zh" else f" ({unit})") if unit else "")
+        heads += [t("stdpage_term_col", lang).format(term=term, what=t(f"stdpage_col_{w}", lang))
+                  for w in ("committed", "actual", "gap", "met")]
+        row_formats += [TERM_FORMATS[key], TERM_FORMATS[key], _signed(TERM_FORMATS[key]), None]
+
+    def day(value: Any) -> str | None:
+        """A date as ISO text (blank when missing)."""
+        return None if is_missing(value) else pd.Timestamp(value).date().isoformat()
+
+    def met(value: Any) -> str | None:
+        """是 / 否, blank where the term has no verdict."""
+        return None if is_missing(value) else t("stdpage_yes" if bool(value) else "stdpage_no", lang)
+
+    rows = []
+    for r in pd.DataFrame(table.drop(columns="geometry", errors="ignore")).to_dict("records"):
+        row = [r["parcel_id"], r["verdict_text"], day(r["due_date"]), r["firm_name"], r["failed_text"],
+               r["reason_text"] if r["verdict"] == "undetermined" else None, r["firm_uscc"],
+               None if is_missing(r["data_year"]) else int(r["data_year"])]
+        for key in TERMS:
+            row += [r[f"{key}_committed"], r[f"{key}_actual"], r[f"{key}_gap"], met(r[f"{key}_met"])]
+        rows.append(row)
+    widths = REVIEW_WIDTHS + TERM_WIDTHS * len(TERMS)
+    ws = _cell_sheet(book, t("stdpage_sheet", lang), heads, rows, [row_formats] * len(rows), widths, freeze_cols=2)
+    ws.print_area(0, 0, max(len(rows), 1), REVIEW_PRINTED - 1)  # the terms' figures stay on screen, as the firm sheet's
+    book.print_setup(ws, sum(w * 7 + 5 for w in widths[:REVIEW_PRINTED]), len(rows))
+    return len(rows)
 
 
 # --------------------------------------------------------------------------- method sheet

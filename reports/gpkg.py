@@ -41,6 +41,7 @@ from reports.qgis_styles import (
     firm_categories,
     unit_categories,
 )
+from reports.scope import REVIEW_ORDER, VERDICT_COLOURS
 from reports.text import gpkg as _text  # noqa: F401  (registers the section's text)
 from spatial.errors import UsageError
 
@@ -50,6 +51,9 @@ PARCEL_FIELDS = ["parcel_id", "land_use", "land_use_category", "supply_status", 
 FIRM_FIELDS = ["uscc", "name", "group", "units", "point_source", "land_mu", "land_source", "tax_10k_yuan",
                "value_added_10k_yuan", "output_10k_yuan", "tax_per_mu", "value_added_per_mu", "score", "rank", "class",
                "scored", "reason_not_scored"]
+# the 标准地复核 layer's own fields before the four per term (committed, actual, gap, met)
+REVIEW_FIELDS = ["parcel_id", "verdict", "verdict_text", "firm_name", "firm_uscc", "supply_date", "due_date", "data_year",
+                 "failed_text", "reason_text", "missing_text"]
 ISSUE_FIELDS = ["severity", "layer", "feature", "field", "code", "message", "value", "source"]
 # one layer per unit kind, largest kind first (lines hold parks, parks hold micro parks); the kinds of KIND_LINES
 UNIT_KINDS = ("protection_lines", "parks", "micro_parks", "future_communities")
@@ -125,6 +129,9 @@ def _layers(ev: Evaluation, inputs: EvaluationInputs, lang: str, unit_ids: list[
         part = units[kinds == kind]
         if len(part):
             out.append(_layer(kind, part.reset_index(drop=True), lang))
+    review = _review_layer(ev, lang)
+    if review is not None:
+        out.append(review)
     firms = _firms_layer(ev, inputs)
     if len(firms):
         out.append(_layer("enterprises", firms, lang))
@@ -171,6 +178,45 @@ def _parcels_layer(ev: Evaluation, inputs: EvaluationInputs) -> gpd.GeoDataFrame
     return out
 
 
+def _review_layer(ev: Evaluation, lang: str) -> _Layer | None:
+    """The 标准地复核 layer when the evaluation carries the 达产复核: each 标准地 parcel's polygon with its verdict (code,
+    and as text), firm, dates, the terms missed and why undetermined, and per term committed, actual, gap and met."""
+    import reports.text.standard_land  # noqa: F401  (registers the stdpage_ text)
+    from analysis.standard_land import TERMS
+    from reports.scope import review_rows
+
+    result = getattr(ev, "standard_land_review", None)
+    if result is None or not isinstance(result.table, gpd.GeoDataFrame):
+        return None
+    rows = review_rows(result, lang)
+    columns = [*REVIEW_FIELDS, *(f"{key}_{what}" for key in TERMS for what in ("committed", "actual", "gap", "met"))]
+    frame = gpd.GeoDataFrame(rows[columns].copy(), geometry=rows.geometry.to_numpy(), crs=result.table.crs)
+    frame["data_year"] = pd.to_numeric(frame["data_year"], errors="coerce").astype("Int64")
+    for column in ("supply_date", "due_date"):  # a GeoPackage DATE (a day, no time of day)
+        days = pd.to_datetime(frame[column], errors="coerce")
+        frame[column] = pd.Series(days.dt.date, index=frame.index, dtype=object).where(days.notna(), None)
+    for column in ("firm_uscc", "firm_name"):
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    return _Layer("standard_land", t("stdpage_layer", lang), t("stdpage_layer_title", lang), frame)
+
+
+def _review_alias(column: str, lang: str) -> str:
+    """The alias of a column of the 标准地复核 layer (a term's columns: 亩均税收（万元/亩）·承诺值 …)."""
+    from analysis.standard_land import TERMS, term_label, unit_text
+
+    own = {"verdict": "verdict", "verdict_text": "verdict", "failed_text": "failed", "reason_text": "reason",
+           "missing_text": "missing", "due_date": "due", "firm_name": "firm", "firm_uscc": "uscc", "parcel_id": "parcel",
+           "supply_date": "supply_date", "data_year": "data_year"}
+    if column in own:
+        return t(f"stdpage_col_{own[column]}", lang)
+    key, _, what = column.rpartition("_")
+    if key in TERMS:
+        unit = unit_text(key, lang)
+        term = term_label(key, lang) + ((f"（{unit}）" if lang == "zh" else f" ({unit})") if unit else "")
+        return t("stdpage_term_col", lang).format(term=term, what=t(f"stdpage_col_{what}", lang))
+    return column_label(column, lang)
+
+
 def _aliases(layer: _Layer, lang: str) -> dict[str, str]:
     """Field → alias of one table: the shared column labels, with this file's own where a layer needs its own."""
     frame = layer.frame
@@ -180,6 +226,8 @@ def _aliases(layer: _Layer, lang: str) -> dict[str, str]:
 
 def _alias(key: str, column: str, lang: str) -> str:
     """The alias of one column of table `key`: this file's own where the shared column label would mislead."""
+    if key == "standard_land":
+        return _review_alias(column, lang)
     if key == "parcels" and column == "area_mu":
         return t("gpkg_col_parcel_area_mu", lang)  # the shared label is the unit's area (单元面积)
     if key == "enterprises" and column == "units":
@@ -209,6 +257,10 @@ def _value_maps(layer: _Layer, lang: str) -> dict[str, list[tuple[str, str]]]:
         maps["class"] = classes
     if layer.key == "data_issues":
         maps.update(_issue_value_maps(layer.frame, lang))
+    if layer.key == "standard_land":
+        from analysis.standard_land import verdict_label
+
+        maps["verdict"] = [(v, verdict_label(v, lang)) for v in REVIEW_ORDER]
     yes_no = [("true", t("gpkg_bool_true", lang)), ("false", t("gpkg_bool_false", lang))]
     maps.update({c: yes_no for c in _bool_columns(layer.frame)})  # QGIS compares a Boolean field's value as true/false
     return {name: pairs for name, pairs in maps.items() if name in layer.frame.columns}
@@ -253,6 +305,12 @@ def _style(layer: _Layer, lang: str) -> LayerStyle:
     if layer.key == "enterprises":
         return LayerStyle(geometry="point", field="class", **common,
                           categories=firm_categories(t("gpkg_firm_class", lang), t("gpkg_firm_unclassified", lang)))
+    if layer.key == "standard_land":
+        from analysis.standard_land import verdict_label
+
+        verdicts = [(v, verdict_label(v, lang), VERDICT_COLOURS[v]) for v in REVIEW_ORDER]
+        return LayerStyle(geometry="polygon", field="verdict", **common,
+                          categories=fill_categories(verdicts, t("exp_none", lang), NO_GRADE_COLOUR))
     if layer.key == "parcels":
         statuses = [(s, t(s, lang), SUPPLY_COLOURS[s]) for s in SUPPLY_STATUSES]
         return LayerStyle(geometry="polygon", field="supply_status", **common,
@@ -264,6 +322,8 @@ def _style_description(style: LayerStyle, lang: str) -> str:
     """What the style shows, for QGIS's style manager."""
     if style.field == "supply_status":
         return t("gpkg_style_parcels", lang)
+    if style.field == "verdict":
+        return t("stdpage_style", lang)
     if style.geometry == "polygon":
         return t("gpkg_style_units", lang)
     return t("gpkg_style_firms", lang) if style.geometry == "point" else t("gpkg_style_issues", lang)

@@ -104,6 +104,7 @@ def export_html(ev: Evaluation, inputs: EvaluationInputs, path: Path, *, lang: s
         _map_section(layers, lang, offline_ready=leaflet is not None),
         _table_html(chosen, lang),
         _time_html(ev, lang),
+        _review_html(ev, lang),
     ])
     data = _data_json(layers, bounds, lang)
     text = _page(title, body, data, lang, leaflet)
@@ -514,6 +515,44 @@ def _time_html(ev: Evaluation, lang: str) -> str:
     return f'<section id="lp-time">{"".join(parts)}</section>'
 
 
+# --------------------------------------------------------------------------- 标准地 review
+
+
+def _review_html(ev: Evaluation, lang: str) -> str:
+    """The 标准地达产复核 in brief when the evaluation carries it: the review date, the count of each verdict and the
+    parcels not met with each term missed (committed, actual, gap); "" without a review."""
+    import reports.text.standard_land  # noqa: F401  (registers the stdpage_ text)
+    from analysis.standard_land import VERDICTS
+    from reports.scope import VERDICT_COLOURS, review_rows
+
+    result = getattr(ev, "standard_land_review", None)
+    if result is None:
+        return ""
+    esc = html.escape
+    counts = result.counts()
+    rows = review_rows(result, lang)
+    parts = [f"<h2>{esc(t('stdpage_html_head', lang))}</h2>",
+             f"<p>{esc(t('stdpage_html_as_of', lang).format(as_of=result.as_of.isoformat(), n=f'{len(rows):,}'))}</p>"]
+    swatches = "".join(f'<li><span class="lp-sw" style="background:{VERDICT_COLOURS[v]}"></span>'
+                       f'{esc(t(f"stdland_verdict_{v}", lang))} <b id="lp-stdland-{v}">{counts[v]:,}</b></li>'
+                       for v in VERDICTS)
+    parts.append(f'<ul class="lp-stdland-counts">{swatches}</ul>')
+    missed = rows[rows["verdict"] == "not_met"]
+    parts.append(f"<h3>{esc(t('stdpage_html_not_met', lang).format(n=f'{len(missed):,}'))}</h3>")
+    if len(missed):
+        heads = "".join(f"<th>{esc(t(f'stdpage_col_{k}', lang))}</th>" for k in ("parcel", "firm", "due", "failed"))
+        body = "".join(
+            f"<tr><td>{esc(str(r['parcel_id']))}</td><td>{esc(str(r['firm_name'] or r['firm_uscc'] or ''))}</td>"
+            f"<td>{esc(pd.Timestamp(r['due_date']).date().isoformat() if not is_missing(r['due_date']) else '—')}</td>"
+            f"<td>{esc(str(r['failed_text'] or ''))}</td></tr>"
+            for r in pd.DataFrame(missed.drop(columns="geometry", errors="ignore")).to_dict("records"))
+        parts.append(f'<table class="lp-tt" id="lp-stdland-not-met"><thead><tr>{heads}</tr></thead>'
+                     f"<tbody>{body}</tbody></table>")
+    else:
+        parts.append(f"<p>{esc(t('stdpage_html_none_not_met', lang))}</p>")
+    return f'<section id="lp-stdland">{"".join(parts)}</section>'
+
+
 # --------------------------------------------------------------------------- the page
 
 
@@ -529,8 +568,10 @@ def _leaflet_head(folder: Path | None) -> str:
 
 _CSS = """
 body{margin:0;font:14px/1.55 %(font)s;color:#1d2327;background:#fff}
-#lp-summary,#landpark-table,#lp-map-section,#lp-time{margin:0 20px}
-#lp-time h2{margin-top:14px}.lp-tt{border-collapse:collapse;font-size:13px;margin:4px 0 8px}
+#lp-summary,#landpark-table,#lp-map-section,#lp-time,#lp-stdland{margin:0 20px}
+#lp-time h2,#lp-stdland h2{margin-top:14px}
+.lp-stdland-counts{list-style:none;display:flex;flex-wrap:wrap;gap:16px;padding:0;margin:4px 0}
+.lp-tt{border-collapse:collapse;font-size:13px;margin:4px 0 8px}
 .lp-tt th,.lp-tt td{border:1px solid #d5d9de;padding:2px 6px}.lp-tt th{background:#eef1f5;white-space:nowrap}
 .lp-tt td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .lp-tt tr.lp-behind td{background:#fde0e0}.lp-tt td.lp-src{font-size:12px;color:#555}

@@ -11,6 +11,10 @@ approval batches) stay as aggregates: they carry no firm identifier (checked, an
 With a project key (`secret`, reports/redact.py) every firm and parcel owner is also replaced by its keyed
 pseudonym, in records and inside texts.
 
+The 标准地 达产复核 (`ev.standard_land_review`) keeps the rows of the parcels kept, its firms' codes and names replaced
+as every firm's are; `review_rows` gives its rows in the exports' order with their texts (reports/excel.py, gpkg.py,
+html.py and the app's 标准地复核 page share it).
+
 Per-kind comparisons a scorecard prints (the kind's median, the unit's rank among the kind, how many units of
 the kind are scored) are district aggregates too: they are computed on the whole evaluation before it is cut
 and kept on the scoped evaluation (`kind_comparison`, `scored_in_kind` read them).
@@ -383,7 +387,8 @@ def scope_export(ev: Evaluation, inputs: EvaluationInputs, unit_ids: Sequence[st
                     "parcels_all": len(parcels_full), "warnings": len(warnings), "warnings_all": len(ev.warnings)}
 
     cut_ev = dataclasses.replace(
-        ev, units=units_full.iloc[positions].reset_index(drop=True), members=members,
+        ev, standard_land_review=_scoped_review(getattr(ev, "standard_land_review", None), parcel_ids),
+        units=units_full.iloc[positions].reset_index(drop=True), members=members,
         enterprises=dataclasses.replace(ev.enterprises, table=table, warnings=ent_warnings), firms=firms,
         encroachments=enc, parcel_flags=ev.parcel_flags.reset_index(drop=True).iloc[ppos].reset_index(drop=True),
         norm=ev.norm.reset_index(drop=True).iloc[positions].reset_index(drop=True), warnings=warnings,
@@ -417,6 +422,7 @@ def _finish(ev: Evaluation, inputs: EvaluationInputs, scope: ExportScope, scrubb
         links=dataclasses.replace(ev.links, **{f.name: scrubber.value(getattr(ev.links, f.name))
                                                for f in dataclasses.fields(ev.links) if isinstance(getattr(ev.links, f.name),
                                                                                                    list)}))
+    out_ev.standard_land_review = _scrubbed_review(getattr(ev, "standard_land_review", None), scrubber)
     out_ev.export_scope = scope  # type: ignore[attr-defined]
 
     def frame(value):
@@ -429,4 +435,90 @@ def _finish(ev: Evaluation, inputs: EvaluationInputs, scope: ExportScope, scrubb
     return out_ev, out_inputs
 
 
-__all__ = ["ExportScope", "kind_comparison", "kind_norm_median", "scope_export", "scope_of", "scored_in_kind", "units_in_kind"]
+# --------------------------------------------------------------------------- the 标准地 review
+
+# The order the review's rows are exported in: the parcels to act on first.
+REVIEW_ORDER = ("not_met", "undetermined", "met", "not_due")
+REVIEW_FIRM_COLUMNS = ("firm_uscc", "firm_name")
+# The colour of each verdict on every map of the review (app page, GeoPackage style, HTML): a display choice.
+VERDICT_COLOURS = {"met": "#1a9850", "not_met": "#d73027", "undetermined": "#fdae61", "not_due": "#4575b4"}
+
+
+def _scoped_review(result: Any, parcel_ids: set[str]) -> Any:
+    """The 达产复核 (analysis.standard_land.Review) of the parcels kept, or None without one. A kept parcel's firm may
+    lie outside the selection: its code and name are replaced with the outside placeholder by the scrubber, as any
+    outside firm is; the parcel's verdict and gaps stay (they are the parcel's)."""
+    if result is None:
+        return None
+    table = result.table
+    kept = table[table["parcel_id"].astype(str).isin(parcel_ids).to_numpy()].reset_index(drop=True)
+    return dataclasses.replace(result, table=kept)
+
+
+def _scrubbed_review(result: Any, scrubber: TextScrubber) -> Any:
+    """The review with its firms' codes and names replaced as everywhere else in the export (pseudonym or placeholder)."""
+    if result is None:
+        return None
+    table = result.table.copy()
+    for column in REVIEW_FIRM_COLUMNS:
+        if column in table:
+            table[column] = scrubber.series(table[column].astype(object))
+    return dataclasses.replace(result, table=table)
+
+
+def _is_false(value: Any) -> bool:
+    """Whether a term's `met` cell says not met (False), as opposed to met or no verdict (NA)."""
+    return value is not None and value is not pd.NA and not (isinstance(value, float) and np.isnan(value)) and not bool(value)
+
+
+def review_rows(result: Any, lang: str = "zh") -> pd.DataFrame:
+    """The review's rows as the exports show them: not met first, then undetermined, met and not yet due, each by
+    parcel id; with `verdict_text`, `failed_text` (each term missed: committed, actual, gap), `reason_text` (why a
+    parcel cannot be judged) and `missing_text` (the terms without actual figures) in `lang`. Geometry is kept."""
+    from analysis.standard_land import TERMS, format_term_gap, format_term_value, term_label, unit_text, verdict_label
+
+    table = result.table
+    order = pd.Series({v: i for i, v in enumerate(REVIEW_ORDER)})
+    rank = table["verdict"].map(order).fillna(len(REVIEW_ORDER)).to_numpy()
+    positions = np.lexsort((table["parcel_id"].astype(str).to_numpy(), rank))
+    out = table.iloc[positions].reset_index(drop=True).copy()
+    sep = "；" if lang == "zh" else "; "
+    listsep = "、" if lang == "zh" else ", "
+    out["verdict_text"] = out["verdict"].map({v: verdict_label(v, lang) for v in REVIEW_ORDER})
+
+    def failed(row: dict) -> str | None:
+        """The terms a parcel missed, each with its committed and actual value and the gap."""
+        parts = []
+        for key in TERMS:
+            if _is_false(row[f"{key}_met"]):
+                unit = unit_text(key, lang)
+                parts.append(t("stdland_term_text", lang).format(
+                    term=term_label(key, lang), committed=format_term_value(key, row[f"{key}_committed"]),
+                    actual=format_term_value(key, row[f"{key}_actual"]), gap=format_term_gap(key, row[f"{key}_gap"], lang),
+                    unit=f" {unit}" if unit else ""))
+        return sep.join(parts) or None
+
+    def reason(row: dict) -> str | None:
+        """Why a parcel cannot be judged (None when it can)."""
+        code = row["reason"]
+        if not isinstance(code, str) or not code:
+            return None
+        text = t(f"stdland_reason_{code}", lang)
+        if code == "missing_actuals":
+            return text.format(terms=listsep.join(term_label(k, lang) for k in row["missing"]))
+        if code == "data_before_due":
+            due = row["due_date"]
+            year = row["data_year"]
+            return text.format(year=int(year) if pd.notna(year) else "—", due=due.date().isoformat() if pd.notna(due) else "—")
+        return text
+
+    records = pd.DataFrame(out.drop(columns="geometry", errors="ignore")).to_dict("records")
+    out["failed_text"] = pd.Series([failed(r) for r in records], index=out.index, dtype=object)
+    out["reason_text"] = pd.Series([reason(r) for r in records], index=out.index, dtype=object)
+    out["missing_text"] = pd.Series([listsep.join(term_label(k, lang) for k in r["missing"]) or None for r in records],
+                                    index=out.index, dtype=object)
+    return out
+
+
+__all__ = ["ExportScope", "REVIEW_ORDER", "VERDICT_COLOURS", "review_rows", "kind_comparison",
+           "kind_norm_median", "scope_export", "scope_of", "scored_in_kind", "units_in_kind"]

@@ -1,4 +1,4 @@
-"""The app's frame: navigation over nine pages, each opening without an exception."""
+"""The app's frame: navigation over eleven pages in four groups, each opening without an exception."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from tests.apphelp import open_page, page_app, screenshot
 
-PAGES = ["map", "scores", "enterprises", "supply", "compare", "targets", "lines", "siting", "data"]
+PAGES = ["map", "scores", "enterprises", "compare", "supply", "standard-land", "lines", "targets", "clusters", "siting", "data"]
 
 
 def test_main_script_opens_the_map_by_default(demo_project, monkeypatch):

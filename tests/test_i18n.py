@@ -88,7 +88,8 @@ FAMILIES = {
     "targets_status_": lambda: _module_strings("analysis/targets.py", "STATUSES"),
     "industry_reason_": lambda: _module_strings("layers/industry_codes.py", "REASONS"),
     "industry_level_": lambda: _module_strings("layers/industry_codes.py", "LEVELS"),
-    "targets_note_": lambda: ("no_base",),  # analysis.targets: a future target judged without a base
+    "targets_note_": lambda: ("no_base",),
+    "stdland_reason_": lambda: _module_strings("analysis/standard_land.py", "REASONS"),  # analysis.targets: a future target judged without a base
     # analysis.targets: why a target has no value
     "targets_reason_": lambda: ("cluster_missing", "cluster_pending", "floor_incomplete", "kind_missing", "no_above_scale_firms",
                                 "no_above_scale_flag", "no_firm_data", "no_firms", "no_land_data", "no_lines",
@@ -114,6 +115,11 @@ DECLARED = {
     ("reports/html.py", "lv"): lambda: _module_strings("maps/webmap.py", "LINE_COLOURS"),
     ("reports/html.py", "key"): ("html_below_floor", "html_meets_floor"),
     ("analysis/targets.py", "suffix"): ("targets_kind_size", "targets_kind_count"),
+    # the 标准地复核 layer's aliases: its own columns, and each term's committed/actual/gap/met columns
+    ("reports/gpkg.py", "f'stdpage_col_{own[column]}'"): tuple(
+        f"stdpage_col_{c}" for c in ("verdict", "failed", "reason", "missing", "due", "firm", "uscc", "parcel",
+                                     "supply_date", "data_year")),
+    ("reports/gpkg.py", "f'stdpage_col_{what}'"): tuple(f"stdpage_col_{c}" for c in ("committed", "actual", "gap", "met")),
 }
 
 
