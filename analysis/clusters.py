@@ -624,7 +624,7 @@ def format_clusters(doc: dict[str, Any], lang: str = "zh") -> str:
                 if u["segments_missing"] else ""
             lines.append("    " + t("clusters_unit_line", lang).format(
                 name=u["name"], id=u["unit_id"], firms=u["firms"], output=num(u["output"]), share=pct(u["share"])) + miss)
-    ck = doc["checks"]
+    ck = doc.get("checks") or {"clusters": [], "areas": []}  # a scoped export carries no other area's check
     lines += ["", t("clusters_units_header", lang)]
     for u in doc["units"]:
         if not u["leading_industries"] and not u["clusters_present"]:
@@ -698,7 +698,7 @@ def export_tables(doc: dict[str, Any], lang: str = "zh") -> dict[str, pd.DataFra
         t("clusters_col_leading", lang): u["leading_industries"],
         t("clusters_col_concentration", lang): u["concentration"],
         t("clusters_col_present", lang): _join(u["clusters_present"], lang)} for u in doc["units"] if u["leading_industries"]])
-    ck = doc["checks"]
+    ck = doc.get("checks") or {"clusters": [], "areas": []}  # a scoped export carries no other area's check
     rule = pd.DataFrame([*({t("clusters_col_name", lang): r["cluster"], t("clusters_col_n", lang): r["n"],
                             t("clusters_col_areas", lang): _join(r["areas"], lang),
                             t("clusters_col_verdict", lang): ok_label(r["ok"], lang)} for r in ck["clusters"]),

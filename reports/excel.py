@@ -208,6 +208,7 @@ def export_xlsx(ev: Evaluation, path: Path, *, lang: str = "zh", unit_ids: list[
         book.table(t("data_issues", lang), issues, {c: None for c in issues.columns}, freeze_cols=0,
                    widths={"message": 60, "feature": 20, "source": 20, "code": 18, "field": 16})
         _time_sheets(book, ev)
+        _cluster_sheets(book, ev)
         reviewed = _standard_land_sheet(book, ev)
         _method_sheet(book, ev)
         book.wb.close()
@@ -629,6 +630,29 @@ def _standard_land_sheet(book: _Book, ev: Evaluation) -> int | None:
 
 
 # --------------------------------------------------------------------------- method sheet
+
+
+def _cluster_sheets(book: _Book, ev: Evaluation) -> None:
+    """The 产业图谱 sheets (clusters, units' cluster shares and missing segments, concentration, the 3–5 rule) when
+    the evaluation carries the cluster document; a scoped export's document holds only its own units."""
+    if ev.clusters is None:
+        return
+    from analysis.clusters import export_tables
+    from analysis.score import time_blocks
+    from reports.scope import scope_of
+
+    scope = scope_of(ev)
+    scoped = scope is not None and (scope.unit_ids is not None or scope.redacted)
+    document = time_blocks(ev, scoped=scoped, digits=None).get("clusters")
+    if not document:
+        return
+    lang = book.lang
+    percent = {t(k, lang) for k in ("clusters_col_share", "clusters_col_unit_share", "clusters_col_concentration",
+                                    "clusters_col_progress")}
+    for title, frame in export_tables(document, lang).items():
+        formats = {c: ("0.0%" if c in percent else "#,##0.0") if pd.api.types.is_numeric_dtype(frame[c].dtype) else None
+                   for c in frame.columns}
+        book.table(title, frame, formats, freeze_cols=1, label=lambda column, _lang: str(column))
 
 
 def _method_sheet(book: _Book, ev: Evaluation) -> None:
