@@ -304,7 +304,9 @@ def chain_reason(status: str, park: str | None, cluster: str, segments: tuple[An
              "cluster_present": t("siting_chain_reason_cluster_present", lang),
              "cluster_absent": t("siting_chain_reason_cluster_absent", lang),
              "no_park": t("siting_chain_reason_no_park", lang)}
-    key = "present_segment" if status == "cluster_present" and segments else status
+    # one segment asked for and held: name it; several (a code spanning the chain): the park holds some of them,
+    # so only the cluster's presence is said
+    key = "present_segment" if status == "cluster_present" and len(segments) == 1 else status
     parts = [texts[key].format(park=park or "", cluster=cluster, segment=seg)]
     if leader is None:
         parts.append(t("siting_chain_reason_no_leader", lang).format(cluster=cluster))
