@@ -123,3 +123,13 @@ def screenshot(page, name: str) -> Path:
     page.screenshot(path=str(path), full_page=True)
     page.set_viewport_size(size)
     return path
+
+
+def open_select(page, key: str) -> None:
+    """Open the options of the selectbox with widget key `key`: a click focuses it, and when a rerun closed the
+    list at once (the app may still be settling), the arrow key opens it again."""
+    page.locator(f".st-key-{key} input[role=combobox]").click()
+    try:
+        page.get_by_role("option").first.wait_for(timeout=3000)
+    except Exception:  # noqa: BLE001 - playwright's TimeoutError: the list did not open on the click
+        page.locator(f".st-key-{key} input[role=combobox]").press("ArrowDown")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.apphelp import map_frame, open_page, page_app, screenshot, wait_for_app, wait_for_map_drawn
+from tests.apphelp import map_frame, open_page, open_select, page_app, screenshot, wait_for_app, wait_for_map_drawn
 
 
 @pytest.fixture
@@ -265,7 +265,7 @@ def test_click_a_park_shows_its_scorecard_and_colour_the_units(app_server, brows
     wait_for_map_drawn(frame)  # the selected unit's outline drawn
     screenshot(page, "map-panel")
 
-    page.locator(".st-key-map_colour input[role=combobox]").click()
+    open_select(page, "map_colour")
     page.get_by_role("option", name="综合得分").click()
     wait_for_app(page)
     legend = frame.locator(".landpark-choropleth-legend")

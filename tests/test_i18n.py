@@ -88,11 +88,12 @@ FAMILIES = {
     "targets_status_": lambda: _module_strings("analysis/targets.py", "STATUSES"),
     "industry_reason_": lambda: _module_strings("layers/industry_codes.py", "REASONS"),
     "industry_level_": lambda: _module_strings("layers/industry_codes.py", "LEVELS"),
-    "targets_note_": lambda: ("no_base",),
-    "stdland_reason_": lambda: _module_strings("analysis/standard_land.py", "REASONS"),  # analysis.targets: a future target judged without a base
+    "targets_note_": lambda: ("no_base",),  # analysis.targets: a future target judged without a base
+    "stdland_reason_": lambda: _module_strings("analysis/standard_land.py", "REASONS"),
     # analysis.targets: why a target has no value
-    "targets_reason_": lambda: ("cluster_missing", "cluster_pending", "floor_incomplete", "kind_missing", "no_above_scale_firms",
-                                "no_above_scale_flag", "no_firm_data", "no_firms", "no_land_data", "no_lines",
+    "targets_reason_": lambda: ("cluster_missing", "cluster_pending", "floor_incomplete", "kind_missing",
+                                "no_above_scale_firms", "no_above_scale_flag", "no_firm_data", "no_firms", "no_land_data",
+                                "no_lines",
                                 "no_supplied_land", "no_supply_mix", "unit_missing"),
 }
 # Calls whose key is looked up only after checking it exists (`if f"col_{name}" in TEXT`).

@@ -20,7 +20,7 @@ import pyogrio
 import pyproj
 import pytest
 
-from tests.apphelp import map_frame, open_page, page_app, screenshot, wait_for_app, wait_for_map_drawn
+from tests.apphelp import map_frame, open_page, open_select, page_app, screenshot, wait_for_app, wait_for_map_drawn
 
 MU = 10000 / 15
 GEOD = pyproj.Geod(a=6378137.0, rf=298.257222101)  # CGCS2000
@@ -495,7 +495,7 @@ def test_ticks_follow_parcels_through_filter_and_sort_in_chromium(app_server, br
     assert caption_mu(text) == pytest.approx(mu_of(layer, top), abs=0.051)
 
     # Smallest first: rows 0 and 1 now hold the two smallest parcels; the selection must not move to them.
-    page.locator(".st-key-supply_sort input[role=combobox]").click()
+    open_select(page, "supply_sort")
     page.get_by_role("option", name="面积从小到大").click()
     wait_for_app(page)
     text = summary_text(page, "已选 2 宗")
