@@ -428,11 +428,12 @@ def check_date(value: str | None, flag: str) -> dt.date | None:
 
 
 def _evaluate(directory: Path, json_out: bool, *, with_inputs: bool = False, method: str | None = None,
-              year: int | None = None, as_of: dt.date | None = None):
+              year: int | None = None, as_of: dt.date | None = None, workers: int | None = None,
+              scheduler: str | None = None, parquet: Path | None = None):
     from analysis.inputs import load_inputs
     from analysis.methods import load_method
     from analysis.score import evaluate
-    from layers.project import Project
+    from layers.projects import open_project
 
     chosen = None
     if method is not None:
@@ -443,10 +444,21 @@ def _evaluate(directory: Path, json_out: bool, *, with_inputs: bool = False, met
         except InputError as exc:
             fail(exc, json_out)
     try:
-        project = Project.open(directory)
+        project = open_project(directory)
         progress(f"reading {directory}…")
         inputs = load_inputs(project, year=year, as_of=as_of)
-        ev = evaluate(inputs, progress=progress, method=chosen)
+        if workers is not None or scheduler is not None:
+            from analysis.partitioned import evaluate_partitioned
+
+            try:
+                ev = evaluate_partitioned(inputs, scheduler=scheduler, workers=workers or 2,
+                                          folder=(parquet / "parcels") if parquet else None,
+                                          workdir=directory if scheduler else None,  # remote workers see the partitions
+                                          progress=progress, method=chosen)
+            except UsageError as exc:  # dask not installed
+                raise typer.BadParameter(str(exc), param_hint="--workers") from None
+        else:
+            ev = evaluate(inputs, progress=progress, method=chosen)
         return (ev, inputs) if with_inputs else ev
     except InputError as exc:
         fail(exc, json_out)
@@ -455,16 +467,16 @@ def _evaluate(directory: Path, json_out: bool, *, with_inputs: bool = False, met
 def attach_time_context(directory: Path, ev, inputs, method: str | None, json_out: bool) -> None:
     """The year before and the targets set on `ev` (analysis.time_context.attach_time_context)."""
     from analysis.time_context import attach_time_context as attach
-    from layers.project import Project
+    from layers.projects import open_project
 
     try:
-        attach(Project.open(directory), inputs, ev, method=method, progress=progress)
+        attach(open_project(directory), inputs, ev, method=method, progress=progress)
     except InputError as exc:
         fail(exc, json_out)
 
 
 @app.command()
-def compare(directory: Annotated[Path, typer.Argument(help="project folder")],
+def compare(directory: Annotated[Path, typer.Argument(help="project folder or PostgreSQL URL")],
             year_from: Annotated[Optional[int], typer.Option(
                 "--from", min=1900, max=2200, help="the earlier year (default: the year before --to in the firm data)")] = None,
             year_to: Annotated[Optional[int], typer.Option(
@@ -474,10 +486,10 @@ def compare(directory: Annotated[Path, typer.Argument(help="project folder")],
     firms, units and the district with their direction, and the half-year 效益报表 when half-year rows exist."""
     from analysis.time_context import compare_years
     from analysis.year_on_year import format_year_on_year, to_json
-    from layers.project import Project
+    from layers.projects import open_project
 
     try:
-        project = Project.open(directory)
+        project = open_project(directory)
         progress(f"reading {directory}…")
         yoy = compare_years(project, year_from, year_to, method=method)
     except InputError as exc:
@@ -490,7 +502,7 @@ def compare(directory: Annotated[Path, typer.Argument(help="project folder")],
 
 
 @app.command()
-def score(directory: Annotated[Path, typer.Argument(help="project folder")],
+def score(directory: Annotated[Path, typer.Argument(help="project folder or PostgreSQL URL")],
           json_out: JsonOpt = False,
           out: Annotated[Optional[Path], typer.Option("--out", help="folder for exported files")] = None,
           formats: Annotated[Optional[str], typer.Option(
@@ -502,6 +514,16 @@ def score(directory: Annotated[Path, typer.Argument(help="project folder")],
               "--redact", help="with --out: replace firm names, credit codes and parcel owners in every exported file "
                                "by the project's keyed pseudonyms (key kept in DIR/.landpark-secret, never exported)")] = False,
           method: MethodOpt = None, year: YearOpt = None, as_of: AsOfOpt = None,
+          workers: Annotated[Optional[int], typer.Option(
+              "--workers", min=1, max=256,
+              help="run the parcel overlay partitioned on a local dask cluster of N worker processes")] = None,
+          scheduler: Annotated[Optional[str], typer.Option(
+              "--scheduler", metavar="ADDRESS",
+              help="run the parcel overlay on the dask cluster at ADDRESS (tcp://host:8786); its workers must see the "
+                   "project folder at the same path")] = None,
+          parquet: Annotated[Optional[Path], typer.Option(
+              "--parquet", help="with --workers/--scheduler: a `landpark export-parquet` folder; its parcels are used "
+                                "when they match the project's")] = None,
           lang: LangOpt = "zh") -> None:
     """Evaluate every protection line, park, micro park and future community (of one year: --year, --as-of)."""
     from analysis.score import to_json
@@ -515,8 +537,10 @@ def score(directory: Annotated[Path, typer.Argument(help="project folder")],
     if out is not None and out.exists() and not out.is_dir():
         raise typer.BadParameter(f"{out} exists and is not a folder", param_hint="--out")
     start = time.perf_counter()
+    if workers is not None and scheduler is not None:
+        raise typer.BadParameter("give --workers or --scheduler, not both", param_hint="--scheduler")
     ev, inputs = _evaluate(directory, json_out, with_inputs=True, method=method, year=year,
-                           as_of=check_date(as_of, "--as-of"))
+                           as_of=check_date(as_of, "--as-of"), workers=workers, scheduler=scheduler, parquet=parquet)
     if len(ev.units) == 0:
         fail(InputError(f"{directory}: the project has no evaluation units: import protection_lines, parks, micro_parks "
                         "or future_communities before scoring"), json_out)
@@ -606,17 +630,17 @@ SupplyYearOpt = Annotated[Optional[int], typer.Option(
 
 
 @app.command()
-def targets(directory: Annotated[Path, typer.Argument(help="project folder")],
+def targets(directory: Annotated[Path, typer.Argument(help="project folder or PostgreSQL URL")],
             year: Annotated[Optional[int], typer.Option(
                 "--year", min=1900, max=2200, help="the year of firm data to measure (default: the project's year)")] = None,
             json_out: JsonOpt = False, lang: LangOpt = "zh") -> None:
     """Plan targets and progress ([targets] of landpark.toml and the [supply_mix] floors): value, target, gap and
     status (met / on track / behind / no data). A target not met is a finding, not an error: the exit code is 0."""
     from analysis.targets import format_targets, project_progress, to_json
-    from layers.project import Project
+    from layers.projects import open_project
 
     try:
-        project = Project.open(directory)
+        project = open_project(directory)
         progress(f"reading {directory}…")
         items = to_json(project_progress(project, year=year))
     except InputError as exc:
@@ -628,7 +652,7 @@ def targets(directory: Annotated[Path, typer.Argument(help="project folder")],
 
 
 @app.command()
-def review(directory: Annotated[Path, typer.Argument(help="project folder")],
+def review(directory: Annotated[Path, typer.Argument(help="project folder or PostgreSQL URL")],
            year: Annotated[Optional[int], typer.Option(
                "--year", min=1900, max=2200, help="the year of firm data compared (default: the project's year)")] = None,
            as_of: AsOfOpt = None, json_out: JsonOpt = False, lang: LangOpt = "zh") -> None:
@@ -637,10 +661,10 @@ def review(directory: Annotated[Path, typer.Argument(help="project folder")],
     reason). --as-of DATE: the review date (default: the project's evaluation date). A parcel not met is a finding,
     not an error: the exit code is 0."""
     from analysis.standard_land import format_review, project_review, to_json
-    from layers.project import Project
+    from layers.projects import open_project
 
     try:
-        project = Project.open(directory)
+        project = open_project(directory)
         progress(f"reading {directory}…")
         items = to_json(project_review(project, as_of=check_date(as_of, "--as-of"), year=year))
     except InputError as exc:
@@ -652,7 +676,7 @@ def review(directory: Annotated[Path, typer.Argument(help="project folder")],
 
 
 @app.command()
-def clusters(directory: Annotated[Path, typer.Argument(help="project folder")],
+def clusters(directory: Annotated[Path, typer.Argument(help="project folder or PostgreSQL URL")],
              year: Annotated[Optional[int], typer.Option(
                  "--year", min=1900, max=2200, help="the year of firm data to measure (default: the project's year)")] = None,
              json_out: JsonOpt = False, lang: LangOpt = "zh") -> None:
@@ -661,10 +685,10 @@ def clusters(directory: Annotated[Path, typer.Argument(help="project folder")],
     clusters' shares, missing segments and the concentration on its leading industries; the 3–5 cluster-by-area
     rule. A rule not met is a finding, not an error: the exit code is 0."""
     from analysis.clusters import format_clusters, project_clusters, to_json
-    from layers.project import Project
+    from layers.projects import open_project
 
     try:
-        project = Project.open(directory)
+        project = open_project(directory)
         progress(f"reading {directory}…")
         doc = to_json(project_clusters(project, year=year))
     except InputError as exc:
@@ -676,7 +700,7 @@ def clusters(directory: Annotated[Path, typer.Argument(help="project folder")],
 
 
 @app.command()
-def lines(directory: Annotated[Path, typer.Argument(help="project folder")],
+def lines(directory: Annotated[Path, typer.Argument(help="project folder or PostgreSQL URL")],
           from_version: Annotated[Optional[int], typer.Option(
               "--from", min=1, help="the earlier version of the protection lines (default: the one before --to)")] = None,
           to_version: Annotated[Optional[int], typer.Option(
@@ -689,12 +713,12 @@ def lines(directory: Annotated[Path, typer.Argument(help="project folder")],
     encroachments new since the earlier version and the [lines] rules. A breach is a finding: the exit code is 0."""
     from analysis.line_history import LINES, choose_versions, compare_versions
     from analysis.line_versions import format_lines, to_json
-    from layers.project import Project
+    from layers.projects import open_project
 
     if out is not None and out.exists() and not out.is_dir():
         raise typer.BadParameter(f"{out} exists and is not a folder", param_hint="--out")
     try:
-        project = Project.open(directory)
+        project = open_project(directory)
         progress(f"reading {directory}…")
         earlier, later = choose_versions(project.versions(), from_version, to_version)
         comparison = compare_versions(project, earlier, later, lang=lang)
@@ -714,18 +738,71 @@ def lines(directory: Annotated[Path, typer.Argument(help="project folder")],
         print(format_lines(document, lang))
 
 
+@app.command("copy")
+def copy_cmd(source: Annotated[str, typer.Argument(help="project folder or PostgreSQL URL to copy from")],
+             dest: Annotated[str, typer.Argument(
+                 help="new project folder or PostgreSQL URL (postgresql://user@host:port/db?schema=NAME)")],
+             replace: Annotated[bool, typer.Option(
+                 "--replace", help="replace the project already at DEST (in the same transaction)")] = False,
+             json_out: JsonOpt = False, lang: LangOpt = "zh") -> None:
+    """Copy a whole project between a folder and a PostGIS schema, either way, all or nothing: a failure leaves DEST as
+    it was. The password comes from PGPASSWORD or ~/.pgpass, never from the URL."""
+    from layers.project_copy import copy_project
+
+    start = time.perf_counter()
+    try:
+        project = copy_project(source, dest, replace=replace)
+    except (InputError, OSError) as exc:
+        fail(exc, json_out, lang)
+    seconds = time.perf_counter() - start
+    where = getattr(project, "url", None) or str(project.root)
+    counts = {n: project.feature_count(n) for n in project.layer_names() if n != "data_issues"}
+    if json_out:
+        emit_json({"ok": True, "project": where, "seconds": round(seconds, 2), "layers": counts})
+    else:
+        progress(f"copied to {where} in {seconds:.1f} s ({sum(counts.values())} features, {len(counts)} layers)")
+
+
+@app.command("export-parquet")
+def export_parquet(directory: Annotated[Path, typer.Argument(help="project folder")],
+                   out: Annotated[Path, typer.Option(
+                       "--out", help="folder to write (replaced atomically; one sub-folder per layer)")],
+                   rows: Annotated[int, typer.Option("--rows-per-partition", min=1000,
+                                                     help="rows per GeoParquet file (default 100000)")] = 100_000,
+                   json_out: JsonOpt = False, lang: LangOpt = "zh") -> None:
+    """Every layer as spatially partitioned GeoParquet (Hilbert-sorted files, CRS kept): for `score --workers` /
+    `--scheduler` and other tools."""
+    from layers.geoparquet import write_project
+    from layers.projects import open_project
+
+    try:
+        project = open_project(directory)
+        progress(f"writing {out}…")
+        manifest = write_project(project, out, rows_per_partition=rows)
+    except InputError as exc:
+        fail(exc, json_out, lang)
+    except OSError as exc:
+        fail(InputError(f"{out}: cannot write the GeoParquet folder ({exc})",
+                        zh=f"{out}：无法写入 GeoParquet 文件夹（{exc}）"), json_out, lang)
+    if json_out:
+        emit_json(manifest)
+    else:
+        for name, layer in manifest["layers"].items():
+            print(f"{name}: {layer['rows']} rows, {layer['partitions']} partitions")
+
+
 @app.command()
-def versions(directory: Annotated[Path, typer.Argument(help="project folder")],
+def versions(directory: Annotated[Path, typer.Argument(help="project folder or PostgreSQL URL")],
              layer: Annotated[Optional[str], typer.Option("--layer", help="only this layer kind")] = None,
              json_out: JsonOpt = False, lang: LangOpt = "zh") -> None:
     """Every kept version of each layer: number, in force from, imported at, features, mode, source."""
     import i18n.versions_text  # noqa: F401  (registers the text)
     from i18n import layer_label
-    from layers.project import Project
+    from layers.projects import open_project
 
     check_kind(layer)
     try:
-        table = Project.open(directory).versions()
+        table = open_project(directory).versions()
     except InputError as exc:
         fail(exc, json_out, lang)
     if layer is not None:
@@ -759,17 +836,17 @@ def _cells(text: str) -> int:
 
 
 @app.command()
-def supply(directory: Annotated[Path, typer.Argument(help="project folder")],
+def supply(directory: Annotated[Path, typer.Argument(help="project folder or PostgreSQL URL")],
            year: SupplyYearOpt = None, as_of: AsOfOpt = None, json_out: JsonOpt = False, lang: LangOpt = "zh") -> None:
     """The yearly supply mix: land supplied by category and 供地方式, the industrial share against the floors of
     landpark.toml (supply_mix.floors), and flexible-term leases ended or ending within the window. A floor not met
     is a finding, not an error: the exit code is 0. --as-of DATE: the parcels in force that day, leases judged on
     it and the years shown ending with its year."""
     from analysis.supply_mix import mix_json, supply_mix
-    from layers.project import Project
+    from layers.projects import open_project
 
     try:
-        project = Project.open(directory)
+        project = open_project(directory)
         if "parcels" not in project.layer_names():
             fail(InputError(t("supply_mix_no_parcels", "en").format(directory=directory),
                             zh=t("supply_mix_no_parcels", "zh").format(directory=directory)), json_out, lang)
@@ -872,7 +949,7 @@ def methods(json_out: JsonOpt = False) -> None:
 
 
 @app.command()
-def explain(directory: Annotated[Path, typer.Argument(help="project folder")],
+def explain(directory: Annotated[Path, typer.Argument(help="project folder or PostgreSQL URL")],
             unit_id: Annotated[Optional[str], typer.Argument(help="unit id (line_id, park_id or community_id)")] = None,
             firm: Annotated[Optional[str], typer.Option("--firm", help="explain one firm's class instead (credit code)")] = None,
             method: MethodOpt = None,
@@ -945,7 +1022,7 @@ ClusterOpt = Annotated[Optional[str], typer.Option(
 
 
 @app.command()
-def site(directory: Annotated[Path, typer.Argument(help="project folder")],
+def site(directory: Annotated[Path, typer.Argument(help="project folder or PostgreSQL URL")],
          area_mu: Annotated[float, typer.Option("--area-mu", help="area the project needs (亩)")],
          max_area_mu: MaxAreaOpt = None,
          industry: IndustryOpt = None, industry_code: IndustryCodeOpt = None, cluster: ClusterOpt = None,
@@ -964,7 +1041,7 @@ def site(directory: Annotated[Path, typer.Argument(help="project folder")],
          json_out: JsonOpt = False) -> None:
     """Rank candidate sites for a land request: legal, available, and scored with reasons."""
     from analysis.siting import RequestError, SiteRequest, SitingData, run_siting, write_candidates
-    from layers.project import Project
+    from layers.projects import open_project
 
     check_choice(method, SITE_METHODS, "--method")
     if area_mu <= 0:
@@ -998,7 +1075,7 @@ def site(directory: Annotated[Path, typer.Argument(help="project folder")],
         raise typer.BadParameter(str(exc)) from None
     start = time.perf_counter()
     try:
-        project = Project.open(directory)
+        project = open_project(directory)
         data = SitingData.from_project(project, progress=progress)
         loaded = time.perf_counter()
         result = run_siting(data, request, progress=progress)

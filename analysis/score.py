@@ -43,7 +43,7 @@ from analysis.members import (
 )
 from analysis.methods.method_file import Method
 from analysis.supply import batch_supply, cohort_supply
-from analysis.units import SUPPLIED_STATUSES, land_indicators, overlay_units, parcel_flags
+from analysis.units import SUPPLIED_STATUSES, UnitOverlay, land_indicators, overlay_units, parcel_flags
 from layers.config import Config, config_from_dict
 from layers.problems import Problem
 from spatial.area import MU_M2
@@ -95,7 +95,8 @@ def resolve_method(method: Method | str | None, config: Config, root: Any = None
 
 
 def evaluate(inputs: EvaluationInputs, *, weights: list[float] | None = None,
-             progress: Callable[[str], None] | None = None, method: Method | str | None = None) -> Evaluation:
+             progress: Callable[[str], None] | None = None, method: Method | str | None = None,
+             overlay: Callable[[Any, Any], UnitOverlay] | None = None) -> Evaluation:
     """Compute every unit's indicators and composite score from the project's layers, firms scored with
     `method` (see resolve_method)."""
     say = progress or (lambda _m: None)
@@ -109,7 +110,7 @@ def evaluate(inputs: EvaluationInputs, *, weights: list[float] | None = None,
         if column not in units:
             units[column] = pd.Series([None] * n, index=units.index, dtype=object)
     say(f"overlaying {len(parcels)} parcels with {n} units…")
-    ov = overlay_units(parcels, units)
+    ov = (overlay or overlay_units)(parcels, units)  # `overlay`: the same pieces computed elsewhere (dask)
     flags = parcel_flags(parcels, config)
     land = land_indicators(parcels, units, ov, flags)
 

@@ -167,3 +167,15 @@ def remember_project(root: str | Path, *, limit: int = 8, path: Path | None = No
     except OSError:
         pass
     return items
+
+
+def open_project(location: str | os.PathLike) -> Project:
+    """A project folder or a PostgreSQL URL (`postgresql://user@host:port/db?schema=NAME`; the password from
+    PGPASSWORD or ~/.pgpass, never the URL), opened."""
+    from layers.postgis import is_postgres_url
+
+    if is_postgres_url(location):
+        from layers.pg_project import PostgisProject
+
+        return PostgisProject.open(location)  # type: ignore[return-value]  # the same interface as Project
+    return Project.open(location)

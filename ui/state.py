@@ -50,11 +50,10 @@ def current_project() -> Project:
     """The open project; stops the page with a clear message when it cannot be opened."""
     location = project_location()
     try:
-        if location and location.startswith("postgresql"):
-            st.error(tr("postgis_unsupported"))
-            st.stop()
         if location:
-            return Project.open(location)
+            from layers.projects import open_project
+
+            return open_project(location)
         from layers.demo import ensure_demo
 
         with st.spinner(tr("loading_layers")):

@@ -26,8 +26,6 @@ TEXT: dict[str, dict[str, str]] = {
     "evaluation_failed": {"zh": "评价计算失败（请到“数据管理”检查数据）", "en": "The evaluation failed (check the data page)"},
     "loading_layers": {"zh": "正在读取图层…", "en": "Reading layers…"},
     "project_error": {"zh": "无法打开项目", "en": "Cannot open the project"},
-    "postgis_unsupported": {"zh": "此版本尚不支持 PostGIS 项目，请指定项目文件夹。",
-                            "en": "PostGIS projects are not available in this version; pass a project folder."},
     "no_units": {"zh": "项目中没有评价单元（园区、小微园、未来工业社区、保护线）。",
                  "en": "The project has no evaluation units (parks, micro parks, communities, lines)."},
     "unit_kind": {"zh": "单元类型", "en": "Unit kind"},
