@@ -22,6 +22,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from layers.auth_settings import AuthSettings
 from layers.clusters_settings import ClustersSettings
 from layers.lines_settings import LinesSettings
 from layers.problems import InputError, Problem
@@ -69,6 +70,7 @@ class Config:
     clusters: ClustersSettings
     year_on_year: YearOnYearSettings
     standard_land: StandardLandSettings
+    auth: AuthSettings
     intensity: IntensitySettings
     enterprise: EnterpriseSettings
     composite: CompositeSettings
@@ -144,7 +146,7 @@ def _validated(merged: dict[str, Any], source: str) -> Config:
     for key, kind in (("import", ImportSettings), ("land_use", LandUseSettings), ("units", UnitsSettings),
                       ("supply", SupplySettings), ("supply_mix", SupplyMixSettings), ("lines", LinesSettings),
                       ("targets", TargetsSettings), ("clusters", ClustersSettings), ("year_on_year", YearOnYearSettings),
-                      ("standard_land", StandardLandSettings),
+                      ("standard_land", StandardLandSettings), ("auth", AuthSettings),
                       ("intensity", IntensitySettings),
                       ("composite", CompositeSettings)):
         reader = root.sub(key)
@@ -159,7 +161,8 @@ def _validated(merged: dict[str, Any], source: str) -> Config:
     return Config(project=project, import_=sections["import"], land_use=sections["land_use"], units=sections["units"],
                   supply=sections["supply"], supply_mix=sections["supply_mix"],
                   lines=sections["lines"], targets=sections["targets"], clusters=sections["clusters"],
-                  year_on_year=sections["year_on_year"], standard_land=sections["standard_land"], intensity=sections["intensity"],
+                  year_on_year=sections["year_on_year"], standard_land=sections["standard_land"],
+                  auth=sections["auth"], intensity=sections["intensity"],
                   enterprise=sections["enterprise"],
                   composite=sections["composite"], siting=sections["siting"], app=sections["app"],
                   report=sections["report"], source=source)

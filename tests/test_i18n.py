@@ -86,6 +86,12 @@ FAMILIES = {
     "enterprises_within_": lambda: _module_strings("analysis/methods/method_file.py", "WITHIN"),
     "enterprises_adjust_": lambda: ("veto", "protection", "points"),  # method_file.Adjustment.kind
     "targets_status_": lambda: _module_strings("analysis/targets.py", "STATUSES"),
+    "auth_role_": lambda: _module_strings("layers/auth.py", "ROLES"),
+    "auth_perm_": lambda: _module_strings("layers/auth.py", "PERMISSIONS"),
+    "auth_action_": lambda: _module_strings("layers/audit.py", "ACTIONS"),
+    "auth_detail_": lambda: _module_strings("ui/auth.py", "DETAIL_KEYS"),
+    "auth_reason_": lambda: _module_strings("ui/auth.py", "FAILURE_REASONS"),
+    "auth_mode_": lambda: _module_strings("ui/auth.py", "MODES"),
     "industry_reason_": lambda: _module_strings("layers/industry_codes.py", "REASONS"),
     "industry_level_": lambda: _module_strings("layers/industry_codes.py", "LEVELS"),
     "targets_note_": lambda: ("no_base",),  # analysis.targets: a future target judged without a base

@@ -15,7 +15,9 @@ import pandas as pd
 import streamlit as st
 
 import i18n.clusters_text  # noqa: F401  (registers the clusters_ text)
+from layers.auth import Permission
 from layers.project import Project
+from ui import auth
 from ui.state import cached, chosen_method, chosen_year, current_project, evaluation_or_stop, lang, leaflet_urls, page_header, tr
 
 # Layout choices, not domain settings: segment colours on the map, the 链主 star, the map height, and how many firms
@@ -292,7 +294,8 @@ def render() -> None:
         st.caption(tr("clusters_target_line", name=x["name"], value=format_number(x["value"], 2),
                       target=format_number(x["target"], 2), unit=unit_label(x["unit"], lang()),
                       progress=format_share(x["progress"]), status=status_label(x["status"], lang())))
-    _tree(result, cluster)
+    if auth.check(Permission.FIRM_DATA):  # the tree names firms with their figures
+        _tree(result, cluster)
     _units(doc, cluster)
     _map(project, result, cluster)
     _rule(doc)

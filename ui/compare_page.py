@@ -24,7 +24,9 @@ from analysis.year_on_year import (
 )
 from i18n import layer_label
 from i18n.numbers import format_count
+from layers.auth import Permission
 from layers.project import Project
+from ui import auth
 from ui.state import cached, chosen_method, current_project, lang, page_header, project_firm_years, tr
 
 FIRMS_SHOWN = 200  # rows of each firm list on the page (the CLI --json and the Excel export hold them all)
@@ -150,16 +152,17 @@ def render() -> None:
         col.metric(tr(f"compare_metric_{key}"), format_count(summary.get(key, 0)))
     st.subheader(tr("compare_matrix_title"))
     st.dataframe(_matrix(doc), width="stretch")
-    up, down = st.tabs([tr("compare_tab_up"), tr("compare_tab_down")])
-    for tab, movement in ((up, "up"), (down, "down")):
-        with tab:
-            frame = _firm_rows(doc, movement)
-            if not len(frame):
-                st.caption(tr("compare_no_firms"))
-            else:
-                st.dataframe(frame, hide_index=True, width="stretch")
-                if summary.get(movement, 0) > FIRMS_SHOWN:
-                    st.caption(tr("compare_more_firms", n=format_count(summary[movement] - FIRMS_SHOWN)))
+    if auth.check(Permission.FIRM_DATA):  # the firms that moved, with their figures
+        up, down = st.tabs([tr("compare_tab_up"), tr("compare_tab_down")])
+        for tab, movement in ((up, "up"), (down, "down")):
+            with tab:
+                frame = _firm_rows(doc, movement)
+                if not len(frame):
+                    st.caption(tr("compare_no_firms"))
+                else:
+                    st.dataframe(frame, hide_index=True, width="stretch")
+                    if summary.get(movement, 0) > FIRMS_SHOWN:
+                        st.caption(tr("compare_more_firms", n=format_count(summary[movement] - FIRMS_SHOWN)))
     st.subheader(tr("compare_district_title"))
     st.dataframe(_district(doc), hide_index=True, width="stretch")
     st.subheader(tr("compare_units_title"))

@@ -27,6 +27,7 @@ import streamlit as st
 from i18n import feature_label, field_label, layer_label
 from i18n.numbers import format_count
 from layers.aliases import fields_of, guess_kind
+from layers.auth import Permission
 from layers.issue_tables import count_issues, filter_issues, problems_frame, severity_counts
 from layers.landuse import STANDARD_LABELS, STANDARDS
 from layers.mapping_edits import apply_edits, field_options, mapping_rows
@@ -34,6 +35,7 @@ from layers.problems import InputError, error_text
 from layers.project import Project
 from layers.schema import LAYERS, layer_spec
 from layers.settings import AppData
+from ui import auth
 from ui.state import PROJECT_KEY, current_project, evaluation, lang, tr
 
 ENCODINGS = ("", "gbk", "gb18030", "utf-8", "big5")  # "" = detect
@@ -845,6 +847,7 @@ def _chrome(settings: AppData) -> None:
 
 def render() -> None:
     st.title(tr("page_data"))
+    auth.require(Permission.IMPORT)
     project = current_project()
     settings = project.config.app.data
     _chrome(settings)

@@ -15,7 +15,9 @@ import streamlit as st
 
 from analysis.methods.catalogue import INLINE
 from i18n.numbers import format_ratio, format_score
+from layers.auth import Permission
 from layers.settings import AppEnterprises, EnterpriseSettings
+from ui import auth
 from ui.number_columns import column_config
 from ui.state import cached, current_project, evaluation_key, evaluation_or_stop, lang, page_header, tr
 
@@ -359,6 +361,7 @@ def _chrome() -> None:
 def render() -> None:
     from analysis.firm_table import firm_table
 
+    auth.require(Permission.FIRM_DATA)  # firm-level figures: analysts and admins only, checked on the server
     project = current_project()
     info = page_header(project, "page_enterprises")
     _chrome()

@@ -20,8 +20,10 @@ import pandas as pd
 import streamlit as st
 
 from i18n import layer_label
+from layers.auth import Permission
 from layers.project import Project
 from layers.settings import AppMap
+from ui import auth
 from ui.state import cached, current_project, evaluation, evaluation_key, is_cached, lang, leaflet_urls, page_header, tr, warm_up
 from ui.view_state import valid_or_drop
 
@@ -383,7 +385,8 @@ def render() -> None:
     change = _change_values(project, ev, indicator) if indicator and ev is not None and st.session_state.get(CHANGE) \
         else None
     colouring = _colouring(ev, indicator, scheme, cfg, colour_kind, change) if indicator and ev is not None else None
-    firm_classes = firm_class_string(layers.firm_order, ev.firms["class"]) if ev is not None and layers.firm_order else None
+    firm_classes = firm_class_string(layers.firm_order, ev.firms["class"]) if ev is not None and layers.firm_order \
+        and auth.can(Permission.FIRM_DATA) else None
 
     # 一张图: the map takes the page's whole width; the search sits above it, the identified feature below it
     search_col, map_col, panel_col = st.container(), st.container(), st.container()
@@ -393,7 +396,7 @@ def render() -> None:
         base = prepare_map((str(project.root), project.content_hash(), lang(), drawn_basemap, tk, gcj, pcfg.demo),
                            lambda: build_map(layers.layers, lang=lang(), basemap=drawn_basemap, tianditu_key=tk,
                                              bounds=layers.bounds, demo=pcfg.demo, leaflet_urls=leaflet_urls(),
-                                             publish=publish_payload))
+                                             publish=auth.session_publisher(publish_payload)))
         overlay = overlay_group(fill=colouring[0] if colouring else None, legend_html=colouring[1] if colouring else None,
                                 label=_indicator_label(indicator) if indicator else "",
                                 select=selected, firm_classes=firm_classes,
@@ -419,7 +422,8 @@ def render() -> None:
         selected = st.session_state.get(SELECTED)
         kind = selected.partition("|")[0] if selected else None
         if selected and kind in ("parcels", "enterprises"):
-            _feature_card(project, ev, selected)
+            if auth.check(Permission.FIRM_DATA):  # owners and firm figures (a ?unit=enterprises|… link lands here too)
+                _feature_card(project, ev, selected)
         elif selected and ev is not None:
             _parcel_under_click(project, selected, gcj)
             _scorecard(ev, selected)
@@ -533,7 +537,7 @@ def _explanation(ev, card) -> None:
                                for k, v in doc["inputs"].items()]), hide_index=True, width="stretch")
     members = pd.DataFrame(doc["members"])
     st.markdown(f"**{tr('map_card_members', n=len(members))}**")
-    if len(members):
+    if len(members) and auth.check(Permission.FIRM_DATA):  # member firms with their tax figures
         shown = members[[c for c in ("uscc", "name", "class", "land_mu", "tax_10k_yuan", "share_inside") if c in members]]
         st.dataframe(shown.rename(columns={c: column_label(c, lang()) for c in shown.columns}), hide_index=True,
                      width="stretch", height=240)

@@ -18,7 +18,9 @@ import streamlit as st
 
 from i18n import layer_label
 from i18n.numbers import MISSING, format_int, format_mu, format_ratio, format_score
+from layers.auth import Permission
 from layers.settings import AppScores
+from ui import auth
 from ui.number_columns import column_config
 from ui.state import chosen_method, current_project, evaluation_or_stop, lang, page_header, tr
 
@@ -242,7 +244,7 @@ def _scorecard(project, ev, default_ev, uid: str, changed: bool) -> None:
     row = units[units["unit_id"].astype(str) == uid].iloc[0]
     counts = "　".join(f"{k}：{int(row.get(f'class_{k}', 0))}" for k in "ABCD")
     with st.expander(tr("scores_members", n=len(members), counts=counts)):
-        if len(members):
+        if len(members) and auth.check(Permission.FIRM_DATA):  # member firms with their figures
             shown = members[["uscc", "name", "class", "land_mu", "tax_10k_yuan", "value_added_10k_yuan", "share_inside",
                              "basis"]].copy()
             shown["basis"] = shown["basis"].map(lambda b: tr(f"basis_{b}") if b in ("parcels", "point") else b)
@@ -300,7 +302,11 @@ def _exports(ev, inputs, ids: list[str], changed: bool, version: str) -> None:
     c2.markdown(f"{tr('scores_scope')}：{scope}" if lang() == "zh" else f"{tr('scores_scope')}: {scope}")
     if fmt in ("pdf", "docx") and not ids:
         c2.caption(tr("scores_pdf_slow"))
-    redact = c2.toggle(tr("scope_redact_toggle"), key="scores_redact", help=tr("scope_redact_help"))
+    if auth.can(Permission.FIRM_DATA):
+        redact = c2.toggle(tr("scope_redact_toggle"), key="scores_redact", help=tr("scope_redact_help"))
+    else:  # a viewer's exports are pseudonymised, whatever the session state says
+        redact = True
+        c2.caption(tr("auth_export_redacted"))
     st.caption(tr("scores_export_weights_edited") if changed else tr("scores_export_weights_default"))
     signature = (fmt, tuple(ids), tuple(ev.spec.weights), lang(), version, redact)
     if st.button(tr("scores_generate"), key="scores_generate", type="primary"):
@@ -321,6 +327,7 @@ def _exports(ev, inputs, ids: list[str], changed: bool, version: str) -> None:
                 written = export_all(ev, inputs, Path(tmp) / "out", [fmt], lang=lang(), unit_ids=ids or None,
                                      progress=progress, redact=redact)
                 data = written[fmt].read_bytes()
+                auth.audit("export", format=fmt, units=ids or "all", redact=redact, weights=list(ev.spec.weights))
         except LandparkError as exc:
             bar.empty()
             st.error(f"{tr('scores_export_failed')}: {exc}")

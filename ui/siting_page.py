@@ -33,8 +33,10 @@ from i18n.numbers import (
     format_score,
     is_missing,
 )
+from layers.auth import Permission
 from layers.project import Project
 from layers.settings import AppSiting
+from ui import auth
 from ui.state import cached, current_project, evaluation_or_stop, lang, leaflet_urls, page_header, tr
 
 RESULT_KEY = "siting_result"
@@ -667,6 +669,7 @@ def _chrome() -> None:
 
 
 def render() -> None:
+    auth.require(Permission.SITING)
     project = current_project()
     page_header(project, "page_siting", with_region=True)
     _chrome()

@@ -17,7 +17,9 @@ import streamlit as st
 
 import reports.text.standard_land  # noqa: F401  (registers the page's stdpage_ text)
 from i18n.numbers import MISSING, format_count, format_ratio, is_missing
+from layers.auth import Permission
 from layers.project import Project
+from ui import auth
 from ui.state import cached, chosen_year, current_project, lang, leaflet_urls, page_header, tr
 
 TABLE_KEY = "stdpage_table"            # the list's st.dataframe (its selection holds row positions)
@@ -244,6 +246,7 @@ def _detail(rows: gpd.GeoDataFrame, parcel: str) -> None:
 
 def render() -> None:
     """The page: counts by verdict, the filterable list, the map, and the chosen parcel's terms."""
+    auth.require(Permission.FIRM_DATA)  # the 达产复核 lists firms with their figures
     project = current_project()
     page_header(project, "stdpage_title", with_region=True)
     year = chosen_year()

@@ -31,8 +31,10 @@ import streamlit as st
 from analysis.supply_lists import CATEGORY_COLOURS
 from i18n import layer_label
 from i18n.numbers import format_count, format_mu, format_ratio
+from layers.auth import Permission
 from layers.project import Project
 from layers.settings import AppSupply
+from ui import auth
 from ui.state import cached, current_project, evaluation_or_stop, lang, leaflet_urls, page_header, tr
 
 SELECTED_COLOUR = "#00e5ff"
@@ -457,6 +459,10 @@ def _lists_section(project: Project, inputs, ev, settings: AppSupply) -> None:
     st.subheader(tr("supply_lists_title"))
     st.caption(tr("supply_lists_caption", days=ev.config.supply.idle_after_days))
     lists = cached("supply_lists", project, _lists)
+    if not auth.can(Permission.FIRM_DATA):  # parcel owners (credit code, name) are firm-level data
+        from analysis.supply_lists import OWNER_COLUMNS
+
+        lists = lists.drop(columns=list(OWNER_COLUMNS), errors="ignore")
     summary = list_summary(lists)
     cols = st.columns(len(LIST_CATEGORIES))
     for col, row in zip(cols, summary.itertuples(index=False)):

@@ -5,7 +5,7 @@ Importing this package registers every section in `i18n.TEXT`, the one translati
 """
 
 from i18n import register_section
-from ui.text import chrome, common, compare, data, enterprises, lines_page, map, scores, siting, supply
+from ui.text import auth, chrome, common, compare, data, enterprises, lines_page, map, scores, siting, supply
 
-for _section in (common, chrome, map, scores, enterprises, supply, siting, data, compare, lines_page):
+for _section in (common, chrome, map, scores, enterprises, supply, siting, data, compare, lines_page, auth):
     register_section(_section.__name__, _section.TEXT)
