@@ -10,7 +10,9 @@ from __future__ import annotations
 import codecs
 import dataclasses
 import datetime as dt
+import getpass
 import json
+import math
 import os
 import sys
 import time
@@ -1121,26 +1123,155 @@ AppTargetArg = Annotated[Optional[str], typer.Argument(help="project folder or P
 
 @app.command("app")
 def app_cmd(directory: AppTargetArg = None,
-            port: Annotated[int, typer.Option("--port", help="local port")] = 8501) -> None:
-    """Start the Streamlit app on a project, headless, on localhost."""
+            port: Annotated[int, typer.Option("--port", help="local port")] = 8501,
+            address: Annotated[str, typer.Option(
+                "--address", help="address to listen on (default localhost; another address needs [auth] enabled)")]
+            = "localhost") -> None:
+    """Start the Streamlit app on a project, headless, on localhost (or --address, with sign-in on)."""
+    from layers.config import default_config
+    from layers.postgis import is_postgres_url
+    from layers.projects import open_project
+
     env = dict(os.environ)
+    config = default_config()
     if directory:
-        env["LANDPARK_PROJECT"] = directory if directory.startswith("postgresql") else str(Path(directory).resolve())
+        env["LANDPARK_PROJECT"] = directory if is_postgres_url(directory) else str(Path(directory).resolve())
+        try:
+            config = open_project(directory).config
+        except InputError as exc:
+            fail(exc, False)
+    if address not in ("localhost", "127.0.0.1", "::1") and not config.auth.enabled:
+        raise typer.BadParameter(f"{address}: the app would be open to the network without sign-in; set [auth] "
+                                 "enabled = true in landpark.toml (README: intranet deployment) or keep it on localhost",
+                                 param_hint="--address")
     from maps.assets import LAUNCHER_NAME, prepare_app_folder
 
     folder = prepare_app_folder()  # per-user: Streamlit serves static/ beside the script it runs
     env["LANDPARK_STATIC_DIR"] = str(folder / "static")
     script = folder / LAUNCHER_NAME
     command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
-               "--server.address", "localhost", "--server.port", str(port), "--browser.gatherUsageStats", "false",
+               "--server.address", address, "--server.port", str(port), "--browser.gatherUsageStats", "false",
                "--client.toolbarMode", "minimal", "--server.enableStaticServing", "true", "--theme.base", "light",
                # no full garbage collection after every run: with a district's tables cached it walks millions of
                # objects (≈ 120–200 ms per click); Python's generational collector still runs as usual
-               "--runner.postScriptGC", "false"]
-    progress(f"starting the app on http://localhost:{port} …")
+               "--runner.postScriptGC", "false",
+               # the server refuses upload bodies above the data page's own limit ([app.data] max_upload_mb)
+               "--server.maxUploadSize", str(math.ceil(config.app.data.max_upload_mb)),
+               "--server.enableXsrfProtection", "true"]
+    progress(f"starting the app on http://{address}:{port} …")
     sys.stdout.flush()
     sys.stderr.flush()
     os.execve(sys.executable, command, env)  # become Streamlit, so a signal to this process reaches the server
+
+
+
+users_app = typer.Typer(no_args_is_help=True,
+                        help="Manage the app's users (names, roles, password hashes; the users_file of landpark.toml's "
+                             "auth section).")
+app.add_typer(users_app, name="users")
+
+UsersProjectOpt = Annotated[Optional[Path], typer.Option(
+    "--project", help="project whose landpark.toml names the users file ([auth] users_file; default $LANDPARK_PROJECT)")]
+UsersFileOpt = Annotated[Optional[Path], typer.Option("--file", help="the users file itself (instead of --project)")]
+
+
+def _users_target(project_dir: Optional[Path], users_file: Optional[Path]) -> tuple[Path, Optional[Path]]:
+    """(users file, project folder for the audit event): --file, else the project's [auth] users_file."""
+    from layers.auth import resolve_users_file, users_file_problem
+    from layers.project import Project
+
+    root = project_dir or (Path(os.environ["LANDPARK_PROJECT"]) if os.environ.get("LANDPARK_PROJECT") else None)
+    project = Project.open(root) if root is not None else None
+    if users_file is not None:
+        path = users_file.expanduser().resolve()
+    elif project is not None and getattr(project.config, "auth", None) is not None and project.config.auth.users_file:
+        path = resolve_users_file(project.config.auth.users_file, project.root)
+    else:
+        raise UsageError("give --file PATH, or --project DIR whose landpark.toml sets [auth] users_file")
+    problem = users_file_problem(path, project.root if project is not None else None)
+    if problem is not None:
+        raise UsageError(f"{path}: the users file must not be {problem}; keep it outside the project folder and any "
+                         "source repository")
+    return path, (project.root if project is not None else None)
+
+
+def _new_password() -> str:
+    """The new password, typed twice without echo (never an argument: it would stay in the shell history and ps)."""
+    return typer.prompt("password", hide_input=True, confirmation_prompt=True)
+
+
+def _audit_user_change(root: Optional[Path], details: dict) -> None:
+    """Record a user change in the project's audit log, by the operating-system account that ran the command."""
+    if root is not None:
+        from layers.audit import record
+
+        record(root, getpass.getuser(), "user_change", details, session="cli")
+
+
+@users_app.command("add")
+def users_add(name: Annotated[str, typer.Argument(help="user name")],
+              role: Annotated[str, typer.Option("--role", help="viewer, analyst or admin")] = "viewer",
+              project_dir: UsersProjectOpt = None, users_file: UsersFileOpt = None) -> None:
+    """Add a user with a role; the password is asked for twice and stored as a salted scrypt hash."""
+    from layers.auth import ROLES, add_user
+
+    check_choice(role, ROLES, "--role")
+    path, root = _users_target(project_dir, users_file)
+    add_user(path, name, role, _new_password())
+    _audit_user_change(root, {"mode": "add", "name": name, "role": role})
+    progress(f"user {name} ({role}) added to {path}")
+
+
+@users_app.command("passwd")
+def users_passwd(name: Annotated[str, typer.Argument(help="user name")],
+                 project_dir: UsersProjectOpt = None, users_file: UsersFileOpt = None) -> None:
+    """Set a user's password (asked for twice)."""
+    from layers.auth import set_password
+
+    path, root = _users_target(project_dir, users_file)
+    set_password(path, name, _new_password())
+    _audit_user_change(root, {"mode": "password", "name": name})
+    progress(f"password of {name} changed")
+
+
+@users_app.command("role")
+def users_role(name: Annotated[str, typer.Argument(help="user name")],
+               role: Annotated[str, typer.Argument(help="viewer, analyst or admin")],
+               project_dir: UsersProjectOpt = None, users_file: UsersFileOpt = None) -> None:
+    """Give a user another role (their open sessions are signed out at their next click)."""
+    from layers.auth import ROLES, set_role
+
+    check_choice(role, ROLES, "ROLE")
+    path, root = _users_target(project_dir, users_file)
+    set_role(path, name, role)
+    _audit_user_change(root, {"mode": "role", "name": name, "role": role})
+    progress(f"{name} is now {role}")
+
+
+@users_app.command("remove")
+def users_remove(name: Annotated[str, typer.Argument(help="user name")],
+                 project_dir: UsersProjectOpt = None, users_file: UsersFileOpt = None) -> None:
+    """Remove a user (their open sessions are signed out at their next click)."""
+    from layers.auth import remove_user
+
+    path, root = _users_target(project_dir, users_file)
+    remove_user(path, name)
+    _audit_user_change(root, {"mode": "remove", "name": name})
+    progress(f"user {name} removed")
+
+
+@users_app.command("list")
+def users_list(project_dir: UsersProjectOpt = None, users_file: UsersFileOpt = None, json_out: JsonOpt = False) -> None:
+    """List the users and their roles (never the hashes)."""
+    from layers.auth import load_users
+
+    path, _root = _users_target(project_dir, users_file)
+    users = {name: user.role.value for name, user in sorted(load_users(path).items())}
+    if json_out:
+        emit_json(users)
+        return
+    for name, role in users.items():
+        print(f"{name}\t{role}")
 
 
 def main() -> None:
