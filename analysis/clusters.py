@@ -498,6 +498,7 @@ def to_json(result: ClusterResult) -> dict[str, Any]:
     clusters = []
     for row in result.district.itertuples(index=False):
         cluster = s.cluster(row.cluster)
+        assert cluster is not None  # result.district has one row per cluster of result.settings.items
         own = memberships[memberships["cluster"] == row.cluster]
         seg_rows = []
         for seg in cluster.segments:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import geopandas as gpd
 import pandas as pd
 
 import i18n.versions_text  # noqa: F401  (registers the version labels)
@@ -80,7 +81,8 @@ def compare_versions(project: Project, from_version: int | None = None, to_versi
     later_row, earlier_row = rows.loc[later], rows.loc[earlier]
     parcels_after = parcels_on(later_row) if not bool(later_row["current"]) else (
         prepare_parcels(project.read_layer("parcels"), config) if "parcels" in names else None)
-    others = {kind: project.read_layer(kind) for kind in ("parks", "micro_parks", "future_communities") if kind in names}
+    others: dict[str, gpd.GeoDataFrame] = {
+        kind: project.read_layer(kind) for kind in ("parks", "micro_parks", "future_communities") if kind in names}
     stacked = stack_units(others, project.crs) if others else None
     return compare_lines(project.read_layer(LINES, version=earlier), project.read_layer(LINES, version=later),
                          parcels=parcels_after, parcels_before=parcels_on(earlier_row), units=stacked,

@@ -206,10 +206,13 @@ def _cluster_firms(enterprises: pd.DataFrame | None, clusters) -> dict[str, pd.I
 def _item_result(ev, units: pd.DataFrame, item: TargetItem, year: int,
                  clusters: dict[str, pd.Index] | None = None) -> TargetResult:
     """One [[targets.items]] entry measured (a cluster scope over the cluster's firms, `clusters`: name → uscc)."""
-    value, reason, detail = None, _scope_missing(units, item.scope, clusters), {}
+    value: float | None = None
+    reason = _scope_missing(units, item.scope, clusters)
+    detail: dict[str, Any] = {}
     if reason is None and item.scope.startswith("cluster:"):
         from analysis.clusters import cluster_value
 
+        assert clusters is not None  # _scope_missing gives "cluster_pending" for a cluster scope without clusters
         ids = clusters[item.scope.partition(":")[2]]
         value, n, reason = cluster_value(ev.firms.loc[ev.firms.index.intersection(ids)], item.indicator, item.base)
         detail["n_firms"] = n
@@ -244,7 +247,6 @@ def _size_results(units: pd.DataFrame, check: SizeCheck, year: int) -> list[Targ
     scope = f"kind:{check.kind}"
     rows = units.iloc[_positions(units, scope)]
     low, high = size_bounds(check)
-    common = dict(scope=scope, scope_name=None, year=check.year, evaluated_year=year, base=None, source=check.source)
     out = []
     if low is not None or high is not None:
         area = pd.to_numeric(rows.get("area_mu"), errors="coerce").to_numpy(dtype=float)
@@ -262,13 +264,17 @@ def _size_results(units: pd.DataFrame, check: SizeCheck, year: int) -> list[Targ
                                 reason=None if value is not None else ("kind_missing" if not len(rows) else "no_land_data"),
                                 detail={"low_mu": low, "high_mu": high, "target_km2": check.target_km2,
                                         "tolerance": check.tolerance, "units": listed,
-                                        "outside": [u["unit_id"] for u in listed if u["ok"] is False]}, **common))
+                                        "outside": [u["unit_id"] for u in listed if u["ok"] is False]},
+                                scope=scope, scope_name=None, year=check.year, evaluated_year=year, base=None,
+                                source=check.source))
     if check.min_count is not None:
         value = float(len(rows)) if len(rows) else None  # no unit of the kind: the layer is absent (unknown, not 0)
         status, _, note = judge(value, float(check.min_count), ">=", check.year, year)
         out.append(TargetResult(check.name, "count", indicator="unit_count", unit="count", value=value,
                                 target=float(check.min_count), direction=">=", status=status, note=note,
-                                reason=None if value is not None else "kind_missing", **common))
+                                reason=None if value is not None else "kind_missing",
+                                scope=scope, scope_name=None, year=check.year, evaluated_year=year, base=None,
+                                source=check.source))
     return out
 
 

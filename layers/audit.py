@@ -110,7 +110,8 @@ def read_log(folder: Path, *, limit: int = 1000, actions: Sequence[str] | None =
     path = audit_path(folder)
     if not path.exists():
         return pd.DataFrame(columns=COLUMNS)
-    where, args = [], []
+    where: list[str] = []
+    args: list[str] = []
     if actions:
         where.append(f"action IN ({', '.join('?' * len(actions))})")
         args.extend(actions)

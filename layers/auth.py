@@ -277,7 +277,8 @@ def remove_user(path: Path, name: str) -> None:
 def verify(path: Path, name: str, password: str) -> User | None:
     """The user when `name` exists with a valid role and `password` matches, else None (same cost either way)."""
     entry = _read(Path(path))["users"].get(name)
-    stored = entry.get("password") if isinstance(entry, dict) and isinstance(entry.get("password"), str) else _DUMMY
+    given = entry.get("password") if isinstance(entry, dict) else None
+    stored = given if isinstance(given, str) else _DUMMY
     ok = check_password(password, stored)
     if not ok or entry is None or stored is _DUMMY:
         return None

@@ -142,7 +142,7 @@ class ClustersSettings:
         share = r.number("present_min_share", 0, 1) if r.has("present_min_share") else DEFAULT_PRESENT_MIN_SHARE
         firms = r.integer("present_min_firms", 1, 1_000_000) if r.has("present_min_firms") else None
         combined = (r.number("combined_share_min", 0, 1) if r.has("combined_share_min")
-                    else (PRESET_COMBINED_SHARE.get(preset) if not own else None))
+                    else (PRESET_COMBINED_SHARE.get(preset) if preset is not None and not own else None))
         source = r.text("rule_source") if r.has("rule_source") else RULE_SOURCE
         return cls(items, preset, area, _rule(r, "rule_clusters_per_area"), _rule(r, "rule_areas_per_cluster"), source,
                    share, firms, combined)

@@ -169,7 +169,7 @@ def remember_project(root: str | Path, *, limit: int = 8, path: Path | None = No
     return items
 
 
-def open_project(location: str | os.PathLike) -> Project:
+def open_project(location: str | os.PathLike[str]) -> Project:
     """A project folder or a PostgreSQL URL (`postgresql://user@host:port/db?schema=NAME`; the password from
     PGPASSWORD or ~/.pgpass, never the URL), opened."""
     from layers.postgis import is_postgres_url
@@ -177,5 +177,5 @@ def open_project(location: str | os.PathLike) -> Project:
     if is_postgres_url(location):
         from layers.pg_project import PostgisProject
 
-        return PostgisProject.open(location)  # type: ignore[return-value]  # the same interface as Project
-    return Project.open(location)
+        return PostgisProject.open(os.fspath(location))  # type: ignore[return-value]  # the same interface as Project
+    return Project.open(os.fspath(location))

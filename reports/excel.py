@@ -325,7 +325,8 @@ def _issue_message(record: dict, lang: str) -> str | None:
         return None
     if lang != "zh":
         return message
-    layer = record.get("layer") if isinstance(record.get("layer"), str) else ""
+    given = record.get("layer")
+    layer = given if isinstance(given, str) else ""
     return _IDENTIFIER.sub(lambda w: _zh_word(w.group(0), layer), message)
 
 

@@ -117,7 +117,7 @@ def export_html(ev: Evaluation, inputs: EvaluationInputs, path: Path, *, lang: s
 
 def score_colour(score: float | None) -> str:
     """Colour of a 0–100 score on a red–yellow–green ramp (grey without a score)."""
-    if is_missing(score):
+    if score is None or is_missing(score):  # is_missing is True for None too: the first test only narrows the type
         return NO_GRADE_COLOUR
     s = min(max(float(score), 0.0), 100.0)
     for (a, ca), (b, cb) in zip(SCORE_STOPS, SCORE_STOPS[1:]):
@@ -148,7 +148,7 @@ def _map_layers(ev: Evaluation, inputs: EvaluationInputs, positions: np.ndarray,
         parcels = parcels.iloc[np.unique(hit)]
     if len(parcels):
         out.append(_parcel_layer(parcels, lang))
-    bounds = None
+    bounds: tuple[float, float, float, float] | None = None
     units = ev.units.reset_index(drop=True)
     for kind in UNIT_KINDS:
         mask = (geoms["unit_kind"] == kind).to_numpy()
@@ -161,7 +161,8 @@ def _map_layers(ev: Evaluation, inputs: EvaluationInputs, positions: np.ndarray,
         lonlat = display_geometries(geoms, simplify_m=0)
         ok = ~(shapely.is_missing(lonlat) | shapely.is_empty(lonlat))
         if ok.any():
-            bounds = tuple(round(float(v), 6) for v in shapely.total_bounds(lonlat[ok]))
+            x0, y0, x1, y1 = (round(float(v), 6) for v in shapely.total_bounds(lonlat[ok]))  # minx, miny, maxx, maxy
+            bounds = (x0, y0, x1, y1)
     firms = _firm_layer(ev, inputs, positions if subset else None, lang)
     if firms is not None:
         out.append(firms)
@@ -329,7 +330,8 @@ def _district_figures(district: dict, lang: str) -> str:
             label = t("html_rolling_supply", lang)
             shown = display_value("supply_ratio", value, lang)
             flag = ""
-            if not is_missing(value) and not is_missing(floor):
+            # is_missing is True for None too: the `is not None` tests only narrow the types for float()
+            if value is not None and floor is not None and not is_missing(value) and not is_missing(floor):
                 below = float(value) < float(floor)
                 key = "html_below_floor" if below else "html_meets_floor"
                 flag = (f' <span class="{"lp-breach" if below else "lp-ok"}">'
@@ -455,7 +457,8 @@ def _trend_cell(name: str, change: Any, lang: str) -> str:
     """A <td> with the signed change and its trend, coloured by whether it is the better direction."""
     text = change_cell(name, change, lang)
     verdict = change.get("assessment") if change is not None else None
-    css = {"improved": "num lp-better", "worsened": "num lp-worse"}.get(verdict, "num")
+    css_of: dict[str | None, str] = {"improved": "num lp-better", "worsened": "num lp-worse"}
+    css = css_of.get(verdict, "num")
     return f'<td class="{css}">{html.escape(text)}</td>'
 
 
@@ -499,12 +502,12 @@ def _time_html(ev: Evaluation, lang: str) -> str:
         evaluated = sorted({int(i["evaluated_year"]) for i in view.targets})
         years = ("、" if lang == "zh" else ", ").join(map(str, evaluated))
         parts.append(f"<h2>{esc(t('rtime_targets_head', lang).format(year=years))}</h2>")
-        rows, _fills = target_rows(view.targets, lang, scope=True, source=False)
+        target_cells, _fills = target_rows(view.targets, lang, scope=True, source=False)
         heads = [*target_heads(lang, scope=True, source=False), t("rtime_col_base", lang), t("rtime_col_source", lang)]
         body = []
-        for item, cells in zip(view.targets, rows):
+        for item, row_cells in zip(view.targets, target_cells):
             tds = "".join(f'<td class="num">{esc(c)}</td>' if j in (3, 4, 5) else f"<td>{esc(c)}</td>"
-                          for j, c in enumerate(cells))
+                          for j, c in enumerate(row_cells))
             source = esc(str(item.get("source") or ""))
             tds += f'<td>{esc(target_base(item.get("base"), lang) or "—")}</td><td class="lp-src">{source}</td>'
 

@@ -268,7 +268,7 @@ def run_siting(source: Project | SitingData | EvaluationInputs, request: SiteReq
         members = avail[pool.sites.parcels_of(k)]
         ids = ids_all[members]
         facts = chain.fact(pos) if chain is not None else None
-        if facts is not None:
+        if chain is not None and facts is not None:  # facts is None without a chain: the test only narrows `chain`
             chain.criterion.detail[pos] = facts["reason"]["en"]
         breakdown = {name: criteria[name].entry(pos, float(w[j])) for j, name in enumerate(active)}
         reasons = pd.Series(reason[members]).value_counts()
