@@ -80,24 +80,13 @@ class Cluster:
         if not codes and not keywords:
             raise r.fail("codes", None, "a non-empty list of GB/T 4754 codes (or keywords)")
         name, source = r.text("name"), r.text("source")
-        segments = _tables(r, "segments", Segment)
+        segments = r.tables("segments", Segment.read)
         names = [s.name for s in segments]
         if len(set(names)) != len(names):
             raise r.fail("segments", names, "segments with distinct names")
         return cls(name, codes, keywords, source, segments)
 
 
-def _tables(r: Reader, name: str, kind) -> tuple:
-    """The list of tables `name` (absent = none), each read by `kind.read` and finished (unknown keys refused)."""
-    raw = r.value(name) if r.has(name) else []
-    if not isinstance(raw, list):
-        raise r.fail(name, raw, "a list of tables")
-    out = []
-    for i, table in enumerate(raw):
-        item = Reader(table, r.dotted(f"{name}[{i}]"), r.source)
-        out.append(kind.read(item))
-        item.finish()
-    return tuple(out)
 
 
 def _rule(r: Reader, name: str) -> tuple[int, int]:
@@ -133,7 +122,7 @@ class ClustersSettings:
 
         preset = r.text("preset", (*PRESET_NAMES, "none")) if r.has("preset") else None
         preset = None if preset == "none" else preset
-        own = _tables(r, "items", Cluster)
+        own = r.tables("items", Cluster.read)
         items = own or (preset_items(preset) if preset else ())
         names = [c.name for c in items]
         if len(set(names)) != len(names):
@@ -365,7 +354,7 @@ PRESET_COMBINED_SHARE = {"xihaian_8": 0.85}
 def preset_items(name: str) -> tuple[Cluster, ...]:
     """The clusters of preset `name` (a key of PRESETS), read by the same checks as a project's own."""
     r = Reader(tomllib.loads(PRESETS[name]), f"clusters.preset[{name}]", "layers/clusters_settings.py")
-    items = _tables(r, "items", Cluster)
+    items = r.tables("items", Cluster.read)
     r.finish()
     return items
 

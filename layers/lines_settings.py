@@ -8,7 +8,6 @@ rules). Floors and rules are a plan's: none by default; `DEMO_TOML` gives Guangz
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -92,23 +91,12 @@ class LinesSettings:
     @classmethod
     def read(cls, r: Reader) -> LinesSettings:
         """The [lines] table, checked (the caller calls `r.finish()`)."""
-        floors = tuple(_tables(r, "floors", LinesFloor.read))
-        rules = tuple(_tables(r, "rules", LinesRule.read))
+        floors = r.tables("floors", LinesFloor.read)
+        rules = r.tables("rules", LinesRule.read)
         return cls(r.number("min_change_mu", 0), r.number("balance_tolerance_mu", 0), r.text("share_base", SHARE_BASES),
                    floors, rules)
 
 
-def _tables(r: Reader, name: str, read: Callable[[Reader], _T]) -> list[_T]:
-    """Each table of the optional array of tables `name`, read by `read` and finished (unknown keys refused)."""
-    tables = r.value(name) if r.has(name) else []
-    if not isinstance(tables, list):
-        raise r.fail(name, tables, "a list of tables")
-    out: list[_T] = []
-    for i, table in enumerate(tables):
-        item = Reader(table, r.dotted(f"{name}[{i}]"), r.source)
-        out.append(read(item))
-        item.finish()
-    return out
 
 
 # The section for layers/landpark.default.toml: no floor and no rule (they are a plan's), commented examples.

@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from layers.problems import InputError, Problem
 
@@ -38,6 +38,8 @@ SITING_METHODS = ("wsum", "topsis")
 MAP_SCHEMES = ("quantiles", "natural_breaks", "equal_interval")
 THRESHOLD_COUNT = 3  # A/B/C cut-offs: the fourth class (D) is everything below the last
 
+
+_T = TypeVar("_T")
 
 def _show(value: Any) -> str:
     """A value as the user wrote it (strings quoted, dates ISO)."""
@@ -167,6 +169,19 @@ class Reader:
             raise InputError(f"{self.source}: {self.dotted(name)} is missing", [problem],
                              zh=f"{self.source}：缺少 {self.dotted(name)}")
         return self.table[name]
+
+    def tables(self, name: str, read: Callable[[Reader], _T]) -> tuple[_T, ...]:
+        """Each table of the optional array of tables `name` ([[name]]; absent = none), read by `read` and finished
+        (unknown keys refused)."""
+        raw = self.value(name) if self.has(name) else []
+        if not isinstance(raw, list):
+            raise self.fail(name, raw, "a list of tables")
+        out = []
+        for i, table in enumerate(raw):
+            item = Reader(table, self.dotted(f"{name}[{i}]"), self.source)
+            out.append(read(item))
+            item.finish()
+        return tuple(out)
 
     def sub(self, name: str) -> Reader:
         """A reader for the nested table `name`."""

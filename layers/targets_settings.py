@@ -168,17 +168,6 @@ class LineTotal:
                    r.integer("year", 1900, 2200), r.text("source"))
 
 
-def _tables(r: Reader, name: str, kind) -> tuple:
-    """The list of tables `name` (absent = none), each read by `kind.read` and finished (unknown keys refused)."""
-    raw = r.value(name) if r.has(name) else []
-    if not isinstance(raw, list):
-        raise r.fail(name, raw, "a list of tables")
-    out = []
-    for i, table in enumerate(raw):
-        item = Reader(table, r.dotted(f"{name}[{i}]"), r.source)
-        out.append(kind.read(item))
-        item.finish()
-    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -193,8 +182,8 @@ class TargetsSettings:
     @classmethod
     def read(cls, r: Reader) -> TargetsSettings:
         floors = r.boolean("supply_floors") if r.has("supply_floors") else True
-        return cls(_tables(r, "items", TargetItem), _tables(r, "sizes", SizeCheck),
-                   _tables(r, "line_totals", LineTotal), floors)
+        return cls(r.tables("items", TargetItem.read), r.tables("sizes", SizeCheck.read),
+                   r.tables("line_totals", LineTotal.read), floors)
 
     @property
     def configured(self) -> bool:
