@@ -221,8 +221,7 @@ def demo(directory: Annotated[Path, typer.Argument(help="folder to create")],
 
 
 def _count(project, name: str) -> int:
-    import pyogrio
-    return int(pyogrio.read_info(project.gpkg, layer=name)["features"])
+    return project.feature_count(name)
 
 
 @app.command()

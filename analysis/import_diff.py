@@ -74,13 +74,12 @@ def layer_diff(before: pd.DataFrame | None, after: pd.DataFrame, id_field: str |
 def layer_ids(project: Project, kind: str) -> pd.DataFrame | None:
     """The layer as `layer_diff` reads it: its id column only (no geometry), or, for a kind without an id
     field, an empty frame of its row count; None when the project has no such layer."""
-    import pyogrio
 
     if not project.has_layer(kind):
         return None
     id_field = layer_spec(kind).id_field
-    if id_field and id_field in [str(f) for f in pyogrio.read_info(project.gpkg, layer=kind)["fields"]]:
-        frame = pyogrio.read_dataframe(project.gpkg, layer=kind, columns=[id_field], read_geometry=False, use_arrow=True)
+    if id_field and id_field in [str(f) for f in project.layer_info(kind)["fields"]]:
+        frame = pd.DataFrame(project.read_layer(kind, columns=[id_field]).drop(columns="geometry", errors="ignore"))
         return pd.DataFrame({id_field: frame[id_field]})
     return pd.DataFrame(index=pd.RangeIndex(project.feature_count(kind)))
 

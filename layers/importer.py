@@ -9,11 +9,11 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 
 from i18n import t
 from i18n.numbers import format_count
+from layers.postgis import is_postgres_url
 from layers.problems import InputError, Problem, UsageError
 from layers.project import INCOMPLETE_MARKER, Project
 from layers.schema import layer_spec
@@ -96,7 +96,7 @@ def project_extent(project: Project) -> tuple[float, float, float, float] | None
     for name in project.layer_names():
         if name in ("data_issues", "enterprises"):
             continue
-        info = pyogrio.read_info(project.gpkg, layer=name)
+        info = project.layer_info(name)
         if info.get("total_bounds") is not None and info.get("geometry_type"):
             boxes.append(info["total_bounds"])
     if not boxes:
@@ -130,11 +130,18 @@ def import_source(source: str | Path, kind: str, into: str | Path, *, layer: str
     if mode is not None and mode not in IMPORT_MODES:
         raise UsageError(f"unknown import mode {mode!r}; valid modes: {', '.join(IMPORT_MODES)}",
                          zh=f"未知的导入方式 {mode!r}；可用：{'、'.join(IMPORT_MODES)}")
-    into = Path(into)
-    existing = (into / "landpark.toml").exists() or (into / "project.gpkg").exists()
-    if existing and (into / INCOMPLETE_MARKER).exists() and not (into / "project.gpkg").exists():
-        existing = False  # a fresh import into this folder was killed: start it again
-    project = Project.open(into) if existing else None
+    database = is_postgres_url(into)
+    project: Any
+    if database:  # a schema of the shared PostGIS database (layers/pg_project.py): each write is one transaction
+        from layers.pg_project import PostgisProject
+
+        project = PostgisProject.open(str(into)) if PostgisProject.holds_project(str(into)) else None
+    else:
+        into = Path(into)
+        existing = (into / "landpark.toml").exists() or (into / "project.gpkg").exists()
+        if existing and (into / INCOMPLETE_MARKER).exists() and not (into / "project.gpkg").exists():
+            existing = False  # a fresh import into this folder was killed: start it again
+        project = Project.open(into) if existing else None
     had_layer = project is not None and project.has_layer(kind)
     before = project.feature_count(kind) if project is not None and had_layer else 0
     if had_layer and mode is None:
@@ -162,10 +169,16 @@ def import_source(source: str | Path, kind: str, into: str | Path, *, layer: str
     marker = None
     if project is None:
         target_crs = project_crs_for(frame) if isinstance(frame, gpd.GeoDataFrame) else "EPSG:4549"
-        into.mkdir(parents=True, exist_ok=True)
-        marker = into / INCOMPLETE_MARKER  # until the first layer is written, every command calls it incomplete
-        marker.write_text("an import creating this project has not finished\n", encoding="utf-8")
-        project = Project.create(into, crs=target_crs)
+        if database:
+            from layers.pg_project import PostgisProject
+
+            project = PostgisProject.create(str(into), crs=target_crs)
+        else:
+            into = Path(into)
+            into.mkdir(parents=True, exist_ok=True)
+            marker = into / INCOMPLETE_MARKER  # until the first layer is written, every command calls it incomplete
+            marker.write_text("an import creating this project has not finished\n", encoding="utf-8")
+            project = Project.create(into, crs=target_crs)
     if isinstance(frame, gpd.GeoDataFrame):
         frame = frame.to_crs(project.crs)
         if kind == "enterprises":

@@ -198,6 +198,14 @@ class PostgisProject:
         return project
 
     @classmethod
+    def holds_project(cls, location: str | PgLocation) -> bool:
+        """Whether the schema of `location` holds a Landpark project (its schema_version table exists)."""
+        project = cls(location)
+        with project._connection() as conn:
+            return bool(conn.execute("SELECT to_regclass(%s) IS NOT NULL",
+                                     (f'"{project.schema}".schema_version',)).fetchone()[0])
+
+    @classmethod
     def open(cls, location: str | PgLocation) -> PostgisProject:
         """Open an existing project; a schema without Landpark's tables is refused, an older one is migrated."""
         project = cls(location)

@@ -344,6 +344,10 @@ class Project:
         self.write_layers({kind: frame}, issues=issues, replace_issues_for=[] if keep_issues else [kind],
                           versions=None if version is None else {kind: version})
 
+    def layer_info(self, kind: str) -> dict[str, Any]:
+        """GDAL's description of one layer (features, geometry_type, total_bounds, fields …), as pyogrio gives it."""
+        return dict(pyogrio.read_info(self.gpkg, layer=kind))
+
     def feature_count(self, kind: str) -> int:
         """Features (rows) of one layer; 0 when the layer is absent."""
         if not self.has_layer(kind):

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import pyogrio
 
 from layers.config import CONFIG_NAME
 from layers.problems import InputError
@@ -111,16 +110,15 @@ def project_summary(project: Project) -> ProjectSummary:
     versions of layers (layers.versions) are not layers."""
     settings = project.config.project
     rows, issues = [], 0
-    if project.gpkg.exists():
-        for name, geometry_type in pyogrio.list_layers(project.gpkg):
-            info = pyogrio.read_info(project.gpkg, layer=str(name))
-            count = int(info.get("features") or 0)
-            if is_internal_table(str(name)):  # kept versions and their list are not layers
-                continue
-            if str(name) == DATA_ISSUES:
-                issues = count
-                continue
-            rows.append({"layer": str(name), "features": count, "geometry_type": geometry_type or ""})
+    for name in project.layer_names():  # kept versions and their list are not layers (layers.versions)
+        if is_internal_table(name):
+            continue
+        if name == DATA_ISSUES:
+            issues = len(project.data_issues())
+            continue
+        info = project.layer_info(name)
+        rows.append({"layer": name, "features": int(info.get("features") or 0),
+                     "geometry_type": info.get("geometry_type") or ""})
     order = {kind: i for i, kind in enumerate(LAYERS)}
     layers = pd.DataFrame(rows, columns=["layer", "features", "geometry_type"])
     if len(layers):

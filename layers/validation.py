@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, cast
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 from pyproj import CRS, Geod, Transformer
 
@@ -664,11 +663,11 @@ def _project_boundaries(project: Project) -> np.ndarray | None:
         if name == "data_issues":
             continue
         try:
-            info = pyogrio.read_info(project.gpkg, layer=name)
+            info = project.layer_info(name)
             kind = str(info.get("geometry_type") or "").lower()
             if "polygon" not in kind and "line" not in kind:
                 continue
-            geoms = pyogrio.read_dataframe(project.gpkg, layer=name, columns=[]).geometry.to_numpy()
+            geoms = project.read_layer(name, columns=[]).geometry.to_numpy()
         except (RuntimeError, OSError, ValueError):
             continue
         geoms = geoms[~(pd.isna(geoms) | shapely.is_empty(geoms))]

@@ -390,3 +390,27 @@ def test_concurrent_writers_a_reader_and_a_copy(pg_cluster, demo_project, monkey
     assert table["version"].tolist() == [1, 2, 3] and table["features"].tolist() == [1000, 2000, 3000]
     assert project.read_layer("parcels")["parcel_id"].tolist() == parcels["parcel_id"].tolist()
 
+
+
+def test_import_into_a_database_url_creates_then_versions_the_layer(pg_cluster, tmp_path):  # noqa: F811
+    """`landpark import … --into postgresql://…`: the first import creates the project in the schema, a second one
+    (replace, with a date) becomes version 2 and keeps version 1 — the same rules as a folder."""
+    from layers.importer import import_source
+
+    url = pg_cluster.url("imported")
+    for name, ids in (("v1", ["A", "B"]), ("v2", ["C"])):
+        boxes = [shapely.box(500000.0 + 200 * i, 3300000.0, 500100.0 + 200 * i, 3300100.0) for i in range(len(ids))]
+        gpd.GeoDataFrame({"line_id": ids, "name": ids, "level": ["一级"] * len(ids)}, geometry=boxes,
+                         crs="EPSG:4549").to_file(tmp_path / f"{name}.gpkg", driver="GPKG", engine="pyogrio")
+    import_source(str(tmp_path / "v1.gpkg"), "protection_lines", url)
+    import_source(str(tmp_path / "v2.gpkg"), "protection_lines", url, mode="replace", valid_from="2025-06-30")
+    project = PostgisProject.open(url)
+    assert sorted(project.read_layer("protection_lines")["line_id"]) == ["C"]
+    assert sorted(project.read_layer("protection_lines", version=1)["line_id"]) == ["A", "B"]
+    assert project.versions()["valid_from"].tolist() == [None, "2025-06-30"]
+    # 100 m squares: PostGIS's own planar area of the current layer
+    with project._connection() as conn:
+        column = conn.execute("SELECT f_geometry_column FROM geometry_columns WHERE f_table_schema = %s AND "
+                              "f_table_name = 'protection_lines'", (project.schema,)).fetchone()[0]
+        area = conn.execute(f'SELECT sum(ST_Area("{column}")) FROM "{project.schema}".protection_lines').fetchone()[0]
+    assert area == pytest.approx(10_000.0)

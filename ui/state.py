@@ -150,9 +150,8 @@ def project_firm_years(project: Project) -> list[int]:
 
 
 def _columns(project: Project) -> list[str]:
-    import pyogrio
 
-    return [str(c) for c in pyogrio.read_info(project.gpkg, layer="enterprises")["fields"]]
+    return [str(c) for c in project.layer_info("enterprises")["fields"]]
 
 
 def year_choice(project: Project) -> None:
