@@ -14,6 +14,7 @@ import getpass
 import json
 import math
 import os
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -388,6 +389,9 @@ def import_cmd(source: Annotated[str, typer.Argument(help="file, folder or zip t
     except InputError as exc:
         fail(exc, json_out, lang)
     report, change = result.report, result.change
+    if not str(into).startswith("postgres"):
+        audit_cli(into, "import", {"layer": kind, "file": Path(source).name, "mode": change.mode,
+                                   "features": report.feature_count, "valid_from": valid_from})
     diff = compare(before, snapshot(into, kind, evaluate=True)) if before is not None else None
     if json_out:
         emit_json({"ok": True, "imported": kind, "project": str(into), "features": report.feature_count,
@@ -416,6 +420,19 @@ YearOpt = Annotated[Optional[int], typer.Option(
 AsOfOpt = Annotated[Optional[str], typer.Option(
     "--as-of", help="evaluation date (YYYY-MM-DD) of the run: rules on dates use it and layers are read as they "
                     "were in force that day")]
+
+
+def audit_cli(folder: Path | str | None, action: str, details: dict[str, Any]) -> None:
+    """Record a command's import or export in the project's audit log, by the operating-system account; a log that
+    cannot be written (a read-only folder) is said, and the command's result stands."""
+    if folder is None:
+        return
+    from layers.audit import record
+
+    try:
+        record(Path(folder), getpass.getuser(), action, details, session="cli")
+    except (OSError, sqlite3.Error) as exc:
+        progress(f"the audit log of {folder} could not be written ({exc})")
 
 
 def check_date(value: str | None, flag: str) -> dt.date | None:
@@ -565,6 +582,8 @@ def score(directory: Annotated[Path, typer.Argument(help="project folder or Post
             fail(exc, json_out)
         for path in written.values():
             progress(f"wrote {path}")
+        audit_cli(inputs.root, "export", {"formats": wanted_formats, "units": unit_ids or "all", "redact": redact,
+                                          "out": str(out), "year": inputs.year})
     if json_out:
         emit_json(document)
     else:
