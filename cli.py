@@ -1120,8 +1120,18 @@ def bench(json_out: JsonOpt = False,
           scales: Annotated[str, typer.Option("--scales", help="comma list of parcel counts")] = "10000,100000,1000000",
           variants: Annotated[str, typer.Option("--variants", help="simple,complex")] = "simple,complex",
           repeat: Annotated[int, typer.Option("--repeat", min=1,
-                                              help="timed runs per measurement (median reported)")] = 3) -> None:
-    """Run the benchmarks (overlay kernel vs geopandas and DuckDB, whole score run) and print their JSON."""
+                                              help="timed runs per measurement (median reported)")] = 3,
+          postgis: Annotated[bool, typer.Option(
+              "--postgis", help="also score the largest scale from PostGIS (a private cluster, or --postgis-url); "
+                                "skipped with a message without psycopg, PostgreSQL or PostGIS")] = False,
+          postgis_url: Annotated[Optional[str], typer.Option(
+              "--postgis-url", help="with --postgis: an existing database postgresql://user@host:port/db (password from "
+                                    "PGPASSWORD or ~/.pgpass); its schemas bench_* are replaced")] = None,
+          dask: Annotated[bool, typer.Option(
+              "--dask", help="also score the largest scale on dask LocalClusters (skipped without dask)")] = False,
+          dask_workers: Annotated[str, typer.Option(
+              "--dask-workers", help="with --dask: worker counts, e.g. 1,2")] = "1,2") -> None:
+    """Run the benchmarks (overlay kernel vs geopandas and DuckDB, whole score run; PostGIS and dask on request)."""
     from benchmarks.run import VARIANTS
     from benchmarks.run import main as bench_main
 
@@ -1132,8 +1142,18 @@ def bench(json_out: JsonOpt = False,
     if bad or not variants.strip():
         raise typer.BadParameter(f"unknown variant(s) {', '.join(bad) or '(none given)'}; choose one or more of: "
                                  f"{', '.join(VARIANTS)}", param_hint="--variants")
+    counts = [c.strip() for c in dask_workers.split(",") if c.strip()]
+    if not counts or not all(c.isdigit() and int(c) > 0 for c in counts):
+        raise typer.BadParameter(f"{dask_workers!r}: give worker counts, e.g. 1,2", param_hint="--dask-workers")
+    if postgis_url is not None:
+        from layers.postgis import parse_url
 
-    raise typer.Exit(bench_main(["--scales", scales, "--variants", variants, "--repeat", str(repeat)]))
+        parse_url(postgis_url)  # refuses a password in the URL (InputError), as every other command does
+    args = ["--scales", scales, "--variants", variants, "--repeat", str(repeat)]
+    args += ["--postgis"] if postgis else []
+    args += ["--postgis-url", postgis_url] if postgis_url else []
+    args += ["--dask", "--dask-workers", ",".join(counts)] if dask else []
+    raise typer.Exit(bench_main(args))
 
 
 AppTargetArg = Annotated[Optional[str], typer.Argument(help="project folder or PostgreSQL URL (default: the demo)")]

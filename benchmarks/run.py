@@ -4,8 +4,12 @@ For every scale and variant, one process builds the city, times the overlay meth
 (`benchmarks.overlay_bench`) and writes the project; then `--repeat` fresh processes each time a
 whole score run on it (`benchmarks.score_bench`). One more process times the demo district end to
 end (`benchmarks.demo_bench`: generation, evaluation, export of every unit, a siting query) as
-`demo`, its goals under `goals.demo`. Each process reports its own peak memory. One JSON document
-goes to stdout and to `--out`; progress goes to stderr. Exit 1 if methods disagree.
+`demo`, its goals under `goals.demo`. Each process reports its own peak memory. With `--postgis`
+(`benchmarks.pg_bench`: the city copied into a PostGIS schema and scored from it) and `--dask`
+(`benchmarks.dask_bench`: the overlay partitioned on a LocalCluster of 1 and 2 workers), the largest scale is
+also scored those ways, as `postgis` and `dask`; each says "skipped" with its reason where psycopg, PostgreSQL,
+PostGIS or dask are missing, so a fresh machine still runs the rest. One JSON document goes to stdout and to
+`--out`; progress goes to stderr. Exit 1 if methods disagree, or a PostGIS or dask run differs from the folder's.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DEFAULT_SCALES", "VARIANTS", "GOALS", "machine_info", "bench_case", "goal_checks", "run_benchmarks", "main"]
+__all__ = ["DEFAULT_SCALES", "VARIANTS", "GOALS", "machine_info", "bench_case", "goal_checks", "bench_postgis", "bench_dask",
+           "run_benchmarks", "main"]
 
 DEFAULT_SCALES = (10_000, 100_000, 1_000_000)
 VARIANTS = ("simple", "complex")
@@ -165,9 +170,46 @@ def goal_checks(case_simple: dict | None, case_complex: dict | None) -> dict[str
     return out
 
 
+def bench_postgis(n_parcels: int, variants: list[str], repeat: int, *, url: str | None = None,
+                  workdir: Path | None = None) -> dict[str, Any]:
+    """The city of each variant copied into PostGIS and scored from it (benchmarks.pg_bench, its own process), or
+    {"skipped": why} when psycopg, PostgreSQL or PostGIS is missing."""
+    out: dict[str, Any] = {"cases": []}
+    for variant in variants:
+        say(f"--- {n_parcels} parcels, {variant}, from PostGIS ---")
+        args = ["--parcels", str(n_parcels), "--repeat", str(repeat)] + (["--complex"] if variant == "complex" else [])
+        args += (["--url", url] if url else []) + (["--workdir", str(workdir)] if workdir else [])
+        result = _child("benchmarks.pg_bench", args)
+        if "skipped" in result:
+            say(result["skipped"])
+            return {"skipped": result["skipped"]}
+        out["cases"].extend(result.get("cases", [result]))
+    out["agree"] = all(c.get("same_scores_as_folder", False) for c in out["cases"])
+    return out
+
+
+def bench_dask(n_parcels: int, variants: list[str], repeat: int, *, workers: str = "1,2",
+               workdir: Path | None = None) -> dict[str, Any]:
+    """The city of each variant scored with the overlay on dask LocalClusters (benchmarks.dask_bench, its own
+    process), or {"skipped": why} when dask, distributed or dask-geopandas is missing."""
+    out: dict[str, Any] = {"cases": []}
+    for variant in variants:
+        say(f"--- {n_parcels} parcels, {variant}, on dask ({workers} workers) ---")
+        args = ["--parcels", str(n_parcels), "--repeat", str(repeat), "--workers", workers]
+        args += (["--complex"] if variant == "complex" else []) + (["--workdir", str(workdir)] if workdir else [])
+        result = _child("benchmarks.dask_bench", args)
+        if "skipped" in result:
+            say(result["skipped"])
+            return {"skipped": result["skipped"]}
+        out["cases"].append(result)
+    out["agree"] = all(c.get("parity_1e-9", False) for c in out["cases"])
+    return out
+
+
 def run_benchmarks(scales: list[int], variants: list[str], repeat: int = 3, *, profile: int = 0,
                    duckdb: bool = True, geopandas: bool = True, score: bool = True, demo: bool = True,
-                   workdir: Path | None = None) -> dict[str, Any]:
+                   workdir: Path | None = None, postgis: bool = False, postgis_url: str | None = None,
+                   dask: bool = False, dask_workers: str = "1,2") -> dict[str, Any]:
     """Every (scale, variant) case, the demo district, machine information and the goal checks, as one JSON-ready dict."""
     start = time.perf_counter()
     document: dict[str, Any] = {"machine": machine_info(), "repeat": repeat, "cases": []}
@@ -184,7 +226,12 @@ def run_benchmarks(scales: list[int], variants: list[str], repeat: int = 3, *, p
         args = ["--workdir", str(workdir)] if workdir else []
         document["demo"] = _child("benchmarks.demo_bench", args)
         document["goals"]["demo"] = document["demo"].get("goals", {"error": document["demo"].get("error")})
-    document["all_agree"] = all(c["overlay"].get("all_agree", False) for c in document["cases"])
+    if postgis:
+        document["postgis"] = bench_postgis(max(scales), variants, repeat, url=postgis_url, workdir=workdir)
+    if dask:
+        document["dask"] = bench_dask(max(scales), variants, repeat, workers=dask_workers, workdir=workdir)
+    document["all_agree"] = all(c["overlay"].get("all_agree", False) for c in document["cases"]) and \
+        all(document[k].get("agree", True) for k in ("postgis", "dask") if k in document)
     document["machine"]["load_average_at_end"] = list(os.getloadavg())
     document["elapsed_s"] = round(time.perf_counter() - start, 1)
     return document
@@ -222,12 +269,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-score", action="store_true", help="overlay benchmarks only")
     parser.add_argument("--no-demo", action="store_true", help="leave out the demo district benchmark")
     parser.add_argument("--workdir", type=Path, help="where the temporary project folders go (default: system temp)")
+    parser.add_argument("--postgis", action="store_true",
+                        help="also score the largest scale from PostGIS (a private cluster unless --postgis-url)")
+    parser.add_argument("--postgis-url", metavar="URL",
+                        help="with --postgis: an existing database, postgresql://user@host:port/db (password from "
+                             "PGPASSWORD or ~/.pgpass); schemas bench_* in it are replaced")
+    parser.add_argument("--dask", action="store_true", help="also score the largest scale on dask LocalClusters")
+    parser.add_argument("--dask-workers", default="1,2", metavar="N,N", help="with --dask: worker counts (default 1,2)")
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
     document = run_benchmarks(args.scales, args.variants, args.repeat, profile=args.profile, duckdb=not args.no_duckdb,
                               geopandas=not args.no_geopandas, score=not args.no_score, demo=not args.no_demo,
-                              workdir=args.workdir)
+                              workdir=args.workdir, postgis=args.postgis, postgis_url=args.postgis_url, dask=args.dask,
+                              dask_workers=args.dask_workers)
     text = json.dumps(document, indent=2, ensure_ascii=False)
     if args.out not in ("", "-"):
         out = Path(args.out)
