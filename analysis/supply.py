@@ -26,11 +26,12 @@ def batch_supply(approvals: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame) -> pd.D
     field = pd.to_numeric(approvals.get("approved_area_mu"), errors="coerce").to_numpy(dtype=float) \
         if "approved_area_mu" in approvals else np.full(len(approvals), np.nan)
     approved = np.where(np.isfinite(field) & (field > 0), field, geometric_mu)
-    pi, bi, planar = intersection_area_pairs(parcels.geometry.to_numpy(), geoms)
-    scale = parcels["_scale"].to_numpy()[pi] if "_scale" in parcels else 1.0
+    # Only supplied parcels add to a batch, so only they are overlaid (unsupplied ones would weigh 0).
+    supplied = np.flatnonzero(np.isin(parcels["supply_status"].to_numpy(), SUPPLIED_STATUSES))
+    pi, bi, planar = intersection_area_pairs(parcels.geometry.to_numpy()[supplied], geoms)
+    scale = parcels["_scale"].to_numpy()[supplied[pi]] if "_scale" in parcels else 1.0
     piece_mu = planar * scale / MU_M2
-    supplied = np.isin(parcels["supply_status"].to_numpy()[pi], SUPPLIED_STATUSES)
-    supplied_mu = np.bincount(bi, weights=np.where(supplied, piece_mu, 0.0), minlength=len(approvals))
+    supplied_mu = np.bincount(bi, weights=piece_mu, minlength=len(approvals)).astype(float)
     dates = pd.to_datetime(approvals["approved_date"], errors="coerce")
     return pd.DataFrame({
         "approval_id": approvals["approval_id"].astype(str).to_numpy(),

@@ -271,6 +271,7 @@ def test_load_client_sees_own_state_and_exceptions(tiny_server):
 
 @pytest.mark.slow
 @pytest.mark.browser
+@pytest.mark.solo  # alone after the parallel part of `make test`: it measures one server under its own load
 def test_twenty_sessions_and_two_browsers_for_two_minutes(load_server, chromium_browser):
     """20 websocket sessions and 2 Chromium sessions on one server: no errors, no crossed state, memory flat at the end."""
     pytest.importorskip("psutil", reason="psutil measures the server's memory (pip install psutil)")
