@@ -12,10 +12,8 @@ produces the same unit indicators, bit for bit, as the in-memory run.
 from __future__ import annotations
 
 import contextlib
-import inspect
 import tempfile
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +36,6 @@ __all__ = ["dask_available", "open_client", "area_pairs_partitioned", "overlay_u
 PAIR_COLUMNS = ("parcel_pos", "other_pos", "planar")
 DEFAULT_WORKERS = 2
 CONNECT_TIMEOUT_S = 10  # seconds to wait for a --scheduler before giving up
-_PATCH_LOCK = threading.Lock()  # serialises the fallback that swaps analysis.score.overlay_units (see _evaluate_with)
 
 
 def dask_available() -> bool:
@@ -179,44 +176,48 @@ def overlay_from_pairs(parcels: gpd.GeoDataFrame, pi: np.ndarray, ui: np.ndarray
     return UnitOverlay(pi, ui, area_mu, np.minimum(share, 1.0))
 
 
-def _evaluate_with(inputs: EvaluationInputs, overlay: Callable[[gpd.GeoDataFrame, gpd.GeoDataFrame], UnitOverlay],
-                   **kwargs: Any) -> Any:
-    """`analysis.score.evaluate` with the overlay step replaced: through its `overlay=` parameter when it has
-    one, else by swapping the module's overlay_units for the call (under a lock)."""
-    from analysis import score  # noqa: PLC0415
-
-    evaluate: Callable[..., Any] = score.evaluate
-    if "overlay" in inspect.signature(evaluate).parameters:
-        return evaluate(inputs, overlay=overlay, **kwargs)
-    with _PATCH_LOCK:
-        original = score.overlay_units
-        setattr(score, "overlay_units", overlay)  # noqa: B010 - the fallback until evaluate takes overlay=
-        try:
-            return evaluate(inputs, **kwargs)
-        finally:
-            setattr(score, "overlay_units", original)  # noqa: B010
-
-
 def evaluate_partitioned(inputs: EvaluationInputs, *, client: Any = None, scheduler: str | None = None,
                          workers: int = DEFAULT_WORKERS, folder: str | Path | None = None,
                          workdir: str | Path | None = None, npartitions: int | None = None,
                          timings: dict[str, float] | None = None, **kwargs: Any) -> Any:
-    """`analysis.score.evaluate` with the parcel-unit overlay run per spatial partition on dask.
+    """`analysis.score.evaluate` with both geometric overlays (parcels with units, and with approval batches) run
+    per spatial partition on dask; the parcels are partitioned once and the folder serves both.
 
     Uses `client`, else a Client on `scheduler`, else a LocalCluster of `workers` processes; `kwargs` go to
-    evaluate (weights, method, progress). `timings`, if given, receives the overlay's seconds."""
+    evaluate (weights, method, progress). `timings`, if given, receives the overlays' seconds."""
     import time  # noqa: PLC0415
+
+    from analysis.score import evaluate  # noqa: PLC0415
 
     _require_dask()
 
     def run(c: Any) -> Any:
-        def overlay(parcels: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> UnitOverlay:
-            start = time.perf_counter()
-            ov = overlay_units_partitioned(parcels, units, c, folder=folder, workdir=workdir, npartitions=npartitions)
-            if timings is not None:
-                timings["overlay_s"] = time.perf_counter() - start
-            return ov
-        return _evaluate_with(inputs, overlay, **kwargs)
+        with contextlib.ExitStack() as stack:
+            shared = folder
+            if shared is None or not _folder_matches(Path(shared), inputs.parcels):
+                # one partitioned copy of the parcels for both overlays (written once, removed afterwards)
+                tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix=".landpark-dask-", dir=workdir))
+                shared = Path(tmp) / "parcels"
+                parts = npartitions or max(1, 2 * len(c.scheduler_info().get("workers", {})))
+                parcels = inputs.parcels
+                write_layer(gpd.GeoDataFrame(geometry=parcels.geometry.to_numpy(), crs=parcels.crs), shared,
+                            npartitions=parts, layer="parcels")
+
+            def overlay(parcels: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> UnitOverlay:
+                start = time.perf_counter()
+                ov = overlay_units_partitioned(parcels, units, c, folder=shared, workdir=workdir, npartitions=npartitions)
+                if timings is not None:
+                    timings["overlay_s"] = time.perf_counter() - start
+                return ov
+
+            def area_pairs(parcels: gpd.GeoDataFrame, others: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                start = time.perf_counter()
+                pairs = area_pairs_partitioned(parcels, others, c, folder=shared, workdir=workdir, npartitions=npartitions)
+                if timings is not None:
+                    timings["supply_overlay_s"] = time.perf_counter() - start
+                return pairs
+
+            return evaluate(inputs, overlay=overlay, area_pairs=area_pairs, **kwargs)
 
     if client is not None:
         return run(client)

@@ -42,7 +42,7 @@ from analysis.members import (
     unit_members,
 )
 from analysis.methods.method_file import Method
-from analysis.supply import batch_supply, cohort_supply
+from analysis.supply import AreaPairs, batch_supply, cohort_supply
 from analysis.units import SUPPLIED_STATUSES, UnitOverlay, land_indicators, overlay_units, parcel_flags
 from layers.config import Config, config_from_dict
 from layers.problems import Problem
@@ -96,9 +96,11 @@ def resolve_method(method: Method | str | None, config: Config, root: Any = None
 
 def evaluate(inputs: EvaluationInputs, *, weights: list[float] | None = None,
              progress: Callable[[str], None] | None = None, method: Method | str | None = None,
-             overlay: Callable[[Any, Any], UnitOverlay] | None = None) -> Evaluation:
+             overlay: Callable[[Any, Any], UnitOverlay] | None = None, area_pairs: AreaPairs | None = None) -> Evaluation:
     """Compute every unit's indicators and composite score from the project's layers, firms scored with
-    `method` (see resolve_method)."""
+    `method` (see resolve_method). `overlay` and `area_pairs` replace the two geometric overlays (parcels with
+    units, analysis.units.overlay_units; parcels with approval batches, analysis.supply.batch_supply), e.g. by
+    the same pieces computed on a dask cluster (analysis.partitioned)."""
     say = progress or (lambda _m: None)
     config = config_from_dict(inputs.config)
     if inputs.links is None or FIRM_COLUMN not in inputs.parcels:  # hand-built inputs: link here
@@ -156,8 +158,8 @@ def evaluate(inputs: EvaluationInputs, *, weights: list[float] | None = None,
     table = pd.concat([table, sensitivity(norm, table["unit_kind"], spec)], axis=1)
     set_not_scored(table, norm, spec.weights)
 
-    batches = (batch_supply(inputs.approvals, parcels) if inputs.approvals is not None and len(inputs.approvals)
-               else pd.DataFrame())
+    has_batches = inputs.approvals is not None and len(inputs.approvals)
+    batches = batch_supply(inputs.approvals, parcels, area_pairs=area_pairs) if has_batches else pd.DataFrame()
     cohorts = cohort_supply(batches, config) if len(batches) else pd.DataFrame()
     if len(cohorts):
         district["rolling_supply_ratio"] = float(cohorts["rolling_ratio"].iloc[-1])

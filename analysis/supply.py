@@ -6,7 +6,7 @@ floor (近5年平均供地率不低于60%) comes from the toml.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import geopandas as gpd
@@ -18,18 +18,31 @@ from layers.config import Config, config_from_dict
 from spatial.area import MU_M2, ellipsoidal_area_m2
 from spatial.overlay import intersection_area_pairs
 
+AreaPairs = Callable[[gpd.GeoDataFrame, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]
 
-def batch_supply(approvals: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Per approval batch: year, approved_mu (field, else ellipsoidal area), supplied_mu inside the batch polygon."""
+
+def batch_supply(approvals: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame, *,
+                 area_pairs: AreaPairs | None = None) -> pd.DataFrame:
+    """Per approval batch: year, approved_mu (field, else ellipsoidal area), supplied_mu inside the batch polygon.
+
+    `area_pairs(parcels, batch_geometries)`: (parcel, batch, planar area) of every overlapping pair, computed
+    elsewhere (the dask evaluation, analysis.partitioned); by default the supplied parcels are overlaid here."""
     geoms = approvals.geometry.to_numpy()
     geometric_mu = ellipsoidal_area_m2(geoms, approvals.crs) / MU_M2
     field = pd.to_numeric(approvals.get("approved_area_mu"), errors="coerce").to_numpy(dtype=float) \
         if "approved_area_mu" in approvals else np.full(len(approvals), np.nan)
     approved = np.where(np.isfinite(field) & (field > 0), field, geometric_mu)
     # Only supplied parcels add to a batch, so only they are overlaid (unsupplied ones would weigh 0).
-    supplied = np.flatnonzero(np.isin(parcels["supply_status"].to_numpy(), SUPPLIED_STATUSES))
-    pi, bi, planar = intersection_area_pairs(parcels.geometry.to_numpy()[supplied], geoms)
-    scale = parcels["_scale"].to_numpy()[supplied[pi]] if "_scale" in parcels else 1.0
+    is_supplied = np.isin(parcels["supply_status"].to_numpy(), SUPPLIED_STATUSES)
+    if area_pairs is None:
+        supplied = np.flatnonzero(is_supplied)
+        pi, bi, planar = intersection_area_pairs(parcels.geometry.to_numpy()[supplied], geoms)
+        pi = supplied[pi]
+    else:  # pairs of every parcel, in the same order: keeping the supplied ones gives the same sums
+        pi, bi, planar = area_pairs(parcels, geoms)
+        keep = is_supplied[pi]
+        pi, bi, planar = pi[keep], bi[keep], planar[keep]
+    scale = parcels["_scale"].to_numpy()[pi] if "_scale" in parcels else 1.0
     piece_mu = planar * scale / MU_M2
     supplied_mu = np.bincount(bi, weights=piece_mu, minlength=len(approvals)).astype(float)
     dates = pd.to_datetime(approvals["approved_date"], errors="coerce")

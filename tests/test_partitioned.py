@@ -281,23 +281,34 @@ def test_generated_city_partitioned_equals_in_memory(client, tmp_path):
     _close(got, want)
 
 
-def test_overlay_goes_through_evaluate_parameter_when_it_has_one(monkeypatch):
-    """Once evaluate takes `overlay=`, the partitioned overlay is passed to it and nothing is swapped."""
+def test_both_overlays_reach_evaluate_from_one_partitioned_copy(client, demo_inputs, monkeypatch):
+    """evaluate_partitioned hands evaluate the unit overlay and the approval-batch pairs, both computed on the
+    cluster, and they equal the in-memory kernel's; the parcels are written once for both."""
     from analysis import partitioned, score
+    from spatial.overlay import intersection_area_pairs
 
-    seen = {}
+    seen: dict = {}
+    writes: list = []
+    real_write = partitioned.write_layer
+    monkeypatch.setattr(partitioned, "write_layer", lambda *a, **k: writes.append(a[1]) or real_write(*a, **k))
 
-    def fake_evaluate(inputs, *, overlay=None, weights=None):
-        seen["overlay"], seen["module_overlay"] = overlay, score.overlay_units
+    def fake_evaluate(inputs, *, overlay=None, area_pairs=None, weights=None):
+        parcels = inputs.parcels.reset_index(drop=True)
+        seen["units"] = overlay(parcels, inputs.units.reset_index(drop=True))
+        seen["batches"] = area_pairs(parcels, inputs.approvals.geometry.to_numpy())
         return "evaluated"
 
-    def marker(parcels, units):
-        raise AssertionError("not called by the fake")
-
-    original = score.overlay_units
     monkeypatch.setattr(score, "evaluate", fake_evaluate)
-    assert partitioned._evaluate_with(None, marker, weights=[1.0]) == "evaluated"
-    assert seen == {"overlay": marker, "module_overlay": original} and score.overlay_units is original
+    timings: dict = {}
+    assert partitioned.evaluate_partitioned(demo_inputs, client=client, weights=[1.0], timings=timings) == "evaluated"
+    assert len(writes) == 1 and {"overlay_s", "supply_overlay_s"} <= set(timings)
+    geoms = demo_inputs.parcels.geometry.to_numpy()
+    want_u = intersection_area_pairs(geoms, demo_inputs.units.geometry.to_numpy())
+    assert np.array_equal(seen["units"].parcel_pos, want_u[0]) and np.array_equal(seen["units"].unit_pos, want_u[1])
+    want_b = intersection_area_pairs(geoms, demo_inputs.approvals.geometry.to_numpy())
+    got_b = seen["batches"]
+    assert np.array_equal(got_b[0], want_b[0]) and np.array_equal(got_b[1], want_b[1])
+    assert np.allclose(got_b[2], want_b[2], rtol=1e-12, atol=0)
 
 
 def test_area_pairs_match_the_kernel_both_ways(client, demo_inputs):

@@ -104,6 +104,8 @@ def cached(name: str, project: Project, compute: Callable[[Project], T]) -> T:
         # The cached tables hold millions of tracked objects that live as long as the server: move them out of
         # the cyclic collector's reach, or Streamlit's full collection after every run walks them all
         # (≈ 200 ms per click on the demo). Freed cached values are still released by reference counting.
+        # Collect first: garbage cycles of this and other sessions' runs would otherwise be frozen for good.
+        gc.collect()
         gc.freeze()
     return value
 
