@@ -127,3 +127,16 @@ def test_generated_city_folder_postgis_and_dask_agree(pg_cluster, dask_ready, ci
     assert sum(u["score"] is not None for u in reference["units"]) > 0  # some units are scored, so scores are compared
     _assert_same(reference, from_postgis, "city from PostGIS")
     _assert_same(reference, on_dask, "city on 2 dask workers")
+
+
+def test_generated_city_on_a_scheduler_reached_by_its_address(dask_ready, city_folder):
+    """`score --scheduler ADDRESS`: a running cluster (2 worker processes on 127.0.0.1) reached by its address, as a
+    bureau's shared cluster would be, gives the folder's document."""
+    from distributed import LocalCluster
+
+    folder, _sizes = city_folder
+    reference = _score_json(str(folder))
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None) as cluster:
+        remote = _score_json(str(folder), "--scheduler", cluster.scheduler_address)
+    assert sum(u["score"] is not None for u in reference["units"]) > 0
+    _assert_same(reference, remote, "city on a scheduler reached by address")
