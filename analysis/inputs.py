@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+import inspect
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,7 @@ import pandas as pd
 import shapely
 
 from analysis.land_links import LinkReport, link_parcels_frame
+from layers import project_cache
 from layers.config import Config, config_from_dict
 from layers.problems import Problem
 from layers.project import Project
@@ -48,6 +50,36 @@ class EvaluationInputs:
     notes: list[Problem] = field(default_factory=list)  # what choosing the year and versions had to assume
 
 
+# The attributes stack_units keeps of an evaluation-unit layer, beside its id field (the rest is never used).
+UNIT_ATTRIBUTES = ("name", "level", "leading_industries", "min_industrial_share")
+# Parcel fields only the front doors' extra analyses read from `inputs.parcels` (标准地 review, supply mix), never
+# `evaluate`: left out by EVALUATE_COLUMNS.
+PARCEL_FIELDS_NOT_EVALUATED = ("standard_land", "committed_investment_intensity", "committed_far_min",
+                               "committed_tax_per_mu", "committed_value_added_per_energy",
+                               "committed_value_added_per_emission", "committed_rd_ratio", "production_due_date",
+                               "supply_type", "lease_term_years", "lease_start_date", "lease_end_date")
+
+ColumnSpec = Mapping[str, Sequence[str] | None]  # layer kind → the attributes to read (None: all); absent kinds: all
+
+
+def _unit_columns() -> dict[str, list[str]]:
+    """Per evaluation-unit kind, its id field and the attributes stack_units keeps."""
+    return {kind: list(dict.fromkeys([str(LAYERS[kind].id_field), *UNIT_ATTRIBUTES])) for kind in EVALUATION_UNIT_KINDS}
+
+
+# What load_inputs reads by default: unit layers narrowed to what stack_units keeps; every other layer whole, since
+# the exports, the 标准地 review, the supply mix and method files (which may name any enterprise field) read
+# `inputs` after the evaluation.
+INPUT_COLUMNS: dict[str, list[str] | None] = {**_unit_columns()}
+# Everything: what load_inputs read before columns were chosen (for comparisons and callers that want it all).
+ALL_COLUMNS: dict[str, list[str] | None] = {}
+# Enough for `evaluate` alone (a caller that keeps only the Evaluation, e.g. the year before in a comparison).
+EVALUATE_COLUMNS: dict[str, list[str] | None] = {
+    **INPUT_COLUMNS,
+    "parcels": [f.name for f in LAYERS["parcels"].fields if f.name not in PARCEL_FIELDS_NOT_EVALUATED],
+}
+
+
 def stack_units(layers: dict[str, gpd.GeoDataFrame], crs) -> gpd.GeoDataFrame:
     """One frame of all evaluation units: unit_id, unit_kind, name, level, leading_industries, geometry, area_mu."""
     parts = []
@@ -73,11 +105,14 @@ def stack_units(layers: dict[str, gpd.GeoDataFrame], crs) -> gpd.GeoDataFrame:
     return units
 
 
-def prepare_parcels(parcels: gpd.GeoDataFrame, config: Config | Mapping[str, Any]) -> gpd.GeoDataFrame:
-    """Add area_mu (ellipsoidal), planar-to-ellipsoidal scale, and the industrial flag from the toml."""
+def prepare_parcels(parcels: gpd.GeoDataFrame, config: Config | Mapping[str, Any], *,
+                    ellipsoidal_m2: np.ndarray | None = None) -> gpd.GeoDataFrame:
+    """Add area_mu (ellipsoidal), planar-to-ellipsoidal scale, and the industrial flag from the toml.
+
+    `ellipsoidal_m2`: the parcels' ellipsoidal areas when already known (the project cache), else computed."""
     parcels = parcels.copy()
     geoms = parcels.geometry.to_numpy()
-    ell = ellipsoidal_area_m2(geoms, parcels.crs)
+    ell = ellipsoidal_area_m2(geoms, parcels.crs) if ellipsoidal_m2 is None else np.asarray(ellipsoidal_m2, dtype=float)
     planar = shapely.area(geoms)
     parcels["area_mu"] = ell / MU_M2
     # Ellipsoidal ÷ planar area is constant to ~1e-9 across one parcel, so a clipped piece's
@@ -101,17 +136,52 @@ def _empty_layer(kind: str, crs) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(columns, geometry=[], crs=crs)
 
 
-def load_inputs(project: Project, *, year: int | None = None, as_of: dt.date | None = None) -> EvaluationInputs:
+def _area_code() -> list[str]:
+    """What the parcels' ellipsoidal areas depend on besides the geometry: the source of the code computing them
+    and the PROJ and GEOS versions (a cached area is never reused across either)."""
+    import pyproj  # noqa: PLC0415
+
+    from spatial import area  # noqa: PLC0415
+
+    return [inspect.getsource(area), inspect.getsource(prepare_parcels), pyproj.proj_version_str, shapely.geos_version_string]
+
+
+def _parcel_areas(project: Any, table: str | None, parcels: gpd.GeoDataFrame, state: str | None) -> np.ndarray:
+    """The parcels' ellipsoidal areas (m²): from the project's cache when it holds those of this table at project
+    state `state` (the content hash taken before the parcels were read), else computed (and kept there). Used or
+    kept only when the project is still in that state, so the parcels read are the ones the areas belong to."""
+    compute = lambda: ellipsoidal_area_m2(parcels.geometry.to_numpy(), parcels.crs)  # noqa: E731
+    if not isinstance(project, Project) or table is None or state is None or not len(parcels):
+        return compute()
+    return project_cache.cached_column(project.root, state, table, "ellipsoidal_m2", len(parcels), compute,
+                                       depends_on=[*_area_code(), str(parcels.crs)],
+                                       unchanged=lambda: project.content_hash() == state)
+
+
+def load_inputs(project: Project, *, year: int | None = None, as_of: dt.date | None = None,
+                columns: ColumnSpec | None = None, cache: bool = True) -> EvaluationInputs:
     """Read the project's layers needed by the evaluation.
 
     `year`: the year whose firm rows are scored (default: the project's year when the firm data hold several,
     layers.years.resolve_firm_year). Given a year, the layers are those in force on that year's evaluation
     date (the project's evaluation date moved into it) or on `as_of`, which also becomes the evaluation date;
-    without either, the current versions are read and the project's dates stand."""
+    without either, the current versions are read and the project's dates stand.
+    `columns`: the attributes read per layer kind (default INPUT_COLUMNS; EVALUATE_COLUMNS is enough for
+    `evaluate` alone, ALL_COLUMNS reads everything). `cache`: use the project folder's columnar cache
+    (layers/project_cache.py) for big tables; the inputs are the same either way."""
+    spec = INPUT_COLUMNS if columns is None else columns
     config = project.config
     names = set(project.layer_names())
     notes: list[Problem] = []
-    enterprises = project.read_layer("enterprises") if "enterprises" in names else pd.DataFrame({"uscc": []})
+
+    cached = cache and isinstance(project, Project)  # a PostGIS project is read from its database
+
+    def fetch(kind: str, **where: Any) -> gpd.GeoDataFrame:
+        wanted = spec.get(kind)
+        options: dict[str, Any] = {**where, "cache": True} if cached else dict(where)
+        return project.read_layer(kind, columns=None if wanted is None else list(wanted), **options)
+
+    enterprises = fetch("enterprises") if "enterprises" in names else pd.DataFrame({"uscc": []})
     chosen, note = resolve_firm_year(enterprises, year, config.project.year)
     if note:
         notes.append(Problem("warning", "firm_year_fallback", note, layer="enterprises", field="year",
@@ -123,22 +193,32 @@ def load_inputs(project: Project, *, year: int | None = None, as_of: dt.date | N
                                        evaluation_date=when)
         config = dataclasses.replace(config, project=settings)
     taken: dict[str, int] = {}
+    tables: dict[str, str] = {}
 
     def read(kind: str) -> gpd.GeoDataFrame:
         if as_of is None and year is None:
-            return project.read_layer(kind)
+            tables[kind] = kind
+            return fetch(kind)
         version, why = project.version_note(kind, config.project.evaluation_date)
         taken[kind] = version
         if why:
             notes.append(Problem("warning", "layer_version_fallback", why, layer=kind,
                                  message_zh=f"图层 {kind} 在 {config.project.evaluation_date.isoformat()} 没有生效的版本，"
                                             f"使用最早的第 {version} 版"))
-        return project.read_layer(kind, version=version)
+        if isinstance(project, Project):
+            tables[kind] = project.layer_table(kind, version=version)
+        return fetch(kind, version=version)
 
     layers = {k: read(k) for k in EVALUATION_UNIT_KINDS if k in names}
     crs = project.crs
     units = stack_units(layers, crs)
-    parcels = prepare_parcels(read("parcels") if "parcels" in names else _empty_layer("parcels", crs), config)
+    if "parcels" in names:
+        state = project.content_hash() if cached else None
+        raw = read("parcels")
+        areas = _parcel_areas(project, tables.get("parcels"), raw, state) if cached else None
+        parcels = prepare_parcels(raw, config, ellipsoidal_m2=areas)
+    else:
+        parcels = prepare_parcels(_empty_layer("parcels", crs), config)
     approvals = read("land_approvals") if "land_approvals" in names else None
     land_links = pd.DataFrame(read("land_links")) if "land_links" in names else None
     events = pd.DataFrame(read("enterprise_events")) if "enterprise_events" in names else None

@@ -90,8 +90,19 @@ def geometry_digest(geometries: Any) -> str:
     return digest.hexdigest()
 
 
-def _replace_dir(tmp: Path, target: Path) -> None:
-    """Move the finished folder `tmp` over `target` (renames only; the old one is removed afterwards)."""
+def _replace_dir(tmp: Path, target: Path, *, replace: bool = True) -> bool:
+    """Move the finished folder `tmp` over `target` (renames only; the old one is removed afterwards).
+
+    With `replace=False` an existing `target` is kept (a concurrent writer got there first, with the same content)
+    and False returned; `tmp` is then left for the caller to remove."""
+    if not replace:
+        try:
+            os.rename(tmp, target)  # fails on an existing non-empty folder: never overwrites
+        except OSError:
+            if target.exists():
+                return False
+            raise
+        return True
     old = None
     if target.exists():
         old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
@@ -99,6 +110,7 @@ def _replace_dir(tmp: Path, target: Path) -> None:
     os.replace(tmp, target)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+    return True
 
 
 def _temp_dir(target: Path) -> Path:
@@ -138,11 +150,14 @@ def _partition_bounds(parts: list[gpd.GeoDataFrame]) -> list[list[float] | None]
 
 def write_layer(frame: pd.DataFrame, folder: str | Path, *, npartitions: int | None = None,
                 rows_per_partition: int = ROWS_PER_PARTITION, sort: bool = True,
-                meta: Mapping[str, Any] | None = None, layer: str | None = None) -> dict[str, Any]:
+                meta: Mapping[str, Any] | None = None, layer: str | None = None, digest: bool = True,
+                replace: bool = True, compression: str = "zstd") -> dict[str, Any]:
     """Write `frame` (a GeoDataFrame, or a plain table) as a partitioned GeoParquet folder, atomically.
 
     Geometry layers are Hilbert-sorted (`sort`) and cut into `npartitions` (default: one per
-    `rows_per_partition` rows) of equal size; the CRS is kept. Returns the manifest written."""
+    `rows_per_partition` rows) of equal size; the CRS is kept. `digest=False` skips the geometry digest (None in
+    the manifest); `replace=False` keeps a folder already at the target (the manifest then says `"kept": true`).
+    Returns the manifest written."""
     target = Path(folder)
     n = len(frame)
     parts_n = max(1, npartitions if npartitions is not None else math.ceil(n / max(1, rows_per_partition)))
@@ -161,9 +176,9 @@ def write_layer(frame: pd.DataFrame, folder: str | Path, *, npartitions: int | N
         for i, piece in enumerate(pieces):
             name = f"part.{i:05d}.parquet"
             if is_geo:
-                piece.to_parquet(tmp / name, compression="zstd", row_group_size=ROW_GROUP_ROWS)
+                piece.to_parquet(tmp / name, compression=compression, row_group_size=ROW_GROUP_ROWS)
             else:
-                pd.DataFrame(piece).to_parquet(tmp / name, compression="zstd", row_group_size=ROW_GROUP_ROWS)
+                pd.DataFrame(piece).to_parquet(tmp / name, compression=compression, row_group_size=ROW_GROUP_ROWS)
             files.append(name)
         crs = frame.crs if is_geo else None
         manifest = {
@@ -171,13 +186,14 @@ def write_layer(frame: pd.DataFrame, folder: str | Path, *, npartitions: int | N
             "crs": crs.to_string() if crs is not None else None,
             "columns": [str(c) for c in frame.columns], "stringified": stringified,
             "sorted": "hilbert" if is_geo and sort else None,
-            "geometry_digest": geometry_digest(frame.geometry.to_numpy()) if is_geo else None,
+            "geometry_digest": geometry_digest(frame.geometry.to_numpy()) if is_geo and digest else None,
             "partitions": [{"file": f, "rows": len(p), "bbox": b}
                            for f, p, b in zip(files, pieces, _partition_bounds(pieces) if is_geo else [None] * len(pieces))],
             "meta": dict(meta or {}),
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-        _replace_dir(tmp, target)
+        if not _replace_dir(tmp, target, replace=replace):
+            manifest["kept"] = True
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)

@@ -25,6 +25,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from layers import project_cache
 from layers.config import CONFIG_NAME, Config, config_text_with, load_config
 from layers.problems import InputError, Problem
 from layers.versions import (
@@ -277,19 +278,50 @@ class Project:
         return kind in self.layer_names()
 
     def read_layer(self, kind: str, *, columns: list[str] | None = None, version: int | None = None,
-                   as_of: dt.date | None = None) -> gpd.GeoDataFrame:
+                   as_of: dt.date | None = None, cache: bool = False) -> gpd.GeoDataFrame:
         """Read one canonical layer: its current version, version number `version`, or the version in force on
-        `as_of` (layers.versions.version_for). An absent layer is an InputError naming the project."""
+        `as_of` (layers.versions.version_for). An absent layer is an InputError naming the project.
+
+        `columns` limits the attributes read (the geometry always comes; unknown names are ignored, as pyogrio
+        does). `cache`: serve a big table from the project's columnar cache (layers/project_cache.py) and keep it
+        there when read from project.gpkg; the frame is the same either way."""
+        table = self.layer_table(kind, version=version, as_of=as_of)
+        if cache and project_cache.enabled():
+            frame = self._read_cached(table, columns)
+        else:
+            frame = pyogrio.read_dataframe(self.gpkg, layer=table, columns=columns, use_arrow=True)
+        if isinstance(frame, gpd.GeoDataFrame) and frame.crs is None:
+            frame = frame.set_crs(self.crs)
+        return frame
+
+    def layer_table(self, kind: str, *, version: int | None = None, as_of: dt.date | None = None) -> str:
+        """The GeoPackage table holding layer `kind` (its current one, or the archived `<kind>__v<N>` of a version)."""
         if not self.has_layer(kind):
             raise InputError(f"{self.root}: layer {kind!r} is not in the project "
                              f"(has: {', '.join(self.layer_names()) or 'none'})",
                              zh=f"{self.root}：项目中没有图层 {kind!r}（现有：{'、'.join(self.layer_names()) or '无'}）")
-        table = kind
-        if version is not None or as_of is not None:
-            table = str(version_for(self.versions(), kind, version=version, as_of=as_of)[0]["stored_as"])
-        frame = pyogrio.read_dataframe(self.gpkg, layer=table, columns=columns, use_arrow=True)
+        if version is None and as_of is None:
+            return kind
+        return str(version_for(self.versions(), kind, version=version, as_of=as_of)[0]["stored_as"])
+
+    def _read_cached(self, table: str, columns: list[str] | None) -> pd.DataFrame:
+        """Table `table` from the columnar cache, else from project.gpkg (all columns, kept in the cache when the
+        project did not change during the read, then narrowed to `columns` as pyogrio would)."""
+        key = self.content_hash()
+        frame = project_cache.load_table(self.root, key, table, columns)
+        if frame is not None:
+            return frame
+        if int(pyogrio.read_info(self.gpkg, layer=table).get("features") or 0) < project_cache.MIN_ROWS:
+            return pyogrio.read_dataframe(self.gpkg, layer=table, columns=columns, use_arrow=True)
+        frame = pyogrio.read_dataframe(self.gpkg, layer=table, use_arrow=True)
         if isinstance(frame, gpd.GeoDataFrame) and frame.crs is None:
             frame = frame.set_crs(self.crs)
+        if self.content_hash() == key:  # what was read is the state `key` names
+            project_cache.store_table(self.root, key, table, frame)
+        if columns is not None:
+            asked = set(columns)
+            geometry = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
+            frame = frame[[c for c in frame.columns if c in asked or c == geometry]]
         return frame
 
     def versions(self) -> pd.DataFrame:
@@ -378,12 +410,27 @@ class Project:
 
     # ---- identity --------------------------------------------------------------------
     def content_hash(self) -> str:
-        """Hash of the project's files (size + mtime + name) — the cache key for analysis results."""
+        """Hash of the project's files — the cache key for analysis results and the layer cache.
+
+        Per file: name, size, modification and change times (ns) and inode, so a rewrite (a new file moved in), an
+        edit in place, or a copy back with its old mtime all change it; for project.gpkg also SQLite's change
+        counter and schema cookie (header bytes 24-27, 40-43, bumped by every committed write) and the size and
+        time of a `-wal` file (a GIS editing in WAL mode leaves project.gpkg untouched until a checkpoint)."""
         digest = hashlib.sha256()
-        for path in sorted([self.gpkg, self.config_path, *sorted((self.root / RASTER_DIR).glob("*.tif"))]):
-            if path.exists():
+        wal = self.gpkg.with_name(self.gpkg.name + "-wal")
+        for path in sorted([self.gpkg, wal, self.config_path, *sorted((self.root / RASTER_DIR).glob("*.tif"))]):
+            try:
                 stat = path.stat()
-                digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+            except OSError:
+                continue
+            digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:{stat.st_ino}".encode())
+            if path == self.gpkg:
+                try:
+                    with open(path, "rb") as f:
+                        head = f.read(100)
+                    digest.update(head[24:28] + head[40:44])
+                except OSError:
+                    pass
         return digest.hexdigest()[:16]
 
 

@@ -7,6 +7,8 @@ ellipsoidal area (the projection is equal-area on the ellipsoid).
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -27,6 +29,10 @@ MU_M2 = 10000 / 15
 # follows the source edge; parcels rarely have such long edges, so this costs little.
 DEFAULT_MAX_SEGMENT_M = 1000.0
 _METRES_PER_DEGREE = 111_000.0  # shortest degree of latitude, rounded down (densify finer)
+# Large arrays are reprojected in chunks of CHUNK geometries on at most MAX_THREADS threads (bounds the memory of
+# the coordinate arrays; smaller arrays are one call). Layout constants of the computation, not domain choices.
+CHUNK = 100_000
+MAX_THREADS = 8
 
 
 def _resolve_crs(geoms: Any, crs: Any) -> pyproj.CRS:
@@ -58,6 +64,46 @@ def local_equal_area_crs(crs: Any, bounds: tuple[float, float, float, float]) ->
     return ProjectedCRS(conversion=conversion, geodetic_crs=geographic, name="local equal-area")
 
 
+def _projector(geoms: Any, crs: Any, max_segment_m: float) -> tuple[np.ndarray, np.ndarray, pyproj.CRS, Any]:
+    """(geometry array, mask of present geometries, local equal-area CRS, function reprojecting a chunk of present
+    geometries to it); the CRS is the source's when nothing is present."""
+    source = _resolve_crs(geoms, crs)
+    arr = as_geometry_array(geoms)
+    present = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
+    if not present.any():
+        return arr, present, source, None
+    target = local_equal_area_crs(source, tuple(shapely.total_bounds(arr[present])))
+    step = max_segment_m / _METRES_PER_DEGREE if source.is_geographic else max_segment_m
+    transformer = pyproj.Transformer.from_crs(source, target, always_xy=True)  # thread-safe since pyproj 3.1
+
+    def _project(coords: np.ndarray) -> np.ndarray:
+        x, y = transformer.transform(coords[:, 0], coords[:, 1])
+        return np.column_stack([x, y])
+
+    def project(work: np.ndarray) -> np.ndarray:
+        if step > 0:
+            # Only a geometry whose bounding box exceeds the step can have an edge that long.
+            box = shapely.bounds(work)
+            long = np.maximum(box[:, 2] - box[:, 0], box[:, 3] - box[:, 1]) > step
+            if long.any():
+                work = work.copy()
+                work[long] = shapely.segmentize(work[long], step)
+        return shapely.transform(work, _project)
+
+    return arr, present, target, project
+
+
+def _in_chunks(geoms: np.ndarray, function: Any) -> np.ndarray:
+    """`function` of consecutive chunks of CHUNK geometries, run on up to MAX_THREADS threads and joined in
+    order: PROJ and GEOS release the GIL, so a large array uses every core, and a chunk's coordinates are all
+    that is held at once. The result equals one call's."""
+    if len(geoms) <= CHUNK:
+        return function(geoms)
+    chunks = np.array_split(geoms, -(-len(geoms) // CHUNK))
+    with ThreadPoolExecutor(max(1, min(os.cpu_count() or 1, MAX_THREADS, len(chunks)))) as pool:
+        return np.concatenate(list(pool.map(function, chunks)))
+
+
 def equal_area_projection(
     geoms: Any, crs: Any = None, *, max_segment_m: float = DEFAULT_MAX_SEGMENT_M
 ) -> tuple[np.ndarray, pyproj.CRS]:
@@ -66,38 +112,22 @@ def equal_area_projection(
     Planar areas of the result are ellipsoidal m²; use it to run several area computations
     (overlays, clips) on one projection.
     """
-    source = _resolve_crs(geoms, crs)
-    arr = as_geometry_array(geoms)
-    present = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
-    if not present.any():
-        return arr.copy(), source
-    bounds = tuple(shapely.total_bounds(arr[present]))
-    target = local_equal_area_crs(source, bounds)
-    step = max_segment_m / _METRES_PER_DEGREE if source.is_geographic else max_segment_m
+    arr, present, target, project = _projector(geoms, crs, max_segment_m)
     out = arr.copy()
-    work = arr[present]
-    if step > 0:
-        # Only a geometry whose bounding box exceeds the step can have an edge that long.
-        box = shapely.bounds(work)
-        long = np.maximum(box[:, 2] - box[:, 0], box[:, 3] - box[:, 1]) > step
-        if long.any():
-            work = work.copy()
-            work[long] = shapely.segmentize(work[long], step)
-    transformer = pyproj.Transformer.from_crs(source, target, always_xy=True)
-
-    def _project(coords: np.ndarray) -> np.ndarray:
-        x, y = transformer.transform(coords[:, 0], coords[:, 1])
-        return np.column_stack([x, y])
-
-    out[present] = shapely.transform(work, _project)
+    if project is not None:
+        out[present] = _in_chunks(arr[present], project)
     return out, target
 
 
 def ellipsoidal_area_m2(geoms: Any, crs: Any = None, *, max_segment_m: float = DEFAULT_MAX_SEGMENT_M) -> np.ndarray:
-    """Ellipsoidal area (m²) of each geometry; empty, missing and non-polygonal give 0."""
-    projected, _ = equal_area_projection(geoms, crs, max_segment_m=max_segment_m)
-    areas = shapely.area(projected)
-    return np.nan_to_num(np.asarray(areas, dtype=float), nan=0.0)
+    """Ellipsoidal area (m²) of each geometry; empty, missing and non-polygonal give 0.
+
+    Each chunk is reprojected, measured and dropped, so the projected copy of a large layer is never held whole."""
+    arr, present, _target, project = _projector(geoms, crs, max_segment_m)
+    areas = np.zeros(len(arr), dtype=float)
+    if project is not None:
+        areas[present] = _in_chunks(arr[present], lambda chunk: np.asarray(shapely.area(project(chunk)), dtype=float))
+    return np.nan_to_num(areas, nan=0.0)
 
 
 def area_mu(geoms: Any, crs: Any = None, *, max_segment_m: float = DEFAULT_MAX_SEGMENT_M) -> np.ndarray:

@@ -129,3 +129,28 @@ def test_geoseries_carries_its_crs_and_area_mu_divides_by_mu() -> None:
 def test_missing_crs_is_refused() -> None:
     with pytest.raises(CRSError, match="CRS"):
         ellipsoidal_area_m2([shapely.box(0, 0, 1, 1)], None)
+
+
+def test_threaded_reprojection_gives_the_single_thread_areas(monkeypatch) -> None:
+    """Large arrays are reprojected in threads: chunk edges fall mid-array and the areas stay bit-identical,
+    missing and empty geometries included, in their places."""
+    import spatial.area as area
+
+    rng = np.random.default_rng(7)
+    crs = f"EPSG:{gk_epsg(120, prefixed=False)}"
+    x0, y0 = pyproj.Transformer.from_crs("EPSG:4490", crs, always_xy=True).transform(120.3, 30.0)
+    geoms = np.array([shapely.box(x, y, x + w, y + w) for x, y, w in
+                      zip(x0 + rng.uniform(0, 20_000, 101), y0 + rng.uniform(0, 20_000, 101), rng.uniform(10, 900, 101))],
+                     dtype=object)
+    geoms[5], geoms[50] = None, Polygon()
+    single = ellipsoidal_area_m2(geoms, crs)  # 101 < CHUNK: one call
+    single_projected = area.equal_area_projection(geoms, crs)[0]
+    monkeypatch.setattr(area, "CHUNK", 7)  # 99 present geometries in 15 uneven chunks on 4 threads
+    monkeypatch.setattr(area.os, "cpu_count", lambda: 4)
+    threaded = ellipsoidal_area_m2(geoms, crs)
+    assert np.array_equal(single, threaded) and single[5] == 0.0 and single[50] == 0.0
+    projected = area.equal_area_projection(geoms, crs)[0]
+    assert projected[5] is None and projected[50].is_empty
+    assert all((a is None and b is None) or shapely.equals_exact(a, b, tolerance=0) for a, b in zip(projected, single_projected))
+    expected = np.array([_geod_area(_to_lonlat(g, crs)) if g is not None and not g.is_empty else 0.0 for g in geoms])
+    np.testing.assert_allclose(threaded, expected, rtol=TOLERANCE)
