@@ -573,11 +573,15 @@ def score(directory: Annotated[Path, typer.Argument(help="project folder or Post
             raise unknown_units_usage(exc, "--units") from None
         document["units"] = [u for u in document["units"] if str(u["unit_id"]) in keep]
     if out is not None:
+        from layers.projects import open_project
         from reports.bundle import export_all
+        from reports.redact import project_secret_for
 
         try:
+            # the key of the project, wherever it keeps it (a database project: in its schema, shared by all users)
+            secret = project_secret_for(open_project(directory)) if redact else None
             written = export_all(ev, inputs, out, wanted_formats, lang=lang, unit_ids=unit_ids, progress=progress,
-                                 redact=redact)
+                                 redact=redact, secret=secret)
         except LandparkError as exc:
             fail(exc, json_out)
         for path in written.values():

@@ -61,9 +61,9 @@ PERMISSIONS = ("maps", "scorecards", "export_aggregate", "firm_data", "siting", 
 class Permission(enum.StrEnum):
     """One thing a page or command may do; roles are sets of these."""
 
-    MAPS = "maps"                      # the overview map (units, parcels by status, firm points by name)
+    MAPS = "maps"                      # the overview map (units, parcels by status; firm points need FIRM_DATA)
     SCORECARDS = "scorecards"          # unit scores, scorecards, comparisons, land pages
-    EXPORT_AGGREGATE = "export_aggregate"  # exports with firms pseudonymised (reports/redact.py)
+    EXPORT_AGGREGATE = "export_aggregate"  # exports of aggregates only: no firm-level table (reports/scope.py)
     FIRM_DATA = "firm_data"            # firm-level figures: 企业评价, firm identify on the map, exports with real names
     SITING = "siting"                  # 项目选址
     IMPORT = "import"                  # imports, field mappings, data fixes

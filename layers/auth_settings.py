@@ -41,7 +41,7 @@ DEFAULT_TOML = """\
 [auth]
 # Sign-in for the app (`landpark app`). Off: one user on this computer (localhost), as before, every page open.
 # On: each browser session signs in; roles decide what it may see and do —
-#   viewer  = maps, scorecards, exports of aggregates (firms pseudonymised);
+#   viewer  = maps, scorecards, exports of aggregates only (no firm-level data);
 #   analyst = + firm-level data (企业评价, firm figures on the map), siting, imports;
 #   admin   = + users, switching and creating projects, the audit log (审计日志).
 # Turn it on whenever the app listens on anything but localhost (see the README's intranet deployment).

@@ -37,7 +37,7 @@ import pandas as pd
 import shapely
 
 from layers.config import CONFIG_NAME, Config, _config_of_bytes, config_text_with
-from layers.postgis import PgLocation, connect, parse_url, scrub
+from layers.postgis import PgLocation, connect, parse_url, read_secret, scrub, store_secret
 from layers.problems import InputError, Problem
 from layers.project import DATA_ISSUES, ISSUE_COLUMNS, issues_frame
 from layers.versions import VERSION_COLUMNS, VERSIONS_TABLE, VersionNote, archive_name, is_internal_table, version_for
@@ -81,6 +81,7 @@ class ProjectBundle:
     issues: pd.DataFrame | None = None  # None: the project never recorded data issues
     mappings: dict[str, dict[str, Any]] = field(default_factory=dict)  # kind → {"mapping": …, "source": …}
     rasters: dict[str, bytes] = field(default_factory=dict)  # name → GeoTIFF bytes
+    secret: bytes | None = None  # the pseudonym key (reports/redact.py): travels, so pseudonyms stay the same
 
 
 def _ident(*names: str) -> Any:
@@ -661,8 +662,9 @@ class PostgisProject:
                 mappings = {r[0]: {"mapping": r[1], "source": r[2]} for r in conn.execute(
                     _sql("SELECT kind, mapping, source FROM {s}.field_mappings", self.schema))}
                 rasters = {r[0]: bytes(r[1]) for r in conn.execute(_sql("SELECT name, data FROM {s}.rasters", self.schema))}
+                secret = read_secret(conn, self.schema)
         return ProjectBundle(config_text="" if row is None else str(row[0]), tables=tables, versions=versions,
-                             issues=issues if has_issues else None, mappings=mappings, rasters=rasters)
+                             issues=issues if has_issues else None, mappings=mappings, rasters=rasters, secret=secret)
 
     def load_bundle(self, bundle: ProjectBundle, *, replace: bool = False) -> None:
         """Make this schema hold exactly `bundle`, in one transaction: a failure leaves the schema as it was.
@@ -701,6 +703,8 @@ class PostgisProject:
             for name, data in bundle.rasters.items():
                 conn.execute(_sql("INSERT INTO {s}.rasters (name, data, sha256) VALUES (%s, %s, %s)", self.schema),
                              (name, data, hashlib.sha256(data).hexdigest()))
+            if bundle.secret is not None:
+                store_secret(conn, self.schema, bundle.secret, replace=True)
             self._bump(conn)
 
     # ---- rasters ---------------------------------------------------------------------

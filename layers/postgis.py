@@ -15,7 +15,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from layers.problems import InputError
 
-__all__ = ["PgLocation", "connect", "is_postgres_url", "parse_url", "scrub"]
+__all__ = ["PgLocation", "SECRETS_TABLE", "connect", "is_postgres_url", "parse_url", "project_secret", "read_secret",
+           "scrub", "store_secret"]
 
 SCHEMES = ("postgresql", "postgres")
 DEFAULT_PORT = 5432
@@ -132,3 +133,88 @@ def connect(location: PgLocation | str, *, autocommit: bool = False) -> Any:
         raise InputError(f"{where.url}: cannot connect to the database: {reason} (the password comes from "
                          "PGPASSWORD or ~/.pgpass)",
                          zh=f"{where.url}：无法连接数据库：{reason}（密码取自 PGPASSWORD 或 ~/.pgpass）") from None
+
+
+# ---- the project's secrets (the pseudonym key of reports/redact.py) ---------------------------------------------
+#
+# A folder project keeps its redaction key in `.landpark-secret`; a database project has no folder all its users
+# share, so the key lives in the schema's `secrets` table (name → 32 random bytes), made on first use by whoever
+# exports first, and read by everyone after: every user's pseudonyms agree.
+#
+# Who may read it: the table is created with `REVOKE ALL … FROM PUBLIC`, so only its owner (the database role that
+# made it: the one the app and the analysts' CLI connect as) and roles a DBA grants SELECT to can read it. Grant it
+# only to database roles that may export (`GRANT SELECT ON <schema>.secrets TO <role>`): with the key, anyone can
+# test a guessed credit code against a pseudonym. The app's own viewer/analyst/admin roles are enforced in the app
+# (ui/auth.py); the app's database role reads the key for every export, pseudonymised or aggregates-only.
+
+SECRETS_TABLE = "secrets"
+REDACTION_KEY = "redaction_key"  # the row holding reports/redact.py's HMAC key
+SECRET_BYTES = 32
+
+
+def _secrets_table(schema: str) -> Any:
+    """`schema`.secrets as a composed SQL identifier."""
+    from psycopg import sql
+
+    return sql.Identifier(schema, SECRETS_TABLE)
+
+
+def _ensure_secrets_table(conn: Any, schema: str) -> None:
+    """Create the secrets table when missing (under an advisory lock: two first exports do not race on CREATE), with
+    no access for PUBLIC; inside the caller's transaction."""
+    from psycopg import sql
+
+    if conn.execute("SELECT to_regclass(%s) IS NOT NULL", (f'"{schema}".{SECRETS_TABLE}',)).fetchone()[0]:
+        return
+    conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"landpark-secrets:{schema}",))
+    table = _secrets_table(schema)
+    conn.execute(sql.SQL("CREATE TABLE IF NOT EXISTS {} (name text PRIMARY KEY, value bytea NOT NULL, "
+                         "created_at timestamptz NOT NULL DEFAULT now())").format(table))
+    conn.execute(sql.SQL("REVOKE ALL ON {} FROM PUBLIC").format(table))
+
+
+def read_secret(conn: Any, schema: str, name: str = REDACTION_KEY) -> bytes | None:
+    """The stored secret `name` of `schema` (None when the table or the row does not exist)."""
+    from psycopg import sql
+
+    if not conn.execute("SELECT to_regclass(%s) IS NOT NULL", (f'"{schema}".{SECRETS_TABLE}',)).fetchone()[0]:
+        return None
+    row = conn.execute(sql.SQL("SELECT value FROM {} WHERE name = %s").format(_secrets_table(schema)), (name,)).fetchone()
+    return None if row is None else bytes(row[0])
+
+
+def store_secret(conn: Any, schema: str, value: bytes, name: str = REDACTION_KEY, *, replace: bool = False) -> bytes:
+    """Put `value` as secret `name` unless one is there (`replace`: overwrite, for `landpark copy`); returns the value
+    the schema holds afterwards. Runs inside the caller's transaction when there is one."""
+    from psycopg import sql
+
+    _ensure_secrets_table(conn, schema)
+    conflict = "DO UPDATE SET value = EXCLUDED.value" if replace else "DO NOTHING"
+    conn.execute(sql.SQL("INSERT INTO {} (name, value) VALUES (%s, %s) ON CONFLICT (name) " + conflict)
+                 .format(_secrets_table(schema)), (name, value))
+    row = conn.execute(sql.SQL("SELECT value FROM {} WHERE name = %s").format(_secrets_table(schema)), (name,)).fetchone()
+    return bytes(row[0])
+
+
+def project_secret(location: PgLocation | str, name: str = REDACTION_KEY) -> bytes:
+    """The database project's secret `name`, made (random) on first use. Two sessions asking at once agree: the
+    INSERT … ON CONFLICT DO NOTHING of the second waits for the first's commit and inserts nothing, and its SELECT
+    (a new statement under READ COMMITTED) then reads the first's key."""
+    import secrets
+
+    import psycopg
+
+    where = location if isinstance(location, PgLocation) else parse_url(location)
+    conn = connect(where, autocommit=True)
+    try:
+        found = read_secret(conn, where.schema, name)
+        if found is not None:
+            return found
+        with conn.transaction():
+            return store_secret(conn, where.schema, secrets.token_bytes(SECRET_BYTES), name)
+    except psycopg.Error as exc:
+        reason = scrub(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+        raise InputError(f"{where.url}: cannot read the project's pseudonym key: {reason}",
+                         zh=f"{where.url}：无法读取项目的脱敏密钥：{reason}") from None
+    finally:
+        conn.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -27,6 +28,19 @@ from layers.project import DATA_ISSUES, GPKG_NAME, ISSUE_COLUMNS, MAPPINGS_NAME,
 from layers.versions import VERSION_COLUMNS, VERSIONS_TABLE, versions_frame
 
 __all__ = ["copy_project", "folder_bundle", "open_location"]
+
+SECRET_NAME = ".landpark-secret"  # the folder's pseudonym key (reports/redact.py SECRET_FILE; layers does not import reports)
+
+
+def _folder_secret(root: Path) -> bytes | None:
+    """The folder project's pseudonym key (None when it has none yet); a damaged key file is an InputError."""
+    path = Path(root) / SECRET_NAME
+    if not path.exists():
+        return None
+    text = path.read_text(encoding="ascii", errors="replace").strip()
+    if not re.fullmatch(r"[0-9a-f]{64}", text):
+        raise InputError(f"{path}: the redaction key file is damaged", zh=f"{path}：脱敏密钥文件已损坏")
+    return bytes.fromhex(text)
 
 
 def open_location(location: Any) -> Project | PostgisProject:
@@ -62,7 +76,7 @@ def folder_bundle(project: Project) -> ProjectBundle:
         mappings = {}
     rasters = {p.stem: p.read_bytes() for p in sorted((project.root / RASTER_DIR).glob("*.tif"))}
     return ProjectBundle(config_text=text, tables=tables, versions=versions_frame(project.gpkg), issues=issues,
-                         mappings=mappings, rasters=rasters)
+                         mappings=mappings, rasters=rasters, secret=_folder_secret(project.root))
 
 
 def _write_versions(path: Path, frame: pd.DataFrame) -> None:
@@ -92,6 +106,10 @@ def write_folder_bundle(bundle: ProjectBundle, staging: Path) -> None:
         (staging / RASTER_DIR).mkdir()
         for name, data in bundle.rasters.items():
             (staging / RASTER_DIR / f"{name}.tif").write_bytes(data)
+    if bundle.secret is not None:  # mode 0600 from its creation, as reports/redact.py makes it
+        fd = os.open(staging / SECRET_NAME, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(bundle.secret.hex() + "\n")
 
 
 def _copy_into_folder(bundle: ProjectBundle, dest: Path, *, replace: bool) -> Project:

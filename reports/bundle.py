@@ -69,11 +69,13 @@ def parse_formats(formats: list[str] | str) -> list[str]:
 
 def export_all(ev: Evaluation, inputs: EvaluationInputs, out_dir: Path, formats: list[str], *, lang: str = "zh",
                unit_ids: list[str] | None = None, progress: Callable[[str], None] | None = None,
-               redact: bool = False, secret: bytes | None = None) -> dict[str, Path]:
+               redact: bool = False, secret: bytes | None = None, firm_level: bool = True) -> dict[str, Path]:
     """Write every requested format into `out_dir` as `score.<ext>`; all or nothing. Only the units `unit_ids`
     (default all), their member firms and their parcels are written; `redact` replaces firms and parcel owners by
-    the project's keyed pseudonyms (key `secret`, else the one kept in the project folder `inputs.root`)."""
-    from reports.redact import project_secret
+    the project's keyed pseudonyms (key `secret`, else the project's own: reports/redact.py `project_secret_for`).
+    `firm_level=False` writes aggregates only, in every format (reports/scope.py `aggregates_only`): no firm table,
+    member list, firm point, parcel owner or 达产复核 — what a viewer may export; it needs no project key."""
+    from reports.redact import project_secret_for
     from reports.scope import scope_export
 
     say = progress or (lambda _m: None)
@@ -81,13 +83,13 @@ def export_all(ev: Evaluation, inputs: EvaluationInputs, out_dir: Path, formats:
     if lang not in LANGS:
         raise InputError(f"language {lang}: choose zh or en")
     select_units(ev.units, unit_ids)  # unknown ids fail before anything is written
-    if redact and secret is None:
-        secret = project_secret(inputs.root)  # a read-only project folder fails here, before anything is written
+    if redact and firm_level and secret is None:
+        secret = project_secret_for(inputs)  # a read-only project folder fails here, before anything is written
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"{out_dir}: exists and is not a folder")
     font = find_cjk_font() if {"pdf", "docx"} & set(wanted) else None
-    ev, inputs = scope_export(ev, inputs, unit_ids, secret=secret if redact else None, lang=lang)
+    ev, inputs = scope_export(ev, inputs, unit_ids, secret=secret if redact else None, lang=lang, firm_level=firm_level)
     _say_scope(ev, say)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.export-", dir=out_dir.parent))

@@ -42,6 +42,7 @@ from reports import (
     with_display_grades,
 )
 from reports.briefing import time_view
+from reports.scope import firm_level_allowed
 from reports.text.excel import has_phrase, phrase
 
 # Number formats by column kind (i18n.numbers.column_kind): what a cell shows, never what it stores.
@@ -198,12 +199,13 @@ def export_xlsx(ev: Evaluation, path: Path, *, lang: str = "zh", unit_ids: list[
             book.table(layer_label(kind, lang), units[raw_kind == kind], formats, freeze_cols=3, grade_column="grade",
                        widths={"reason_not_scored": 24}, label=base_label)
         firms = _firm_frame(ev, lang)
-        firm_formats = {c: (None if c in FIRM_TEXT else _column_format(c)) for c in firms.columns}
-        book.table(t("exp_sheet_enterprises", lang), firms, firm_formats, freeze_cols=2, grade_column="class",
-                   widths={"uscc": 22, "name": 26, "group": 6, "units": 14, "class": 6, "score": 8, "rank": 8,
-                           "tax_per_mu": 11, "value_added_per_mu": 11, "land_mu": 10, "reason_not_scored": 30,
-                           "adjustments": 24},
-                   label=_firm_label, print_columns=len([c for c in FIRM_KEY if c in firms.columns]))
+        if firm_level_allowed(ev):  # an aggregates-only export (a viewer's) has no 企业评价 sheet at all
+            firm_formats = {c: (None if c in FIRM_TEXT else _column_format(c)) for c in firms.columns}
+            book.table(t("exp_sheet_enterprises", lang), firms, firm_formats, freeze_cols=2, grade_column="class",
+                       widths={"uscc": 22, "name": 26, "group": 6, "units": 14, "class": 6, "score": 8, "rank": 8,
+                               "tax_per_mu": 11, "value_added_per_mu": 11, "land_mu": 10, "reason_not_scored": 30,
+                               "adjustments": 24},
+                       label=_firm_label, print_columns=len([c for c in FIRM_KEY if c in firms.columns]))
         issues = _issue_frame(ev.warnings, lang)
         book.table(t("data_issues", lang), issues, {c: None for c in issues.columns}, freeze_cols=0,
                    widths={"message": 60, "feature": 20, "source": 20, "code": 18, "field": 16})

@@ -167,10 +167,14 @@ def _firms_layer(ev: Evaluation, inputs: EvaluationInputs) -> gpd.GeoDataFrame:
 
 
 def _parcels_layer(ev: Evaluation, inputs: EvaluationInputs) -> gpd.GeoDataFrame:
-    """Parcels with their supply status and their owner's class and score."""
+    """Parcels with their supply status and their owner's class and score (not in an aggregates-only export)."""
+    from reports.scope import firm_level_allowed
+
     parcels = inputs.parcels
     cols = [c for c in PARCEL_FIELDS if c in parcels.columns]
     out = gpd.GeoDataFrame(parcels[cols].copy(), geometry=parcels.geometry.to_numpy(), crs=parcels.crs)
+    if not firm_level_allowed(ev):  # aggregates only: no owner, and nothing of the owner's evaluation
+        return out
     owner = pd.Series(owner_key(parcels), index=out.index, dtype="string")  # the linked firm (code, name or table)
     out["owner_class"] = owner.map(ev.firms["class"]).astype(object)
     out["owner_score"] = owner.map(ev.firms["score"]).astype(float)

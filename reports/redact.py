@@ -4,7 +4,8 @@ A firm's credit code and name, and a parcel owner's code or name, become "企业
 (owners that are no firm of the enterprise layer: "权利人-…" / "Owner-…"): the first hex digits of
 HMAC-SHA256(project key, "uscc:" + code) — a firm's name takes the pseudonym of its code, so one firm reads
 the same in every record, message and format. The key is 32 random bytes kept in the project folder
-(`.landpark-secret`, mode 0600, created on first use, never exported): without it, trying candidate codes
+(`.landpark-secret`, mode 0600, created on first use, never exported), or for a database project in its schema's
+`secrets` table (`project_secret_for` picks the place): without it, trying candidate codes
 cannot recover a code from its pseudonym, and another project's key gives other pseudonyms.
 
 `TextScrubber` replaces identifiers in whole cells (identity columns) and inside free text (messages,
@@ -64,6 +65,38 @@ def project_secret(root: str | Path | None) -> bytes:
     if not re.fullmatch(r"[0-9a-f]{64}", text):
         raise InputError(t("scope_secret_bad", "en").format(path=path), zh=t("scope_secret_bad", "zh").format(path=path))
     return bytes.fromhex(text)
+
+
+def project_secret_for(project: Any) -> bytes:
+    """The redaction key of `project`, wherever that project keeps it: a database project (a PostgisProject, or
+    anything with a `location` naming a PostgreSQL schema) in its schema's `secrets` table (layers/postgis.py), shared
+    by every user of the database; a folder project (a Project, EvaluationInputs or a folder path) in `.landpark-secret`.
+
+    The local cache folder of a database project (its `root`) is refused: a key there would be one machine's, and
+    each user's pseudonyms would differ."""
+    from layers.postgis import PgLocation, is_postgres_url
+    from layers.postgis import project_secret as database_secret
+
+    location = getattr(project, "location", None)
+    if isinstance(location, PgLocation) or is_postgres_url(location):
+        return database_secret(location)
+    if isinstance(project, PgLocation) or is_postgres_url(project):
+        return database_secret(project)
+    root = project if isinstance(project, (str, os.PathLike)) or project is None else getattr(project, "root", None)
+    if root is not None and _is_database_cache(Path(root)):
+        raise InputError(t("scope_secret_database", "en"), zh=t("scope_secret_database", "zh"))
+    return project_secret(root)
+
+
+def _is_database_cache(root: Path) -> bool:
+    """Whether `root` is a database project's local cache folder (layers/pg_project.py `_cache_folder`: under
+    $LANDPARK_PG_CACHE, else <user cache>/landpark/postgis), not a project folder."""
+    base = Path(os.environ.get("LANDPARK_PG_CACHE") or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+                / "landpark" / "postgis")
+    try:
+        return root.resolve().is_relative_to(base.resolve()) and not (root / "landpark.toml").exists()
+    except OSError:
+        return False
 
 
 def _create_secret(path: Path) -> None:
@@ -269,4 +302,5 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
-__all__ = ["CODE_PATTERN", "SECRET_FILE", "Pseudonyms", "NameIndex", "TextScrubber", "project_secret", "secret_path"]
+__all__ = ["CODE_PATTERN", "SECRET_FILE", "Pseudonyms", "NameIndex", "TextScrubber", "project_secret",
+           "project_secret_for", "secret_path"]

@@ -11,6 +11,10 @@ approval batches) stay as aggregates: they carry no firm identifier (checked, an
 With a project key (`secret`, reports/redact.py) every firm and parcel owner is also replaced by its keyed
 pseudonym, in records and inside texts.
 
+`firm_level=False` (a viewer's export, issue 17) goes further: after the cut and the scrub, `aggregates_only` drops
+every firm-level table — firms, member lists, firm points, link lists, the 达产复核, parcel owners and the issues about
+firms — so every format carries unit and district figures only (`firm_level_allowed` tells the writers).
+
 The 标准地 达产复核 (`ev.standard_land_review`) keeps the rows of the parcels kept, its firms' codes and names replaced
 as every firm's are; `review_rows` gives its rows in the exports' order with their texts (reports/excel.py, gpkg.py,
 html.py and the app's 标准地复核 page share it).
@@ -23,6 +27,7 @@ and kept on the scoped evaluation (`kind_comparison`, `scored_in_kind` read them
 from __future__ import annotations
 
 import dataclasses
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,7 +43,7 @@ from i18n import t
 from layers.problems import Problem
 from layers.schema import EVALUATION_UNIT_KINDS
 from reports import COST_INDICATORS, indicator_comparison, select_units
-from reports.redact import CODE_PATTERN, MIN_CODE_LENGTH, Pseudonyms, TextScrubber
+from reports.redact import CODE_PATTERN, MIN_CODE_LENGTH, SECRET_BYTES, Pseudonyms, TextScrubber
 from spatial.overlay import intersection_area_pairs
 
 # Columns holding ids of things that are no firm: never rewritten by the scrubber.
@@ -63,6 +68,7 @@ class ExportScope:
     stats: dict[str, pd.DataFrame] | None = None
     norm_median: pd.DataFrame | None = None  # the kind's median of every normalised indicator, per exported row
     counts: dict[str, int] = field(default_factory=dict)  # firms / parcels / warnings kept and in all
+    firm_level: bool = True  # False: aggregates only (a viewer's export): no firm, member list or parcel owner at all
 
 
 def scope_of(ev: Evaluation) -> ExportScope | None:
@@ -301,9 +307,17 @@ def _safe_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def scope_export(ev: Evaluation, inputs: EvaluationInputs, unit_ids: Sequence[str] | None = None, *,
-                 secret: bytes | None = None, lang: str = "zh") -> tuple[Evaluation, EvaluationInputs]:
+                 secret: bytes | None = None, lang: str = "zh", firm_level: bool = True
+                 ) -> tuple[Evaluation, EvaluationInputs]:
     """The (Evaluation, EvaluationInputs) an export of `unit_ids` (None: every unit) may carry, pseudonymised with
-    the project key `secret` when one is given; `ev` and `inputs` are not modified."""
+    the project key `secret` when one is given; `ev` and `inputs` are not modified. `firm_level=False` keeps
+    aggregates only (`aggregates_only`): what a viewer may take away."""
+    if not firm_level:
+        # every text is scrubbed as well: with a throw-away key when none is given, so a firm named inside a message
+        # that survives the cut reads as a pseudonym no other export shares
+        scoped_ev, scoped_inputs = scope_export(ev, inputs, unit_ids, secret=secret or secrets.token_bytes(SECRET_BYTES),
+                                                lang=lang)
+        return aggregates_only(scoped_ev, scoped_inputs)
     positions = select_units(ev.units, list(unit_ids) if unit_ids else None)
     units_full = ev.units.reset_index(drop=True)
     enterprises_full = inputs.enterprises
@@ -435,6 +449,54 @@ def _finish(ev: Evaluation, inputs: EvaluationInputs, scope: ExportScope, scrubb
     return out_ev, out_inputs
 
 
+# --------------------------------------------------------------------------- aggregates only (a viewer's export)
+
+# Parcel columns that name or describe a firm (its owner, the firm linked to it and how): left out of an
+# aggregates-only export; the parcel's id, land use, area, supply status and flags stay.
+PARCEL_FIRM_COLUMNS = ("owner_uscc", "owner_name", FIRM_COLUMN, METHOD_COLUMN, "tenant_uscc", "landlord_uscc")
+FIRM_ISSUE_LAYERS = (*FIRM_LAYERS, "land_links")
+
+
+def firm_level_allowed(ev: Evaluation) -> bool:
+    """Whether an export of `ev` may carry firm-level tables (False after `scope_export(..., firm_level=False)`)."""
+    scope = scope_of(ev)
+    return scope is None or scope.firm_level
+
+
+def _no_rows(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    """`frame` with its columns and no row (None stays None)."""
+    return None if frame is None else frame.iloc[:0]
+
+
+def aggregates_only(ev: Evaluation, inputs: EvaluationInputs) -> tuple[Evaluation, EvaluationInputs]:
+    """The scoped pair without anything firm-level: no firm table, member list, firm point, link list, 达产复核 or
+    parcel owner, and no data issue or warning about a firm; unit and district figures (aggregates) stay."""
+    scope = dataclasses.replace(scope_of(ev) or ExportScope(unit_ids=None, redacted=True), firm_level=False, redacted=True)
+    scope.counts = {**scope.counts, "firms": 0}  # none leaves; firms_all (a district count) stays
+
+    def firm_issue(layer: Any) -> bool:
+        return str(layer or "") in FIRM_ISSUE_LAYERS
+
+    links = dataclasses.replace(ev.links, **{f.name: [] for f in dataclasses.fields(ev.links)
+                                             if isinstance(getattr(ev.links, f.name), list)})
+    out_ev = dataclasses.replace(
+        ev, firms=ev.firms.iloc[:0], members=ev.members.iloc[:0],
+        enterprises=dataclasses.replace(ev.enterprises, table=ev.enterprises.table.iloc[:0], warnings=[]),
+        encroachments=_safe_table(ev.encroachments), links=links,
+        warnings=[w for w in ev.warnings if not firm_issue(w.get("layer"))])
+    out_ev.standard_land_review = None  # per parcel: its firm's committed and actual tax, output, energy
+    scope.counts["warnings"] = len(out_ev.warnings)
+    out_ev.export_scope = scope  # type: ignore[attr-defined]
+    parcels = inputs.parcels.drop(columns=[c for c in PARCEL_FIRM_COLUMNS if c in inputs.parcels.columns])
+    issues = inputs.data_issues
+    if len(issues) and "layer" in issues:
+        issues = issues[~issues["layer"].astype(str).isin(FIRM_ISSUE_LAYERS).to_numpy()].reset_index(drop=True)
+    out_inputs = dataclasses.replace(
+        inputs, parcels=parcels, enterprises=inputs.enterprises.iloc[:0], land_links=_no_rows(inputs.land_links),
+        events=_no_rows(inputs.events), tenancy=_no_rows(inputs.tenancy), data_issues=issues)
+    return out_ev, out_inputs
+
+
 # --------------------------------------------------------------------------- the 标准地 review
 
 # The order the review's rows are exported in: the parcels to act on first.
@@ -520,5 +582,6 @@ def review_rows(result: Any, lang: str = "zh") -> pd.DataFrame:
     return out
 
 
-__all__ = ["ExportScope", "REVIEW_ORDER", "VERDICT_COLOURS", "review_rows", "kind_comparison",
+__all__ = ["ExportScope", "REVIEW_ORDER", "VERDICT_COLOURS", "review_rows", "kind_comparison", "aggregates_only",
+           "firm_level_allowed",
            "kind_norm_median", "scope_export", "scope_of", "scored_in_kind", "units_in_kind"]

@@ -290,3 +290,61 @@ def test_the_app_export_uses_the_same_scope_and_pseudonyms(redacted_files, demo_
     assert not found(text, selection["all_codes"]) and not found(text, selection["all_names"])
     cli = json.loads(redacted_files["json"].read_text(encoding="utf-8"))
     assert set(PSEUDONYM.findall(text)) >= {e["uscc"] for e in cli["enterprises"]}
+
+
+# --------------------------------------------------------------------------- aggregates only (a viewer's export)
+
+
+@pytest.fixture(scope="module")
+def aggregate_files(demo_project, demo_evaluation, demo_inputs, tmp_path_factory):
+    """Every format of UNIT with firm_level=False (what a viewer may take), the year before and the targets attached;
+    the inputs' folder is an empty one, to show that no project key is needed or made."""
+    from analysis.time_context import attach_time_context
+
+    out = tmp_path_factory.mktemp("aggregates") / "xw19"
+    keyless = tmp_path_factory.mktemp("keyless")
+    ev = attach_time_context(demo_project, demo_inputs, dataclasses.replace(demo_evaluation))
+    assert ev.year_on_year is not None and len(ev.year_on_year.firms)  # the comparison does list firms
+    inputs = dataclasses.replace(demo_inputs, root=keyless)
+    paths = export_all(ev, inputs, out, list(FORMATS), unit_ids=[UNIT], firm_level=False)
+    assert not (keyless / SECRET_FILE).exists()
+    return paths
+
+
+def test_aggregates_only_exports_name_no_firm_and_list_none(aggregate_files, selection, demo_inputs):
+    owners = set(demo_inputs.parcels["owner_uscc"].dropna().astype(str))
+    for fmt, path in aggregate_files.items():
+        text = file_text(path)
+        assert selection["unit_name"] in text, f"{fmt}: the unit's own name is not found, so the search sees nothing"
+        assert not found(text, selection["all_codes"]), f"{fmt}: credit codes"
+        assert not found(text, selection["all_names"]), f"{fmt}: firm names"
+        assert not found(text, owners), f"{fmt}: parcel owners"
+        assert not PSEUDONYM.search(text), f"{fmt}: pseudonymised firm rows are firm-level rows too"
+
+
+def test_aggregates_only_keeps_the_unit_figures_and_drops_every_firm_table(aggregate_files, demo_evaluation):
+    import openpyxl
+    import pyogrio
+
+    doc = json.loads(aggregate_files["json"].read_text(encoding="utf-8"))
+    own = demo_evaluation.units[demo_evaluation.units["unit_id"] == UNIT].iloc[0]
+    assert [u["unit_id"] for u in doc["units"]] == [UNIT]
+    assert doc["units"][0]["tax_per_mu"] == pytest.approx(float(own["tax_per_mu"]), rel=1e-6)
+    assert doc["units"][0]["member_count"] == int(own["member_count"]) == 19  # how many, not which
+    assert doc["enterprises"] == [] and doc["meta"]["redacted"] is True
+    assert all(doc["links"][k] == [] for k in ("by_table", "by_code", "by_name", "ambiguous", "owner_without_firm"))
+    assert doc["year_on_year"]["firms"] == [] and "lists" not in doc["year_on_year"]["transitions"]
+    assert all(w.get("layer") not in ("enterprises", "enterprise_events", "tenancy", "land_links") for w in doc["warnings"])
+    sheets = openpyxl.load_workbook(aggregate_files["xlsx"], read_only=True).sheetnames
+    assert "企业评价" not in sheets and "汇总" in sheets
+    layers = [str(name) for name, _g in pyogrio.list_layers(aggregate_files["gpkg"])]
+    assert not any("企业" in name for name in layers) and "宗地供地状态" in layers
+    fields = set(pyogrio.read_info(aggregate_files["gpkg"], layer="宗地供地状态")["fields"])
+    assert not fields & {"owner_uscc", "owner_name", "firm_uscc", "owner_class", "owner_score"}
+    assert '"key":"enterprises"' not in aggregate_files["html"].read_text(encoding="utf-8")
+
+
+def test_the_named_export_of_the_same_unit_does_list_firms(scoped_files, selection):
+    """The control of the two tests above: without firm_level=False the same export holds the member firms."""
+    text = file_text(scoped_files[0]["json"])
+    assert found(text, selection["members"]) == selection["members"]

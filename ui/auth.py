@@ -44,8 +44,8 @@ LOCK_MINUTES = 15
 _FAILURES: dict[str, list[float]] = {}  # name → times of recent failures (process-wide: all sessions)
 _FAILURES_LOCK = threading.Lock()
 # Detail keys the app writes (ui/text/auth.py auth_detail_<key>); others are shown as written.
-DETAIL_KEYS = ("layer", "file", "rows", "format", "units", "redact", "method", "weights", "name", "role", "project",
-               "reason", "mode")
+DETAIL_KEYS = ("layer", "file", "rows", "format", "units", "redact", "aggregates", "method", "weights", "name", "role",
+               "project", "reason", "mode")
 FAILURE_REASONS = ("wrong_password", "locked")  # details.reason of sign_in_failed (auth_reason_<reason>)
 # details.mode: of user_change (`landpark users …`), and of import (a new layer, replace or append; layers.importer)
 MODES = ("add", "password", "role", "remove", "new", "replace", "append")

@@ -297,5 +297,6 @@ def render() -> None:
     if auth.check(Permission.FIRM_DATA):  # the tree names firms with their figures
         _tree(result, cluster)
     _units(doc, cluster)
-    _map(project, result, cluster)
+    if auth.can(Permission.FIRM_DATA):  # the points name every firm of the cluster and star the 链主
+        _map(project, result, cluster)
     _rule(doc)

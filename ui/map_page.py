@@ -256,6 +256,8 @@ def _search_box(project: Project, height_px: int) -> None:
         return
     inputs, ev = evaluation(project)
     hits = search(inputs, ev, text)
+    if not auth.can(Permission.FIRM_DATA):  # a firm hit names the firm
+        hits = [h for h in hits if h.kind != "firm"]
     if not hits:
         st.caption(tr("map_search_nothing", text=text))
         return
@@ -392,14 +394,19 @@ def render() -> None:
     search_col, map_col, panel_col = st.container(), st.container(), st.container()
     with search_col:
         _search_box(project, cfg.height_px)
+    # firm points name their firms: a viewer's map has none (the role is part of the prepared map's key, so a
+    # viewer never gets a map prepared for an analyst)
+    firm_level = auth.can(Permission.FIRM_DATA)
+    drawn_layers = layers.layers if firm_level else {k: v for k, v in layers.layers.items() if k != "enterprises"}
     with map_col:
-        base = prepare_map((str(project.root), project.content_hash(), lang(), drawn_basemap, tk, gcj, pcfg.demo),
-                           lambda: build_map(layers.layers, lang=lang(), basemap=drawn_basemap, tianditu_key=tk,
+        base = prepare_map((str(project.root), project.content_hash(), lang(), drawn_basemap, tk, gcj, pcfg.demo, firm_level),
+                           lambda: build_map(drawn_layers, lang=lang(), basemap=drawn_basemap, tianditu_key=tk,
                                              bounds=layers.bounds, demo=pcfg.demo, leaflet_urls=leaflet_urls(),
                                              publish=auth.session_publisher(publish_payload)))
         overlay = overlay_group(fill=colouring[0] if colouring else None, legend_html=colouring[1] if colouring else None,
                                 label=_indicator_label(indicator) if indicator else "",
-                                select=selected, firm_classes=firm_classes,
+                                select=selected if firm_level or (selected or "").partition("|")[0]
+                                not in ("parcels", "enterprises") else None, firm_classes=firm_classes,
                                 opacity=cfg.fill_opacity)
         centre, zoom = st.session_state.get(VIEW) or (None, None)
         value = show_map(base, height=cfg.height_px, key=MAP_KEY, returned_objects=["last_active_drawing", "last_object_clicked"],

@@ -293,6 +293,7 @@ def _exports(ev, inputs, ids: list[str], changed: bool, version: str) -> None:
     import reports.text.scope  # noqa: F401  (the toggle's text)
     from layers.problems import LandparkError
     from reports.bundle import export_all
+    from reports.redact import project_secret_for
 
     st.subheader(tr("scores_export"))
     c1, c2 = st.columns([3, 2])
@@ -302,13 +303,14 @@ def _exports(ev, inputs, ids: list[str], changed: bool, version: str) -> None:
     c2.markdown(f"{tr('scores_scope')}：{scope}" if lang() == "zh" else f"{tr('scores_scope')}: {scope}")
     if fmt in ("pdf", "docx") and not ids:
         c2.caption(tr("scores_pdf_slow"))
-    if auth.can(Permission.FIRM_DATA):
+    firm_level = auth.can(Permission.FIRM_DATA)  # decided on the server for every run, not by a widget
+    if firm_level:
         redact = c2.toggle(tr("scope_redact_toggle"), key="scores_redact", help=tr("scope_redact_help"))
-    else:  # a viewer's exports are pseudonymised, whatever the session state says
+    else:  # a viewer's exports hold aggregates only (reports/scope.py aggregates_only), whatever the session state says
         redact = True
-        c2.caption(tr("auth_export_redacted"))
+        c2.caption(tr("scope_aggregates_note"))
     st.caption(tr("scores_export_weights_edited") if changed else tr("scores_export_weights_default"))
-    signature = (fmt, tuple(ids), tuple(ev.spec.weights), lang(), version, redact)
+    signature = (fmt, tuple(ids), tuple(ev.spec.weights), lang(), version, redact, firm_level)
     if st.button(tr("scores_generate"), key="scores_generate", type="primary"):
         st.session_state.pop(EXPORT_KEY, None)
         bar = st.progress(0.0, text=tr("scores_generating"))
@@ -324,10 +326,13 @@ def _exports(ev, inputs, ids: list[str], changed: bool, version: str) -> None:
 
                 # the year before and the targets go on a copy: the cached evaluation stays as every page reads it
                 ev = attach_time_context(current_project(), inputs, dataclasses.replace(ev), method=chosen_method() or None)
+                # the key of the project itself: a database project's is in its schema, shared by every user
+                secret = project_secret_for(current_project()) if redact and firm_level else None
                 written = export_all(ev, inputs, Path(tmp) / "out", [fmt], lang=lang(), unit_ids=ids or None,
-                                     progress=progress, redact=redact)
+                                     progress=progress, redact=redact, secret=secret, firm_level=firm_level)
                 data = written[fmt].read_bytes()
-                auth.audit("export", format=fmt, units=ids or "all", redact=redact, weights=list(ev.spec.weights))
+                auth.audit("export", format=fmt, units=ids or "all", redact=redact, weights=list(ev.spec.weights),
+                           aggregates=not firm_level)
         except LandparkError as exc:
             bar.empty()
             st.error(f"{tr('scores_export_failed')}: {exc}")

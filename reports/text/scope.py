@@ -23,7 +23,15 @@ TEXT: dict[str, dict[str, str]] = {
     "scope_secret_no_project": {
         "zh": "脱敏需要项目文件夹（用于保存本项目的脱敏密钥），当前数据没有项目文件夹",
         "en": "redaction needs the project folder (it keeps the project's redaction key); these inputs have none"},
+    "scope_secret_database": {
+        "zh": "数据库项目的脱敏密钥保存在数据库中：请从项目（数据库地址）导出，而不是从本机缓存文件夹导出",
+        "en": "a database project keeps its redaction key in the database: export from the project (its PostgreSQL URL), "
+              "not from its local cache folder"},
     # the app's export section
+    "scope_aggregates_note": {
+        "zh": "您的角色只能导出汇总结果：导出文件只含评价单元和全区的汇总指标，不含企业名单、企业指标和宗地权利人",
+        "en": "Your role may export aggregates only: the file holds unit and district figures, with no firm list, "
+              "firm figures or parcel owners"},
     "scope_redact_toggle": {"zh": "企业名称和信用代码脱敏", "en": "Pseudonymise firm names and credit codes"},
     "scope_redact_help": {
         "zh": "企业名称、统一社会信用代码和宗地权利人替换为本项目固定的代号（如 企业-7F3A2C91），包括问题说明中的文字；"

@@ -43,8 +43,6 @@ TEXT: dict[str, dict[str, str]] = {
     "auth_perm_import": {"zh": "数据导入", "en": "imports"},
     "auth_perm_users": {"zh": "用户管理与审计日志", "en": "users and the audit log"},
     "auth_perm_projects": {"zh": "切换或新建项目", "en": "switching or creating projects"},
-    "auth_export_redacted": {"zh": "您的角色只能导出汇总结果：企业名称与统一社会信用代码已替换为代号。",
-                             "en": "Your role exports aggregates only: firm names and credit codes are replaced by pseudonyms."},
     # audit log view
     "auth_audit_title": {"zh": "审计日志", "en": "Audit log"},
     "auth_audit_intro": {"zh": "记录登录、导入、导出、方法与权重修改及用户变更（只增不改）。最新的在前。",
@@ -76,6 +74,7 @@ TEXT: dict[str, dict[str, str]] = {
     "auth_detail_format": {"zh": "格式", "en": "format"},
     "auth_detail_units": {"zh": "评价单元", "en": "units"},
     "auth_detail_redact": {"zh": "企业脱敏", "en": "pseudonymised"},
+    "auth_detail_aggregates": {"zh": "仅汇总数据", "en": "aggregates only"},
     "auth_detail_method": {"zh": "评价方法", "en": "method"},
     "auth_detail_weights": {"zh": "权重", "en": "weights"},
     "auth_detail_name": {"zh": "用户名", "en": "name"},
