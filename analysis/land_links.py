@@ -188,10 +188,11 @@ def link_parcels(parcels: pd.DataFrame, enterprises: pd.DataFrame,
     owner_names = _column(parcels, "owner_name").to_numpy()
     codes = _per_distinct(owner_codes, normalise_code)
     names = _per_distinct(owner_names, _split_owners)
-    named = np.array([bool(v) for v in names], dtype=bool) if n else np.zeros(0, dtype=bool)
+    named = _per_distinct(owner_names, lambda v: bool(_split_owners(v))).astype(bool)
     has_owner = pd.notna(codes) | named | (method == "table")
-    by_code = ~decided & np.array([c in code_of for c in codes], dtype=bool) if n else np.zeros(0, dtype=bool)
-    firm[by_code] = [code_of[c] for c in codes[by_code]]
+    coded_firm = pd.Series(codes, dtype=object).map(code_of).to_numpy(dtype=object)  # NaN where no firm has the code
+    by_code = ~decided & pd.notna(coded_firm)
+    firm[by_code] = coded_firm[by_code]
     method[by_code] = "code"
     todo = np.flatnonzero(~decided & ~by_code & named)
     matches = _per_distinct(np.array([_SEP.join(v) for v in names[todo]], dtype=object),
@@ -216,10 +217,13 @@ def _per_distinct(values: np.ndarray, function: Any) -> np.ndarray:
         return out
     keys = pd.Series(values, dtype=object).where(pd.notna(values), None)
     codes, uniques = pd.factorize(keys, use_na_sentinel=True)
-    results = [function(u) for u in uniques]
-    missing = function(None) if (codes < 0).any() else None
-    for k, c in enumerate(codes):  # element by element: results may be lists, which numpy would broadcast
-        out[k] = results[c] if c >= 0 else missing
+    # one slot per distinct value and a last one for the missing (code -1 indexes it); filled one by one, since
+    # results may be lists, which numpy would broadcast
+    results = np.empty(len(uniques) + 1, dtype=object)
+    for k, u in enumerate(uniques):
+        results[k] = function(u)
+    results[-1] = function(None) if (codes < 0).any() else None
+    out[:] = results[codes]
     return out
 
 
@@ -231,17 +235,17 @@ _REASONS_ZH = {"several firms in the link table": "关联表中对应多家企�
 
 def _firm_keys(firms: pd.DataFrame) -> tuple[dict[str, str], dict[str, list[str]]]:
     """Code as compared → code as written (first row of a duplicated code); normalised name → codes."""
-    codes_raw = _column(firms, "uscc")
-    code_of: dict[str, str] = {}
-    for raw in codes_raw:
-        key = normalise_code(raw)
-        if key is not None and key not in code_of:
-            code_of[key] = str(raw)
+    codes_raw = _column(firms, "uscc").to_numpy(dtype=object)
+    table = pd.DataFrame({"key": _per_distinct(codes_raw, normalise_code), "raw": [str(v) for v in codes_raw],
+                          "name": _per_distinct(_column(firms, "name").to_numpy(dtype=object), normalise_name)})
+    coded = table[pd.notna(table["key"])]
+    first = coded.drop_duplicates("key")  # a duplicated code is written as its first row writes it
+    code_of = dict(zip(first["key"], first["raw"]))
+    named = coded[pd.notna(coded["name"])].assign(written=lambda f: f["key"].map(code_of)).drop_duplicates(["name", "written"])
+    # names in order of first appearance, each with its firms' codes in row order
     by_name: dict[str, list[str]] = {}
-    for raw, name in zip(codes_raw, _column(firms, "name")):
-        key, code = normalise_name(name), normalise_code(raw)
-        if key is not None and code is not None and code_of[code] not in by_name.setdefault(key, []):
-            by_name[key].append(code_of[code])
+    for name, written in zip(named["name"].to_numpy(), named["written"].to_numpy()):
+        by_name.setdefault(name, []).append(written)
     return code_of, by_name
 
 
@@ -298,12 +302,14 @@ def _summarise(report: LinkReport, firms: pd.DataFrame, pids: np.ndarray, firm: 
                 seen.add(code)
                 bucket.append(code)
     ambiguous_pids = {a["parcel_id"] for a in report.ambiguous}
-    for i in np.flatnonzero(has_owner & ~linked):
+    orphans = np.flatnonzero(has_owner & ~linked)
+    # the branch hints compare an owner with every firm name: once per distinct owner, not per parcel
+    hints = _per_distinct(owner_names[orphans], lambda name: _branch_hints(name, by_name))
+    for i, hint in zip(orphans, hints):
         if str(pids[i]) in ambiguous_pids:
             continue
         owner = " / ".join(str(v) for v in (owner_codes[i], owner_names[i]) if v is not None and not pd.isna(v))
-        report.owner_without_firm.append({"parcel_id": str(pids[i]), "owner": owner,
-                                          "hints": _branch_hints(owner_names[i], by_name)})
+        report.owner_without_firm.append({"parcel_id": str(pids[i]), "owner": owner, "hints": list(hint)})
     report.declaring_unlinked = _declaring_unlinked(firms, seen)
 
 

@@ -232,3 +232,21 @@ def test_app_page_shows_demo_links(demo_project, demo_evaluation, monkeypatch):
     assert c["by_code"] > 0 and c["by_name"] == 0 and c["parcels_linked"] > 0
     summary = next(m.value for m in at.markdown if "已关联宗地" in m.value)
     assert f"按信用代码 {c['by_code']}" in summary
+
+
+def test_per_distinct_keeps_list_results_whole_and_gives_missing_its_own_value():
+    """Owners repeat across parcels: the function runs once per distinct value, and list results of equal length
+    are not broadcast into the array."""
+    import numpy as np
+
+    from analysis.land_links import _per_distinct
+
+    calls: list = []
+
+    def split(value):
+        calls.append(value)
+        return value.split(";") if value else ["—"]
+
+    got = _per_distinct(np.array(["a;b", None, "a;b", "c;d", float("nan")], dtype=object), split)
+    assert [list(v) for v in got] == [["a", "b"], ["—"], ["a", "b"], ["c", "d"], ["—"]]
+    assert sorted(map(str, calls)) == ["None", "a;b", "c;d"]  # once per distinct value, once for the missing
