@@ -65,7 +65,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("project", type=Path)
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="run under cProfile and list the N slowest project functions (slower)")
+    parser.add_argument("--cold", action="store_true",
+                        help="remove the project's layer cache first (layers/project_cache.py): a first score after an import")
     args = parser.parse_args(argv)
+    if args.cold:
+        from layers.project_cache import clear  # noqa: PLC0415
+
+        clear(args.project)
     profile = cProfile.Profile() if args.profile else None
     if profile:
         profile.enable()
