@@ -10,12 +10,12 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.inputs import EvaluationInputs, load_inputs
+from analysis.inputs import EVALUATE_COLUMNS, EvaluationInputs, load_inputs
 from analysis.score import Evaluation, evaluate
 from analysis.year_on_year import YearOnYear, year_on_year
 from layers.problems import InputError
 from layers.project import Project
-from layers.years import firm_years
+from layers.years import firm_years, resolve_firm_year
 
 __all__ = ["all_firm_rows", "attach_time_context", "compare_years", "previous_year"]
 
@@ -44,7 +44,8 @@ def compare_years(project: Project, year_from: int | None = None, year_to: int |
     if later is not None:
         to_year = later[0].year if year_to is None else year_to
     else:
-        to_year = year_to if year_to is not None else load_inputs(project).year
+        # the year load_inputs(project) would evaluate, found from the firm rows alone (no layer read)
+        to_year = year_to if year_to is not None else resolve_firm_year(rows, None, project.config.project.year)[0]
     if to_year is None or (years and to_year not in years):
         held = ", ".join(map(str, years)) or "none"
         raise InputError(f"enterprises: no firm data for {to_year} to compare (years held: {held})",
@@ -55,8 +56,10 @@ def compare_years(project: Project, year_from: int | None = None, year_to: int |
                          zh=f"企业图层：没有 {to_year} 年之前的企业数据可比较（现有年度：{'、'.join(map(str, years))}）")
     if from_year == to_year:
         raise InputError(f"the two years compared are the same ({to_year})", zh=f"比较的两个年度相同（{to_year} 年）")
-    before = evaluate(load_inputs(project, year=from_year), method=method)
-    after = later[1] if later is not None else evaluate(load_inputs(project, year=to_year), method=method)
+    # only the evaluations are kept: their inputs need no more columns than evaluate reads
+    before = evaluate(load_inputs(project, year=from_year, columns=EVALUATE_COLUMNS), method=method)
+    after = later[1] if later is not None else evaluate(load_inputs(project, year=to_year, columns=EVALUATE_COLUMNS),
+                                                        method=method)
     return year_on_year(before, after, half_rows=rows, year_from=from_year, year_to=to_year)
 
 
