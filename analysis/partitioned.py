@@ -96,9 +96,11 @@ def _partition_pairs(part: pd.DataFrame, unit_geoms: np.ndarray, tree_on_units: 
         areas = np.empty(0, dtype=float)
     elif tree_on_units:
         li, ri = shapely.STRtree(unit_geoms).query(geoms)
-        li, ri, areas, _ = _overlap(geoms, unit_geoms, li.astype(np.intp), ri.astype(np.intp), want_geometry=False)
+        # one thread per task: dask already runs a task per worker core
+        li, ri, areas, _ = _overlap(geoms, unit_geoms, li.astype(np.intp), ri.astype(np.intp), want_geometry=False,
+                                    threads=1)
     else:
-        li, ri, areas = intersection_area_pairs(geoms, unit_geoms)
+        li, ri, areas = intersection_area_pairs(geoms, unit_geoms, threads=1)
     return pd.DataFrame({"parcel_pos": rows[li], "other_pos": ri.astype(np.int64), "planar": areas})
 
 

@@ -66,9 +66,10 @@ def say(message: str) -> None:
 # --------------------------------------------------------------------------- methods
 
 
-def landpark_overlay(parcels: np.ndarray, parks: np.ndarray) -> Pairs:
-    """Landpark's unit-overlay kernel, parcels as `left` and units as `right`, as analysis.units calls it."""
-    return Pairs.of(*intersection_area_pairs(parcels, parks))
+def landpark_overlay(parcels: np.ndarray, parks: np.ndarray, threads: int | None = None) -> Pairs:
+    """Landpark's unit-overlay kernel, parcels as `left` and units as `right`, as analysis.units calls it
+    (on `threads` worker threads; default: every CPU, see spatial.overlay.default_threads)."""
+    return Pairs.of(*intersection_area_pairs(parcels, parks, threads=threads))
 
 
 def geopandas_overlay(parcels: gpd.GeoDataFrame, parks: gpd.GeoDataFrame) -> Pairs:

@@ -1,14 +1,15 @@
 """Pairwise overlays between two geometry arrays: index pairs, intersection areas and shapes.
 
-All functions take numpy arrays of shapely geometries or GeoSeries, use one STRtree query and
-vectorised GEOS calls, and return parallel numpy arrays. Inputs are expected valid (see
+All functions take numpy arrays of shapely geometries or GeoSeries, use an STRtree query and
+vectorised GEOS calls (spread over worker threads: shapely releases the GIL inside GEOS), and return
+parallel numpy arrays. Inputs are expected valid (see
 `spatial.validity.repair`); areas and distances are in the units of the inputs' CRS.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,12 @@ __all__ = [
     "intersection_geometry_pairs",
     "self_overlaps",
     "nearest_distance",
+    "default_threads",
 ]
+
+MAX_THREADS = 8  # beyond this the serial STRtree query and the GIL-held bookkeeping dominate
+MIN_CHUNK_PAIRS = 2000  # fewer candidate pairs per slice and the thread hand-off costs more than it saves
+CHUNKS_PER_THREAD = 4  # slices per worker, so one slow slice (a large, detailed unit) does not idle the rest
 
 
 def intersection_pairs(left: Any, right: Any, *, predicate: str = "intersects") -> tuple[np.ndarray, np.ndarray]:
@@ -51,19 +57,6 @@ def _bbox_pairs(left_arr: np.ndarray, right_arr: np.ndarray) -> tuple[np.ndarray
     return left_idx.astype(np.intp, copy=False), right_idx.astype(np.intp, copy=False)
 
 
-@contextmanager
-def _prepared(*arrays: np.ndarray) -> Iterator[None]:
-    """Prepare geometries for fast predicates, and release what we prepared afterwards."""
-    fresh = [a[~shapely.is_prepared(a) & ~shapely.is_missing(a)] for a in arrays]
-    for a in fresh:
-        shapely.prepare(a)
-    try:
-        yield
-    finally:
-        for a in fresh:
-            shapely.destroy_prepared(a)
-
-
 def _checked_intersection(a: np.ndarray, b: np.ndarray, a_idx: np.ndarray, b_idx: np.ndarray) -> np.ndarray:
     """Vectorised intersection; on a GEOS failure name the invalid inputs instead of a bare error."""
     try:
@@ -77,6 +70,147 @@ def _checked_intersection(a: np.ndarray, b: np.ndarray, a_idx: np.ndarray, b_idx
         ) from None
 
 
+def default_threads() -> int:
+    """Worker threads for the overlay kernel: the CPUs this process may run on, at most MAX_THREADS."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, MAX_THREADS))
+
+
+def _clones(geoms: np.ndarray) -> np.ndarray:
+    """Fresh GEOS copies of `geoms` (same coordinates, SRID and dimensions) that no other thread can see."""
+    return shapely.set_srid(geoms, shapely.get_srid(geoms))
+
+
+def _private_prepared(geoms: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """`geoms` with each geometry replaced by a prepared private copy, one copy per distinct `idx` value.
+
+    Prepared GEOS geometries build their indexes lazily and are not safe to share between threads
+    (libgeos/geos#825); a chunk that owns its copies cannot race another chunk on the same input.
+    """
+    if len(idx) == 0:
+        return geoms
+    _, first, inverse = np.unique(idx, return_index=True, return_inverse=True)
+    private = _clones(geoms[first])
+    shapely.prepare(private)
+    return private[inverse]
+
+
+def _overlap_chunk(
+    lg: np.ndarray,
+    rg: np.ndarray,
+    left_idx: np.ndarray,
+    right_idx: np.ndarray,
+    *,
+    want_geometry: bool,
+    interiors_only: bool,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Area (and optionally shape) of lg[k] ∩ rg[k] for each candidate pair k; 0 where they do not overlap.
+
+    A geometry properly contained in its partner contributes itself whole with no intersection call;
+    pairs that do not intersect (or, with `interiors_only`, only touch) are dropped by cheap predicates
+    before the costly intersection. The geometries prepared for those predicates are private copies, never
+    the inputs: nothing is left prepared, and no prepared state is shared with another thread or caller.
+    """
+    n = len(left_idx)
+    lb, rb = shapely.bounds(lg), shapely.bounds(rg)
+    # Containment is only possible where one bounding box holds the other.
+    left_in_box = np.flatnonzero((lb[:, :2] >= rb[:, :2]).all(axis=1) & (lb[:, 2:] <= rb[:, 2:]).all(axis=1))
+    right_in_box = np.flatnonzero((rb[:, :2] >= lb[:, :2]).all(axis=1) & (rb[:, 2:] <= lb[:, 2:]).all(axis=1))
+    left_inside = np.zeros(n, dtype=bool)
+    right_inside = np.zeros(n, dtype=bool)
+    # Predicate targets: a prepared private copy of every right geometry with a pair boxed inside it (the
+    # few parks each own many such pairs) and of every left geometry boxing its partner; the inputs elsewhere.
+    has_boxed = np.isin(right_idx, right_idx[left_in_box])
+    targets = rg.copy()
+    targets[has_boxed] = _private_prepared(rg[has_boxed], right_idx[has_boxed])
+    left_targets = _private_prepared(lg[right_in_box], left_idx[right_in_box])
+    left_inside[left_in_box] = shapely.contains_properly(targets[left_in_box], lg[left_in_box])
+    still = ~left_inside[right_in_box]
+    right_in_box, left_targets = right_in_box[still], left_targets[still]
+    right_inside[right_in_box] = shapely.contains_properly(left_targets, rg[right_in_box])
+    rest = np.flatnonzero(~(left_inside | right_inside))
+    rest = rest[shapely.intersects(targets[rest], lg[rest])]
+    del targets, left_targets  # the private copies go with them
+    if interiors_only and len(rest):
+        rest = rest[shapely.relate_pattern(lg[rest], rg[rest], "T********")]
+
+    clipped = _checked_intersection(lg[rest], rg[rest], left_idx[rest], right_idx[rest])
+    if want_geometry:
+        clipped = polygonal_parts(clipped)
+    areas = np.zeros(n, dtype=float)
+    areas[left_inside] = shapely.area(lg[left_inside])
+    areas[right_inside] = shapely.area(rg[right_inside])
+    areas[rest] = shapely.area(clipped)
+    geometry = None
+    if want_geometry:
+        geometry = np.empty(n, dtype=object)
+        geometry[left_inside] = lg[left_inside]
+        geometry[right_inside] = rg[right_inside]
+        geometry[rest] = clipped
+    return areas, geometry
+
+
+def _overlap_sorted(
+    left_arr: np.ndarray,
+    right_arr: np.ndarray,
+    left_idx: np.ndarray,
+    right_idx: np.ndarray,
+    *,
+    want_geometry: bool,
+    interiors_only: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """`_overlap_chunk` over the pairs grouped by right geometry (its coordinates stay in cache), then the pairs
+    with area > 0 in the order given."""
+    order = np.argsort(right_idx, kind="stable")
+    li, ri = left_idx[order], right_idx[order]
+    sorted_areas, sorted_geometry = _overlap_chunk(left_arr[li], right_arr[ri], li, ri, want_geometry=want_geometry,
+                                                   interiors_only=interiors_only)
+    areas = np.empty(len(order), dtype=float)
+    areas[order] = sorted_areas
+    keep = areas > 0
+    geometry = None
+    if sorted_geometry is not None:
+        geometry = np.empty(len(order), dtype=object)
+        geometry[order] = sorted_geometry
+        geometry = geometry[keep]
+    return left_idx[keep], right_idx[keep], areas[keep], geometry
+
+
+_Result = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]
+
+
+def _concat(results: list[_Result], want_geometry: bool) -> _Result:
+    """The per-slice results one after the other, in slice order."""
+    if not results:
+        empty = np.empty(0, dtype=np.intp)
+        return empty, empty.copy(), np.empty(0, dtype=float), np.empty(0, dtype=object) if want_geometry else None
+    li, ri, areas, geometry = (list(column) for column in zip(*results))
+    return (np.concatenate(li), np.concatenate(ri), np.concatenate(areas),
+            np.concatenate(geometry) if want_geometry else None)
+
+
+def _run(pool: ThreadPoolExecutor, futures: list[Future[_Result]], want_geometry: bool) -> _Result:
+    """Wait for the slices in order; on the first failure cancel what has not started and re-raise it."""
+    try:
+        return _concat([f.result() for f in futures], want_geometry)
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+
+
+def _threads(threads: int | None) -> int:
+    """The requested worker count, or the default one."""
+    return default_threads() if threads is None else max(1, int(threads))
+
+
+def _any_prepared(*arrays: np.ndarray) -> bool:
+    """True if a caller already prepared one of the inputs: that prepared state would be shared between threads."""
+    return any(bool(shapely.is_prepared(a).any()) for a in arrays)
+
+
 def _overlap(
     left_arr: np.ndarray,
     right_arr: np.ndarray,
@@ -85,73 +219,82 @@ def _overlap(
     *,
     want_geometry: bool,
     interiors_only: bool = False,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-    """Areas (and optionally shapes) of left[i] ∩ right[j] over candidate pairs; keeps area > 0.
+    threads: int | None = None,
+) -> _Result:
+    """Areas (and optionally shapes) of left[i] ∩ right[j] over candidate pairs; keeps area > 0, in the given order.
 
-    A geometry properly contained in its partner contributes itself whole with no
-    intersection call; pairs that do not intersect (or, with `interiors_only`, only touch) are
-    dropped by cheap predicates before the costly intersection.
+    The pairs are cut into consecutive slices worked on by `threads` threads (default `default_threads()`;
+    shapely releases the GIL in GEOS calls), several slices per thread for balance. Each slice prepares
+    private copies, so no prepared geometry is shared between threads; inputs a caller has already prepared
+    (whose prepared state the predicates would share) are worked through on one thread. Each pair gets the
+    same GEOS calls in the same argument order whatever the slicing: results do not depend on `threads`.
     """
-    lg, rg = left_arr[left_idx], right_arr[right_idx]
-    lb, rb = shapely.bounds(lg), shapely.bounds(rg)
-    # Containment is only possible where one bounding box holds the other.
-    left_in_box = np.flatnonzero((lb[:, :2] >= rb[:, :2]).all(axis=1) & (lb[:, 2:] <= rb[:, 2:]).all(axis=1))
-    right_in_box = np.flatnonzero((rb[:, :2] >= lb[:, :2]).all(axis=1) & (rb[:, 2:] <= lb[:, 2:]).all(axis=1))
-    left_inside = np.zeros(len(left_idx), dtype=bool)
-    right_inside = np.zeros(len(left_idx), dtype=bool)
-    with _prepared(rg[left_in_box], lg[right_in_box]):
-        left_inside[left_in_box] = shapely.contains_properly(rg[left_in_box], lg[left_in_box])
-        right_in_box = right_in_box[~left_inside[right_in_box]]
-        right_inside[right_in_box] = shapely.contains_properly(lg[right_in_box], rg[right_in_box])
-        rest = np.flatnonzero(~(left_inside | right_inside))
-        rest = rest[shapely.intersects(rg[rest], lg[rest])]
-    if interiors_only and len(rest):
-        rest = rest[shapely.relate_pattern(lg[rest], rg[rest], "T********")]
-
-    clipped = _checked_intersection(lg[rest], rg[rest], left_idx[rest], right_idx[rest])
-    if want_geometry:
-        clipped = polygonal_parts(clipped)
-    areas = np.zeros(len(left_idx), dtype=float)
-    areas[left_inside] = shapely.area(lg[left_inside])
-    areas[right_inside] = shapely.area(rg[right_inside])
-    areas[rest] = shapely.area(clipped)
-
-    geometry = None
-    if want_geometry:
-        geometry = np.empty(len(left_idx), dtype=object)
-        geometry[left_inside] = lg[left_inside]
-        geometry[right_inside] = rg[right_inside]
-        geometry[rest] = clipped
-    keep = areas > 0
-    return left_idx[keep], right_idx[keep], areas[keep], None if geometry is None else geometry[keep]
+    n, threads = len(left_idx), _threads(threads)
+    count = min(threads * CHUNKS_PER_THREAD, n // MIN_CHUNK_PAIRS) if threads > 1 else 1
+    if count < 2 or _any_prepared(left_arr, right_arr):
+        return _overlap_sorted(left_arr, right_arr, left_idx, right_idx, want_geometry=want_geometry,
+                               interiors_only=interiors_only)
+    bounds = np.linspace(0, n, count + 1).astype(int)
+    with ThreadPoolExecutor(threads, thread_name_prefix="landpark-overlay") as pool:
+        futures = [pool.submit(_overlap_sorted, left_arr, right_arr, left_idx[a:b], right_idx[a:b],
+                               want_geometry=want_geometry, interiors_only=interiors_only)
+                   for a, b in zip(bounds[:-1], bounds[1:])]
+        return _run(pool, futures, want_geometry)
 
 
-def intersection_area_pairs(left: Any, right: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(left_idx, right_idx, area) for every pair whose intersection has area > 0 (CRS units²)."""
+def _overlay(left: Any, right: Any, *, want_geometry: bool, threads: int | None) -> _Result:
+    """Pairs of left x right with area > 0: STRtree candidates, then `_overlap`.
+
+    With several threads and more left than right geometries, the left side is queried against a tree on
+    the right in consecutive slices, each slice overlaid on the pool while the next is queried (the same
+    pairs in the same order as one query of all of them).
+    """
     left_arr, right_arr = as_geometry_array(left), as_geometry_array(right)
-    li, ri = _bbox_pairs(left_arr, right_arr)
-    li, ri, areas, _ = _overlap(left_arr, right_arr, li, ri, want_geometry=False)
+    threads = _threads(threads)
+    n = len(left_arr)
+    count = min(threads * CHUNKS_PER_THREAD, n // MIN_CHUNK_PAIRS) if threads > 1 else 1
+    if count < 2 or len(right_arr) == 0 or n < len(right_arr) or _any_prepared(left_arr, right_arr):
+        li, ri = _bbox_pairs(left_arr, right_arr)
+        return _overlap(left_arr, right_arr, li, ri, want_geometry=want_geometry, threads=threads)
+    tree = shapely.STRtree(right_arr)
+    bounds = np.linspace(0, n, count + 1).astype(int)
+    with ThreadPoolExecutor(threads, thread_name_prefix="landpark-overlay") as pool:
+        futures = []
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            li, ri = tree.query(left_arr[a:b])
+            futures.append(pool.submit(_overlap_sorted, left_arr, right_arr, li.astype(np.intp) + a,
+                                       ri.astype(np.intp, copy=False), want_geometry=want_geometry,
+                                       interiors_only=False))
+        return _run(pool, futures, want_geometry)
+
+
+def intersection_area_pairs(left: Any, right: Any, *, threads: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(left_idx, right_idx, area) for every pair whose intersection has area > 0 (CRS units²).
+
+    `threads`: worker threads for the GEOS work (default `default_threads()`); the result does not depend on it.
+    """
+    li, ri, areas, _ = _overlay(left, right, want_geometry=False, threads=threads)
     return li, ri, areas
 
 
-def intersection_geometry_pairs(left: Any, right: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(left_idx, right_idx, geometry) for pairs overlapping with area > 0; polygonal parts only."""
-    left_arr, right_arr = as_geometry_array(left), as_geometry_array(right)
-    li, ri = _bbox_pairs(left_arr, right_arr)
-    li, ri, _, geometry = _overlap(left_arr, right_arr, li, ri, want_geometry=True)
+def intersection_geometry_pairs(left: Any, right: Any, *,
+                                threads: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(left_idx, right_idx, geometry) for pairs overlapping with area > 0; polygonal parts only (`threads` as above)."""
+    li, ri, _, geometry = _overlay(left, right, want_geometry=True, threads=threads)
     assert geometry is not None
     return li, ri, geometry
 
 
-def self_overlaps(geoms: Any, min_area: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def self_overlaps(geoms: Any, min_area: float = 0.0, *, threads: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(i, j, area) for pairs i < j whose interiors overlap by more than `min_area` (CRS units²).
 
     Containment and exact duplicates count as overlaps (unlike the DE-9IM "overlaps" predicate).
+    `threads` as in `intersection_area_pairs`.
     """
     arr = as_geometry_array(geoms)
     i, j = _bbox_pairs(arr, arr)
     upper = i < j
-    i, j, areas, _ = _overlap(arr, arr, i[upper], j[upper], want_geometry=False, interiors_only=True)
+    i, j, areas, _ = _overlap(arr, arr, i[upper], j[upper], want_geometry=False, interiors_only=True, threads=threads)
     keep = areas > min_area
     return i[keep], j[keep], areas[keep]
 

@@ -6,8 +6,10 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+import shapely.affinity
 from shapely import box
 
+from spatial.errors import UsageError
 from spatial.overlay import (
     intersection_area_pairs,
     intersection_geometry_pairs,
@@ -174,3 +176,158 @@ def test_nearest_distance_hand_computed() -> None:
     assert np.isnan(got[2])
     assert got[3] == pytest.approx(0.0)  # inside the box
     assert np.isnan(nearest_distance(geoms, [])).all()
+
+
+# --- threads -------------------------------------------------------------------------------------
+
+from spatial import overlay  # noqa: E402 - the thread tests tune its module constants
+
+
+@pytest.fixture
+def small_slices(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Slices of a single pair, so even these small fixtures are cut across several threads."""
+    monkeypatch.setattr(overlay, "MIN_CHUNK_PAIRS", 1)
+
+
+def _grid_over_a_box() -> tuple[np.ndarray, np.ndarray, dict[tuple[int, int], float]]:
+    """11 x 11 cells of 10 x 10 on x, y = -5, 5, ..., 95 over right 0 = box(0, 0, 100, 100), plus a right
+    box inside one cell and one that only touches a cell; expected areas by hand."""
+    xs = np.arange(-5, 100, 10.0)
+    x, y = np.meshgrid(xs, xs, indexing="ij")
+    cells = box(x.ravel(), y.ravel(), x.ravel() + 10, y.ravel() + 10)  # index = 11 * column + row
+    right = np.array([box(0, 0, 100, 100), box(26, 26, 28, 28), box(105, -5, 115, 5)], dtype=object)
+    expected: dict[tuple[int, int], float] = {}
+    for i, (cx, cy) in enumerate(zip(x.ravel(), y.ravel())):
+        width = 5.0 if cx in (-5, 95) else 10.0  # an edge column keeps half its width inside the box
+        height = 5.0 if cy in (-5, 95) else 10.0
+        expected[(i, 0)] = width * height
+    expected[(11 * 3 + 3, 1)] = 4.0  # box(26, 26, 28, 28) lies inside the cell at (25, 25)
+    # right 2 only touches the cells at (95, -5) along x = 105 and (95, 5) at a corner: no area, not reported
+    return cells, right, expected
+
+
+def test_threaded_pairs_hand_computed_with_slices_cutting_one_right_geometry(small_slices: None) -> None:
+    cells, right, expected = _grid_over_a_box()
+    assert sum(v for (_, j), v in expected.items() if j == 0) == pytest.approx(100 * 100)
+    for threads in (1, 2, 3):
+        li, ri, area = intersection_area_pairs(cells, right, threads=threads)  # tree on the right, left in slices
+        assert _as_dict(li, ri, area) == expected
+        ri2, li2, area2 = intersection_area_pairs(right, cells, threads=threads)  # tree on the left, pairs in slices
+        assert _as_dict(li2, ri2, area2) == expected
+        li3, ri3, geoms = intersection_geometry_pairs(cells, right, threads=threads)
+        assert _as_dict(li3, ri3, shapely.area(geoms)) == expected
+        assert shapely.equals(geoms[(li3 == 0) & (ri3 == 0)][0], box(0, 0, 5, 5))  # the corner cell, clipped
+
+
+def test_threaded_work_really_runs_on_several_threads(small_slices: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    seen: list[tuple[str, int]] = []
+    real = overlay._overlap_sorted
+
+    def spy(*args, **kwargs):
+        seen.append((threading.current_thread().name, len(args[2])))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(overlay, "_overlap_sorted", spy)
+    cells, right, expected = _grid_over_a_box()
+    li, ri, area = intersection_area_pairs(cells, right, threads=2)
+    assert _as_dict(li, ri, area) == expected
+    assert len(seen) == 8  # 2 threads x CHUNKS_PER_THREAD slices of the 121 cells
+    assert all(name.startswith("landpark-overlay") for name, _ in seen)
+    seen.clear()
+    intersection_area_pairs(cells, right, threads=1)
+    # one pass over the 124 bbox candidates: 121 cells x right 0, one x right 1, and the two cells whose
+    # boxes touch right 2 (along x = 105, and at the corner (105, 5))
+    assert seen == [(threading.current_thread().name, 124)]
+
+
+def test_threaded_results_are_bit_identical_to_one_thread(small_slices: None) -> None:
+    rng = np.random.default_rng(5)
+    left, right = _random_polygons(rng, 150), _random_polygons(rng, 40)
+    right[:3] = shapely.buffer(left[:3], 3.0)  # right contains left
+    left[3:6] = shapely.buffer(right[3:6], 3.0)  # left contains right
+    one = intersection_area_pairs(left, right, threads=1)
+    assert _as_dict(*one) == pytest.approx(_brute_force_areas(left, right), rel=1e-9)
+    for threads in (2, 3, 8):
+        many = intersection_area_pairs(left, right, threads=threads)
+        assert all(np.array_equal(a, b) for a, b in zip(one, many))  # same pairs, same order, same bits
+        swapped = intersection_area_pairs(right, left, threads=threads)
+        assert all(np.array_equal(a, b) for a, b in zip(intersection_area_pairs(right, left, threads=1), swapped))
+    i1, j1, a1 = self_overlaps(left, threads=1)
+    i4, j4, a4 = self_overlaps(left, threads=4)
+    assert np.array_equal(i1, i4) and np.array_equal(j1, j4) and np.array_equal(a1, a4)
+    g1, g4 = intersection_geometry_pairs(left, right, threads=1), intersection_geometry_pairs(left, right, threads=4)
+    assert np.array_equal(g1[0], g4[0]) and np.array_equal(g1[1], g4[1])
+    assert shapely.equals_exact(g1[2], g4[2], tolerance=0).all()
+
+
+def test_threaded_empty_inputs() -> None:
+    empty = np.empty(0, dtype=object)
+    some = np.array([box(0, 0, 1, 1), box(2, 2, 3, 3)], dtype=object)
+    for left, right in ((empty, some), (some, empty), (empty, empty)):
+        for result in (intersection_area_pairs(left, right, threads=4), intersection_geometry_pairs(left, right, threads=4)):
+            assert all(len(a) == 0 for a in result)
+    assert all(len(a) == 0 for a in self_overlaps(empty, threads=4))
+
+
+def test_threaded_invalid_geometry_still_names_it(small_slices: None) -> None:
+    cells, right, _ = _grid_over_a_box()
+    bowtie = shapely.Polygon([(0, 0), (10, 10), (10, 0), (0, 10), (0, 0)])  # self-intersecting: GEOS cannot clip it
+    cells = cells.copy()
+    cells[60] = shapely.affinity.translate(bowtie, 95, 40)  # straddles right 0's east edge
+    for threads in (1, 2):
+        with pytest.raises(UsageError, match=r"invalid geometries: left \[60\], right \[\]"):
+            intersection_area_pairs(cells, right, threads=threads)
+
+
+def test_caller_prepared_inputs_stay_prepared_and_give_the_same_pairs(small_slices: None) -> None:
+    cells, right, expected = _grid_over_a_box()
+    shapely.prepare(right)
+    li, ri, area = intersection_area_pairs(cells, right, threads=4)
+    assert _as_dict(li, ri, area) == expected
+    assert shapely.is_prepared(right).all() and not shapely.is_prepared(cells).any()
+    shapely.destroy_prepared(right)
+    intersection_area_pairs(cells, right, threads=4)
+    assert not shapely.is_prepared(right).any()  # private copies were prepared, never the inputs
+
+
+def _stars_and_cells(step: float) -> tuple[np.ndarray, np.ndarray]:
+    """Three 2000-vertex wavy stars (area by the shoelace formula) over a grid of step x step cells."""
+    angles = np.linspace(0, 2 * np.pi, 2001)[:-1]
+    radius = 40 + 6 * np.sin(angles * 37)
+    stars = np.array([shapely.Polygon(np.column_stack([cx + radius * np.cos(angles), cy + radius * np.sin(angles)]))
+                      for cx, cy in ((50, 50), (120, 60), (80, 130))], dtype=object)
+    xs = np.arange(0, 180, step)
+    x, y = np.meshgrid(xs, xs)
+    return stars, box(x.ravel(), y.ravel(), x.ravel() + step, y.ravel() + step)
+
+
+def test_threads_stress_shared_detailed_geometries(small_slices: None) -> None:
+    """Many slices racing over the same few detailed polygons (whose prepared indexes GEOS builds lazily)
+    give the one-thread answer every time. (Preparing the shared inputs instead of private copies makes
+    this crash with SIGSEGV within a few repeats on GEOS 3.14.)"""
+    stars, cells = _stars_and_cells(4.0)
+    one = intersection_area_pairs(cells, stars, threads=1)
+    # the cells tile the plane, so each star's pieces add up to the star
+    assert np.bincount(one[1], weights=one[2], minlength=3) == pytest.approx(shapely.area(stars), rel=1e-9)
+    for _ in range(5):
+        many = intersection_area_pairs(cells, stars, threads=8)
+        assert all(np.array_equal(a, b) for a, b in zip(one, many))
+
+
+def test_concurrent_callers_on_the_same_arrays() -> None:
+    """Several callers (say app sessions) overlaying the same arrays at once each get the right answer: no
+    call prepares the shared inputs. (The kernel that prepared and released its inputs crashed or hung here.)"""
+    from concurrent.futures import ThreadPoolExecutor
+
+    stars, cells = _stars_and_cells(12.0)
+    one = intersection_area_pairs(cells, stars, threads=1)
+    assert np.bincount(one[1], weights=one[2], minlength=3) == pytest.approx(shapely.area(stars), rel=1e-9)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: intersection_area_pairs(cells, stars, threads=1), range(60)))
+    assert all(all(np.array_equal(a, b) for a, b in zip(one, r)) for r in results)
+
+
+def test_default_threads_is_sensible() -> None:
+    assert 1 <= overlay.default_threads() <= overlay.MAX_THREADS
