@@ -66,13 +66,17 @@ def bureau(demo_project, tmp_path_factory):
     codes = set(firms["uscc"].dropna().astype(str)) | set(owners["owner_uscc"].dropna().astype(str))
     # what firm_hits relies on: every name of those characters, every code 18 of 0-9A-Z
     assert all(re.fullmatch(f"[{NAME_CHARS}]+", n) for n in names) and all(re.fullmatch("[0-9A-Z]{18}", c) for c in codes)
-    saved = os.environ.get("LANDPARK_PROJECT")
+    # the module's own served folder: other tests of this process publish maps without sign-in (firm layer
+    # included) into the session's folder, which says nothing about what this server serves a viewer
+    saved = {key: os.environ.get(key) for key in ("LANDPARK_PROJECT", "LANDPARK_STATIC_DIR")}
     os.environ["LANDPARK_PROJECT"] = str(root)
+    os.environ["LANDPARK_STATIC_DIR"] = str(base / "static")
     yield {"root": root, "names": names, "codes": codes, "firms": firms}
-    if saved is None:
-        os.environ.pop("LANDPARK_PROJECT", None)
-    else:
-        os.environ["LANDPARK_PROJECT"] = saved
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 @pytest.fixture
