@@ -19,7 +19,6 @@ import json
 import os
 import pwd
 import secrets
-import shutil
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from benchmarks.run import _int_list
+from layers.postgis import find_pg_bin
 
 __all__ = ["missing_component", "private_cluster", "bench_scale", "main"]
 
@@ -41,18 +43,6 @@ def say(message: str) -> None:
     print(f"pg_bench: {message}", file=sys.stderr, flush=True)
 
 
-def _pg_bin() -> Path | None:
-    """The folder with initdb and pg_ctl: $LANDPARK_PG_BIN, PATH, else Debian's newest /usr/lib/postgresql/<major>/bin."""
-    env = os.environ.get("LANDPARK_PG_BIN")
-    if env:
-        return Path(env) if (Path(env) / "initdb").exists() else None
-    found = shutil.which("initdb")
-    if found:
-        return Path(found).parent
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[-3]))
-    return Path(candidates[-1]).parent if candidates else None
-
-
 def missing_component(url: str | None) -> str | None:
     """Why the benchmark cannot run here (psycopg, PostgreSQL or PostGIS missing), or None when it can."""
     try:
@@ -60,7 +50,7 @@ def missing_component(url: str | None) -> str | None:
     except ImportError:
         return "psycopg is not installed (pip install 'psycopg[binary]'): the PostGIS benchmark is skipped"
     if url is None:
-        pg_bin = _pg_bin()
+        pg_bin = find_pg_bin()
         if pg_bin is None:
             return "PostgreSQL's initdb is not installed (Debian: apt-get install postgresql-15-postgis-3): skipped"
         control = glob.glob("/usr/share/postgresql/*/extension/postgis.control")
@@ -80,7 +70,7 @@ def private_cluster(folder: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     PGPASSFILE set for child processes; stops it at the end."""
     import psycopg  # noqa: PLC0415
 
-    pg_bin = _pg_bin()
+    pg_bin = find_pg_bin()
     assert pg_bin is not None
     prefix: list[str] = []
     password, user, port = secrets.token_hex(16), "landpark_bench", _free_port()
@@ -244,16 +234,6 @@ def bench_scale(n_parcels: int, *, complex: bool, repeat: int, base_url: str, wo
             out["same_scores_as_folder"] = all(r["scored_units"] == folder_run["scored_units"]
                                                and abs(r["score_sum"] - want) <= 1e-9 * max(1.0, abs(want)) for r in ok)
     return out
-
-
-def _int_list(text: str) -> list[int]:
-    try:
-        values = [int(v.replace("_", "")) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated parcel counts, got {text!r}") from None
-    if not values or min(values) < 1:
-        raise argparse.ArgumentTypeError(f"expected positive parcel counts, got {text!r}")
-    return values
 
 
 def _step(argv: list[str]) -> int:

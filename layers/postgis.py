@@ -7,16 +7,19 @@ in a log or in an error message. A URL that carries one is refused; messages sho
 
 from __future__ import annotations
 
+import glob
 import os
 import re
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from layers.problems import InputError
 
-__all__ = ["PgLocation", "SECRETS_TABLE", "connect", "is_postgres_url", "parse_url", "project_secret", "read_secret",
-           "scrub", "store_secret"]
+__all__ = ["PgLocation", "SECRETS_TABLE", "connect", "find_pg_bin", "is_postgres_url", "parse_url", "project_secret",
+           "read_secret", "scrub", "store_secret"]
 
 SCHEMES = ("postgresql", "postgres")
 DEFAULT_PORT = 5432
@@ -218,3 +221,17 @@ def project_secret(location: PgLocation | str, name: str = REDACTION_KEY) -> byt
                          zh=f"{where.url}：无法读取项目的脱敏密钥：{reason}") from None
     finally:
         conn.close()
+
+
+def find_pg_bin() -> Path | None:
+    """The folder with PostgreSQL's server programs (initdb, pg_ctl): $LANDPARK_PG_BIN, initdb on PATH, else
+    Debian's newest /usr/lib/postgresql/<major>/bin; None when there is none (the tests' private cluster and the
+    benchmark then say so)."""
+    env = os.environ.get("LANDPARK_PG_BIN")
+    if env:
+        return Path(env) if (Path(env) / "initdb").exists() else None
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).parent
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[-3]))
+    return Path(candidates[-1]).parent if candidates else None

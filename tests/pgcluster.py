@@ -10,7 +10,6 @@ folder holding initdb and pg_ctl.
 
 from __future__ import annotations
 
-import glob
 import os
 import pwd
 import secrets
@@ -22,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from layers.postgis import find_pg_bin
 
 DB_NAME = "landpark_test"
 SUPERUSER = "landpark_test"
@@ -50,19 +51,6 @@ class PgCluster:
 
         return psycopg.connect(host=self.host, port=self.port, user=self.user, dbname=self.dbname,
                                password=self.password, autocommit=True)
-
-
-def find_pg_bin() -> Path | None:
-    """The folder with initdb and pg_ctl: $LANDPARK_PG_BIN, initdb on PATH, else Debian's newest
-    /usr/lib/postgresql/<major>/bin."""
-    env = os.environ.get("LANDPARK_PG_BIN")
-    if env:
-        return Path(env) if (Path(env) / "initdb").exists() else None
-    found = shutil.which("initdb")
-    if found:
-        return Path(found).parent
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[-3]))
-    return Path(candidates[-1]).parent if candidates else None
 
 
 def _free_port() -> int:

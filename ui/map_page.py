@@ -405,8 +405,9 @@ def render() -> None:
                                              publish=auth.session_publisher(publish_payload)))
         overlay = overlay_group(fill=colouring[0] if colouring else None, legend_html=colouring[1] if colouring else None,
                                 label=_indicator_label(indicator) if indicator else "",
-                                select=selected if firm_level or (selected or "").partition("|")[0]
-                                not in ("parcels", "enterprises") else None, firm_classes=firm_classes,
+                                # a viewer's map has no firm points to outline
+                                select=None if not firm_level and (selected or "").startswith("enterprises|") else selected,
+                                firm_classes=firm_classes,
                                 opacity=cfg.fill_opacity)
         centre, zoom = st.session_state.get(VIEW) or (None, None)
         value = show_map(base, height=cfg.height_px, key=MAP_KEY, returned_objects=["last_active_drawing", "last_object_clicked"],
