@@ -121,7 +121,7 @@ def measure(project: Path, repeat: int = 3) -> dict[str, Any]:
     """First map, then `repeat` clicks on parks and recolourings; interaction figures are the medians."""
     from playwright.sync_api import sync_playwright
 
-    from tests.apphelp import open_page, wait_for_app
+    from tests.apphelp import open_page, open_select, wait_for_app
     from tests.conftest import start_app
     from tests.test_app_map import INTERIOR_POINT
 
@@ -154,7 +154,7 @@ def measure(project: Path, repeat: int = 3) -> dict[str, Any]:
             for i in range(repeat):
                 option = ("综合得分", "供地率")[i % 2]
 
-                page.locator(".st-key-map_colour input[role=combobox]").click()  # the list opens; then the choice
+                open_select(page, "map_colour")  # the list opens; then the choice
                 choice = page.get_by_role("option", name=option)
                 choice.wait_for()
                 recolours.append(_interaction(page, traffic, frame, LEGEND_SHOWN, option, choice.click))
