@@ -260,7 +260,7 @@ function landparkLayerUrl(url, spec, parent) {   // a payload published as a sta
   var data = fetch(url).then(function (r) { if (!r.ok) { throw new Error(url + ": HTTP " + r.status); } return r.json(); });
   // fetched in parallel, added in the page's order: the canvas draws in the order layers are added
   window.landparkChain = window.landparkChain.then(function () { return data; })
-    .then(function (d) { landparkLayer(d, spec).addTo(parent); })
+    .then(function (d) { landparkLayer(d, spec).addTo(parent); window.landparkAdded = (window.landparkAdded || 0) + 1; })
     .catch(function (e) { console.error("landpark layer", e); });
   window.landparkPending.push(window.landparkChain);
   return window.landparkChain;
