@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 import inspect
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from analysis.land_links import LinkReport, link_parcels_frame
+from analysis.land_links import FIRM_COLUMN, METHOD_COLUMN, LinkReport, link_parcels, link_parcels_frame
 from layers import project_cache
 from layers.config import Config, config_from_dict
 from layers.problems import Problem
@@ -212,22 +213,31 @@ def load_inputs(project: Project, *, year: int | None = None, as_of: dt.date | N
     layers = {k: read(k) for k in EVALUATION_UNIT_KINDS if k in names}
     crs = project.crs
     units = stack_units(layers, crs)
-    if "parcels" in names:
-        state = project.content_hash() if cached else None
-        raw = read("parcels")
-        areas = _parcel_areas(project, tables.get("parcels"), raw, state) if cached else None
-        parcels = prepare_parcels(raw, config, ellipsoidal_m2=areas)
-    else:
-        parcels = prepare_parcels(_empty_layer("parcels", crs), config)
-    approvals = read("land_approvals") if "land_approvals" in names else None
-    land_links = pd.DataFrame(read("land_links")) if "land_links" in names else None
-    events = pd.DataFrame(read("enterprise_events")) if "enterprise_events" in names else None
-    tenancy = pd.DataFrame(read("tenancy")) if "tenancy" in names else None
-    return link_inputs(EvaluationInputs(units=units, parcels=parcels, enterprises=enterprises, approvals=approvals,
-                                        config=config, data_issues=project.data_issues(), crs=crs,
-                                        land_links=land_links, events=events, tenancy=tenancy, root=project.root,
-                                        year=chosen, as_of=None if year is None and as_of is None
-                                        else config.project.evaluation_date, versions=taken, notes=notes))
+    raw = _empty_layer("parcels", crs)
+    with ThreadPoolExecutor(1, thread_name_prefix="landpark-areas") as background:
+        if "parcels" in names:
+            state = project.content_hash() if cached else None
+            raw = read("parcels")
+            table = tables.get("parcels")
+            # The parcels' ellipsoidal areas (PROJ and numpy, which release the GIL) are computed beside the reads
+            # and the linking below (Python), so a cold read costs about the longer of the two, not their sum.
+            areas = background.submit(lambda: _parcel_areas(project, table, raw, state) if cached
+                                      else ellipsoidal_area_m2(raw.geometry.to_numpy(), raw.crs))
+        else:
+            areas = background.submit(lambda: None)
+        approvals = read("land_approvals") if "land_approvals" in names else None
+        land_links = pd.DataFrame(read("land_links")) if "land_links" in names else None
+        events = pd.DataFrame(read("enterprise_events")) if "enterprise_events" in names else None
+        tenancy = pd.DataFrame(read("tenancy")) if "tenancy" in names else None
+        links = link_parcels(raw, enterprises, land_links)
+        parcels = prepare_parcels(raw, config, ellipsoidal_m2=areas.result())
+    parcels[FIRM_COLUMN] = links.firm.to_numpy()  # as link_inputs adds them
+    parcels[METHOD_COLUMN] = links.method.to_numpy()
+    return EvaluationInputs(units=units, parcels=parcels, enterprises=enterprises, approvals=approvals,
+                            config=config, data_issues=project.data_issues(), crs=crs, land_links=land_links,
+                            links=links.report, events=events, tenancy=tenancy, root=project.root, year=chosen,
+                            as_of=None if year is None and as_of is None else config.project.evaluation_date,
+                            versions=taken, notes=notes)
 
 
 def link_inputs(inputs: EvaluationInputs) -> EvaluationInputs:

@@ -56,6 +56,38 @@ def normalise_code(value: Any) -> str | None:
     return _SPACES.sub("", text) or None
 
 
+_NORMAL_CODE = r"[0-9A-Z]+"  # ASCII digits and capitals only: NFKC, trimming and upper-casing leave it as it is
+_NORMAL_NAME = "[0-9a-z\u4e00-\u9fff]+"  # digits, small ASCII letters and CJK ideographs: normalise_name keeps it
+
+
+def _already(values: pd.Series, pattern: str) -> tuple[np.ndarray, np.ndarray]:
+    """(mask of the values that are text fully matching `pattern`, the values as text): such values are their own
+    normal form, found in one vectorised pass (Arrow's regex engine for Arrow-backed text)."""
+    text = values.astype("string")
+    return text.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool), text
+
+
+def normalise_codes(values: pd.Series) -> np.ndarray:
+    """`normalise_code` of every value (object array, None where empty); values already in normal form are taken
+    as they are, the rest normalised once per distinct value."""
+    normal, text = _already(values, _NORMAL_CODE)
+    out = np.full(len(values), None, dtype=object)
+    out[normal] = text[normal].to_numpy(dtype=object)
+    out[~normal] = _per_distinct(values.to_numpy(dtype=object)[~normal], normalise_code)
+    return out
+
+
+def normalise_names(values: pd.Series) -> np.ndarray:
+    """`normalise_name` of every value (object array, None where empty), with the same fast path as codes: a name
+    of only CJK ideographs, digits and small letters that does not say 有限责任公司 is its own normal form."""
+    normal, text = _already(values, _NORMAL_NAME)
+    normal &= ~text.str.contains("有限责任公司", regex=False).fillna(False).to_numpy(dtype=bool)
+    out = np.full(len(values), None, dtype=object)
+    out[normal] = text[normal].to_numpy(dtype=object)
+    out[~normal] = _per_distinct(values.to_numpy(dtype=object)[~normal], normalise_name)
+    return out
+
+
 def normalise_name(value: Any) -> str | None:
     """A firm name as compared (module docstring); None when empty."""
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
@@ -184,13 +216,13 @@ def link_parcels(parcels: pd.DataFrame, enterprises: pd.DataFrame,
     decided = np.zeros(n, dtype=bool)  # linked, or left unlinked on purpose (ambiguous)
     if link_table is not None and len(link_table) and {"uscc", "parcel_id"} <= set(link_table.columns):
         _apply_table(link_table, pids, code_of, firm, method, decided, report)
-    owner_codes = _column(parcels, "owner_uscc").to_numpy()
-    owner_names = _column(parcels, "owner_name").to_numpy()
-    codes = _per_distinct(owner_codes, normalise_code)
+    owner_codes = _column(parcels, "owner_uscc").to_numpy(dtype=object)
+    owner_names = _column(parcels, "owner_name").to_numpy(dtype=object)
+    codes = normalise_codes(_column(parcels, "owner_uscc"))
     names = _per_distinct(owner_names, _split_owners)
     named = _per_distinct(owner_names, lambda v: bool(_split_owners(v))).astype(bool)
     has_owner = pd.notna(codes) | named | (method == "table")
-    coded_firm = pd.Series(codes, dtype=object).map(code_of).to_numpy(dtype=object)  # NaN where no firm has the code
+    coded_firm = _per_distinct(codes, code_of.get)  # None where no firm has the code
     by_code = ~decided & pd.notna(coded_firm)
     firm[by_code] = coded_firm[by_code]
     method[by_code] = "code"
@@ -236,8 +268,8 @@ _REASONS_ZH = {"several firms in the link table": "关联表中对应多家企�
 def _firm_keys(firms: pd.DataFrame) -> tuple[dict[str, str], dict[str, list[str]]]:
     """Code as compared → code as written (first row of a duplicated code); normalised name → codes."""
     codes_raw = _column(firms, "uscc").to_numpy(dtype=object)
-    table = pd.DataFrame({"key": _per_distinct(codes_raw, normalise_code), "raw": [str(v) for v in codes_raw],
-                          "name": _per_distinct(_column(firms, "name").to_numpy(dtype=object), normalise_name)})
+    table = pd.DataFrame({"key": normalise_codes(_column(firms, "uscc")), "raw": [str(v) for v in codes_raw],
+                          "name": normalise_names(_column(firms, "name"))}, dtype=object)
     coded = table[pd.notna(table["key"])]
     first = coded.drop_duplicates("key")  # a duplicated code is written as its first row writes it
     code_of = dict(zip(first["key"], first["raw"]))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,23 +113,31 @@ def evaluate(inputs: EvaluationInputs, *, weights: list[float] | None = None,
         if column not in units:
             units[column] = pd.Series([None] * n, index=units.index, dtype=object)
     say(f"overlaying {len(parcels)} parcels with {n} units…")
-    ov = (overlay or overlay_units)(parcels, units)  # `overlay`: the same pieces computed elsewhere (dask)
+    has_batches = inputs.approvals is not None and len(inputs.approvals)
+    with ThreadPoolExecutor(1, thread_name_prefix="landpark-overlays") as background:
+        # The two overlays (GEOS work, which releases the GIL) run beside the firms' evaluation (pandas and Python),
+        # so the evaluation costs about the longer of the two, not their sum. Neither reads what the other writes.
+        # `overlay` / `area_pairs`: the same pieces computed elsewhere (dask).
+        ov_soon = background.submit(overlay or overlay_units, parcels, units)
+        batches_soon = background.submit(lambda: batch_supply(inputs.approvals, parcels, area_pairs=area_pairs)
+                                         if has_batches else pd.DataFrame())
+
+        say(f"evaluating {len(inputs.enterprises)} enterprises…")
+        # land owned per firm: parcels linked to it (link table, credit code or name; analysis/land_links.py)
+        owner_mu = (parcels.groupby(parcels[FIRM_COLUMN].astype("string"))["area_mu"].sum()
+                    if FIRM_COLUMN in parcels and len(parcels) else None)
+        chosen = resolve_method(method, config, inputs.root)
+        owned = (pd.DataFrame(parcels.drop(columns="geometry")).reindex(columns=[FIRM_COLUMN, "supply_status", "supply_date"])
+                 .rename(columns={FIRM_COLUMN: "firm_uscc"}) if len(parcels) else None)
+        ent_eval = evaluate_enterprises(pd.DataFrame(inputs.enterprises.drop(columns="geometry", errors="ignore")),
+                                        config.enterprise, parcel_owner_mu=owner_mu,
+                                        evaluation_date=config.project.evaluation_date.isoformat(), method=chosen,
+                                        events=inputs.events, tenancy=inputs.tenancy, owned_parcels=owned,
+                                        year=config.project.year)
+        firms = _firm_table(ent_eval, inputs.enterprises)
+        ov, batches = ov_soon.result(), batches_soon.result()
     flags = parcel_flags(parcels, config)
     land = land_indicators(parcels, units, ov, flags)
-
-    say(f"evaluating {len(inputs.enterprises)} enterprises…")
-    # land owned per firm: parcels linked to it (link table, credit code or name; analysis/land_links.py)
-    owner_mu = (parcels.groupby(parcels[FIRM_COLUMN].astype("string"))["area_mu"].sum()
-                if FIRM_COLUMN in parcels and len(parcels) else None)
-    chosen = resolve_method(method, config, inputs.root)
-    owned = (pd.DataFrame(parcels.drop(columns="geometry")).reindex(columns=[FIRM_COLUMN, "supply_status", "supply_date"])
-             .rename(columns={FIRM_COLUMN: "firm_uscc"}) if len(parcels) else None)
-    ent_eval = evaluate_enterprises(pd.DataFrame(inputs.enterprises.drop(columns="geometry", errors="ignore")),
-                                    config.enterprise, parcel_owner_mu=owner_mu,
-                                    evaluation_date=config.project.evaluation_date.isoformat(), method=chosen,
-                                    events=inputs.events, tenancy=inputs.tenancy, owned_parcels=owned,
-                                    year=config.project.year)
-    firms = _firm_table(ent_eval, inputs.enterprises)
 
     members = unit_members(parcels, units, ov, inputs.enterprises, config.units.member_min_share)
     output = per_mu_output(members, firms, n)
@@ -158,8 +167,6 @@ def evaluate(inputs: EvaluationInputs, *, weights: list[float] | None = None,
     table = pd.concat([table, sensitivity(norm, table["unit_kind"], spec)], axis=1)
     set_not_scored(table, norm, spec.weights)
 
-    has_batches = inputs.approvals is not None and len(inputs.approvals)
-    batches = batch_supply(inputs.approvals, parcels, area_pairs=area_pairs) if has_batches else pd.DataFrame()
     cohorts = cohort_supply(batches, config) if len(batches) else pd.DataFrame()
     if len(cohorts):
         district["rolling_supply_ratio"] = float(cohorts["rolling_ratio"].iloc[-1])

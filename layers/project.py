@@ -317,7 +317,7 @@ class Project:
         if isinstance(frame, gpd.GeoDataFrame) and frame.crs is None:
             frame = frame.set_crs(self.crs)
         if self.content_hash() == key:  # what was read is the state `key` names
-            project_cache.store_table(self.root, key, table, frame)
+            project_cache.store_table_soon(self.root, key, table, frame)  # written beside the caller's work
         if columns is not None:
             asked = set(columns)
             geometry = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None

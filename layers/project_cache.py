@@ -19,9 +19,11 @@ import hashlib
 import logging
 import os
 import shutil
+import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +33,7 @@ import pandas as pd
 from layers import geoparquet as gp
 
 __all__ = ["CACHE_DIR", "CACHE_FORMAT", "MIN_ROWS", "ENV_SWITCH", "enabled", "entry_folder", "load_table", "store_table",
-           "cached_column", "clear"]
+           "store_table_soon", "settle", "cached_column", "clear"]
 
 CACHE_DIR = ".landpark-cache"
 CACHE_FORMAT = "landpark-project-cache/1"  # bump when what an entry holds changes: older entries are then misses
@@ -106,6 +108,7 @@ def load_table(root: Path, key: str, table: str, columns: Sequence[str] | None =
     if not enabled():
         return None
     folder = entry_folder(root, key, table)
+    settle(folder)  # this process may be writing it right now
     if not folder.exists():
         return None
     try:
@@ -176,6 +179,38 @@ def store_table(root: Path, key: str, table: str, frame: pd.DataFrame, *, min_ro
         return False
     prune(root, keep=key)
     return True
+
+
+# One background writer per process: a table read from project.gpkg is handed back at once and kept in the cache
+# beside the caller's work (Parquet's encoding and writing release the GIL). Its thread is joined when the
+# interpreter exits, so a command's cache entry is complete before the process ends.
+_WRITER = ThreadPoolExecutor(1, thread_name_prefix="landpark-cache")
+_PENDING: dict[Path, Future[bool]] = {}
+_PENDING_LOCK = threading.Lock()
+
+
+def store_table_soon(root: Path, key: str, table: str, frame: pd.DataFrame) -> Future[bool]:
+    """`store_table` on the background writer; a read of the same entry in this process waits for it (`settle`)."""
+    folder = entry_folder(root, key, table)
+    future = _WRITER.submit(store_table, root, key, table, frame)
+    with _PENDING_LOCK:
+        _PENDING[folder] = future
+    future.add_done_callback(lambda done: _forget(folder, done))
+    return future
+
+
+def _forget(folder: Path, done: Future[bool]) -> None:
+    with _PENDING_LOCK:
+        if _PENDING.get(folder) is done:
+            del _PENDING[folder]
+
+
+def settle(folder: Path | None = None) -> None:
+    """Wait for the background writes of entry `folder` (all of them when None) to finish."""
+    with _PENDING_LOCK:
+        waiting = [f for k, f in _PENDING.items() if folder is None or k == folder]
+    for future in waiting:
+        future.result()
 
 
 def _code_key(parts: Sequence[str]) -> str:
@@ -270,5 +305,7 @@ def _age(path: Path, now: float) -> float:
 
 
 def clear(root: Path) -> None:
-    """Remove the project's whole cache folder (it is rebuilt on the next read)."""
+    """Remove the project's whole cache folder (it is rebuilt on the next read), once this process's pending
+    writes have finished."""
+    settle()
     shutil.rmtree(Path(root) / CACHE_DIR, ignore_errors=True)

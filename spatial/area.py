@@ -80,7 +80,7 @@ def _projector(geoms: Any, crs: Any, max_segment_m: float) -> tuple[np.ndarray, 
         x, y = transformer.transform(coords[:, 0], coords[:, 1])
         return np.column_stack([x, y])
 
-    def project(work: np.ndarray) -> np.ndarray:
+    def densified(work: np.ndarray) -> np.ndarray:
         if step > 0:
             # Only a geometry whose bounding box exceeds the step can have an edge that long.
             box = shapely.bounds(work)
@@ -88,9 +88,83 @@ def _projector(geoms: Any, crs: Any, max_segment_m: float) -> tuple[np.ndarray, 
             if long.any():
                 work = work.copy()
                 work[long] = shapely.segmentize(work[long], step)
-        return shapely.transform(work, _project)
+        return work
 
+    def project(work: np.ndarray) -> np.ndarray:
+        return shapely.transform(densified(work), _project)
+
+    project.densified = densified  # type: ignore[attr-defined]
+    project.coordinates = _project  # type: ignore[attr-defined]
     return arr, present, target, project
+
+
+def _ring_areas(xy: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Unsigned area of each ring of `sizes[i]` consecutive coordinates of `xy`, computed as GEOS computes a
+    linear ring's area (shoelace formula relative to the ring's first x, summed in vertex order, halved), so the
+    result is bit-identical to `shapely.area`. Vectorised across rings: step i adds the i-th term of every ring
+    that long (rings sorted longest first, so those are a prefix)."""
+    sums = np.zeros(len(sizes))
+    if not len(sizes):
+        return sums
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    order = np.argsort(-sizes, kind="stable")
+    long_first, first = sizes[order], starts[order]
+    x, y = xy[:, 0], xy[:, 1]
+    x0 = x[first]
+    acc = np.zeros(len(sizes))
+    # rings with at least i + 2 coordinates take a term at step i (GEOS: i = 1 … n - 2)
+    counts = np.searchsorted(-long_first, -(np.arange(int(long_first[0]) + 1) + 2), side="right")
+    for i in range(1, int(long_first[0]) - 1):
+        k = int(counts[i])
+        at = first[:k] + i
+        acc[:k] += (x[at] - x0[:k]) * (y[at - 1] - y[at + 1])
+    sums[order] = np.abs(acc / 2.0)
+    return sums
+
+
+def _in_order(values: np.ndarray, owner: np.ndarray, size: int, *, subtract_after_first: bool) -> np.ndarray:
+    """Per owner, its values combined in their order as GEOS does: a polygon's shell area less each hole's
+    (`subtract_after_first`), a multipolygon's part areas added one after another."""
+    out = np.zeros(size)
+    if not len(values):
+        return out
+    starts = np.r_[True, owner[1:] != owner[:-1]]
+    rank = np.arange(len(values)) - np.maximum.accumulate(np.where(starts, np.arange(len(values)), 0))
+    for r in range(int(rank.max()) + 1):
+        sel = rank == r
+        if subtract_after_first and r > 0:
+            out[owner[sel]] -= values[sel]
+        else:
+            out[owner[sel]] += values[sel]
+    return out
+
+
+def _projected_polygon_areas(geoms: np.ndarray, project: Any) -> np.ndarray:
+    """Planar areas of polygons and multipolygons after `project`, from their reprojected coordinates alone (no
+    geometry is rebuilt, the slowest part of a reprojection); equal to `shapely.area(project(geoms))`."""
+    work = project.densified(geoms)
+    if (shapely.get_type_id(work) == 3).all():  # polygons: each is its one part (no copy made)
+        parts, part_of = work, np.arange(len(work))
+    else:
+        parts, part_of = shapely.get_parts(work, return_index=True)
+    if len(parts) == len(work) and not shapely.get_num_interior_rings(parts).any():
+        rings, ring_of = parts, np.arange(len(parts))  # single polygons without holes: each is its ring
+    else:
+        rings, ring_of = shapely.get_rings(parts, return_index=True)
+    coords, coord_of = shapely.get_coordinates(rings, return_index=True)
+    sizes = np.bincount(coord_of, minlength=len(rings))
+    ring_area = _ring_areas(project.coordinates(coords), sizes)
+    part_area = _in_order(ring_area, ring_of, len(parts), subtract_after_first=True)
+    return _in_order(part_area, part_of, len(work), subtract_after_first=False)
+
+
+def _areas_of(chunk: np.ndarray, project: Any) -> np.ndarray:
+    """Equal-area planar areas of a chunk: from coordinates when it holds only polygons and multipolygons, else
+    by reprojecting the geometries."""
+    kinds = shapely.get_type_id(chunk)
+    if np.isin(kinds, (3, 6)).all():  # Polygon, MultiPolygon
+        return _projected_polygon_areas(chunk, project)
+    return np.asarray(shapely.area(project(chunk)), dtype=float)
 
 
 def _in_chunks(geoms: np.ndarray, function: Any) -> np.ndarray:
@@ -126,7 +200,7 @@ def ellipsoidal_area_m2(geoms: Any, crs: Any = None, *, max_segment_m: float = D
     arr, present, _target, project = _projector(geoms, crs, max_segment_m)
     areas = np.zeros(len(arr), dtype=float)
     if project is not None:
-        areas[present] = _in_chunks(arr[present], lambda chunk: np.asarray(shapely.area(project(chunk)), dtype=float))
+        areas[present] = _in_chunks(arr[present], lambda chunk: _areas_of(chunk, project))
     return np.nan_to_num(areas, nan=0.0)
 
 

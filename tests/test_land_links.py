@@ -250,3 +250,18 @@ def test_per_distinct_keeps_list_results_whole_and_gives_missing_its_own_value()
     got = _per_distinct(np.array(["a;b", None, "a;b", "c;d", float("nan")], dtype=object), split)
     assert [list(v) for v in got] == [["a", "b"], ["—"], ["a", "b"], ["c", "d"], ["—"]]
     assert sorted(map(str, calls)) == ["None", "a;b", "c;d"]  # once per distinct value, once for the missing
+
+
+def test_the_vectorised_normalising_equals_the_rules_value_by_value():
+    """normalise_codes / normalise_names take values already in normal form as they are and normalise the rest:
+    every value must come out as normalise_code / normalise_name says, whatever the column's dtype."""
+    from analysis.land_links import normalise_code, normalise_codes, normalise_name, normalise_names
+
+    codes = ["91330100MA2AAAAA1X", " 91330100ma2aaaaa1x ", "９１３３０１００ＭＡ２ＡＡＡＡＡ１Ｘ", "9133 0100", "", None,
+             float("nan"), 913301, "91330100MA2AAAAA1X", "abc"]
+    names = ["宁波嘉浩模具有限公司", "宁波嘉浩模具有限责任公司", "宁波嘉浩（台州）模具有限公司", "ＡＢＣ科技有限公司",
+             "abc科技有限公司", "Abc 科技有限公司", "宁波嘉浩模具有限公司。", "", None, float("nan"), 12345, "企业1"]
+    for values, vectorised, rule in ((codes, normalise_codes, normalise_code), (names, normalise_names, normalise_name)):
+        for series in (pd.Series(values, dtype=object), pd.Series([v for v in values if isinstance(v, str)], dtype="string")):
+            got = list(vectorised(series))
+            assert got == [rule(v) for v in series.astype(object).where(series.notna(), None)]

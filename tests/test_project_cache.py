@@ -75,7 +75,8 @@ def small(template, tmp_path, monkeypatch) -> Project:
 
 
 def cache_entries(project: Project) -> list[str]:
-    """The entries `<state>/<table>` now in the project's cache."""
+    """The entries `<state>/<table>` now in the project's cache (once this process's background writes are done)."""
+    project_cache.settle()
     base = project.root / project_cache.CACHE_DIR
     return sorted(f"{s.name}/{t.name}" for s in base.iterdir() if s.is_dir() for t in s.iterdir()) if base.exists() else []
 
@@ -186,6 +187,7 @@ def test_score_of_an_earlier_year_reads_its_version_with_and_without_cache(small
 def test_a_damaged_or_foreign_cache_is_ignored_and_rebuilt(small, damage):
     expected = direct(small, "parcels")
     small.read_layer("parcels", cache=True)
+    project_cache.settle()  # the entry is written in the background
     folder = project_cache.entry_folder(small.root, small.content_hash(), "parcels")
     part = folder / "part.00000.parquet"
     manifest_path = folder / gp.MANIFEST
@@ -210,6 +212,7 @@ def test_a_damaged_or_foreign_cache_is_ignored_and_rebuilt(small, damage):
     if damage in ("foreign_format", "other_state", "renamed_column"):
         manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
     assert_same(small.read_layer("parcels", cache=True), expected)
+    project_cache.settle()
     assert gp.is_layer_folder(folder)  # rebuilt
     assert_same(project_cache.load_table(small.root, small.content_hash(), "parcels"), expected)
 
@@ -253,6 +256,7 @@ def test_a_folder_where_the_cache_cannot_be_written_still_scores(small, monkeypa
     with caplog.at_level(logging.WARNING, logger=project_cache.__name__):
         for _run in range(2):
             assert_frame_equal(evaluate(load_inputs(small)).units, expected, check_exact=True)
+        project_cache.settle()  # the failed write was a background one
     warnings = [r for r in caplog.records if r.name == project_cache.__name__]
     assert len(warnings) == 1 and "project.gpkg" in warnings[0].getMessage()  # one warning, not one per table
 
@@ -320,3 +324,22 @@ def test_areas_kept_for_another_project_state_are_not_used(small):
     got = _parcel_areas(small, "parcels", parcels, old)
     assert np.allclose(got, 8100.0, rtol=1e-3)  # 90 m × 90 m parcels in a Gauss-Krüger CRS: within 0.1 % of planar
     assert len(cache_entries(small)) == 1  # nothing kept for a state the rows were not read in
+
+
+def test_the_entry_is_written_in_the_background_and_a_later_read_waits_for_it(small, monkeypatch):
+    expected = direct(small, "parcels")
+    gate = threading.Event()
+    real = project_cache.store_table
+
+    def held(*args, **kwargs):  # the background write, held until the first read has returned
+        assert gate.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(project_cache, "store_table", held)
+    assert_same(small.read_layer("parcels", cache=True), expected)  # returned while its entry is still unwritten
+    folder = project_cache.entry_folder(small.root, small.content_hash(), "parcels")
+    assert not folder.exists()
+    threading.Timer(0.2, gate.set).start()
+    no_gpkg_reads(monkeypatch)  # the second read waits for the write, then is served from the cache
+    assert_same(small.read_layer("parcels", cache=True), expected)
+    assert gp.is_layer_folder(folder)
