@@ -10,7 +10,7 @@ import dataclasses
 import datetime as dt
 import inspect
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -214,6 +214,7 @@ def load_inputs(project: Project, *, year: int | None = None, as_of: dt.date | N
     crs = project.crs
     units = stack_units(layers, crs)
     raw = _empty_layer("parcels", crs)
+    areas: Future[np.ndarray | None]
     with ThreadPoolExecutor(1, thread_name_prefix="landpark-areas") as background:
         if "parcels" in names:
             state = project.content_hash() if cached else None

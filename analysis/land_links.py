@@ -60,7 +60,7 @@ _NORMAL_CODE = r"[0-9A-Z]+"  # ASCII digits and capitals only: NFKC, trimming an
 _NORMAL_NAME = "[0-9a-z\u4e00-\u9fff]+"  # digits, small ASCII letters and CJK ideographs: normalise_name keeps it
 
 
-def _already(values: pd.Series, pattern: str) -> tuple[np.ndarray, np.ndarray]:
+def _already(values: pd.Series, pattern: str) -> tuple[np.ndarray, pd.Series]:
     """(mask of the values that are text fully matching `pattern`, the values as text): such values are their own
     normal form, found in one vectorised pass (Arrow's regex engine for Arrow-backed text)."""
     text = values.astype("string")
