@@ -25,6 +25,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 import shapely
 
 __all__ = ["FORMAT", "MANIFEST", "ROW_COLUMN", "hilbert_order", "geometry_digest", "write_layer", "read_layer", "read_manifest",
@@ -148,16 +149,56 @@ def _partition_bounds(parts: list[gpd.GeoDataFrame]) -> list[list[float] | None]
     return out
 
 
+def _wkb_piece(piece: pd.DataFrame, wkb: pa.ChunkedArray, geometry: str, crs: Any) -> pa.Table:
+    """A GeoParquet table of `piece` whose geometries are given already encoded (`wkb`, the piece's rows in
+    order): its attributes converted by Arrow, the WKB column as it is, GeoParquet 1.0 metadata."""
+    table = pa.Table.from_pandas(pd.DataFrame(piece.drop(columns=geometry)), preserve_index=False)
+    table = table.append_column(pa.field(geometry, pa.binary()), wkb.cast(pa.binary()))
+    geo = {"version": "1.0.0", "primary_column": geometry, "creator": {"library": "landpark"},
+           "columns": {geometry: {"encoding": "WKB", "geometry_types": [],
+                                  "crs": crs.to_json_dict() if crs is not None else None}}}
+    return table.replace_schema_metadata({**(table.schema.metadata or {}), b"geo": json.dumps(geo).encode()})
+
+
+class _Rows:
+    """Consecutive runs of rows from a stream of Arrow arrays (batches as a reader gives them)."""
+
+    def __init__(self, stream: Iterable[pa.Array]) -> None:
+        self._stream = iter(stream)
+        self._held: list[pa.Array] = []
+        self._count = 0
+
+    def take(self, count: int) -> pa.ChunkedArray:
+        """The next `count` rows; ValueError when the stream ends first."""
+        while self._count < count:
+            batch = next(self._stream, None)
+            if batch is None:
+                raise ValueError(f"the WKB stream ended {count - self._count} rows early")
+            self._held.append(batch)
+            self._count += len(batch)
+        joined = pa.chunked_array(self._held, type=self._held[0].type) if self._held else pa.chunked_array([], pa.binary())
+        self._held = [joined.slice(count).combine_chunks()] if self._count > count else []
+        self._count -= count
+        return joined.slice(0, count)
+
+    def finish(self) -> None:
+        """ValueError unless every row of the stream has been taken."""
+        if self._count or next(self._stream, None) is not None:
+            raise ValueError("the WKB stream holds more rows than the frame")
+
+
 def write_layer(frame: pd.DataFrame, folder: str | Path, *, npartitions: int | None = None,
                 rows_per_partition: int = ROWS_PER_PARTITION, sort: bool = True,
                 meta: Mapping[str, Any] | None = None, layer: str | None = None, digest: bool = True,
-                replace: bool = True, compression: str = "zstd") -> dict[str, Any]:
+                replace: bool = True, compression: str = "zstd", wkb: Iterable[pa.Array] | None = None) -> dict[str, Any]:
     """Write `frame` (a GeoDataFrame, or a plain table) as a partitioned GeoParquet folder, atomically.
 
     Geometry layers are Hilbert-sorted (`sort`) and cut into `npartitions` (default: one per
     `rows_per_partition` rows) of equal size; the CRS is kept. `digest=False` skips the geometry digest (None in
     the manifest); `replace=False` keeps a folder already at the target (the manifest then says `"kept": true`).
-    Returns the manifest written."""
+    `wkb`: the frame's geometries already encoded as WKB, a stream of arrays in row order (batches as GDAL reads
+    them), written as they are instead of encoding every geometry again; only without `sort`, and it must hold
+    exactly the frame's rows. Returns the manifest written."""
     target = Path(folder)
     n = len(frame)
     parts_n = max(1, npartitions if npartitions is not None else math.ceil(n / max(1, rows_per_partition)))
@@ -165,8 +206,13 @@ def write_layer(frame: pd.DataFrame, folder: str | Path, *, npartitions: int | N
     is_geo = isinstance(frame, gpd.GeoDataFrame) and frame._geometry_column_name in frame.columns
     if ROW_COLUMN in frame.columns:
         raise ValueError(f"column {ROW_COLUMN!r} is reserved for the row position")
-    order = hilbert_order(frame.geometry.to_numpy()) if is_geo and sort and n else np.arange(n)
-    data = frame.assign(**{ROW_COLUMN: np.arange(n, dtype=np.int64)}).take(order)
+    if wkb is not None and (not is_geo or sort):
+        raise ValueError("wkb= needs an unsorted geometry layer")
+    encoded = _Rows(wkb) if wkb is not None else None
+    order = hilbert_order(frame.geometry.to_numpy()) if is_geo and sort and n else None
+    data = frame.assign(**{ROW_COLUMN: np.arange(n, dtype=np.int64)})
+    if order is not None:
+        data = data.take(order)
     data, stringified = _arrow_safe(data)
     cuts = np.linspace(0, n, parts_n + 1).round().astype(int)
     pieces = [data.iloc[cuts[i]:cuts[i + 1]] for i in range(parts_n)]
@@ -175,11 +221,16 @@ def write_layer(frame: pd.DataFrame, folder: str | Path, *, npartitions: int | N
         files = []
         for i, piece in enumerate(pieces):
             name = f"part.{i:05d}.parquet"
-            if is_geo:
+            if encoded is not None:
+                table = _wkb_piece(piece, encoded.take(len(piece)), frame.geometry.name, frame.crs)
+                pq.write_table(table, tmp / name, compression=compression, row_group_size=ROW_GROUP_ROWS)
+            elif is_geo:
                 piece.to_parquet(tmp / name, compression=compression, row_group_size=ROW_GROUP_ROWS)
             else:
                 pd.DataFrame(piece).to_parquet(tmp / name, compression=compression, row_group_size=ROW_GROUP_ROWS)
             files.append(name)
+        if encoded is not None:
+            encoded.finish()
         crs = frame.crs if is_geo else None
         manifest = {
             "format": FORMAT, "layer": layer, "rows": n, "geometry": frame.geometry.name if is_geo else None,

@@ -317,12 +317,34 @@ class Project:
         if isinstance(frame, gpd.GeoDataFrame) and frame.crs is None:
             frame = frame.set_crs(self.crs)
         if self.content_hash() == key:  # what was read is the state `key` names
-            project_cache.store_table_soon(self.root, key, table, frame)  # written beside the caller's work
+            project_cache.store_table(self.root, key, table, frame, wkb=lambda: self._wkb_at(table, key))
         if columns is not None:
             asked = set(columns)
             geometry = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
             frame = frame[[c for c in frame.columns if c in asked or c == geometry]]
         return frame
+
+    @contextlib.contextmanager
+    def _wkb_at(self, table: str, key: str) -> Iterator[Iterator[Any] | None]:
+        """Table `table`'s geometries as GDAL reads them: a stream of WKB arrays in feature order (the GIL is
+        released while reading), or None when project.gpkg is no longer in state `key`. The stream raises
+        ValueError at its end if the file changed while it was read, so nothing is kept of a moving target."""
+        if self.content_hash() != key:
+            yield None
+            return
+        with pyogrio.open_arrow(self.gpkg, layer=table, columns=[], use_pyarrow=True,
+                                batch_size=project_cache.CACHE_ROWS_PER_PARTITION) as (meta, reader):
+            if reader.schema.names != [meta["geometry_name"]]:
+                yield None
+                return
+
+            def batches() -> Iterator[Any]:
+                for batch in reader:
+                    yield batch.column(0)
+                if self.content_hash() != key:
+                    raise ValueError(f"{self.gpkg} changed while its {table} geometries were read for the cache")
+
+            yield batches()
 
     def versions(self) -> pd.DataFrame:
         """Every kept version of every layer, oldest first (layers.versions.list_versions)."""

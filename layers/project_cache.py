@@ -19,11 +19,10 @@ import hashlib
 import logging
 import os
 import shutil
-import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -33,13 +32,13 @@ import pandas as pd
 from layers import geoparquet as gp
 
 __all__ = ["CACHE_DIR", "CACHE_FORMAT", "MIN_ROWS", "ENV_SWITCH", "enabled", "entry_folder", "load_table", "store_table",
-           "store_table_soon", "settle", "cached_column", "clear"]
+           "cached_column", "clear"]
 
 CACHE_DIR = ".landpark-cache"
 CACHE_FORMAT = "landpark-project-cache/1"  # bump when what an entry holds changes: older entries are then misses
 ENV_SWITCH = "LANDPARK_CACHE"  # "0", "off", "no" or "false" switch the cache off
 MIN_ROWS = 10_000  # performance constant: smaller tables decode from the GeoPackage faster than a cache is written
-CACHE_ROWS_PER_PARTITION = 250_000  # layout constant: bounds the memory a cache write takes beside the frame
+CACHE_ROWS_PER_PARTITION = 100_000  # layout constant: bounds the memory a cache write takes beside the frame
 CACHE_COMPRESSION = "lz4"  # layout constant: WKB hardly compresses; lz4 decodes faster than zstd for ~25 % more disk
 STALE_TEMP_SECONDS = 3600  # a writer's temporary folder untouched this long was left by a killed process
 
@@ -108,7 +107,6 @@ def load_table(root: Path, key: str, table: str, columns: Sequence[str] | None =
     if not enabled():
         return None
     folder = entry_folder(root, key, table)
-    settle(folder)  # this process may be writing it right now
     if not folder.exists():
         return None
     try:
@@ -157,9 +155,13 @@ def _discard(folder: Path) -> None:
         pass
 
 
-def store_table(root: Path, key: str, table: str, frame: pd.DataFrame, *, min_rows: int | None = None) -> bool:
+def store_table(root: Path, key: str, table: str, frame: pd.DataFrame, *, min_rows: int | None = None,
+                wkb: Callable[[], Any] | None = None) -> bool:
     """Keep `frame` (table `table` as read from project.gpkg at state `key`) in the cache; entries of other states
-    are removed. Small tables are not kept. False when nothing was written (off, small, or the write failed)."""
+    are removed. Small tables are not kept. False when nothing was written (off, small, or the write failed).
+    `wkb()`: a context giving the frame's geometries as WKB, a stream of arrays in row order read again from
+    project.gpkg (None when it is no longer in state `key`; the stream raises if it changes while read): written
+    as they are, so no geometry is encoded again."""
     if not enabled() or len(frame) < (MIN_ROWS if min_rows is None else min_rows):
         return False
     if not isinstance(frame.index, pd.RangeIndex) or frame.index.start != 0 or frame.index.step != 1:
@@ -171,46 +173,15 @@ def store_table(root: Path, key: str, table: str, frame: pd.DataFrame, *, min_ro
         import geopandas as gpd  # noqa: PLC0415
 
         crs = frame.crs if isinstance(frame, gpd.GeoDataFrame) else None
-        gp.write_layer(frame, folder, sort=False, rows_per_partition=CACHE_ROWS_PER_PARTITION, layer=table,
-                       meta=_entry_meta(key, table, crs_input=crs.srs if crs is not None else None), digest=False,
-                       replace=False, compression=CACHE_COMPRESSION)
+        with wkb() if wkb is not None and crs is not None else nullcontext() as encoded:
+            gp.write_layer(frame, folder, sort=False, rows_per_partition=CACHE_ROWS_PER_PARTITION, layer=table,
+                           meta=_entry_meta(key, table, crs_input=crs.srs if crs is not None else None), digest=False,
+                           replace=False, compression=CACHE_COMPRESSION, wkb=encoded)
     except Exception as exc:  # noqa: BLE001 - read-only folder, disk full, a type Parquet cannot hold …
         _warn_once(Path(root), "written", exc)
         return False
     prune(root, keep=key)
     return True
-
-
-# One background writer per process: a table read from project.gpkg is handed back at once and kept in the cache
-# beside the caller's work (Parquet's encoding and writing release the GIL). Its thread is joined when the
-# interpreter exits, so a command's cache entry is complete before the process ends.
-_WRITER = ThreadPoolExecutor(1, thread_name_prefix="landpark-cache")
-_PENDING: dict[Path, Future[bool]] = {}
-_PENDING_LOCK = threading.Lock()
-
-
-def store_table_soon(root: Path, key: str, table: str, frame: pd.DataFrame) -> Future[bool]:
-    """`store_table` on the background writer; a read of the same entry in this process waits for it (`settle`)."""
-    folder = entry_folder(root, key, table)
-    future = _WRITER.submit(store_table, root, key, table, frame)
-    with _PENDING_LOCK:
-        _PENDING[folder] = future
-    future.add_done_callback(lambda done: _forget(folder, done))
-    return future
-
-
-def _forget(folder: Path, done: Future[bool]) -> None:
-    with _PENDING_LOCK:
-        if _PENDING.get(folder) is done:
-            del _PENDING[folder]
-
-
-def settle(folder: Path | None = None) -> None:
-    """Wait for the background writes of entry `folder` (all of them when None) to finish."""
-    with _PENDING_LOCK:
-        waiting = [f for k, f in _PENDING.items() if folder is None or k == folder]
-    for future in waiting:
-        future.result()
 
 
 def _code_key(parts: Sequence[str]) -> str:
@@ -305,7 +276,5 @@ def _age(path: Path, now: float) -> float:
 
 
 def clear(root: Path) -> None:
-    """Remove the project's whole cache folder (it is rebuilt on the next read), once this process's pending
-    writes have finished."""
-    settle()
+    """Remove the project's whole cache folder (it is rebuilt on the next read)."""
     shutil.rmtree(Path(root) / CACHE_DIR, ignore_errors=True)

@@ -31,7 +31,7 @@ DEFAULT_MAX_SEGMENT_M = 1000.0
 _METRES_PER_DEGREE = 111_000.0  # shortest degree of latitude, rounded down (densify finer)
 # Large arrays are reprojected in chunks of CHUNK geometries on at most MAX_THREADS threads (bounds the memory of
 # the coordinate arrays; smaller arrays are one call). Layout constants of the computation, not domain choices.
-CHUNK = 100_000
+CHUNK = 25_000
 MAX_THREADS = 8
 
 

@@ -3,6 +3,7 @@ folders and concurrent readers. Every expectation is the layer read straight fro
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -14,6 +15,7 @@ import threading
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 import shapely
 from pandas.testing import assert_frame_equal
@@ -75,8 +77,7 @@ def small(template, tmp_path, monkeypatch) -> Project:
 
 
 def cache_entries(project: Project) -> list[str]:
-    """The entries `<state>/<table>` now in the project's cache (once this process's background writes are done)."""
-    project_cache.settle()
+    """The entries `<state>/<table>` now in the project's cache."""
     base = project.root / project_cache.CACHE_DIR
     return sorted(f"{s.name}/{t.name}" for s in base.iterdir() if s.is_dir() for t in s.iterdir()) if base.exists() else []
 
@@ -187,7 +188,6 @@ def test_score_of_an_earlier_year_reads_its_version_with_and_without_cache(small
 def test_a_damaged_or_foreign_cache_is_ignored_and_rebuilt(small, damage):
     expected = direct(small, "parcels")
     small.read_layer("parcels", cache=True)
-    project_cache.settle()  # the entry is written in the background
     folder = project_cache.entry_folder(small.root, small.content_hash(), "parcels")
     part = folder / "part.00000.parquet"
     manifest_path = folder / gp.MANIFEST
@@ -212,7 +212,6 @@ def test_a_damaged_or_foreign_cache_is_ignored_and_rebuilt(small, damage):
     if damage in ("foreign_format", "other_state", "renamed_column"):
         manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
     assert_same(small.read_layer("parcels", cache=True), expected)
-    project_cache.settle()
     assert gp.is_layer_folder(folder)  # rebuilt
     assert_same(project_cache.load_table(small.root, small.content_hash(), "parcels"), expected)
 
@@ -256,7 +255,6 @@ def test_a_folder_where_the_cache_cannot_be_written_still_scores(small, monkeypa
     with caplog.at_level(logging.WARNING, logger=project_cache.__name__):
         for _run in range(2):
             assert_frame_equal(evaluate(load_inputs(small)).units, expected, check_exact=True)
-        project_cache.settle()  # the failed write was a background one
     warnings = [r for r in caplog.records if r.name == project_cache.__name__]
     assert len(warnings) == 1 and "project.gpkg" in warnings[0].getMessage()  # one warning, not one per table
 
@@ -326,20 +324,43 @@ def test_areas_kept_for_another_project_state_are_not_used(small):
     assert len(cache_entries(small)) == 1  # nothing kept for a state the rows were not read in
 
 
-def test_the_entry_is_written_in_the_background_and_a_later_read_waits_for_it(small, monkeypatch):
+
+def test_a_project_changed_while_its_geometries_are_read_for_the_cache_keeps_no_entry(small, monkeypatch):
+    """The cache writes the geometries as GDAL reads them a second time; if project.gpkg changes during that
+    read, the entry would mix two states: nothing is kept, and the frame read is still the file's."""
     expected = direct(small, "parcels")
-    gate = threading.Event()
-    real = project_cache.store_table
+    key = small.content_hash()
+    real = store.pyogrio.open_arrow
 
-    def held(*args, **kwargs):  # the background write, held until the first read has returned
-        assert gate.wait(30)
-        return real(*args, **kwargs)
+    class Touching:  # the reader's batches, then the file changes before the stream ends
+        def __init__(self, reader):
+            self.schema = reader.schema
+            self._reader = reader
 
-    monkeypatch.setattr(project_cache, "store_table", held)
-    assert_same(small.read_layer("parcels", cache=True), expected)  # returned while its entry is still unwritten
-    folder = project_cache.entry_folder(small.root, small.content_hash(), "parcels")
-    assert not folder.exists()
-    threading.Timer(0.2, gate.set).start()
-    no_gpkg_reads(monkeypatch)  # the second read waits for the write, then is served from the cache
+        def __iter__(self):
+            yield from self._reader
+            os.utime(small.gpkg, ns=(small.gpkg.stat().st_atime_ns, small.gpkg.stat().st_mtime_ns + 10**9))
+
+    @contextlib.contextmanager
+    def touching(*args, **kwargs):
+        with real(*args, **kwargs) as (meta, reader):
+            yield meta, Touching(reader)
+
+    monkeypatch.setattr(store.pyogrio, "open_arrow", touching)
     assert_same(small.read_layer("parcels", cache=True), expected)
-    assert gp.is_layer_folder(folder)
+    assert f"{key}/parcels" not in cache_entries(small)
+    assert not project_cache.entry_folder(small.root, key, "parcels").exists()
+
+
+def test_a_wkb_stream_of_the_wrong_length_writes_nothing(tmp_path):
+    frame = gpd.GeoDataFrame({"a": np.arange(5)}, geometry=shapely.points(np.arange(5), np.arange(5)), crs="EPSG:4549")
+    wkb = shapely.to_wkb(frame.geometry.to_numpy())
+    for stream in ([pa.array(list(wkb[:3]), pa.binary())], [pa.array(list(wkb), pa.binary()), pa.array([wkb[0]], pa.binary())]):
+        with pytest.raises(ValueError, match="WKB stream"):
+            gp.write_layer(frame, tmp_path / "layer", sort=False, wkb=stream)
+        assert not (tmp_path / "layer").exists() and not list(tmp_path.iterdir())
+    batches = [pa.array(list(wkb[:2]), pa.binary()), pa.array(list(wkb[2:]), pa.binary())]  # cut across partitions
+    gp.write_layer(frame, tmp_path / "layer", sort=False, wkb=batches, rows_per_partition=2)
+    back = gp.read_layer(tmp_path / "layer")
+    assert back["a"].tolist() == list(range(5))
+    assert shapely.equals_exact(back.geometry.to_numpy(), frame.geometry.to_numpy(), 0).all()
