@@ -1190,6 +1190,7 @@ def app_cmd(directory: AppTargetArg = None,
 
     folder = prepare_app_folder()  # per-user: Streamlit serves static/ beside the script it runs
     env["LANDPARK_STATIC_DIR"] = str(folder / "static")
+    env.setdefault("MALLOC_ARENA_MAX", str(max(2, os.cpu_count() or 2)))  # the server's arenas, as spatial/allocator.py
     script = folder / LAUNCHER_NAME
     command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
                "--server.address", address, "--server.port", str(port), "--browser.gatherUsageStats", "false",
@@ -1322,6 +1323,9 @@ def users_list(project_dir: UsersProjectOpt = None, users_file: UsersFileOpt = N
 def main() -> None:
     """Console entry point: usage errors exit 2 (click's and UsageError), invalid input 1, never a traceback
     for an error of the product's own tree."""
+    from spatial.allocator import limit_arenas
+
+    limit_arenas()  # before any worker thread: bounded resident memory (spatial/allocator.py)
     try:
         app()
     except UsageError as exc:

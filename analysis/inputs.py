@@ -182,6 +182,15 @@ def load_inputs(project: Project, *, year: int | None = None, as_of: dt.date | N
         options: dict[str, Any] = {**where, "cache": True} if cached else dict(where)
         return project.read_layer(kind, columns=None if wanted is None else list(wanted), **options)
 
+    def fetch_then(kind: str, then: Any, **where: Any) -> gpd.GeoDataFrame:
+        """`fetch`, with `then(frame)` called as soon as the frame is read (before the cache keeps it)."""
+        if not cached:
+            frame = fetch(kind, **where)
+            then(frame)
+            return frame
+        wanted = spec.get(kind)
+        return project.read_layer(kind, columns=None if wanted is None else list(wanted), cache=True, then=then, **where)
+
     enterprises = fetch("enterprises") if "enterprises" in names else pd.DataFrame({"uscc": []})
     chosen, note = resolve_firm_year(enterprises, year, config.project.year)
     if note:
@@ -196,10 +205,10 @@ def load_inputs(project: Project, *, year: int | None = None, as_of: dt.date | N
     taken: dict[str, int] = {}
     tables: dict[str, str] = {}
 
-    def read(kind: str) -> gpd.GeoDataFrame:
+    def read(kind: str, then: Any = None) -> gpd.GeoDataFrame:
         if as_of is None and year is None:
             tables[kind] = kind
-            return fetch(kind)
+            return fetch(kind) if then is None else fetch_then(kind, then)
         version, why = project.version_note(kind, config.project.evaluation_date)
         taken[kind] = version
         if why:
@@ -208,30 +217,34 @@ def load_inputs(project: Project, *, year: int | None = None, as_of: dt.date | N
                                             f"使用最早的第 {version} 版"))
         if isinstance(project, Project):
             tables[kind] = project.layer_table(kind, version=version)
-        return fetch(kind, version=version)
+        return fetch(kind, version=version) if then is None else fetch_then(kind, then, version=version)
 
     layers = {k: read(k) for k in EVALUATION_UNIT_KINDS if k in names}
     crs = project.crs
     units = stack_units(layers, crs)
     raw = _empty_layer("parcels", crs)
-    areas: Future[np.ndarray | None]
+    areas: list[Future[np.ndarray | None]] = []
     with ThreadPoolExecutor(1, thread_name_prefix="landpark-areas") as background:
         if "parcels" in names:
             state = project.content_hash() if cached else None
-            raw = read("parcels")
-            table = tables.get("parcels")
-            # The parcels' ellipsoidal areas (PROJ and numpy, which release the GIL) are computed beside the reads
-            # and the linking below (Python), so a cold read costs about the longer of the two, not their sum.
-            areas = background.submit(lambda: _parcel_areas(project, table, raw, state) if cached
-                                      else ellipsoidal_area_m2(raw.geometry.to_numpy(), raw.crs))
+
+            def start_areas(frame: gpd.GeoDataFrame) -> None:
+                # The parcels' ellipsoidal areas (PROJ and numpy, which release the GIL) are computed from the moment
+                # the parcels are read, beside the cache write, the other reads and the linking below (Python): a
+                # cold read costs about the longest of them, not their sum.
+                table = tables.get("parcels")
+                areas.append(background.submit(lambda: _parcel_areas(project, table, frame, state) if cached
+                                               else ellipsoidal_area_m2(frame.geometry.to_numpy(), frame.crs)))
+
+            raw = read("parcels", then=start_areas)
         else:
-            areas = background.submit(lambda: None)
+            areas.append(background.submit(lambda: None))
         approvals = read("land_approvals") if "land_approvals" in names else None
         land_links = pd.DataFrame(read("land_links")) if "land_links" in names else None
         events = pd.DataFrame(read("enterprise_events")) if "enterprise_events" in names else None
         tenancy = pd.DataFrame(read("tenancy")) if "tenancy" in names else None
         links = link_parcels(raw, enterprises, land_links)
-        parcels = prepare_parcels(raw, config, ellipsoidal_m2=areas.result())
+        parcels = prepare_parcels(raw, config, ellipsoidal_m2=areas[0].result())
     parcels[FIRM_COLUMN] = links.firm.to_numpy()  # as link_inputs adds them
     parcels[METHOD_COLUMN] = links.method.to_numpy()
     return EvaluationInputs(units=units, parcels=parcels, enterprises=enterprises, approvals=approvals,

@@ -24,6 +24,9 @@ __all__ = ["score_once", "profile_rows", "main"]
 
 def score_once(root: Path) -> dict[str, Any]:
     """Seconds to import the analysis, read the project's inputs and evaluate them, with their sizes."""
+    from spatial.allocator import limit_arenas  # noqa: PLC0415
+
+    limit_arenas()  # as `landpark` does before anything else (cli.main)
     start = time.perf_counter()
     from analysis.inputs import load_inputs  # noqa: PLC0415 - import time is measured
     from analysis.score import evaluate  # noqa: PLC0415

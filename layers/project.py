@@ -17,7 +17,7 @@ import shutil
 import sqlite3
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -278,20 +278,27 @@ class Project:
         return kind in self.layer_names()
 
     def read_layer(self, kind: str, *, columns: list[str] | None = None, version: int | None = None,
-                   as_of: dt.date | None = None, cache: bool = False) -> gpd.GeoDataFrame:
+                   as_of: dt.date | None = None, cache: bool = False,
+                   then: Callable[[pd.DataFrame], None] | None = None) -> gpd.GeoDataFrame:
         """Read one canonical layer: its current version, version number `version`, or the version in force on
         `as_of` (layers.versions.version_for). An absent layer is an InputError naming the project.
 
         `columns` limits the attributes read (the geometry always comes; unknown names are ignored, as pyogrio
         does). `cache`: serve a big table from the project's columnar cache (layers/project_cache.py) and keep it
-        there when read from project.gpkg; the frame is the same either way."""
+        there when read from project.gpkg; the frame is the same either way. `then(frame)` is called with the frame
+        as soon as it is read, before it is kept in the cache, so the caller can start work on it meanwhile."""
         table = self.layer_table(kind, version=version, as_of=as_of)
         if cache and project_cache.enabled():
-            frame = self._read_cached(table, columns)
-        else:
-            frame = pyogrio.read_dataframe(self.gpkg, layer=table, columns=columns, use_arrow=True)
+            return self._read_cached(table, columns, then or (lambda _frame: None))
+        frame = self._with_crs(pyogrio.read_dataframe(self.gpkg, layer=table, columns=columns, use_arrow=True))
+        if then is not None:
+            then(frame)
+        return frame
+
+    def _with_crs(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """`frame` with the project's CRS when it is a GeoDataFrame without one."""
         if isinstance(frame, gpd.GeoDataFrame) and frame.crs is None:
-            frame = frame.set_crs(self.crs)
+            return frame.set_crs(self.crs)
         return frame
 
     def layer_table(self, kind: str, *, version: int | None = None, as_of: dt.date | None = None) -> str:
@@ -304,24 +311,29 @@ class Project:
             return kind
         return str(version_for(self.versions(), kind, version=version, as_of=as_of)[0]["stored_as"])
 
-    def _read_cached(self, table: str, columns: list[str] | None) -> pd.DataFrame:
+    def _read_cached(self, table: str, columns: list[str] | None, then: Callable[[pd.DataFrame], None]) -> pd.DataFrame:
         """Table `table` from the columnar cache, else from project.gpkg (all columns, kept in the cache when the
-        project did not change during the read, then narrowed to `columns` as pyogrio would)."""
+        project did not change during the read, then narrowed to `columns` as pyogrio would); `then(frame)` as
+        soon as the frame is read."""
         key = self.content_hash()
         frame = project_cache.load_table(self.root, key, table, columns)
         if frame is not None:
+            frame = self._with_crs(frame)
+            then(frame)
             return frame
         if int(pyogrio.read_info(self.gpkg, layer=table).get("features") or 0) < project_cache.MIN_ROWS:
-            return pyogrio.read_dataframe(self.gpkg, layer=table, columns=columns, use_arrow=True)
-        frame = pyogrio.read_dataframe(self.gpkg, layer=table, use_arrow=True)
-        if isinstance(frame, gpd.GeoDataFrame) and frame.crs is None:
-            frame = frame.set_crs(self.crs)
-        if self.content_hash() == key:  # what was read is the state `key` names
-            project_cache.store_table(self.root, key, table, frame, wkb=lambda: self._wkb_at(table, key))
+            frame = self._with_crs(pyogrio.read_dataframe(self.gpkg, layer=table, columns=columns, use_arrow=True))
+            then(frame)
+            return frame
+        whole = self._with_crs(pyogrio.read_dataframe(self.gpkg, layer=table, use_arrow=True))
+        frame = whole
         if columns is not None:
             asked = set(columns)
-            geometry = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
-            frame = frame[[c for c in frame.columns if c in asked or c == geometry]]
+            geometry = whole.geometry.name if isinstance(whole, gpd.GeoDataFrame) else None
+            frame = whole[[c for c in whole.columns if c in asked or c == geometry]]
+        then(frame)
+        if self.content_hash() == key:  # what was read is the state `key` names
+            project_cache.store_table(self.root, key, table, whole, wkb=lambda: self._wkb_at(table, key))
         return frame
 
     @contextlib.contextmanager
