@@ -123,6 +123,7 @@ def _score_summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
 def bench_case(n_parcels: int, variant: str, repeat: int, workdir: Path, *, profile: int = 0,
                duckdb: bool = True, geopandas: bool = True, score: bool = True) -> dict[str, Any]:
     """Overlay methods and `repeat` whole score runs on one synthetic city."""
+    workdir.mkdir(parents=True, exist_ok=True)  # a --workdir that does not exist yet is made
     with tempfile.TemporaryDirectory(prefix=f"city{n_parcels}-{variant}-", dir=workdir) as tmp:
         project = Path(tmp) / "project"
         args = ["--parcels", str(n_parcels), "--repeat", str(repeat)]
