@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import folium
 import geopandas as gpd
@@ -211,6 +212,10 @@ function landparkTipHtml(tip, p) {   // a feature's tooltip: one row per field, 
 }
 function landparkLayer(d, spec) {
   if (spec.packed && d.t === "polygon") { return landparkRegister(d.k, new LandparkPacked(d, spec)); }
+  if (spec.lazy) { return landparkRegister(d.k, new LandparkLazy(function () { return landparkBuild(d, spec); })); }
+  return landparkRegister(d.k, landparkBuild(d, spec));
+}
+function landparkBuild(d, spec) {   // one Leaflet object per feature
   var style = landparkStyler(spec.style || {});
   var opts = {style: style, interactive: spec.interactive !== false};
   if (d.t === "point") { opts.pointToLayer = function (f, ll) { return L.circleMarker(ll, style(f)); }; }
@@ -226,7 +231,30 @@ function landparkLayer(d, spec) {
   if (spec.interactive !== false) {   // answered here: the packed parcels underneath leave this click alone
     layer.on("click", function (e) { window.landparkTopHit = e.originalEvent; setTimeout(landparkAnswerNow, 0); });
   }
-  return landparkRegister(d.k, layer);
+  return layer;
+}
+// A layer hidden at first (the firms' 6,268 points on the demo) is built when first shown or first asked for
+// (eachLayer, getLayers, toGeoJSON): building it had cost the first map about 60 ms. Firm classes that arrive
+// before are kept and set when it is built.
+var LandparkLazy = L.FeatureGroup.extend({
+  initialize: function (build) { L.FeatureGroup.prototype.initialize.call(this); this._build = build; },
+  built: function () { return !!this._real; },
+  real: function () {
+    if (!this._real) { this._real = this._build(); L.FeatureGroup.prototype.addLayer.call(this, this._real);
+      if (this._classes) { landparkSetClasses(this._real, this._classes); } }
+    return this._real; },
+  onAdd: function (map) { map.addLayer(this.real()); },
+  onRemove: function (map) { if (this._real) { map.removeLayer(this._real); } },
+  setClasses: function (classes) {
+    if (this._real) { landparkSetClasses(this._real, classes); } else { this._classes = classes; } },
+  eachLayer: function (fn, ctx) { this.real().eachLayer(fn, ctx); return this; },
+  getLayers: function () { return this.real().getLayers(); },
+  resetStyle: function (l) { this.real().resetStyle(l); return this; },
+  toGeoJSON: function () { return this.real().toGeoJSON(); }
+});
+function landparkSetClasses(layer, classes) {   // A/B/C/D per feature, one character each in feature order
+  layer.eachLayer(function (l) { var c = classes.values.charAt(l.feature.id);
+    l.feature.properties[classes.field] = (c === "-" || c === "") ? null : c; layer.resetStyle(l); });
 }
 function landparkRegister(kind, layer) {
   window.landparkLayers = window.landparkLayers || {};
@@ -256,8 +284,12 @@ function landparkAnswerNow() {
 }
 window.landparkPending = window.landparkPending || [];
 window.landparkChain = window.landparkChain || Promise.resolve();
+function landparkFetch(url) {
+  return fetch(url).then(function (r) { if (!r.ok) { throw new Error(url + ": HTTP " + r.status); } return r.json(); });
+}
 function landparkLayerUrl(url, spec, parent) {   // a payload published as a static file (maps.publish)
-  var data = fetch(url).then(function (r) { if (!r.ok) { throw new Error(url + ": HTTP " + r.status); } return r.json(); });
+  var early = window.landparkPrefetched || {}, data = early[url] || landparkFetch(url);   // see `prefetch_script`
+  delete early[url];
   // fetched in parallel, added in the page's order: the canvas draws in the order layers are added
   window.landparkChain = window.landparkChain.then(function () { return data; })
     .then(function (d) { landparkLayer(d, spec).addTo(parent); window.landparkAdded = (window.landparkAdded || 0) + 1; })
@@ -271,8 +303,8 @@ function landparkOverlay(fg, spec) {   // after every published layer has arrive
 function landparkOverlayNow(fg, spec) {
   var layers = window.landparkLayers || {}, legend = null;
   if (spec.classes) { var firms = layers[spec.classes.kind];
-    if (firms) { firms.eachLayer(function (l) { var c = spec.classes.values.charAt(l.feature.id);
-      l.feature.properties[spec.classes.field] = (c === "-" || c === "") ? null : c; firms.resetStyle(l); }); } }
+    if (firms && firms.setClasses) { firms.setClasses(spec.classes); }
+    else if (firms) { landparkSetClasses(firms, spec.classes); } }
   var each = function (visit) { (spec.kinds || []).forEach(function (kind) { var base = layers[kind];
     if (base) { base.eachLayer(function (l) { visit(l, l.feature.properties); }); } }); };
   if (spec.fill) { each(function (l, p) { var f = spec.fill[p.uk]; if (!f) { return; }
@@ -388,13 +420,36 @@ class CompactGeoJson(_RawScriptMacro):
 {% endif %}{% endmacro %}""")
 
     def __init__(self, layer: CompactLayer, *, style: dict, tooltip: dict | None = None, hover: dict | None = None,
-                 interactive: bool = True, url: str | None = None, packed: bool = False) -> None:
+                 interactive: bool = True, url: str | None = None, packed: bool = False, lazy: bool = False) -> None:
         super().__init__()
         self._name = "CompactGeoJson"
         self.url = json.dumps(url) if url else None
+        self.data_url = url  # what `prefetch_script` asks for early
         self.payload = "" if url else layer.payload
         self.spec = json.dumps({"style": style, "tip": tooltip, "hover": hover, "interactive": interactive,
-                                "packed": packed}, ensure_ascii=False, separators=(",", ":"))
+                                "packed": packed, "lazy": lazy}, ensure_ascii=False, separators=(",", ":"))
+
+
+# Run by `prefetch_script` with the lists of layer files, scripts and styles: kept short, since the component's
+# arguments (this among them) are sent again with every rerun.
+_PREFETCH_JS = ("(function(u,s,c){var e=window.landparkPrefetched=window.landparkPrefetched||{};"
+                "u.forEach(function(x){(e[x]=fetch(x).then(function(r){if(!r.ok){throw new Error(x+': HTTP '+r.status);}"
+                "return r.json();})).catch(function(){});});"   # a failure is reported where the layer is added
+                "function p(k,h){var l=document.createElement('link');l.rel='preload';l.as=k;l.href=h;"
+                "document.head.appendChild(l);}"
+                "s.forEach(function(h){p('script',h);});c.forEach(function(h){p('style',h);});})")
+
+
+def prefetch_script(data_urls: Sequence[str], scripts: Sequence[str] = (), styles: Sequence[str] = ()) -> str:
+    """A script, as a data: URL the map's component runs first, that asks at once for the map's published layers
+    (kept in `window.landparkPrefetched` for `landparkLayerUrl`) and preloads the scripts and styles loaded after it.
+
+    The component loads its scripts one after another and the layers only once the last has run: asked for
+    early, they arrive while Leaflet loads. A data: URL costs no request of its own."""
+    lists = json.dumps([list(data_urls), list(scripts), list(styles)], ensure_ascii=False, separators=(",", ":"))
+    code = f"{_PREFETCH_JS}({lists[1:-1]});"
+    # in a data: URL "%", "#" and spaces must be escaped, and anything beyond ASCII
+    return "data:text/javascript;charset=utf-8," + quote(code, safe="!\"$&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 
 class LandparkOverlay(_RawScriptMacro):
@@ -462,7 +517,8 @@ def build_map(layers: dict[str, DisplayLayer | CompactLayer], *, lang: str = "zh
             hover = {"weight": 3.5, "color": "#000000"} if kind in UNIT_KINDS else None
             url = publish(layer.payload, kind) if publish is not None else None
             CompactGeoJson(layer, style=style_spec(kind), tooltip=_tooltip_spec(kind, layer.columns, lang, labels),
-                           hover=hover, url=url, packed=kind in PACKED_KINDS).add_to(group)
+                           hover=hover, url=url, packed=kind in PACKED_KINDS,
+                           lazy=kind not in SHOWN_BY_DEFAULT).add_to(group)
         else:
             fields = layer.fields
             tooltip = (folium.GeoJsonTooltip(fields=fields, aliases=[field_label(kind, f, lang) for f in fields])
@@ -604,5 +660,5 @@ def zoom_for_bounds(bounds: tuple[float, float, float, float], *, width_px: int 
 
 __all__ = ["CLASS_COLOURS", "CompactGeoJson", "DisplayLayer", "LANDPARK_JS", "LandparkOverlay", "LandparkScript",
            "LandparkScriptLink", "SUPPLY_COLOURS", "UNIT_KINDS", "build_map", "display_geometries", "find_leaflet",
-           "inline_leaflet", "leaflet_inline_parts", "legend_rows_html", "lonlat_bounds", "overlay_group", "style_spec",
-           "to_display", "value_labels", "zoom_for_bounds"]
+           "inline_leaflet", "leaflet_inline_parts", "legend_rows_html", "lonlat_bounds", "overlay_group", "prefetch_script",
+           "style_spec", "to_display", "value_labels", "zoom_for_bounds"]

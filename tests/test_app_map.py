@@ -324,6 +324,41 @@ def test_a_parcel_clicked_in_the_browser_is_identified(app_server, browser_page,
     assert not errors, errors
 
 
+@pytest.mark.browser
+def test_the_first_map_asks_for_each_layer_once_and_builds_the_hidden_firms_when_shown(app_server, browser_page,
+                                                                                      demo_evaluation):
+    """Layers are asked for before Leaflet loads (maps.webmap.prefetch_script) and each only once; the firm points,
+    hidden at first, are built when shown, with their A/B/C/D classes."""
+    page = browser_page
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/app/static/layers/" in r.url and r.url.endswith(".json") else None)
+    open_page(page, app_server, "map")
+    frame = map_frame(page, "() => !!window.landparkPending && window.landparkAdded === window.landparkPending.length")
+    wait_for_map_drawn(frame)
+    assert len(asked) == len(set(asked)) == frame.evaluate("() => window.landparkPending.length") >= 8
+    timing = frame.evaluate("""() => { const r = performance.getEntriesByType('resource');
+      const start = (pick) => Math.min(...r.filter(pick).map((e) => e.startTime));
+      return [start((e) => e.name.includes('/layers/') && e.name.endsWith('.json')),
+              start((e) => e.name.endsWith('/leaflet.js'))]; }""")
+    assert timing[0] <= timing[1], timing                              # the layers before Leaflet
+    assert frame.evaluate("() => window.landparkLayers.enterprises.built()") is False
+    frame.get_by_text("企业 (").click()
+    frame.wait_for_function("() => window.map.hasLayer(window.landparkLayers.enterprises)")
+    assert frame.evaluate("() => window.landparkLayers.enterprises.built()") is True
+    expected = {k: int(v) for k, v in demo_evaluation.firms["class"].value_counts().items() if k in "ABCD"}
+    count_classes = ("() => { const c = {}; window.landparkLayers.enterprises.eachLayer((l) => {"
+                     " const k = l.feature.properties['class']; if (k) { c[k] = (c[k] || 0) + 1; } }); return c; }")
+    frame.wait_for_function(f"(want) => {{ const c = ({count_classes})();"
+                            " return Object.keys(want).every((k) => c[k] === want[k])"
+                            " && Object.keys(c).length === Object.keys(want).length; }",
+                            arg=expected)  # classes may arrive after the first map
+    drawn = frame.evaluate("() => window.landparkLayers.enterprises.getLayers().filter((l) => window.map.hasLayer(l)).length")
+    assert drawn == frame.evaluate("() => window.landparkLayers.enterprises.getLayers().length") > 0
+    assert not errors, errors
+
+
 def test_map_settings_are_the_validated_app_map_section():
     from layers.config import config_from_dict, default_config
     from layers.problems import InputError

@@ -50,3 +50,27 @@ def test_unwritable_folder_falls_back_to_inline(tmp_path):
     assert publish_payload(layer.payload, "parks", folder=blocked) is None
     page = build_map({"parks": layer}, publish=lambda p, k: publish_payload(p, k, folder=blocked)).get_root().render()
     assert layer.payload in page
+
+
+def test_prepared_map_asks_for_its_layers_before_leaflet_loads(tmp_path):
+    """The component runs its scripts in order and the map's script last: the first one, a data: URL, asks for
+    every published layer and preloads the later scripts and styles, so they load while Leaflet does."""
+    from urllib.parse import unquote
+
+    from ui.folium_map import prepare_map
+
+    layer = parks_layer()
+    published = lambda payload, kind: publish_payload(payload, kind, folder=tmp_path)  # noqa: E731
+    prepared = prepare_map(("test-prefetch", str(tmp_path)),
+                           lambda: build_map({"parks": layer}, publish=published,
+                                             leaflet_urls=("/app/static/leaflet.js", "/app/static/leaflet.css")))
+    first, *rest = prepared.js_links
+    assert rest[0] == "/app/static/leaflet.js" and rest[1].startswith("/app/static/layers/landpark-map-")
+    assert first.startswith("data:text/javascript;charset=utf-8,") and " " not in first and "#" not in first
+    script = unquote(first.split(",", 1)[1])
+    parks_url = f"/app/static/layers/{payload_name('parks', layer.payload)}"
+    # its arguments: the layer files, the scripts after Leaflet (asked for right after this one anyway), the styles
+    assert script.endswith(f'(["{parks_url}"],["{rest[1]}"],["/app/static/leaflet.css"]);')
+    assert "fetch(x)" in script and "l.rel='preload'" in script
+    assert f'landparkLayerUrl("{parks_url}"' in prepared.script        # and taken from there by the map's script
+    assert len(first) < 1200  # sent again with every rerun

@@ -837,12 +837,11 @@ def _chrome(settings: AppData) -> None:
     """Streamlit's fixed widget text in the UI language, the file uploader's limit line worded as this page's
     uploader has it (ui/text/chrome.py: CSS, nothing in English)."""
     from layers.uploads import UPLOAD_SUFFIXES
-    from ui.text.chrome import chrome_css
+    from ui.text.chrome import chrome_css, show_chrome_css
 
     css = chrome_css(lang(), upload_mb=int(settings.max_upload_mb),
                      upload_types=tuple(s.lstrip(".") for s in UPLOAD_SUFFIXES))
-    if css:
-        st.html(css)
+    show_chrome_css(css)
 
 
 def render() -> None:

@@ -351,11 +351,10 @@ def _link_reason(reason: object) -> object:
 
 def _chrome() -> None:
     """Streamlit's fixed widget text in the UI language (ui/text/chrome.py: CSS, nothing in English)."""
-    from ui.text.chrome import chrome_css
+    from ui.text.chrome import chrome_css, show_chrome_css
 
     css = chrome_css(lang())
-    if css:
-        st.html(css)
+    show_chrome_css(css)
 
 
 def render() -> None:

@@ -38,22 +38,27 @@ class PreparedMap:
     bounds: dict[str, dict[str, float | None]]
 
 
-def _links(element: Any) -> tuple[list[str], list[str]]:
-    """CSS and JS links of every element of a figure, in order, without repeats (what the component loads)."""
+def _links(element: Any) -> tuple[list[str], list[str], list[str]]:
+    """CSS and JS links of every element of a figure, in order, without repeats (what the component loads), and
+    the published layer files its script fetches."""
     css: list[str] = []
     js: list[str] = []
+    data: list[str] = []
     stack = [element]
     while stack:
         item = stack.pop(0)
         css.extend(href for _, href in getattr(item, "default_css", []))
         js.extend(src for _, src in getattr(item, "default_js", []))
+        data.extend([item.data_url] if getattr(item, "data_url", None) else [])
         stack[0:0] = list(getattr(item, "_children", {}).values())
-    return list(dict.fromkeys(css)), list(dict.fromkeys(js))
+    return list(dict.fromkeys(css)), list(dict.fromkeys(js)), list(dict.fromkeys(data))
 
 
 def prepare_map(key: Hashable, build: Any) -> PreparedMap:
     """The prepared map for `key`, built by `build()` (a folium.Map) and rendered the first time it is asked for."""
     from streamlit_folium import _get_header, _get_html, _get_map_string, get_full_id
+
+    from maps.webmap import prefetch_script
 
     with _LOCK:
         if key in _PREPARED:
@@ -68,7 +73,9 @@ def prepare_map(key: Hashable, build: Any) -> PreparedMap:
         (s, w), (n, e) = fmap.get_bounds()
     except (AttributeError, TypeError, ValueError):
         s = w = n = e = None
-    css, js = _links(fmap)
+    css, js, data = _links(fmap)
+    if data:  # first, a script asking for the layers and the other files at once (maps.webmap.prefetch_script)
+        js = [prefetch_script(data, js[1:], css), *js]
     prepared = PreparedMap(fmap, script, header, html, get_full_id(fmap), tuple(css), tuple(js),
                            {"_southWest": {"lat": s, "lng": w}, "_northEast": {"lat": n, "lng": e}})
     with _LOCK:

@@ -354,12 +354,11 @@ def render() -> None:
     from maps.publish import publish_payload
     from maps.webmap import build_map, overlay_group
     from ui.folium_map import prepare_map, show_map
-    from ui.text.chrome import chrome_css
+    from ui.text.chrome import chrome_css, show_chrome_css
 
     start, started = time.perf_counter(), time.monotonic()
     css = chrome_css(lang())  # Streamlit's own widget texts in Chinese
-    if css:
-        st.html(css)
+    show_chrome_css(css)
     project = current_project()
     cfg = project.config.app.map  # [app.map], validated when the toml is read
     pcfg = page_header(project, "page_map", with_region=True)

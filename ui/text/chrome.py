@@ -67,3 +67,17 @@ def chrome_css(lang: str, *, upload_mb: int | None = None, upload_types: tuple[s
         rules.append(_replace('[data-testid="stFileUploaderDropzoneInstructions"] span',
                               t("chrome_upload_limit", lang).format(mb=upload_mb, types=types), _BODY))
     return "<style>\n" + "".join(rules) + "</style>"
+
+
+def show_chrome_css(css: str) -> None:
+    """Put a `chrome_css` block on the page, in a container of its own.
+
+    Streamlit's browser loads a widget's code when it first draws one. It draws the elements of one container in
+    order: the ones after an element whose code is still loading are drawn only once that code has arrived. As the
+    page's first element, the style block (code of st.html) held back the search box and the map by one round of
+    requests on a first visit. Inside its own container, it holds back nothing."""
+    import streamlit as st  # noqa: PLC0415
+
+    if css:
+        with st.container():
+            st.html(css)
