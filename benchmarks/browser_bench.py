@@ -142,6 +142,30 @@ def _interaction(page: Any, traffic: Traffic, watch: Any, test: str, arg: Any, a
             "run_done_s": round(done_ms / 1000, 3), **_delta(traffic.snapshot(), before)}
 
 
+def static_file_ms(base: str, files: int = 20) -> float:
+    """Median milliseconds per file for Streamlit's own scripts fetched one after another on one kept-alive
+    connection, as a browser does: ~40 ms when the server's socket waits for delayed ACKs (no uvloop), ~1 ms else."""
+    import http.client  # noqa: PLC0415
+    import statistics  # noqa: PLC0415
+    from urllib.parse import urlsplit  # noqa: PLC0415
+
+    import streamlit  # noqa: PLC0415
+
+    names = sorted(p.name for p in (Path(streamlit.__file__).parent / "static" / "static" / "js").glob("*.js"))[:files]
+    where = urlsplit(base)
+    connection = http.client.HTTPConnection(where.hostname, where.port, timeout=30)
+    times = []
+    try:
+        for name in names:
+            started = time.perf_counter()
+            connection.request("GET", f"/static/js/{name}")
+            connection.getresponse().read()
+            times.append((time.perf_counter() - started) * 1000)
+    finally:
+        connection.close()
+    return round(statistics.median(times[1:]), 2)  # the first one opens the connection
+
+
 def measure(project: Path, repeat: int = 3) -> dict[str, Any]:
     """First map, then `repeat` clicks on parks and recolourings; interaction figures are the medians."""
     from playwright.sync_api import sync_playwright
@@ -152,6 +176,7 @@ def measure(project: Path, repeat: int = 3) -> dict[str, Any]:
 
     app, base = start_app(project, timeout=180)
     try:
+        static_ms = static_file_ms(base)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM,
                                         args=["--no-sandbox", "--disable-background-networking"])
@@ -195,7 +220,7 @@ def measure(project: Path, repeat: int = 3) -> dict[str, Any]:
         app.terminate()
         app.wait(timeout=30)
     return {"first_map": _median(firsts), "first_map_cached": warm, "click": _median(clicks), "recolour": _median(recolours),
-            "runs": {"first_map": firsts, "click": clicks, "recolour": recolours}}
+            "static_file_ms": static_ms, "runs": {"first_map": firsts, "click": clicks, "recolour": recolours}}
 
 
 def _first_map(page: Any, traffic: Traffic, base: str, timeout: float = 120_000) -> tuple[dict[str, float], Any]:
