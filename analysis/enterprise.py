@@ -98,12 +98,22 @@ def _firm_ids(frame: pd.DataFrame) -> pd.Series:
 
 def _warn(warnings: list[Problem], code: str, ids: pd.Series, mask: pd.Series, message: str,
           field_name: str | pd.Series, values: pd.Series | None = None, zh: str = "") -> None:
-    """One warning per flagged firm; `field_name` may vary per firm (a Series); `zh` the Chinese text ({id} filled)."""
-    for i in mask[mask].index:
-        value = None if values is None or pd.isna(values[i]) else float(values[i])
-        name = field_name if isinstance(field_name, str) else str(field_name[i])
-        warnings.append(Problem("warning", code, message.format(id=ids[i]), layer=LAYER, feature=str(ids[i]),
-                                field=name, value=value, message_zh=zh.format(id=ids[i]) if zh else ""))
+    """One warning per flagged firm; `field_name` may vary per firm (a Series); `zh` the Chinese text ({id} filled).
+
+    The flagged rows are picked once, as plain lists: item by item lookups in the Series cost ~20 µs each, which
+    counted with ten thousand warnings."""
+    at = mask[mask].index
+    if not len(at):
+        return
+    firm_ids = [str(v) for v in ids.loc[at].tolist()]
+    numbers: list[float | None] = [None] * len(at)
+    if values is not None:
+        picked = pd.to_numeric(values.loc[at], errors="coerce").astype(float).to_numpy()
+        numbers = [None if np.isnan(v) else float(v) for v in picked]
+    names = [field_name] * len(at) if isinstance(field_name, str) else [str(v) for v in field_name.loc[at].tolist()]
+    warnings.extend(Problem("warning", code, message.format(id=firm), layer=LAYER, feature=firm, field=name, value=value,
+                            message_zh=zh.format(id=firm) if zh else "")
+                    for firm, name, value in zip(firm_ids, names, numbers, strict=True))
 
 
 def _append_text(text: pd.Series, mask: pd.Series, item: str, sep: str) -> pd.Series:
