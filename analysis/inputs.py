@@ -183,14 +183,13 @@ def load_inputs(project: Project, *, year: int | None = None, as_of: dt.date | N
         return project.read_layer(kind, columns=None if wanted is None else list(wanted), **options)
 
     def fetch_then(kind: str, then: Any, **where: Any) -> gpd.GeoDataFrame:
-        """`fetch`, with `then(frame)` called as soon as the frame is read; the cache keeps it on the writer thread."""
+        """`fetch`, with `then(frame)` called as soon as the frame is read (before the cache keeps it)."""
         if not cached:
             frame = fetch(kind, **where)
             then(frame)
             return frame
         wanted = spec.get(kind)
-        return project.read_layer(kind, columns=None if wanted is None else list(wanted), cache=True, then=then,
-                                  defer=writer.submit, **where)
+        return project.read_layer(kind, columns=None if wanted is None else list(wanted), cache=True, then=then, **where)
 
     enterprises = fetch("enterprises") if "enterprises" in names else pd.DataFrame({"uscc": []})
     chosen, note = resolve_firm_year(enterprises, year, config.project.year)
@@ -225,10 +224,7 @@ def load_inputs(project: Project, *, year: int | None = None, as_of: dt.date | N
     units = stack_units(layers, crs)
     raw = _empty_layer("parcels", crs)
     areas: list[Future[np.ndarray | None]] = []
-    # The parcels' cache write (Parquet: Arrow's C++, which releases the GIL) runs on its own thread, beside the
-    # areas, the other reads and the linking; leaving the block waits for it.
-    with ThreadPoolExecutor(1, thread_name_prefix="landpark-areas") as background, \
-            ThreadPoolExecutor(1, thread_name_prefix="landpark-cache") as writer:
+    with ThreadPoolExecutor(1, thread_name_prefix="landpark-areas") as background:
         if "parcels" in names:
             state = project.content_hash() if cached else None
 

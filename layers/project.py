@@ -279,20 +279,17 @@ class Project:
 
     def read_layer(self, kind: str, *, columns: list[str] | None = None, version: int | None = None,
                    as_of: dt.date | None = None, cache: bool = False,
-                   then: Callable[[pd.DataFrame], None] | None = None,
-                   defer: Callable[[Callable[[], Any]], Any] | None = None) -> gpd.GeoDataFrame:
+                   then: Callable[[pd.DataFrame], None] | None = None) -> gpd.GeoDataFrame:
         """Read one canonical layer: its current version, version number `version`, or the version in force on
         `as_of` (layers.versions.version_for). An absent layer is an InputError naming the project.
 
         `columns` limits the attributes read (the geometry always comes; unknown names are ignored, as pyogrio
         does). `cache`: serve a big table from the project's columnar cache (layers/project_cache.py) and keep it
         there when read from project.gpkg; the frame is the same either way. `then(frame)` is called with the frame
-        as soon as it is read, before it is kept in the cache, so the caller can start work on it meanwhile.
-        `defer(write)`: run the cache write as the caller arranges (e.g. `executor.submit`, on a thread beside its
-        own work; the caller waits for it); default: before returning."""
+        as soon as it is read, before it is kept in the cache, so the caller can start work on it meanwhile."""
         table = self.layer_table(kind, version=version, as_of=as_of)
         if cache and project_cache.enabled():
-            return self._read_cached(table, columns, then or (lambda _frame: None), defer or (lambda write: write()))
+            return self._read_cached(table, columns, then or (lambda _frame: None))
         frame = self._with_crs(pyogrio.read_dataframe(self.gpkg, layer=table, columns=columns, use_arrow=True))
         if then is not None:
             then(frame)
@@ -314,11 +311,10 @@ class Project:
             return kind
         return str(version_for(self.versions(), kind, version=version, as_of=as_of)[0]["stored_as"])
 
-    def _read_cached(self, table: str, columns: list[str] | None, then: Callable[[pd.DataFrame], None],
-                     defer: Callable[[Callable[[], Any]], Any]) -> pd.DataFrame:
+    def _read_cached(self, table: str, columns: list[str] | None, then: Callable[[pd.DataFrame], None]) -> pd.DataFrame:
         """Table `table` from the columnar cache, else from project.gpkg (all columns, kept in the cache when the
         project did not change during the read, then narrowed to `columns` as pyogrio would); `then(frame)` as
-        soon as the frame is read; the cache write is run by `defer`."""
+        soon as the frame is read."""
         key = self.content_hash()
         frame = project_cache.load_table(self.root, key, table, columns)
         if frame is not None:
@@ -337,7 +333,7 @@ class Project:
             frame = whole[[c for c in whole.columns if c in asked or c == geometry]]
         then(frame)
         if self.content_hash() == key:  # what was read is the state `key` names
-            defer(lambda: project_cache.store_table(self.root, key, table, whole, wkb=lambda: self._wkb_at(table, key)))
+            project_cache.store_table(self.root, key, table, whole, wkb=lambda: self._wkb_at(table, key))
         return frame
 
     @contextlib.contextmanager

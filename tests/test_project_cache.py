@@ -119,28 +119,6 @@ def test_miss_then_hit_gives_the_gpkg_frame(small, monkeypatch):
     assert_same(got, narrowed)
 
 
-def test_a_deferred_cache_write_runs_where_the_caller_says_and_keeps_the_same_entry(small, monkeypatch):
-    """`read_layer(defer=)`: the frame comes back before the cache write, which the caller runs (load_inputs: on a
-    thread beside its linking); once run, the next read is served from the cache and is the same frame."""
-    expected = direct(small, "parcels")
-    writes: list = []
-    first = small.read_layer("parcels", cache=True, defer=writes.append)
-    assert_same(first, expected)
-    assert len(writes) == 1 and cache_entries(small) == []  # not written yet
-    assert writes[0]() is True
-    assert cache_entries(small) == [f"{small.content_hash()}/parcels"]
-    no_gpkg_reads(monkeypatch)
-    assert_same(small.read_layer("parcels", cache=True, defer=writes.append), expected)
-    assert len(writes) == 1  # a hit writes nothing
-
-
-def test_load_inputs_keeps_the_parcels_in_the_cache_before_it_returns(small):
-    inputs = load_inputs(small, columns=ALL_COLUMNS)
-    assert f"{small.content_hash()}/parcels" in cache_entries(small)
-    assert_same(inputs.parcels[list(direct(small, "parcels").columns)].reset_index(drop=True),
-                direct(small, "parcels"))
-
-
 def test_touching_the_gpkg_makes_the_cache_stale_and_it_is_rebuilt(small):
     small.read_layer("parcels", cache=True)
     old = small.content_hash()
