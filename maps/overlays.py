@@ -178,7 +178,9 @@ def project_stem(project: Project, kind: str) -> str:
 
 
 class StaticGeoJson(folium.map.Layer):
-    """A GeoJSON layer the browser fetches from a URL, drawn with one style, with a tooltip of some fields."""
+    """A GeoJSON layer the browser fetches from a URL (or, when it could not be published, carried in the page),
+    drawn with one style, with a tooltip of some fields. `register`: the name under which the layer, once its data
+    is in, joins `window.landparkLists` (and `window.landparkShowLists` runs, when the page defines it)."""
 
     _template = Template("""
 {% macro script(this, kwargs) %}
@@ -192,19 +194,28 @@ var {{ this.get_name() }} = L.geoJson(null, {
         if (rows.length) { layer.bindTooltip(rows.join("<br>"), {sticky: true}); }
     }
 });
-fetch({{ this.url|tojson }}).then(function (r) { return r.json(); })
-    .then(function (d) { {{ this.get_name() }}.addData(d); });
+{% if this.url %}fetch({{ this.url|tojson }}).then(function (r) { return r.json(); })
+{%- else %}Promise.resolve({{ this.data|tojson }}){% endif %}
+    .then(function (d) { {{ this.get_name() }}.addData(d);
+{%- if this.register %}
+      window.landparkLists = window.landparkLists || {};
+      window.landparkLists[{{ this.register|tojson }}] = {{ this.get_name() }};
+      if (window.landparkShowLists) { window.landparkShowLists(); }
+{%- endif %} });
 {% endmacro %}
 """)
 
-    def __init__(self, url: str, *, name: str, style: dict[str, Any], fields: list[str] | None = None,
-                 aliases: list[str] | None = None, show: bool = True):
+    def __init__(self, url: str | None, *, name: str, style: dict[str, Any], fields: list[str] | None = None,
+                 aliases: list[str] | None = None, show: bool = True, data: dict[str, Any] | None = None,
+                 register: str | None = None):
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "StaticGeoJson"
         self.url = url
+        self.data = data if url is None else None
         self.style = style
         self.fields = list(fields or [])
         self.aliases = list(aliases or self.fields)
+        self.register = register
 
 
 def add_geojson(target: Any, data: dict[str, Any], url: str | None, *, name: str, style: dict[str, Any],

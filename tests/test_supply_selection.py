@@ -110,16 +110,24 @@ def map_args(at) -> dict:
 
 
 def drawn_ids(at) -> dict[str, set[str]]:
-    """Parcel ids of each list layer the page's map draws, read from the GeoJSON it fetches (or carries)."""
+    """Parcel ids each list layer of the page's map shows: its published GeoJSON (every listed parcel, in order),
+    read where the map fetches it, kept where this run's mask (`landparkListMasks` in the dynamic group) says "1"."""
     from maps.assets import static_dir
 
-    script = map_args(at)["script"]
+    args = map_args(at)
+    found = re.search(r"window\.landparkListMasks = (\{.*?\});", args["feature_group"] or "")
+    assert found, "the run sends no list masks"
+    masks = json.loads(found.group(1))
     out: dict[str, set[str]] = {}
-    for name in re.findall(r"generated/(supply-[\w-]+?\.geojson)", script):
+    names = re.findall(r"generated/(supply-[\w-]+?\.geojson)", args["script"])
+    assert names or '"parcel_id"' not in args["script"], "the list layers are inlined, not published"
+    for name in names:
         cat = next(c for c in sorted(CATEGORY, key=len, reverse=True) if name.startswith(f"supply-{c}-"))
-        data = json.loads((static_dir() / "generated" / name).read_text(encoding="utf-8"))
-        out.setdefault(cat, set()).update(f["properties"]["parcel_id"] for f in data["features"])
-    assert out or '"parcel_id"' not in script, "the list layers are inlined, not published: read them from the script"
+        features = json.loads((static_dir() / "generated" / name).read_text(encoding="utf-8"))["features"]
+        assert len(masks[cat]) == len(features)
+        shown = {f["properties"]["parcel_id"] for f, mark in zip(features, masks[cat], strict=True) if mark == "1"}
+        if shown:
+            out.setdefault(cat, set()).update(shown)
     return out
 
 
@@ -236,6 +244,31 @@ def test_map_draws_only_the_filtered_rows(app, layer):
     at.number_input(key="supply_filter_min_mu").set_value(50.0).run()
     big = {p for p in unsupplied if layer.loc[p, "geo_mu"] >= 50.0}
     assert drawn_ids(at) == {"unsupplied": big} == {"unsupplied": set(table(at)["宗地编号"])}
+
+
+def test_a_tick_or_a_filter_changes_only_the_maps_overlay(app):
+    """One base map for every tick, filter and sort (the same script, prepared once); a run sends only the dynamic
+    group: the selection and which listed parcels to show."""
+    at = app
+    before = map_args(at)
+    tick(at, [0])
+    ticked = map_args(at)
+    assert ticked["script"] == before["script"] and ticked["feature_group"] != before["feature_group"]
+    at.multiselect(key="supply_filter_category").set_value(["idle"]).run()
+    filtered = map_args(at)
+    assert filtered["script"] == before["script"]
+    assert set(drawn_ids(at)) == {"idle"}
+    assert len(json.dumps(ticked, ensure_ascii=False).encode("utf-8")) < 50_000  # the data travel once, as files
+
+
+def test_a_first_view_assigns_no_selection_to_the_list(app):
+    """A selection assigned through Session State rides along with the table's element: on a first view with
+    nothing ticked none is assigned, so the next run's table is the same element (Streamlit then sends a
+    reference to the one the browser keeps, not the table again)."""
+    lists = [d for d in app.dataframe if is_list(d.value)]
+    assert len(lists) == 1 and lists[0].proto.selection_state == ""
+    tick(app, [0])
+    assert [d for d in app.dataframe if is_list(d.value)][0].proto.selection_state == ""  # the browser's own
 
 
 def test_map_plan_lists_exactly_the_shown_rows(demo_inputs, demo_evaluation):

@@ -17,7 +17,7 @@ GeoPackage or a GBK Shapefile (`reports.selection.export_selection`).
 
 from __future__ import annotations
 
-import hashlib
+import json
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -27,6 +27,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
+from branca.element import MacroElement, Template
 
 from analysis.supply_lists import CATEGORY_COLOURS
 from i18n import layer_label
@@ -42,7 +43,7 @@ TABLE_KEY = "supply_list"              # the list's st.dataframe; its selection 
 SELECTED_KEY = "supply_selected_ids"   # the selection: a set of parcel ids, kept across filters and sorts
 DRAWN_KEY = "supply_list_ids"          # the parcel ids of the table's rows as last drawn, in row order
 DRAWN_LANG_KEY = "supply_list_lang"    # the language the table was last drawn in (its headings)
-SOURCES_KEY = "supply_map_sources"     # the GeoJSON of each list as last drawn on the map (reused by clicks)
+MAP_KEY = "supply-map"                 # one map for every filter and sort: a run changes only its overlay
 EXPORT_FORMATS = ("gpkg", "shp")
 EXPORT_MIME = {"gpkg": "application/geopackage+sqlite3", "shp": "application/zip"}
 
@@ -55,18 +56,16 @@ def _lists(project: Project):
     return land_lists(inputs.parcels, inputs.units, ev.parcel_flags, inputs.approvals, inputs.config)
 
 
-def _base_map(project: Project):
-    """Context layers, district bounds, every listed parcel as a lon/lat GeoJSON feature by list, and the
-    features by parcel id (cached)."""
-    from maps.overlays import context_layers, lonlat_geojson
+def _list_features(project: Project):
+    """Every listed parcel as a lon/lat GeoJSON feature, by list, and the features by parcel id (cached)."""
+    from maps.overlays import lonlat_geojson
 
-    layers, bounds = context_layers(project)
     lists = cached("supply_lists", project, _lists)
     shown = lists[["parcel_id", "category", "geometry"]].assign(area_mu=lists["area_mu"].round(2))
     features = {cat: lonlat_geojson(shown[shown["category"] == cat], ["parcel_id", "area_mu"])["features"]
                 for cat in CATEGORY_COLOURS}
     index = {f["properties"]["parcel_id"]: f for fs in features.values() for f in fs}
-    return layers, bounds, features, index
+    return features, index
 
 
 def _pct(value: Any) -> str:
@@ -236,7 +235,11 @@ def _sync_selection(known: Collection[str], ids: tuple[str, ...]) -> set[str]:
         selected = selection_after(selected, drawn, rows)
     selected &= set(known)  # ids gone from the project (a new import) are dropped
     want = rows_of(ids, selected)
-    if drawn != ids or st.session_state.get(DRAWN_LANG_KEY) != lang() or (rows or []) != want:
+    # Not on a first view with nothing to tick: a selection assigned through Session State rides along with the
+    # table's element, which then differs from the next run's (without it) and is sent again whole (~0.7 MB on
+    # the demo) instead of as a reference to the one the browser has.
+    first_and_empty = rows is None and not want
+    if not first_and_empty and (drawn != ids or st.session_state.get(DRAWN_LANG_KEY) != lang() or (rows or []) != want):
         _select_rows(want)
     st.session_state[DRAWN_KEY] = ids
     st.session_state[DRAWN_LANG_KEY] = lang()
@@ -315,24 +318,9 @@ def map_plan(lists: gpd.GeoDataFrame, shown: pd.DataFrame, selected: Collection[
     return MapPlan(drawn, visible, hidden, bounds, "unit" if bounds is not None else "district")
 
 
-def _layer_source(project: Project, cat: str, features: list[dict], ids: tuple[str, ...]):
-    """(GeoJSON, URL or None) of the parcels `ids` of one list, published once per distinct set of ids."""
-    from maps.overlays import project_stem, publish_geojson
-
-    memo = st.session_state.setdefault(SOURCES_KEY, {})
-    slot = (str(project.root), cat)
-    hit = memo.get(slot)
-    if hit is not None and hit[0] == ids and hit[1] is features:
-        return hit[2], hit[3]
-    wanted = set(ids)
-    data = {"type": "FeatureCollection", "features": [f for f in features if f["properties"]["parcel_id"] in wanted]}
-    url = publish_geojson(data, project_stem(project, f"supply-{cat}"))
-    memo[slot] = (ids, features, data, url)
-    return data, url
-
-
-def _selection_group(plan: MapPlan, index: dict[str, dict]):
-    """The selection, drawn over the map without rebuilding it (streamlit-folium's dynamic group)."""
+def _selection_group(plan: MapPlan, index: dict[str, dict], features: dict[str, list[dict]]):
+    """What a run changes on the map (streamlit-folium's dynamic group; the base stays): the selection, and which
+    rows of each list the table shows (`ListFilter`)."""
     import folium
 
     group = folium.FeatureGroup(name=tr("supply_selected"))
@@ -346,45 +334,106 @@ def _selection_group(plan: MapPlan, index: dict[str, dict]):
                            tooltip=folium.GeoJsonTooltip(["parcel_id", "area_mu"],
                                                          aliases=[tr("supply_col_parcel"), tr("supply_col_area_mu")])
                            ).add_to(group)
+    group.add_child(ListFilter(list_masks(plan, features)), name="supply_list_filter")
     return group
 
 
-def _map_key(plan: MapPlan) -> str:
-    """The map's component key: new when the rows drawn change (the map is then built afresh), kept by a sort."""
-    text = "\n".join(f"{cat}:{','.join(ids)}" for cat, ids in plan.drawn.items())
-    return f"supply-map-{hashlib.sha1(text.encode('utf-8')).hexdigest()[:16]}"
+def list_masks(plan: MapPlan, features: dict[str, list[dict]]) -> dict[str, str]:
+    """Per list, one character per parcel of its published layer, in the layer's order: "1" where the table
+    shows the parcel, "0" where the filters hide it."""
+    masks = {}
+    for cat, feats in features.items():
+        shown = set(plan.drawn.get(cat, ()))
+        masks[cat] = "".join("1" if f["properties"]["parcel_id"] in shown else "0" for f in feats)
+    return masks
+
+
+class ListFilter(MacroElement):
+    """Shows on the map exactly the listed parcels the table shows: the lists' layers hold every listed parcel,
+    and each run sends only which of them to show (`list_masks`), applied by `landparkShowLists`."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+window.landparkListMasks = {{ this.masks }}; if (window.landparkShowLists) { window.landparkShowLists(); }
+{% endmacro %}""")
+
+    def __init__(self, masks: dict[str, str]) -> None:
+        super().__init__()
+        self._name = "ListFilter"
+        self.masks = json.dumps(masks, separators=(",", ":"))
+
+
+# Defined once with the base map; run when a list's layer has arrived and whenever the masks change. A parcel the
+# table does not show is taken out of its list's layer (no drawing, no tooltip) and put back when shown again.
+SHOW_LISTS_JS = """
+window.landparkShowLists = function () {
+  var lists = window.landparkLists || {}, masks = window.landparkListMasks || {};
+  Object.keys(lists).forEach(function (cat) {
+    var layer = lists[cat], mask = masks[cat];
+    if (!layer._landparkAll) { layer._landparkAll = layer.getLayers(); }
+    layer._landparkAll.forEach(function (l, i) {
+      var show = mask === undefined || mask.charAt(i) === "1";
+      if (show && !layer.hasLayer(l)) { layer.addLayer(l); } else if (!show && layer.hasLayer(l)) { layer.removeLayer(l); }
+    });
+  });
+};
+"""
+
+
+def _script(js: str) -> MacroElement:
+    """`js` as a map child's script (what streamlit-folium runs with the map)."""
+    macro = MacroElement()
+    macro._template = Template("{% macro script(this, kwargs) %}" + js + "{% endmacro %}")
+    return macro
+
+
+def _base(project: Project, settings: AppSupply):
+    """The map every run of this page draws on, prepared once per project version and language: the overview
+    map's context layers (the same published files, which the browser already keeps), every listed parcel by list
+    (published once), the legend and the layer control."""
+    from maps.overlays import CONTEXT_KINDS, StaticGeoJson, corner_legend, layer_control_last, project_stem, publish_geojson
+    from maps.publish import publish_payload
+    from maps.webmap import build_map
+    from ui.folium_map import prepare_map
+    from ui.map_page import map_layers
+
+    def build():
+        prepared = map_layers(project)
+        features, _index = cached("supply_list_features", project, _list_features)
+        fmap = build_map({k: v for k, v in prepared.layers.items() if k in CONTEXT_KINDS}, lang=lang(),
+                         bounds=prepared.bounds, demo=project.config.project.demo, leaflet_urls=leaflet_urls(),
+                         publish=auth.session_publisher(publish_payload))
+        fmap.add_child(_script(SHOW_LISTS_JS), name="landpark_show_lists")  # part of the map's own script
+        tip = [tr("supply_col_parcel"), tr("supply_col_area_mu")]
+        for cat, colour in CATEGORY_COLOURS.items():
+            data = {"type": "FeatureCollection", "features": features[cat]}
+            url = publish_geojson(data, project_stem(project, f"supply-{cat}"))  # None: carried in the page
+            StaticGeoJson(url, data=data, name=f"{tr(f'supply_cat_{cat}')} ({len(features[cat])})",
+                          fields=["parcel_id", "area_mu"], aliases=tip, register=cat,
+                          style={"color": colour, "weight": 0.6, "fillColor": colour, "fillOpacity": 0.6}).add_to(fmap)
+        layer_control_last(fmap, collapsed=True)
+        rows = [(c, tr(f"supply_cat_{k}"), "fill") for k, c in CATEGORY_COLOURS.items()] + [
+            (SELECTED_COLOUR, tr("supply_selected"), "line"), (SELECTED_COLOUR, tr("supply_selected_hidden"), "line")]
+        fmap.get_root().add_child(corner_legend(tr("supply_map_legend"), rows, element_id="landpark-supply-legend"))
+        return fmap
+
+    firm_level = auth.can(Permission.FIRM_DATA)
+    return prepare_map(("supply", str(project.root), project.content_hash(), lang(), firm_level), build)
 
 
 def _map(project: Project, plan: MapPlan, settings: AppSupply) -> None:
-    from streamlit_folium import st_folium
+    from maps.overlays import view_for_bounds
+    from ui.folium_map import show_map
+    from ui.map_page import map_layers
 
-    from maps.overlays import add_geojson, corner_legend, layer_control_last, view_for_bounds
-    from maps.webmap import build_map
-
-    layers, bounds, features, index = cached("supply_base_map", project, _base_map)
-    fmap = build_map(layers, lang=lang(), bounds=bounds, demo=project.config.project.demo,
-                     leaflet_urls=leaflet_urls())
-    tip = [tr("supply_col_parcel"), tr("supply_col_area_mu")]
-    for cat, colour in CATEGORY_COLOURS.items():
-        ids = plan.drawn.get(cat, ())
-        if ids:
-            data, url = _layer_source(project, cat, features[cat], ids)
-            add_geojson(fmap, data, url, name=f"{tr(f'supply_cat_{cat}')} ({len(data['features'])})",
-                        fields=["parcel_id", "area_mu"], aliases=tip,
-                        style={"color": colour, "weight": 0.6, "fillColor": colour, "fillOpacity": 0.6})
-    layer_control_last(fmap, collapsed=True)
-    rows = [(c, tr(f"supply_cat_{k}"), "fill") for k, c in CATEGORY_COLOURS.items()] + [
-        (SELECTED_COLOUR, tr("supply_selected"), "line")]
-    if plan.hidden:
-        rows.append((SELECTED_COLOUR, tr("supply_selected_hidden"), "line"))
-    fmap.get_root().add_child(corner_legend(tr("supply_map_legend"), rows, element_id="landpark-supply-legend"))
-    view = plan.bounds or bounds
+    base = _base(project, settings)
+    features, index = cached("supply_list_features", project, _list_features)
+    view = plan.bounds or map_layers(project).bounds
     centre, zoom = None, None
     if view is not None:
         centre, zoom = view_for_bounds(view, settings.map_width_px, settings.map_height_px,
                                        max_zoom=settings.selection_zoom_max, padding_px=settings.selection_padding_px)
-    st_folium(fmap, key=_map_key(plan), height=settings.map_height_px, use_container_width=True,
-              returned_objects=[], feature_group_to_add=_selection_group(plan, index), center=centre, zoom=zoom)
+    show_map(base, key=MAP_KEY, height=settings.map_height_px, returned_objects=[],
+             overlay=_selection_group(plan, index, features), center=list(centre) if centre else None, zoom=zoom)
 
 
 # --------------------------------------------------------------------------- export
@@ -453,6 +502,7 @@ def _table(shown: pd.DataFrame, listed: int, settings: AppSupply) -> None:
                        file_name="supply_lists.csv", mime="text/csv", key="supply_download_list", on_click="ignore")
 
 
+@st.fragment  # a tick, filter or sort reruns this section only: the charts and tables around it stay as they are
 def _lists_section(project: Project, inputs, ev, settings: AppSupply) -> None:
     from analysis.supply_lists import LIST_CATEGORIES, filter_lists, list_summary, sort_lists
 
