@@ -743,6 +743,7 @@ class AppSupply:
     map_width_px: int
     selection_zoom_max: int
     selection_padding_px: int
+    list_page_rows: int
 
 
 @dataclass(frozen=True)
@@ -803,7 +804,8 @@ _APP_SPEC: dict[str, dict[str, tuple[type, float | None, bool, float | None]]] =
             "parcel_limit": (int, 0, False, None), "merged_simplify_m": (float, 0, False, None),
             "height_px": (int, 1, False, None), "class_wait_s": (float, 0, False, None)},
     "supply": {"map_height_px": (int, 1, False, None), "map_width_px": (int, 1, False, None),
-               "selection_zoom_max": (int, 0, False, None), "selection_padding_px": (int, 0, False, None)},
+               "selection_zoom_max": (int, 0, False, None), "selection_padding_px": (int, 0, False, None),
+               "list_page_rows": (int, 1, False, None)},
     "siting": {"default_area_mu": (float, 0, True, None), "map_height_px": (int, 1, False, None),
                "map_width_px": (int, 1, False, None), "candidate_zoom_max": (int, 0, False, None),
                "view_padding_px": (int, 0, False, None), "upload_max_mb": (float, 0, True, None),

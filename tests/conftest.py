@@ -52,6 +52,24 @@ def demo_project(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def demo_project_whole_lists(demo_project, tmp_path_factory):
+    """A copy of the demo whose 供地分析 parcel list shows every row on one page ([app.supply] list_page_rows), for
+    tests that read the whole list from the page."""
+    import re
+    import shutil
+
+    from layers.project import Project
+
+    root = tmp_path_factory.mktemp("demo-whole-lists") / "district"
+    shutil.copytree(demo_project.root, root, ignore=shutil.ignore_patterns(".landpark*"))
+    toml = root / "landpark.toml"
+    text, count = re.subn(r"(?m)^list_page_rows = \d+", "list_page_rows = 100000", toml.read_text(encoding="utf-8"))
+    assert count == 1, "the demo's landpark.toml has no [app.supply] list_page_rows"
+    toml.write_text(text, encoding="utf-8")
+    return Project.open(root)
+
+
+@pytest.fixture(scope="session")
 def demo_inputs(demo_project):
     """The demo project's evaluation inputs (`analysis.inputs.load_inputs`), read once per session."""
     from analysis.inputs import load_inputs

@@ -16,12 +16,12 @@ from tests.apphelp import map_frame, open_page, page_app, screenshot, wait_for_m
 
 
 @pytest.fixture(scope="module")
-def supply_app(demo_project):
-    """The page under AppTest on the demo (LANDPARK_PROJECT set for the module's reruns)."""
+def supply_app(demo_project_whole_lists):
+    """The page under AppTest on the demo, its whole list on one page (LANDPARK_PROJECT set for the module's reruns)."""
     import os
 
     old = os.environ.get("LANDPARK_PROJECT")
-    os.environ["LANDPARK_PROJECT"] = str(demo_project.root)
+    os.environ["LANDPARK_PROJECT"] = str(demo_project_whole_lists.root)
     try:
         yield page_app("supply_page").run()
     finally:

@@ -64,7 +64,17 @@ def caption_mu(text: str) -> float:
 
 
 @pytest.fixture
-def app(demo_project, monkeypatch):
+def app(demo_project_whole_lists, monkeypatch):
+    """The page on the demo with the whole list on one page (the tests read every listed row)."""
+    monkeypatch.setenv("LANDPARK_PROJECT", str(demo_project_whole_lists.root))
+    at = page_app("supply_page").run()
+    assert not at.exception
+    return at
+
+
+@pytest.fixture
+def paged_app(demo_project, monkeypatch):
+    """The page on the demo as shipped: the list a page at a time."""
     monkeypatch.setenv("LANDPARK_PROJECT", str(demo_project.root))
     at = page_app("supply_page").run()
     assert not at.exception
@@ -124,8 +134,9 @@ def drawn_ids(at) -> dict[str, set[str]]:
     for name in names:
         cat = next(c for c in sorted(CATEGORY, key=len, reverse=True) if name.startswith(f"supply-{c}-"))
         features = json.loads((static_dir() / "generated" / name).read_text(encoding="utf-8"))["features"]
-        assert len(masks[cat]) == len(features)
-        shown = {f["properties"]["parcel_id"] for f, mark in zip(features, masks[cat], strict=True) if mark == "1"}
+        assert len(masks[cat]) == -(-len(features) // 4)  # four parcels to a hexadecimal digit
+        bits = [int(digit, 16) >> (3 - k) & 1 for digit in masks[cat] for k in range(4)]
+        shown = {f["properties"]["parcel_id"] for f, bit in zip(features, bits) if bit}
         if shown:
             out.setdefault(cat, set()).update(shown)
     return out
@@ -269,6 +280,36 @@ def test_a_first_view_assigns_no_selection_to_the_list(app):
     assert len(lists) == 1 and lists[0].proto.selection_state == ""
     tick(app, [0])
     assert [d for d in app.dataframe if is_list(d.value)][0].proto.selection_state == ""  # the browser's own
+
+
+def test_the_list_is_paged_and_ticks_stay_with_their_parcels_across_pages(paged_app, demo_project, layer):
+    """The list a page at a time ([app.supply] list_page_rows); the map shows every listed parcel; a tick on one
+    page stays when another is shown and is shown again on its page; a new filter starts at page 1."""
+    from ui.supply_page import page_count
+
+    at = paged_app
+    per_page = demo_project.config.app.supply.list_page_rows
+    listed = layer[layer["category"].notna()]
+    assert len(listed) > 2 * per_page  # the demo's lists fill several pages
+    first = table(at)
+    assert len(first) == per_page
+    assert at.number_input(key="supply_list_page").value == 1
+    assert set().union(*drawn_ids(at).values()) == set(listed.index)  # every listed parcel on the map
+    tick(at, [0])
+    on_first = first["宗地编号"].iloc[0]
+    at.number_input(key="supply_list_page").set_value(2).run()
+    assert not at.exception
+    second = table(at)
+    assert len(second) == per_page and not set(second["宗地编号"]) & set(first["宗地编号"])
+    assert summary(at).startswith("已选 1 宗") and ticked_ids(at) == []
+    tick(at, [0])
+    assert summary(at).startswith("已选 2 宗")
+    at.number_input(key="supply_list_page").set_value(1).run()
+    assert ticked_ids(at) == [on_first]
+    assert summary(at).startswith("已选 2 宗")
+    at.number_input(key="supply_filter_min_mu").set_value(1.0).run()  # a new list: back to its first page
+    assert at.number_input(key="supply_list_page").value == 1
+    assert page_count(0, per_page) == 1 and page_count(per_page, per_page) == 1 and page_count(per_page + 1, per_page) == 2
 
 
 def test_map_plan_lists_exactly_the_shown_rows(demo_inputs, demo_evaluation):

@@ -69,6 +69,10 @@ TEXT: dict[str, dict[str, str]] = {
     "supply_sort_years_desc": {"zh": "批准至今年数，长者在前", "en": "Longest since approval first"},
     "supply_sort_days_desc": {"zh": "超约定开工天数，多者在前", "en": "Longest past the agreed start first"},
     "supply_list_hint": {"zh": "共 {n} 宗，{area} 亩", "en": "{n} parcels, {area} mu"},
+    "supply_list_page": {"zh": "页码（共 {pages} 页，每页 {rows} 宗）", "en": "Page (of {pages}, {rows} parcels each)"},
+    "supply_list_page_help": {"zh": "列表分页显示；勾选的宗地在翻页、筛选和排序后仍保持选中。导出列表为全部筛选结果。",
+                              "en": "The list is shown a page at a time; ticked parcels stay selected across pages, "
+                                    "filters and sorts. The list download holds every filtered row."},
     "supply_no_match": {"zh": "没有符合筛选条件的宗地。", "en": "No parcels match the filters."},
     "supply_lists_empty": {"zh": "没有批而未供、闲置或逾期未开工的宗地。", "en": "No parcel is approved but not supplied, idle or late to start."},
     "supply_selection": {"zh": "已选 {n} 宗，{area} 亩", "en": "{n} selected, {area} mu"},
