@@ -268,14 +268,16 @@ def measure_supply(page: Any, traffic: Traffic, base: str) -> dict[str, Any]:
     """On 供地分析: a tick in the 批而未供 list (the selection drawn over the map) and a filter (批而未供 dropped from
     the lists: the map redrawn with the rows left), each until shown and the run is done, and the bytes moved."""
     from tests.apphelp import open_page, wait_for_app
-    from tests.test_supply_selection import grid_click
 
     shows = _supply_map_shows()
     open_page(page, base, "supply", timeout=180_000)
     page.wait_for_function(shows, arg="", timeout=180_000)
     wait_for_app(page)
     traffic.quiet()
-    tick = _interaction(page, traffic, page, SUMMARY_SHOWN, "已选 1 宗", lambda: grid_click(page, 0))
+    grid = page.locator(".st-key-supply_list")
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()  # first row's selection box (header and rows 35 px high), found before the clock starts
+    tick = _interaction(page, traffic, page, SUMMARY_SHOWN, "已选 1 宗", lambda: page.mouse.click(box["x"] + 18, box["y"] + 52))
     wait_for_app(page)
     remove = page.locator(".st-key-supply_filter_category").get_by_role("button", name="Remove 批而未供")
     filtered = _interaction(page, traffic, page, shows, "unsupplied", remove.click)

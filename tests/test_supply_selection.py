@@ -329,6 +329,23 @@ def test_map_plan_lists_exactly_the_shown_rows(demo_inputs, demo_evaluation):
 # --------------------------------------------------------------------------- an empty filter says so
 
 
+def test_the_selection_view_from_kept_parcel_bounds_equals_the_reprojected_parcels(lists):
+    """The page zooms to the selection with the parcels' lon/lat bounds kept once (no reprojection per run): the
+    same view as reprojecting the selected parcels."""
+    from ui.supply_page import map_plan
+
+    chosen = set(lists["parcel_id"].iloc[[0, 5, 17]])
+    lonlat = lists[["parcel_id", "geometry"]].to_crs(4326)
+    kept = pd.DataFrame(lonlat.geometry.bounds.to_numpy(), columns=["minx", "miny", "maxx", "maxy"],
+                        index=pd.Index(lonlat["parcel_id"].astype(str)))
+    direct = map_plan(lists, lists, chosen)
+    with_kept = map_plan(lists, lists, chosen, parcel_bounds=kept)
+    expected = tuple(lists[lists["parcel_id"].isin(chosen)].to_crs(4326).total_bounds)
+    assert direct.focus == with_kept.focus == "selection"
+    np.testing.assert_allclose(with_kept.bounds, expected, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(direct.bounds, expected, rtol=0, atol=1e-12)
+
+
 def test_a_filter_with_no_rows_says_so(app):
     at = app
     at.number_input(key="supply_filter_min_mu").set_value(1e6).run()

@@ -59,6 +59,14 @@ def _lists(project: Project):
     return land_lists(inputs.parcels, inputs.units, ev.parcel_flags, inputs.approvals, inputs.config)
 
 
+def _parcel_bounds(project: Project) -> pd.DataFrame:
+    """Each listed parcel's lon/lat bounds (minx, miny, maxx, maxy), indexed by parcel id (cached)."""
+    lists = cached("supply_lists", project, _lists)
+    lonlat = lists[["parcel_id", "geometry"]].to_crs(4326)
+    return pd.DataFrame(lonlat.geometry.bounds.to_numpy(), columns=["minx", "miny", "maxx", "maxy"],
+                        index=pd.Index(lonlat["parcel_id"].astype(str)))
+
+
 def _list_features(project: Project):
     """Every listed parcel as a lon/lat GeoJSON feature, by list, and the features by parcel id (cached)."""
     from maps.overlays import lonlat_geojson
@@ -174,13 +182,15 @@ def _supply_section(ev) -> None:
 
 
 def _list_frame(lists: pd.DataFrame) -> pd.DataFrame:
-    """The list as shown: translated headings, category and unit kind in words."""
+    """The list as shown: translated headings, category and unit kind in words (each distinct value looked up once)."""
+    kinds = {k: layer_label(k, lang()) for k in lists["unit_kind"].unique() if isinstance(k, str)}
     return pd.DataFrame({
         tr("supply_col_parcel"): lists["parcel_id"].to_numpy(),
-        tr("supply_col_category"): [tr(f"supply_cat_{c}") for c in lists["category"]],
+        tr("supply_col_category"): lists["category"].map({c: tr(f"supply_cat_{c}") for c in lists["category"].unique()})
+                                                     .to_numpy(),
         tr("supply_col_area_mu"): lists["area_mu"].to_numpy(dtype=float),
         tr("supply_col_unit"): lists["unit_name"].fillna("—").to_numpy(),
-        tr("supply_col_unit_kind"): [layer_label(k, lang()) if isinstance(k, str) else "—" for k in lists["unit_kind"]],
+        tr("supply_col_unit_kind"): [kinds.get(k, "—") if isinstance(k, str) else "—" for k in lists["unit_kind"]],
         tr("supply_col_batch"): lists["approval_id"].fillna("—").to_numpy(),
         tr("supply_col_approved_date"): lists["approved_date"].fillna("—").to_numpy(),
         tr("supply_col_years"): lists["years_since_approval"].to_numpy(dtype=float),
@@ -303,9 +313,12 @@ def unit_bounds(units: gpd.GeoDataFrame | None, name: str) -> tuple[float, float
 
 
 def map_plan(lists: gpd.GeoDataFrame, shown: pd.DataFrame, selected: Collection[str], *,
-             units: gpd.GeoDataFrame | None = None, unit: str | None = None) -> MapPlan:
+             units: gpd.GeoDataFrame | None = None, unit: str | None = None,
+             parcel_bounds: pd.DataFrame | None = None) -> MapPlan:
     """The map of the table `shown` (rows of `lists`): exactly its rows, the selection, and the view —
-    the selected parcels among the rows, else the chosen unit, else the whole district."""
+    the selected parcels among the rows, else the chosen unit, else the whole district. `parcel_bounds`: the
+    listed parcels' lon/lat bounds (minx, miny, maxx, maxy by parcel id), so a run needs no reprojection (a
+    script run's thread would set up PROJ again: ~50 ms)."""
     from maps.webmap import lonlat_bounds
 
     ids = set(shown["parcel_id"])
@@ -315,6 +328,11 @@ def map_plan(lists: gpd.GeoDataFrame, shown: pd.DataFrame, selected: Collection[
     visible = tuple(p for p in chosen if p in ids)
     hidden = tuple(p for p in chosen if p not in ids)
     if visible:
+        if parcel_bounds is not None:
+            boxes = parcel_bounds.loc[list(visible)]
+            view = (float(boxes["minx"].min()), float(boxes["miny"].min()), float(boxes["maxx"].max()),
+                    float(boxes["maxy"].max()))
+            return MapPlan(drawn, visible, hidden, view, "selection")
         rows = lists[lists["parcel_id"].isin(visible).to_numpy()]
         return MapPlan(drawn, visible, hidden, lonlat_bounds(rows), "selection")
     bounds = unit_bounds(units, unit) if unit is not None else None
@@ -529,9 +547,8 @@ def _table(page: pd.DataFrame, shown: pd.DataFrame, listed: int, settings: AppSu
                        file_name="supply_lists.csv", mime="text/csv", key="supply_download_list", on_click="ignore")
 
 
-@st.fragment  # a tick, filter or sort reruns this section only: the charts and tables around it stay as they are
 def _lists_section(project: Project, inputs, ev, settings: AppSupply) -> None:
-    from analysis.supply_lists import LIST_CATEGORIES, filter_lists, list_summary, sort_lists
+    from analysis.supply_lists import LIST_CATEGORIES, list_summary
 
     st.subheader(tr("supply_lists_title"))
     st.caption(tr("supply_lists_caption", days=ev.config.supply.idle_after_days))
@@ -545,6 +562,13 @@ def _lists_section(project: Project, inputs, ev, settings: AppSupply) -> None:
     for col, row in zip(cols, summary.itertuples(index=False)):
         col.metric(tr(f"supply_cat_{row.category}"), tr("supply_count_area", count=format_count(row.count),
                                                           area=format_mu(row.area_mu, 0)))
+    _lists_and_map(project, inputs, lists, settings)
+
+
+@st.fragment  # a tick, filter, sort or page reruns this part only: the figures, charts and tables around it stay
+def _lists_and_map(project: Project, inputs, lists: gpd.GeoDataFrame, settings: AppSupply) -> None:
+    from analysis.supply_lists import filter_lists, sort_lists
+
     categories, unit, min_mu, order = _filters(lists)
     shown = sort_lists(filter_lists(lists, categories, unit=unit, min_mu=min_mu), order)
     ids = tuple(str(p) for p in shown["parcel_id"])
@@ -555,7 +579,8 @@ def _lists_section(project: Project, inputs, ev, settings: AppSupply) -> None:
         _table(page, shown, len(lists), settings)
     with right:
         _summary_caption(lists, selected, ids)
-        _map(project, map_plan(lists, shown, selected, units=inputs.units, unit=unit), settings)
+        _map(project, map_plan(lists, shown, selected, units=inputs.units, unit=unit,
+                               parcel_bounds=cached("supply_parcel_bounds", project, _parcel_bounds)), settings)
         _export(lists, selected)
 
 
