@@ -12,10 +12,12 @@ import json
 import math
 import os
 import tempfile
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import folium
 import geopandas as gpd
+import numpy as np
 from branca.element import MacroElement, Template
 
 from layers.project import Project
@@ -216,6 +218,57 @@ var {{ this.get_name() }} = L.geoJson(null, {
         self.fields = list(fields or [])
         self.aliases = list(aliases or self.fields)
         self.register = register
+
+
+def shown_row_masks(shown: Mapping[str, Iterable[str]], features: Mapping[str, list[dict[str, Any]]], *,
+                    id_field: str = "parcel_id") -> dict[str, str]:
+    """Per registered layer (`StaticGeoJson(register=…)`), which of its features (in the layer's order) to show: the
+    ids in `shown[name]`, as hexadecimal digits of four features each, the first feature the highest bit."""
+    masks = {}
+    for name, feats in features.items():
+        keep = set(shown.get(name, ()))
+        bits = np.array([f["properties"][id_field] in keep for f in feats], dtype=np.uint8)
+        bits = np.concatenate([bits, np.zeros(-len(bits) % 4, dtype=np.uint8)]).reshape(-1, 4)
+        masks[name] = "".join("0123456789abcdef"[v] for v in (bits @ np.array([8, 4, 2, 1], dtype=np.uint8)).tolist())
+    return masks
+
+
+class ShowRegisteredRows(MacroElement):
+    """Part of a base map's script: `window.landparkShowLists()`, which keeps in each registered layer only the
+    features its mask (`window.landparkListMasks`, from `ShownRows`) shows; the others are taken out of the layer
+    (no drawing, no tooltip) and put back when shown again. Run when a layer's data arrive and when masks change."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+window.landparkShowLists = function () {
+  var lists = window.landparkLists || {}, masks = window.landparkListMasks || {};
+  Object.keys(lists).forEach(function (name) {
+    var layer = lists[name], mask = masks[name];
+    if (!layer._landparkAll) { layer._landparkAll = layer.getLayers(); }
+    layer._landparkAll.forEach(function (l, i) {
+      var show = mask === undefined || ((parseInt(mask.charAt(i >> 2), 16) >> (3 - (i & 3))) & 1) === 1;
+      if (show && !layer.hasLayer(l)) { layer.addLayer(l); } else if (!show && layer.hasLayer(l)) { layer.removeLayer(l); }
+    });
+  });
+};
+{% endmacro %}""")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "ShowRegisteredRows"
+
+
+class ShownRows(MacroElement):
+    """In a run's dynamic group: the masks of `shown_row_masks`, applied at once (`ShowRegisteredRows`). The layers
+    keep every feature; a filter sends only these few bytes."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+window.landparkListMasks = {{ this.masks }}; if (window.landparkShowLists) { window.landparkShowLists(); }
+{% endmacro %}""")
+
+    def __init__(self, masks: Mapping[str, str]) -> None:
+        super().__init__()
+        self._name = "ShownRows"
+        self.masks = json.dumps(dict(masks), separators=(",", ":"))
 
 
 def add_geojson(target: Any, data: dict[str, Any], url: str | None, *, name: str, style: dict[str, Any],

@@ -276,3 +276,13 @@ def test_legend_lists_only_the_layers_drawn_and_a_fullscreen_button():
     for absent in ("批而未供", "道路", "工业用地保护线", "生态保护红线"):
         assert absent not in legend, absent
     assert "landpark-fullscreen" in page and "requestFullscreen" in page and "全屏" in page
+
+
+def test_shown_row_masks_by_hand():
+    """Five features a–e, a, d and e shown: bits 1001 1000 (the last digit padded) → "98"; a layer with nothing
+    shown is all zeros, one without features is empty."""
+    from maps.overlays import shown_row_masks
+
+    feats = [{"properties": {"parcel_id": pid}} for pid in "abcde"]
+    masks = shown_row_masks({"x": ["a", "d", "e"], "y": []}, {"x": feats, "y": feats, "z": []})
+    assert masks == {"x": "98", "y": "00", "z": ""}

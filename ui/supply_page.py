@@ -17,7 +17,6 @@ GeoPackage or a GBK Shapefile (`reports.selection.export_selection`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -25,10 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import streamlit as st
-from branca.element import MacroElement, Template
 
 from analysis.supply_lists import CATEGORY_COLOURS
 from i18n import layer_label
@@ -341,8 +338,10 @@ def map_plan(lists: gpd.GeoDataFrame, shown: pd.DataFrame, selected: Collection[
 
 def _selection_group(plan: MapPlan, index: dict[str, dict], features: dict[str, list[dict]]):
     """What a run changes on the map (streamlit-folium's dynamic group; the base stays): the selection, and which
-    rows of each list the table shows (`ListFilter`)."""
+    rows of each list the table shows (`maps.overlays.ShownRows`)."""
     import folium
+
+    from maps.overlays import ShownRows, shown_row_masks
 
     group = folium.FeatureGroup(name=tr("supply_selected"))
     styles = ((plan.selected, {"color": SELECTED_COLOUR, "weight": 4, "fillOpacity": 0.35, "fillColor": SELECTED_COLOUR}),
@@ -355,65 +354,23 @@ def _selection_group(plan: MapPlan, index: dict[str, dict], features: dict[str, 
                            tooltip=folium.GeoJsonTooltip(["parcel_id", "area_mu"],
                                                          aliases=[tr("supply_col_parcel"), tr("supply_col_area_mu")])
                            ).add_to(group)
-    group.add_child(ListFilter(list_masks(plan, features)), name="supply_list_filter")
+    group.add_child(ShownRows(shown_row_masks(plan.drawn, features)), name="supply_list_filter")
     return group
 
 
-def list_masks(plan: MapPlan, features: dict[str, list[dict]]) -> dict[str, str]:
-    """Per list, which parcels of its published layer (in the layer's order) the table shows, as hexadecimal
-    digits of four parcels each, the first parcel the digit's highest bit (read by `landparkShowLists`)."""
-    masks = {}
-    for cat, feats in features.items():
-        shown = set(plan.drawn.get(cat, ()))
-        bits = np.array([f["properties"]["parcel_id"] in shown for f in feats], dtype=np.uint8)
-        bits = np.concatenate([bits, np.zeros(-len(bits) % 4, dtype=np.uint8)]).reshape(-1, 4)
-        masks[cat] = "".join("0123456789abcdef"[v] for v in (bits @ np.array([8, 4, 2, 1], dtype=np.uint8)).tolist())
-    return masks
-
-
-class ListFilter(MacroElement):
-    """Shows on the map exactly the listed parcels the table shows: the lists' layers hold every listed parcel,
-    and each run sends only which of them to show (`list_masks`), applied by `landparkShowLists`."""
-
-    _template = Template("""{% macro script(this, kwargs) %}
-window.landparkListMasks = {{ this.masks }}; if (window.landparkShowLists) { window.landparkShowLists(); }
-{% endmacro %}""")
-
-    def __init__(self, masks: dict[str, str]) -> None:
-        super().__init__()
-        self._name = "ListFilter"
-        self.masks = json.dumps(masks, separators=(",", ":"))
-
-
-# Defined once with the base map; run when a list's layer has arrived and whenever the masks change. A parcel the
-# table does not show is taken out of its list's layer (no drawing, no tooltip) and put back when shown again.
-SHOW_LISTS_JS = """
-window.landparkShowLists = function () {
-  var lists = window.landparkLists || {}, masks = window.landparkListMasks || {};
-  Object.keys(lists).forEach(function (cat) {
-    var layer = lists[cat], mask = masks[cat];
-    if (!layer._landparkAll) { layer._landparkAll = layer.getLayers(); }
-    layer._landparkAll.forEach(function (l, i) {
-      var show = mask === undefined || ((parseInt(mask.charAt(i >> 2), 16) >> (3 - (i & 3))) & 1) === 1;
-      if (show && !layer.hasLayer(l)) { layer.addLayer(l); } else if (!show && layer.hasLayer(l)) { layer.removeLayer(l); }
-    });
-  });
-};
-"""
-
-
-def _script(js: str) -> MacroElement:
-    """`js` as a map child's script (what streamlit-folium runs with the map)."""
-    macro = MacroElement()
-    macro._template = Template("{% macro script(this, kwargs) %}" + js + "{% endmacro %}")
-    return macro
-
-
-def _base(project: Project, settings: AppSupply):
+def _base(project: Project):
     """The map every run of this page draws on, prepared once per project version and language: the overview
     map's context layers (the same published files, which the browser already keeps), every listed parcel by list
     (published once), the legend and the layer control."""
-    from maps.overlays import CONTEXT_KINDS, StaticGeoJson, corner_legend, layer_control_last, project_stem, publish_geojson
+    from maps.overlays import (
+        CONTEXT_KINDS,
+        ShowRegisteredRows,
+        StaticGeoJson,
+        corner_legend,
+        layer_control_last,
+        project_stem,
+        publish_geojson,
+    )
     from maps.publish import publish_payload
     from maps.webmap import build_map
     from ui.folium_map import prepare_map
@@ -425,7 +382,7 @@ def _base(project: Project, settings: AppSupply):
         fmap = build_map({k: v for k, v in prepared.layers.items() if k in CONTEXT_KINDS}, lang=lang(),
                          bounds=prepared.bounds, demo=project.config.project.demo, leaflet_urls=leaflet_urls(),
                          publish=auth.session_publisher(publish_payload))
-        fmap.add_child(_script(SHOW_LISTS_JS), name="landpark_show_lists")  # part of the map's own script
+        fmap.add_child(ShowRegisteredRows(), name="landpark_show_lists")
         tip = [tr("supply_col_parcel"), tr("supply_col_area_mu")]
         for cat, colour in CATEGORY_COLOURS.items():
             data = {"type": "FeatureCollection", "features": features[cat]}
@@ -448,7 +405,7 @@ def _map(project: Project, plan: MapPlan, settings: AppSupply) -> None:
     from ui.folium_map import show_map
     from ui.map_page import map_layers
 
-    base = _base(project, settings)
+    base = _base(project)
     features, index = cached("supply_list_features", project, _list_features)
     view = plan.bounds or map_layers(project).bounds
     centre, zoom = None, None
