@@ -173,8 +173,8 @@ def sort_lists(lists: pd.DataFrame, order: str = "category") -> pd.DataFrame:
     if order not in SORT_ORDERS:
         raise ValueError(f"unknown order {order!r}; expected one of {', '.join(SORT_ORDERS)}")
     keys = SORT_ORDERS[order]
-    ranked = lists.assign(category_rank=[LIST_CATEGORIES.index(c) if c in LIST_CATEGORIES else len(LIST_CATEGORIES)
-                                         for c in lists["category"]])
+    rank = {c: i for i, c in enumerate(LIST_CATEGORIES)}
+    ranked = lists.assign(category_rank=lists["category"].map(rank).fillna(len(LIST_CATEGORIES)).to_numpy(dtype=int))
     columns = [c for c, _ in keys] + ["parcel_id"]
     ascending = [a for _, a in keys] + [True]
     ranked = ranked.sort_values(columns, ascending=ascending, na_position="last", kind="mergesort")

@@ -274,13 +274,15 @@ def measure_supply(page: Any, traffic: Traffic, base: str) -> dict[str, Any]:
     page.wait_for_function(shows, arg="", timeout=180_000)
     wait_for_app(page)
     traffic.quiet()
-    grid = page.locator(".st-key-supply_list")
-    grid.scroll_into_view_if_needed()
-    box = grid.bounding_box()  # first row's selection box (header and rows 35 px high), found before the clock starts
-    tick = _interaction(page, traffic, page, SUMMARY_SHOWN, "已选 1 宗", lambda: page.mouse.click(box["x"] + 18, box["y"] + 52))
+    first = page.locator(".st-key-supply_list tbody input").first  # the first row's box, found before the clock starts
+    first.scroll_into_view_if_needed()
+    box = first.bounding_box()
+    tick = _interaction(page, traffic, page, SUMMARY_SHOWN, "已选 1 宗",
+                        lambda: page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2))
     wait_for_app(page)
-    remove = page.locator(".st-key-supply_filter_category").get_by_role("button", name="Remove 批而未供")
-    filtered = _interaction(page, traffic, page, shows, "unsupplied", remove.click)
+    remove = page.locator(".st-key-supply_filter_category").get_by_role("button", name="Remove 批而未供").bounding_box()
+    filtered = _interaction(page, traffic, page, shows, "unsupplied",  # its "×", found before the clock starts
+                            lambda: page.mouse.click(remove["x"] + remove["width"] / 2, remove["y"] + remove["height"] / 2))
     wait_for_app(page)
     return {"tick": tick, "filter": filtered}
 

@@ -257,6 +257,60 @@ window.landparkShowLists = function () {
         self._name = "ShowRegisteredRows"
 
 
+class OverlayChannel(MacroElement):
+    """Part of a base map's script: the map takes its run's overlay from the app's page, not from its own arguments,
+    so a run that changes only the overlay leaves the map component as it was (Streamlit sends a reference to it,
+    and the map is not handed its script again).
+
+    The page keeps each channel's latest overlay in `window.parent.landparkOverlays[channel]` and calls
+    `window.landparkApplyOverlay(overlay)` on the map's window (ui/map_overlay.py); the map also takes the kept one
+    when it starts. An overlay: `layers` (GeoJSON drawn with one style and a tooltip of some fields, each), `masks`
+    (`shown_row_masks`, applied by `ShowRegisteredRows`) and `view` (`{center, zoom}`, applied when it changes)."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+(function (map) {
+  window.landparkOverlayChannel = {{ this.channel|tojson }};
+  var group = L.featureGroup().addTo(map), lastView = null, lastMasks = null;
+  window.landparkOverlayGroup = group;
+  window.landparkApplyOverlay = function (overlay) {
+    if (!overlay || overlay === window.landparkAppliedOverlay) { return; }
+    window.landparkAppliedOverlay = overlay;
+    group.clearLayers();
+    (overlay.layers || []).forEach(function (spec) {
+      L.geoJson(spec.data, {
+        style: function () { return spec.style; },
+        onEachFeature: function (feature, layer) {
+          var p = feature.properties || {};
+          var rows = (spec.fields || []).map(function (f, i) {
+            var v = p[f]; return spec.aliases[i] + "：" + ((v === null || v === undefined) ? "—" : v);
+          });
+          if (rows.length) { layer.bindTooltip(rows.join("<br>"), {sticky: true}); }
+        }
+      }).addTo(group);
+    });
+    var masks = overlay.masks ? JSON.stringify(overlay.masks) : null;
+    if (masks && masks !== lastMasks) {  /* a tick leaves the rows shown as they are */
+      window.landparkListMasks = overlay.masks;
+      if (window.landparkShowLists) { window.landparkShowLists(); }
+    }
+    lastMasks = masks;
+    var view = overlay.view ? JSON.stringify(overlay.view) : null;
+    if (view && view !== lastView) { map.setView(overlay.view.center, overlay.view.zoom); }
+    lastView = view;
+  };
+  try {
+    var kept = window.parent.landparkOverlays && window.parent.landparkOverlays[window.landparkOverlayChannel];
+    if (kept) { window.landparkApplyOverlay(kept); }
+  } catch (e) { /* a page of another origin: the overlay comes when it calls */ }
+})({{ this._parent.get_name() }});
+{% endmacro %}""")
+
+    def __init__(self, channel: str) -> None:
+        super().__init__()
+        self._name = "OverlayChannel"
+        self.channel = channel
+
+
 class ShownRows(MacroElement):
     """In a run's dynamic group: the masks of `shown_row_masks`, applied at once (`ShowRegisteredRows`). The layers
     keep every feature; a filter sends only these few bytes."""

@@ -133,3 +133,25 @@ def open_select(page, key: str) -> None:
         page.get_by_role("option").first.wait_for(timeout=3000)
     except Exception:  # noqa: BLE001 - playwright's TimeoutError: the list did not open on the click
         page.locator(f".st-key-{key} input[role=combobox]").press("ArrowDown")
+
+
+def component_data(at, name: str) -> dict | None:
+    """The data an AppTest page gave its `name` component (st.components.v2) in the last run; None when it drew none."""
+    import json
+
+    found = [json.loads(e.proto.json) for e in at.get("bidi_component") if e.proto.component_name == name]
+    assert len(found) <= 1, f"{len(found)} {name} components"
+    return found[0] if found else None
+
+
+def tick_list_frame(at, name: str = "landpark_tick_list"):
+    """The page of a tick list (ui.tick_list) as drawn: its text, numeric columns read back as numbers."""
+    import pandas as pd
+
+    data = component_data(at, name)
+    assert data is not None, "the list table is missing"
+    frame = pd.DataFrame(data["rows"], columns=data["columns"])
+    for i in data["numeric"]:
+        column = frame.columns[i]
+        frame[column] = pd.to_numeric(frame[column].str.replace(",", "").replace("—", None), errors="coerce")
+    return frame

@@ -12,7 +12,7 @@ import pandas as pd
 import pyproj
 import pytest
 
-from tests.apphelp import map_frame, open_page, page_app, screenshot, wait_for_map_drawn
+from tests.apphelp import map_frame, open_page, page_app, screenshot, tick_list_frame, wait_for_map_drawn
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,18 @@ def supply_app(demo_project_whole_lists):
             os.environ["LANDPARK_PROJECT"] = old
 
 
+def show(at, view: str):
+    """The page with one of its parts drawn (the part chooser: lists, cohorts, units, mix)."""
+    if at.session_state["supply_view"] != view:
+        at.session_state["supply_view"] = view
+        at.run()
+        assert not at.exception
+    return at
+
+
 def _frame_with(at, column: str) -> pd.DataFrame:
+    if column == "宗地编号":  # the parcel list (ui.tick_list)
+        return tick_list_frame(show(at, "lists"))
     frames = [d.value for d in at.dataframe if column in d.value.columns]
     assert frames, f"no table with column {column!r}"
     return frames[0]
@@ -44,14 +55,16 @@ def test_page_opens_with_figures_chart_and_lists(supply_app):
     labels = [m.label for m in at.metric]
     for label in ("已批准（亩）", "批而未供（亩）", "供地率", "近5年供地率", "闲置率", "逾期未开工（宗）"):
         assert label in labels
+    show(at, "lists")
     assert [m.label for m in at.multiselect] == ["类别"]
     assert "所在单元" in [s.label for s in at.selectbox]
-    assert len(at.get("vega_lite_chart")) == 1  # the cohort chart
+    assert len(at.get("vega_lite_chart")) == 0  # one part of the page at a time
+    assert len(show(at, "cohorts").get("vega_lite_chart")) == 1  # the cohort chart
 
 
 def test_cohort_ratios_equal_the_evaluation(supply_app, demo_evaluation):
     ev = demo_evaluation
-    table = _frame_with(supply_app, "当年批次供地率")
+    table = _frame_with(show(supply_app, "cohorts"), "当年批次供地率")
     assert table["批准年度"].tolist() == ev.cohorts["year"].astype(int).tolist()
     np.testing.assert_allclose(table["当年批次供地率"].to_numpy(float), ev.cohorts["cohort_ratio"].to_numpy(float), rtol=1e-12)
     np.testing.assert_allclose(table["近5年滚动供地率"].to_numpy(float), ev.cohorts["rolling_ratio"].to_numpy(float), rtol=1e-12)
@@ -89,7 +102,7 @@ def test_list_counts_and_unsupplied_area_from_the_parcels_layer(supply_app, demo
 
 
 def test_filters_narrow_the_list(supply_app):
-    at = supply_app
+    at = show(supply_app, "lists")
     at.multiselect(key="supply_filter_category").set_value(["idle"])
     at.number_input(key="supply_filter_min_mu").set_value(20.0)
     at.run()
@@ -114,19 +127,23 @@ def test_supply_page_in_chromium_selects_and_zooms(app_server, browser_page):
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     open_page(page, app_server, "supply")
     assert page.locator("h1").first.inner_text().startswith("供地分析")
-    page.wait_for_selector('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg')
     frame = map_frame(page, "() => document.querySelectorAll('.leaflet-overlay-pane canvas, .leaflet-overlay-pane path')"
                             ".length > 0")
     zoom_before = frame.evaluate("() => window.map.getZoom()")
     screenshot(page, "supply-page")
-    grid = page.locator(".st-key-supply_list")
-    grid.scroll_into_view_if_needed()
-    box = grid.bounding_box()
-    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # the first row's selection box
+    first = page.locator(".st-key-supply_list tbody input").first  # the first row's tick box
+    first.scroll_into_view_if_needed()
+    first.click()
     page.wait_for_selector("text=已选 1 宗")
     frame = map_frame(page, f"() => window.map.getZoom() > {zoom_before}", timeout=30_000)
-    assert frame.evaluate("() => (window.feature_group || []).length") >= 1
+    assert frame.evaluate("() => window.landparkOverlayGroup.getLayers().length") >= 1
     wait_for_map_drawn(frame)  # the zoom to the selection over, its outline drawn
     screenshot(page, "supply-selected")
+    # The cohort chart is one click away, and the selection is still there when the list comes back.
+    page.locator(".st-key-supply_view").get_by_role("radio", name="按批准年度供地率").click()
+    page.wait_for_selector('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg')
+    page.locator(".st-key-supply_view").get_by_role("radio", name="批而未供与闲置清单").click()
+    page.wait_for_selector("text=已选 1 宗")
+    assert page.locator(".st-key-supply_list tbody input").first.is_checked()
     assert page.locator('[data-testid="stException"]').count() == 0
     assert not errors, errors

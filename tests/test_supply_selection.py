@@ -20,7 +20,17 @@ import pyogrio
 import pyproj
 import pytest
 
-from tests.apphelp import map_frame, open_page, open_select, page_app, screenshot, wait_for_app, wait_for_map_drawn
+from tests.apphelp import (
+    component_data,
+    map_frame,
+    open_page,
+    open_select,
+    page_app,
+    screenshot,
+    tick_list_frame,
+    wait_for_app,
+    wait_for_map_drawn,
+)
 
 MU = 10000 / 15
 GEOD = pyproj.Geod(a=6378137.0, rf=298.257222101)  # CGCS2000
@@ -81,30 +91,22 @@ def paged_app(demo_project, monkeypatch):
     return at
 
 
-def is_list(frame: pd.DataFrame) -> bool:
-    """The parcel list (not the 供地结构 table of leases ending soon, which also names parcels)."""
-    from i18n import t
-
-    return "宗地编号" in frame.columns and t("supply_mix_col_months_left", "zh") not in frame.columns
-
-
 def table(at) -> pd.DataFrame:
-    frames = [d.value for d in at.dataframe if is_list(d.value)]
-    assert len(frames) == 1, "the list table is missing"
-    return frames[0]
+    return tick_list_frame(at)
 
 
 def tick(at, rows: list[int]) -> None:
-    """What a click on the rows' boxes sends: the table's selection state, as row positions."""
-    at.session_state["supply_list"] = {"selection": {"rows": rows, "columns": [], "cells": []}}
+    """What a click on a box sends: the ids of the page's rows and those ticked (`rows`, positions on the page)."""
+    ids = component_data(at, "landpark_tick_list")["ids"]
+    n = float(at.session_state["supply_tick_applied"]) + 1 if "supply_tick_applied" in at.session_state else 1.0
+    at.session_state["supply_list"] = {"ticks": {"page": ids, "ticked": [ids[r] for r in rows], "n": n}}
     at.run()
     assert not at.exception
 
 
 def ticked_ids(at) -> list[str]:
-    """The parcels the table's own selection state points at (what the browser shows ticked)."""
-    rows = at.session_state["supply_list"]["selection"]["rows"]
-    return table(at)["宗地编号"].iloc[rows].tolist()
+    """The parcels of the page the list shows ticked (the ticks Python sends back with every run)."""
+    return component_data(at, "landpark_tick_list_state")["selected"]
 
 
 def summary(at) -> str:
@@ -119,18 +121,22 @@ def map_args(at) -> dict:
     return json.loads(maps[0].proto.json_args)
 
 
+def overlay(at) -> dict:
+    """This run's overlay of the map (ui.map_overlay): selection layers, list masks, view."""
+    data = component_data(at, "landpark_map_overlay")
+    assert data is not None and data["channel"] == "supply-map", "the run sends no overlay"
+    return data["overlay"]
+
+
 def drawn_ids(at) -> dict[str, set[str]]:
     """Parcel ids each list layer of the page's map shows: its published GeoJSON (every listed parcel, in order),
-    read where the map fetches it, kept where this run's mask (`landparkListMasks` in the dynamic group) says "1"."""
+    read where the map fetches it, kept where this run's mask (the overlay's `masks`) says "1"."""
     from maps.assets import static_dir
 
-    args = map_args(at)
-    found = re.search(r"window\.landparkListMasks = (\{.*?\});", args["feature_group"] or "")
-    assert found, "the run sends no list masks"
-    masks = json.loads(found.group(1))
+    masks = overlay(at)["masks"]
     out: dict[str, set[str]] = {}
-    names = re.findall(r"generated/(supply-[\w-]+?\.geojson)", args["script"])
-    assert names or '"parcel_id"' not in args["script"], "the list layers are inlined, not published"
+    names = re.findall(r"generated/(supply-[\w-]+?\.geojson)", map_args(at)["script"])
+    assert names or '"parcel_id"' not in map_args(at)["script"], "the list layers are inlined, not published"
     for name in names:
         cat = next(c for c in sorted(CATEGORY, key=len, reverse=True) if name.startswith(f"supply-{c}-"))
         features = json.loads((static_dir() / "generated" / name).read_text(encoding="utf-8"))["features"]
@@ -143,21 +149,20 @@ def drawn_ids(at) -> dict[str, set[str]]:
 
 
 def selected_on_map(at) -> set[str]:
-    return set(re.findall(r'"parcel_id":\s*"([^"]+)"', map_args(at)["feature_group"] or ""))
+    return {f["properties"]["parcel_id"] for layer in overlay(at)["layers"] for f in layer["data"]["features"]}
 
 
 # --------------------------------------------------------------------------- selection: ids, not rows
 
 
-def test_selection_helpers_keep_ids_the_table_does_not_show():
-    from ui.supply_page import rows_of, selection_after
+def test_a_tick_changes_only_the_ids_of_its_page():
+    from ui.tick_list import read_event, ticks_after
 
-    drawn = ("A", "B", "C")
-    assert selection_after({"X"}, drawn, [0, 2]) == {"X", "A", "C"}   # X is hidden: it stays
-    assert selection_after({"A", "X"}, drawn, []) == {"X"}            # unticking A keeps X
-    assert selection_after({"A"}, None, [1]) == {"A"}                 # no table drawn yet: nothing to read
-    assert selection_after(set(), drawn, [7, -1]) == set()            # stale positions are ignored
-    assert rows_of(("C", "A", "B"), {"A", "X"}) == [1]
+    event = read_event({"page": ["A", "B", "C"], "ticked": ["A", "C", "Z"], "n": 3})
+    assert event is not None and event.ticked == {"A", "C"} and event.n == 3.0  # Z is not on the page: ignored
+    assert ticks_after({"X"}, event) == {"X", "A", "C"}                      # X is on another page: it stays
+    assert ticks_after({"A", "B", "X"}, read_event({"page": ["A", "B"], "ticked": [], "n": 4})) == {"X"}
+    assert read_event(None) is None and read_event({"page": ["A"]}) is None    # no tick yet, or a malformed one
 
 
 def test_filter_and_sort_helpers():
@@ -212,7 +217,8 @@ def test_selection_survives_filter_and_sort(app, layer):
 
     # A tick on the new order adds to the same selection.
     extra = shown["宗地编号"].iloc[0]
-    tick(at, sorted(at.session_state["supply_list"]["selection"]["rows"] + [0]))
+    on_page = table(at)["宗地编号"].tolist()
+    tick(at, sorted([on_page.index(p) for p in ticked_ids(at)] + [0]))
     assert set(at.session_state["supply_selected_ids"]) == {*chosen, extra}
     assert caption_mu(summary(at)) == pytest.approx(mu_of(layer, [*chosen, extra]), abs=0.051)
 
@@ -258,28 +264,31 @@ def test_map_draws_only_the_filtered_rows(app, layer):
 
 
 def test_a_tick_or_a_filter_changes_only_the_maps_overlay(app):
-    """One base map for every tick, filter and sort (the same script, prepared once); a run sends only the dynamic
-    group: the selection and which listed parcels to show."""
+    """One base map for every tick, filter and sort: the map component's arguments stay the same (Streamlit then
+    sends a reference to it); a run's own element carries the overlay: the selection and which parcels to show."""
     at = app
-    before = map_args(at)
+    before, first = map_args(at), overlay(at)
     tick(at, [0])
-    ticked = map_args(at)
-    assert ticked["script"] == before["script"] and ticked["feature_group"] != before["feature_group"]
+    assert map_args(at) == before
+    ticked = overlay(at)
+    assert ticked["masks"] == first["masks"] and selected_on_map(at) == {table(at)["宗地编号"].iloc[0]}
     at.multiselect(key="supply_filter_category").set_value(["idle"]).run()
-    filtered = map_args(at)
-    assert filtered["script"] == before["script"]
+    assert map_args(at) == before
     assert set(drawn_ids(at)) == {"idle"}
     assert len(json.dumps(ticked, ensure_ascii=False).encode("utf-8")) < 50_000  # the data travel once, as files
 
 
-def test_a_first_view_assigns_no_selection_to_the_list(app):
-    """A selection assigned through Session State rides along with the table's element: on a first view with
-    nothing ticked none is assigned, so the next run's table is the same element (Streamlit then sends a
-    reference to the one the browser keeps, not the table again)."""
-    lists = [d for d in app.dataframe if is_list(d.value)]
-    assert len(lists) == 1 and lists[0].proto.selection_state == ""
-    tick(app, [0])
-    assert [d for d in app.dataframe if is_list(d.value)][0].proto.selection_state == ""  # the browser's own
+def test_a_tick_leaves_the_list_element_as_it_was(paged_app):
+    """A tick sends the list's element again unchanged (Streamlit then sends a reference to the copy the browser
+    keeps); the ticks travel in a small element of their own."""
+    at = paged_app
+    rows = component_data(at, "landpark_tick_list")
+    assert component_data(at, "landpark_tick_list_state")["selected"] == []
+    tick(at, [0, 2])
+    assert component_data(at, "landpark_tick_list") == rows
+    state = component_data(at, "landpark_tick_list_state")
+    assert state["selected"] == [rows["ids"][0], rows["ids"][2]] and state["applied"] == 1.0
+    assert len(json.dumps(state, ensure_ascii=False).encode("utf-8")) < 2_000
 
 
 def test_the_list_is_paged_and_ticks_stay_with_their_parcels_across_pages(paged_app, demo_project, layer):
@@ -351,7 +360,7 @@ def test_a_filter_with_no_rows_says_so(app):
     at.number_input(key="supply_filter_min_mu").set_value(1e6).run()
     assert not at.exception
     assert "没有符合筛选条件的宗地。" in [i.value for i in at.info]
-    assert not [d for d in at.dataframe if is_list(d.value)]
+    assert component_data(at, "landpark_tick_list") is None
     assert drawn_ids(at) == {}
 
 
@@ -386,14 +395,14 @@ def test_unit_filter_zooms_to_the_unit(app, demo_project, demo_inputs, lists):
     settings = demo_project.config.app.supply
     centre, zoom = view_for_bounds(expected, settings.map_width_px, settings.map_height_px,
                                    max_zoom=settings.selection_zoom_max, padding_px=settings.selection_padding_px)
-    args = map_args(at)
-    assert args["zoom"] == zoom
-    np.testing.assert_allclose(args["center"], centre, atol=1e-9)
+    view = overlay(at)["view"]
+    assert view["zoom"] == zoom
+    np.testing.assert_allclose(view["center"], centre, atol=1e-9)
     # Only that unit's parcels are drawn, as listed.
     assert set().union(*drawn_ids(at).values()) == set(table(at)["宗地编号"])
     # A selected parcel shown in the list takes the view over (zoom to it).
     tick(at, [0])
-    assert map_args(at)["zoom"] >= zoom
+    assert overlay(at)["view"]["zoom"] >= zoom
 
 
 # --------------------------------------------------------------------------- export
@@ -545,11 +554,10 @@ def test_export_english_shapefile_names(lists, export_ids, tmp_path):
 
 
 def grid_click(page, row: int) -> None:
-    """Click the selection box of a row of the list (header and rows 35 px high)."""
-    grid = page.locator(".st-key-supply_list")
-    grid.scroll_into_view_if_needed()
-    box = grid.bounding_box()
-    page.mouse.click(box["x"] + 18, box["y"] + 35 + 35 * row + 17)
+    """Click the tick box of a row of the list's page."""
+    box = page.locator(".st-key-supply_list tbody input").nth(row)
+    box.scroll_into_view_if_needed()
+    box.click()
 
 
 def summary_text(page, starts: str) -> str:
@@ -560,9 +568,9 @@ def summary_text(page, starts: str) -> str:
 
 
 def map_selection(page) -> set[str]:
-    frame = map_frame(page, "() => (window.feature_group || []).length > 0")
+    frame = map_frame(page, "() => !!window.landparkOverlayGroup && window.landparkOverlayGroup.getLayers().length > 0")
     return set(frame.evaluate("""() => { const ids = [];
-        (window.feature_group || []).forEach((g) => g.eachLayer(function visit(l) {
+        [window.landparkOverlayGroup].forEach((g) => g.eachLayer(function visit(l) {
             if (l.feature) { ids.push(l.feature.properties.parcel_id); } else if (l.eachLayer) { l.eachLayer(visit); } }));
         return ids; }"""))
 

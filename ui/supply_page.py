@@ -5,30 +5,31 @@ Everything shown comes from the cached evaluation (`ev.district`, `ev.cohorts`, 
 `ev.units`) and `analysis.supply_lists.land_lists`.
 
 The selection is a set of parcel ids in `st.session_state[SELECTED_KEY]`, never row positions: the
-list's `st.dataframe` reports the positions of its ticked rows, which are turned into ids at once
-with the ids of the rows that table showed (`DRAWN_KEY`); whenever the rows shown change (filter,
-sort), the table's selection is set again from the ids (Streamlit lets a keyed dataframe's
-selection be assigned through Session State). A selected parcel the filters hide stays selected.
-The map draws exactly the listed rows (one published GeoJSON per list and filter), the selection
-highlighted in a dynamic group (a click re-sends only that group); it zooms to the selected parcels
-shown, else to the chosen unit, else to the district (`map_plan`). The selection exports as a
-GeoPackage or a GBK Shapefile (`reports.selection.export_selection`).
+list (`ui.tick_list`, a page of rows with a box each) sends the ids of its page's ticked rows at once,
+merged into the set; a filter, sort or page change redraws the boxes from the ids. A selected parcel
+the filters hide stays selected. The map draws exactly the listed rows (every listed parcel published
+once; a run sends which of them to show), the selection highlighted in a dynamic group (a tick re-sends
+only that group); it zooms to the selected parcels shown, else to the chosen unit, else to the district
+(`map_plan`). The selection exports as a GeoPackage or a GBK Shapefile
+(`reports.selection.export_selection`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+import math
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from analysis.supply_lists import CATEGORY_COLOURS
-from i18n import layer_label
+from i18n import layer_label, t
 from i18n.numbers import format_count, format_mu, format_ratio
 from layers.auth import Permission
 from layers.project import Project
@@ -37,10 +38,13 @@ from ui import auth
 from ui.state import cached, current_project, evaluation_or_stop, lang, leaflet_urls, page_header, tr
 
 SELECTED_COLOUR = "#00e5ff"
-TABLE_KEY = "supply_list"              # the list's st.dataframe; its selection state holds row positions
+TABLE_KEY = "supply_list"              # the list (ui.tick_list); its state holds the last tick: {"ticks": {...}}
 SELECTED_KEY = "supply_selected_ids"   # the selection: a set of parcel ids, kept across filters and sorts
-DRAWN_KEY = "supply_list_ids"          # the parcel ids of the table's rows as last drawn, in row order
-DRAWN_LANG_KEY = "supply_list_lang"    # the language the table was last drawn in (its headings)
+APPLIED_KEY = "supply_tick_applied"    # the number of the last tick applied to the selection
+SHOWN_KEY = "supply_shown_list"        # (filters, ShownList): the filtered list, kept while the filters stay
+VIEW_KEY = "supply_view"               # the part of the page shown (VIEWS)
+VIEWS = ("lists", "cohorts", "units", "mix")
+OVERLAY_KEY = "supply_map_overlay"     # the map's overlay of a run (ui.map_overlay): selection, rows shown, view
 MAP_KEY = "supply-map"                 # one map for every filter and sort: a run changes only its overlay
 PAGE_KEY = "supply_list_page"          # the list page shown (1-based)
 PAGE_OF_KEY = "supply_list_page_of"    # which listed rows that page number is for (a new list starts at page 1)
@@ -178,9 +182,12 @@ def _supply_section(ev) -> None:
                 tr("supply_col_batch_ratio"): st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)})
 
 
-def _list_frame(lists: pd.DataFrame) -> pd.DataFrame:
-    """The list as shown: translated headings, category and unit kind in words (each distinct value looked up once)."""
-    kinds = {k: layer_label(k, lang()) for k in lists["unit_kind"].unique() if isinstance(k, str)}
+def _list_frame(lists: pd.DataFrame, language: str) -> pd.DataFrame:
+    """The list as shown: headings, category and unit kind in `language` (each distinct value looked up once)."""
+    def tr(key: str) -> str:
+        return t(key, language)
+
+    kinds = {k: layer_label(k, language) for k in lists["unit_kind"].unique() if isinstance(k, str)}
     return pd.DataFrame({
         tr("supply_col_parcel"): lists["parcel_id"].to_numpy(),
         tr("supply_col_category"): lists["category"].map({c: tr(f"supply_cat_{c}") for c in lists["category"].unique()})
@@ -202,75 +209,79 @@ def _list_frame(lists: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- selection (ids, not rows)
 
 
-def selection_after(selected: Iterable[str], drawn: Sequence[str] | None, rows: Iterable[int]) -> set[str]:
-    """The selected ids once the table reports `rows`, positions among `drawn` (the ids of the rows it showed).
+@dataclass(frozen=True)
+class ShownList:
+    """The list as filtered and sorted, with what every run of that view needs (kept while the filters stay)."""
 
-    The table knows only its own rows: an id it did not show keeps its state (a parcel the filters hide
-    stays selected)."""
-    keep = set(selected)
-    if drawn is None:
-        return keep
-    ticked = {drawn[r] for r in rows if isinstance(r, int) and 0 <= r < len(drawn)}
-    return (keep - set(drawn)) | ticked
-
-
-def rows_of(ids: Sequence[str], selected: Collection[str]) -> list[int]:
-    """Positions of the selected ids among `ids` (a table's rows, in order)."""
-    return [i for i, pid in enumerate(ids) if pid in selected]
+    rows: gpd.GeoDataFrame                 # the filtered, sorted rows of the lists
+    ids: tuple[str, ...]                   # their parcel ids, in row order
+    id_set: frozenset[str]                 # the same, as a set
+    known: frozenset[str]                  # every listed parcel id (whatever the filters)
+    order: dict[str, int]                  # every listed parcel id → its position in the lists
+    area_mu: dict[str, float]              # every listed parcel id → its area (亩)
+    drawn: dict[str, tuple[str, ...]]      # list → ids of the rows in it (sorted: a sort keeps the map)
+    masks: dict[str, str]                  # which features of each published list layer the map shows
 
 
-def _table_rows(state: Any) -> list[int] | None:
-    """The row positions in a dataframe's selection state; None when there is no state yet."""
-    try:
-        return [int(r) for r in state["selection"]["rows"]]
-    except (KeyError, TypeError, ValueError):
-        return None
+def _shown(project: Project, lists: gpd.GeoDataFrame, categories: list[str], unit: str | None, min_mu: float,
+           order: str) -> ShownList:
+    """The list for these filters, computed when they (or the project) change and kept in the session: a tick reruns
+    the list's part of the page, which then needs neither the filtering nor the map's row masks again."""
+    from analysis.supply_lists import filter_lists, sort_lists
+    from maps.overlays import shown_row_masks
+
+    key = (str(project.root), project.content_hash(), tuple(lists.columns), tuple(categories), unit, min_mu, order)
+    kept = st.session_state.get(SHOWN_KEY)
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    rows = sort_lists(filter_lists(lists, categories, unit=unit, min_mu=min_mu), order)
+    ids = tuple(rows["parcel_id"].astype(str).tolist())
+    drawn = drawn_by_list(rows)
+    features, _index = cached("supply_list_features", project, _list_features)
+    known, positions, areas = cached("supply_listed_ids", project, _listed_ids)
+    shown = ShownList(rows=rows, ids=ids, id_set=frozenset(ids), known=known, order=positions, area_mu=areas,
+                      drawn=drawn, masks=shown_row_masks(drawn, features))
+    st.session_state[SHOWN_KEY] = (key, shown)
+    return shown
 
 
-def _select_rows(rows: list[int]) -> None:
-    st.session_state[TABLE_KEY] = {"selection": {"rows": rows, "columns": [], "cells": []}}
+def _listed_ids(project: Project) -> tuple[frozenset[str], dict[str, int], dict[str, float]]:
+    """Every listed parcel id; each one's position in the lists; each one's area in 亩 (cached per project)."""
+    lists = cached("supply_lists", project, _lists)
+    every = lists["parcel_id"].astype(str).tolist()
+    return frozenset(every), {p: i for i, p in enumerate(every)}, dict(zip(every, lists["area_mu"].astype(float).tolist()))
 
 
-def _sync_selection(known: Collection[str], ids: tuple[str, ...]) -> set[str]:
-    """Read the table's last report into the id set, and set the table's selection to the ids among `ids`.
+def drawn_by_list(shown: pd.DataFrame) -> dict[str, tuple[str, ...]]:
+    """List → the sorted parcel ids of the rows of `shown` in it (every list named, empty ones too)."""
+    ids = np.asarray(shown["parcel_id"].astype(str).tolist(), dtype=object)
+    categories = np.asarray(shown["category"].astype(str).tolist(), dtype=object)
+    return {cat: tuple(sorted(ids[categories == cat].tolist())) for cat in CATEGORY_COLOURS}
 
-    Runs before the table is drawn. The table's state holds positions among the rows it showed last
-    (`DRAWN_KEY`); when the rows to show differ (or their headings' language), the positions are
-    assigned afresh, so a filter or a sort never leaves a tick on the row that merely took a selected
-    parcel's place."""
-    drawn = st.session_state.get(DRAWN_KEY)
-    rows = _table_rows(st.session_state.get(TABLE_KEY))
+
+def _apply_ticks(known: frozenset[str]) -> set[str]:
+    """The selection, with the list's last tick applied once (its event number is kept); ids gone from the project
+    (a new import) are dropped. Runs before the list is drawn, so the list shows the selection it makes."""
+    from ui.tick_list import read_event, ticks_after
+
     selected = set(st.session_state.get(SELECTED_KEY, ()))
-    if rows is not None:
-        selected = selection_after(selected, drawn, rows)
-    selected &= set(known)  # ids gone from the project (a new import) are dropped
-    want = rows_of(ids, selected)
-    # Not on a first view with nothing to tick: a selection assigned through Session State rides along with the
-    # table's element, which then differs from the next run's (without it) and is sent again whole (~0.7 MB on
-    # the demo) instead of as a reference to the one the browser has.
-    first_and_empty = rows is None and not want
-    if not first_and_empty and (drawn != ids or st.session_state.get(DRAWN_LANG_KEY) != lang() or (rows or []) != want):
-        _select_rows(want)
-    st.session_state[DRAWN_KEY] = ids
-    st.session_state[DRAWN_LANG_KEY] = lang()
+    state = st.session_state.get(TABLE_KEY)
+    event = read_event(state.get("ticks") if hasattr(state, "get") else None)
+    if event is not None and event.n != st.session_state.get(APPLIED_KEY):
+        selected = ticks_after(selected, event)
+        st.session_state[APPLIED_KEY] = event.n
+    selected &= known
     st.session_state[SELECTED_KEY] = selected
     return selected
 
 
 def _clear_selection() -> None:
     st.session_state[SELECTED_KEY] = set()
-    _select_rows([])
 
 
-def selection_summary(lists: pd.DataFrame, selected: Collection[str], shown: Collection[str]) -> tuple[int, float, int]:
-    """(count, area in 亩, how many the filters hide) of the selected parcels, summed over their ids."""
-    rows = lists[lists["parcel_id"].isin(list(selected))].drop_duplicates("parcel_id")
-    hidden = len(set(rows["parcel_id"]) - set(shown))
-    return len(rows), float(rows["area_mu"].sum()), hidden
-
-
-def _summary_caption(lists: pd.DataFrame, selected: set[str], shown: tuple[str, ...]) -> None:
-    n, area, hidden = selection_summary(lists, selected, shown)
+def _summary_caption(shown: ShownList, selected: set[str]) -> None:
+    chosen = selected & shown.known
+    n, area, hidden = len(chosen), math.fsum(shown.area_mu[p] for p in chosen), len(chosen - shown.id_set)
     if not n:
         st.caption(tr("supply_select_hint"))
         return
@@ -311,17 +322,19 @@ def unit_bounds(units: gpd.GeoDataFrame | None, name: str) -> tuple[float, float
 
 def map_plan(lists: gpd.GeoDataFrame, shown: pd.DataFrame, selected: Collection[str], *,
              units: gpd.GeoDataFrame | None = None, unit: str | None = None,
-             parcel_bounds: pd.DataFrame | None = None) -> MapPlan:
+             parcel_bounds: pd.DataFrame | None = None, known: Collection[str] | None = None,
+             drawn: dict[str, tuple[str, ...]] | None = None, shown_ids: Collection[str] | None = None) -> MapPlan:
     """The map of the table `shown` (rows of `lists`): exactly its rows, the selection, and the view —
     the selected parcels among the rows, else the chosen unit, else the whole district. `parcel_bounds`: the
     listed parcels' lon/lat bounds (minx, miny, maxx, maxy by parcel id), so a run needs no reprojection (a
-    script run's thread would set up PROJ again: ~50 ms)."""
+    script run's thread would set up PROJ again: ~50 ms); `known` (every listed id), `drawn` (`drawn_by_list` of
+    `shown`) and `shown_ids` (the ids of `shown`), when the caller keeps them."""
     from maps.webmap import lonlat_bounds
 
-    ids = set(shown["parcel_id"])
-    drawn = {cat: tuple(sorted(shown.loc[shown["category"] == cat, "parcel_id"])) for cat in CATEGORY_COLOURS}
-    known = set(lists["parcel_id"])
-    chosen = sorted(set(selected) & known)
+    ids = set(shown["parcel_id"]) if shown_ids is None else shown_ids
+    drawn = drawn_by_list(shown) if drawn is None else drawn
+    known = set(lists["parcel_id"]) if known is None else known
+    chosen = sorted(set(selected) & set(known))
     visible = tuple(p for p in chosen if p in ids)
     hidden = tuple(p for p in chosen if p not in ids)
     if visible:
@@ -336,26 +349,18 @@ def map_plan(lists: gpd.GeoDataFrame, shown: pd.DataFrame, selected: Collection[
     return MapPlan(drawn, visible, hidden, bounds, "unit" if bounds is not None else "district")
 
 
-def _selection_group(plan: MapPlan, index: dict[str, dict], features: dict[str, list[dict]]):
-    """What a run changes on the map (streamlit-folium's dynamic group; the base stays): the selection, and which
-    rows of each list the table shows (`maps.overlays.ShownRows`)."""
-    import folium
-
-    from maps.overlays import ShownRows, shown_row_masks
-
-    group = folium.FeatureGroup(name=tr("supply_selected"))
+def overlay_of(plan: MapPlan, index: dict[str, dict], masks: dict[str, str],
+               view: tuple[tuple[float, float], int] | None) -> dict:
+    """What a run changes on the map (`ui.map_overlay`; the map itself stays): the selection (highlighted; the ones the
+    filters hide outlined, dashed), which rows of each list the table shows (`shown_row_masks`) and the view
+    (centre as [lat, lon], zoom)."""
     styles = ((plan.selected, {"color": SELECTED_COLOUR, "weight": 4, "fillOpacity": 0.35, "fillColor": SELECTED_COLOUR}),
               (plan.hidden, {"color": SELECTED_COLOUR, "weight": 3, "dashArray": "6 4", "fillOpacity": 0.0}))
-    for ids, style in styles:
-        chosen = [index[p] for p in ids if p in index]
-        if chosen:
-            folium.GeoJson({"type": "FeatureCollection", "features": chosen}, name="selected",
-                           style_function=lambda f, s=style: dict(s),
-                           tooltip=folium.GeoJsonTooltip(["parcel_id", "area_mu"],
-                                                         aliases=[tr("supply_col_parcel"), tr("supply_col_area_mu")])
-                           ).add_to(group)
-    group.add_child(ShownRows(shown_row_masks(plan.drawn, features)), name="supply_list_filter")
-    return group
+    layers = [{"data": {"type": "FeatureCollection", "features": [index[p] for p in ids if p in index]}, "style": style,
+               "fields": ["parcel_id", "area_mu"], "aliases": [tr("supply_col_parcel"), tr("supply_col_area_mu")]}
+              for ids, style in styles if any(p in index for p in ids)]
+    return {"layers": layers, "masks": masks,
+            "view": None if view is None else {"center": list(view[0]), "zoom": view[1]}}
 
 
 def _base(project: Project):
@@ -364,6 +369,7 @@ def _base(project: Project):
     (published once), the legend and the layer control."""
     from maps.overlays import (
         CONTEXT_KINDS,
+        OverlayChannel,
         ShowRegisteredRows,
         StaticGeoJson,
         corner_legend,
@@ -383,6 +389,7 @@ def _base(project: Project):
                          bounds=prepared.bounds, demo=project.config.project.demo, leaflet_urls=leaflet_urls(),
                          publish=auth.session_publisher(publish_payload))
         fmap.add_child(ShowRegisteredRows(), name="landpark_show_lists")
+        fmap.add_child(OverlayChannel(MAP_KEY), name="landpark_overlay_channel")
         tip = [tr("supply_col_parcel"), tr("supply_col_area_mu")]
         for cat, colour in CATEGORY_COLOURS.items():
             data = {"type": "FeatureCollection", "features": features[cat]}
@@ -400,20 +407,26 @@ def _base(project: Project):
     return prepare_map(("supply", str(project.root), project.content_hash(), lang(), firm_level), build)
 
 
-def _map(project: Project, plan: MapPlan, settings: AppSupply) -> None:
+def _overlay(project: Project, plan: MapPlan, masks: dict[str, str], settings: AppSupply) -> None:
+    """This run's overlay of the map (`ui.map_overlay`): the selection, the rows shown and the view."""
     from maps.overlays import view_for_bounds
-    from ui.folium_map import show_map
+    from ui.map_overlay import send_overlay
     from ui.map_page import map_layers
 
-    base = _base(project)
-    features, index = cached("supply_list_features", project, _list_features)
-    view = plan.bounds or map_layers(project).bounds
-    centre, zoom = None, None
-    if view is not None:
-        centre, zoom = view_for_bounds(view, settings.map_width_px, settings.map_height_px,
-                                       max_zoom=settings.selection_zoom_max, padding_px=settings.selection_padding_px)
-    show_map(base, key=MAP_KEY, height=settings.map_height_px, returned_objects=[],
-             overlay=_selection_group(plan, index, features), center=list(centre) if centre else None, zoom=zoom)
+    _features, index = cached("supply_list_features", project, _list_features)
+    bounds = plan.bounds or map_layers(project).bounds
+    view = None
+    if bounds is not None:
+        view = view_for_bounds(bounds, settings.map_width_px, settings.map_height_px,
+                               max_zoom=settings.selection_zoom_max, padding_px=settings.selection_padding_px)
+    send_overlay(MAP_KEY, overlay_of(plan, index, masks, view), key=OVERLAY_KEY)
+
+
+def _map(project: Project, settings: AppSupply) -> None:
+    """The prepared map, the same from run to run (sent once, then as a reference); its overlay comes apart."""
+    from ui.folium_map import show_map
+
+    show_map(_base(project), key=MAP_KEY, height=settings.map_height_px, returned_objects=[])
 
 
 # --------------------------------------------------------------------------- export
@@ -430,12 +443,20 @@ def _export_bytes(lists: gpd.GeoDataFrame, ids: tuple[str, ...], fmt: str, crs: 
         return export_selection(lists, ids, out, fmt=fmt, crs=crs, lang=language).read_bytes()
 
 
-def _export(lists: gpd.GeoDataFrame, selected: set[str]) -> None:
+def _crs_label(project: Project) -> str:
+    """The listed parcels' CRS as "EPSG:n" (its name when it has no EPSG code; cached: to_epsg takes ~10 ms)."""
+    crs = cached("supply_lists", project, _lists).crs
+    epsg = crs.to_epsg() if crs is not None else None
+    return f"EPSG:{epsg}" if epsg else (crs.name if crs is not None else "—")
+
+
+def _export(project: Project, lists: gpd.GeoDataFrame, ids: list[str]) -> None:
+    """The selection's export (`ids` in the lists' order) as GeoPackage or GBK Shapefile, in the project's CRS or
+    lon/lat."""
     from reports.selection import LONLAT_CRS
 
-    ids = tuple(p for p in lists["parcel_id"] if p in selected)  # the list's order
-    epsg = lists.crs.to_epsg() if lists.crs is not None else None
-    project_crs = f"EPSG:{epsg}" if epsg else (lists.crs.name if lists.crs is not None else "—")
+    ids = tuple(ids)
+    project_crs = cached("supply_crs_label", project, _crs_label)
     st.markdown(f"**{tr('supply_export_title')}**")
     c1, c2, c3 = st.columns([3, 2, 2], vertical_alignment="bottom")
     choice = c1.radio(tr("supply_export_crs"), ("project", "lonlat"), key="supply_export_crs", horizontal=True,
@@ -452,13 +473,18 @@ def _export(lists: gpd.GeoDataFrame, selected: set[str]) -> None:
 # --------------------------------------------------------------------------- the lists
 
 
-def _filters(lists: pd.DataFrame) -> tuple[list[str], str | None, float, str]:
+def _unit_names(project: Project) -> list[str]:
+    """The names of the units holding listed parcels, sorted (the unit filter's choices; cached per project)."""
+    return sorted(cached("supply_lists", project, _lists)["unit_name"].dropna().unique().tolist())
+
+
+def _filters(project: Project, lists: pd.DataFrame) -> tuple[list[str], str | None, float, str]:
     from analysis.supply_lists import LIST_CATEGORIES, SORT_ORDERS
 
     f1, f2, f3, f4 = st.columns([2, 2, 1, 2])
     categories = f1.multiselect(tr("supply_filter_category"), list(LIST_CATEGORIES), default=list(LIST_CATEGORIES),
                                 format_func=lambda c: tr(f"supply_cat_{c}"), key="supply_filter_category")
-    names = sorted(lists["unit_name"].dropna().unique().tolist())
+    names = cached("supply_unit_names", project, _unit_names)
     unit = f2.selectbox(tr("supply_filter_unit"), [None, *names], key="supply_filter_unit",
                         format_func=lambda u: tr("all") if u is None else u)
     min_mu = f3.number_input(tr("supply_filter_min_mu"), min_value=0.0, value=0.0, step=5.0, key="supply_filter_min_mu")
@@ -489,18 +515,27 @@ def _page(shown: pd.DataFrame, ids: tuple[str, ...], settings: AppSupply) -> pd.
     return shown.iloc[(number - 1) * per_page:number * per_page]
 
 
-def _table(page: pd.DataFrame, shown: pd.DataFrame, listed: int, settings: AppSupply) -> None:
-    st.caption(tr("supply_list_hint", n=format_count(len(shown)), area=format_mu(shown["area_mu"].sum())))
-    if not len(shown):
+LIST_DECIMALS = {"supply_col_area_mu": 2, "supply_col_years": 1, "supply_col_days": 0}
+
+
+def _list_csv(shown: pd.DataFrame, language: str) -> bytes:
+    """The filtered list as CSV (UTF-8 with BOM, for Excel), made when its download is clicked."""
+    return _list_frame(shown, language).to_csv(index=False).encode("utf-8-sig")
+
+
+def _table(page: pd.DataFrame, shown: ShownList, selected: set[str], listed: int, settings: AppSupply) -> None:
+    """The list's page with a box per row (ui.tick_list), ticked where `selected`, and the CSV of every filtered row."""
+    from ui.tick_list import tick_list
+
+    st.caption(tr("supply_list_hint", n=format_count(len(shown.rows)), area=format_mu(shown.rows["area_mu"].sum())))
+    if not len(shown.rows):
         st.info(tr("supply_no_match") if listed else tr("supply_lists_empty"))
         return
-    frame = _list_frame(page)
-    st.dataframe(frame, hide_index=True, width="stretch", height=settings.map_height_px,
-                 on_select="rerun", selection_mode="multi-row", key=TABLE_KEY, column_config={
-                     tr("supply_col_area_mu"): st.column_config.NumberColumn(format="%.2f"),
-                     tr("supply_col_years"): st.column_config.NumberColumn(format="%.1f"),
-                     tr("supply_col_days"): st.column_config.NumberColumn(format="%d")})
-    st.download_button(tr("supply_download_list"), _list_frame(shown).to_csv(index=False).encode("utf-8-sig"),
+    tick_list(_list_frame(page, lang()), [str(p) for p in page["parcel_id"]], selected, key=TABLE_KEY,
+              height=settings.map_height_px, decimals={tr(k): d for k, d in LIST_DECIMALS.items()},
+              tick_label=tr("supply_tick_row"), all_label=tr("supply_tick_page"),
+              applied=st.session_state.get(APPLIED_KEY))
+    st.download_button(tr("supply_download_list"), data=partial(_list_csv, shown.rows, lang()),
                        file_name="supply_lists.csv", mime="text/csv", key="supply_download_list", on_click="ignore")
 
 
@@ -524,21 +559,21 @@ def _lists_section(project: Project, inputs, ev, settings: AppSupply) -> None:
 
 @st.fragment  # a tick, filter, sort or page reruns this part only: the figures, charts and tables around it stay
 def _lists_and_map(project: Project, inputs, lists: gpd.GeoDataFrame, settings: AppSupply) -> None:
-    from analysis.supply_lists import filter_lists, sort_lists
-
-    categories, unit, min_mu, order = _filters(lists)
-    shown = sort_lists(filter_lists(lists, categories, unit=unit, min_mu=min_mu), order)
-    ids = tuple(str(p) for p in shown["parcel_id"])
+    with st.container(gap=None):  # the filters, and the map's overlay (it draws nothing) right under them
+        categories, unit, min_mu, order = _filters(project, lists)
+        shown = _shown(project, lists, categories, unit, min_mu, order)
+        selected = _apply_ticks(shown.known)
+        plan = map_plan(lists, shown.rows, selected, units=inputs.units, unit=unit, known=shown.known, drawn=shown.drawn,
+                        shown_ids=shown.id_set, parcel_bounds=cached("supply_parcel_bounds", project, _parcel_bounds))
+        _overlay(project, plan, shown.masks, settings)  # sent first: the browser applies it while the rest arrives
     left, right = st.columns([1, 1])
     with left:
-        page = _page(shown, ids, settings)
-        selected = _sync_selection(lists["parcel_id"].astype(str).tolist(), tuple(str(p) for p in page["parcel_id"]))
-        _table(page, shown, len(lists), settings)
+        page = _page(shown.rows, shown.ids, settings)
+        _table(page, shown, selected, len(lists), settings)
     with right:
-        _summary_caption(lists, selected, ids)
-        _map(project, map_plan(lists, shown, selected, units=inputs.units, unit=unit,
-                               parcel_bounds=cached("supply_parcel_bounds", project, _parcel_bounds)), settings)
-        _export(lists, selected)
+        _summary_caption(shown, selected)
+        _map(project, settings)
+        _export(project, lists, sorted(selected & shown.known, key=shown.order.__getitem__))
 
 
 def _units_section(ev) -> None:
@@ -693,6 +728,17 @@ def _chrome() -> None:
     show_chrome_css(css)
 
 
+def _view() -> str:
+    """Which part of the page is drawn (one at a time: a page holding every part took the browser twice as long to
+    redraw after a tick); kept across pages and in the address (`supply_view`)."""
+    from ui.view_state import valid_or_drop
+
+    valid_or_drop(VIEW_KEY, VIEWS)
+    chosen = st.segmented_control(tr("supply_view"), VIEWS, default=VIEWS[0], required=True, key=VIEW_KEY,
+                                  format_func=lambda v: tr(f"supply_view_{v}"), label_visibility="collapsed")
+    return chosen or VIEWS[0]
+
+
 def render() -> None:
     project = current_project()
     info = page_header(project, "page_supply", with_region=True)
@@ -704,7 +750,12 @@ def render() -> None:
     settings = project.config.app.supply
     st.caption(tr("supply_as_of", date=info.evaluation_date.isoformat()))
     _metrics(ev.district)
-    _supply_section(ev)
-    _lists_section(project, inputs, ev, settings)
-    _units_section(ev)
-    _mix_section(project, project.config)
+    view = _view()
+    if view == "lists":
+        _lists_section(project, inputs, ev, settings)
+    elif view == "cohorts":
+        _supply_section(ev)
+    elif view == "units":
+        _units_section(ev)
+    else:
+        _mix_section(project, project.config)

@@ -27,6 +27,7 @@ URL_STATE: dict[str, str] = {
     "scores_sort": "sort",
     "scores_order": "order",
     "supply_filter_unit": "supply_unit",
+    "supply_view": "supply_view",
 }
 # kept across pages but not put in the address (lists and numbers the address would only bloat)
 KEPT_ONLY = ("supply_filter_category", "supply_filter_min_mu", "supply_sort", "enterprises_group", "enterprises_class",
