@@ -265,7 +265,8 @@ class OverlayChannel(MacroElement):
     The page keeps each channel's latest overlay in `window.parent.landparkOverlays[channel]` and calls
     `window.landparkApplyOverlay(overlay)` on the map's window (ui/map_overlay.py); the map also takes the kept one
     when it starts. An overlay: `layers` (GeoJSON drawn with one style and a tooltip of some fields, each), `masks`
-    (`shown_row_masks`, applied by `ShowRegisteredRows`) and `view` (`{center, zoom}`, applied when it changes)."""
+    (`shown_row_masks`, applied by `ShowRegisteredRows`), `spec` (`maps.webmap.overlay_spec`, drawn by the map's
+    `landparkOverlay`) and `view` (`{center, zoom}`, applied when it changes)."""
 
     _template = Template("""{% macro script(this, kwargs) %}
 (function (map) {
@@ -294,6 +295,11 @@ class OverlayChannel(MacroElement):
       if (window.landparkShowLists) { window.landparkShowLists(); }
     }
     lastMasks = masks;
+    if (overlay.spec !== undefined) {  /* the overview map's fills, outline, legend, firm classes (landparkOverlay) */
+      if (window.landparkSpecGroup) { map.removeLayer(window.landparkSpecGroup); }
+      window.landparkSpecGroup = L.featureGroup().addTo(map);
+      if (overlay.spec && window.landparkOverlay) { window.landparkOverlay(window.landparkSpecGroup, overlay.spec); }
+    }
     var view = overlay.view ? JSON.stringify(overlay.view) : null;
     if (view && view !== lastView) { map.setView(overlay.view.center, overlay.view.zoom); }
     lastView = view;

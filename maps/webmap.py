@@ -550,12 +550,21 @@ def overlay_group(*, fill: dict[str, tuple[str, str]] | None = None, label: str 
     `select` outlines one unit; `firm_classes` is one character per enterprise feature (A–D, "-" none).
     """
     group = folium.FeatureGroup(name="landpark-overlay", control=False)
+    spec = overlay_spec(fill=fill, label=label, legend_html=legend_html, select=select, firm_classes=firm_classes,
+                        opacity=opacity)
+    group.add_child(LandparkOverlay(spec), name="landpark_overlay")
+    return group
+
+
+def overlay_spec(*, fill: dict[str, tuple[str, str]] | None = None, label: str = "", legend_html: str | None = None,
+                 select: str | None = None, firm_classes: str | None = None, opacity: float = 0.7) -> dict[str, Any]:
+    """What `landparkOverlay` (the map's helpers) draws over a prepared map: the units' fills, the selected feature's
+    outline, the legend and the firm classes (the arguments as in `overlay_group`)."""
     spec: dict[str, Any] = {"kinds": list(UNIT_KINDS), "fill": fill or None, "label": label, "legend": legend_html,
                             "select": select, "selectColour": SELECTED_COLOUR, "opacity": opacity}
     if firm_classes is not None:
         spec["classes"] = {"kind": "enterprises", "field": "class", "values": firm_classes}
-    group.add_child(LandparkOverlay(spec), name="landpark_overlay")
-    return group
+    return spec
 
 
 def legend_rows_html(title: str, rows: Sequence[tuple[str, str]], note: str | None = None) -> str:

@@ -11,6 +11,10 @@ import pytest
 
 from tests.apphelp import map_frame, open_page, open_select, page_app, screenshot, wait_for_app, wait_for_map_drawn
 
+# the run's overlay (fills, the selected feature's outline) is on the map: maps.overlays.OverlayChannel
+OVERLAY_DRAWN = ("() => !!window.landparkSpecGroup && window.map.hasLayer(window.landparkSpecGroup)"
+                 " && window.landparkSpecGroup.getLayers().length > 0")
+
 
 @pytest.fixture
 def app(demo_project, monkeypatch):
@@ -261,7 +265,7 @@ def test_click_a_park_shows_its_scorecard_and_colour_the_units(app_server, brows
     values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
     assert values == [score, grade, rank]
     page.mouse.move(5, 5)
-    frame.wait_for_function("() => (window.feature_group || []).some(g => window.map.hasLayer(g) && g.getLayers().length > 0)")
+    frame.wait_for_function(OVERLAY_DRAWN)
     wait_for_map_drawn(frame)  # the selected unit's outline drawn
     screenshot(page, "map-panel")
 
@@ -320,7 +324,7 @@ def test_a_parcel_clicked_in_the_browser_is_identified(app_server, browser_page,
     page.mouse.click(box["x"] + x, box["y"] + y)
     page.locator("h3", has_text=f"宗地 {parcel_id}").wait_for()
     wait_for_app(page)
-    frame.wait_for_function("() => (window.feature_group || []).some(g => window.map.hasLayer(g) && g.getLayers().length > 0)")
+    frame.wait_for_function(OVERLAY_DRAWN)
     assert not errors, errors
 
 

@@ -253,7 +253,7 @@ def test_both_pages_work_on_a_sparse_project(demo_project, tmp_path, monkeypatch
     sparse = Project.create(tmp_path / "sparse", region="稀疏区", year=2025, crs=str(demo_project.crs))
     sparse.write_layers(layers, issues=[])
     monkeypatch.setenv("LANDPARK_PROJECT", str(sparse.root))
-    supply = page_app("supply_page").run()
+    supply = page_app("supply_page", session={"supply_view": "cohorts"}).run()
     assert not supply.exception
     assert any("批准批次图层" in i.value for i in supply.info)  # no land_approvals: no cohort chart
     assert len(supply.get("vega_lite_chart")) == 0

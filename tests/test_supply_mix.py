@@ -255,7 +255,7 @@ def test_app_section_in_chinese(demo_project, cli_document):
     old = os.environ.get("LANDPARK_PROJECT")
     os.environ["LANDPARK_PROJECT"] = str(demo_project.root)
     try:
-        at = page_app("supply_page").run()
+        at = page_app("supply_page", session={"supply_view": "mix"}).run()
     finally:
         if old is None:
             os.environ.pop("LANDPARK_PROJECT", None)

@@ -144,6 +144,19 @@ def _frame_strings(node) -> list[tuple[str, str, bool]]:
     return out
 
 
+def _component_strings(proto) -> list[tuple[str, str]]:
+    """(where, text) of what a page component (st.components.v2) shows: a tick list's headings, labels and cells."""
+    import json
+
+    data = json.loads(proto.json) if proto.json else {}
+    if proto.component_name != "landpark_tick_list":
+        return []  # messengers (ticks, map overlays) draw nothing
+    out = [("column", str(c)) for c in data.get("columns", [])]
+    out += [("label", str(data[k])) for k in ("tick_label", "all_label") if k in data]
+    out += [("cell", str(v)) for row in data.get("rows", [])[:300] for v in row]
+    return out
+
+
 def visible_strings(at) -> list[tuple[str, str, bool]]:
     """(element type · field, text, in a code column) of everything a person reads on the page."""
     out: list[tuple[str, str, bool]] = []
@@ -154,6 +167,9 @@ def visible_strings(at) -> list[tuple[str, str, bool]]:
             continue  # the Leaflet map and charts draw their own text in their frames
         if kind in ("dataframe", "arrow_data_frame", "table", "arrow_table", "data_editor"):
             out += [(f"{kind} {where}", text, code) for where, text, code in _frame_strings(node)]
+        if kind == "bidi_component":  # the page's own components: what they draw comes in their data
+            out += [(f"{proto.component_name} {where}", text, False) for where, text in _component_strings(proto)]
+            continue
         if proto is not None and hasattr(proto, "DESCRIPTOR"):
             for field, text in _visible_fields(proto):
                 if kind in ("markdown", "caption") or field == "body":
@@ -243,8 +259,11 @@ def test_enterprises_page_in_chinese(demo_project, demo_evaluation):
 
 
 def test_supply_page_in_chinese(demo_project):
-    at = run_zh("supply_page", demo_project).run()
-    assert_chinese(at, "supply")
+    for view in ("lists", "cohorts", "units", "mix"):  # each part of the page (one is drawn at a time)
+        at = run_zh("supply_page", demo_project, session={"supply_view": view}).run()
+        assert_chinese(at, f"supply ({view})")
+    assert any(e.proto.component_name == "landpark_tick_list" for e in run_zh("supply_page", demo_project).run()
+               .get("bidi_component")), "the list's text is checked too"
 
 
 def test_siting_page_in_chinese(demo_project):

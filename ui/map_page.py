@@ -4,8 +4,9 @@
 The page only displays and collects input. Layers are prepared once per project content
 (`maps.layer_data`, cached through `ui.state.cached`) and drawn compactly in the browser; the
 parts that change on an interaction — choropleth fill and legend, the selected unit's outline,
-the firms' classes — travel in streamlit-folium's `feature_group_to_add`, so the map is not
-re-mounted, and `returned_objects` is limited to the clicked feature, so panning never reruns.
+the firms' classes, the view the search asks for — travel in a small element of their own
+(`ui.map_overlay`), so the map's element stays the same and is neither re-sent nor re-mounted;
+`returned_objects` is limited to the clicked feature, so panning never reruns.
 Session keys: `map_unit` holds the selected unit ("kind|id"), `map_colour` the colouring indicator.
 """
 
@@ -33,6 +34,7 @@ SEARCH = "map_search"          # the search box (kept equal to the selection)
 VIEW = "map_view"              # (centre, zoom) asked by the search box
 LAST_CLICK = "map_last_click"  # the last click seen, so a rerun does not re-apply it
 MAP_KEY = "overview-map"       # st_folium's on_change copies the map's answer here before the rerun
+OVERLAY_KEY = "overview_map_overlay"  # the run's overlay of the map (ui.map_overlay): fills, outline, legend, view
 BASEMAPS = (None, "osm", "cartodb", "tianditu", "amap")
 _PREWARM = threading.Event()
 
@@ -351,9 +353,11 @@ def _last_click_unit() -> str | None:
 def render() -> None:
     from maps.basemaps import basemap_label, needs_gcj02
     from maps.layer_data import firm_class_string
+    from maps.overlays import OverlayChannel
     from maps.publish import publish_payload
-    from maps.webmap import build_map, overlay_group
+    from maps.webmap import build_map, overlay_spec
     from ui.folium_map import prepare_map, show_map
+    from ui.map_overlay import send_overlay
     from ui.text.chrome import chrome_css, show_chrome_css
 
     start, started = time.perf_counter(), time.monotonic()
@@ -398,19 +402,27 @@ def render() -> None:
     firm_level = auth.can(Permission.FIRM_DATA)
     drawn_layers = layers.layers if firm_level else {k: v for k, v in layers.layers.items() if k != "enterprises"}
     with map_col:
+        def build():
+            fmap = build_map(drawn_layers, lang=lang(), basemap=drawn_basemap, tianditu_key=tk, bounds=layers.bounds,
+                             demo=pcfg.demo, leaflet_urls=leaflet_urls(), publish=auth.session_publisher(publish_payload))
+            fmap.add_child(OverlayChannel(MAP_KEY), name="landpark_overlay_channel")
+            return fmap
+
         base = prepare_map((str(project.root), project.content_hash(), lang(), drawn_basemap, tk, gcj, pcfg.demo, firm_level),
-                           lambda: build_map(drawn_layers, lang=lang(), basemap=drawn_basemap, tianditu_key=tk,
-                                             bounds=layers.bounds, demo=pcfg.demo, leaflet_urls=leaflet_urls(),
-                                             publish=auth.session_publisher(publish_payload)))
-        overlay = overlay_group(fill=colouring[0] if colouring else None, legend_html=colouring[1] if colouring else None,
-                                label=_indicator_label(indicator) if indicator else "",
-                                # a viewer's map has no firm points to outline
-                                select=None if not firm_level and (selected or "").startswith("enterprises|") else selected,
-                                firm_classes=firm_classes,
-                                opacity=cfg.fill_opacity)
+                           build)
+        spec = overlay_spec(fill=colouring[0] if colouring else None, legend_html=colouring[1] if colouring else None,
+                            label=_indicator_label(indicator) if indicator else "",
+                            # a viewer's map has no firm points to outline
+                            select=None if not firm_level and (selected or "").startswith("enterprises|") else selected,
+                            firm_classes=firm_classes, opacity=cfg.fill_opacity)
         centre, zoom = st.session_state.get(VIEW) or (None, None)
-        value = show_map(base, height=cfg.height_px, key=MAP_KEY, returned_objects=["last_active_drawing", "last_object_clicked"],
-                         overlay=overlay, center=centre, zoom=zoom)
+        # The map's own element stays the same from run to run (sent once, then as a reference); a click, search or
+        # recolour sends only this overlay (ui.map_overlay), applied by the map's OverlayChannel.
+        with st.container(gap=None):
+            value = show_map(base, height=cfg.height_px, key=MAP_KEY,
+                             returned_objects=["last_active_drawing", "last_object_clicked"])
+            send_overlay(MAP_KEY, {"spec": spec, "view": None if centre is None else {"center": list(centre), "zoom": zoom}},
+                         key=OVERLAY_KEY)
         if _clicked_unit(value) is not None:  # a click not seen through on_change: draw its outline too
             st.session_state[SELECTED] = _last_click_unit()
             st.rerun()

@@ -11,14 +11,17 @@ function channel(name) {
   return (lists[name] = lists[name] || {});
 }
 
-function build(root, data) {
+function build(root, data) {  // a new scroller: it starts at the top without a forced layout (scrollTop = 0 forces one)
   const numeric = new Set(data.numeric);
   const cls = (i) => (numeric.has(i) ? ' class="num"' : "");
   const head = data.columns.map((name, i) => `<th${cls(i)}>${escape(name)}</th>`).join("");
   const body = data.rows.map((row, r) => `<tr><td class="tick"><input type="checkbox" aria-label="${escape(data.tick_label)} ${escape(data.ids[r])}"></td>`
     + row.map((cell, i) => `<td${cls(i)}>${escape(cell)}</td>`).join("") + "</tr>").join("");
-  root.innerHTML = `<table><thead><tr><th class="tick"><input type="checkbox" class="all" aria-label="${escape(data.all_label)}" title="${escape(data.all_label)}"></th>${head}</tr></thead><tbody>${body}</tbody></table>`;
-  root.scrollTop = 0;
+  const scroller = document.createElement("div");
+  scroller.className = "landpark-ticks";
+  scroller.style.maxHeight = `${data.height}px`;
+  scroller.innerHTML = `<table><thead><tr><th class="tick"><input type="checkbox" class="all" aria-label="${escape(data.all_label)}" title="${escape(data.all_label)}"></th>${head}</tr></thead><tbody>${body}</tbody></table>`;
+  root.replaceChildren(scroller);
   root.dataset.signature = data.signature;
 }
 
@@ -74,16 +77,15 @@ export default function (component) {
   const { data, parentElement, setStateValue } = component;
   const entry = channel(data.channel);
   entry.apply = () => applyState(entry);  // called by the state component (tick_state.js) when the ticks change
-  let root = parentElement.querySelector(".landpark-ticks");
-  if (!root) {
+  let root = parentElement.querySelector(".landpark-tick-list");
+  if (!root) {  // kept across runs: it holds the listeners; the table scrolls in a child made anew with new rows
     root = document.createElement("div");
-    root.className = "landpark-ticks";
+    root.className = "landpark-tick-list";
     parentElement.appendChild(root);
     listen(root, entry);
   }
   entry.root = root;
   root._landpark = { data, setStateValue };
-  root.style.maxHeight = `${data.height}px`;
   if (root.dataset.signature !== data.signature) {
     build(root, data);
     entry.sent = undefined;  // new rows: Python's ticks hold
