@@ -734,7 +734,8 @@ def _view() -> str:
     from ui.view_state import valid_or_drop
 
     valid_or_drop(VIEW_KEY, VIEWS)
-    chosen = st.segmented_control(tr("supply_view"), VIEWS, default=VIEWS[0], required=True, key=VIEW_KEY,
+    default = None if VIEW_KEY in st.session_state else VIEWS[0]  # a kept choice is the widget's value already
+    chosen = st.segmented_control(tr("supply_view"), VIEWS, default=default, required=True, key=VIEW_KEY,
                                   format_func=lambda v: tr(f"supply_view_{v}"), label_visibility="collapsed")
     return chosen or VIEWS[0]
 
