@@ -38,14 +38,15 @@ def encroachments(units: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame, ov: UnitOv
     cats = list(config.units.encroachment_categories)
     kinds = units["unit_kind"].to_numpy()[ov.unit_pos]
     levels = units["level"].to_numpy()[ov.unit_pos]
-    category = (parcels["land_use_category"].to_numpy()[ov.parcel_pos] if "land_use_category" in parcels
-                else np.full(len(ov.parcel_pos), None))
-    hit = (kinds == "protection_lines") & (levels == "red") & np.isin(category, cats)
+    encroaching = (parcels["land_use_category"].isin(cats).to_numpy(dtype=bool)[ov.parcel_pos] if "land_use_category" in parcels
+                   else np.zeros(len(ov.parcel_pos), dtype=bool))
+    hit = (kinds == "protection_lines") & (levels == "red") & encroaching
     p = parcels.iloc[ov.parcel_pos[hit]]
     return pd.DataFrame({
         "unit_id": units["unit_id"].to_numpy()[ov.unit_pos[hit]],
         "parcel_id": p["parcel_id"].astype(str).to_numpy(),
         "land_use": p["land_use"].astype(str).to_numpy() if "land_use" in p else None,
-        "land_use_category": category[hit],
+        "land_use_category": (p["land_use_category"].to_numpy() if "land_use_category" in p
+                              else np.full(len(p), None, dtype=object)),
         "area_mu": ov.area_mu[hit],
     })

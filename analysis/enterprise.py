@@ -57,21 +57,28 @@ def _boolean(frame: pd.DataFrame, name: str) -> pd.Series:
         raise InputError(f"{LAYER}: column {name} is not boolean (e.g. {bad})", [problem]) from None
 
 
-def enterprise_land_mu(enterprises: pd.DataFrame, parcel_owner_mu: pd.Series | None) -> tuple[pd.Series, pd.Series]:
+def owned_parcel_mu(enterprises: pd.DataFrame, parcel_owner_mu: pd.Series | None) -> pd.Series:
+    """Per firm, the area (mu) of the parcels linked to it (`parcel_owner_mu`, indexed by uscc); NaN without any."""
+    if parcel_owner_mu is None or not len(parcel_owner_mu) or "uscc" not in enterprises.columns:
+        return pd.Series(np.nan, index=enterprises.index, dtype="float64")
+    per_owner = pd.to_numeric(parcel_owner_mu, errors="coerce").groupby(
+        _normalise_uscc(pd.Series(parcel_owner_mu.index, index=parcel_owner_mu.index))).sum()
+    return _normalise_uscc(enterprises["uscc"]).map(per_owner).astype("float64")
+
+
+def enterprise_land_mu(enterprises: pd.DataFrame, parcel_owner_mu: pd.Series | None, *,
+                       owned_mu: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
     """Land area (mu) per firm and where it came from: the table's land_area_mu when > 0,
     else owned parcel area (`parcel_owner_mu`, indexed by uscc: parcels linked to the firm by analysis/land_links.py —
-    link table, credit code or owner name) + leased_in_mu − leased_out_mu.
+    link table, credit code or owner name) + leased_in_mu − leased_out_mu. `owned_mu`: `owned_parcel_mu` of the
+    same arguments when the caller has it already.
 
     Sources: "table", "parcels", "parcels+leases", "leases" (no owned parcel) or "none" (NaN area).
     """
     index = enterprises.index
     table = _numeric(enterprises, "land_area_mu")
     has_table = table > 0
-    owned = pd.Series(0.0, index=index)
-    if parcel_owner_mu is not None and len(parcel_owner_mu) and "uscc" in enterprises.columns:
-        per_owner = pd.to_numeric(parcel_owner_mu, errors="coerce").groupby(
-            _normalise_uscc(pd.Series(parcel_owner_mu.index, index=parcel_owner_mu.index))).sum()
-        owned = _normalise_uscc(enterprises["uscc"]).map(per_owner).astype("float64").fillna(0.0)
+    owned = (owned_parcel_mu(enterprises, parcel_owner_mu) if owned_mu is None else owned_mu).fillna(0.0)
     leased_in = _numeric(enterprises, "leased_in_mu").fillna(0.0)
     leased_out = _numeric(enterprises, "leased_out_mu").fillna(0.0)
     has_parcels = owned > 0
@@ -92,7 +99,8 @@ def enterprise_land_mu(enterprises: pd.DataFrame, parcel_owner_mu: pd.Series | N
 def _firm_ids(frame: pd.DataFrame) -> pd.Series:
     """Credit code per row, or "row N" (1-based) where it is missing, for warnings."""
     codes = _normalise_uscc(frame["uscc"])
-    rows = pd.Series([f"row {i + 1}" for i in range(len(frame))], index=frame.index, dtype="string")
+    missing = np.flatnonzero(codes.isna().to_numpy())
+    rows = pd.Series([f"row {i + 1}" for i in missing], index=frame.index[missing], dtype="string")
     return codes.fillna(rows).astype(object)
 
 

@@ -44,7 +44,7 @@ from analysis.members import (
 )
 from analysis.methods.method_file import Method
 from analysis.supply import AreaPairs, batch_supply, cohort_supply
-from analysis.units import SUPPLIED_STATUSES, UnitOverlay, land_indicators, overlay_units, parcel_flags
+from analysis.units import SUPPLIED_STATUSES, UnitOverlay, land_indicators, overlay_units, parcel_flags, status_mask
 from layers.config import Config, config_from_dict
 from layers.problems import Problem
 from spatial.area import MU_M2
@@ -213,18 +213,18 @@ def district_figures(parcels: pd.DataFrame, firms: pd.DataFrame, flags: pd.DataF
             out[key] = float(v[ok].sum() / land[ok].sum()) if ok.any() else None
     out.update(district_output_figures(firms))
     a = parcels["area_mu"].to_numpy(dtype=float)
-    status = parcels["supply_status"].to_numpy()
-    supplied = a[np.isin(status, SUPPLIED_STATUSES)].sum()
-    approved = supplied + a[status == "unsupplied"].sum()
+    supplied = a[status_mask(parcels, *SUPPLIED_STATUSES)].sum()
+    approved = supplied + a[status_mask(parcels, "unsupplied")].sum()
     out["parcels_mu"] = float(a.sum())
     out["industrial_land_mu"] = float(a[parcels["is_industrial"].to_numpy()].sum())
     out["supplied_mu"], out["approved_mu"] = float(supplied), float(approved)
     out["unsupplied_mu"] = float(approved - supplied)
     out["supply_ratio"] = float(supplied / approved) if approved > 0 else None
-    out["built_ratio"] = float(a[status == "built"].sum() / supplied) if supplied > 0 else None
-    out["idle_ratio"] = float(a[status == "idle"].sum() / supplied) if supplied > 0 else None
+    built = status_mask(parcels, "built")
+    out["built_ratio"] = float(a[built].sum() / supplied) if supplied > 0 else None
+    out["idle_ratio"] = float(a[status_mask(parcels, "idle")].sum() / supplied) if supplied > 0 else None
     out["industrial_share"] = out["industrial_land_mu"] / out["parcels_mu"] if out["parcels_mu"] > 0 else None
-    built_ind = parcels["is_industrial"].to_numpy() & (status == "built")
+    built_ind = parcels["is_industrial"].to_numpy() & built
     floor = (pd.to_numeric(parcels.get("floor_area_m2"), errors="coerce").to_numpy(dtype=float) if "floor_area_m2" in parcels
              else np.full(len(a), np.nan))
     ok = built_ind & np.isfinite(floor)

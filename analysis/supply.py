@@ -13,7 +13,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from analysis.units import SUPPLIED_STATUSES
+from analysis.units import SUPPLIED_STATUSES, status_mask
 from layers.config import Config, config_from_dict
 from spatial.area import MU_M2, ellipsoidal_area_m2
 from spatial.overlay import intersection_area_pairs
@@ -33,7 +33,7 @@ def batch_supply(approvals: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame, *,
         if "approved_area_mu" in approvals else np.full(len(approvals), np.nan)
     approved = np.where(np.isfinite(field) & (field > 0), field, geometric_mu)
     # Only supplied parcels add to a batch, so only they are overlaid (unsupplied ones would weigh 0).
-    is_supplied = np.isin(parcels["supply_status"].to_numpy(), SUPPLIED_STATUSES)
+    is_supplied = status_mask(parcels, *SUPPLIED_STATUSES)
     if area_pairs is None:
         supplied = np.flatnonzero(is_supplied)
         pi, bi, planar = intersection_area_pairs(parcels.geometry.to_numpy()[supplied], geoms)

@@ -63,15 +63,20 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return out
 
 
+def status_mask(parcels: pd.DataFrame, *statuses: str) -> np.ndarray:
+    """Per parcel, whether its supply_status is one of `statuses`: compared in the column's own storage (Arrow
+    strings), without making a Python string of every row."""
+    return parcels["supply_status"].isin(statuses).to_numpy(dtype=bool)
+
+
 def idle_by_date(parcels: pd.DataFrame, evaluation_date: str, idle_after_days: int) -> np.ndarray:
     """Supplied parcels not started a full period after their agreed start date (闲置土地处置办法 art. 2)."""
-    status = parcels["supply_status"].to_numpy()
     if "agreed_start_date" not in parcels:
         return np.zeros(len(parcels), dtype=bool)
     start = pd.to_datetime(parcels["agreed_start_date"], errors="coerce")
     limit = pd.Timestamp(evaluation_date) - pd.Timedelta(days=int(idle_after_days))
     late = (start.notna() & (start <= limit)).to_numpy()
-    return (status == "supplied") & late
+    return status_mask(parcels, "supplied") & late
 
 
 def land_indicators(parcels: gpd.GeoDataFrame, units: gpd.GeoDataFrame, ov: UnitOverlay,
@@ -81,12 +86,12 @@ def land_indicators(parcels: gpd.GeoDataFrame, units: gpd.GeoDataFrame, ov: Unit
     `flags` is `parcel_flags(parcels, config)`: per-parcel idle-by-date and low-FAR, computed once.
     """
     n = len(units)
-    p = parcels.iloc[ov.parcel_pos]
+    at = ov.parcel_pos  # per piece, its parcel: every per-parcel column below is taken at these rows
     a = ov.area_mu
-    status = p["supply_status"].to_numpy()
-    industrial = p["is_industrial"].to_numpy()
-    m0 = p["is_m0"].to_numpy()
-    supplied = np.isin(status, SUPPLIED_STATUSES)
+    industrial = parcels["is_industrial"].to_numpy()[at]
+    m0 = parcels["is_m0"].to_numpy()[at]
+    supplied = status_mask(parcels, *SUPPLIED_STATUSES)[at]
+    unsupplied, built, idle = (status_mask(parcels, s)[at] for s in ("unsupplied", "built", "idle"))
     out = pd.DataFrame(index=units.index)
     out["area_mu"] = units["area_mu"].to_numpy()
     out["parcel_count"] = np.bincount(ov.unit_pos, minlength=n)
@@ -94,10 +99,10 @@ def land_indicators(parcels: gpd.GeoDataFrame, units: gpd.GeoDataFrame, ov: Unit
     out["m0_mu"] = _sum_by_unit(ov, a * m0, n)
     out["industrial_share"] = _ratio(out["industrial_land_mu"].to_numpy(), out["area_mu"].to_numpy())
     out["supplied_mu"] = _sum_by_unit(ov, a * supplied, n)
-    out["unsupplied_mu"] = _sum_by_unit(ov, a * (status == "unsupplied"), n)
+    out["unsupplied_mu"] = _sum_by_unit(ov, a * unsupplied, n)
     out["approved_mu"] = out["supplied_mu"] + out["unsupplied_mu"]
-    out["built_mu"] = _sum_by_unit(ov, a * (status == "built"), n)
-    out["idle_mu"] = _sum_by_unit(ov, a * (status == "idle"), n)
+    out["built_mu"] = _sum_by_unit(ov, a * built, n)
+    out["idle_mu"] = _sum_by_unit(ov, a * idle, n)
     out["supply_ratio"] = _ratio(out["supplied_mu"].to_numpy(), out["approved_mu"].to_numpy())
     out["built_ratio"] = _ratio(out["built_mu"].to_numpy(), out["supplied_mu"].to_numpy())
     out["idle_ratio"] = _ratio(out["idle_mu"].to_numpy(), out["supplied_mu"].to_numpy())
@@ -105,9 +110,9 @@ def land_indicators(parcels: gpd.GeoDataFrame, units: gpd.GeoDataFrame, ov: Unit
     out["idle_by_date_mu"] = _sum_by_unit(ov, a * late, n)
     out["idle_by_date_count"] = np.bincount(ov.unit_pos, weights=late.astype(float), minlength=n)  # float: NaN = no parcels
     # Intensity of built industrial land: floor area and footprint apportioned by the clipped share.
-    built_ind = industrial & (status == "built")
-    floor = _numeric(p, "floor_area_m2")
-    foot = _numeric(p, "footprint_m2")
+    built_ind = industrial & built
+    floor = _numeric(parcels, "floor_area_m2")[at]
+    foot = _numeric(parcels, "footprint_m2")[at]
     has_floor = built_ind & np.isfinite(floor)
     has_foot = built_ind & np.isfinite(foot)
     land_m2 = a * MU_M2
@@ -136,5 +141,5 @@ def parcel_flags(parcels: gpd.GeoDataFrame, config: Config | Mapping[str, Any]) 
     area_m2 = parcels["area_mu"].to_numpy(dtype=float) * MU_M2
     far = np.divide(_numeric(parcels, "floor_area_m2"), area_m2, out=np.full(len(parcels), np.nan), where=area_m2 > 0)
     threshold = config.intensity.low_far_threshold
-    low = parcels["is_industrial"].to_numpy() & (parcels["supply_status"].to_numpy() == "built") & (far < threshold)
+    low = parcels["is_industrial"].to_numpy() & status_mask(parcels, "built") & (far < threshold)
     return pd.DataFrame({"idle_by_date": late, "far": far, "low_far": low}, index=parcels.index)

@@ -109,33 +109,42 @@ def _overlap_chunk(
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Area (and optionally shape) of lg[k] ∩ rg[k] for each candidate pair k; 0 where they do not overlap.
 
-    A geometry properly contained in its partner contributes itself whole with no intersection call;
-    pairs that do not intersect (or, with `interiors_only`, only touch) are dropped by cheap predicates
-    before the costly intersection. The geometries prepared for those predicates are private copies, never
-    the inputs: nothing is left prepared, and no prepared state is shared with another thread or caller.
+    A geometry properly contained in its partner contributes itself whole with no intersection call; pairs
+    that do not intersect, or only touch (a parcel beside a batch or a unit, sharing its edge), are dropped
+    by predicates before the costly intersection. A geometry covered while sharing part of its partner's
+    boundary is still clipped: its clipped area can differ from its own in the last bit, and results stay
+    bit for bit what they were. The geometries prepared for those predicates are private copies, never the inputs:
+    nothing is left prepared, and no prepared state is shared with another thread or caller.
     """
     n = len(left_idx)
     lb, rb = shapely.bounds(lg), shapely.bounds(rg)
     # Containment is only possible where one bounding box holds the other.
-    left_in_box = np.flatnonzero((lb[:, :2] >= rb[:, :2]).all(axis=1) & (lb[:, 2:] <= rb[:, 2:]).all(axis=1))
-    right_in_box = np.flatnonzero((rb[:, :2] >= lb[:, :2]).all(axis=1) & (rb[:, 2:] <= lb[:, 2:]).all(axis=1))
+    left_in_box = (lb[:, :2] >= rb[:, :2]).all(axis=1) & (lb[:, 2:] <= rb[:, 2:]).all(axis=1)
+    right_in_box = (rb[:, :2] >= lb[:, :2]).all(axis=1) & (rb[:, 2:] <= lb[:, 2:]).all(axis=1)
+    # Predicate targets: a prepared private copy of every right geometry (the few units or batches each own
+    # many pairs) and of every left geometry boxing its partner; the inputs elsewhere.
+    targets = _private_prepared(rg, right_idx)
+    left_targets = lg.copy()
+    left_targets[right_in_box] = _private_prepared(lg[right_in_box], left_idx[right_in_box])
     left_inside = np.zeros(n, dtype=bool)
     right_inside = np.zeros(n, dtype=bool)
-    # Predicate targets: a prepared private copy of every right geometry with a pair boxed inside it (the
-    # few parks each own many such pairs) and of every left geometry boxing its partner; the inputs elsewhere.
-    has_boxed = np.isin(right_idx, right_idx[left_in_box])
-    targets = rg.copy()
-    targets[has_boxed] = _private_prepared(rg[has_boxed], right_idx[has_boxed])
-    left_targets = _private_prepared(lg[right_in_box], left_idx[right_in_box])
-    left_inside[left_in_box] = shapely.contains_properly(targets[left_in_box], lg[left_in_box])
-    still = ~left_inside[right_in_box]
-    right_in_box, left_targets = right_in_box[still], left_targets[still]
-    right_inside[right_in_box] = shapely.contains_properly(left_targets, rg[right_in_box])
+    boxed = np.flatnonzero(left_in_box)
+    left_inside[boxed] = shapely.contains_properly(targets[boxed], lg[boxed])
+    boxed = np.flatnonzero(right_in_box & ~left_inside)
+    right_inside[boxed] = shapely.contains_properly(left_targets[boxed], rg[boxed])
     rest = np.flatnonzero(~(left_inside | right_inside))
     rest = rest[shapely.intersects(targets[rest], lg[rest])]
-    del targets, left_targets  # the private copies go with them
-    if interiors_only and len(rest):
+    if interiors_only:
         rest = rest[shapely.relate_pattern(lg[rest], rg[rest], "T********")]
+    elif len(rest):
+        # A vertex strictly inside the partner proves the interiors meet; the others may only touch (no area,
+        # nothing to clip), which the DE-9IM matrix tells.
+        xy, owner = shapely.get_coordinates(lg[rest], return_index=True)
+        vertex_inside = shapely.contains_xy(targets[rest][owner], xy[:, 0], xy[:, 1])
+        doubt = np.bincount(owner[vertex_inside], minlength=len(rest)) == 0
+        doubt[doubt] = ~shapely.relate_pattern(lg[rest[doubt]], rg[rest[doubt]], "T********")
+        rest = rest[~doubt]
+    del targets, left_targets  # the private copies go with them
 
     clipped = _checked_intersection(lg[rest], rg[rest], left_idx[rest], right_idx[rest])
     if want_geometry:

@@ -71,6 +71,26 @@ def test_intersection_area_pairs_hand_computed() -> None:
     assert li.dtype.kind == "i" and ri.dtype.kind == "i"
 
 
+def test_touching_pairs_are_dropped_unclipped_and_a_crossing_bar_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A parcel beside a batch (shared edge) or at its corner costs no intersection; a bar crossing a parcel with
+    none of the parcel's corners inside it still overlaps (20 = 10 x 2); a parcel inside along the edge is clipped."""
+    from spatial import overlay
+
+    clipped: list[tuple[int, int]] = []
+    real = overlay._checked_intersection
+
+    def spy(a, b, a_idx, b_idx):
+        clipped.extend(zip(a_idx.tolist(), b_idx.tolist()))
+        return real(a, b, a_idx, b_idx)
+
+    monkeypatch.setattr(overlay, "_checked_intersection", spy)
+    parcels = np.array([box(0, 0, 10, 10), box(10, 0, 12, 2), box(20, 10, 25, 15)], dtype=object)
+    batch_and_bar = np.array([box(10, 0, 20, 10), box(-5, 4, 15, 6)], dtype=object)
+    li, ri, area = intersection_area_pairs(parcels, batch_and_bar, threads=1)
+    assert _as_dict(li, ri, area) == {(0, 1): 20.0, (1, 0): 4.0}
+    assert sorted(clipped) == [(0, 1), (1, 0)]
+
+
 def test_order_of_arguments_does_not_matter() -> None:
     li, ri, area = intersection_area_pairs(RIGHT, LEFT)
     assert _as_dict(ri, li, area) == pytest.approx(EXPECTED)

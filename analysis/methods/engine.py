@@ -263,9 +263,9 @@ def _caps(method: Method, fields: pd.DataFrame, table: pd.DataFrame, events: pd.
             limit = order[adj.max_class or adj.min_class or "D"]
             change = hit & ((rank > limit) if kind == "protection" else (rank < limit))
             new = CLASSES[limit]
-            for pos in np.flatnonzero(change.to_numpy()):
-                old = table["class"].iloc[pos]
-                table.iloc[pos, table.columns.get_loc("class_override")] = f"{adj.label or adj.event or adj.source}: {old}→{new}"
+            if change.any():
+                why = f"{adj.label or adj.event or adj.source}: "
+                table.loc[change, "class_override"] = [f"{why}{old}→{new}" for old in table.loc[change, "class"].tolist()]
             table.loc[change, "class"] = new
             rank = table["class"].map(order)
             entry = {"type": kind, "cap": new, "source": f"{adj.source} {adj.label or adj.event or ''}".strip()}

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.enterprise import _normalise_uscc as _codes
-from analysis.enterprise import _numeric, enterprise_land_mu
+from analysis.enterprise import _numeric, enterprise_land_mu, owned_parcel_mu
 from analysis.methods.method_file import FIRM_FIELDS, Sector
 
 _DAYS_PER_YEAR = 365.2425
@@ -52,14 +52,10 @@ def firm_fields(frame: pd.DataFrame, *, evaluation_date: str | None, parcel_owne
     table_in, table_out = _numeric(frame, "leased_in_mu"), _numeric(frame, "leased_out_mu")
     out["leased_in_mu"] = table_in.where(table_in.notna(), t_in)
     out["leased_out_mu"] = table_out.where(table_out.notna(), t_out)
-    land, source = enterprise_land_mu(out, parcel_owner_mu)
+    owned = owned_parcel_mu(frame, parcel_owner_mu)  # NaN for firms without linked parcels
+    land, source = enterprise_land_mu(out, parcel_owner_mu, owned_mu=owned)
     out["land_mu"], out["land_source"] = land, source
     own = _numeric(frame, "land_area_mu")
-    owned = pd.Series(np.nan, index=frame.index)
-    if parcel_owner_mu is not None and len(parcel_owner_mu):
-        owners = pd.Series(parcel_owner_mu.index, index=parcel_owner_mu.index)
-        per_owner = pd.to_numeric(parcel_owner_mu, errors="coerce").groupby(_codes(owners)).sum()
-        owned = _codes(frame["uscc"]).map(per_owner).astype("float64")
     out["own_land_mu"] = own.where(own > 0, owned)
     out["years_in_production"] = _years_between(frame.get("production_start_date", pd.Series(pd.NaT, index=frame.index)),
                                                  evaluation_date)
@@ -87,6 +83,8 @@ def _years_since_supply(frame: pd.DataFrame, parcels: pd.DataFrame | None, evalu
     if parcels is None or not len(parcels) or evaluation_date is None or "supply_date" not in parcels.columns:
         return pd.Series(np.nan, index=frame.index, dtype="float64")
     building = parcels[parcels.get("supply_status", pd.Series(index=parcels.index, dtype=object)).isin(["supplied"])]
+    if not building["supply_date"].notna().any():  # no dates to count from (parsing a column of blanks costs seconds)
+        return pd.Series(np.nan, index=frame.index, dtype="float64")
     dates = pd.to_datetime(building["supply_date"], errors="coerce")
     years = ((pd.Timestamp(evaluation_date) - dates).dt.days / _DAYS_PER_YEAR).astype("float64")
     youngest = years.groupby(_codes(building["firm_uscc"])).min()  # the latest supply is the fewest years ago
