@@ -391,6 +391,13 @@ def owner_key(parcels: pd.DataFrame) -> np.ndarray:
     return parcels[column].astype("string").to_numpy()
 
 
+def owner_keys(parcels: pd.DataFrame) -> pd.Series:
+    """`owner_key` as a text Series on positions 0..n-1: grouping by it runs in Arrow, not on Python strings."""
+    column = FIRM_COLUMN if FIRM_COLUMN in parcels.columns else "owner_uscc"
+    values = parcels[column] if column in parcels.columns else pd.Series(pd.NA, index=parcels.index)
+    return values.astype("string").reset_index(drop=True)
+
+
 def owner_columns_text(columns: str, lang: str = "zh") -> str:
     """"code" / "name" / "both" / "none" as a reader says it."""
     texts = {"code": t("links_cols_code", lang), "name": t("links_cols_name", lang),

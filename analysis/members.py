@@ -25,7 +25,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from analysis.land_links import owner_key
+from analysis.land_links import owner_key, owner_keys
 from analysis.units import UnitOverlay
 from spatial.overlay import intersection_pairs
 
@@ -44,7 +44,7 @@ def unit_members(parcels: gpd.GeoDataFrame, units: gpd.GeoDataFrame, ov: UnitOve
     piece_owner = owners[ov.parcel_pos]
     has_owner = pd.notna(piece_owner)
     pieces = pd.DataFrame({"unit_pos": ov.unit_pos[has_owner], "uscc": piece_owner[has_owner], "inside": ov.area_mu[has_owner]})
-    owned_total = (pd.Series(parcels["area_mu"].to_numpy(), index=owners).groupby(level=0).sum() if len(parcels)
+    owned_total = (pd.Series(parcels["area_mu"].to_numpy()).groupby(owner_keys(parcels)).sum() if len(parcels)
                    else pd.Series(dtype=float))
     inside = pieces.groupby(["unit_pos", "uscc"], as_index=False)["inside"].sum()
     inside["share_inside"] = inside["inside"] / inside["uscc"].map(owned_total).to_numpy()
