@@ -18,6 +18,7 @@ import shapely
 
 from analysis.land_links import FIRM_COLUMN
 from layers.landuse_names import land_use_name
+from spatial.transform import reprojected_bounds, transformer
 
 SEARCH_KINDS = ("unit", "firm", "parcel")
 
@@ -68,7 +69,8 @@ def parcel_at(inputs: Any, lon: float, lat: float, *, gcj02: bool = False) -> st
 
         x, y = gcj02_to_wgs84(lon, lat)
         lon, lat = float(np.asarray(x).ravel()[0]), float(np.asarray(y).ravel()[0])
-    point = gpd.GeoSeries([shapely.Point(lon, lat)], crs=4326).to_crs(parcels.crs).iloc[0]
+    x, y = transformer(4326, parcels.crs).transform(lon, lat)  # built once per CRS, not per click
+    point = shapely.Point(x, y)
     hits = parcels.sindex.query(point, predicate="intersects")  # the frame keeps its index: built once per project
     return None if len(hits) == 0 else str(parcels["parcel_id"].iloc[int(np.min(hits))])
 
@@ -196,6 +198,6 @@ def bounds_of(inputs: Any, key: str) -> tuple[float, float, float, float] | None
     rows = frame[frame[column].astype(str) == ident]
     if rows.empty or rows.geometry.isna().all():
         return None
-    geo = rows.set_crs(frame.crs, allow_override=True).to_crs(4326) if frame.crs is not None else rows
-    b = geo.geometry.total_bounds
+    b = (reprojected_bounds(rows.geometry.to_numpy(), frame.crs, 4326) if frame.crs is not None
+         else tuple(rows.geometry.total_bounds))
     return (float(b[0]), float(b[1]), float(b[2]), float(b[3])) if np.isfinite(b).all() else None

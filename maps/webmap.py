@@ -37,6 +37,7 @@ from folium.elements import JSCSSMixin
 from i18n import field_label, layer_label, t
 from maps.codec import DECODER_JS, CompactLayer
 from maps.packed import PACKED_JS
+from spatial.transform import reprojected_bounds
 
 SUPPLY_COLOURS = {"unsupplied": "#f0a202", "supplied": "#4f9dd9", "built": "#9e9e9e", "idle": "#d7263d"}
 CONSTRAINT_COLOURS = {"urban_boundary": "#6a4c93", "permanent_farmland": "#8ac926", "ecological_redline": "#2a9d8f"}
@@ -646,7 +647,9 @@ def inline_leaflet(fmap: folium.Map, folder: Path) -> None:
 
 def lonlat_bounds(frame: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
     """Bounds of a layer in EPSG:4326 (minx, miny, maxx, maxy)."""
-    return tuple(float(v) for v in frame.to_crs(4326).total_bounds)
+    if frame.crs is None:
+        raise ValueError("lonlat_bounds needs a layer with a CRS")
+    return reprojected_bounds(frame.geometry.to_numpy(), frame.crs, 4326)
 
 
 def zoom_for_bounds(bounds: tuple[float, float, float, float], *, width_px: int = 900, height_px: int = 700,
