@@ -37,7 +37,7 @@ from folium.elements import JSCSSMixin
 from i18n import field_label, layer_label, t
 from maps.codec import DECODER_JS, CompactLayer
 from maps.packed import PACKED_JS
-from spatial.transform import reprojected_bounds
+from spatial.transform import reprojected, reprojected_bounds
 
 SUPPLY_COLOURS = {"unsupplied": "#f0a202", "supplied": "#4f9dd9", "built": "#9e9e9e", "idle": "#d7263d"}
 CONSTRAINT_COLOURS = {"urban_boundary": "#6a4c93", "permanent_farmland": "#8ac926", "ecological_redline": "#2a9d8f"}
@@ -91,7 +91,7 @@ def display_geometries(frame: gpd.GeoDataFrame, *, simplify_m: float = 1.0, gcj0
     if simplify_m and frame.crs is not None and frame.crs.is_projected:
         simple = shapely.simplify(geoms.to_numpy(), simplify_m, preserve_topology=True)
         geoms = gpd.GeoSeries(simple, crs=frame.crs)
-    out = geoms.to_crs(4326).to_numpy() if frame.crs is not None else geoms.to_numpy()
+    out = reprojected(geoms.to_numpy(), frame.crs, 4326) if frame.crs is not None else geoms.to_numpy()
     if gcj02:
         from spatial.gcj02 import geometries_to_gcj02  # noqa: PLC0415
 

@@ -18,7 +18,7 @@ import numpy as np
 import pyproj
 import shapely
 
-__all__ = ["transformer", "reprojected_bounds"]
+__all__ = ["transformer", "reprojected", "reprojected_bounds"]
 
 _PROBES_PER_AXIS = 7  # probe grid over the area of use: 49 points
 
@@ -64,3 +64,10 @@ def reprojected_bounds(geoms: Any, source: Any, target: Any) -> tuple[float, flo
         return (math.nan,) * 4
     x, y = transformer(source, target).transform(xy[:, 0], xy[:, 1])
     return float(np.nanmin(x)), float(np.nanmin(y)), float(np.nanmax(x)), float(np.nanmax(y))
+
+
+def reprojected(geoms: Any, source: Any, target: Any) -> np.ndarray:
+    """`geoms` (an array of geometries, None kept) with every coordinate moved from `source` to `target` by the
+    reused transformer: the geometries `GeoSeries.to_crs(target)` gives."""
+    move = transformer(source, target).transform
+    return shapely.transform(np.asarray(geoms, dtype=object), move, interleaved=False)

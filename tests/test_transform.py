@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import shapely
 
-from spatial.transform import reprojected_bounds, transformer
+from spatial.transform import reprojected, reprojected_bounds, transformer
 
 PAIRS = [(4326, 4549), (4326, 4490), (4549, 4326), (4490, 4528), (4326, 3857), (4326, 32651)]
 
@@ -43,3 +43,20 @@ def test_reprojected_bounds_equal_to_crs_total_bounds() -> None:
                              shapely.Polygon([(501000, 3301000), (501300, 3301050), (501100, 3301400)])], crs=4549)
     assert reprojected_bounds(parcels.to_numpy(), 4549, 4326) == tuple(parcels.to_crs(4326).total_bounds)
     assert all(np.isnan(v) for v in reprojected_bounds(np.array([None], dtype=object), 4549, 4326))
+
+
+def test_reprojected_geometries_equal_to_crs_bit_for_bit() -> None:
+    """Polygons with holes, multipolygons, points, lines, empty and missing geometries, as to_crs moves them."""
+    holed = shapely.Polygon([(500000, 3300000), (500100, 3300000), (500100, 3300100), (500000, 3300100)],
+                            [[(500010, 3300010), (500020, 3300010), (500020, 3300020)]])
+    geoms = np.array([holed, None, shapely.Point(501000, 3301000), shapely.Polygon(),
+                      shapely.MultiPolygon([shapely.box(502000, 3302000, 502010, 3302010), shapely.box(503000, 3303000, 503010, 3303010)]),
+                      shapely.LineString([(500000, 3300000), (500500, 3300500)])], dtype=object)
+    expected = gpd.GeoSeries(geoms, crs=4549).to_crs(4326).to_numpy()
+    for got, want in zip(reprojected(geoms, 4549, 4326), expected):
+        if want is None:
+            assert got is None
+        else:
+            assert got.geom_type == want.geom_type
+            assert np.array_equal(shapely.get_coordinates(got), shapely.get_coordinates(want))
+            assert shapely.get_num_interior_rings(got) == shapely.get_num_interior_rings(want)

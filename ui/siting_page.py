@@ -218,6 +218,7 @@ def _dynamic_group(project: Project, stored: dict | None, search):
     import shapely
 
     from maps.overlays import lonlat_geojson, rank_marker
+    from spatial.transform import reprojected
 
     group = folium.FeatureGroup(name=tr("siting_candidates"))
     crs = project.crs
@@ -236,7 +237,7 @@ def _dynamic_group(project: Project, stored: dict | None, search):
                                                  "fillOpacity": 0.35},
                        tooltip=folium.GeoJsonTooltip(["rank", "score", "area_mu"], aliases=[
                            tr("siting_col_rank"), tr("siting_col_score"), tr("siting_col_area")])).add_to(group)
-        points = gpd.GeoSeries(shapely.point_on_surface(frame.geometry.to_numpy()), crs=crs).to_crs(4326)
+        points = reprojected(shapely.point_on_surface(frame.geometry.to_numpy()), crs, 4326)
         for c, point in zip(cands, points):
             rank_marker(point.y, point.x, c["rank"], tr("siting_marker_tip", rank=c["rank"], score=format_score(c['score']),
                                                        area=format_mu(c['area_mu'])), colour=CANDIDATE_COLOUR).add_to(group)
