@@ -50,7 +50,8 @@ def test_reprojected_geometries_equal_to_crs_bit_for_bit() -> None:
     holed = shapely.Polygon([(500000, 3300000), (500100, 3300000), (500100, 3300100), (500000, 3300100)],
                             [[(500010, 3300010), (500020, 3300010), (500020, 3300020)]])
     geoms = np.array([holed, None, shapely.Point(501000, 3301000), shapely.Polygon(),
-                      shapely.MultiPolygon([shapely.box(502000, 3302000, 502010, 3302010), shapely.box(503000, 3303000, 503010, 3303010)]),
+                      shapely.MultiPolygon([shapely.box(502000, 3302000, 502010, 3302010),
+                                            shapely.box(503000, 3303000, 503010, 3303010)]),
                       shapely.LineString([(500000, 3300000), (500500, 3300500)])], dtype=object)
     expected = gpd.GeoSeries(geoms, crs=4549).to_crs(4326).to_numpy()
     for got, want in zip(reprojected(geoms, 4549, 4326), expected):
