@@ -216,12 +216,20 @@ def evaluation_or_stop(project: Project):
 
 
 def warm_up(project: Project) -> None:
-    """Start computing the evaluation in a background thread so the first click finds it ready."""
+    """Start computing the evaluation in a background thread so the first click finds it ready, with what naming the
+    parcel under a click needs: the parcels' spatial index and the lon/lat → project CRS transformer (its
+    operation is looked up in PROJ's database once, ~0.2 s)."""
     if is_cached("evaluation", project):
         return
     def run() -> None:
+        from spatial.transform import transformer
+
         try:
-            cached("evaluation", project, _evaluate)
+            inputs, _ = cached("evaluation", project, _evaluate)
+            if project.crs is not None:
+                transformer(4326, project.crs)
+            if len(inputs.parcels):
+                inputs.parcels.sindex  # noqa: B018 - built on first access and kept by the frame
         except Exception:  # kept in _FAILED; the page that needs the evaluation shows the error
             pass
 
