@@ -462,7 +462,7 @@ def _evaluate(directory: Path, json_out: bool, *, with_inputs: bool = False, met
         except InputError as exc:
             fail(exc, json_out)
     try:
-        project = open_project(directory)
+        project = open_project(directory, check_in_background=True)  # load_inputs waits for the check
         progress(f"reading {directory}…")
         inputs = load_inputs(project, year=year, as_of=as_of)
         if workers is not None or scheduler is not None:

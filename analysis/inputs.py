@@ -170,6 +170,21 @@ def load_inputs(project: Project, *, year: int | None = None, as_of: dt.date | N
     `columns`: the attributes read per layer kind (default INPUT_COLUMNS; EVALUATE_COLUMNS is enough for
     `evaluate` alone, ALL_COLUMNS reads everything). `cache`: use the project folder's columnar cache
     (layers/project_cache.py) for big tables; the inputs are the same either way."""
+    # A project opened with its integrity check running beside the reads (Project.open(check_in_background=True))
+    # is waited for before anything read is returned; a damaged file explains a failed read better than GDAL does.
+    wait = getattr(project, "wait_until_checked", lambda: None)
+    try:
+        inputs = _read_inputs(project, year=year, as_of=as_of, columns=columns, cache=cache)
+    except BaseException:
+        wait()
+        raise
+    wait()
+    return inputs
+
+
+def _read_inputs(project: Project, *, year: int | None, as_of: dt.date | None, columns: ColumnSpec | None,
+                 cache: bool) -> EvaluationInputs:
+    """`load_inputs` without the wait for a background integrity check."""
     spec = INPUT_COLUMNS if columns is None else columns
     config = project.config
     names = set(project.layer_names())

@@ -33,7 +33,7 @@ def score_once(root: Path) -> dict[str, Any]:
     from layers.project import Project  # noqa: PLC0415
 
     imported = time.perf_counter()
-    inputs = load_inputs(Project.open(root))
+    inputs = load_inputs(Project.open(root, check_in_background=True))  # as `landpark score` opens it
     loaded = time.perf_counter()
     evaluation = evaluate(inputs)
     done = time.perf_counter()

@@ -16,6 +16,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -146,6 +147,7 @@ class Project:
         self.root = Path(root)
         self.gpkg = self.root / GPKG_NAME
         self.config_path = self.root / CONFIG_NAME
+        self._pending_check: tuple[threading.Thread, list[str]] | None = None  # see _start_integrity_check
 
     # ---- lifecycle -------------------------------------------------------------------
     @classmethod
@@ -161,8 +163,13 @@ class Project:
         return project
 
     @classmethod
-    def open(cls, root: str | Path) -> Project:
-        """Open an existing project; a folder without `landpark.toml` or `project.gpkg` is refused."""
+    def open(cls, root: str | Path, *, check_in_background: bool = False) -> Project:
+        """Open an existing project; a folder without `landpark.toml` or `project.gpkg` is refused, and so is a
+        damaged project.gpkg (`check_integrity`).
+
+        `check_in_background`: a file that is not SQLite is still refused here, but SQLite's whole-file check runs
+        on a thread of its own while the caller reads; the caller must then call `wait_until_checked()` before it
+        uses anything it read (analysis.inputs.load_inputs does)."""
         project = cls(root)
         if not project.root.is_dir():
             raise InputError(f"{root}: no such project folder", zh=f"{root}：项目文件夹不存在")
@@ -175,7 +182,10 @@ class Project:
                              zh=f"{root}：项目不完整：创建它的导入被中断，{GPKG_NAME} 未写入；"
                                 "请重新导入第一个图层（沿用该文件夹）")
         project.remove_stale_temps()
-        project.check_integrity()
+        if check_in_background:
+            project._start_integrity_check()
+        else:
+            project.check_integrity()
         return project
 
     def remove_stale_temps(self) -> list[Path]:
@@ -194,36 +204,67 @@ class Project:
 
         SQLite's quick_check reads the whole file, so a file already found sound is not checked again in this
         process until its size or modification time changes (the app opens the project on every rerun)."""
+        self._raise_if_damaged(self._integrity_problem())
+
+    def _integrity_problem(self, *, header_only: bool = False) -> str:
+        """What is wrong with project.gpkg ("" when sound, or not checked beyond its header with `header_only`);
+        a file found sound is remembered in _SOUND_FILES."""
         if not self.gpkg.exists():
-            return
+            return ""
         stat = self.gpkg.stat()
         signature = (stat.st_size, stat.st_mtime_ns)
         if _SOUND_FILES.get(str(self.gpkg.resolve())) == signature:
-            return
+            return ""
         problem = ""
         try:
             with open(self.gpkg, "rb") as f:
                 head = f.read(16)
             if head != b"SQLite format 3\x00":
-                problem = "it is not an SQLite/GeoPackage file (wrong header)"
-            else:
-                con = sqlite3.connect(f"file:{self.gpkg}?mode=ro", uri=True)
-                try:
-                    rows = con.execute("PRAGMA quick_check").fetchall()
-                    if [r[0] for r in rows] != ["ok"]:
-                        problem = "SQLite integrity check failed: " + "; ".join(str(r[0]) for r in rows[:3])
-                    else:
-                        problem = _geopackage_structure_problem(con)
-                finally:
-                    con.close()
+                return "it is not an SQLite/GeoPackage file (wrong header)"
+            if header_only:
+                return ""
+            con = sqlite3.connect(f"file:{self.gpkg}?mode=ro", uri=True, check_same_thread=False)
+            try:
+                rows = con.execute("PRAGMA quick_check").fetchall()
+                if [r[0] for r in rows] != ["ok"]:
+                    problem = "SQLite integrity check failed: " + "; ".join(str(r[0]) for r in rows[:3])
+                else:
+                    problem = _geopackage_structure_problem(con)
+            finally:
+                con.close()
         except (sqlite3.Error, OSError) as exc:
             problem = f"SQLite cannot read it ({exc})"
+        if not problem:
+            _SOUND_FILES[str(self.gpkg.resolve())] = signature
+        return problem
+
+    def _raise_if_damaged(self, problem: str) -> None:
         if problem:
             raise InputError(f"{self.gpkg}: the project's GeoPackage is damaged: {problem}; restore it from a backup "
                              "or re-import the layers into a new project folder",
                              zh=f"{self.gpkg}：项目的 GeoPackage 已损坏：{problem}；"
                                 "请从备份恢复，或将各图层重新导入新的项目文件夹")
-        _SOUND_FILES[str(self.gpkg.resolve())] = signature
+
+    def _start_integrity_check(self) -> None:
+        """Refuse a file that is not SQLite now; run the rest of `check_integrity` (a read of the whole file, which
+        SQLite does without the GIL) on a thread while the caller reads."""
+        self._raise_if_damaged(self._integrity_problem(header_only=True))
+        outcome: list[str] = []
+        thread = threading.Thread(target=lambda: outcome.append(self._integrity_problem()), daemon=True,
+                                  name="landpark-integrity")
+        thread.start()
+        self._pending_check = (thread, outcome)
+
+    def wait_until_checked(self) -> None:
+        """Wait for a check started by `open(check_in_background=True)`; InputError if project.gpkg is damaged
+        (then nothing read from it may be used). Returns at once when no check is pending."""
+        pending = self._pending_check
+        if pending is None:
+            return
+        thread, outcome = pending
+        thread.join()
+        self._pending_check = None
+        self._raise_if_damaged(outcome[0] if outcome else "the integrity check did not finish")
 
     @property
     def config(self) -> Config:
@@ -332,6 +373,7 @@ class Project:
             geometry = whole.geometry.name if isinstance(whole, gpd.GeoDataFrame) else None
             frame = whole[[c for c in whole.columns if c in asked or c == geometry]]
         then(frame)
+        self.wait_until_checked()  # nothing of a damaged file is kept
         if self.content_hash() == key:  # what was read is the state `key` names
             project_cache.store_table(self.root, key, table, whole, wkb=lambda: self._wkb_at(table, key))
         return frame

@@ -167,13 +167,14 @@ def remember_project(root: str | Path, *, limit: int = 8, path: Path | None = No
     return items
 
 
-def open_project(location: str | os.PathLike[str]) -> Project:
+def open_project(location: str | os.PathLike[str], *, check_in_background: bool = False) -> Project:
     """A project folder or a PostgreSQL URL (`postgresql://user@host:port/db?schema=NAME`; the password from
-    PGPASSWORD or ~/.pgpass, never the URL), opened."""
+    PGPASSWORD or ~/.pgpass, never the URL), opened. `check_in_background`: see `Project.open` (a folder's
+    GeoPackage is then checked while the caller reads; `load_inputs` waits for it)."""
     from layers.postgis import is_postgres_url
 
     if is_postgres_url(location):
         from layers.pg_project import PostgisProject
 
         return PostgisProject.open(os.fspath(location))  # type: ignore[return-value]  # the same interface as Project
-    return Project.open(os.fspath(location))
+    return Project.open(os.fspath(location), check_in_background=check_in_background)

@@ -186,6 +186,35 @@ def test_damaged_project_is_detected(tmp_path, damage):
     COUNTS["clean refusals"] += 1
 
 
+def test_a_check_in_background_still_refuses_a_damaged_project(tmp_path):
+    """`landpark score` opens the project with SQLite's whole-file check beside the reads: a file that is not
+    SQLite is refused at once, a damaged one when the inputs are handed over, and a sound one reads as before."""
+    from analysis.inputs import load_inputs
+    from layers.problems import InputError
+
+    sound = existing_project(tmp_path / "sound")
+    project = Project.open(sound, check_in_background=True)
+    assert project._pending_check is not None  # the check runs on its thread
+    inputs = load_inputs(project)
+    assert project._pending_check is None and len(inputs.parcels) == Project.open(sound).feature_count("parcels")
+
+    headless = existing_project(tmp_path / "head")
+    data = bytearray((headless / "project.gpkg").read_bytes())
+    data[:100] = b"x" * 100
+    (headless / "project.gpkg").write_bytes(bytes(data))
+    with pytest.raises(InputError, match="damaged"):
+        Project.open(headless, check_in_background=True)  # refused before anything reads it
+
+    zeroed = existing_project(tmp_path / "mid")
+    data = bytearray((zeroed / "project.gpkg").read_bytes())
+    mid = len(data) // 2
+    data[mid: mid + 200_000] = b"\x00" * len(data[mid: mid + 200_000])
+    (zeroed / "project.gpkg").write_bytes(bytes(data))
+    project = Project.open(zeroed, check_in_background=True)  # the header is sound: the check goes on beside
+    with pytest.raises(InputError, match="damaged"):
+        load_inputs(project)
+
+
 def test_stale_temps_removed_live_ones_kept(tmp_path):
     folder = existing_project(tmp_path / "p")
     stale = folder / ".project.gpkg.abc123.gpkg"
