@@ -190,7 +190,8 @@ class _Rows:
 def write_layer(frame: pd.DataFrame, folder: str | Path, *, npartitions: int | None = None,
                 rows_per_partition: int = ROWS_PER_PARTITION, sort: bool = True,
                 meta: Mapping[str, Any] | None = None, layer: str | None = None, digest: bool = True,
-                replace: bool = True, compression: str = "zstd", wkb: Iterable[pa.Array] | None = None) -> dict[str, Any]:
+                replace: bool = True, compression: str = "zstd", wkb: Iterable[pa.Array] | None = None,
+                plain: bool = False) -> dict[str, Any]:
     """Write `frame` (a GeoDataFrame, or a plain table) as a partitioned GeoParquet folder, atomically.
 
     Geometry layers are Hilbert-sorted (`sort`) and cut into `npartitions` (default: one per
@@ -198,7 +199,8 @@ def write_layer(frame: pd.DataFrame, folder: str | Path, *, npartitions: int | N
     the manifest); `replace=False` keeps a folder already at the target (the manifest then says `"kept": true`).
     `wkb`: the frame's geometries already encoded as WKB, a stream of arrays in row order (batches as GDAL reads
     them), written as they are instead of encoding every geometry again; only without `sort`, and it must hold
-    exactly the frame's rows. Returns the manifest written."""
+    exactly the frame's rows. `plain`: no dictionary pages and no column statistics (quicker to write, and as
+    quick to read whole; for files nobody filters by value). Returns the manifest written."""
     target = Path(folder)
     n = len(frame)
     parts_n = max(1, npartitions if npartitions is not None else math.ceil(n / max(1, rows_per_partition)))
@@ -216,6 +218,9 @@ def write_layer(frame: pd.DataFrame, folder: str | Path, *, npartitions: int | N
     data, stringified = _arrow_safe(data)
     cuts = np.linspace(0, n, parts_n + 1).round().astype(int)
     pieces = [data.iloc[cuts[i]:cuts[i + 1]] for i in range(parts_n)]
+    options: dict[str, Any] = {"compression": compression, "row_group_size": ROW_GROUP_ROWS}
+    if plain:
+        options.update(use_dictionary=False, write_statistics=False)
     tmp = _temp_dir(target)
     try:
         files = []
@@ -223,11 +228,11 @@ def write_layer(frame: pd.DataFrame, folder: str | Path, *, npartitions: int | N
             name = f"part.{i:05d}.parquet"
             if encoded is not None:
                 table = _wkb_piece(piece, encoded.take(len(piece)), frame.geometry.name, frame.crs)
-                pq.write_table(table, tmp / name, compression=compression, row_group_size=ROW_GROUP_ROWS)
+                pq.write_table(table, tmp / name, **options)
             elif is_geo:
-                piece.to_parquet(tmp / name, compression=compression, row_group_size=ROW_GROUP_ROWS)
+                piece.to_parquet(tmp / name, **options)
             else:
-                pd.DataFrame(piece).to_parquet(tmp / name, compression=compression, row_group_size=ROW_GROUP_ROWS)
+                pd.DataFrame(piece).to_parquet(tmp / name, **options)
             files.append(name)
         if encoded is not None:
             encoded.finish()

@@ -40,6 +40,8 @@ ENV_SWITCH = "LANDPARK_CACHE"  # "0", "off", "no" or "false" switch the cache of
 MIN_ROWS = 10_000  # performance constant: smaller tables decode from the GeoPackage faster than a cache is written
 CACHE_ROWS_PER_PARTITION = 100_000  # layout constant: bounds the memory a cache write takes beside the frame
 CACHE_COMPRESSION = "lz4"  # layout constant: WKB hardly compresses; lz4 decodes faster than zstd for ~25 % more disk
+# Entries are written without dictionary pages or statistics (write_layer(plain=True)): the cache is read whole, never
+# filtered by value, and 1M parcels then write in 0.58 s instead of 0.84-1.12 s and read as fast (benchmark, stop 28).
 STALE_TEMP_SECONDS = 3600  # a writer's temporary folder untouched this long was left by a killed process
 
 _log = logging.getLogger(__name__)
@@ -176,7 +178,7 @@ def store_table(root: Path, key: str, table: str, frame: pd.DataFrame, *, min_ro
         with wkb() if wkb is not None and crs is not None else nullcontext() as encoded:
             gp.write_layer(frame, folder, sort=False, rows_per_partition=CACHE_ROWS_PER_PARTITION, layer=table,
                            meta=_entry_meta(key, table, crs_input=crs.srs if crs is not None else None), digest=False,
-                           replace=False, compression=CACHE_COMPRESSION, wkb=encoded)
+                           replace=False, compression=CACHE_COMPRESSION, wkb=encoded, plain=True)
     except Exception as exc:  # noqa: BLE001 - read-only folder, disk full, a type Parquet cannot hold …
         _warn_once(Path(root), "written", exc)
         return False
