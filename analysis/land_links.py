@@ -202,10 +202,11 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
 
 def link_parcels(parcels: pd.DataFrame, enterprises: pd.DataFrame,
                  link_table: pd.DataFrame | None = None) -> LandLinks:
-    """Link each parcel to at most one firm (module docstring) and report how."""
+    """Link each parcel to at most one firm (module docstring) and report how.
+
+    Owners repeat across their parcels, so codes and names are normalised and matched once per distinct value;
+    per parcel there are only array lookups."""
     n = len(parcels)
-    pids = (parcels["parcel_id"].astype(str).to_numpy() if "parcel_id" in parcels.columns
-            else np.array([f"row {i + 1}" for i in range(n)], dtype=object))
     cols = [c for c in ("owner_uscc", "owner_name") if c in parcels.columns and parcels[c].notna().any()]
     report = LinkReport(owner_columns=owner_columns(cols), parcels=n)
     firms = pd.DataFrame(enterprises.drop(columns="geometry", errors="ignore")) if len(enterprises) else pd.DataFrame()
@@ -215,31 +216,62 @@ def link_parcels(parcels: pd.DataFrame, enterprises: pd.DataFrame,
     method = np.full(n, None, dtype=object)
     decided = np.zeros(n, dtype=bool)  # linked, or left unlinked on purpose (ambiguous)
     if link_table is not None and len(link_table) and {"uscc", "parcel_id"} <= set(link_table.columns):
-        _apply_table(link_table, pids, code_of, firm, method, decided, report)
-    owner_codes = _column(parcels, "owner_uscc").to_numpy(dtype=object)
-    owner_names = _column(parcels, "owner_name").to_numpy(dtype=object)
-    codes = normalise_codes(_column(parcels, "owner_uscc"))
-    names = _per_distinct(owner_names, _split_owners)
-    named = _per_distinct(owner_names, lambda v: bool(_split_owners(v))).astype(bool)
-    has_owner = pd.notna(codes) | named | (method == "table")
-    coded_firm = _per_distinct(codes, code_of.get)  # None where no firm has the code
+        _apply_table(link_table, _parcel_ids(parcels, np.arange(n)), code_of, firm, method, decided, report)
+    # per distinct owner code / name, with a last slot for the parcels without one (position -1)
+    code_pos, code_values = _distinct(parcels, "owner_uscc")
+    name_pos, name_values = _distinct(parcels, "owner_name")
+    codes = np.concatenate([normalise_codes(pd.Series(code_values, dtype=object)), np.array([None], dtype=object)])
+    coded_firm = np.array([None if c is None else code_of.get(c) for c in codes], dtype=object)[code_pos]
+    names = np.empty(len(name_values) + 1, dtype=object)  # filled one by one: numpy would broadcast the lists
+    for k, value in enumerate(name_values):
+        names[k] = _split_owners(value)
+    names[-1] = []
+    named = np.array([bool(v) for v in names], dtype=bool)[name_pos]
+    has_owner = pd.notna(codes)[code_pos] | named | (method == "table")
     by_code = ~decided & pd.notna(coded_firm)
     firm[by_code] = coded_firm[by_code]
     method[by_code] = "code"
-    todo = np.flatnonzero(~decided & ~by_code & named)
-    matches = _per_distinct(np.array([_SEP.join(v) for v in names[todo]], dtype=object),
-                            lambda joined: _match_names(joined.split(_SEP), by_name))
-    for i, (linked, ambiguous) in zip(todo, matches):  # only parcels whose owner is named but not coded
+    todo = np.flatnonzero(~decided & ~by_code & named)  # only parcels whose owner is named but not coded
+    distinct_todo, which = np.unique(name_pos[todo], return_inverse=True)
+    matches = [_match_names(names[k], by_name) for k in distinct_todo]
+    pids = _parcel_ids(parcels, todo)
+    owners = parcels["owner_name"].iloc[todo].to_numpy(dtype=object) if len(todo) else todo
+    for i, pid, owner, (linked, ambiguous) in zip(todo, pids, owners, (matches[w] for w in which)):
         if linked is not None:
             firm[i], method[i] = linked, "name"
         elif ambiguous is not None:
-            report.ambiguous.append({"parcel_id": str(pids[i]), "owner": str(owner_names[i]), **ambiguous})
-    _summarise(report, firms, pids, firm, method, has_owner, owner_codes, owner_names, by_name)
+            report.ambiguous.append({"parcel_id": str(pid), "owner": str(owner), **ambiguous})
+    _summarise(report, firms, parcels, firm, method, has_owner, by_name)
     return LandLinks(pd.Series(firm, index=parcels.index, name=FIRM_COLUMN, dtype=object),
                      pd.Series(method, index=parcels.index, name=METHOD_COLUMN, dtype=object), report)
 
 
-_SEP = "\x1f"  # joins one owner field's names into a hashable key
+def _distinct(frame: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """(position of each row's value among the column's distinct values, -1 where missing; the distinct values as
+    objects); every row missing when there is no such column."""
+    if name not in frame.columns:
+        return np.full(len(frame), -1, dtype=np.intp), np.empty(0, dtype=object)
+    column = frame[name]
+    if column.dtype != object:  # text or numbers of one type: equal values are equal as text too
+        positions, values = pd.factorize(column, use_na_sentinel=True)
+        return np.asarray(positions, dtype=np.intp), np.asarray(values, dtype=object)
+    # mixed objects: 7 and 7.0 are equal but read "7" and "7.0", so they are told apart by type
+    raw = column.to_numpy(dtype=object)
+    missing = pd.isna(raw)
+    keys = pd.Series([None if m else (type(v), v) for v, m in zip(raw, missing)], dtype=object)
+    positions, _ = pd.factorize(keys, use_na_sentinel=True)
+    positions = np.asarray(positions, dtype=np.intp)
+    first = np.full(int(positions.max()) + 1 if len(positions) else 0, -1, dtype=np.intp)
+    present = np.flatnonzero(positions >= 0)
+    first[positions[present[::-1]]] = present[::-1]  # the first row holding each distinct value
+    return positions, raw[first]
+
+
+def _parcel_ids(parcels: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """The parcel ids of rows `rows` as the report writes them (text; "row N" without a parcel_id column)."""
+    if "parcel_id" in parcels.columns:
+        return parcels["parcel_id"].iloc[rows].astype(str).to_numpy()
+    return np.array([f"row {i + 1}" for i in rows], dtype=object)
 
 
 def _per_distinct(values: np.ndarray, function: Any) -> np.ndarray:
@@ -320,9 +352,8 @@ def _match_names(names: list[str], by_name: dict[str, list[str]]) -> tuple[str |
     return None, ({"candidates": list(hits), "reason": "several firms with this name"} if hits else None)
 
 
-def _summarise(report: LinkReport, firms: pd.DataFrame, pids: np.ndarray, firm: np.ndarray, method: np.ndarray,
-               has_owner: np.ndarray, owner_codes: np.ndarray, owner_names: np.ndarray,
-               by_name: dict[str, list[str]]) -> None:
+def _summarise(report: LinkReport, firms: pd.DataFrame, parcels: pd.DataFrame, firm: np.ndarray, method: np.ndarray,
+               has_owner: np.ndarray, by_name: dict[str, list[str]]) -> None:
     """Fill the report's counts and lists from the per-parcel result."""
     report.parcels_with_owner = int(has_owner.sum())
     linked = pd.notna(firm)
@@ -335,13 +366,15 @@ def _summarise(report: LinkReport, firms: pd.DataFrame, pids: np.ndarray, firm: 
                 bucket.append(code)
     ambiguous_pids = {a["parcel_id"] for a in report.ambiguous}
     orphans = np.flatnonzero(has_owner & ~linked)
+    owner_codes = _column(parcels, "owner_uscc").iloc[orphans].to_numpy(dtype=object)
+    owner_names = _column(parcels, "owner_name").iloc[orphans].to_numpy(dtype=object)
     # the branch hints compare an owner with every firm name: once per distinct owner, not per parcel
-    hints = _per_distinct(owner_names[orphans], lambda name: _branch_hints(name, by_name))
-    for i, hint in zip(orphans, hints):
-        if str(pids[i]) in ambiguous_pids:
+    hints = _per_distinct(owner_names, lambda name: _branch_hints(name, by_name))
+    for pid, code, name, hint in zip(_parcel_ids(parcels, orphans), owner_codes, owner_names, hints):
+        if str(pid) in ambiguous_pids:
             continue
-        owner = " / ".join(str(v) for v in (owner_codes[i], owner_names[i]) if v is not None and not pd.isna(v))
-        report.owner_without_firm.append({"parcel_id": str(pids[i]), "owner": owner, "hints": list(hint)})
+        owner = " / ".join(str(v) for v in (code, name) if v is not None and not pd.isna(v))
+        report.owner_without_firm.append({"parcel_id": str(pid), "owner": owner, "hints": list(hint)})
     report.declaring_unlinked = _declaring_unlinked(firms, seen)
 
 

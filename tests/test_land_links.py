@@ -265,3 +265,18 @@ def test_the_vectorised_normalising_equals_the_rules_value_by_value():
         for series in (pd.Series(values, dtype=object), pd.Series([v for v in values if isinstance(v, str)], dtype="string")):
             got = list(vectorised(series))
             assert got == [rule(v) for v in series.astype(object).where(series.notna(), None)]
+
+
+@pytest.mark.parametrize("order", [[0, 1, 2, 3], [3, 2, 1, 0]])
+def test_each_owner_value_is_read_as_written_whatever_the_order(order):
+    """Owners are matched once per distinct value; 12345 and 12345.0 (equal numbers, read "12345" and "12345.0"),
+    or 7 and 7.0 as names, are still told apart, whichever comes first."""
+    firms = pd.DataFrame({"uscc": ["12345", "91330100MA2AAAAA7X"], "name": ["丁厂", "7"]})
+    rows = pd.DataFrame({"parcel_id": ["int", "float", "name int", "name float"],
+                         "owner_uscc": pd.Series([12345, 12345.0, None, None], dtype=object),
+                         "owner_name": pd.Series([None, None, 7, 7.0], dtype=object)}).iloc[order].reset_index(drop=True)
+    links = link_parcels(rows, firms)
+    got = dict(zip(rows["parcel_id"], links.firm))
+    assert got == {"int": "12345", "float": None, "name int": "91330100MA2AAAAA7X", "name float": None}
+    assert dict(zip(rows["parcel_id"], links.method)) == {"int": "code", "float": None, "name int": "name",
+                                                          "name float": None}
