@@ -373,7 +373,8 @@ class Project:
             geometry = whole.geometry.name if isinstance(whole, gpd.GeoDataFrame) else None
             frame = whole[[c for c in whole.columns if c in asked or c == geometry]]
         then(frame)
-        self.wait_until_checked()  # nothing of a damaged file is kept
+        # Kept even while a background integrity check still runs: an entry of a damaged file is never served, as
+        # every open of it is refused (at once, or before load_inputs returns).
         if self.content_hash() == key:  # what was read is the state `key` names
             project_cache.store_table(self.root, key, table, whole, wkb=lambda: self._wkb_at(table, key))
         return frame
