@@ -135,8 +135,34 @@ def evaluate(inputs: EvaluationInputs, *, weights: list[float] | None = None,
                                         events=inputs.events, tenancy=inputs.tenancy, owned_parcels=owned,
                                         year=config.project.year)
         firms = _firm_table(ent_eval, inputs.enterprises)
-        ov, batches = ov_soon.result(), batches_soon.result()
-    flags = parcel_flags(parcels, config)
+        flags = parcel_flags(parcels, config)
+        district = district_figures(parcels, firms, flags, config)
+        # The units' figures need the units overlay only: they are computed while the approvals overlay (queued
+        # after it) still runs.
+        ov = ov_soon.result()
+        table, members, enc, norm, spec = _unit_table(parcels, units, ov, flags, firms, district, inputs, config,
+                                                      weights)
+        batches = batches_soon.result()
+
+    cohorts = cohort_supply(batches, config) if len(batches) else pd.DataFrame()
+    if len(cohorts):
+        district["rolling_supply_ratio"] = float(cohorts["rolling_ratio"].iloc[-1])
+        district["supply_floor"] = config.supply.floor_ratio
+
+    # the link errors first: "no firm linked to any parcel" explains every null 亩均 below it
+    warnings = [p.to_dict() for p in inputs.notes] + [p.to_dict() for p in links.problems()]
+    warnings += [_issue_dict(r) for r in inputs.data_issues.to_dict("records")] + [p.to_dict() for p in ent_eval.warnings]
+    warnings += _unit_warnings(table, norm, spec)
+    return Evaluation(table, members, ent_eval, firms, district, cohorts, batches, enc, flags, norm, spec, config, warnings,
+                      links, chosen, dict(inputs.versions))
+
+
+def _unit_table(parcels: pd.DataFrame, units: pd.DataFrame, ov: Any, flags: pd.DataFrame, firms: pd.DataFrame,
+                district: dict[str, Any], inputs: EvaluationInputs, config: Any,
+                weights: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, CompositeSpec]:
+    """Every unit's indicators, members, encroachments, normalised values and score: (table, members, encroachments,
+    normalised, spec), from the units overlay `ov` and the firms' table."""
+    n = len(units)
     land = land_indicators(parcels, units, ov, flags)
 
     members = unit_members(parcels, units, ov, inputs.enterprises, config.units.member_min_share)
@@ -155,7 +181,6 @@ def evaluate(inputs: EvaluationInputs, *, weights: list[float] | None = None,
     table["encroachment_count"] = table["unit_id"].map(enc_sum["count"]).fillna(0).to_numpy(dtype=float)
     table.loc[no_parcels, ["encroachment_mu", "encroachment_count"]] = np.nan
 
-    district = district_figures(parcels, firms, flags, config)
     spec = CompositeSpec.from_config(config)
     if weights is not None:
         spec = spec.with_weights(weights)
@@ -166,18 +191,7 @@ def evaluate(inputs: EvaluationInputs, *, weights: list[float] | None = None,
     table["grade"] = grades(table["score"], spec.grade_thresholds)
     table = pd.concat([table, sensitivity(norm, table["unit_kind"], spec)], axis=1)
     set_not_scored(table, norm, spec.weights)
-
-    cohorts = cohort_supply(batches, config) if len(batches) else pd.DataFrame()
-    if len(cohorts):
-        district["rolling_supply_ratio"] = float(cohorts["rolling_ratio"].iloc[-1])
-        district["supply_floor"] = config.supply.floor_ratio
-
-    # the link errors first: "no firm linked to any parcel" explains every null 亩均 below it
-    warnings = [p.to_dict() for p in inputs.notes] + [p.to_dict() for p in links.problems()]
-    warnings += [_issue_dict(r) for r in inputs.data_issues.to_dict("records")] + [p.to_dict() for p in ent_eval.warnings]
-    warnings += _unit_warnings(table, norm, spec)
-    return Evaluation(table, members, ent_eval, firms, district, cohorts, batches, enc, flags, norm, spec, config, warnings,
-                      links, chosen, dict(inputs.versions))
+    return table, members, enc, norm, spec
 
 
 def set_not_scored(table: pd.DataFrame, norm: pd.DataFrame, weights) -> None:
