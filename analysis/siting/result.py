@@ -9,8 +9,9 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyproj
 import shapely
+
+from spatial.transform import transformer
 
 __all__ = ["OUTPUT_CRS", "STANDARD_LAND_KEYS", "SitingResult"]
 
@@ -34,7 +35,7 @@ class SitingResult:
 
     def to_json(self) -> dict[str, Any]:
         """The `site --json` document: request, excluded counts, candidates (GeoJSON in EPSG:4490)."""
-        to_out = pyproj.Transformer.from_crs(self.crs, OUTPUT_CRS, always_xy=True)
+        to_out = transformer(self.crs, OUTPUT_CRS)  # built once per pair of CRSs, cheap on every thread
         candidates = []
         for c in self.candidates:
             geom = shapely.transform(c["geometry"], lambda xy: np.column_stack(to_out.transform(xy[:, 0], xy[:, 1])))

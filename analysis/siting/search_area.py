@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyproj
 import shapely
 from shapely.geometry import shape
 
@@ -23,6 +22,7 @@ from analysis.siting.result import OUTPUT_CRS
 from layers.archive import extract_zip, find_datasets
 from layers.problems import InputError
 from spatial.area import MU_M2, ellipsoidal_area_m2
+from spatial.transform import transformer
 
 __all__ = ["SEARCH_AREA_SUFFIXES", "area_from_features", "area_from_upload", "area_to_geojson", "area_mu"]
 
@@ -51,7 +51,7 @@ def area_from_features(features: Iterable[Mapping[str, Any]] | None, crs: Any) -
     arr = arr[np.isin(shapely.get_type_id(arr), POLYGONAL)]
     if len(arr) == 0:
         return None
-    to_project = pyproj.Transformer.from_crs(OUTPUT_CRS, crs, always_xy=True)
+    to_project = transformer(OUTPUT_CRS, crs)
     projected = shapely.transform(shapely.make_valid(arr),
                                   lambda xy: np.column_stack(to_project.transform(xy[:, 0], xy[:, 1])))
     merged = shapely.union_all(projected)
@@ -100,7 +100,7 @@ def area_from_upload(data: bytes, filename: str, crs: Any, *, max_bytes: int = 5
 
 def area_to_geojson(geometry: shapely.Geometry, crs: Any) -> str:
     """A search area as a GeoJSON FeatureCollection in EPSG:4490 (lon/lat), readable by `landpark site --within`."""
-    to_out = pyproj.Transformer.from_crs(crs, OUTPUT_CRS, always_xy=True)
+    to_out = transformer(crs, OUTPUT_CRS)
     geom = shapely.transform(geometry, lambda xy: np.column_stack(to_out.transform(xy[:, 0], xy[:, 1])))
     return json.dumps({"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4490"}},
                        "features": [{"type": "Feature", "properties": {"name": "search_area"},
