@@ -80,7 +80,27 @@ def machine_info() -> dict[str, Any]:
         commit = None
     return {"python": platform.python_version(), "platform": platform.platform(), "cpu": cpu,
             "cores": os.cpu_count(), "memory_gb": round(mem_kb / 1024**2, 1) if mem_kb else None,
-            "load_average_at_start": list(os.getloadavg()), "commit": commit, "versions": _versions()}
+            "load_average_at_start": list(os.getloadavg()), "host_speed": host_speed(), "commit": commit,
+            "versions": _versions()}
+
+
+PROBE_LOOP = 30_000_000  # iterations of the host-speed probe: about 0.35 s on a quiet day of this 2-core machine
+
+
+def host_speed() -> dict[str, Any]:
+    """How fast this shared machine is right now, so that timings of different days can be compared: seconds of a
+    fixed single-thread Python loop (best of 3; ~0.35 s quiet, ~1 s on a busy day here) and the kernel's CPU
+    pressure (the share of time runnable tasks waited for a CPU, /proc/pressure/cpu, Linux only)."""
+    runs = []
+    for _ in range(3):
+        start = time.perf_counter()
+        sum(range(PROBE_LOOP))
+        runs.append(time.perf_counter() - start)
+    pressure: dict[str, float] = {}
+    for line in _read_lines("/proc/pressure/cpu"):
+        if line.startswith("some "):
+            pressure = {k: float(v) for k, v in (f.split("=") for f in line.split()[1:]) if k.startswith("avg")}
+    return {"python_loop_s": round(min(runs), 3), "cpu_pressure_pct": pressure or None}
 
 
 def _read_lines(path: str) -> list[str]:

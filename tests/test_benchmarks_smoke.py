@@ -148,3 +148,18 @@ def test_demo_goal_checks_judge_the_targets():
     assert not (slow["demo_layers_under_60_s"] or slow["demo_export_under_60_s"])
     failed = demo_goals({"layers_s": 1.0, "export_s_error": "MissingFontError: no CJK font"})
     assert failed["demo_layers_under_60_s"] and not failed["demo_export_under_60_s"] and failed["demo_export_s"] is None
+
+
+def test_host_speed_is_recorded_beside_the_timings(monkeypatch):
+    """The probe the benchmark JSON carries so that days can be compared: a loop's best time, and the CPU pressure
+    read from /proc/pressure/cpu when the kernel has it."""
+    from benchmarks import run
+
+    monkeypatch.setattr(run, "PROBE_LOOP", 10_000)
+    monkeypatch.setattr(run, "_read_lines", lambda path: ["some avg10=1.50 avg60=2.25 avg300=3.00 total=99",
+                                                          "full avg10=0.00 avg60=0.00 avg300=0.00 total=0"])
+    probe = run.host_speed()
+    assert 0 < probe["python_loop_s"] < 1
+    assert probe["cpu_pressure_pct"] == {"avg10": 1.5, "avg60": 2.25, "avg300": 3.0}
+    monkeypatch.setattr(run, "_read_lines", lambda path: [])  # no PSI (not Linux, or switched off)
+    assert run.host_speed()["cpu_pressure_pct"] is None
