@@ -100,7 +100,7 @@ def host_speed() -> dict[str, Any]:
     for line in _read_lines("/proc/pressure/cpu"):
         if line.startswith("some "):
             pressure = {k: float(v) for k, v in (f.split("=") for f in line.split()[1:]) if k.startswith("avg")}
-    return {"python_loop_s": round(min(runs), 3), "cpu_pressure_pct": pressure or None}
+    return {"python_loop_s": round(min(runs), 6), "cpu_pressure_pct": pressure or None}
 
 
 def _read_lines(path: str) -> list[str]:
