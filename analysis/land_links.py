@@ -251,16 +251,21 @@ def _distinct(frame: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
     objects); every row missing when there is no such column."""
     if name not in frame.columns:
         return np.full(len(frame), -1, dtype=np.intp), np.empty(0, dtype=object)
-    column = frame[name]
+    return _factorize(frame[name])
+
+
+def _factorize(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(position of each value among the distinct values, -1 where missing; the distinct values as objects).
+    Mixed objects are told apart by type as well: 7 and 7.0 (or 1 and True) are equal in Python but read "7" and
+    "7.0", so merging them would make a result depend on which row comes first."""
+    column = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
     if column.dtype != object:  # text or numbers of one type: equal values are equal as text too
-        positions, values = pd.factorize(column, use_na_sentinel=True)
-        return np.asarray(positions, dtype=np.intp), np.asarray(values, dtype=object)
-    # mixed objects: 7 and 7.0 are equal but read "7" and "7.0", so they are told apart by type
+        positions, distinct = pd.factorize(column, use_na_sentinel=True)
+        return np.asarray(positions, dtype=np.intp), np.asarray(distinct, dtype=object)
     raw = column.to_numpy(dtype=object)
     missing = pd.isna(raw)
     keys = pd.Series([None if m else (type(v), v) for v, m in zip(raw, missing)], dtype=object)
-    positions, _ = pd.factorize(keys, use_na_sentinel=True)
-    positions = np.asarray(positions, dtype=np.intp)
+    positions = np.asarray(pd.factorize(keys, use_na_sentinel=True)[0], dtype=np.intp)
     first = np.full(int(positions.max()) + 1 if len(positions) else 0, -1, dtype=np.intp)
     present = np.flatnonzero(positions >= 0)
     first[positions[present[::-1]]] = present[::-1]  # the first row holding each distinct value
@@ -279,8 +284,7 @@ def _per_distinct(values: np.ndarray, function: Any) -> np.ndarray:
     out = np.empty(len(values), dtype=object)
     if len(values) == 0:
         return out
-    keys = pd.Series(values, dtype=object).where(pd.notna(values), None)
-    codes, uniques = pd.factorize(keys, use_na_sentinel=True)
+    codes, uniques = _factorize(values)
     # one slot per distinct value and a last one for the missing (code -1 indexes it); filled one by one, since
     # results may be lists, which numpy would broadcast
     results = np.empty(len(uniques) + 1, dtype=object)

@@ -280,3 +280,13 @@ def test_each_owner_value_is_read_as_written_whatever_the_order(order):
     assert got == {"int": "12345", "float": None, "name int": "91330100MA2AAAAA7X", "name float": None}
     assert dict(zip(rows["parcel_id"], links.method)) == {"int": "code", "float": None, "name int": "name",
                                                           "name float": None}
+
+
+def test_codes_equal_as_numbers_but_not_as_text_are_normalised_apart():
+    """1.0 and True are equal in Python (and hash alike) but read "1.0" and "TRUE" as codes: each keeps its own
+    normal form, in either order."""
+    from analysis.land_links import normalise_codes
+
+    for values in ([1.0, True], [True, 1.0]):
+        got = normalise_codes(pd.Series(values, dtype=object))
+        assert list(got) == ["1.0" if v is not True else "TRUE" for v in values]
