@@ -223,7 +223,7 @@ class Project:
                 return "it is not an SQLite/GeoPackage file (wrong header)"
             if header_only:
                 return ""
-            con = sqlite3.connect(f"file:{self.gpkg}?mode=ro", uri=True, check_same_thread=False)
+            con = sqlite3.connect(f"file:{self.gpkg}?mode=ro", uri=True)
             try:
                 rows = con.execute("PRAGMA quick_check").fetchall()
                 if [r[0] for r in rows] != ["ok"]:
