@@ -301,7 +301,9 @@ class OverlayChannel(MacroElement):
       if (overlay.spec && window.landparkOverlay) { window.landparkOverlay(window.landparkSpecGroup, overlay.spec); }
     }
     var view = overlay.view ? JSON.stringify(overlay.view) : null;
-    if (view && view !== lastView) { map.setView(overlay.view.center, overlay.view.zoom); }
+    /* a view asked by the page (a search, a selection, a filter) is jumped to, as a desktop GIS does: Leaflet's
+       animation would hold the map ~0.25 s before the answer stands still */
+    if (view && view !== lastView) { map.setView(overlay.view.center, overlay.view.zoom, {animate: false}); }
     lastView = view;
   };
   try {

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.apphelp import open_page, screenshot, wait_for_app
+from tests.apphelp import open_page, open_select, screenshot, wait_for_app
 
 ROOT_APP = "streamlit_app.py"
 
@@ -71,3 +71,26 @@ def test_view_survives_a_page_switch_and_a_language_change_in_the_browser(app_se
     assert page.locator("[data-testid=stCaptionContainer]", has_text="Supply ratio").count() >= 1
     assert parse_qs(urlparse(page.url).query).get("lang") == ["en"]
     screenshot(page, "view-state-en")
+
+
+def test_a_recolour_reruns_the_map_alone_and_the_address_still_follows(app_server, browser_page):
+    """The map and its sidebar controls are one fragment (ui/map_page.py::_map_view): a recolour reruns only it,
+    so the page's title is not redrawn, and the address is written by the fragment itself."""
+    page = browser_page
+    frames: list[bytes] = []
+    page.on("websocket", lambda ws: ws.on("framereceived",
+                                          lambda p: frames.append(p if isinstance(p, bytes) else p.encode())))
+    open_page(page, app_server, "map")
+    page.goto(f"{app_server}/?unit=YQ02", wait_until="domcontentloaded")
+    wait_for_app(page)
+    page.locator("h3", has_text="南岭新材料产业园").wait_for()
+    assert any("总览地图 · ".encode() in f for f in frames)  # a whole run sends the page title
+    frames.clear()
+    open_select(page, "map_colour")
+    page.get_by_role("option", name="供地率").click()
+    wait_for_app(page)
+    page.get_by_text("着色：供地率").wait_for()
+    assert frames and not any("总览地图 · ".encode() in f for f in frames)  # neither is sent again by a recolour
+    query = parse_qs(urlparse(page.url).query)
+    assert query.get("colour") == ["supply_ratio"] and query.get("unit") == ["parks|YQ02"], page.url
+    page.locator("h3", has_text="南岭新材料产业园").wait_for()  # the scorecard is still shown

@@ -6,7 +6,9 @@ The page only displays and collects input. Layers are prepared once per project 
 parts that change on an interaction — choropleth fill and legend, the selected unit's outline,
 the firms' classes, the view the search asks for — travel in a small element of their own
 (`ui.map_overlay`), so the map's element stays the same and is neither re-sent nor re-mounted;
-`returned_objects` is limited to the clicked feature, so panning never reruns.
+`returned_objects` is limited to the clicked feature, so panning never reruns. The map, its sidebar controls,
+the search and the identify panel are one fragment (`_map_view`): an interaction with any of them reruns that
+part alone, so the page's title, navigation and other sidebar widgets are not sent again.
 Session keys: `map_unit` holds the selected unit ("kind|id"), `map_colour` the colouring indicator.
 """
 
@@ -23,7 +25,7 @@ import streamlit as st
 from i18n import layer_label
 from layers.auth import Permission
 from layers.project import Project
-from layers.settings import AppMap
+from layers.settings import AppMap, ProjectSettings
 from ui import auth
 from ui.state import cached, current_project, evaluation, evaluation_key, is_cached, lang, leaflet_urls, page_header, tr, warm_up
 from ui.view_state import valid_or_drop
@@ -351,22 +353,33 @@ def _last_click_unit() -> str | None:
 
 
 def render() -> None:
+    from ui.text.chrome import chrome_css, show_chrome_css
+
+    css = chrome_css(lang())  # Streamlit's own widget texts in Chinese
+    show_chrome_css(css)
+    project = current_project()
+    pcfg = page_header(project, "page_map", with_region=True)
+    warm_up(project)
+    _map_view(project, pcfg)
+    _prewarm_mapclassify()
+
+
+@st.fragment
+def _map_view(project: Project, pcfg: ProjectSettings) -> None:
+    """The map with its sidebar controls, search and identify panel: a click, search, recolour or basemap change
+    reruns this part only (the page's title, the language and method choices and the navigation stay as drawn),
+    so an interaction sends a few deltas, not the whole page's."""
     from maps.basemaps import basemap_label, needs_gcj02
     from maps.layer_data import firm_class_string
     from maps.overlays import OverlayChannel
     from maps.publish import publish_payload
     from maps.webmap import build_map, overlay_spec
+    from ui import view_state
     from ui.folium_map import prepare_map, show_map
     from ui.map_overlay import send_overlay
-    from ui.text.chrome import chrome_css, show_chrome_css
 
     start, started = time.perf_counter(), time.monotonic()
-    css = chrome_css(lang())  # Streamlit's own widget texts in Chinese
-    show_chrome_css(css)
-    project = current_project()
     cfg = project.config.app.map  # [app.map], validated when the toml is read
-    pcfg = page_header(project, "page_map", with_region=True)
-    warm_up(project)
     basemap, tk, indicator, scheme = _sidebar(cfg)
     drawn_basemap = None if basemap == "tianditu" and not tk else basemap
     gcj = needs_gcj02(drawn_basemap)
@@ -425,7 +438,7 @@ def render() -> None:
                          key=OVERLAY_KEY)
         if _clicked_unit(value) is not None:  # a click not seen through on_change: draw its outline too
             st.session_state[SELECTED] = _last_click_unit()
-            st.rerun()
+            st.rerun(scope="fragment")
         if colouring:
             st.caption(colouring[2])
         if gcj:
@@ -455,7 +468,7 @@ def render() -> None:
             rows = "".join(f"| {layer_label(k, lang())} | {n:,} |\n" for k, n in layers.counts.items())
             st.markdown(f"| {tr('layers')} | {tr('features')} |\n|:--|--:|\n{rows}")
         st.caption(tr("map_timing", s=time.perf_counter() - start, mb=layers.nbytes / 1e6))
-    _prewarm_mapclassify()
+    view_state.publish()  # a rerun of this part alone does not reach streamlit_app's publish
 
 
 def _parcel_under_click(project: Project, selected: str, gcj: bool) -> None:
