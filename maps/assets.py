@@ -67,9 +67,22 @@ VENDOR_SHA256 = {
     "leaflet-draw/images/marker-shadow.png": "264f5c640339f042dd729062cfc04c17f8ea0f29882b538e3848ed8f10edb4da",
 }
 
-# Not named streamlit_app.py: Streamlit puts this folder first on sys.path, and the launcher imports that module.
+# Not named streamlit_app.py: Streamlit puts this folder first on sys.path, and the pages' script imports that module.
+# `streamlit run` finds the App in the launcher and serves it (Streamlit's ASGI mode), with the published layers
+# answered in front of it (maps.serving); every session runs the pages' script, PAGES_SCRIPT.
 LAUNCHER_NAME = "landpark_launcher.py"
-LAUNCHER = '''"""Started by `landpark app`: runs the installed Landpark app (this folder only holds static/)."""
+PAGES_SCRIPT_NAME = "landpark_pages.py"
+LAUNCHER = f'''"""Started by `landpark app`: the installed Landpark app under Streamlit's server (this folder holds static/)."""
+from pathlib import Path
+
+from starlette.middleware import Middleware
+from streamlit.starlette import App
+
+from maps.serving import PublishedLayers
+
+app = App(Path(__file__).with_name("{PAGES_SCRIPT_NAME}"), middleware=[Middleware(PublishedLayers)])
+'''
+PAGES_SCRIPT = '''"""Run by every session of `landpark app`: the installed Landpark app's pages (streamlit_app.py)."""
 import importlib.util
 import runpy
 
@@ -128,7 +141,7 @@ def prepare_app_folder(folder: Path | None = None) -> Path:
 
     Only files whose content differs are rewritten, so a second start touches nothing."""
     folder = folder or app_folder()
-    files = {folder / LAUNCHER_NAME: LAUNCHER.encode("utf-8")}
+    files = {folder / LAUNCHER_NAME: LAUNCHER.encode("utf-8"), folder / PAGES_SCRIPT_NAME: PAGES_SCRIPT.encode("utf-8")}
     for name in VENDOR_SHA256:
         files[folder / "static" / "vendor" / name] = (VENDOR_DIR / name).read_bytes()
     for target, data in files.items():

@@ -35,7 +35,11 @@ def test_the_app_folder_is_per_user_and_holds_launcher_and_static(tmp_path, monk
     folder = assets.app_folder()
     assert folder.parent == tmp_path / "cache" / "landpark"
     assert assets.prepare_app_folder(folder) == folder
-    assert 'find_spec("streamlit_app")' in (folder / assets.LAUNCHER_NAME).read_text()
+    assert 'find_spec("streamlit_app")' in (folder / assets.PAGES_SCRIPT_NAME).read_text()
+    from streamlit.web.server.app_discovery import discover_asgi_app
+
+    found = discover_asgi_app(folder / assets.LAUNCHER_NAME)  # `streamlit run` serves the launcher's App
+    assert found.is_asgi_app and found.app_name == "app", found
     js = folder / "static" / "vendor" / "leaflet" / "leaflet.js"
     assert hashlib.sha256(js.read_bytes()).hexdigest() == assets.VENDOR_SHA256["leaflet/leaflet.js"]
     before = js.stat().st_mtime_ns
