@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import threading
 
 import pytest
 
@@ -77,7 +78,10 @@ def _call(path: str, method: str = "GET", headers: list | None = None) -> tuple[
         return {"type": "http.request", "body": b""}
 
     scope = {"type": "http", "path": path, "method": method, "headers": headers or []}
-    asyncio.run(PublishedLayers(inner)(scope, receive, send))
+    # on a thread of its own: a browser test in the same worker may leave Playwright's loop running on this one
+    worker = threading.Thread(target=asyncio.run, args=(PublishedLayers(inner)(scope, receive, send),))
+    worker.start()
+    worker.join(30)
     return sent, passed
 
 
