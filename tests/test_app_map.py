@@ -6,6 +6,8 @@ independently of the app's cache.
 
 from __future__ import annotations
 
+from urllib.parse import urlparse
+
 import numpy as np
 import pytest
 
@@ -331,8 +333,9 @@ def test_a_parcel_clicked_in_the_browser_is_identified(app_server, browser_page,
 @pytest.mark.browser
 def test_the_first_map_asks_for_each_layer_once_and_builds_the_hidden_firms_when_shown(app_server, browser_page,
                                                                                       demo_evaluation):
-    """Layers are asked for before Leaflet loads (maps.webmap.prefetch_script) and each only once; the firm points,
-    hidden at first, are built when shown, with their A/B/C/D classes."""
+    """Layers are asked for before Leaflet loads (maps.webmap.prefetch_script), and by the page itself as soon as the
+    map's element arrives (ui/assets/map_overlay.js), each file once from each; the firm points, hidden at first,
+    are built when shown, with their A/B/C/D classes."""
     page = browser_page
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -341,7 +344,11 @@ def test_the_first_map_asks_for_each_layer_once_and_builds_the_hidden_firms_when
     open_page(page, app_server, "map")
     frame = map_frame(page, "() => !!window.landparkPending && window.landparkAdded === window.landparkPending.length")
     wait_for_map_drawn(frame)
-    assert len(asked) == len(set(asked)) == frame.evaluate("() => window.landparkPending.length") >= 8
+    layers = frame.evaluate("() => window.landparkPending.length")
+    assert len(set(asked)) == layers >= 8 and all(asked.count(url) <= 2 for url in asked)  # the page's and the frame's
+    by_page = page.evaluate("() => [...window.landparkPageFetched]")
+    assert {u for u in by_page if u.endswith(".json")} == {urlparse(u).path for u in asked}
+    assert any(u.endswith("/leaflet.js") for u in by_page) and not any(u.startswith("data:") for u in by_page)
     timing = frame.evaluate("""() => { const r = performance.getEntriesByType('resource');
       const start = (pick) => Math.min(...r.filter(pick).map((e) => e.startTime));
       return [start((e) => e.name.includes('/layers/') && e.name.endsWith('.json')),

@@ -36,6 +36,9 @@ class PreparedMap:
     css_links: tuple[str, ...]
     js_links: tuple[str, ...]
     bounds: dict[str, dict[str, float | None]]
+    # the files the map's frame will ask for (layers, scripts, styles): the page asks for them first (ui.map_overlay),
+    # while the frame is still loading streamlit-folium's own script; the frame then takes them from the cache
+    prefetch: tuple[str, ...] = ()
 
 
 def _links(element: Any) -> tuple[list[str], list[str], list[str]]:
@@ -74,10 +77,11 @@ def prepare_map(key: Hashable, build: Any) -> PreparedMap:
     except (AttributeError, TypeError, ValueError):
         s = w = n = e = None
     css, js, data = _links(fmap)
+    files = tuple(u for u in (*data, *js, *css) if u.startswith("/"))  # served by the app (not a data: URL, no CDN)
     if data:  # first, a script asking for the layers and the other files at once (maps.webmap.prefetch_script)
         js = [prefetch_script(data, js[1:], css), *js]
     prepared = PreparedMap(fmap, script, header, html, get_full_id(fmap), tuple(css), tuple(js),
-                           {"_southWest": {"lat": s, "lng": w}, "_northEast": {"lat": n, "lng": e}})
+                           {"_southWest": {"lat": s, "lng": w}, "_northEast": {"lat": n, "lng": e}}, files)
     with _LOCK:
         _PREPARED[key] = prepared
         while len(_PREPARED) > _LIMIT:

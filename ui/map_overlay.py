@@ -23,10 +23,11 @@ def _component() -> Any:
     return st.components.v2.component("landpark_map_overlay", js=(ASSETS / "map_overlay.js").read_text(encoding="utf-8"))
 
 
-def send_overlay(channel: str, overlay: dict[str, Any], *, key: str) -> None:
+def send_overlay(channel: str, overlay: dict[str, Any], *, key: str, prefetch: tuple[str, ...] = ()) -> None:
     """Hand `overlay` ({"layers": [...], "masks": {...}, "view": {"center": [lat, lon], "zoom": z} | None}) to the
-    map whose base carries `OverlayChannel(channel)`. The element draws nothing."""
-    _component()(key=key, data={"channel": channel, "overlay": overlay}, height=0)
+    map whose base carries `OverlayChannel(channel)`. The element draws nothing. `prefetch`: files the map's frame
+    will ask for, asked for by the page at once (once per page), so they are in the browser's cache when it does."""
+    _component()(key=key, data={"channel": channel, "overlay": overlay, "prefetch": list(prefetch)}, height=0)
 
 
 __all__ = ["send_overlay"]

@@ -435,7 +435,7 @@ def _map_view(project: Project, pcfg: ProjectSettings) -> None:
             value = show_map(base, height=cfg.height_px, key=MAP_KEY,
                              returned_objects=["last_active_drawing", "last_object_clicked"])
             send_overlay(MAP_KEY, {"spec": spec, "view": None if centre is None else {"center": list(centre), "zoom": zoom}},
-                         key=OVERLAY_KEY)
+                         key=OVERLAY_KEY, prefetch=base.prefetch)
         if _clicked_unit(value) is not None:  # a click not seen through on_change: draw its outline too
             st.session_state[SELECTED] = _last_click_unit()
             st.rerun(scope="fragment")
