@@ -41,13 +41,14 @@ TARGETS = {"first_map_s": 2.0, "first_map_data_mb": 2.0, "interaction_s": 0.3, "
 
 
 class Traffic:
-    """Bytes the page received, split into WebSocket frames, published map layers and other HTTP; and when the
-    last WebSocket frame arrived (the end of a script run is its last frame)."""
+    """Bytes the page received, split into WebSocket frames, published map layers (each file counted once, as
+    decoded) and other HTTP; and when the last WebSocket frame arrived (the end of a script run is its last frame)."""
 
     def __init__(self, page: Any) -> None:
         self.ws = 0
         self.layers = 0
         self.http = 0
+        self.layer_urls: set[str] = set()  # a layer asked for by the page and again by the map's frame is one download
         self.last_frame = time.perf_counter()
         page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
         page.on("response", self._response)
@@ -62,7 +63,9 @@ class Traffic:
         except Exception:  # redirects and aborted requests carry no body
             return
         if "/app/static/layers/" in response.url:
-            self.layers += size
+            if response.url not in self.layer_urls:  # the second ask (the frame's) is read from the browser's cache
+                self.layer_urls.add(response.url)
+                self.layers += size
         else:
             self.http += size
 

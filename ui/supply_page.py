@@ -419,7 +419,7 @@ def _overlay(project: Project, plan: MapPlan, masks: dict[str, str], settings: A
     if bounds is not None:
         view = view_for_bounds(bounds, settings.map_width_px, settings.map_height_px,
                                max_zoom=settings.selection_zoom_max, padding_px=settings.selection_padding_px)
-    send_overlay(MAP_KEY, overlay_of(plan, index, masks, view), key=OVERLAY_KEY)
+    send_overlay(MAP_KEY, overlay_of(plan, index, masks, view), key=OVERLAY_KEY, prefetch=_base(project).prefetch)
 
 
 def _map(project: Project, settings: AppSupply) -> None:
