@@ -139,6 +139,10 @@ def atomic_path(target: Path, *, copy_existing: bool = False) -> Iterator[Path]:
 
 # project.gpkg files found sound by check_integrity: path → (size, mtime) when checked.
 _SOUND_FILES: dict[str, tuple[int, int]] = {}
+# project.gpkg's layer list and version table, per file, with the content hash they were read at: read once per
+# state of the file, not per call (GDAL opens the file for every list, ~15 ms; one comparison of two years asked
+# for it 104 times)
+_GPKG_META: dict[tuple[str, str], tuple[str, Any]] = {}
 
 class Project:
     """A Landpark project folder. Open with `Project.open(dir)`, create with `Project.create(dir)`."""
@@ -308,7 +312,8 @@ class Project:
         if not self.gpkg.exists():
             return []
         try:
-            return [str(name) for name, _ in pyogrio.list_layers(self.gpkg) if not is_internal_table(str(name))]
+            return list(self._gpkg_meta("layers", lambda: [str(name) for name, _ in pyogrio.list_layers(self.gpkg)
+                                                            if not is_internal_table(str(name))]))
         except (RuntimeError, OSError) as exc:  # pyogrio's DataSourceError is a RuntimeError
             raise InputError(f"{self.gpkg}: the project's GeoPackage is damaged: GDAL cannot open it ({exc}); "
                              "restore it from a backup or re-import the layers into a new project folder",
@@ -407,11 +412,26 @@ class Project:
             return pd.DataFrame(columns=[*VERSION_COLUMNS, "current"])
         from layers.schema import LAYERS
 
-        table = list_versions(self.gpkg, [n for n in self.layer_names() if n != DATA_ISSUES])
-        order = {kind: i for i, kind in enumerate(LAYERS)}
-        rank = table["layer"].map(order).fillna(len(order))
-        return table.assign(_rank=rank).sort_values(["_rank", "version"], kind="stable").drop(columns="_rank") \
-            .reset_index(drop=True)
+        def read() -> pd.DataFrame:
+            table = list_versions(self.gpkg, [n for n in self.layer_names() if n != DATA_ISSUES])
+            order = {kind: i for i, kind in enumerate(LAYERS)}
+            rank = table["layer"].map(order).fillna(len(order))
+            return table.assign(_rank=rank).sort_values(["_rank", "version"], kind="stable").drop(columns="_rank") \
+                .reset_index(drop=True)
+
+        return self._gpkg_meta("versions", read).copy()
+
+    def _gpkg_meta(self, what: str, read: Callable[[], Any]) -> Any:
+        """`read()`, or what it gave for this project.gpkg in its current state (content hash); a value read while
+        the file changed is not kept."""
+        key, state = (str(self.gpkg), what), self.content_hash()
+        kept = _GPKG_META.get(key)
+        if kept is not None and kept[0] == state:
+            return kept[1]
+        value = read()
+        if self.content_hash() == state:
+            _GPKG_META[key] = (state, value)
+        return value
 
     def version_note(self, kind: str, as_of: dt.date) -> tuple[int, str]:
         """The version of `kind` in force on `as_of` and a note when none was (the earliest is then used)."""

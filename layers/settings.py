@@ -760,6 +760,13 @@ class AppSiting:
 
 
 @dataclass(frozen=True)
+class AppServer:
+    """[app.server]: what one app server keeps for all its sessions (results kept in memory)."""
+
+    cache_entries: int
+
+
+@dataclass(frozen=True)
 class AppSettings:
     """[app.*]: display settings of the app's pages, one typed section per page (checked, never used by analysis)."""
 
@@ -769,6 +776,7 @@ class AppSettings:
     map: AppMap
     supply: AppSupply
     siting: AppSiting
+    server: AppServer
 
     @classmethod
     def read(cls, r: Reader) -> AppSettings:
@@ -790,7 +798,7 @@ class AppSettings:
 
 
 _APP_PAGES: dict[str, type] = {"scores": AppScores, "enterprises": AppEnterprises, "data": AppData, "map": AppMap,
-                               "supply": AppSupply, "siting": AppSiting}
+                               "supply": AppSupply, "siting": AppSiting, "server": AppServer}
 # page → key → (type, low, low exclusive, high); str keys are map colour schemes. Every key of a page's
 # dataclass is listed here (the dataclass refuses a missing or extra one).
 _APP_SPEC: dict[str, dict[str, tuple[type, float | None, bool, float | None]]] = {
@@ -810,4 +818,5 @@ _APP_SPEC: dict[str, dict[str, tuple[type, float | None, bool, float | None]]] =
                "map_width_px": (int, 1, False, None), "candidate_zoom_max": (int, 0, False, None),
                "view_padding_px": (int, 0, False, None), "upload_max_mb": (float, 0, True, None),
                "weight_step": (float, 0, True, None)},
+    "server": {"cache_entries": (int, 1, False, None)},
 }

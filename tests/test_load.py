@@ -57,6 +57,7 @@ class SessionLog:
     name: str
     runs: Counter = field(default_factory=Counter)  # url path → runs completed
     seconds: list[float] = field(default_factory=list)
+    slowest: dict[str, float] = field(default_factory=dict)  # url path → its longest run (s)
     errors: list[str] = field(default_factory=list)  # exceptions, failed or lost runs, wrong page run
     crossed: list[str] = field(default_factory=list)  # another session's (or no) view state seen
     error_alerts: Counter = field(default_factory=Counter)  # the app's own st.error boxes (reported, not failures)
@@ -141,6 +142,7 @@ def _check_run(log: SessionLog, page: str, result, page_hash: str | None, expect
     """Record one run: its errors, and whether the address the app published is this session's own view."""
     log.runs[page] += 1
     log.seconds.append(result.seconds)
+    log.slowest[page] = max(log.slowest.get(page, 0.0), result.seconds)
     log.errors.extend(f"{page}: {e}" for e in result.exceptions)
     log.error_alerts.update(f"{page}: {a[:80]}" for a in result.error_alerts)
     if result.status != "ok":
@@ -188,6 +190,7 @@ def _browser_sessions(browser, base: str, deadline: float, logs: list[SessionLog
                 wait_for_app(tab, timeout=RUN_TIMEOUT * 1000)
                 log.runs[path or "map"] += 1
                 log.seconds.append(time.monotonic() - start)
+                log.slowest[path or "map"] = max(log.slowest.get(path or "map", 0.0), log.seconds[-1])
                 log.errors.extend(f"{path or 'map'}: {t[:200]}"
                                   for t in tab.locator('[data-testid="stException"]').all_inner_texts())
                 if f"colour={colour}" not in tab.url:
@@ -319,8 +322,11 @@ def test_twenty_sessions_and_two_browsers_for_two_minutes(load_server, chromium_
     before, after = statistics.median(head), statistics.median(tail)
     growth = (after - before) / before
     per_page = Counter()
+    slowest: dict[str, float] = {}
     for log in every:
         per_page.update(log.runs)
+        for page, longest in log.slowest.items():
+            slowest[page] = max(slowest.get(page, 0.0), longest)
     print(f"\nload: warm-up {warm_seconds:.0f} s ({len(PAGES)} pages, {warm.runs['warm-up']} more methods), then "
           f"{CLIENTS} websocket + {len(browser_logs)} Chromium sessions, {elapsed:.0f} s wall ({LOAD_SECONDS:.0f} s of load)")
     print(f"load: {runs} page runs served ({sum(sum(log.runs.values()) for log in browser_logs)} by the browsers), "
@@ -328,6 +334,8 @@ def test_twenty_sessions_and_two_browsers_for_two_minutes(load_server, chromium_
     if seconds:
         print(f"load: run time median {seconds[len(seconds) // 2]:.2f} s, 95th percentile "
               f"{seconds[int(len(seconds) * 0.95)]:.2f} s, max {seconds[-1]:.2f} s")
+        print("load: longest run per page " + ", ".join(f"{page} {longest:.0f} s" for page, longest
+                                                        in sorted(slowest.items(), key=lambda item: -item[1])))
     print(f"load: errors {len(errors)}, crossed state {len(crossed)}, the app's error boxes {sum(alerts.values())}")
     for alert, count in alerts.most_common(5):
         print(f"load: error box ×{count}: {alert}")

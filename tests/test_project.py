@@ -82,3 +82,27 @@ def test_bad_toml_names_the_file(tmp_path):
     project.config_path.write_text("[project\nyear = 2024\n", encoding="utf-8")
     with pytest.raises(InputError, match="landpark.toml"):
         _ = project.config
+
+
+def test_layer_list_and_versions_are_read_once_per_state_of_the_file(tmp_path, monkeypatch):
+    """The layer list and version table are kept per state of project.gpkg: asked again, GDAL is not asked again;
+    after a write (another state), the new layer and its version are there at once."""
+    import pyogrio
+
+    import layers.project as store
+
+    project = Project.create(tmp_path / "p")
+    project.write_layer("parcels", parcels(), issues=[])
+    calls: list[str] = []
+    real = pyogrio.list_layers
+    monkeypatch.setattr(store.pyogrio, "list_layers", lambda path: calls.append(str(path)) or real(path))
+    first = project.layer_names()
+    assert Project(project.root).layer_names() == first and len(calls) == 1  # another handle on the same file too
+    first.append("changed by the caller")
+    assert "changed by the caller" not in project.layer_names()  # each caller gets its own list
+    versions = project.versions()
+    assert list(versions["layer"]) == ["parcels"]
+    road = shapely.LineString([(500000, 3300000), (500100, 3300000)])
+    project.write_layer("roads", gpd.GeoDataFrame({"road_id": ["R1"]}, geometry=[road], crs="EPSG:4549"), issues=[])
+    assert "roads" in project.layer_names()
+    assert sorted(project.versions()["layer"]) == ["parcels", "roads"]

@@ -9,8 +9,11 @@ the cache key. The caches are plain module-level dictionaries behind a lock (not
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -23,11 +26,11 @@ from layers.settings import ProjectSettings
 T = TypeVar("T")
 PROJECT_KEY = "project_root"  # session key set by the data page to switch project
 LANG_KEY = "lang"
-_CACHE: dict[tuple, Any] = {}
-_CACHE_LIMIT = 12
+_CACHE: OrderedDict[tuple, Any] = OrderedDict()  # least recently used first
 _FAILED: dict[tuple, Exception] = {}
 _LOCKS: dict[tuple, threading.Lock] = {}
 _GLOBAL = threading.Lock()
+_log = logging.getLogger("landpark.cache")
 
 
 def lang() -> str:
@@ -77,18 +80,24 @@ def page_header(project: Project, title_key: str, *, with_region: bool = False) 
 
 
 def cached(name: str, project: Project, compute: Callable[[Project], T]) -> T:
-    """`compute(project)` once per (name, project folder, content hash); concurrent callers wait for one run."""
+    """`compute(project)` once per (name, project folder, content hash); concurrent callers wait for one run.
+
+    The server keeps the `[app.server] cache_entries` most recently used results; a page that needs an evicted
+    one computes it again."""
     key = (name, str(project.root), project.content_hash())
     with _GLOBAL:
         if key in _CACHE:
+            _CACHE.move_to_end(key)
             return _CACHE[key]
         lock = _LOCKS.setdefault(key, threading.Lock())
     with lock:
         with _GLOBAL:
             if key in _CACHE:
+                _CACHE.move_to_end(key)
                 return _CACHE[key]
             if key in _FAILED:  # the same content failed before: say so again, don't recompute
                 raise _FAILED[key]
+        started = time.perf_counter()
         try:
             value = compute(project)
         except Exception as exc:
@@ -96,18 +105,30 @@ def cached(name: str, project: Project, compute: Callable[[Project], T]) -> T:
                 _FAILED[key] = exc
                 _LOCKS.pop(key, None)
             raise
+        evicted: list[str] = []
         with _GLOBAL:
             _CACHE[key] = value
             _LOCKS.pop(key, None)
-            while len(_CACHE) > _CACHE_LIMIT:
-                _CACHE.pop(next(iter(_CACHE)))
-        # The cached tables hold millions of tracked objects that live as long as the server: move them out of
-        # the cyclic collector's reach, or Streamlit's full collection after every run walks them all
-        # (≈ 200 ms per click on the demo). Freed cached values are still released by reference counting.
-        # Collect first: garbage cycles of this and other sessions' runs would otherwise be frozen for good.
-        gc.collect()
-        gc.freeze()
+            while len(_CACHE) > project.config.app.server.cache_entries:
+                evicted.append(_CACHE.popitem(last=False)[0][0])
+        _log.info("computed %s in %.2f s; %d results kept%s", name, time.perf_counter() - started, len(_CACHE),
+                  f", evicted {', '.join(evicted)}" if evicted else "")
+        _settle_collector(thaw=bool(evicted))
     return value
+
+
+def _settle_collector(*, thaw: bool) -> None:
+    """Move the cached tables out of the cyclic collector's reach (after collecting what is garbage now).
+
+    The tables hold millions of tracked objects that live as long as the server: left in the collector's oldest
+    generation, every full collection walks them all (≈ 200 ms per click on the demo). Freezing also freezes the
+    objects other sessions' runs hold at that moment, and an evicted table's own cycles: with `thaw` (a result
+    was evicted) everything frozen before is collected again first, so frozen garbage does not outlive the next
+    eviction."""
+    if thaw:
+        gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 def is_cached(name: str, project: Project) -> bool:
