@@ -135,6 +135,26 @@ def open_select(page, key: str) -> None:
         page.locator(f".st-key-{key} input[role=combobox]").press("ArrowDown")
 
 
+def choose_option(page, key: str, label: str, *, attempts: int = 4) -> None:
+    """Choose `label` in the selectbox with widget key `key` and wait until the box shows it.
+
+    On a busy machine the list can open late, or open again under the pointer, and a click on an option then
+    chooses nothing (seen in CI: no rerun was sent); the choice is made again, with the list closed first, until
+    the box shows the label."""
+    shows = "([key, label]) => document.querySelector(`.st-key-${key} input[role=combobox]`)?.value === label"
+    for attempt in range(attempts):
+        open_select(page, key)
+        page.get_by_role("option", name=label, exact=True).click()
+        try:
+            page.wait_for_function(shows, arg=[key, label], timeout=5000)
+            return
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError: the choice did not take; close the list, again
+            if attempt == attempts - 1:
+                raise
+            page.keyboard.press("Escape")
+            wait_for_app(page)
+
+
 def component_data(at, name: str) -> dict | None:
     """The data an AppTest page gave its `name` component (st.components.v2) in the last run; None when it drew none."""
     import json

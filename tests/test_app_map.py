@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 import numpy as np
 import pytest
 
-from tests.apphelp import map_frame, open_page, open_select, page_app, screenshot, wait_for_app, wait_for_map_drawn
+from tests.apphelp import choose_option, map_frame, open_page, page_app, screenshot, wait_for_app, wait_for_map_drawn
 
 # the run's overlay (fills, the selected feature's outline) is on the map: maps.overlays.OverlayChannel
 OVERLAY_DRAWN = ("() => !!window.landparkSpecGroup && window.map.hasLayer(window.landparkSpecGroup)"
@@ -271,8 +271,7 @@ def test_click_a_park_shows_its_scorecard_and_colour_the_units(app_server, brows
     wait_for_map_drawn(frame)  # the selected unit's outline drawn
     screenshot(page, "map-panel")
 
-    open_select(page, "map_colour")
-    page.get_by_role("option", name="综合得分").click()
+    choose_option(page, "map_colour", "综合得分")
     wait_for_app(page)
     legend = frame.locator(".landpark-choropleth-legend")
     legend.wait_for()

@@ -21,10 +21,10 @@ import pyproj
 import pytest
 
 from tests.apphelp import (
+    choose_option,
     component_data,
     map_frame,
     open_page,
-    open_select,
     page_app,
     screenshot,
     tick_list_frame,
@@ -594,8 +594,7 @@ def test_ticks_follow_parcels_through_filter_and_sort_in_chromium(app_server, br
     assert caption_mu(text) == pytest.approx(mu_of(layer, top), abs=0.051)
 
     # Smallest first: rows 0 and 1 now hold the two smallest parcels; the selection must not move to them.
-    open_select(page, "supply_sort")
-    page.get_by_role("option", name="面积从小到大").click()
+    choose_option(page, "supply_sort", "面积从小到大")
     wait_for_app(page)
     text = summary_text(page, "已选 2 宗")
     assert caption_mu(text) == pytest.approx(mu_of(layer, top), abs=0.051)

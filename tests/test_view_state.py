@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.apphelp import open_page, open_select, screenshot, wait_for_app
+from tests.apphelp import choose_option, open_page, screenshot, wait_for_app
 
 ROOT_APP = "streamlit_app.py"
 
@@ -86,8 +86,7 @@ def test_a_recolour_reruns_the_map_alone_and_the_address_still_follows(app_serve
     page.locator("h3", has_text="南岭新材料产业园").wait_for()
     assert any("总览地图 · ".encode() in f for f in frames)  # a whole run sends the page title
     frames.clear()
-    open_select(page, "map_colour")
-    page.get_by_role("option", name="供地率").click()
+    choose_option(page, "map_colour", "供地率")
     wait_for_app(page)
     page.get_by_text("着色：供地率").wait_for()
     assert frames and not any("总览地图 · ".encode() in f for f in frames)  # neither is sent again by a recolour
