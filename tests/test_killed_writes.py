@@ -46,6 +46,17 @@ def temps(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob(".project.gpkg.*") if not p.name.endswith(".lock"))
 
 
+def temp_sizes(folder: Path) -> list[int]:
+    """Sizes of the temp files that still exist: SQLite's journal comes and goes between a listing and a stat."""
+    sizes = []
+    for path in temps(folder):
+        try:
+            sizes.append(path.stat().st_size)
+        except FileNotFoundError:
+            continue
+    return sizes
+
+
 def kill_while_writing(proc: subprocess.Popen, folder: Path, min_bytes: int = 200_000, timeout: float = 240) -> int:
     """SIGKILL `proc` once its temp GeoPackage beside project.gpkg holds `min_bytes`; returns the temp size."""
     deadline = time.monotonic() + timeout
@@ -53,7 +64,7 @@ def kill_while_writing(proc: subprocess.Popen, folder: Path, min_bytes: int = 20
         if proc.poll() is not None:
             out, err = proc.communicate()
             pytest.fail(f"the import ended (exit {proc.returncode}) before it could be killed while writing:\n{out!r}\n{err!r}")
-        sizes = [p.stat().st_size for p in temps(folder) if p.exists()]
+        sizes = temp_sizes(folder)
         if sizes and max(sizes) >= min_bytes:
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait(timeout=30)
