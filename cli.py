@@ -562,15 +562,17 @@ def score(directory: Annotated[Path, typer.Argument(help="project folder or Post
     if len(ev.units) == 0:
         fail(InputError(f"{directory}: the project has no evaluation units: import protection_lines, parks, micro_parks "
                         "or future_communities before scoring"), json_out)
-    attach_time_context(directory, ev, inputs, method, json_out)
-    document = to_json(ev, units_requested=unit_ids)
-    progress(f"scored {len(document['units'])} units and {len(document['enterprises'])} enterprises "
-             f"in {time.perf_counter() - start:.1f} s")
-    if unit_ids is not None:
+    keep = None
+    if unit_ids is not None:  # an unknown id is a usage error before the year before and the targets are worked out
         try:
             keep = set(ev.units["unit_id"].astype(str).to_numpy()[select_units(ev.units, unit_ids)])
         except UnknownUnitsError as exc:
             raise unknown_units_usage(exc, "--units") from None
+    attach_time_context(directory, ev, inputs, method, json_out)
+    document = to_json(ev, units_requested=unit_ids)
+    progress(f"scored {len(document['units'])} units and {len(document['enterprises'])} enterprises "
+             f"in {time.perf_counter() - start:.1f} s")
+    if keep is not None:
         document["units"] = [u for u in document["units"] if str(u["unit_id"]) in keep]
     if out is not None:
         from layers.projects import open_project

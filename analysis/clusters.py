@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 import i18n.clusters_text  # noqa: F401  (registers the clusters_ text)
+from analysis.members import unit_ids_by_firm
 from i18n import layer_label, t
 from layers.clusters_settings import STAGES, Cluster, ClustersSettings
 
@@ -80,8 +81,16 @@ def firm_codes(firms: pd.DataFrame) -> pd.Series:
 
 def _code_hits(codes: np.ndarray, cluster_codes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """(matched, undecided) per firm code against a list of codes: matched by prefix (or 门类 range); undecided when
-    the firm's code is missing or a proper prefix of one of them (too coarse to tell)."""
-    s = pd.Series(codes, dtype=object).fillna("")
+    the firm's code is missing or a proper prefix of one of them (too coarse to tell). Worked out once per distinct
+    code (a district's thousands of firms share a few hundred) and spread back to the firms."""
+    distinct, firm_of = np.unique(pd.Series(codes, dtype=object).fillna("").astype(str).to_numpy(), return_inverse=True)
+    hit, undecided = _distinct_code_hits(distinct, cluster_codes)
+    return hit[firm_of], undecided[firm_of]
+
+
+def _distinct_code_hits(distinct: np.ndarray, cluster_codes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """`_code_hits` of distinct code strings ("" for a missing code)."""
+    s = pd.Series(distinct, dtype=object)
     hit = np.zeros(len(s), dtype=bool)
     coarse = (s == "").to_numpy().copy()
     two = pd.to_numeric(s.str[:2], errors="coerce").to_numpy(dtype=float)
@@ -99,11 +108,13 @@ def _code_hits(codes: np.ndarray, cluster_codes: Sequence[str]) -> tuple[np.ndar
 
 
 def _keyword_hits(text: pd.Series, keywords: Sequence[str]) -> np.ndarray:
-    """Per firm, whether its industry text contains any of `keywords`."""
-    hit = np.zeros(len(text), dtype=bool)
+    """Per firm, whether its industry text contains any of `keywords` (looked up once per distinct text)."""
+    distinct, firm_of = np.unique(text.fillna("").astype(str).to_numpy(), return_inverse=True)
+    words = pd.Series(distinct, dtype=object)
+    hit = np.zeros(len(words), dtype=bool)
     for word in keywords:
-        hit |= text.str.contains(word, regex=False).to_numpy()
-    return hit
+        hit |= words.str.contains(word, regex=False).to_numpy()
+    return hit[firm_of]
 
 
 def _segments_of(cluster: Cluster, codes: np.ndarray, text: pd.Series) -> np.ndarray:
@@ -313,9 +324,8 @@ def _leaders(leaders: pd.DataFrame | None, settings: ClustersSettings, inputs, f
     out["name"] = names["name"].reindex(out["uscc"]).to_numpy() if "name" in names else None
     out["lon"] = firms["lon"].reindex(out["uscc"]).to_numpy() if len(firms) else np.nan
     out["lat"] = firms["lat"].reindex(out["uscc"]).to_numpy() if len(firms) else np.nan
-    ids = units["unit_id"].astype(str).to_numpy()
-    where = member_frame.assign(unit_id=ids[member_frame["unit_pos"].to_numpy()]).groupby("uscc")["unit_id"].agg(list)
-    out["unit_ids"] = [sorted(set(where.get(u, []))) for u in out["uscc"]]
+    where = unit_ids_by_firm(member_frame, units["unit_id"].astype(str).to_numpy(), pd.Index(out["uscc"]))
+    out["unit_ids"] = [list(where.get(u, [])) for u in out["uscc"]]
     return out[columns]
 
 
@@ -417,9 +427,8 @@ def cluster_figures(ev, inputs, settings: ClustersSettings, *, leaders: pd.DataF
     order = {name: i for i, name in enumerate(names)}
     unit_clusters = unit_clusters.sort_values(["unit_pos", "cluster"], key=lambda s: s.map(order) if s.name == "cluster" else s,
                                               kind="stable").reset_index(drop=True)
-    firms["unit_ids"] = firms.index.map(
-        members.assign(unit_id=units["unit_id"].astype(str).to_numpy()[members["unit_pos"].to_numpy(dtype=np.int64)])
-        .groupby("uscc")["unit_id"].agg(lambda s: sorted(set(s)))).to_list() if len(firms) else []
+    firms["unit_ids"] = firms.index.map(unit_ids_by_firm(members, units["unit_id"].astype(str).to_numpy())).to_list() \
+        if len(firms) else []
 
     checks = _checks(settings, unit_table, unit_clusters, names)
     result_leaders = _leaders(leaders, settings, inputs, firms, member_frame, units)

@@ -41,11 +41,11 @@ def test_every_page_opens_in_chromium(app_server, browser_page):
 @pytest.mark.parametrize("module", ["scores_page", "enterprises_page", "supply_page", "siting_page"])
 def test_a_failing_evaluation_is_a_message_not_a_traceback(module, tmp_path, monkeypatch):
     import ui.state
-    from layers.demo import build_demo_layers
     from layers.project import Project
+    from tests.demolayers import demo_layers
 
     project = Project.create(tmp_path / module, crs="EPSG:4549")
-    layers = build_demo_layers(3)
+    layers = demo_layers(3)
     project.write_layers({"parks": layers["parks"], "parcels": layers["parcels"].head(300)}, issues=[])
 
     def broken(_project, *_args):

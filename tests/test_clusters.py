@@ -8,6 +8,7 @@ import tomllib
 from types import SimpleNamespace
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from pyproj import Transformer
@@ -323,3 +324,14 @@ def test_cluster_map_has_points_stars_and_the_layer_control_last(plain_codes):
     assert html.count("text-shadow:0 0 2px #000") == 1  # one star: F1, the 汽车 链主
     assert "#1f77b4" in html and "#7f7f7f" in html  # F1 in the 上游 colour, F3 (no segment) grey
     assert len(firm_points(result, "汽车")["features"]) == 2  # F1 at its point, F3 at its parcel
+
+
+def test_unit_ids_by_firm_sorted_distinct_and_only_the_firms_asked():
+    from analysis.members import unit_ids_by_firm
+
+    members = pd.DataFrame({"uscc": ["B", "A", "B", "B", "C"], "unit_pos": [2, 0, 0, 2, 1]})
+    ids = np.array(["YQ02", "XW01", "LINE1"], dtype=object)
+    got = unit_ids_by_firm(members, ids)
+    assert got.to_dict() == {"A": ["YQ02"], "B": ["LINE1", "YQ02"], "C": ["XW01"]}
+    assert unit_ids_by_firm(members, ids, pd.Index(["C", "Z"])).to_dict() == {"C": ["XW01"]}
+    assert unit_ids_by_firm(members.iloc[:0], ids).empty

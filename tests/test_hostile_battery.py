@@ -14,11 +14,11 @@ import pytest
 from typer.testing import CliRunner
 
 import cli
-from layers.demo import build_demo_layers
 from layers.problems import LandparkError
 from layers.project import Project, atomic_path, remove_stale_temps
 from layers.values import parse_area_mu, parse_bools, parse_dates, parse_numbers, parse_supply_status, parse_text
 from tests import hostile
+from tests.demolayers import demo_layers
 
 RUNNER = CliRunner()
 FIXTURES = Path(__import__("pyogrio").__file__).parent / "tests" / "fixtures"
@@ -102,7 +102,7 @@ def tree_hash(folder: Path) -> dict[str, str]:
 
 def existing_project(folder: Path) -> Path:
     project = Project.create(folder, crs="EPSG:4549")
-    layers = build_demo_layers(3)
+    layers = demo_layers(3)
     project.write_layers({"parks": layers["parks"]}, issues=[])
     return folder
 

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 import shapely
 
-from layers.demo import build_demo_layers
 from layers.project import INCOMPLETE_MARKER, Project
+from tests.demolayers import demo_layers
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="SIGKILL is POSIX")
@@ -87,7 +87,7 @@ def digest(path: Path) -> str:
 def test_kill_during_replace_keeps_the_project_and_the_next_run_cleans_up(tmp_path):
     folder = tmp_path / "p"
     project = Project.create(folder, crs="EPSG:4549")
-    parks = build_demo_layers(3)["parks"]
+    parks = demo_layers(3)["parks"]
     project.write_layers({"parks": parks}, issues=[])
     before = digest(project.gpkg)
     x0, y0, _, _ = parks.total_bounds
@@ -106,7 +106,7 @@ def test_kill_during_replace_keeps_the_project_and_the_next_run_cleans_up(tmp_pa
 
 
 def test_kill_during_a_fresh_import_leaves_a_folder_called_incomplete(tmp_path):
-    parks = build_demo_layers(3)["parks"]
+    parks = demo_layers(3)["parks"]
     x0, y0, _, _ = parks.total_bounds
     source = big_parcels(tmp_path, (x0, y0))
     folder = tmp_path / "fresh"

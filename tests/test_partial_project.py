@@ -7,12 +7,12 @@ import shapely
 
 from analysis.inputs import load_inputs
 from analysis.score import evaluate
-from layers.demo import build_demo_layers
 from layers.project import Project
+from tests.demolayers import demo_layers
 
 
 def test_units_and_firms_without_parcels(tmp_path):
-    layers = build_demo_layers(3)
+    layers = demo_layers(3)
     project = Project.create(tmp_path / "p", crs="EPSG:4549")
     project.write_layers({"parks": layers["parks"], "enterprises": layers["enterprises"]}, issues=[])
     ev = evaluate(load_inputs(project))
