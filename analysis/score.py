@@ -40,6 +40,7 @@ from analysis.members import (
     low_efficiency_mu,
     per_mu_output,
     pooled_figures,
+    unit_ids_by_firm,
     unit_members,
 )
 from analysis.methods.method_file import Method
@@ -327,10 +328,14 @@ def to_json(ev: Evaluation, *, units_requested: list[str] | None = None, redacte
         units.append(d)
     ent_table = ev.enterprises.table
     memberships = firm_unit_ids(ev)
-    enterprises = [{**{k: _clean(r.get(k)) for k in ENTERPRISE_KEYS if k in ent_table.columns},
-                    "unit_ids": memberships.get(str(r.get("uscc")), []),
-                    "adjustments": [{k: _clean(v) for k, v in a.items()} for a in (r.get("adjustments") or [])]}
-                   for r in ent_table.to_dict("records")]
+    keys = [k for k in ENTERPRISE_KEYS if k in ent_table.columns]
+    columns = [_clean_column(ent_table[k]) for k in keys]
+    codes = ent_table["uscc"].to_numpy() if "uscc" in ent_table else np.full(len(ent_table), None)
+    adjustments = ent_table["adjustments"].to_numpy() if "adjustments" in ent_table else np.full(len(ent_table), None)
+    rows = zip(*columns) if columns else [()] * len(ent_table)
+    enterprises = [{**dict(zip(keys, values)), "unit_ids": memberships.get(str(code), []),
+                    "adjustments": [{k: _clean(v) for k, v in a.items()} for a in (adjusted or [])]}
+                   for values, code, adjusted in zip(rows, codes, adjustments)]
     document = {
         "meta": json_meta(ev, units_requested=units_requested, redacted=redacted, digits=digits),
         "units": units,
@@ -415,10 +420,7 @@ def firm_unit_ids(ev: Evaluation) -> dict[str, list[str]]:
     """Credit code → the ids of the units the firm is a member of (from ev.members), each list sorted."""
     if not len(ev.members) or not len(ev.units):
         return {}
-    ids = ev.units["unit_id"].astype(str).to_numpy()
-    pairs = pd.DataFrame({"uscc": ev.members["uscc"].astype(str).to_numpy(),
-                          "unit": ids[ev.members["unit_pos"].to_numpy(dtype=int)]}).drop_duplicates()
-    return {str(k): sorted(v) for k, v in pairs.groupby("uscc")["unit"]}
+    return unit_ids_by_firm(ev.members, ev.units["unit_id"].astype(str).to_numpy()).to_dict()
 
 
 def round_floats(value: Any, digits: int) -> Any:
@@ -537,6 +539,18 @@ def above_scale_json(figures: Mapping[str, Any] | pd.Series) -> dict[str, Any]:
     n = _clean(figures.get(f"{ABOVE_SCALE}n_firms"))
     out["n_firms"] = int(n) if n is not None else 0
     return out
+
+
+def _clean_column(column: pd.Series) -> list[Any]:
+    """`_clean` of every value of a column; numpy float, integer and bool columns converted whole, not per value."""
+    values = column.to_numpy()
+    if values.dtype.kind == "f":
+        out = values.astype(object)
+        out[~np.isfinite(values)] = None
+        return out.tolist()
+    if values.dtype.kind in "iub":
+        return values.tolist()
+    return [_clean(v) for v in values]
 
 
 def _clean(v):

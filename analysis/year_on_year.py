@@ -505,6 +505,17 @@ def _num(v: Any, digits: int | None) -> Any:
     return None if pd.isna(v) else v
 
 
+def _num_column(column: pd.Series, digits: int | None) -> list[Any]:
+    """`_num` of every value of a column; a numpy float column without rounding is converted whole (rounding stays
+    per value: Python's round is exact in decimal, numpy's is not)."""
+    values = column.to_numpy()
+    if digits is None and values.dtype.kind == "f":
+        out = values.astype(object)
+        out[~np.isfinite(values)] = None
+        return out.tolist()
+    return [_num(v, digits) for v in values]
+
+
 def _change_dict(r: Mapping[str, Any], digits: int | None) -> dict[str, Any]:
     """One indicator's change as the JSON object {before, after, change, relative_change, direction, better, assessment}."""
     return {k: (_num(r[k], digits) if k in ("before", "after", "change", "relative_change") else r[k]) for k in CHANGE_COLUMNS}
@@ -555,8 +566,9 @@ def to_json(yoy: YearOnYear, *, digits: int | None = None,
     moved = tr["movement"].value_counts()
     firms_changes: dict[str, dict[str, Any]] = {}
     chosen = yoy.firm_changes[yoy.firm_changes["indicator"].isin(list(firm_indicators))]
-    for r in chosen.to_dict("records"):
-        firms_changes.setdefault(r["uscc"], {})[r["indicator"]] = {k: _num(r[k], digits) for k in FIRM_CHANGE_KEYS}
+    figures = [_num_column(chosen[k], digits) for k in FIRM_CHANGE_KEYS]
+    for code, indicator, *values in zip(chosen["uscc"].to_numpy(), chosen["indicator"].to_numpy(), *figures):
+        firms_changes.setdefault(code, {})[indicator] = dict(zip(FIRM_CHANGE_KEYS, values))
     firms = [{"uscc": r["uscc"], "name": _num(r["name"], None) if not isinstance(r["name"], str) else r["name"],
               "class_before": r["class_before"], "class_after": r["class_after"], "movement": r["movement"],
               "indicators": firms_changes.get(r["uscc"], {})} for r in tr.to_dict("records")]
