@@ -35,6 +35,7 @@ import i18n.clusters_text  # noqa: F401  (registers the clusters_ text)
 from analysis.members import unit_ids_by_firm
 from i18n import layer_label, t
 from layers.clusters_settings import STAGES, Cluster, ClustersSettings
+from layers.textsets import text_isin
 
 __all__ = ["firm_clusters", "firm_codes", "normalise_code", "cluster_figures", "ClusterResult", "to_json",
            "format_clusters", "format_number", "format_share", "status_label", "stage_label", "unit_label", "ok_label",
@@ -296,7 +297,7 @@ def _concentration(ev, inputs, settings: ClustersSettings, memberships: pd.DataF
     for term in sorted({x for ts in terms for x in ts}):
         units_with = np.array([term in ts for ts in terms])
         firms = _term_firms(term, settings, memberships, codes, industry)
-        hit = units_with[pos] & uscc.isin(firms).to_numpy()
+        hit = units_with[pos] & text_isin(uscc, firms)
         selected |= hit
         for u in np.flatnonzero(units_with & (np.bincount(pos[hit], minlength=n) == 0)):
             unmatched[u].append(term)
@@ -318,7 +319,7 @@ def _leaders(leaders: pd.DataFrame | None, settings: ClustersSettings, inputs, f
         values = leaders[col].astype(object) if col in leaders else pd.Series(None, index=leaders.index, dtype=object)
         out[col] = [v if isinstance(v, str) and v.strip() else None for v in values]  # blank / NaN → None
     known = set(inputs.enterprises["uscc"].astype(str))
-    out["found"] = out["uscc"].isin(known)
+    out["found"] = text_isin(out["uscc"], known)
     out["cluster_known"] = out["cluster"].isin([c.name for c in settings.items])
     names = inputs.enterprises.drop_duplicates("uscc").set_index(inputs.enterprises.drop_duplicates("uscc")["uscc"].astype(str))
     out["name"] = names["name"].reindex(out["uscc"]).to_numpy() if "name" in names else None

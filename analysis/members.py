@@ -27,6 +27,7 @@ import pandas as pd
 
 from analysis.land_links import owner_key, owner_keys
 from analysis.units import UnitOverlay
+from layers.textsets import text_isin
 from spatial.overlay import intersection_pairs
 
 PER_MU = {"tax_per_mu": "tax_10k_yuan", "value_added_per_mu": "value_added_10k_yuan", "output_per_mu": "output_10k_yuan"}
@@ -52,9 +53,9 @@ def unit_members(parcels: gpd.GeoDataFrame, units: gpd.GeoDataFrame, ov: UnitOve
                   .assign(basis="parcels")[["unit_pos", "uscc", "share_inside", "basis"]])
     rows = [by_parcels]
     if isinstance(enterprises, gpd.GeoDataFrame) and len(enterprises):
-        no_parcels = ~enterprises["uscc"].astype("string").isin(owned_total.index)
+        no_parcels = ~text_isin(enterprises["uscc"].astype("str"), owned_total.index)
         geoms = enterprises.geometry.to_numpy()
-        usable = no_parcels.to_numpy() & pd.notna(geoms)
+        usable = no_parcels & pd.notna(geoms)
         usable[usable] = ~gpd.GeoSeries(geoms[usable]).is_empty.to_numpy()
         if usable.any():
             pos = np.flatnonzero(usable)

@@ -30,6 +30,7 @@ import i18n.standard_land_text  # noqa: F401  (registers the stdland_ text)
 from i18n import t
 from i18n.numbers import MISSING, format_count, format_far, format_money, format_per_mu, format_ratio, is_missing
 from layers.standard_land_settings import INDICATORS, OFF, TERMS, UNITS, StandardLandEntry, StandardLandSettings, normalise_code
+from layers.textsets import text_isin
 from spatial.area import MU_M2
 
 __all__ = ["VERDICTS", "Review", "conditions_for", "match_entry", "actual_figures", "review", "to_json", "settings_of",
@@ -202,7 +203,7 @@ def review(parcels: pd.DataFrame, firms: pd.DataFrame, settings: StandardLandSet
     firm_key = _firm_key(chosen[FIRM_COLUMN]) if FIRM_COLUMN in chosen.columns else pd.Series(pd.NA, index=chosen.index,
                                                                                               dtype="string")
     actual = actual_figures(parcels, firms)
-    known = firm_key.isin(actual.index)
+    known = pd.Series(text_isin(firm_key, actual.index), index=firm_key.index)
     per_firm = actual.reindex(firm_key.fillna("").to_numpy())
     per_firm.index = chosen.index
     due = _dates(chosen, "production_due_date")

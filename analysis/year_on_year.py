@@ -27,6 +27,7 @@ import i18n.yoy_text  # noqa: F401  (registers the yoy_ texts)
 from analysis.members import per_mu_output
 from i18n import t
 from i18n.numbers import MISSING, column_kind, format_count, format_mu, format_per_mu, format_ratio, format_value
+from layers.textsets import text_isin
 
 # Defaults of the settings [year_on_year] flat_tolerance and flat_points (see the module docstring).
 DEFAULT_FLAT_TOLERANCE = 0.01
@@ -364,7 +365,7 @@ def _half_frame(rows: pd.DataFrame, land: pd.Series | None) -> pd.DataFrame:
 def _half_figures(frame: pd.DataFrame, members: pd.DataFrame, n: int) -> pd.DataFrame:
     """Per group of `members` (unit_pos, uscc), the half's firm count, sums and per-mu figures; per mu by
     analysis/members.py per_mu_output (Σ value ÷ Σ land over the firms that have both)."""
-    mem = members[members["uscc"].isin(frame.index)]
+    mem = members[text_isin(members["uscc"], frame.index)]
     out = pd.DataFrame({"firm_count": np.bincount(mem["unit_pos"].to_numpy(dtype=np.int64), minlength=n)})
     joined = mem.join(frame, on="uscc")
     for col in HALF_SUMS:
