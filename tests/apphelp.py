@@ -148,11 +148,21 @@ def choose_option(page, key: str, label: str, *, attempts: int = 4) -> None:
         try:
             page.wait_for_function(shows, arg=[key, label], timeout=5000)
             return
-        except Exception:  # noqa: BLE001 - playwright's TimeoutError: the choice did not take; close the list, again
+        except Exception as exc:  # noqa: BLE001 - playwright's TimeoutError: the choice did not take; close the list, again
             if attempt == attempts - 1:
-                raise
+                raise AssertionError(_choice_state(page, key, label, attempts)) from exc
             page.keyboard.press("Escape")
             wait_for_app(page)
+
+
+def _choice_state(page, key: str, label: str, attempts: int) -> str:
+    """What the page showed when a choice never took (for the next person to read): the box's value, the options
+    listed, and a screenshot."""
+    value = page.evaluate("(key) => document.querySelector(`.st-key-${key} input[role=combobox]`)?.value ?? null", key)
+    options = page.get_by_role("option").all_inner_texts()
+    shot = screenshot(page, f"choose-option-failed-{key}")
+    return (f"{label!r} not chosen in {key!r} after {attempts} attempts: the box shows {value!r}, options listed "
+            f"{options[:20]!r}; screenshot {shot}")
 
 
 def component_data(at, name: str) -> dict | None:
