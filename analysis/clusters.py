@@ -77,20 +77,51 @@ def firm_codes(firms: pd.DataFrame) -> pd.Series:
         raw = firms["industry_code"] if "industry_code" in firms else pd.Series(None, index=firms.index, dtype=object)
     else:
         raw, _report = assign_codes(firms)
-    return pd.Series([normalise_code(v) for v in raw], index=firms.index, dtype=object)
+    values = _Distinct.of(np.asarray(raw, dtype=object), missing=None)
+    normalised = np.array([normalise_code(v) for v in values.values], dtype=object)
+    return pd.Series(normalised[values.of_firm], index=firms.index, dtype=object)
 
 
-def _code_hits(codes: np.ndarray, cluster_codes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(matched, undecided) per firm code against a list of codes: matched by prefix (or 门类 range); undecided when
-    the firm's code is missing or a proper prefix of one of them (too coarse to tell). Worked out once per distinct
-    code (a district's thousands of firms share a few hundred) and spread back to the firms."""
-    distinct, firm_of = np.unique(pd.Series(codes, dtype=object).fillna("").astype(str).to_numpy(), return_inverse=True)
-    hit, undecided = _distinct_code_hits(distinct, cluster_codes)
-    return hit[firm_of], undecided[firm_of]
+@dataclass(frozen=True)
+class _Distinct:
+    """A column of firm values as its distinct values and each firm's position among them, so the membership rules
+    run once per distinct value (a district's thousands of firms share a few hundred codes and industry texts)."""
+
+    values: np.ndarray  # distinct values, object dtype, in order of first appearance
+    of_firm: np.ndarray  # per firm, the position of its value in `values`
+
+    @classmethod
+    def of(cls, column: Any, *, missing: Any = "") -> _Distinct:
+        """`column`'s values factorised; a missing value counts as `missing` ("" for text, None to keep it)."""
+        series = pd.Series(np.asarray(column, dtype=object), dtype=object)
+        blank = series.isna().to_numpy()
+        text = series.where(~blank, "").astype(str).to_numpy(dtype=object)
+        of_firm, distinct = pd.factorize(text)
+        values = np.asarray(distinct, dtype=object)
+        if missing != "":
+            holds_missing = np.zeros(len(values), dtype=bool)
+            holds_missing[of_firm[blank]] = True
+            values = values.copy()
+            values[holds_missing] = missing
+        return cls(values, of_firm)
+
+    def code_hits(self, cluster_codes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(matched, undecided) per firm code against a list of codes: matched by prefix (or 门类 range); undecided
+        when the firm's code is missing or a proper prefix of one of them (too coarse to tell)."""
+        hit, undecided = _distinct_code_hits(self.values, cluster_codes)
+        return hit[self.of_firm], undecided[self.of_firm]
+
+    def keyword_hits(self, keywords: Sequence[str]) -> np.ndarray:
+        """Per firm, whether its industry text contains any of `keywords`."""
+        words = pd.Series(self.values, dtype=object)
+        hit = np.zeros(len(words), dtype=bool)
+        for word in keywords:
+            hit |= words.str.contains(word, regex=False).to_numpy()
+        return hit[self.of_firm]
 
 
 def _distinct_code_hits(distinct: np.ndarray, cluster_codes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """`_code_hits` of distinct code strings ("" for a missing code)."""
+    """`_Distinct.code_hits` of distinct code strings ("" for a missing code)."""
     s = pd.Series(distinct, dtype=object)
     hit = np.zeros(len(s), dtype=bool)
     coarse = (s == "").to_numpy().copy()
@@ -108,29 +139,20 @@ def _distinct_code_hits(distinct: np.ndarray, cluster_codes: Sequence[str]) -> t
     return hit, coarse & ~hit
 
 
-def _keyword_hits(text: pd.Series, keywords: Sequence[str]) -> np.ndarray:
-    """Per firm, whether its industry text contains any of `keywords` (looked up once per distinct text)."""
-    distinct, firm_of = np.unique(text.fillna("").astype(str).to_numpy(), return_inverse=True)
-    words = pd.Series(distinct, dtype=object)
-    hit = np.zeros(len(words), dtype=bool)
-    for word in keywords:
-        hit |= words.str.contains(word, regex=False).to_numpy()
-    return hit[firm_of]
-
-
-def _segments_of(cluster: Cluster, codes: np.ndarray, text: pd.Series) -> np.ndarray:
+def _segments_of(cluster: Cluster, codes: _Distinct, text: _Distinct, missing_code: np.ndarray) -> np.ndarray:
     """Each firm's segment name in `cluster` (None where none fits): the first segment matching its code; for a firm
-    whose code is missing or too coarse for some segment's codes, the first segment whose keywords are in its text."""
-    out = np.full(len(codes), None, dtype=object)
-    undecided = pd.Series(codes, dtype=object).isna().to_numpy().copy()
+    whose code is missing (`missing_code`) or too coarse for some segment's codes, the first segment whose keywords
+    are in its text."""
+    out = np.full(len(codes.of_firm), None, dtype=object)
+    undecided = missing_code.copy()
     for seg in cluster.segments:
-        hit, coarse = _code_hits(codes, seg.codes)
+        hit, coarse = codes.code_hits(seg.codes)
         out[(out == None) & hit] = seg.name  # noqa: E711  (element-wise on an object array)
         undecided |= coarse
     undecided &= out == None  # noqa: E711
     for seg in cluster.segments:
         if seg.keywords:
-            out[(out == None) & undecided & _keyword_hits(text, seg.keywords)] = seg.name  # noqa: E711
+            out[(out == None) & undecided & text.keyword_hits(seg.keywords)] = seg.name  # noqa: E711
     return out
 
 
@@ -143,19 +165,22 @@ def firm_clusters(firms: pd.DataFrame, settings: ClustersSettings, codes: pd.Ser
         return pd.DataFrame(columns=columns)
     firms = firms.drop_duplicates("uscc")
     if codes is None:
-        codes = firm_codes(firms).to_numpy(dtype=object)
+        code_values = firm_codes(firms).to_numpy(dtype=object)
     else:
-        codes = codes.reindex(firms["uscc"].astype(str)).to_numpy(dtype=object)
-    text = (firms["industry"] if "industry" in firms else pd.Series("", index=firms.index)).fillna("").astype(str)
+        code_values = codes.reindex(firms["uscc"].astype(str)).to_numpy(dtype=object)
+    missing_code = pd.Series(code_values, dtype=object).isna().to_numpy()
+    by_code = _Distinct.of(code_values)
+    text = _Distinct.of(firms["industry"] if "industry" in firms else np.full(len(firms), ""))
     uscc = firms["uscc"].astype(str).to_numpy()
     parts = []
     for cluster in settings.items:
-        hit, undecided = _code_hits(codes, cluster.codes)
-        by_word = undecided & _keyword_hits(text, cluster.keywords) if cluster.keywords else np.zeros(len(firms), bool)
+        hit, undecided = by_code.code_hits(cluster.codes)
+        by_word = undecided & text.keyword_hits(cluster.keywords) if cluster.keywords else np.zeros(len(firms), bool)
         member = hit | by_word
         if not member.any():
             continue
-        segment = _segments_of(cluster, codes, text)[member] if cluster.segments else np.full(member.sum(), None)
+        segment = (_segments_of(cluster, by_code, text, missing_code)[member] if cluster.segments
+                   else np.full(member.sum(), None))
         parts.append(pd.DataFrame({"uscc": uscc[member], "cluster": cluster.name, "segment": segment,
                                    "matched_by": np.where(hit[member], "code", "keyword")}))
     if not parts:
