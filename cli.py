@@ -75,8 +75,9 @@ def progress(message: str) -> None:
 
 
 def emit_json(document: Any) -> None:
-    json.dump(document, sys.stdout, ensure_ascii=False, indent=2, default=str)
-    sys.stdout.write("\n")
+    """`document` on stdout, indented, in one write: json.dump would make about two million small writes for the
+    demo's document, each passed straight through when Python runs unbuffered (PYTHONUNBUFFERED, -u): 4 s, not 1."""
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
 def fail(exc: LandparkError | Exception, as_json: bool, lang: str = "en") -> None:
