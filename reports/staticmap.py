@@ -144,10 +144,12 @@ def png_bytes(fig: Figure, dpi: int) -> bytes:
     """The figure as a palette PNG: flat map colours survive quantisation, and the file is several times smaller."""
     from PIL import Image
 
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    image = Image.open(io.BytesIO(buf.getvalue())).convert("RGB").quantize(colors=PNG_COLOURS,
-                                                                         method=Image.Quantize.FASTOCTREE)
+    if fig.dpi != dpi:
+        fig.set_dpi(dpi)
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    canvas.draw()  # the pixels savefig would encode, taken as they are: no full-colour PNG encoded and decoded again
+    image = Image.fromarray(np.asarray(canvas.buffer_rgba()), "RGBA").convert("RGB").quantize(
+        colors=PNG_COLOURS, method=Image.Quantize.FASTOCTREE)
     out = io.BytesIO()
     image.save(out, format="PNG", compress_level=6)
     return out.getvalue()
