@@ -10,7 +10,7 @@ import dataclasses
 import datetime as dt
 import inspect
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -184,7 +184,16 @@ def load_inputs(project: Project, *, year: int | None = None, as_of: dt.date | N
 
 def _read_inputs(project: Project, *, year: int | None, as_of: dt.date | None, columns: ColumnSpec | None,
                  cache: bool) -> EvaluationInputs:
-    """`load_inputs` without the wait for a background integrity check."""
+    """`load_inputs` without the wait for a background integrity check. A big table read from project.gpkg is
+    kept in the columnar cache on a thread of its own (GDAL and Parquet, which release the GIL) while the other
+    layers are read and the parcels linked; the cache holds it before this returns."""
+    with ThreadPoolExecutor(1, thread_name_prefix="landpark-cache-write") as keeper:
+        return _read_all(project, year=year, as_of=as_of, columns=columns, cache=cache, keeper=keeper)
+
+
+def _read_all(project: Project, *, year: int | None, as_of: dt.date | None, columns: ColumnSpec | None,
+              cache: bool, keeper: Executor) -> EvaluationInputs:
+    """`_read_inputs`, with the cache writes handed to `keeper`."""
     spec = INPUT_COLUMNS if columns is None else columns
     config = project.config
     names = set(project.layer_names())
@@ -194,7 +203,7 @@ def _read_inputs(project: Project, *, year: int | None, as_of: dt.date | None, c
 
     def fetch(kind: str, **where: Any) -> gpd.GeoDataFrame:
         wanted = spec.get(kind)
-        options: dict[str, Any] = {**where, "cache": True} if cached else dict(where)
+        options: dict[str, Any] = {**where, "cache": True, "keep_in": keeper} if cached else dict(where)
         return project.read_layer(kind, columns=None if wanted is None else list(wanted), **options)
 
     def fetch_then(kind: str, then: Any, **where: Any) -> gpd.GeoDataFrame:
@@ -204,7 +213,8 @@ def _read_inputs(project: Project, *, year: int | None, as_of: dt.date | None, c
             then(frame)
             return frame
         wanted = spec.get(kind)
-        return project.read_layer(kind, columns=None if wanted is None else list(wanted), cache=True, then=then, **where)
+        return project.read_layer(kind, columns=None if wanted is None else list(wanted), cache=True, then=then,
+                                  keep_in=keeper, **where)
 
     enterprises = fetch("enterprises") if "enterprises" in names else pd.DataFrame({"uscc": []})
     chosen, note = resolve_firm_year(enterprises, year, config.project.year)

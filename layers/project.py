@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import glob
 import hashlib
 import json
@@ -19,6 +20,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
@@ -325,17 +327,20 @@ class Project:
 
     def read_layer(self, kind: str, *, columns: list[str] | None = None, version: int | None = None,
                    as_of: dt.date | None = None, cache: bool = False,
-                   then: Callable[[pd.DataFrame], None] | None = None) -> gpd.GeoDataFrame:
+                   then: Callable[[pd.DataFrame], None] | None = None,
+                   keep_in: Executor | None = None) -> gpd.GeoDataFrame:
         """Read one canonical layer: its current version, version number `version`, or the version in force on
         `as_of` (layers.versions.version_for). An absent layer is an InputError naming the project.
 
         `columns` limits the attributes read (the geometry always comes; unknown names are ignored, as pyogrio
         does). `cache`: serve a big table from the project's columnar cache (layers/project_cache.py) and keep it
         there when read from project.gpkg; the frame is the same either way. `then(frame)` is called with the frame
-        as soon as it is read, before it is kept in the cache, so the caller can start work on it meanwhile."""
+        as soon as it is read, before it is kept in the cache, so the caller can start work on it meanwhile.
+        `keep_in`: an executor that keeps the frame in the cache while the caller goes on (the caller waits for it,
+        e.g. by leaving the executor's `with` block); by default it is kept before this returns."""
         table = self.layer_table(kind, version=version, as_of=as_of)
         if cache and project_cache.enabled():
-            return self._read_cached(table, columns, then or (lambda _frame: None))
+            return self._read_cached(table, columns, then or (lambda _frame: None), keep_in)
         frame = self._with_crs(pyogrio.read_dataframe(self.gpkg, layer=table, columns=columns, use_arrow=True))
         if then is not None:
             then(frame)
@@ -357,10 +362,11 @@ class Project:
             return kind
         return str(version_for(self.versions(), kind, version=version, as_of=as_of)[0]["stored_as"])
 
-    def _read_cached(self, table: str, columns: list[str] | None, then: Callable[[pd.DataFrame], None]) -> pd.DataFrame:
+    def _read_cached(self, table: str, columns: list[str] | None, then: Callable[[pd.DataFrame], None],
+                     keep_in: Executor | None = None) -> pd.DataFrame:
         """Table `table` from the columnar cache, else from project.gpkg (all columns, kept in the cache when the
-        project did not change during the read, then narrowed to `columns` as pyogrio would); `then(frame)` as
-        soon as the frame is read."""
+        project did not change during the read, then narrowed to `columns` as pyogrio would; on `keep_in` when
+        given); `then(frame)` as soon as the frame is read."""
         key = self.content_hash()
         frame = project_cache.load_table(self.root, key, table, columns)
         if frame is not None:
@@ -381,7 +387,13 @@ class Project:
         # Kept even while a background integrity check still runs: an entry of a damaged file is never served, as
         # every open of it is refused (at once, or before load_inputs returns).
         if self.content_hash() == key:  # what was read is the state `key` names
-            project_cache.store_table(self.root, key, table, whole, wkb=lambda: self._wkb_at(table, key))
+            # a shallow copy: columns the caller adds to its frame meanwhile are not kept (copy-on-write)
+            keep = functools.partial(project_cache.store_table, self.root, key, table, whole.copy(deep=False),
+                                     wkb=lambda: self._wkb_at(table, key))
+            if keep_in is None:
+                keep()
+            else:
+                keep_in.submit(keep)
         return frame
 
     @contextlib.contextmanager

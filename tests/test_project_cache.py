@@ -226,6 +226,31 @@ def test_a_damaged_area_column_is_recomputed(small):
     assert_same(load_inputs(small).parcels, expected)  # and again from the rebuilt entry
 
 
+def test_load_inputs_returns_with_the_tables_kept_as_read_on_their_own_thread(small, monkeypatch):
+    """load_inputs keeps a table read from project.gpkg in the cache on a thread of its own, and has kept it when
+    it returns: the entry holds the table's own columns (not those the evaluation adds to its frame meanwhile)
+    and serves the next read."""
+    writers: list[str] = []
+    real_store = project_cache.store_table
+
+    def noting(*args, **kwargs):
+        writers.append(threading.current_thread().name)
+        return real_store(*args, **kwargs)
+
+    monkeypatch.setattr(project_cache, "store_table", noting)
+    inputs = load_inputs(small)
+    assert writers and all(name.startswith("landpark-cache-write") for name in writers)
+    entry = project_cache.entry_folder(small.root, small.content_hash(), "parcels")
+    assert gp.is_layer_folder(entry)  # written before load_inputs returned
+    expected = direct(small, "parcels")
+    added = set(inputs.parcels.columns) - set(expected.columns)
+    assert {"firm_uscc", "area_mu"} <= added  # the evaluation's own columns, added while the entry was written
+    kept = gp.read_layer(entry)
+    assert set(kept.columns) == set(expected.columns)
+    no_gpkg_reads(monkeypatch)
+    assert_same(small.read_layer("parcels", cache=True), expected)
+
+
 def test_cached_area_column_is_used_on_a_warm_read(small, monkeypatch):
     expected = load_inputs(small, cache=False).parcels
     load_inputs(small)
