@@ -28,6 +28,26 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture(scope="session", autouse=True)
+def component_scan_once():
+    """Each new AppTest scans every installed distribution for Streamlit component manifests (0.8 s; a server does
+    it once at start). The installed packages do not change during a test session, so the scan is made once per
+    test process and its result handed to every AppTest."""
+    from streamlit.components.v2 import manifest_scanner
+
+    real = manifest_scanner.scan_component_manifests
+    found: list = []
+
+    def scan_once(max_workers: int | None = None) -> list:
+        if not found:
+            found.append(real(max_workers))
+        return list(found[0])
+
+    manifest_scanner.scan_component_manifests = scan_once
+    yield
+    manifest_scanner.scan_component_manifests = real
+
+
+@pytest.fixture(scope="session", autouse=True)
 def private_runtime_folder(tmp_path_factory):
     """The app's per-user runtime folder (launcher, served static files) lives in the session's tmp dir."""
     folder = tmp_path_factory.mktemp("runtime")
