@@ -11,11 +11,13 @@ given), opens the 总览地图 page at 1600×1000 and measures, from the browser
 - on 供地分析, `tick`: a tick in the parcel list until the selection summary shows it, and `filter`: dropping
   批而未供 from the lists until the map no longer shows it (bytes: WebSocket and HTTP together).
 
+Bytes are the browser's own count (Resource Timing's decoded body sizes, WebSocket frames as received), with
+Streamlit's and streamlit-folium's code (`code_kb`: fetched once per browser) apart from map layers and other HTTP.
 Times come from the browser's own clock (an animation-frame watcher notes when the answer is on screen) and
 the last WebSocket frame of the run; "idle" on the first map is the later of the map drawn and the last HTTP
 response (not Playwright's networkidle, which adds 500 ms of waiting by definition). The first map is opened
-COLD_VISITS times, each in a new browser session with an empty cache; interactions are run three times on a warm
-page; the median run is reported with every run listed.
+COLD_VISITS times, each in a new browser session with an empty cache (the one before closed); interactions are
+run three times on a warm page; the median run is reported with every run listed.
 
 Targets (issue 13): first map ≤ 2 s and ≤ 2 MB of map data; click / recolour / tick / filter ≤ 300 ms and ≤ 50 KB.
 Without Chromium and Playwright it prints {"skipped": reason} and exits 0. One JSON document on stdout.
@@ -26,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -42,35 +45,56 @@ TARGETS = {"first_map_s": 2.0, "first_map_data_mb": 2.0, "interaction_s": 0.3, "
 
 class Traffic:
     """Bytes the page received, split into WebSocket frames, published map layers (each file counted once, as
-    decoded) and other HTTP; and when the last WebSocket frame arrived (the end of a script run is its last frame)."""
+    decoded), Streamlit's and streamlit-folium's own code (content-hashed scripts, styles and fonts: fetched once
+    per browser, the first time an element needs them) and other HTTP; and when the last WebSocket frame arrived
+    (the end of a script run is its last frame).
+
+    HTTP bytes are read from the browser's own Resource Timing entries (decoded body sizes) of the page and its
+    frames when a snapshot is taken, not by asking the browser for each response's body while the page loads:
+    shipping every body to this process over the DevTools pipe made the first map about 0.25 s slower than a
+    person's browser draws it (8 alternated cold visits, same server)."""
 
     def __init__(self, page: Any) -> None:
+        self.page = page
         self.ws = 0
         self.layers = 0
         self.http = 0
+        self.code = 0
         self.layer_urls: set[str] = set()  # a layer asked for by the page and again by the map's frame is one download
+        # entries counted: (frame, url, start time); not the frame's URL, which changes with the view
+        self.seen: set[tuple[Any, str, float]] = set()
         self.last_frame = time.perf_counter()
+        page.add_init_script(RESOURCE_BUFFER_JS)
         page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
-        page.on("response", self._response)
 
     def _frame(self, payload: Any) -> None:
         self.ws += len(payload) if isinstance(payload, (bytes, str)) else 0
         self.last_frame = time.perf_counter()
 
-    def _response(self, response: Any) -> None:
-        try:
-            size = len(response.body())
-        except Exception:  # redirects and aborted requests carry no body
-            return
-        if "/app/static/layers/" in response.url:
-            if response.url not in self.layer_urls:  # the second ask (the frame's) is read from the browser's cache
-                self.layer_urls.add(response.url)
-                self.layers += size
-        else:
-            self.http += size
+    def _count_resources(self) -> None:
+        """Adds the resource entries not counted yet, of every document of the page."""
+        for frame in self.page.frames:
+            try:
+                entries = frame.evaluate(RESOURCES_JS)
+            except Exception:  # noqa: BLE001 - a frame detached meanwhile: its entries went with it
+                continue
+            for url, started, size in entries:
+                key = (frame, url, started)
+                if key in self.seen:
+                    continue
+                self.seen.add(key)
+                if "/app/static/layers/" in url:
+                    if url not in self.layer_urls:  # the second ask (the frame's) is read from the browser's cache
+                        self.layer_urls.add(url)
+                        self.layers += size
+                elif STREAMLIT_CODE.search(url):
+                    self.code += size
+                else:
+                    self.http += size
 
     def snapshot(self) -> dict[str, int]:
-        return {"ws": self.ws, "layers": self.layers, "http": self.http}
+        self._count_resources()
+        return {"ws": self.ws, "layers": self.layers, "http": self.http, "code": self.code}
 
     def quiet(self, seconds: float = 1.5, timeout: float = 60.0) -> float:
         """Wait until no frame has arrived for `seconds`; the perf_counter time of the last frame."""
@@ -86,6 +110,13 @@ def _delta(after: dict[str, int], before: dict[str, int]) -> dict[str, float]:
     return {f"{k}_kb": round((after[k] - before[k]) / 1024, 1) for k in after}
 
 
+# Streamlit's and streamlit-folium's bundles (content-hashed; most are chunks loaded as elements first appear).
+STREAMLIT_CODE = re.compile(r"/static/(js|css|media)/[^/]+\.[A-Za-z0-9_-]{8}\.[a-z0-9]+$")
+# Every document keeps all its resource entries (the browser's default buffer holds 250; Streamlit alone loads ~150).
+RESOURCE_BUFFER_JS = "performance.setResourceTimingBufferSize(100000);"
+# A document's navigation and resource entries: url, start time, decoded body size.
+RESOURCES_JS = ("() => [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')]"
+                ".map((e) => [e.name, e.startTime, e.decodedBodySize])")
 # The browser's own clock (ms since the epoch, sub-millisecond): page and map frame have different time origins.
 NOW_JS = "() => performance.timeOrigin + performance.now()"
 # Starts watching, once per animation frame, for `test(arg)` to hold, and notes the clock time it first did
@@ -191,7 +222,10 @@ def measure(project: Path, repeat: int = 3) -> dict[str, Any]:
             page.wait_for_selector('iframe[title*="streamlit_folium"]', timeout=180_000)
             page.close()
             firsts = []
+            context = None
             for _ in range(COLD_VISITS):  # each a new browser session with an empty HTTP cache; the last one goes on
+                if context is not None:  # the visit before, closed: its page and session would still be running
+                    context.close()
                 context = browser.new_context(viewport={"width": 1600, "height": 1000})
                 page = context.new_page()
                 traffic = Traffic(page)
@@ -222,8 +256,10 @@ def measure(project: Path, repeat: int = 3) -> dict[str, Any]:
             warm, _ = _first_map(again, Traffic(again), base)
             supply = []
             for _ in range(repeat):  # 供地分析: a tick and a filter, each on a fresh view of the page
-                page = browser.new_context(viewport={"width": 1600, "height": 1000}).new_page()
+                supply_context = browser.new_context(viewport={"width": 1600, "height": 1000})
+                page = supply_context.new_page()
                 supply.append(measure_supply(page, Traffic(page), base))
+                supply_context.close()
             browser.close()
     finally:
         app.terminate()
@@ -248,7 +284,7 @@ def _first_map(page: Any, traffic: Traffic, base: str, timeout: float = 120_000)
     origin = page.evaluate("() => performance.timeOrigin")
     idle_at = max(drawn_at, _last_response_end(page), _last_response_end(frame))
     return {"seconds": round((idle_at - origin) / 1000, 3), "drawn_s": round((drawn_at - origin) / 1000, 3),
-            **_delta(traffic.snapshot(), {"ws": 0, "layers": 0, "http": 0})}, frame
+            **_delta(traffic.snapshot(), {"ws": 0, "layers": 0, "http": 0, "code": 0})}, frame
 
 
 def _supply_map_shows() -> str:
