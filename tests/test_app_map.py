@@ -329,6 +329,56 @@ def test_a_parcel_clicked_in_the_browser_is_identified(app_server, browser_page,
     assert not errors, errors
 
 
+MAP_CENTRE_NEAR = ("([lat, lon, tol]) => { const c = window.map.getCenter();"
+                   " return Math.abs(c.lat - lat) < tol && Math.abs(c.lng - lon) < tol; }")
+
+
+def _search_in_browser(page, text: str, label: str) -> None:
+    """Type `text` in the map's search box, commit it (Enter) and pick the result shown as `label`."""
+    box = page.locator(".st-key-map_find input")
+    box.fill(text)
+    box.press("Enter")
+    page.locator(".st-key-map_search").wait_for()
+    wait_for_app(page)
+    choose_option(page, "map_search", label)
+    wait_for_app(page)
+
+
+@pytest.mark.browser
+def test_search_finds_a_firm_by_name_and_a_parcel_by_its_id_in_chromium(app_server, browser_page, demo_inputs,
+                                                                      demo_evaluation):
+    """One search box: part of a firm's name, then a 宗地号, typed in the browser; each pick shows its card and the
+    map moves to it (the expected centre is the feature's own lon/lat, reprojected here by geopandas)."""
+    from i18n import t
+
+    page = browser_page
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    open_page(page, app_server, "map")
+    frame = map_frame(page, "() => window.landparkLayers && window.landparkLayers.parks")
+    wait_for_map_drawn(frame)
+
+    firms = demo_inputs.enterprises
+    classed = demo_evaluation.firms["class"].dropna().index
+    firm = firms[firms["uscc"].isin(classed) & firms.geometry.notna()].iloc[0]
+    point = firms[firms["uscc"] == firm["uscc"]].to_crs(4326).geometry.iloc[0]
+    _search_in_browser(page, str(firm["name"])[2:8], f"{t('map_search_kind_firm', 'zh')} · {firm['name']}（{firm['uscc']}）")
+    page.locator("h3", has_text=str(firm["name"])).wait_for()
+    frame.wait_for_function(MAP_CENTRE_NEAR, arg=[point.y, point.x, 2e-4])   # the map went to the firm's point
+    assert frame.evaluate("() => window.map.getZoom()") >= 15
+
+    parcels = demo_inputs.parcels
+    parcel = parcels.iloc[100]
+    minx, miny, maxx, maxy = parcels.iloc[[100]].to_crs(4326).total_bounds
+    _search_in_browser(page, str(parcel["parcel_id"]), f"{t('map_search_kind_parcel', 'zh')} · 宗地 {parcel['parcel_id']}")
+    page.locator("h3", has_text=f"宗地 {parcel['parcel_id']}").wait_for()
+    frame.wait_for_function(MAP_CENTRE_NEAR, arg=[(miny + maxy) / 2, (minx + maxx) / 2, 2e-4])
+    frame.wait_for_function(OVERLAY_DRAWN)                                    # its outline drawn over the map
+    screenshot(page, "map-search-parcel")
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert not errors, errors
+
+
 @pytest.mark.browser
 def test_the_first_map_asks_for_each_layer_once_and_builds_the_hidden_firms_when_shown(app_server, browser_page,
                                                                                       demo_evaluation):
