@@ -84,18 +84,32 @@ def _clones(geoms: np.ndarray) -> np.ndarray:
     return shapely.set_srid(geoms, shapely.get_srid(geoms))
 
 
-def _private_prepared(geoms: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """`geoms` with each geometry replaced by a prepared private copy, one copy per distinct `idx` value.
+def _distinct(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first, inverse): the position of each distinct value of `idx` and, per element, which distinct value it is."""
+    _, first, inverse = np.unique(idx, return_index=True, return_inverse=True)
+    return first, inverse
+
+
+def _private_prepared(geoms: np.ndarray, idx: np.ndarray,
+                      distinct: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """`geoms` with each geometry replaced by a prepared private copy, one copy per distinct `idx` value
+    (`distinct`: `_distinct(idx)` when the caller has it).
 
     Prepared GEOS geometries build their indexes lazily and are not safe to share between threads
     (libgeos/geos#825); a chunk that owns its copies cannot race another chunk on the same input.
     """
     if len(idx) == 0:
         return geoms
-    _, first, inverse = np.unique(idx, return_index=True, return_inverse=True)
+    first, inverse = _distinct(idx) if distinct is None else distinct
     private = _clones(geoms[first])
     shapely.prepare(private)
     return private[inverse]
+
+
+def _inside_box(inner: np.ndarray, outer: np.ndarray) -> np.ndarray:
+    """Per row, whether bounds `inner` (minx, miny, maxx, maxy) lie within bounds `outer`."""
+    return ((inner[:, 0] >= outer[:, 0]) & (inner[:, 1] >= outer[:, 1])
+            & (inner[:, 2] <= outer[:, 2]) & (inner[:, 3] <= outer[:, 3]))
 
 
 def _overlap_chunk(
@@ -117,15 +131,18 @@ def _overlap_chunk(
     nothing is left prepared, and no prepared state is shared with another thread or caller.
     """
     n = len(left_idx)
-    lb, rb = shapely.bounds(lg), shapely.bounds(rg)
+    # the few right geometries (units, batches) each own many pairs: their bounds and prepared copies, once each
+    distinct = _distinct(right_idx) if n else (np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp))
+    lb, rb = shapely.bounds(lg), shapely.bounds(rg[distinct[0]])[distinct[1]]
     # Containment is only possible where one bounding box holds the other.
-    left_in_box = (lb[:, :2] >= rb[:, :2]).all(axis=1) & (lb[:, 2:] <= rb[:, 2:]).all(axis=1)
-    right_in_box = (rb[:, :2] >= lb[:, :2]).all(axis=1) & (rb[:, 2:] <= lb[:, 2:]).all(axis=1)
-    # Predicate targets: a prepared private copy of every right geometry (the few units or batches each own
-    # many pairs) and of every left geometry boxing its partner; the inputs elsewhere.
-    targets = _private_prepared(rg, right_idx)
-    left_targets = lg.copy()
-    left_targets[right_in_box] = _private_prepared(lg[right_in_box], left_idx[right_in_box])
+    left_in_box, right_in_box = _inside_box(lb, rb), _inside_box(rb, lb)
+    # Predicate targets: a prepared private copy of every right geometry and of every left geometry boxing its
+    # partner; the inputs elsewhere.
+    targets = _private_prepared(rg, right_idx, distinct)
+    left_targets = lg
+    if right_in_box.any():  # rare (a unit smaller than a parcel): only then is a copy of the inputs made
+        left_targets = lg.copy()
+        left_targets[right_in_box] = _private_prepared(lg[right_in_box], left_idx[right_in_box])
     left_inside = np.zeros(n, dtype=bool)
     right_inside = np.zeros(n, dtype=bool)
     boxed = np.flatnonzero(left_in_box)
