@@ -351,3 +351,23 @@ def test_concurrent_callers_on_the_same_arrays() -> None:
 
 def test_default_threads_is_sensible() -> None:
     assert 1 <= overlay.default_threads() <= overlay.MAX_THREADS
+
+
+def test_vertex_probe_finds_an_inside_vertex_wherever_it_is() -> None:
+    """The probe tries each polygon's first and middle vertex before the rest: a vertex strictly inside is found
+    whichever it is, and a polygon that only touches (or lies outside) has none."""
+    from spatial.overlay import _a_vertex_inside
+
+    park = box(0, 0, 10, 10)
+    shapely.prepare(park)
+    first_inside = shapely.Polygon([(5, 5), (15, 5), (15, 15), (5, 15)])            # vertex 0 inside
+    middle_inside = shapely.Polygon([(15, 15), (15, 5), (5, 5), (5, 15)])           # vertex 2 of 5 coordinates
+    neither_probe = shapely.Polygon([(12, -2), (12, 12), (3, 7), (-2, 12), (-2, -2), (5, -5)])  # only (3, 7) inside
+    touching = box(10, 0, 20, 10)                                                   # shares an edge only
+    apart = box(20, 20, 30, 30)
+    geoms = np.array([first_inside, middle_inside, neither_probe, touching, apart])
+    assert shapely.is_valid(geoms).all()
+    found = _a_vertex_inside(geoms, np.array([park] * len(geoms)))
+    assert found.tolist() == [True, True, True, False, False]
+    vertex = shapely.get_coordinates(neither_probe)  # the probes (first and middle vertex) both miss it
+    assert not park.contains(shapely.Point(vertex[0])) and not park.contains(shapely.Point(vertex[len(vertex) // 2]))
