@@ -58,6 +58,8 @@ def normalise_code(value: Any) -> str | None:
 
 _NORMAL_CODE = r"[0-9A-Z]+"  # ASCII digits and capitals only: NFKC, trimming and upper-casing leave it as it is
 _NORMAL_NAME = "[0-9a-z\u4e00-\u9fff]+"  # digits, small ASCII letters and CJK ideographs: normalise_name keeps it
+# text that begins and ends with an ASCII letter or digit or a CJK ideograph: str.strip() leaves it as it is
+_UNPADDED = "[0-9A-Za-z\u4e00-\u9fff](?:.*[0-9A-Za-z\u4e00-\u9fff])?"
 
 
 def _already(values: pd.Series, pattern: str) -> tuple[np.ndarray, pd.Series]:
@@ -317,29 +319,73 @@ def _firm_keys(firms: pd.DataFrame) -> tuple[dict[str, str], dict[str, list[str]
     return code_of, by_name
 
 
+def _stripped(values: np.ndarray) -> np.ndarray:
+    """`str(v).strip()` of every value (object array of text): text that starts and ends with a letter, digit or CJK
+    ideograph is taken as it is (one vectorised test), the rest is converted once per distinct value."""
+    out = np.empty(len(values), dtype=object)
+    if not len(values):
+        return out
+    column = pd.Series(values, dtype=object)
+    is_text = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))  # others: by str()
+    plain, _text = _already(column.where(is_text), _UNPADDED)
+    plain &= is_text
+    out[plain] = values[plain]
+    rest = np.flatnonzero(~plain)
+    missing = np.asarray(pd.isna(values[rest]), dtype=bool)
+    out[rest[missing]] = [str(v).strip() for v in values[rest[missing]]]  # None, NaN …: as str() writes each
+    out[rest[~missing]] = _per_distinct(values[rest[~missing]], lambda v: str(v).strip())
+    return out
+
+
 def _apply_table(link_table: pd.DataFrame, pids: np.ndarray, code_of: dict[str, str], firm: np.ndarray,
                  method: np.ndarray, decided: np.ndarray, report: LinkReport) -> None:
-    """Link the parcels the link table names (in place); report rows it cannot apply and parcels it lists twice."""
-    pos_of: dict[str, list[int]] = {}
-    for i, pid in enumerate(pids):
-        pos_of.setdefault(str(pid).strip(), []).append(i)
-    wanted: dict[str, list[str]] = {}
-    for raw, pid in zip(link_table["uscc"], link_table["parcel_id"]):
-        key = normalise_code(raw)
-        pid_s = "" if pid is None or pd.isna(pid) else str(pid).strip()
-        reason = ("empty code or parcel id" if key is None or not pid_s else "no firm has this code" if key not in code_of
-                  else "no parcel has this id" if pid_s not in pos_of else "")
-        if reason:
-            report.table_ignored.append({"uscc": str(raw), "parcel_id": pid_s, "reason": reason})
-        elif key is not None and code_of[key] not in wanted.setdefault(pid_s, []):
-            wanted[pid_s].append(code_of[key])
-    for pid_s, codes in wanted.items():
-        for i in pos_of[pid_s]:
-            decided[i] = True
-            if len(codes) == 1:
-                firm[i], method[i] = codes[0], "table"
-        if len(codes) > 1:
-            report.ambiguous.append({"parcel_id": pid_s, "owner": "", "candidates": codes,
+    """Link the parcels the link table names (in place); report rows it cannot apply and parcels it lists twice.
+
+    Vectorised over parcels and rows: parcel ids and codes are compared as trimmed text (`str(v).strip()`, codes
+    normalised); each parcel id the table names, in the order the table first names it, is linked to its one firm,
+    or reported with its several firms (in the order the table names them)."""
+    parcel_keys = _stripped(pids)
+    raw_codes = link_table["uscc"].to_numpy(dtype=object)
+    keys = normalise_codes(pd.Series(raw_codes, dtype=object))
+    raw_pids = link_table["parcel_id"].to_numpy(dtype=object)
+    missing_pid = np.asarray(pd.isna(raw_pids), dtype=bool)
+    pid_s = np.full(len(raw_pids), "", dtype=object)
+    pid_s[~missing_pid] = _stripped(raw_pids[~missing_pid])
+    # parcel ids of parcels and rows numbered together (one hashing pass), firm codes by their place in code_of
+    ids = pd.factorize(pd.Series(np.concatenate([parcel_keys, pid_s]), dtype="string"))[0]
+    parcel_id, row_id = ids[:len(parcel_keys)], ids[len(parcel_keys):]
+    written = np.array(list(code_of.values()), dtype=object)
+    firm_of_row = pd.Index(list(code_of.keys()), dtype=object).get_indexer(pd.Series(keys, dtype=object).fillna(""))
+    has_parcels = np.zeros(int(ids.max()) + 1 if len(ids) else 0, dtype=bool)
+    has_parcels[parcel_id] = True
+    empty = pd.isna(keys) | (pid_s == "")
+    reason = np.select([empty, firm_of_row < 0, ~has_parcels[row_id]],
+                       ["empty code or parcel id", "no firm has this code", "no parcel has this id"], default="")
+    for row in np.flatnonzero(reason != ""):
+        report.table_ignored.append({"uscc": str(raw_codes[row]), "parcel_id": pid_s[row], "reason": reason[row]})
+    valid = np.flatnonzero(reason == "")
+    # each (parcel id, firm) once, in the table's order; parcel ids in the order the table first names them
+    pairs = pd.DataFrame({"pid": row_id[valid], "firm": firm_of_row[valid]})
+    pairs = pairs[~pairs.duplicated()]
+    pid_of, firm_at = pairs["pid"].to_numpy(), pairs["firm"].to_numpy()
+    pair_row = valid[pairs.index.to_numpy()]  # the table row of each pair
+    firms_per_pid = np.bincount(pid_of, minlength=len(has_parcels))
+    decided |= firms_per_pid[parcel_id] > 0
+    only_firm = np.full(len(has_parcels), -1, dtype=np.intp)
+    single = firms_per_pid[pid_of] == 1
+    only_firm[pid_of[single]] = firm_at[single]
+    one = only_firm[parcel_id] >= 0
+    firm[one] = written[only_firm[parcel_id[one]]]
+    method[one] = "table"
+    several = np.flatnonzero(firms_per_pid[pid_of] > 1)
+    if len(several):
+        first_seen = np.full(len(has_parcels), len(pid_of), dtype=np.intp)
+        np.minimum.at(first_seen, pid_of[several], several)
+        order = several[np.lexsort((several, first_seen[pid_of[several]]))]  # by first naming, then table order
+        cuts = np.flatnonzero(np.diff(pid_of[order])) + 1
+        for group in np.split(order, cuts):
+            report.ambiguous.append({"parcel_id": pid_s[pair_row[group[0]]], "owner": "",
+                                     "candidates": list(written[firm_at[group]]),
                                      "reason": "several firms in the link table"})
 
 

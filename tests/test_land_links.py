@@ -102,6 +102,32 @@ def test_link_table_overrides_a_wrong_code():
     assert {r["reason"] for r in links.report.table_ignored} == {"no firm has this code", "no parcel has this id"}
 
 
+def test_link_table_rows_are_trimmed_deduplicated_and_reported_in_table_order():
+    """Every rule of the link table on one hand-made table: ids and codes compared trimmed (codes also case-blind),
+    a number compared as str() writes it, a repeated row counted once, a parcel id named with two firms left
+    unlinked and reported with both in the table's order, and each row it cannot apply reported with its reason."""
+    plots = pd.DataFrame({"parcel_id": ["P1", "P2", "P3", "7", "P5", "P6"],
+                          "owner_uscc": ["C3", None, None, None, "C3", None]})
+    table = pd.DataFrame({
+        "uscc": ["c1 ", "C1", "C2", "C1", "C9", None, "C3", "C2", "C1", "C2", "C3"],
+        "parcel_id": [" P1", "P1", "P3", "P2", "P2", "P5", None, 7, 7.0, "P6\u3000", "P6"],
+    }, dtype=object)
+    links = link_parcels(plots, firms(["C1", "C2", "C3"], ["甲", "乙", "丙"]), table)
+    # P1: C1 twice (trimmed, upper-cased) → C1; P2: C1 (C9 unknown); P3: C2; "7": the number 7 is "7" → C2, 7.0
+    # is "7.0" (no parcel); P6: C2 (the ideographic space trimmed) and C3 → ambiguous; P5: its row has no code, so
+    # its own code C3 links it
+    assert list(links.firm) == ["C1", "C1", "C2", "C2", "C3", None]
+    assert list(links.method) == ["table", "table", "table", "table", "code", None]
+    assert links.report.ambiguous == [{"parcel_id": "P6", "owner": "", "candidates": ["C2", "C3"],
+                                       "reason": "several firms in the link table"}]
+    assert links.report.table_ignored == [
+        {"uscc": "C9", "parcel_id": "P2", "reason": "no firm has this code"},
+        {"uscc": "None", "parcel_id": "P5", "reason": "empty code or parcel id"},
+        {"uscc": "C3", "parcel_id": "", "reason": "empty code or parcel id"},
+        {"uscc": "C1", "parcel_id": "7.0", "reason": "no parcel has this id"},
+    ]
+
+
 def test_firms_declaring_land_but_unlinked():
     links = link_parcels(parcels(owner_uscc=["C1"]),
                          firms(["C1", "C2", "C3"], ["甲", "乙", "丙"], land_area_mu=[10.0, 5.0, None]))
