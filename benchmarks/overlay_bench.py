@@ -3,8 +3,10 @@
 Methods: Landpark's kernel (`spatial.overlay.intersection_area_pairs`), the naive
 `geopandas.overlay` + groupby, DuckDB spatial (several SQL formulations, the best reported), and a
 reference shapely formulation (bbox candidates, prepared contains_properly, intersection of the
-boundary pairs only) on 1 and 2 threads. Run as a module it benchmarks one synthetic city and
-prints JSON: `python -m benchmarks.overlay_bench --parcels 100000 [--complex] [--project DIR]`.
+boundary pairs only) on 1 and 2 threads. They are timed in rounds, each method once per round in turn, so that
+on a shared machine all of them meet the same spells of load (a method's peak memory then includes the DuckDB
+tables held meanwhile). Run as a module it benchmarks one synthetic city and prints JSON:
+`python -m benchmarks.overlay_bench --parcels 100000 [--complex] [--project DIR]`.
 """
 
 from __future__ import annotations
@@ -201,6 +203,41 @@ def timed(run: Callable[[], Pairs], repeat: int, reset: Callable[[], None] | Non
             "pairs": len(result), "peak_rss_mb": round(peak_rss_mb())}, result
 
 
+def timed_in_rounds(runs: dict[str, Callable[[], Pairs]], repeat: int,
+                    reset: Callable[[], None] | None = None) -> dict[str, tuple[dict, Pairs] | Exception]:
+    """`timed` for several methods at once: `repeat` rounds, each running every method once in turn, so that on a
+    shared machine each meets the same spells of load and their ratios compare like with like. Per method: its
+    timing (median, runs, pairs, peak RSS during its runs) and last result, or the exception a run raised."""
+    seconds: dict[str, list[float]] = {name: [] for name in runs}
+    peaks: dict[str, float] = {name: 0.0 for name in runs}
+    results: dict[str, Pairs] = {}
+    failed: dict[str, Exception] = {}
+    for _ in range(repeat):
+        for name, run in runs.items():
+            if name in failed:
+                continue
+            if reset is not None:
+                reset()
+            results.pop(name, None)
+            gc.collect()
+            reset_peak_rss()
+            start = time.perf_counter()
+            try:
+                results[name] = run()
+            except Exception as exc:  # noqa: BLE001 - reported with the method, the others go on
+                failed[name] = exc
+                continue
+            seconds[name].append(time.perf_counter() - start)
+            peaks[name] = max(peaks[name], peak_rss_mb())
+    out: dict[str, tuple[dict, Pairs] | Exception] = dict(failed)
+    for name, result in results.items():
+        if name not in failed:
+            out[name] = ({"median_s": round(statistics.median(seconds[name]), 4),
+                          "runs_s": [round(v, 4) for v in seconds[name]], "pairs": len(result),
+                          "peak_rss_mb": round(peaks[name])}, result)
+    return out
+
+
 def compare_pairs(reference: Pairs, other: Pairs, parcel_area: np.ndarray, rtol: float = RTOL) -> dict:
     """Same pairs (ignoring slivers below SLIVER x parcel area) and areas within `rtol` of each other."""
     def solid(p: Pairs) -> Pairs:
@@ -242,24 +279,38 @@ def bench_overlay(city: dict[str, gpd.GeoDataFrame], repeat: int = 3, *, duckdb:
                            "parcel_vertices": int(shapely.get_num_coordinates(parcels[:1])[0]) - 1,
                            "park_vertices": int(np.median(shapely.get_num_coordinates(parks))) - 1,
                            "bbox_candidates": int(len(shapely.STRtree(parks).query(parcels)[0]))}
-    methods: dict[str, dict] = {}
-    say(f"landpark kernel, {len(parcels)} parcels x {len(parks)} parks")
-    methods["landpark"], ref = timed(lambda: landpark_overlay(parcels, parks), repeat, unprepare)
-    out["pairs"] = len(ref)
-    checks: dict[str, Any] = {"park_area_sum_max_rel": park_area_check(ref, parks)}
-
+    # The kernel and every other method are timed in rounds (each runs once per round, in turn): the kernel's
+    # ratios to them compare runs made in the same spells of a shared machine's load.
+    runs: dict[str, Callable[[], Pairs]] = {"landpark": lambda: landpark_overlay(parcels, parks)}
     if geopandas:
-        say("geopandas.overlay")
-        methods["geopandas_overlay"], res = timed(lambda: geopandas_overlay(parcels_gdf, parks_gdf), repeat, unprepare)
-        checks["geopandas_overlay"] = compare_pairs(ref, res, parcel_area)
+        runs["geopandas_overlay"] = lambda: geopandas_overlay(parcels_gdf, parks_gdf)
     if reference:
         for threads in (1, 2):
-            name = f"shapely_boundary_pairs_{threads}t"
-            say(name)
-            methods[name], res = timed(lambda threads=threads: boundary_pairs_overlay(parcels, parks, threads), repeat, unprepare)
-            checks[name] = compare_pairs(ref, res, parcel_area)
+            runs[f"shapely_boundary_pairs_{threads}t"] = lambda threads=threads: boundary_pairs_overlay(parcels, parks, threads)
+    db, duck = _duckdb_tables(parcels, parks) if duckdb else (None, None)
+    if db is not None:
+        for name in DUCKDB_FORMULATIONS:
+            runs[f"duckdb:{name}"] = lambda name=name: db.run(name)
+    say(f"{len(runs)} methods in {repeat} rounds, {len(parcels)} parcels x {len(parks)} parks: {', '.join(runs)}")
+    timings = timed_in_rounds(runs, repeat, unprepare)
+    if db is not None:
+        db.con.close()
+    kernel = timings["landpark"]
+    if isinstance(kernel, Exception):
+        raise kernel
+    methods: dict[str, dict] = {"landpark": kernel[0]}
+    ref = kernel[1]
+    out["pairs"] = len(ref)
+    checks: dict[str, Any] = {"park_area_sum_max_rel": park_area_check(ref, parks)}
+    for name in runs:
+        if name == "landpark" or name.startswith("duckdb:"):
+            continue
+        timing = timings[name]
+        if isinstance(timing, Exception):
+            raise timing
+        methods[name], checks[name] = timing[0], compare_pairs(ref, timing[1], parcel_area)
     if duckdb:
-        methods["duckdb"], checks["duckdb"] = _bench_duckdb(parcels, parks, parcel_area, ref, repeat)
+        methods["duckdb"], checks["duckdb"] = _duckdb_result(duck, timings, parcel_area, ref)
     out["methods"] = methods
     out["agreement"] = checks
     out["all_agree"] = all(c["agree"] for c in checks.values() if isinstance(c, dict)) and \
@@ -283,9 +334,9 @@ def bench_overlay(city: dict[str, gpd.GeoDataFrame], repeat: int = 3, *, duckdb:
     return out
 
 
-def _bench_duckdb(parcels: np.ndarray, parks: np.ndarray, parcel_area: np.ndarray, ref: Pairs,
-                  repeat: int) -> tuple[dict, dict]:
-    """Every DuckDB formulation; the best one's median is the method's. Errors are reported, not raised."""
+def _duckdb_tables(parcels: np.ndarray, parks: np.ndarray) -> tuple[DuckDBOverlay | None, dict[str, Any]]:
+    """A DuckDB with the two tables loaded and what it took, or (None, the error) when DuckDB or its spatial
+    extension is missing (the benchmark goes on without it)."""
     try:
         say("duckdb: loading the spatial extension and the tables")
         start = time.perf_counter()
@@ -295,29 +346,34 @@ def _bench_duckdb(parcels: np.ndarray, parks: np.ndarray, parcel_area: np.ndarra
         db.load(parcels, parks)
         load_s = time.perf_counter() - start
     except Exception as exc:  # noqa: BLE001 - a missing optional dependency must not stop the benchmark
-        return {"error": f"{type(exc).__name__}: {exc}"}, {"agree": True, "skipped": str(exc)}
-    result: dict[str, Any] = {"duckdb_version": db.duckdb_version, "spatial_version": db.spatial_version,
-                              "threads": db.threads, "extension_load_s": round(extension_s, 4),
-                              "table_load_s": round(load_s, 4), "formulations": {}}
+        return None, {"error": f"{type(exc).__name__}: {exc}"}
+    return db, {"duckdb_version": db.duckdb_version, "spatial_version": db.spatial_version, "threads": db.threads,
+                "extension_load_s": round(extension_s, 4), "table_load_s": round(load_s, 4)}
+
+
+def _duckdb_result(duck: dict[str, Any] | None, timings: dict[str, Any], parcel_area: np.ndarray,
+                   ref: Pairs) -> tuple[dict, dict]:
+    """Every DuckDB formulation's timing and agreement; the best agreeing one's median is the method's. Errors are
+    reported, not raised."""
+    if duck is None or "error" in duck:
+        reason = (duck or {}).get("error", "not run")
+        return {"error": reason}, {"agree": True, "skipped": reason}
+    result: dict[str, Any] = {**duck, "formulations": {}}
     checks: dict[str, Any] = {}
     for name in DUCKDB_FORMULATIONS:
-        say(f"duckdb: {name}")
-        try:
-            timing, res = timed(lambda name=name: db.run(name), repeat)
-        except Exception as exc:  # noqa: BLE001
-            result["formulations"][name] = {"error": f"{type(exc).__name__}: {exc}"}
+        timing = timings.get(f"duckdb:{name}")
+        if timing is None or isinstance(timing, Exception):
+            result["formulations"][name] = {"error": f"{type(timing).__name__}: {timing}" if timing else "not run"}
             continue
-        result["formulations"][name] = timing
-        checks[name] = compare_pairs(ref, res, parcel_area)
+        result["formulations"][name] = timing[0]
+        checks[name] = compare_pairs(ref, timing[1], parcel_area)
     ok = {n: f for n, f in result["formulations"].items() if "median_s" in f and checks[n]["agree"]}
     if ok:
         best = min(ok, key=lambda n: ok[n]["median_s"])
         result.update(best=best, median_s=ok[best]["median_s"], pairs=ok[best]["pairs"])
     else:
         result["error"] = "no DuckDB formulation ran and agreed with the kernel"
-    agree = all(c["agree"] for c in checks.values()) and bool(ok)
-    db.con.close()
-    return result, {"agree": agree, "formulations": checks}
+    return result, {"agree": all(c["agree"] for c in checks.values()) and bool(ok), "formulations": checks}
 
 
 def write_project(city: dict[str, gpd.GeoDataFrame], root: Path) -> float:

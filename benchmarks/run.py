@@ -91,16 +91,19 @@ def host_speed() -> dict[str, Any]:
     """How fast this shared machine is right now, so that timings of different days can be compared: seconds of a
     fixed single-thread Python loop (best of 3; ~0.35 s quiet, ~1 s on a busy day here) and the kernel's CPU
     pressure (the share of time runnable tasks waited for a CPU, /proc/pressure/cpu, Linux only)."""
-    runs = []
-    for _ in range(3):
-        start = time.perf_counter()
-        sum(range(PROBE_LOOP))
-        runs.append(time.perf_counter() - start)
+    runs = [probe_loop_s() for _ in range(3)]
     pressure: dict[str, float] = {}
     for line in _read_lines("/proc/pressure/cpu"):
         if line.startswith("some "):
             pressure = {k: float(v) for k, v in (f.split("=") for f in line.split()[1:]) if k.startswith("avg")}
     return {"python_loop_s": round(min(runs), 6), "cpu_pressure_pct": pressure or None}
+
+
+def probe_loop_s() -> float:
+    """Seconds of one run of the host-speed probe loop (see host_speed)."""
+    start = time.perf_counter()
+    sum(range(PROBE_LOOP))
+    return time.perf_counter() - start
 
 
 def _read_lines(path: str) -> list[str]:
@@ -134,10 +137,18 @@ def _score_summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
     for key in ("import_s", "read_s", "evaluate_s", "total_s", "process_s"):
         summary[f"{key[:-2]}_median_s"] = round(statistics.median(r[key] for r in ok), 3)
     summary["total_runs_s"] = [r["total_s"] for r in ok]
+    summary["host_loop_s"] = [r.get("host_loop_s") for r in ok]  # the probe just before each run: its load
     summary["peak_rss_mb"] = max(r["peak_rss_mb"] for r in ok)
     if len(ok) < len(runs):
         summary["failed_runs"] = [r for r in runs if "error" in r]
     return summary
+
+
+def _probed(run: Any) -> dict[str, Any]:
+    """`run()`'s result with the host-speed probe taken just before it (`host_loop_s`): a slow run on a busy
+    moment of the shared machine shows as such."""
+    loop = probe_loop_s()
+    return {**run(), "host_loop_s": round(loop, 4)}
 
 
 def bench_case(n_parcels: int, variant: str, repeat: int, workdir: Path, *, profile: int = 0,
@@ -157,10 +168,10 @@ def bench_case(n_parcels: int, variant: str, repeat: int, workdir: Path, *, prof
             runs, warm = [], []
             for i in range(repeat):  # cold: the project's layer cache removed first, as after an import
                 say(f"{n_parcels} {variant}: whole score run {i + 1}/{repeat}, cold")
-                runs.append(_child("benchmarks.score_bench", [str(project), "--cold"]))
+                runs.append(_probed(lambda: _child("benchmarks.score_bench", [str(project), "--cold"])))
             for i in range(repeat):  # warm: the cache the cold runs left
                 say(f"{n_parcels} {variant}: whole score run {i + 1}/{repeat}, warm")
-                warm.append(_child("benchmarks.score_bench", [str(project)]))
+                warm.append(_probed(lambda: _child("benchmarks.score_bench", [str(project)])))
             summary = _score_summary(runs)
             summary["warm"] = _score_summary(warm)
             if profile:  # an extra run: profiling slows it, so its times stay out of the medians

@@ -163,3 +163,29 @@ def test_host_speed_is_recorded_beside_the_timings(monkeypatch):
     assert probe["cpu_pressure_pct"] == {"avg10": 1.5, "avg60": 2.25, "avg300": 3.0}
     monkeypatch.setattr(run, "_read_lines", lambda path: [])  # no PSI (not Linux, or switched off)
     assert run.host_speed()["cpu_pressure_pct"] is None
+
+
+def test_methods_are_timed_in_rounds_and_a_failing_one_is_reported():
+    """Each round runs every method once, in turn (so each meets the same spells of load); a method that raises is
+    reported with its exception and not run again, the others keep their timings and results."""
+    from benchmarks.overlay_bench import timed_in_rounds
+
+    calls: list[str] = []
+    pairs = Pairs.of([0, 1], [0, 0], [1.0, 2.0])
+
+    def method(name: str, fail: bool = False):
+        def run():
+            calls.append(name)
+            if fail:
+                raise RuntimeError("no extension")
+            return pairs
+        return run
+
+    out = timed_in_rounds({"kernel": method("kernel"), "peer": method("peer"), "broken": method("broken", True)},
+                          repeat=3, reset=lambda: calls.append("reset"))
+    assert [c for c in calls if c != "reset"] == ["kernel", "peer", "broken", "kernel", "peer", "kernel", "peer"]
+    assert calls.count("reset") == 7  # before every run
+    assert isinstance(out["broken"], RuntimeError)
+    timing, result = out["kernel"]
+    assert len(timing["runs_s"]) == 3 and timing["pairs"] == 2 and result is pairs
+    assert timing["median_s"] == sorted(timing["runs_s"])[1]
