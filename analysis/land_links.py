@@ -326,7 +326,9 @@ def _stripped(values: np.ndarray) -> np.ndarray:
     if not len(values):
         return out
     column = pd.Series(values, dtype=object)
-    is_text = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))  # others: by str()
+    # text only (others are written by str()): every present value is text in a column of text, the usual case
+    is_text = (~np.asarray(pd.isna(values), dtype=bool) if pd.api.types.infer_dtype(values, skipna=True) == "string"
+               else np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values)))
     plain, _text = _already(column.where(is_text), _UNPADDED)
     plain &= is_text
     out[plain] = values[plain]

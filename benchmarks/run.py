@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -144,7 +145,7 @@ def _score_summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return summary
 
 
-def _probed(run: Any) -> dict[str, Any]:
+def _probed(run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """`run()`'s result with the host-speed probe taken just before it (`host_loop_s`): a slow run on a busy
     moment of the shared machine shows as such."""
     loop = probe_loop_s()
